@@ -1,0 +1,141 @@
+"""The command registry and the one gate every command and button passes through."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.callbacks import ForgedCallback
+from bot.context import BotContext
+from bot.services.errors import DomainError
+from bot.services.roles import Permission, Standing, allows
+from bot.views.common import describe_error, private_only_text, refusal, stale_button
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[Update, BotContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command: names, who may use it, its one-line help, and its handler."""
+
+    name: str
+    description: str
+    permission: Permission
+    callback: Callback
+    english: str | None = None
+    aliases: tuple[str, ...] = ()
+    private_only: bool = False
+    group_only: bool = False
+    in_menu: bool = True
+
+    @property
+    def english_name(self) -> str:
+        """The name shown to English clients (the Hungarian one when there is no English one)."""
+        return self.english or self.name
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name the command answers to."""
+        return tuple(dict.fromkeys((self.name, self.english_name, *self.aliases)))
+
+
+@dataclass
+class CommandRegistry:
+    """Every command the bot knows, in registration order: /help and the menus read it."""
+
+    specs: list[CommandSpec] = field(default_factory=list)
+
+    def add(self, spec: CommandSpec) -> None:
+        names = {n for s in self.specs for n in s.names}
+        clash = names & set(spec.names)
+        if clash:
+            raise ValueError(f"command name registered twice: {sorted(clash)}")
+        self.specs.append(spec)
+
+    def __iter__(self) -> Iterator[CommandSpec]:
+        return iter(self.specs)
+
+    def available_to(self, standing: Standing) -> list[CommandSpec]:
+        """The commands this caller may use."""
+        return [s for s in self.specs if allows(s.permission, standing)]
+
+
+async def _reply(update: Update, text: str) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(text[:200], show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_html(text)
+
+
+def gate(
+    permission: Permission, *, private_only: bool = False, group_only: bool = False
+) -> Callable[[Callback], Callback]:
+    """Load the caller, check the right, translate domain errors; the one place that does so."""
+
+    def decorate(func: Callback) -> Callback:
+        @wraps(func)
+        async def wrapper(update: Update, context: BotContext) -> None:
+            caller = await context.load_caller(update)
+            if not allows(permission, caller.standing):
+                log.warning(
+                    "refused %s for telegram user %s (roles: %s; needs %s)",
+                    func.__name__,
+                    caller.telegram_id,
+                    ",".join(sorted(caller.standing.roles())),
+                    permission,
+                )
+                await _reply(update, refusal(caller.t, permission))
+                return
+            chat = update.effective_chat
+            is_private = chat is not None and chat.type == ChatType.PRIVATE
+            if (private_only and not is_private) or (group_only and is_private):
+                await _reply(update, private_only_text(caller.t, private=private_only))
+                return
+            try:
+                await func(update, context)
+            except ForgedCallback as exc:
+                log.warning(
+                    "refused a forged or stale button from telegram user %s: %s",
+                    caller.telegram_id,
+                    exc,
+                )
+                await _reply(update, stale_button(caller.t))
+            except DomainError as exc:
+                log.info("%s: %r", func.__name__, exc)
+                await _reply(update, describe_error(caller.t, exc))
+
+        return wrapper
+
+    return decorate
+
+
+def add_commands(
+    app: Application[Any, Any, Any, Any, Any, Any], specs: Iterable[CommandSpec]
+) -> None:
+    """Register commands (name and aliases) behind the gate and into the registry."""
+    registry: CommandRegistry = app.bot_data.commands
+    for spec in specs:
+        registry.add(spec)
+        handler = gate(spec.permission, private_only=spec.private_only, group_only=spec.group_only)(
+            spec.callback
+        )
+        app.add_handler(CommandHandler(list(spec.names), handler))
+
+
+def add_buttons(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    pattern: str,
+    permission: Permission,
+    callback: Callback,
+) -> None:
+    """Register a callback-query handler behind the gate."""
+    app.add_handler(CallbackQueryHandler(gate(permission)(callback), pattern=pattern))

@@ -1,0 +1,104 @@
+"""The one start-up module: builds the Application from settings; no I/O at import time."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot import handlers
+from bot.access import CommandRegistry
+from bot.context import BotContext, BotData
+from bot.errors import on_error
+from bot.i18n import Translations
+from bot.services.clock import Clock, SystemClock
+from bot.services.roles import Permission
+from bot.settings import Settings
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+BotApp = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+MENU_PERMISSIONS = (Permission.PUBLIC, Permission.MEMBER)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    rate_limiter: bool = True,
+) -> BotApp:
+    """Wire settings, storage, translations and every feature into one Application."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                tzinfo=settings.tz,
+            )
+        )
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    app: BotApp = builder.build()
+
+    data = app.bot_data
+    data.settings = settings
+    data.db = database or Database(settings.database_url)
+    data.translations = Translations(settings.bot_default_locale, settings.tz)
+    data.commands = CommandRegistry()
+    data.clock = clock or SystemClock()
+
+    handlers.register_all(app)
+    app.add_error_handler(on_error)
+    return app
+
+
+async def _post_init(app: BotApp) -> None:
+    """Open the database, learn our username and set the command menus."""
+    data = app.bot_data
+    data.db.open()
+    me = await app.bot.get_me()
+    data.bot_username = me.username
+    await set_menus(app)
+    log.info("bot @%s ready", me.username)
+
+
+async def set_menus(app: BotApp) -> None:
+    """Hungarian menu by default, English for English clients."""
+    data = app.bot_data
+    specs = [s for s in data.commands if s.in_menu and s.permission in MENU_PERMISSIONS]
+    for language in ("hu", "en"):
+        t = data.translations.get(language)
+        commands = [
+            BotCommand(s.name if language == "hu" else s.english_name, t.gettext(s.description))
+            for s in specs
+        ]
+        if language == data.settings.bot_default_locale:
+            await app.bot.set_my_commands(commands)
+        else:
+            await app.bot.set_my_commands(commands, language_code=language)
+
+
+async def _post_shutdown(app: BotApp) -> None:
+    """Close what ``_post_init`` opened."""
+    await app.bot_data.db.close()

@@ -1,0 +1,92 @@
+"""The ``klaszterbot`` command line: run the bot, upgrade the database, manage members."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("klaszterbot")
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+    """Upgrade the database, then serve Telegram by long polling until SIGINT/SIGTERM."""
+    from bot.app import build_application
+    from storage.migrate import upgrade
+
+    settings.token()
+    _setup_logging(settings)
+    upgrade(settings.database_url)
+    app = build_application(settings)
+    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    return 0
+
+
+ALLOWED_UPDATES = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "chat_join_request",
+    "my_chat_member",
+]
+
+
+def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    """Create or upgrade the schema."""
+    from storage.migrate import upgrade
+
+    _setup_logging(settings)
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="klaszterbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="serve Telegram by long polling")
+    run.set_defaults(func=cmd_run)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="create or upgrade the schema").set_defaults(
+        func=cmd_db_upgrade
+    )
+
+    from bot import cli_members
+
+    cli_members.add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script and of ``python -m bot``."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return int(args.func(settings, args))
+    except SettingsError as exc:
+        print(f"klaszterbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_async(coro: object) -> object:
+    """Run a coroutine from a synchronous subcommand."""
+    return asyncio.run(coro)  # type: ignore[arg-type]

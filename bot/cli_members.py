@@ -1,0 +1,362 @@
+"""`klaszterbot members ...` and `klaszterbot workgroups ...`: identity from the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import Bot
+
+from bot.i18n import Translations
+from bot.services import identity
+from bot.services.errors import DomainError
+from bot.services.identity import CLI_ACTOR, MemberSpec
+from bot.services.member_import import (
+    ImportRuleFailed,
+    import_members,
+    parse_kind,
+    parse_members_csv,
+)
+from bot.settings import Settings
+from bot.views.common import describe_error
+from storage.db import Database, UnitOfWork
+from storage.migrate import upgrade
+from storage.models import Member
+
+#: Replaced in tests with a factory that talks to the fake Bot API.
+BotFactory = Callable[[Settings], Bot]
+
+
+def make_bot(settings: Settings) -> Bot:
+    """A Bot for the CLI's few calls (getMe for the username in links, removing from groups)."""
+    return Bot(settings.token(), base_url=settings.telegram_api_base_url)
+
+
+bot_factory: BotFactory = make_bot
+
+
+def invite_link(username: str, token: str) -> str:
+    """The deep link that binds an account."""
+    return f"https://t.me/{username}?start={token}"
+
+
+def _plain(text: str) -> str:
+    """Strip the HTML the bot uses, for the terminal."""
+    import re
+    from html import unescape
+
+    return unescape(re.sub(r"<[^>]+>", "", text))
+
+
+async def _with_db(settings: Settings, work: Callable[[UnitOfWork], Awaitable[Any]]) -> Any:
+    db = Database(settings.database_url)
+    db.open()
+    try:
+        async with db.unit() as uow:
+            return await work(uow)
+    finally:
+        await db.close()
+
+
+async def _username(settings: Settings) -> str:
+    bot = bot_factory(settings)
+    async with bot:
+        me = await bot.get_me()
+    return me.username
+
+
+def _report(settings: Settings, exc: DomainError) -> int:
+    t = Translations(settings.bot_default_locale, settings.tz).get(None)
+    if isinstance(exc, ImportRuleFailed):
+        for row, error in exc.rules():
+            print(f"{row}. sor / row {row}: {_plain(describe_error(t, error))}", file=sys.stderr)
+        print(_plain(t.gettext("Nothing was imported.")), file=sys.stderr)
+    else:
+        print(_plain(describe_error(t, exc)), file=sys.stderr)
+    return 1
+
+
+def _print_outcome(outcome: identity.Outcome) -> None:
+    member = outcome.member
+    verb = "created" if outcome.created else "updated"
+    print(
+        f"{verb}: {member.name} ({member.kind.value}{', founder' if member.is_founder else ''}"
+        f"{', KSz' if member.is_ksz else ''}{', ST chair' if member.is_st_chair else ''})"
+    )
+    for group in outcome.created_workgroups:
+        print(f"  new workgroup: {group}")
+    if outcome.previous_st_chair:
+        print(f"  previous ST chair: {outcome.previous_st_chair}")
+    for group in outcome.cleared_catalyst_of:
+        print(f"  no longer catalyst of: {group}")
+
+
+def cmd_members_add(settings: Settings, args: argparse.Namespace) -> int:
+    """Create or update a member and print an invitation link."""
+    settings.token()
+    upgrade(settings.database_url)
+    kind = parse_kind(args.kind) if args.kind else None
+    spec = MemberSpec(
+        name=args.name,
+        kind=kind,
+        organisation=args.org,
+        founder=args.founder,
+        ksz=args.ksz,
+        st_chair=args.st_chair,
+        workgroups=[args.workgroup] if args.workgroup and not args.catalyst else [],
+        catalyst_of=[args.workgroup] if args.workgroup and args.catalyst else [],
+    )
+    if args.catalyst and not args.workgroup:
+        print("klaszterbot: --catalyst needs --workgroup NAME", file=sys.stderr)
+        return 2
+
+    async def work() -> int:
+        username = await _username(settings)
+
+        async def apply(uow: UnitOfWork) -> tuple[identity.Outcome, str | None]:
+            now = _now()
+            outcome = await identity.upsert_member(uow, spec, CLI_ACTOR, now)
+            token = None
+            if outcome.member.telegram_id is None or args.invite:
+                token = await identity.issue_invitation(
+                    uow, outcome.member, CLI_ACTOR, now, _ttl(settings)
+                )
+            return outcome, token
+
+        outcome, token = await _with_db(settings, apply)
+        _print_outcome(outcome)
+        if token:
+            print(f"  invitation: {invite_link(username, token)}")
+        else:
+            print("  account already connected (use --invite for a new link)")
+        return 0
+
+    try:
+        return int(asyncio.run(work()))
+    except DomainError as exc:
+        return _report(settings, exc)
+
+
+def cmd_members_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Import a CSV of members; any error imports nothing."""
+    settings.token()
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"klaszterbot: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        rows = parse_members_csv(data)
+    except DomainError as exc:
+        return _report(settings, exc)
+    upgrade(settings.database_url)
+
+    async def work() -> int:
+        username = await _username(settings)
+
+        async def apply(uow: UnitOfWork) -> list[tuple[identity.Outcome, str | None]]:
+            now = _now()
+            results = []
+            for outcome in await import_members(uow, rows, CLI_ACTOR, now):
+                token = None
+                if outcome.member.telegram_id is None:
+                    token = await identity.issue_invitation(
+                        uow, outcome.member, CLI_ACTOR, now, _ttl(settings)
+                    )
+                results.append((outcome, token))
+            return results
+
+        results = await _with_db(settings, apply)
+        for outcome, token in results:
+            _print_outcome(outcome)
+            if token:
+                print(f"  invitation: {invite_link(username, token)}")
+        print(f"imported {len(results)} member(s)")
+        return 0
+
+    try:
+        return int(asyncio.run(work()))
+    except DomainError as exc:
+        return _report(settings, exc)
+
+
+def cmd_members_invite(settings: Settings, args: argparse.Namespace) -> int:
+    """Issue a fresh invitation link (older unused links stop working)."""
+    settings.token()
+    upgrade(settings.database_url)
+
+    async def work() -> int:
+        username = await _username(settings)
+
+        async def apply(uow: UnitOfWork) -> tuple[Member, str]:
+            member = await identity.find_member(uow, args.name)
+            token = await identity.issue_invitation(uow, member, CLI_ACTOR, _now(), _ttl(settings))
+            return member, token
+
+        member, token = await _with_db(settings, apply)
+        print(f"{member.name}: {invite_link(username, token)}")
+        return 0
+
+    try:
+        return int(asyncio.run(work()))
+    except DomainError as exc:
+        return _report(settings, exc)
+
+
+def cmd_members_list(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print the member directory."""
+    upgrade(settings.database_url)
+    from bot.services.collation import hu_sort_key
+
+    async def apply(uow: UnitOfWork) -> list[Member]:
+        return list(await uow.members.all())
+
+    members = asyncio.run(_with_db(settings, apply))
+    for m in sorted(members, key=lambda m: hu_sort_key(m.name)):
+        flags = [m.kind.value]
+        flags += [
+            f
+            for f, on in (
+                ("founder", m.is_founder),
+                ("KSz", m.is_ksz),
+                ("ST chair", m.is_st_chair),
+                ("inactive", not m.is_active),
+                ("bound", m.telegram_id is not None),
+            )
+            if on
+        ]
+        groups = ", ".join(link.workgroup.name for link in m.memberships)
+        print(f"{m.name}\t{m.organisation or ''}\t{', '.join(flags)}\t{groups}")
+    print(f"{len(members)} member(s)")
+    return 0
+
+
+def cmd_members_set(settings: Settings, args: argparse.Namespace) -> int:
+    """Change a member's kind, flags, offices or workgroups."""
+    upgrade(settings.database_url)
+
+    async def apply(uow: UnitOfWork) -> identity.Outcome:
+        now = _now()
+        member = await identity.find_member(uow, args.name)
+        outcome = identity.Outcome(member=member)
+        if args.kind:
+            await identity.set_kind(uow, member, parse_kind(args.kind), CLI_ACTOR, now, outcome)
+        for flag in ("founder", "ksz", "st_chair", "active"):
+            value = getattr(args, flag)
+            if value is not None:
+                await identity.set_flag(uow, member, flag, value, CLI_ACTOR, now, outcome)
+        for name in args.add_workgroup or []:
+            group = await identity.find_workgroup(uow, name)
+            await identity.join_workgroup(uow, group, member, CLI_ACTOR, now)
+        for name in args.remove_workgroup or []:
+            group = await identity.find_workgroup(uow, name)
+            await identity.leave_workgroup(uow, group, member, CLI_ACTOR, now)
+        for name in args.catalyst_of or []:
+            group = await identity.find_workgroup(uow, name)
+            await identity.set_catalyst(uow, group, member, CLI_ACTOR, now)
+        return outcome
+
+    try:
+        outcome = asyncio.run(_with_db(settings, apply))
+    except DomainError as exc:
+        return _report(settings, exc)
+    _print_outcome(outcome)
+    return 0
+
+
+def cmd_workgroups_add(settings: Settings, args: argparse.Namespace) -> int:
+    """Create a workgroup."""
+    upgrade(settings.database_url)
+
+    async def apply(uow: UnitOfWork) -> str:
+        group = await identity.create_workgroup(
+            uow, args.name, args.description or "", CLI_ACTOR, _now()
+        )
+        return group.name
+
+    try:
+        name = asyncio.run(_with_db(settings, apply))
+    except DomainError as exc:
+        return _report(settings, exc)
+    print(f"created workgroup: {name}")
+    return 0
+
+
+def cmd_workgroups_list(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print workgroups with their catalyst and members."""
+    upgrade(settings.database_url)
+
+    async def apply(uow: UnitOfWork) -> list[str]:
+        lines = []
+        for group in await uow.workgroups.all():
+            names = {link.member_id: link.member.name for link in group.memberships}
+            catalyst = names.get(group.catalyst_id or -1, "-")
+            lines.append(f"{group.name}\tcatalyst: {catalyst}\tmembers: {len(names)}")
+        return lines
+
+    for line in asyncio.run(_with_db(settings, apply)):
+        print(line)
+    return 0
+
+
+def _now() -> Any:
+    from bot.services.clock import SystemClock
+
+    return SystemClock().now()
+
+
+def _ttl(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.invite_ttl_hours)
+
+
+def add_parsers(sub: Any) -> None:
+    """Add ``members`` and ``workgroups`` to the main parser."""
+    members = sub.add_parser("members", help="members of the cluster")
+    msub = members.add_subparsers(dest="members_command", required=True)
+
+    add = msub.add_parser("add", help="create or update a member and print an invitation link")
+    add.add_argument("name", metavar="NAME", help='full name, family name first ("Kovács Anna")')
+    add.add_argument("--kind", choices=["internal", "external"], help="required for a new member")
+    add.add_argument("--org", help="organisation")
+    add.add_argument("--founder", action="store_const", const=True, help="founding member")
+    add.add_argument("--ksz", action="store_const", const=True, help="KSz staff")
+    add.add_argument("--st-chair", action="store_const", const=True, help="chair of the ST")
+    add.add_argument("--workgroup", metavar="NAME", help="add to this workgroup")
+    add.add_argument("--catalyst", action="store_true", help="as the workgroup's catalyst")
+    add.add_argument("--invite", action="store_true", help="new link even if already bound")
+    add.set_defaults(func=cmd_members_add)
+
+    imp = msub.add_parser("import", help="create or update members from a CSV file")
+    imp.add_argument("file", metavar="FILE.csv")
+    imp.set_defaults(func=cmd_members_import)
+
+    inv = msub.add_parser("invite", help="issue a fresh invitation link")
+    inv.add_argument("name", metavar="NAME")
+    inv.set_defaults(func=cmd_members_invite)
+
+    lst = msub.add_parser("list", help="list members")
+    lst.set_defaults(func=cmd_members_list)
+
+    st = msub.add_parser("set", help="change a member's kind, flags, offices or workgroups")
+    st.add_argument("name", metavar="NAME")
+    st.add_argument("--kind", choices=["internal", "external"])
+    for flag in ("founder", "ksz", "st-chair", "active"):
+        st.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction, default=None)
+    st.add_argument("--add-workgroup", action="append", metavar="NAME")
+    st.add_argument("--remove-workgroup", action="append", metavar="NAME")
+    st.add_argument("--catalyst-of", action="append", metavar="NAME")
+    st.set_defaults(func=cmd_members_set)
+
+    groups = sub.add_parser("workgroups", help="workgroups")
+    gsub = groups.add_subparsers(dest="workgroups_command", required=True)
+    gadd = gsub.add_parser("add", help="create a workgroup")
+    gadd.add_argument("name", metavar="NAME")
+    gadd.add_argument("--description")
+    gadd.set_defaults(func=cmd_workgroups_add)
+    gsub.add_parser("list", help="list workgroups").set_defaults(func=cmd_workgroups_list)

@@ -1,0 +1,572 @@
+"""Member identity: profile, directory, workgroups, log, invitations, joining, KSz management."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import timedelta
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, ChatJoinRequestHandler
+
+from bot.access import CommandSpec, add_buttons, add_commands, gate
+from bot.callbacks import Feature, decode, pattern
+from bot.context import BotContext
+from bot.i18n import N_
+from bot.services import identity
+from bot.services.collation import hu_sort_key
+from bot.services.errors import NotFound
+from bot.services.identity import Actor, Outcome
+from bot.services.roles import Permission
+from bot.views import members as views
+from bot.views.common import refusal
+from storage.db import UnitOfWork
+from storage.models import Member, MemberKind
+
+log = logging.getLogger(__name__)
+
+
+def _actor(context: BotContext) -> Actor:
+    member = context.caller.member
+    assert member is not None
+    return Actor(member.id, member.name)
+
+
+async def _catalyst_names(uow: UnitOfWork, member: Member) -> list[str]:
+    return [g.name for g in await uow.workgroups.catalyst_of(member.id)]
+
+
+async def _edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Edit the message behind a button; an unchanged message is not an error."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+
+
+# --- everyone / members ----------------------------------------------------------------------
+
+
+async def cmd_profile(update: Update, context: BotContext) -> None:
+    """My name, kind, rights, offices and workgroups."""
+    assert update.effective_message is not None
+    member = context.caller.member
+    assert member is not None
+    async with context.db.unit() as uow:
+        catalyst_of = await _catalyst_names(uow, member)
+    await update.effective_message.reply_html(views.profile(context.t, member, catalyst_of))
+
+
+async def _directory_page(
+    context: BotContext, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    async with context.db.unit() as uow:
+        members, total = await uow.members.page(page * views.PAGE_SIZE, views.PAGE_SIZE)
+    pages = max(1, -(-total // views.PAGE_SIZE))
+    if page >= pages and total:
+        return await _directory_page(context, pages - 1)
+    return views.directory(
+        context.t, members, page, total, can_export=context.caller.standing.is_ksz_staff
+    )
+
+
+async def cmd_directory(update: Update, context: BotContext) -> None:
+    """The member directory, a page at a time."""
+    assert update.effective_message is not None
+    text, keyboard = await _directory_page(context, 0)
+    await update.effective_message.reply_html(text, reply_markup=keyboard)
+
+
+async def cb_directory(update: Update, context: BotContext) -> None:
+    """Turn a directory page, or (KSz) export the directory as CSV."""
+    query = update.callback_query
+    assert query is not None
+    data = decode(query.data, Feature.DIRECTORY, {"page", "csv"})
+    if data.action == "page":
+        text, keyboard = await _directory_page(context, data.int_arg(0))
+        await query.answer()
+        await _edit(update, text, keyboard)
+        return
+    if not context.caller.standing.is_ksz_staff:
+        log.warning("refused directory export for telegram user %s", context.caller.telegram_id)
+        await query.answer(refusal(context.t, Permission.KSZ), show_alert=True)
+        return
+    await query.answer()
+    await _send_directory_csv(update, context)
+
+
+async def _send_directory_csv(update: Update, context: BotContext) -> None:
+    async with context.db.unit() as uow:
+        members = await uow.members.all()
+        groups = {g.id: g for g in await uow.workgroups.all()}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["name", "kind", "organisation", "founder", "ksz", "st_chair", "active", "joined_on",
+         "account_connected", "workgroups", "catalyst_of"]
+    )  # fmt: skip
+    for m in sorted(members, key=lambda m: hu_sort_key(m.name)):
+        mine = [link.workgroup.name for link in m.memberships]
+        cat = [g.name for g in groups.values() if g.catalyst_id == m.id]
+        writer.writerow(
+            [m.name, m.kind.value, m.organisation or "", _yn(m.is_founder), _yn(m.is_ksz),
+             _yn(m.is_st_chair), _yn(m.is_active), m.joined_on.isoformat(),
+             _yn(m.telegram_id is not None), ";".join(mine), ";".join(cat)]
+        )  # fmt: skip
+    assert update.effective_chat is not None
+    await context.bot.send_document(
+        update.effective_chat.id,
+        document=buffer.getvalue().encode("utf-8-sig"),
+        filename="tagok.csv",
+        caption=context.t.gettext("Member directory ({date})").format(
+            date=context.t.date(context.clock.now().astimezone(context.settings.tz).date())
+        ),
+    )
+
+
+def _yn(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+async def cmd_workgroups(update: Update, context: BotContext) -> None:
+    """Workgroups with their catalyst and members."""
+    assert update.effective_message is not None
+    async with context.db.unit() as uow:
+        groups = await uow.workgroups.all()
+    await update.effective_message.reply_html(views.workgroups(context.t, groups))
+
+
+async def _log_page(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    async with context.db.unit() as uow:
+        entries, total = await uow.audit.recent(page * views.LOG_PAGE_SIZE, views.LOG_PAGE_SIZE)
+    return views.audit_log(context.t, entries, page, total)
+
+
+async def cmd_log(update: Update, context: BotContext) -> None:
+    """The audit log of identity and role changes."""
+    assert update.effective_message is not None
+    text, keyboard = await _log_page(context, 0)
+    await update.effective_message.reply_html(text, reply_markup=keyboard)
+
+
+async def cb_log(update: Update, context: BotContext) -> None:
+    """Turn a page of the audit log."""
+    query = update.callback_query
+    assert query is not None
+    page = decode(query.data, Feature.AUDIT, {"page"}).int_arg(0)
+    text, keyboard = await _log_page(context, page)
+    await query.answer()
+    await _edit(update, text, keyboard)
+
+
+# --- strangers: asking to join ---------------------------------------------------------------
+
+
+async def cmd_join(update: Update, context: BotContext) -> None:
+    """A stranger asks to join; every KSz member gets the request with decision buttons."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    t = context.t
+    if context.caller.member is not None:
+        await message.reply_html(
+            t.gettext("You are already a member: {name}.").format(
+                name=escape(context.caller.member.name)
+            )
+        )
+        return
+    if not context.args:
+        await message.reply_html(
+            t.gettext(
+                "Please add a short introduction after the command: your name and organisation.\n"
+                "For example: <code>/join Kovács Anna, Példa Kft.</code>"
+            )
+        )
+        return
+    full_name = " ".join(p for p in (user.last_name, user.first_name) if p)
+    async with context.db.unit() as uow:
+        request = await identity.request_join(
+            uow, user.id, full_name, user.username, " ".join(context.args), context.clock.now()
+        )
+        ksz = await uow.members.ksz()
+        languages = {m.id: await _language_of(uow, m) for m in ksz}
+    delivered = 0
+    for staff in ksz:
+        if staff.telegram_id is None:
+            continue
+        kt = context.bot_data.translations.get(languages[staff.id])
+        text, keyboard = views.join_request_for_ksz(kt, request)
+        try:
+            await context.bot.send_message(staff.telegram_id, text, reply_markup=keyboard)
+            delivered += 1
+        except Forbidden:
+            log.warning("KSz member %s cannot be reached", staff.id)
+    if not delivered:
+        log.error("join request %s reached no KSz member", request.id)
+    await message.reply_html(
+        t.gettext(
+            "Thank you! Your request has been sent to the cluster management (KSz). "
+            "You will get a message here when they decide."
+        )
+    )
+
+
+async def _language_of(uow: UnitOfWork, member: Member) -> str | None:
+    if member.telegram_id is None:
+        return None
+    account = await uow.telegram_users.get(member.telegram_id)
+    return account.language or account.language_code if account else None
+
+
+async def cb_join(update: Update, context: BotContext) -> None:
+    """KSz decides a join request."""
+    query = update.callback_query
+    assert query is not None
+    data = decode(query.data, Feature.JOIN, {"ok", "no"})
+    request_id = data.int_arg(0)
+    kind: MemberKind | None = None
+    if data.action == "ok":
+        kind = MemberKind.INTERNAL if data.arg(1, {"i", "e"}) == "i" else MemberKind.EXTERNAL
+    async with context.db.unit() as uow:
+        request, member = await identity.decide_join(
+            uow, request_id, kind, _actor(context), context.clock.now()
+        )
+        account = await uow.telegram_users.get(request.telegram_id)
+    t = context.t
+    applicant_t = context.bot_data.translations.pick(
+        account.language if account else None, account.language_code if account else None
+    )
+    if member is not None:
+        summary = t.gettext("Approved by {ksz}: {name} is now a member ({kind}).").format(
+            ksz=escape(context.caller.standing.name),
+            name=escape(member.name),
+            kind=views.kind_label(t, member.kind),
+        )
+        notice = applicant_t.gettext(
+            "Your request to join has been approved. Welcome, {name}! "
+            "/profile shows your membership and rights."
+        ).format(name=escape(member.name))
+    else:
+        summary = t.gettext("Rejected by {ksz}: {name}.").format(
+            ksz=escape(context.caller.standing.name), name=escape(request.full_name)
+        )
+        notice = applicant_t.gettext(
+            "We are sorry: the cluster management did not approve your request to join."
+        )
+    await query.answer()
+    await _edit(update, summary, None)
+    try:
+        await context.bot.send_message(request.telegram_id, notice)
+    except Forbidden:
+        log.info("applicant %s blocked the bot; decision not delivered", request.telegram_id)
+
+
+# --- KSz: invitations and member management --------------------------------------------------
+
+
+async def cmd_invite(update: Update, context: BotContext) -> None:
+    """Make an invitation link for a member (KSz)."""
+    message = update.effective_message
+    assert message is not None
+    t = context.t
+    if not context.args:
+        await message.reply_html(t.gettext("Usage: <code>/invite Name of the member</code>"))
+        return
+    hours = context.settings.invite_ttl_hours
+    async with context.db.unit() as uow:
+        member = await identity.find_member(uow, " ".join(context.args))
+        token = await identity.issue_invitation(
+            uow, member, _actor(context), context.clock.now(), timedelta(hours=hours)
+        )
+    link = f"https://t.me/{context.bot_data.bot_username}?start={token}"
+    await message.reply_html(views.invitation(t, member.name, link, hours))
+
+
+async def _card(context: BotContext, member_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    async with context.db.unit() as uow:
+        member = await uow.members.get(member_id)
+        if member is None:
+            raise NotFound("member", str(member_id))
+        return views.member_card(context.t, member, await _catalyst_names(uow, member))
+
+
+async def cmd_member(update: Update, context: BotContext) -> None:
+    """Show a member's card with management buttons (KSz)."""
+    message = update.effective_message
+    assert message is not None
+    if not context.args:
+        await message.reply_html(context.t.gettext("Usage: <code>/member Name of the member</code>"))
+        return
+    async with context.db.unit() as uow:
+        member = await identity.find_member(uow, " ".join(context.args))
+    text, keyboard = await _card(context, member.id)
+    await message.reply_html(text, reply_markup=keyboard)
+
+
+async def cb_member(update: Update, context: BotContext) -> None:
+    """Apply one change from the member card (KSz)."""
+    query = update.callback_query
+    assert query is not None
+    data = decode(
+        query.data,
+        Feature.MEMBER,
+        {"kind", "founder", "ksz", "chair", "active", "groups", "invite"},
+    )
+    member_id = data.int_arg(0)
+    actor = _actor(context)
+    now = context.clock.now()
+    t = context.t
+    if data.action == "groups":
+        async with context.db.unit() as uow:
+            member = await uow.members.get(member_id)
+            if member is None:
+                raise NotFound("member", str(member_id))
+            text, keyboard = views.member_groups(t, member, await uow.workgroups.all())
+        await query.answer()
+        await _edit(update, text, keyboard)
+        return
+    if data.action == "invite":
+        hours = context.settings.invite_ttl_hours
+        async with context.db.unit() as uow:
+            member = await uow.members.get(member_id)
+            if member is None:
+                raise NotFound("member", str(member_id))
+            token = await identity.issue_invitation(uow, member, actor, now, timedelta(hours=hours))
+        link = f"https://t.me/{context.bot_data.bot_username}?start={token}"
+        await query.answer()
+        assert update.effective_chat is not None
+        await context.bot.send_message(
+            update.effective_chat.id, views.invitation(t, member.name, link, hours)
+        )
+        return
+    kicked: list[int] = []
+    async with context.db.unit() as uow:
+        member = await uow.members.get(member_id)
+        if member is None:
+            raise NotFound("member", str(member_id))
+        outcome = Outcome(member=member)
+        if data.action == "kind":
+            kind = MemberKind.EXTERNAL if data.arg(1, {"i", "e"}) == "e" else MemberKind.INTERNAL
+            await identity.set_kind(uow, member, kind, actor, now, outcome)
+        else:
+            flag = {"chair": "st_chair"}.get(data.action, data.action)
+            value = data.arg(1, {"0", "1"}) == "1"
+            await identity.set_flag(uow, member, flag, value, actor, now, outcome)
+            if flag == "active" and not value and member.telegram_id is not None:
+                kicked = [
+                    link.workgroup.telegram_chat_id
+                    for link in member.memberships
+                    if link.workgroup.telegram_chat_id is not None
+                ]
+        telegram_id = member.telegram_id
+    for chat_id in kicked:
+        assert telegram_id is not None
+        await remove_from_group(context, chat_id, telegram_id)
+    notes = []
+    if outcome.previous_st_chair:
+        notes.append(
+            t.gettext("Previous ST chair: {name}").format(name=escape(outcome.previous_st_chair))
+        )
+    for name in outcome.cleared_catalyst_of:
+        notes.append(t.gettext("No longer catalyst of: {workgroup}").format(workgroup=escape(name)))
+    await query.answer(t.gettext("Saved."))
+    text, keyboard = await _card(context, member_id)
+    if notes:
+        text += "\n\n" + "\n".join(notes)
+    await _edit(update, text, keyboard)
+
+
+async def cb_member_groups(update: Update, context: BotContext) -> None:
+    """Toggle a workgroup membership or catalyst office from the card (KSz)."""
+    query = update.callback_query
+    assert query is not None
+    data = decode(query.data, Feature.MEMBER_GROUPS, {"join", "leave", "cat", "uncat", "back"})
+    member_id = data.int_arg(0)
+    if data.action == "back":
+        text, keyboard = await _card(context, member_id)
+        await query.answer()
+        await _edit(update, text, keyboard)
+        return
+    group_id = data.int_arg(1)
+    actor = _actor(context)
+    now = context.clock.now()
+    kick: tuple[int, int] | None = None
+    async with context.db.unit() as uow:
+        member = await uow.members.get(member_id)
+        group = await uow.workgroups.get(group_id)
+        if member is None or group is None:
+            raise NotFound("member" if member is None else "workgroup", "")
+        if data.action == "join":
+            await identity.join_workgroup(uow, group, member, actor, now)
+        elif data.action == "leave":
+            removed = await identity.leave_workgroup(uow, group, member, actor, now)
+            if removed and group.telegram_chat_id and member.telegram_id:
+                kick = (group.telegram_chat_id, member.telegram_id)
+        elif data.action == "cat":
+            await identity.set_catalyst(uow, group, member, actor, now)
+        else:
+            await identity.clear_catalyst(uow, group, member, actor, now)
+    if kick:
+        await remove_from_group(context, *kick)
+    async with context.db.unit() as uow:
+        member = await uow.members.get(member_id)
+        assert member is not None
+        text, keyboard = views.member_groups(context.t, member, await uow.workgroups.all())
+    await query.answer(context.t.gettext("Saved."))
+    await _edit(update, text, keyboard)
+
+
+async def cmd_new_workgroup(update: Update, context: BotContext) -> None:
+    """Create a workgroup: ``/munkacsoport_uj Name | description`` (KSz)."""
+    message = update.effective_message
+    assert message is not None
+    t = context.t
+    raw = " ".join(context.args or [])
+    if not raw:
+        await message.reply_html(
+            t.gettext("Usage: <code>/newworkgroup Name | short description</code>")
+        )
+        return
+    name, _, description = raw.partition("|")
+    async with context.db.unit() as uow:
+        group = await identity.create_workgroup(
+            uow, name, description, _actor(context), context.clock.now()
+        )
+    await message.reply_html(
+        t.gettext("Workgroup created: {name}. Add members from their card: /member Name.").format(
+            name=escape(group.name)
+        )
+    )
+
+
+# --- linked Telegram groups ------------------------------------------------------------------
+
+
+async def cmd_link_group(update: Update, context: BotContext) -> None:
+    """Link this Telegram group to a workgroup (KSz, in the group; the bot must be admin)."""
+    message = update.effective_message
+    chat = update.effective_chat
+    assert message is not None and chat is not None
+    t = context.t
+    if not context.args:
+        await message.reply_html(
+            t.gettext("Usage: <code>/linkgroup Name of the workgroup</code>")
+        )
+        return
+    me = await context.bot.get_chat_member(chat.id, context.bot.id)
+    if me.status != ChatMemberStatus.ADMINISTRATOR or not (
+        getattr(me, "can_invite_users", False) and getattr(me, "can_restrict_members", False)
+    ):
+        await message.reply_html(
+            t.gettext(
+                "I need to be an administrator of this group with the rights "
+                "„Invite users via link” and „Ban users” to manage who may join."
+            )
+        )
+        return
+    async with context.db.unit() as uow:
+        group = await identity.find_workgroup(uow, " ".join(context.args))
+        await identity.link_group(uow, group, chat.id, _actor(context), context.clock.now())
+    await message.reply_html(
+        t.gettext(
+            "This group is now linked to the workgroup {name}. Join requests from its members "
+            "are approved automatically, others are declined."
+        ).format(name=escape(group.name))
+    )
+
+
+async def on_join_request(update: Update, context: BotContext) -> None:
+    """Approve join requests of the workgroup's members to its linked group; decline others."""
+    request = update.chat_join_request
+    assert request is not None
+    async with context.db.unit() as uow:
+        group = await uow.workgroups.by_chat(request.chat.id)
+        if group is None:
+            return
+        member = await uow.members.by_telegram_id(request.from_user.id)
+        allowed = (
+            member is not None
+            and member.is_active
+            and any(link.workgroup_id == group.id for link in member.memberships)
+        )
+        group_name = group.name
+    if allowed:
+        await request.approve()
+        return
+    await request.decline()
+    caller = await context.load_caller(update)
+    text = caller.t.gettext(
+        "Your request to join the group of the workgroup {name} was declined: "
+        "the group is open to the workgroup's members only. The KSz can add you to the workgroup."
+    ).format(name=escape(group_name))
+    try:
+        await context.bot.send_message(request.user_chat_id, text)
+    except TelegramError:
+        log.info("could not explain the declined join request to %s", request.from_user.id)
+
+
+async def remove_from_group(context: BotContext, chat_id: int, telegram_id: int) -> None:
+    """Remove a user from a linked group (ban then unban, so they may be re-added later)."""
+    try:
+        await context.bot.ban_chat_member(chat_id, telegram_id)
+        await context.bot.unban_chat_member(chat_id, telegram_id, only_if_banned=True)
+    except TelegramError as exc:
+        log.warning("could not remove %s from group %s: %s", telegram_id, chat_id, exc)
+
+
+COMMANDS = [
+    CommandSpec(
+        "csatlakozas", N_("ask to join the cluster"), Permission.PUBLIC, cmd_join,
+        english="join", private_only=True,
+    ),
+    CommandSpec(
+        "profil", N_("your membership, rights, offices and workgroups"), Permission.MEMBER,
+        cmd_profile, english="profile",
+    ),
+    CommandSpec(
+        "tagok", N_("the member directory"), Permission.MEMBER, cmd_directory, english="members"
+    ),
+    CommandSpec(
+        "munkacsoportok", N_("workgroups with their catalyst and members"), Permission.MEMBER,
+        cmd_workgroups, english="workgroups",
+    ),
+    CommandSpec(
+        "naplo", N_("log of membership and role changes"), Permission.MEMBER, cmd_log,
+        english="log",
+    ),
+    CommandSpec(
+        "meghivo", N_("invitation link for a member"), Permission.KSZ, cmd_invite,
+        english="invite", private_only=True,
+    ),
+    CommandSpec(
+        "tag", N_("manage a member: kind, offices, workgroups, status"), Permission.KSZ,
+        cmd_member, english="member", private_only=True,
+    ),
+    CommandSpec(
+        "munkacsoport_uj", N_("create a workgroup"), Permission.KSZ, cmd_new_workgroup,
+        english="newworkgroup",
+    ),
+    CommandSpec(
+        "csoport_osszekotes", N_("link this Telegram group to a workgroup"), Permission.KSZ,
+        cmd_link_group, english="linkgroup", group_only=True,
+    ),
+]  # fmt: skip
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add this feature's commands, buttons and the join-request handler."""
+    add_commands(app, COMMANDS)
+    add_buttons(app, pattern(Feature.DIRECTORY), Permission.MEMBER, cb_directory)
+    add_buttons(app, pattern(Feature.AUDIT), Permission.MEMBER, cb_log)
+    add_buttons(app, pattern(Feature.JOIN), Permission.KSZ, cb_join)
+    add_buttons(app, pattern(Feature.MEMBER), Permission.KSZ, cb_member)
+    add_buttons(app, pattern(Feature.MEMBER_GROUPS), Permission.KSZ, cb_member_groups)
+    app.add_handler(ChatJoinRequestHandler(gate(Permission.PUBLIC)(on_join_request)))

@@ -1,0 +1,103 @@
+"""Translations (catalogs compiled from the .po files at start) and locale-aware formatting."""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+
+LOCALES_DIR = Path(__file__).with_name("locales")
+DOMAIN = "messages"
+LANGUAGES = ("hu", "en")
+BABEL_LOCALES = {"hu": "hu_HU", "en": "en_GB"}
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, where it is shown."""
+    return message
+
+
+@cache
+def _catalog(language: str) -> gettext.NullTranslations:
+    """Compile the language's .po in memory, so a stale .mo can never be served."""
+    po_path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """Everything a view needs to speak one language: gettext and formatting."""
+
+    language: str
+    tz: ZoneInfo
+
+    @property
+    def _t(self) -> gettext.NullTranslations:
+        return _catalog(self.language)
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(BABEL_LOCALES[self.language])
+
+    def gettext(self, message: str) -> str:
+        return self._t.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._t.ngettext(singular, plural, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self._t.pgettext(context, message)
+
+    def datetime(self, value: datetime) -> str:
+        """``2026. november 27., 14:30`` in Hungarian; the pattern is in the catalog."""
+        pattern = self.pgettext("datetime format", "d MMMM y, HH:mm")
+        return format_datetime(value, pattern, tzinfo=self.tz, locale=self.locale)
+
+    def date(self, value: date) -> str:
+        """``2026. november 27.`` in Hungarian."""
+        pattern = self.pgettext("date format", "d MMMM y")
+        return format_date(value, pattern, locale=self.locale)
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def percent(self, value: float) -> str:
+        return format_percent(value, locale=self.locale)
+
+
+class Translations:
+    """The translators of every language, built once."""
+
+    def __init__(self, default: str, tz: ZoneInfo) -> None:
+        if default not in LANGUAGES:
+            raise ValueError(f"unknown default language {default!r}")
+        self.default = default
+        self._by_language = {lang: Translator(lang, tz) for lang in LANGUAGES}
+        for lang in LANGUAGES:
+            _catalog(lang)
+
+    def get(self, language: str | None) -> Translator:
+        """The translator for ``language``, or the default one."""
+        return self._by_language.get(language or "", self._by_language[self.default])
+
+    def pick(self, stored: str | None, telegram_code: str | None) -> Translator:
+        """The user's stored choice, else Telegram's language when we have it, else the default."""
+        if stored in self._by_language:
+            return self._by_language[stored]
+        code = (telegram_code or "").split("-")[0].lower()
+        return self.get(code if code in self._by_language else None)

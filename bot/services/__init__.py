@@ -1,0 +1,1 @@
+"""The cluster's rules, with no Telegram imports: plain functions over ids, strings, dataclasses."""

@@ -1,0 +1,505 @@
+"""Members, offices, workgroups, invitations and join requests; every change is audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bot.services.collation import hu_collation_string
+from bot.services.errors import (
+    AccountAlreadyBound,
+    AlreadyDecided,
+    AlreadyMember,
+    AlreadyPending,
+    Ambiguous,
+    InvalidInput,
+    InvitationProblem,
+    NotFound,
+    RuleViolation,
+)
+from storage.db import UnitOfWork
+from storage.models import (
+    AuditEntry,
+    Invitation,
+    JoinRequest,
+    JoinStatus,
+    Member,
+    MemberKind,
+    Workgroup,
+)
+from storage.repositories import name_key
+
+NAME_MAX = 200
+WORKGROUP_NAME_MAX = 120
+DESCRIPTION_MAX = 1000
+NOTE_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change: a member, or an operator at the command line."""
+
+    member_id: int | None
+    label: str
+
+
+CLI_ACTOR = Actor(None, "CLI")
+
+
+def clean_text(value: str, field_name: str, limit: int, *, required: bool = True) -> str:
+    """Fold whitespace, refuse control characters and over-long or (if required) empty text."""
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
+        raise InvalidInput(field_name, "control_chars")
+    folded = " ".join(value.split())
+    if required and not folded:
+        raise InvalidInput(field_name, "empty")
+    if len(folded) > limit:
+        raise InvalidInput(field_name, "too_long", limit=limit)
+    return folded
+
+
+def hash_token(token: str) -> str:
+    """The stored form of an invitation token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _audit(
+    uow: UnitOfWork,
+    actor: Actor,
+    action: str,
+    now: datetime,
+    subject: Member | None = None,
+    **details: Any,
+) -> None:
+    uow.audit.add(
+        AuditEntry(
+            at=now,
+            actor_id=actor.member_id,
+            actor_label=actor.label,
+            action=action,
+            subject_id=subject.id if subject is not None else None,
+            subject_label=subject.name if subject is not None else "",
+            details=details,
+        )
+    )
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+@dataclass
+class MemberSpec:
+    """Fields to create or update a member with; ``None`` means: leave as it is."""
+
+    name: str
+    kind: MemberKind | None = None
+    organisation: str | None = None
+    founder: bool | None = None
+    ksz: bool | None = None
+    st_chair: bool | None = None
+    workgroups: list[str] = field(default_factory=list)
+    catalyst_of: list[str] = field(default_factory=list)
+    joined_on: date | None = None
+
+
+@dataclass
+class Outcome:
+    """What a change did, including consequences the operator should hear about."""
+
+    member: Member
+    created: bool = False
+    cleared_catalyst_of: list[str] = field(default_factory=list)
+    previous_st_chair: str | None = None
+    created_workgroups: list[str] = field(default_factory=list)
+
+
+async def find_member(uow: UnitOfWork, text: str) -> Member:
+    """Resolve a name (exact, then unique partial match) to a member."""
+    text = clean_text(text, "name", NAME_MAX)
+    member = await uow.members.by_name(text)
+    if member is not None:
+        return member
+    matches = await uow.members.search(text, limit=11)
+    if not matches:
+        raise NotFound("member", text)
+    if len(matches) > 1:
+        raise Ambiguous("member", text, [m.name for m in matches])
+    return matches[0]
+
+
+async def find_workgroup(uow: UnitOfWork, text: str) -> Workgroup:
+    """Resolve a workgroup by its name."""
+    text = clean_text(text, "workgroup", WORKGROUP_NAME_MAX)
+    group = await uow.workgroups.by_name(text)
+    if group is None:
+        raise NotFound("workgroup", text)
+    return group
+
+
+async def upsert_member(uow: UnitOfWork, spec: MemberSpec, actor: Actor, now: datetime) -> Outcome:
+    """Create a member or update the given fields of an existing one, with every rule checked."""
+    name = clean_text(spec.name, "name", NAME_MAX)
+    organisation = (
+        clean_text(spec.organisation, "organisation", NAME_MAX, required=False)
+        if spec.organisation is not None
+        else None
+    )
+    member = await uow.members.by_name(name)
+    outcome: Outcome
+    if member is None:
+        if spec.kind is None:
+            raise InvalidInput("kind", "empty")
+        member = Member(
+            name=name,
+            name_key=name_key(name),
+            sort_key=hu_collation_string(name),
+            organisation=organisation or None,
+            kind=spec.kind,
+            is_founder=False,
+            is_ksz=False,
+            is_st_chair=False,
+            is_active=True,
+            joined_on=spec.joined_on or now.date(),
+            created_at=now,
+            memberships=[],
+        )
+        uow.members.add(member)
+        await uow.flush()
+        outcome = Outcome(member=member, created=True)
+        _audit(uow, actor, "member_created", now, member, kind=spec.kind.value)
+        if organisation:
+            _audit(
+                uow, actor, "member_changed", now, member, field="organisation", new=organisation
+            )
+    else:
+        outcome = Outcome(member=member)
+        if organisation is not None and organisation != (member.organisation or ""):
+            _audit(
+                uow,
+                actor,
+                "member_changed",
+                now,
+                member,
+                field="organisation",
+                old=member.organisation or "",
+                new=organisation,
+            )
+            member.organisation = organisation or None
+        if spec.kind is not None:
+            await set_kind(uow, member, spec.kind, actor, now, outcome)
+    if spec.founder is not None:
+        await set_flag(uow, member, "founder", spec.founder, actor, now, outcome)
+    if spec.ksz is not None:
+        await set_flag(uow, member, "ksz", spec.ksz, actor, now, outcome)
+    if spec.st_chair is not None:
+        await set_flag(uow, member, "st_chair", spec.st_chair, actor, now, outcome)
+    for group_name in [*spec.workgroups, *spec.catalyst_of]:
+        group = await _workgroup_for_upsert(uow, group_name, actor, now, outcome)
+        await join_workgroup(uow, group, member, actor, now)
+        if group_name in spec.catalyst_of:
+            await set_catalyst(uow, group, member, actor, now)
+    return outcome
+
+
+async def _workgroup_for_upsert(
+    uow: UnitOfWork, name: str, actor: Actor, now: datetime, outcome: Outcome
+) -> Workgroup:
+    group = await uow.workgroups.by_name(clean_text(name, "workgroup", WORKGROUP_NAME_MAX))
+    if group is None:
+        group = await create_workgroup(uow, name, "", actor, now)
+        outcome.created_workgroups.append(group.name)
+    return group
+
+
+async def set_kind(
+    uow: UnitOfWork,
+    member: Member,
+    kind: MemberKind,
+    actor: Actor,
+    now: datetime,
+    outcome: Outcome | None = None,
+) -> Outcome:
+    """Change the membership kind; an external supporter cannot stay katalizátor."""
+    outcome = outcome or Outcome(member=member)
+    if member.kind is kind:
+        return outcome
+    _audit(
+        uow,
+        actor,
+        "member_changed",
+        now,
+        member,
+        field="kind",
+        old=member.kind.value,
+        new=kind.value,
+    )
+    member.kind = kind
+    if kind is MemberKind.EXTERNAL:
+        await _clear_catalyst_roles(uow, member, actor, now, outcome)
+    return outcome
+
+
+async def set_flag(
+    uow: UnitOfWork,
+    member: Member,
+    flag: str,
+    value: bool,
+    actor: Actor,
+    now: datetime,
+    outcome: Outcome | None = None,
+) -> Outcome:
+    """Set ``founder``, ``ksz``, ``st_chair`` or ``active``, keeping the offices consistent."""
+    outcome = outcome or Outcome(member=member)
+    attribute = {"founder": "is_founder", "ksz": "is_ksz", "st_chair": "is_st_chair"}.get(
+        flag, "is_active" if flag == "active" else ""
+    )
+    if not attribute:
+        raise InvalidInput("flag", "unknown")
+    if getattr(member, attribute) == value:
+        return outcome
+    if flag == "st_chair" and value:
+        if not member.is_founder:
+            raise RuleViolation("st_chair_not_founder", member.name)
+        if not member.is_active:
+            raise RuleViolation("inactive", member.name)
+        previous = await uow.members.st_chair()
+        if previous is not None and previous.id != member.id:
+            previous.is_st_chair = False
+            await uow.flush()
+            outcome.previous_st_chair = previous.name
+            _audit(
+                uow, actor, "member_changed", now, previous, field="st_chair", old=True, new=False
+            )
+    if flag == "founder" and not value and member.is_st_chair:
+        raise RuleViolation("st_chair_must_be_founder", member.name)
+    if flag == "active" and not value:
+        if member.is_st_chair:
+            member.is_st_chair = False
+            _audit(uow, actor, "member_changed", now, member, field="st_chair", old=True, new=False)
+        await _clear_catalyst_roles(uow, member, actor, now, outcome)
+    _audit(uow, actor, "member_changed", now, member, field=flag, old=not value, new=value)
+    setattr(member, attribute, value)
+    await uow.flush()
+    return outcome
+
+
+async def _clear_catalyst_roles(
+    uow: UnitOfWork, member: Member, actor: Actor, now: datetime, outcome: Outcome
+) -> None:
+    for group in await uow.workgroups.catalyst_of(member.id):
+        group.catalyst_id = None
+        outcome.cleared_catalyst_of.append(group.name)
+        _audit(uow, actor, "catalyst_cleared", now, member, workgroup=group.name)
+
+
+# --- workgroups ------------------------------------------------------------------------------
+
+
+async def create_workgroup(
+    uow: UnitOfWork, name: str, description: str, actor: Actor, now: datetime
+) -> Workgroup:
+    """Create a workgroup with a unique name."""
+    name = clean_text(name, "workgroup", WORKGROUP_NAME_MAX)
+    description = clean_text(description, "description", DESCRIPTION_MAX, required=False)
+    if await uow.workgroups.by_name(name) is not None:
+        raise RuleViolation("workgroup_exists", name)
+    group = Workgroup(
+        name=name, name_key=name_key(name), description=description, created_at=now, memberships=[]
+    )
+    uow.workgroups.add(group)
+    await uow.flush()
+    _audit(uow, actor, "workgroup_created", now, None, workgroup=name)
+    return group
+
+
+async def join_workgroup(
+    uow: UnitOfWork, group: Workgroup, member: Member, actor: Actor, now: datetime
+) -> bool:
+    """Add a member to a workgroup; False when already in it."""
+    added = await uow.workgroups.add_member(group, member, now)
+    if added:
+        await uow.flush()
+        _audit(uow, actor, "workgroup_joined", now, member, workgroup=group.name)
+    return added
+
+
+async def leave_workgroup(
+    uow: UnitOfWork, group: Workgroup, member: Member, actor: Actor, now: datetime
+) -> bool:
+    """Remove a member from a workgroup (and from its katalizátor office)."""
+    if group.catalyst_id == member.id:
+        group.catalyst_id = None
+        _audit(uow, actor, "catalyst_cleared", now, member, workgroup=group.name)
+    removed = await uow.workgroups.remove_member(group, member)
+    if removed:
+        await uow.flush()
+        _audit(uow, actor, "workgroup_left", now, member, workgroup=group.name)
+    return removed
+
+
+async def set_catalyst(
+    uow: UnitOfWork, group: Workgroup, member: Member, actor: Actor, now: datetime
+) -> None:
+    """Make an active internal associate member of the workgroup its katalizátor."""
+    if member.kind is not MemberKind.INTERNAL:
+        raise RuleViolation("catalyst_not_internal", member.name)
+    if not member.is_active:
+        raise RuleViolation("inactive", member.name)
+    if group.catalyst_id == member.id:
+        return
+    await join_workgroup(uow, group, member, actor, now)
+    group.catalyst_id = member.id
+    await uow.flush()
+    _audit(uow, actor, "catalyst_set", now, member, workgroup=group.name)
+
+
+async def clear_catalyst(
+    uow: UnitOfWork, group: Workgroup, member: Member, actor: Actor, now: datetime
+) -> None:
+    """Remove the member from the workgroup's katalizátor office."""
+    if group.catalyst_id == member.id:
+        group.catalyst_id = None
+        await uow.flush()
+        _audit(uow, actor, "catalyst_cleared", now, member, workgroup=group.name)
+
+
+async def link_group(
+    uow: UnitOfWork, group: Workgroup, chat_id: int, actor: Actor, now: datetime
+) -> None:
+    """Link a Telegram group to a workgroup (one group per workgroup, one workgroup per group)."""
+    other = await uow.workgroups.by_chat(chat_id)
+    if other is not None and other.id != group.id:
+        raise RuleViolation("chat_linked_elsewhere", other.name)
+    group.telegram_chat_id = chat_id
+    await uow.flush()
+    _audit(uow, actor, "group_linked", now, None, workgroup=group.name)
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+async def issue_invitation(
+    uow: UnitOfWork, member: Member, actor: Actor, now: datetime, ttl: timedelta
+) -> str:
+    """A fresh single-use token for ``member``; older unused links stop working."""
+    if not member.is_active:
+        raise RuleViolation("inactive", member.name)
+    await uow.invitations.revoke_open(member.id, now)
+    token = secrets.token_urlsafe(24)
+    uow.invitations.add(
+        Invitation(
+            member_id=member.id,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + ttl,
+            created_by_id=actor.member_id,
+        )
+    )
+    _audit(uow, actor, "invitation_issued", now, member, expires=(now + ttl).isoformat())
+    return token
+
+
+async def redeem_invitation(uow: UnitOfWork, token: str, telegram_id: int, now: datetime) -> Member:
+    """Bind ``telegram_id`` to the invited member; the token is used up."""
+    if not token or len(token) > 64:
+        raise InvitationProblem("unknown")
+    invitation = await uow.invitations.by_hash(hash_token(token))
+    if invitation is None:
+        raise InvitationProblem("unknown")
+    if invitation.used_at is not None:
+        raise InvitationProblem("used")
+    if invitation.expires_at <= now:
+        raise InvitationProblem("expired")
+    member = await uow.members.get(invitation.member_id)
+    if member is None or not member.is_active:
+        raise InvitationProblem("unknown")
+    bound = await uow.members.by_telegram_id(telegram_id)
+    if bound is not None and bound.id != member.id:
+        raise AccountAlreadyBound(bound.name)
+    invitation.used_at = now
+    invitation.used_by_telegram_id = telegram_id
+    if member.telegram_id != telegram_id:
+        previous = member.telegram_id
+        member.telegram_id = telegram_id
+        await uow.flush()
+        _audit(
+            uow,
+            Actor(member.id, member.name),
+            "account_bound",
+            now,
+            member,
+            rebound=previous is not None,
+        )
+    return member
+
+
+# --- join requests ---------------------------------------------------------------------------
+
+
+async def request_join(
+    uow: UnitOfWork,
+    telegram_id: int,
+    full_name: str,
+    username: str | None,
+    note: str,
+    now: datetime,
+) -> JoinRequest:
+    """Record a stranger's request to join."""
+    bound = await uow.members.by_telegram_id(telegram_id)
+    if bound is not None:
+        raise AlreadyMember(bound.name)
+    if await uow.join_requests.pending_for(telegram_id) is not None:
+        raise AlreadyPending()
+    request = JoinRequest(
+        telegram_id=telegram_id,
+        full_name=clean_text(full_name or "?", "name", NAME_MAX),
+        username=username,
+        note=clean_text(note, "note", NOTE_MAX, required=False),
+        status=JoinStatus.PENDING,
+        created_at=now,
+    )
+    uow.join_requests.add(request)
+    await uow.flush()
+    return request
+
+
+async def decide_join(
+    uow: UnitOfWork,
+    request_id: int,
+    kind: MemberKind | None,
+    actor: Actor,
+    now: datetime,
+) -> tuple[JoinRequest, Member | None]:
+    """Approve (``kind`` given: the account is bound to a member) or reject (``kind`` None)."""
+    request = await uow.join_requests.get(request_id)
+    if request is None:
+        raise NotFound("join_request", str(request_id))
+    if request.status is not JoinStatus.PENDING:
+        raise AlreadyDecided(request.status.value)
+    request.decided_at = now
+    request.decided_by_id = actor.member_id
+    if kind is None:
+        request.status = JoinStatus.REJECTED
+        _audit(uow, actor, "join_rejected", now, None, applicant=request.full_name)
+        return request, None
+    bound = await uow.members.by_telegram_id(request.telegram_id)
+    if bound is not None:
+        raise AlreadyMember(bound.name)
+    member = await uow.members.by_name(request.full_name)
+    if member is not None and member.telegram_id is not None:
+        raise RuleViolation("name_taken", member.name)
+    if member is None:
+        outcome = await upsert_member(
+            uow, MemberSpec(name=request.full_name, kind=kind), actor, now
+        )
+        member = outcome.member
+    member.telegram_id = request.telegram_id
+    request.status = JoinStatus.APPROVED
+    request.member_id = member.id
+    await uow.flush()
+    _audit(uow, actor, "join_approved", now, member)
+    return request, member

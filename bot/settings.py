@@ -1,0 +1,99 @@
+"""Settings read from the environment (and an optional ``.env`` file)."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
+SUPPORTED_LOCALES = ("hu", "en")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///klaszter.db"
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot; names match the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = DEFAULT_API_BASE_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    bot_default_locale: str = "hu"
+    bot_timezone: str = "Europe/Budapest"
+    log_level: str = "INFO"
+    invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
+
+    @field_validator("bot_default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("bot_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("is not a known IANA time zone") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        """The cluster's time zone."""
+        return ZoneInfo(self.bot_timezone)
+
+    def token(self) -> str:
+        """The bot token, checked; raises SettingsError naming the variable."""
+        if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the "
+                "environment or in .env"
+            )
+        token = self.telegram_bot_token.get_secret_value().strip()
+        if not TOKEN_RE.match(token):
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is malformed: expected the form 123456789:AAE... "
+                "from @BotFather"
+            )
+        return token
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; a validation problem becomes one SettingsError line naming the variable."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]).upper() if err["loc"] else "settings"
+        raise SettingsError(f"{name} is invalid: {err['msg']}") from None

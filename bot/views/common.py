@@ -1,0 +1,167 @@
+"""Texts shared by every feature: refusals and translated domain errors."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.i18n import Translator
+from bot.services.errors import (
+    AccountAlreadyBound,
+    AlreadyDecided,
+    AlreadyMember,
+    AlreadyPending,
+    Ambiguous,
+    DomainError,
+    ImportFailed,
+    InvalidInput,
+    InvitationProblem,
+    NotAllowed,
+    NotFound,
+    RuleViolation,
+)
+from bot.services.roles import Permission
+
+
+def refusal(t: Translator, permission: Permission | str) -> str:
+    """A polite refusal that says who may do this."""
+    who = {
+        Permission.MEMBER: t.gettext("members of the cluster"),
+        Permission.VOTER: t.gettext("members with the vote"),
+        Permission.FOUNDER: t.gettext("members of the Strategic Council"),
+        Permission.ST_CHAIR: t.gettext("the chair of the Strategic Council"),
+        Permission.CATALYST: t.gettext("catalysts"),
+        Permission.KSZ: t.gettext("the cluster management (KSz)"),
+    }.get(Permission(permission), t.gettext("members of the cluster"))
+    return t.gettext("Sorry, only {who} can do this.").format(who=who)
+
+
+def private_only_text(t: Translator, *, private: bool) -> str:
+    """Why a command did not run in this kind of chat."""
+    if private:
+        return t.gettext("Please use this command in a private chat with the bot.")
+    return t.gettext("Please use this command in the group.")
+
+
+def stale_button(t: Translator) -> str:
+    """A button that no longer fits (old, forged or already used)."""
+    return t.gettext("This button is no longer valid.")
+
+
+def field_label(t: Translator, name: str) -> str:
+    """The translated name of an input field."""
+    labels = {
+        "name": t.gettext("name"),
+        "organisation": t.gettext("organisation"),
+        "kind": t.gettext("membership kind"),
+        "workgroup": t.gettext("workgroup"),
+        "description": t.gettext("description"),
+        "note": t.gettext("introduction"),
+        "founder": t.gettext("founder"),
+        "ksz": t.gettext("KSz"),
+        "st_chair": t.gettext("ST chair"),
+        "catalyst_of": t.gettext("catalyst of"),
+        "workgroups": t.gettext("workgroups"),
+        "file": t.gettext("file"),
+    }
+    return labels.get(name, name)
+
+
+def describe_input(t: Translator, err: InvalidInput) -> str:
+    """One invalid value, in words."""
+    label = field_label(t, err.field)
+    if err.reason == "empty":
+        text = t.gettext("{field}: this is required.").format(field=label)
+    elif err.reason == "too_long":
+        text = t.gettext("{field}: at most {limit} characters.").format(
+            field=label, limit=err.limit
+        )
+    elif err.reason == "control_chars":
+        text = t.gettext("{field}: contains invisible control characters.").format(field=label)
+    elif err.reason == "bad_kind":
+        text = t.gettext("{field}: use internal or external.").format(field=label)
+    elif err.reason == "bad_bool":
+        text = t.gettext("{field}: use yes or no.").format(field=label)
+    elif err.reason == "duplicate":
+        text = t.gettext("{field}: appears more than once in the file.").format(field=label)
+    elif err.reason == "missing_column":
+        text = t.gettext("{field}: the column is missing.").format(field=label)
+    elif err.reason == "not_utf8":
+        text = t.gettext("{field}: not a UTF-8 text file.").format(field=label)
+    else:
+        text = t.gettext("{field}: invalid value.").format(field=label)
+    if err.row is not None:
+        return t.gettext("Row {row}: {problem}").format(row=err.row, problem=text)
+    return text
+
+
+def describe_error(t: Translator, err: DomainError) -> str:
+    """The user-facing text of a domain error (HTML, user data escaped)."""
+    if isinstance(err, InvalidInput):
+        return describe_input(t, err)
+    if isinstance(err, NotFound):
+        if err.what == "workgroup":
+            return t.gettext("No workgroup is called „{name}”.").format(name=escape(err.key))
+        if err.what == "member":
+            return t.gettext("No member matches „{name}”.").format(name=escape(err.key))
+        return t.gettext("It no longer exists.")
+    if isinstance(err, Ambiguous):
+        names = ", ".join(escape(n) for n in err.candidates[:10])
+        return t.gettext(
+            "Several members match „{name}”: {names}. Please be more specific."
+        ).format(name=escape(err.key), names=names)
+    if isinstance(err, NotAllowed):
+        return refusal(t, err.permission)
+    if isinstance(err, InvitationProblem):
+        return {
+            "used": t.gettext(
+                "This invitation link has already been used. Ask the KSz for a new one."
+            ),
+            "expired": t.gettext("This invitation link has expired. Ask the KSz for a new one."),
+        }.get(
+            err.reason,
+            t.gettext("This invitation link is not valid. Please check it or ask the KSz."),
+        )
+    if isinstance(err, AccountAlreadyBound):
+        return t.gettext(
+            "This Telegram account already belongs to another member ({name}). "
+            "One account can belong to one member only."
+        ).format(name=escape(err.member_name))
+    if isinstance(err, AlreadyMember):
+        return t.gettext("This account already belongs to a member: {name}.").format(
+            name=escape(err.member_name)
+        )
+    if isinstance(err, AlreadyPending):
+        return t.gettext("Your request is already waiting for the KSz's decision.")
+    if isinstance(err, AlreadyDecided):
+        return t.gettext("This request has already been decided.")
+    if isinstance(err, RuleViolation):
+        return describe_rule(t, err)
+    if isinstance(err, ImportFailed):
+        lines = [describe_input(t, e) for e in err.errors]
+        return "\n".join([t.gettext("Nothing was imported. Problems:"), *lines])
+    return t.gettext("This could not be done.")
+
+
+def describe_rule(t: Translator, err: RuleViolation) -> str:
+    """An organisational rule that the request would break."""
+    subject = escape(err.subject)
+    texts = {
+        "st_chair_not_founder": t.gettext(
+            "The ST chair must be a founding member; {name} is not one."
+        ),
+        "st_chair_must_be_founder": t.gettext(
+            "{name} chairs the ST, so must stay a founder. Choose another chair first."
+        ),
+        "catalyst_not_internal": t.gettext(
+            "A catalyst must be an internal associate member; {name} is not one."
+        ),
+        "inactive": t.gettext("{name} is not an active member."),
+        "workgroup_exists": t.gettext("A workgroup called „{name}” already exists."),
+        "chat_linked_elsewhere": t.gettext(
+            "This group is already linked to another workgroup ({name})."
+        ),
+        "name_taken": t.gettext("A member called „{name}” already has a Telegram account."),
+    }
+    return texts.get(err.rule, t.gettext("This would break a rule of the cluster.")).format(
+        name=subject
+    )

@@ -1,0 +1,384 @@
+"""Profile, directory, workgroup list, audit log and the KSz member card."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import Feature, encode
+from bot.i18n import Translator
+from storage.models import AuditEntry, JoinRequest, Member, MemberKind, Workgroup
+
+PAGE_SIZE = 20
+LOG_PAGE_SIZE = 15
+
+
+def kind_label(t: Translator, kind: MemberKind) -> str:
+    """Membership kind in the cluster's own words."""
+    if kind is MemberKind.INTERNAL:
+        return t.gettext("internal associate member")
+    return t.gettext("external supporting member")
+
+
+def right_label(t: Translator, kind: MemberKind) -> str:
+    """The right that follows from the kind."""
+    if kind is MemberKind.INTERNAL:
+        return t.gettext("the vote (voting right)")
+    return t.gettext("advisory right (no vote)")
+
+
+def offices(t: Translator, member: Member, catalyst_of: Sequence[str]) -> list[str]:
+    """The member's offices, one phrase each."""
+    result = []
+    if member.is_st_chair:
+        result.append(t.gettext("chair of the Strategic Council"))
+    if member.is_founder:
+        result.append(t.gettext("founding member, member of the Strategic Council"))
+    if member.is_ksz:
+        result.append(t.gettext("cluster management (KSz)"))
+    for name in catalyst_of:
+        result.append(t.gettext("catalyst: {workgroup}").format(workgroup=escape(name)))
+    return result
+
+
+def profile(t: Translator, member: Member, catalyst_of: Sequence[str]) -> str:
+    """/profil: who I am and what I may do."""
+    lines = [
+        t.gettext("<b>Your profile</b>"),
+        t.gettext("Name: {name}").format(name=escape(member.name)),
+        t.gettext("Organisation: {organisation}").format(
+            organisation=escape(member.organisation or "—")
+        ),
+        t.gettext("Membership: {kind}").format(kind=kind_label(t, member.kind)),
+        t.gettext("Rights: {right}").format(right=right_label(t, member.kind)),
+        t.gettext("Member since: {date}").format(date=t.date(member.joined_on)),
+    ]
+    if not member.is_active:
+        lines.append(t.gettext("Status: inactive"))
+    held = offices(t, member, catalyst_of)
+    lines.append(t.gettext("Offices: {offices}").format(offices=", ".join(held) if held else "—"))
+    groups = [escape(link.workgroup.name) for link in member.memberships]
+    lines.append(
+        t.gettext("Workgroups: {workgroups}").format(
+            workgroups=", ".join(groups) if groups else "—"
+        )
+    )
+    return "\n".join(lines)
+
+
+def _member_line(t: Translator, member: Member) -> str:
+    marks = []
+    if member.is_st_chair:
+        marks.append(t.pgettext("directory mark", "ST chair"))
+    elif member.is_founder:
+        marks.append(t.pgettext("directory mark", "founder"))
+    if member.is_ksz:
+        marks.append(t.pgettext("directory mark", "KSz"))
+    kind = (
+        t.pgettext("directory mark", "internal")
+        if member.kind is MemberKind.INTERNAL
+        else t.pgettext("directory mark", "external")
+    )
+    org = f" — {escape(member.organisation)}" if member.organisation else ""
+    return f"• {escape(member.name)}{org} <i>({', '.join([kind, *marks])})</i>"
+
+
+def directory(
+    t: Translator, members: Sequence[Member], page: int, total: int, *, can_export: bool
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """/tagok: one page of the member directory."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    lines = [
+        t.ngettext(
+            "<b>Members of the cluster</b> ({n} member)",
+            "<b>Members of the cluster</b> ({n} members)",
+            total,
+        ).format(n=total)
+    ]
+    lines += [_member_line(t, m) for m in members]
+    if pages > 1:
+        lines.append(t.gettext("Page {page} of {pages}").format(page=page + 1, pages=pages))
+    buttons = []
+    if page > 0:
+        buttons.append(
+            InlineKeyboardButton("◀", callback_data=encode(Feature.DIRECTORY, "page", page - 1))
+        )
+    if page + 1 < pages:
+        buttons.append(
+            InlineKeyboardButton("▶", callback_data=encode(Feature.DIRECTORY, "page", page + 1))
+        )
+    rows = [buttons] if buttons else []
+    if can_export:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t.gettext("Export as CSV"), callback_data=encode(Feature.DIRECTORY, "csv")
+                )
+            ]
+        )
+    return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+
+
+def workgroups(t: Translator, groups: Sequence[Workgroup]) -> str:
+    """/munkacsoportok: each workgroup with its katalizátor and members."""
+    if not groups:
+        return t.gettext("There are no workgroups yet.")
+    lines = [t.gettext("<b>Workgroups</b>")]
+    for group in groups:
+        names = {link.member_id: link.member.name for link in group.memberships}
+        catalyst = names.get(group.catalyst_id) if group.catalyst_id else None
+        lines.append("")
+        lines.append(f"<b>{escape(group.name)}</b>")
+        if group.description:
+            lines.append(f"<i>{escape(group.description)}</i>")
+        lines.append(
+            t.gettext("Catalyst: {name}").format(
+                name=escape(catalyst) if catalyst else t.gettext("none yet")
+            )
+        )
+        others = sorted(n for mid, n in names.items() if mid != group.catalyst_id)
+        lines.append(
+            t.ngettext("Member ({n}): {names}", "Members ({n}): {names}", len(names)).format(
+                n=len(names), names=", ".join(escape(n) for n in others) or "—"
+            )
+        )
+    return "\n".join(lines)
+
+
+def _field_name(t: Translator, name: str) -> str:
+    return {
+        "kind": t.gettext("membership kind"),
+        "founder": t.gettext("founder"),
+        "ksz": t.gettext("KSz staff"),
+        "st_chair": t.gettext("ST chair"),
+        "active": t.gettext("active"),
+        "organisation": t.gettext("organisation"),
+    }.get(name, name)
+
+
+def _value(t: Translator, value: object) -> str:
+    if value is True:
+        return t.gettext("yes")
+    if value is False:
+        return t.gettext("no")
+    if value in {MemberKind.INTERNAL.value, MemberKind.EXTERNAL.value}:
+        return kind_label(t, MemberKind(str(value)))
+    return escape(str(value)) if value not in (None, "") else "—"
+
+
+def audit_line(t: Translator, entry: AuditEntry) -> str:
+    """One entry of /naplo in words."""
+    d = entry.details or {}
+    subject = escape(entry.subject_label)
+    group = escape(str(d.get("workgroup", "")))
+    texts = {
+        "member_created": lambda: t.gettext("new member: {subject}"),
+        "invitation_issued": lambda: t.gettext("invitation issued for {subject}"),
+        "account_bound": lambda: t.gettext("Telegram account connected: {subject}"),
+        "join_approved": lambda: t.gettext("request to join approved: {subject}"),
+        "join_rejected": lambda: t.gettext("request to join rejected: {applicant}"),
+        "workgroup_created": lambda: t.gettext("new workgroup: {workgroup}"),
+        "workgroup_joined": lambda: t.gettext("{subject} joined the workgroup {workgroup}"),
+        "workgroup_left": lambda: t.gettext("{subject} left the workgroup {workgroup}"),
+        "catalyst_set": lambda: t.gettext("catalyst of the workgroup {workgroup}: {subject}"),
+        "catalyst_cleared": lambda: t.gettext(
+            "{subject} is no longer catalyst of the workgroup {workgroup}"
+        ),
+        "group_linked": lambda: t.gettext("Telegram group linked to the workgroup {workgroup}"),
+        "member_changed": lambda: t.gettext("{subject}: {field} {old} → {new}"),
+    }
+    template = texts.get(entry.action, lambda: entry.action)()
+    text = template.format(
+        subject=subject,
+        workgroup=group,
+        applicant=escape(str(d.get("applicant", ""))),
+        field=_field_name(t, str(d.get("field", ""))),
+        old=_value(t, d.get("old")),
+        new=_value(t, d.get("new")),
+    )
+    actor = escape(entry.actor_label)
+    return f"{t.datetime(entry.at)} — {text} <i>({actor})</i>"
+
+
+def audit_log(
+    t: Translator, entries: Sequence[AuditEntry], page: int, total: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """/naplo: one page of the audit log, newest first."""
+    if not entries:
+        return t.gettext("The log is empty."), None
+    pages = max(1, -(-total // LOG_PAGE_SIZE))
+    lines = [t.gettext("<b>Log of membership and role changes</b>")]
+    lines += [audit_line(t, e) for e in entries]
+    if pages > 1:
+        lines.append(t.gettext("Page {page} of {pages}").format(page=page + 1, pages=pages))
+    buttons = []
+    if page > 0:
+        buttons.append(
+            InlineKeyboardButton("◀", callback_data=encode(Feature.AUDIT, "page", page - 1))
+        )
+    if page + 1 < pages:
+        buttons.append(
+            InlineKeyboardButton("▶", callback_data=encode(Feature.AUDIT, "page", page + 1))
+        )
+    return "\n".join(lines), InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+def invitation(t: Translator, name: str, link: str, hours: int) -> str:
+    """The link a KSz member forwards to the invitee."""
+    return t.ngettext(
+        "Invitation for {name} (valid for {n} hour, single use):\n{link}\n\n"
+        "Please forward it to them; opening it connects their Telegram account.",
+        "Invitation for {name} (valid for {n} hours, single use):\n{link}\n\n"
+        "Please forward it to them; opening it connects their Telegram account.",
+        hours,
+    ).format(name=escape(name), link=escape(link), n=hours)
+
+
+def join_request_for_ksz(t: Translator, request: JoinRequest) -> tuple[str, InlineKeyboardMarkup]:
+    """A stranger's request, with the decision buttons."""
+    lines = [
+        t.gettext("<b>Request to join</b>"),
+        t.gettext("Name on Telegram: {name}").format(name=escape(request.full_name)),
+    ]
+    if request.username:
+        lines.append(t.gettext("Username: @{username}").format(username=escape(request.username)))
+    lines.append(
+        t.gettext("Introduction: {note}").format(note=escape(request.note) if request.note else "—")
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t.gettext("Approve: internal"),
+                    callback_data=encode(Feature.JOIN, "ok", request.id, "i"),
+                ),
+                InlineKeyboardButton(
+                    t.gettext("Approve: external"),
+                    callback_data=encode(Feature.JOIN, "ok", request.id, "e"),
+                ),
+            ],
+            [
+                InlineKeyboardButton(
+                    t.gettext("Reject"), callback_data=encode(Feature.JOIN, "no", request.id)
+                )
+            ],
+        ]
+    )
+    return "\n".join(lines), keyboard
+
+
+def member_card(
+    t: Translator, member: Member, catalyst_of: Sequence[str]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The KSz's view of one member, with buttons to change kind, flags and offices."""
+    lines = [
+        f"<b>{escape(member.name)}</b>",
+        t.gettext("Organisation: {organisation}").format(
+            organisation=escape(member.organisation or "—")
+        ),
+        t.gettext("Membership: {kind}").format(kind=kind_label(t, member.kind)),
+        t.gettext("Status: {status}").format(
+            status=t.gettext("active") if member.is_active else t.gettext("inactive")
+        ),
+        t.gettext("Telegram account: {state}").format(
+            state=t.gettext("connected") if member.telegram_id else t.gettext("not connected")
+        ),
+    ]
+    held = offices(t, member, catalyst_of)
+    lines.append(t.gettext("Offices: {offices}").format(offices=", ".join(held) if held else "—"))
+    groups = [escape(link.workgroup.name) for link in member.memberships]
+    lines.append(
+        t.gettext("Workgroups: {workgroups}").format(
+            workgroups=", ".join(groups) if groups else "—"
+        )
+    )
+
+    def button(label: str, action: str, *args: object) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            label, callback_data=encode(Feature.MEMBER, action, member.id, *args)
+        )
+
+    to_kind = "e" if member.kind is MemberKind.INTERNAL else "i"
+    rows = [
+        [
+            button(
+                t.gettext("Make external") if to_kind == "e" else t.gettext("Make internal"),
+                "kind",
+                to_kind,
+            ),
+            button(
+                t.gettext("Founder: no") if member.is_founder else t.gettext("Founder: yes"),
+                "founder",
+                int(not member.is_founder),
+            ),
+        ],
+        [
+            button(
+                t.gettext("KSz: no") if member.is_ksz else t.gettext("KSz: yes"),
+                "ksz",
+                int(not member.is_ksz),
+            ),
+            button(
+                t.gettext("ST chair: no") if member.is_st_chair else t.gettext("Make ST chair"),
+                "chair",
+                int(not member.is_st_chair),
+            ),
+        ],
+        [
+            button(t.gettext("Workgroups…"), "groups"),
+            button(t.gettext("New invitation"), "invite"),
+        ],
+        [
+            button(
+                t.gettext("Deactivate") if member.is_active else t.gettext("Reactivate"),
+                "active",
+                int(not member.is_active),
+            )
+        ],
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def member_groups(
+    t: Translator, member: Member, groups: Sequence[Workgroup]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Toggle a member's workgroups and catalyst offices."""
+    mine = {link.workgroup_id for link in member.memberships}
+    rows = []
+    for group in groups:
+        inside = group.id in mine
+        is_catalyst = group.catalyst_id == member.id
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    ("✓ " if inside else "") + group.name[:40],
+                    callback_data=encode(
+                        Feature.MEMBER_GROUPS, "leave" if inside else "join", member.id, group.id
+                    ),
+                ),
+                InlineKeyboardButton(
+                    t.gettext("★ catalyst") if is_catalyst else t.gettext("☆ catalyst"),
+                    callback_data=encode(
+                        Feature.MEMBER_GROUPS,
+                        "uncat" if is_catalyst else "cat",
+                        member.id,
+                        group.id,
+                    ),
+                ),
+            ]
+        )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t.gettext("« Back"), callback_data=encode(Feature.MEMBER_GROUPS, "back", member.id)
+            )
+        ]
+    )
+    text = t.gettext("Workgroups of {name} (✓ = member, ★ = catalyst):").format(
+        name=escape(member.name)
+    )
+    if not groups:
+        text = t.gettext("There are no workgroups yet. Create one with /newworkgroup.")
+    return text, InlineKeyboardMarkup(rows)

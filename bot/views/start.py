@@ -1,0 +1,101 @@
+"""Welcome, help and language texts."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.access import CommandSpec
+from bot.callbacks import Feature, encode
+from bot.i18n import Translator
+from bot.services.roles import Permission, Standing
+
+LANGUAGE_NAMES = {"hu": "Magyar", "en": "English"}
+
+
+def welcome_stranger(t: Translator) -> str:
+    """What the bot is and how to become a member."""
+    return t.gettext(
+        "<b>Welcome to Klaszterbot!</b>\n\n"
+        "This bot runs the day-to-day governance of the cluster: ballots, the register of "
+        "resolutions, the work plan, workgroups and announcements.\n\n"
+        "Membership is by invitation from the cluster management (KSz). If you have an "
+        "invitation link, open it to connect your account. If not, you can ask to join with "
+        "/join, adding a short introduction (name, organisation).\n\n"
+        "/help lists what you can do here."
+    )
+
+
+def welcome_member(t: Translator, name: str) -> str:
+    """Greeting for a known member."""
+    return t.gettext(
+        "Hello, {name}! Good to see you.\n\n"
+        "/help lists the commands you can use, /profile shows your rights."
+    ).format(name=escape(name))
+
+
+def welcome_inactive(t: Translator, name: str) -> str:
+    """Greeting for a deactivated member."""
+    return t.gettext(
+        "Hello, {name}. Your membership is currently inactive, so only the public commands "
+        "are available. Please contact the KSz if this is a mistake."
+    ).format(name=escape(name))
+
+
+def bound(t: Translator, name: str) -> str:
+    """Confirmation after an invitation link bound the account."""
+    return t.gettext(
+        "<b>Your account is connected.</b> Welcome, {name}!\n\n"
+        "/profile shows your membership and rights, /help lists your commands."
+    ).format(name=escape(name))
+
+
+def _section_title(t: Translator, permission: Permission) -> str:
+    return {
+        Permission.PUBLIC: t.gettext("For everyone"),
+        Permission.MEMBER: t.gettext("For members"),
+        Permission.VOTER: t.gettext("For members with the vote"),
+        Permission.FOUNDER: t.gettext("For the Strategic Council"),
+        Permission.ST_CHAIR: t.gettext("For the ST chair"),
+        Permission.CATALYST: t.gettext("For catalysts"),
+        Permission.KSZ: t.gettext("For the KSz"),
+    }[permission]
+
+
+def help_text(t: Translator, specs: list[CommandSpec], standing: Standing) -> str:
+    """The commands this caller may use, grouped by the role that grants them."""
+    english = t.language == "en"
+    lines = [t.gettext("<b>Commands you can use</b>")]
+    for permission in Permission:
+        section = [s for s in specs if s.permission is permission]
+        if not section:
+            continue
+        lines.append("")
+        lines.append(f"<b>{_section_title(t, permission)}</b>")
+        for spec in section:
+            first = spec.english_name if english else spec.name
+            shown = " ".join(f"/{n}" for n in dict.fromkeys((first, *spec.names)))
+            lines.append(f"{shown} — {t.gettext(spec.description)}")
+    if not standing.is_member:
+        lines.append("")
+        lines.append(t.gettext("Members see more commands once their account is connected."))
+    return "\n".join(lines)
+
+
+def language_prompt(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """Choose a language."""
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(label, callback_data=encode(Feature.LANGUAGE, "set", code))
+                for code, label in LANGUAGE_NAMES.items()
+            ]
+        ]
+    )
+    return t.gettext("Choose the language of the bot:"), keyboard
+
+
+def language_set(t: Translator) -> str:
+    """Confirmation, in the newly chosen language."""
+    return t.gettext("From now on I will write to you in English.")

@@ -1,0 +1,1 @@
+"""Persistence: engine and unit of work, typed models, repositories and Alembic migrations."""

@@ -1,0 +1,275 @@
+"""Repositories: queries and persistence for one aggregate each. They never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import (
+    AuditEntry,
+    Invitation,
+    JoinRequest,
+    JoinStatus,
+    Member,
+    MemberKind,
+    TelegramUser,
+    Workgroup,
+    WorkgroupMember,
+)
+
+
+def name_key(name: str) -> str:
+    """The lookup key of a name: whitespace folded, casefolded."""
+    return " ".join(name.split()).casefold()
+
+
+class _Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
+class TelegramUserRepository(_Repository):
+    """Telegram accounts that have talked to the bot."""
+
+    async def get(self, telegram_id: int) -> TelegramUser | None:
+        return await self.session.get(TelegramUser, telegram_id)
+
+    async def upsert(
+        self,
+        telegram_id: int,
+        *,
+        first_name: str,
+        last_name: str | None,
+        username: str | None,
+        language_code: str | None,
+    ) -> TelegramUser:
+        """Create or refresh the account's profile as Telegram reports it."""
+        user = await self.get(telegram_id)
+        if user is None:
+            user = TelegramUser(id=telegram_id)
+            self.session.add(user)
+        user.first_name = first_name
+        user.last_name = last_name
+        user.username = username
+        user.language_code = language_code
+        return user
+
+
+class MemberRepository(_Repository):
+    """Members of the cluster."""
+
+    def _with_groups(self) -> Select[tuple[Member]]:
+        return select(Member).options(
+            selectinload(Member.memberships).selectinload(WorkgroupMember.workgroup)
+        )
+
+    async def get(self, member_id: int) -> Member | None:
+        result = await self.session.execute(self._with_groups().where(Member.id == member_id))
+        return result.scalar_one_or_none()
+
+    async def by_telegram_id(self, telegram_id: int) -> Member | None:
+        result = await self.session.execute(
+            self._with_groups().where(Member.telegram_id == telegram_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def by_name(self, name: str) -> Member | None:
+        result = await self.session.execute(
+            self._with_groups().where(Member.name_key == name_key(name))
+        )
+        return result.scalar_one_or_none()
+
+    async def search(self, text: str, limit: int = 20) -> Sequence[Member]:
+        """Members whose name or organisation contains ``text`` (case-insensitive)."""
+        pattern = f"%{_escape_like(text.casefold())}%"
+        result = await self.session.execute(
+            self._with_groups()
+            .where(
+                or_(
+                    Member.name_key.like(pattern, escape="\\"),
+                    func.lower(Member.organisation).like(pattern, escape="\\"),
+                )
+            )
+            .order_by(Member.sort_key, Member.id)
+            .limit(limit)
+        )
+        return result.scalars().all()
+
+    async def all(self, *, active_only: bool = False) -> Sequence[Member]:
+        query = self._with_groups().order_by(Member.sort_key, Member.id)
+        if active_only:
+            query = query.where(Member.is_active.is_(True))
+        return (await self.session.execute(query)).scalars().all()
+
+    async def page(self, offset: int, limit: int) -> tuple[Sequence[Member], int]:
+        """One page of active members (callers sort for display) and the total count."""
+        total = await self.session.scalar(
+            select(func.count()).select_from(Member).where(Member.is_active.is_(True))
+        )
+        result = await self.session.execute(
+            self._with_groups()
+            .where(Member.is_active.is_(True))
+            .order_by(Member.sort_key, Member.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return result.scalars().all(), int(total or 0)
+
+    async def st_chair(self) -> Member | None:
+        result = await self.session.execute(self._with_groups().where(Member.is_st_chair.is_(True)))
+        return result.scalar_one_or_none()
+
+    async def ksz(self) -> Sequence[Member]:
+        """Active KSz staff."""
+        result = await self.session.execute(
+            select(Member)
+            .where(Member.is_ksz.is_(True), Member.is_active.is_(True))
+            .order_by(Member.sort_key, Member.id)
+        )
+        return result.scalars().all()
+
+    async def count_voters(self) -> int:
+        """Active internal associate members: the base of every quorum."""
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(Member)
+                .where(Member.is_active.is_(True), Member.kind == MemberKind.INTERNAL)
+            )
+            or 0
+        )
+
+    def add(self, member: Member) -> None:
+        self.session.add(member)
+
+
+class WorkgroupRepository(_Repository):
+    """Workgroups and their memberships."""
+
+    def _full(self) -> Select[tuple[Workgroup]]:
+        return select(Workgroup).options(
+            selectinload(Workgroup.memberships).selectinload(WorkgroupMember.member)
+        )
+
+    async def get(self, workgroup_id: int) -> Workgroup | None:
+        result = await self.session.execute(self._full().where(Workgroup.id == workgroup_id))
+        return result.scalar_one_or_none()
+
+    async def by_name(self, name: str) -> Workgroup | None:
+        result = await self.session.execute(
+            self._full().where(Workgroup.name_key == name_key(name))
+        )
+        return result.scalar_one_or_none()
+
+    async def by_chat(self, chat_id: int) -> Workgroup | None:
+        result = await self.session.execute(
+            self._full().where(Workgroup.telegram_chat_id == chat_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def all(self) -> Sequence[Workgroup]:
+        result = await self.session.execute(self._full().order_by(Workgroup.name_key))
+        return result.scalars().all()
+
+    async def catalyst_of(self, member_id: int) -> Sequence[Workgroup]:
+        result = await self.session.execute(
+            select(Workgroup).where(Workgroup.catalyst_id == member_id)
+        )
+        return result.scalars().all()
+
+    def add(self, workgroup: Workgroup) -> None:
+        self.session.add(workgroup)
+
+    async def add_member(self, workgroup: Workgroup, member: Member, now: datetime) -> bool:
+        """Add ``member``; False when already there."""
+        if any(m.member_id == member.id for m in workgroup.memberships):
+            return False
+        link = WorkgroupMember(workgroup=workgroup, member=member, joined_at=now)
+        self.session.add(link)
+        return True
+
+    async def remove_member(self, workgroup: Workgroup, member: Member) -> bool:
+        """Remove ``member``; False when not there."""
+        for link in list(workgroup.memberships):
+            if link.member_id == member.id:
+                workgroup.memberships.remove(link)
+                if link in member.memberships:
+                    member.memberships.remove(link)
+                await self.session.delete(link)
+                return True
+        return False
+
+
+class InvitationRepository(_Repository):
+    """Invitation tokens (hashed)."""
+
+    async def by_hash(self, token_hash: str) -> Invitation | None:
+        result = await self.session.execute(
+            select(Invitation).where(Invitation.token_hash == token_hash).with_for_update()
+        )
+        return result.scalar_one_or_none()
+
+    def add(self, invitation: Invitation) -> None:
+        self.session.add(invitation)
+
+    async def revoke_open(self, member_id: int, now: datetime) -> int:
+        """Expire the member's unused invitations (a fresh link replaces them)."""
+        result = await self.session.execute(
+            select(Invitation).where(
+                Invitation.member_id == member_id,
+                Invitation.used_at.is_(None),
+                Invitation.expires_at > now,
+            )
+        )
+        count = 0
+        for invitation in result.scalars():
+            invitation.expires_at = now
+            count += 1
+        return count
+
+
+class JoinRequestRepository(_Repository):
+    """Strangers' requests to join."""
+
+    async def get(self, request_id: int) -> JoinRequest | None:
+        result = await self.session.execute(
+            select(JoinRequest).where(JoinRequest.id == request_id).with_for_update()
+        )
+        return result.scalar_one_or_none()
+
+    async def pending_for(self, telegram_id: int) -> JoinRequest | None:
+        result = await self.session.execute(
+            select(JoinRequest).where(
+                JoinRequest.telegram_id == telegram_id,
+                JoinRequest.status == JoinStatus.PENDING,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    def add(self, request: JoinRequest) -> None:
+        self.session.add(request)
+
+
+class AuditRepository(_Repository):
+    """The append-only audit log."""
+
+    def add(self, entry: AuditEntry) -> None:
+        self.session.add(entry)
+
+    async def recent(self, offset: int, limit: int) -> tuple[Sequence[AuditEntry], int]:
+        total = await self.session.scalar(select(func.count()).select_from(AuditEntry))
+        result = await self.session.execute(
+            select(AuditEntry)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return result.scalars().all(), int(total or 0)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
