@@ -1,0 +1,63 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL via TEST_DATABASE_URL) per session,
+emptied after every test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.services.clock import FakeClock
+from storage.db import Database, make_engine
+from storage.migrate import upgrade
+from storage.models import Base
+
+START = datetime(2026, 11, 27, 13, 30, tzinfo=UTC)  # 14:30 in Budapest
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database for the whole run."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        asyncio.run(_reset_postgres(url))
+    else:
+        path: Path = tmp_path_factory.mktemp("db") / "test.db"
+        url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+    yield url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """The test database, open; every table is emptied afterwards."""
+    database = Database(database_url)
+    database.open()
+    try:
+        yield database
+    finally:
+        async with database.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                await conn.execute(table.delete())
+        await database.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock stopped at 2026-11-27 14:30 Budapest time."""
+    return FakeClock(START)

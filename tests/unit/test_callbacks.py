@@ -1,0 +1,48 @@
+import pytest
+
+from bot.callbacks import MAX_BYTES, Feature, ForgedCallback, decode, encode, pattern
+
+
+def test_round_trip() -> None:
+    data = encode(Feature.MEMBER, "kind", 12, "e")
+    cb = decode(data, Feature.MEMBER, {"kind"})
+    assert cb.int_arg(0) == 12
+    assert cb.arg(1, {"e", "i"}) == "e"
+
+
+def test_pattern_matches_only_its_feature() -> None:
+    import re
+
+    assert re.match(pattern(Feature.MEMBER), "mem:kind:1")
+    assert not re.match(pattern(Feature.MEMBER), "mwg:join:1:2")
+
+
+def test_over_64_bytes_is_refused_at_encoding() -> None:
+    with pytest.raises(ValueError, match="64"):
+        encode(Feature.MEMBER, "x" * MAX_BYTES)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "mem",
+        "mem:unknown:1",
+        "mwg:kind:1",
+        "mem:kind:abc",
+        "mem:kind:-1",
+        "mem:kind:1:<b>",
+        "mem:kind:" + "9" * 80,
+    ],
+)
+def test_forged_data_is_refused(data: str | None) -> None:
+    with pytest.raises(ForgedCallback):
+        cb = decode(data, Feature.MEMBER, {"kind"})
+        cb.int_arg(0)
+        cb.arg(1, {"e", "i"})
+
+
+def test_unsafe_parts_cannot_be_encoded() -> None:
+    with pytest.raises(ValueError, match="unsafe"):
+        encode(Feature.MEMBER, "kind", "a:b")

@@ -1,0 +1,113 @@
+"""The catalogs: complete Hungarian, pinned plural forms, in sync with the code, correct dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from bot.i18n import LOCALES_DIR, Translations
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYWORDS = {"N_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+TZ = ZoneInfo("Europe/Budapest")
+
+
+def _code_messages() -> set[tuple[str | None, str]]:
+    found = set()
+    for _file, _line, message, _comments, context in extract_from_dir(
+        str(ROOT / "bot"), method_map=[("**.py", "python")], keywords=KEYWORDS
+    ):
+        msgid = message[0] if isinstance(message, tuple) else message
+        found.add((context, msgid))
+    return found
+
+
+def _catalog(language: str):  # type: ignore[no-untyped-def]
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def _ids(catalog) -> set[tuple[str | None, str]]:  # type: ignore[no-untyped-def]
+    return {(m.context, m.id[0] if isinstance(m.id, tuple) else m.id) for m in catalog if m.id}
+
+
+def test_every_message_in_the_code_has_a_hungarian_translation() -> None:
+    catalog = _catalog("hu")
+    translated = {
+        (m.context, m.id[0] if isinstance(m.id, tuple) else m.id)
+        for m in catalog
+        if m.id
+        and not m.fuzzy
+        and (all(m.string) if isinstance(m.string, tuple) else bool(m.string))
+    }
+    missing = _code_messages() - translated
+    assert not missing, f"untranslated (run tools/update_catalogs.sh and translate): {missing}"
+
+
+@pytest.mark.parametrize("language", ["hu", "en"])
+def test_catalogs_hold_no_message_the_code_no_longer_has(language: str) -> None:
+    stale = _ids(_catalog(language)) - _code_messages()
+    assert not stale, f"stale entries in {language}: {stale}"
+
+
+def test_english_catalog_knows_every_message() -> None:
+    assert _code_messages() <= _ids(_catalog("en"))
+
+
+def test_hungarian_plural_forms_are_pinned() -> None:
+    text = (LOCALES_DIR / "hu" / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+    assert '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"' in text
+
+
+def test_placeholders_survive_translation() -> None:
+    for message in _catalog("hu"):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(re.findall(r"\{(\w+)\}", ids[-1]))
+        for string in strings:
+            assert set(re.findall(r"\{(\w+)\}", string)) == wanted, message.id
+
+
+def test_hungarian_register_is_formal_without_on() -> None:
+    for message in _catalog("hu"):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for string in strings:
+            assert not re.search(r"\b(Ön|Önt|Önnek|Önök|te|neked|téged)\b", string), string
+
+
+def test_dates_in_hungarian_house_style() -> None:
+    t = Translations("hu", TZ).get("hu")
+    assert t.datetime(datetime(2026, 11, 27, 13, 30, tzinfo=UTC)) == "2026. november 27., 14:30"
+    assert t.datetime(datetime(2026, 7, 1, 7, 5, tzinfo=UTC)) == "2026. július 1., 9:05"
+    assert t.date(date(2026, 11, 27)) == "2026. november 27."
+
+
+def test_english_dates() -> None:
+    t = Translations("hu", TZ).get("en")
+    assert t.datetime(datetime(2026, 11, 27, 13, 30, tzinfo=UTC)) == "27 November 2026, 14:30"
+
+
+def test_language_choice_order() -> None:
+    translations = Translations("hu", TZ)
+    assert translations.pick("en", "hu").language == "en"
+    assert translations.pick(None, "en-GB").language == "en"
+    assert translations.pick(None, "de").language == "hu"
+    assert translations.pick(None, None).language == "hu"
+
+
+def test_hungarian_plural_keeps_noun_singular() -> None:
+    t = Translations("hu", TZ).get("hu")
+    text = t.ngettext(
+        "<b>Members of the cluster</b> ({n} member)",
+        "<b>Members of the cluster</b> ({n} members)",
+        5,
+    ).format(n=5)
+    assert text == "<b>A klaszter tagjai</b> (5 tag)"
