@@ -62,7 +62,7 @@ class TelegramUserRepository(_Repository):
 class MemberRepository(_Repository):
     """Members of the cluster."""
 
-    def _with_groups(self) -> Select[tuple[Member]]:
+    def _with_groups(self) -> Select[Member]:
         return select(Member).options(
             selectinload(Member.memberships).selectinload(WorkgroupMember.workgroup)
         )
@@ -150,7 +150,7 @@ class MemberRepository(_Repository):
 class WorkgroupRepository(_Repository):
     """Workgroups and their memberships."""
 
-    def _full(self) -> Select[tuple[Workgroup]]:
+    def _full(self) -> Select[Workgroup]:
         return select(Workgroup).options(
             selectinload(Workgroup.memberships).selectinload(WorkgroupMember.member)
         )

@@ -25,6 +25,7 @@ from bot.services.identity import Actor, Outcome
 from bot.services.roles import Permission
 from bot.views import members as views
 from bot.views.common import refusal
+from bot.views.split import split_lines
 from storage.db import UnitOfWork
 from storage.models import Member, MemberKind
 
@@ -141,7 +142,8 @@ async def cmd_workgroups(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     async with context.db.unit() as uow:
         groups = await uow.workgroups.all()
-    await update.effective_message.reply_html(views.workgroups(context.t, groups))
+    for part in split_lines(views.workgroups(context.t, groups)):
+        await update.effective_message.reply_html(part)
 
 
 async def _log_page(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup | None]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from storage.models import Member, MemberKind, Workgroup
@@ -97,7 +97,7 @@ class Standing:
 
 STRANGER = Standing()
 
-_RULES = {
+_RULES: dict[Permission, Callable[[Standing], bool]] = {
     Permission.PUBLIC: lambda s: True,
     Permission.MEMBER: lambda s: s.is_member,
     Permission.VOTER: lambda s: s.has_vote,

@@ -12,6 +12,12 @@ from bot.i18n import Translator
 from storage.models import AuditEntry, JoinRequest, Member, MemberKind, Workgroup
 
 PAGE_SIZE = 20
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten ``text`` to ``limit`` characters with an ellipsis (directory lines stay short)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 LOG_PAGE_SIZE = 15
 
 
@@ -81,8 +87,8 @@ def _member_line(t: Translator, member: Member) -> str:
         if member.kind is MemberKind.INTERNAL
         else t.pgettext("directory mark", "external")
     )
-    org = f" — {escape(member.organisation)}" if member.organisation else ""
-    return f"• {escape(member.name)}{org} <i>({', '.join([kind, *marks])})</i>"
+    org = f" — {escape(clip(member.organisation, 60))}" if member.organisation else ""
+    return f"• {escape(clip(member.name, 80))}{org} <i>({', '.join([kind, *marks])})</i>"
 
 
 def directory(

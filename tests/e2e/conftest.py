@@ -1,0 +1,50 @@
+"""An Application wired to the fake Bot API, the test database and a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.app import build_application
+from bot.services.clock import FakeClock
+from bot.settings import load_settings
+from fakeapi import FakeTelegram
+from storage.db import Database
+from tests.e2e.harness import TOKEN, BotHarness
+from tests.e2e.people import Cast, make_cast
+
+
+@pytest.fixture
+def tg() -> FakeTelegram:
+    return FakeTelegram(token=TOKEN, bot_username="klaszter_test_bot", bot_first_name="Klaszterbot")
+
+
+@pytest.fixture
+async def harness(db: Database, tg: FakeTelegram, clock: FakeClock) -> AsyncIterator[BotHarness]:
+    settings = load_settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        database_url=db.url,
+        telegram_api_base_url="https://api.telegram.example/bot",
+    )
+    app = build_application(
+        settings, request=tg.request(), updates_request=tg.request(), clock=clock
+    )
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    try:
+        yield BotHarness(app, tg)
+    finally:
+        await app.stop()
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+
+
+@pytest.fixture
+async def cast(db: Database, clock: FakeClock, tg: FakeTelegram) -> Cast:
+    """One bound member of every kind, plus a stranger."""
+    return await make_cast(db, clock, tg)

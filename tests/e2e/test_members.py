@@ -1,0 +1,258 @@
+"""Member identity end to end: invitations, joining, profile, directory, KSz management."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from bot.services.clock import FakeClock
+from bot.services.collation import hu_sort_key
+from bot.services.identity import MemberSpec
+from fakeapi import FakeTelegram
+from storage.db import Database
+from storage.models import MemberKind
+from tests.e2e.harness import BotHarness, answers, texts
+from tests.e2e.people import Cast, bind
+
+LINK = re.compile(r"https://t\.me/klaszter_test_bot\?start=([A-Za-z0-9_-]+)")
+
+
+async def _invite(harness: BotHarness, cast: Cast, name: str) -> str:
+    [text] = texts(await harness.send(cast.ksz, f"/meghivo {name}"))
+    match = LINK.search(text)
+    assert match, text
+    return match.group(1)
+
+
+async def test_invitation_link_binds_and_profile_shows_rights(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    async with db.unit() as uow:
+        from bot.services import identity
+
+        await identity.upsert_member(
+            uow, MemberSpec("Új Ubul", MemberKind.INTERNAL, organisation="Delta Kft."),
+            identity.CLI_ACTOR, clock.now(),
+        )  # fmt: skip
+    token = await _invite(harness, cast, "Új Ubul")
+    newcomer = tg.add_user(first_name="Ubul", last_name="Új")
+    [text] = texts(await harness.send(newcomer, f"/start {token}"))
+    assert "Fiókja összekapcsolva" in text and "Új Ubul" in text
+    [profile] = texts(await harness.send(newcomer, "/profil"))
+    assert "Név: Új Ubul" in profile
+    assert "Szervezet: Delta Kft." in profile
+    assert "belső társult tag" in profile
+    assert "Jogok: szavazati jog" in profile
+    # the same link again, by someone else: refused, nothing bound
+    thief = tg.add_user(first_name="Tolvaj")
+    [text] = texts(await harness.send(thief, f"/start {token}"))
+    assert "már felhasználták" in text
+    [text] = texts(await harness.send(thief, "/profil"))
+    assert "Elnézést" in text
+
+
+async def test_unknown_and_expired_links(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    user = tg.add_user(first_name="Próba")
+    [text] = texts(await harness.send(user, "/start nincs_ilyen_token"))
+    assert "érvénytelen" in text
+    async with db.unit() as uow:
+        from bot.services import identity
+
+        await identity.upsert_member(
+            uow, MemberSpec("Késő Kálmán", MemberKind.INTERNAL), identity.CLI_ACTOR, clock.now()
+        )
+    token = await _invite(harness, cast, "Késő Kálmán")
+    clock.advance(hours=73)
+    [text] = texts(await harness.send(user, f"/start {token}"))
+    assert "lejárt" in text
+
+
+async def test_account_bound_to_one_member_only(
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    token = await _invite(harness, cast, "Külső Kata")
+    [text] = texts(await harness.send(cast.internal, f"/start {token}"))
+    assert "már egy másik taghoz tartozik" in text and "Belső Béla" in text
+
+
+async def test_external_member_has_advisory_right(harness: BotHarness, cast: Cast) -> None:
+    [profile] = texts(await harness.send(cast.external, "/profil"))
+    assert "külső támogató tag" in profile
+    assert "tanácskozási jog" in profile
+    assert "szavazati jog\n" not in profile
+
+
+async def test_offices_in_profile(harness: BotHarness, cast: Cast) -> None:
+    [chair] = texts(await harness.send(cast.chair, "/profil"))
+    assert "a Stratégiai Tanács elnöke" in chair
+    [catalyst] = texts(await harness.send(cast.catalyst, "/profil"))
+    assert "katalizátor: Innováció" in catalyst
+    assert "Munkacsoportok: Innováció" in catalyst
+
+
+async def test_join_request_approved_by_ksz(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast
+) -> None:
+    applicant = tg.add_user(first_name="Jelentkező", last_name="Jenő", username="jeno")
+    [text] = texts(await harness.send(applicant, "/csatlakozas"))
+    assert "rövid bemutatkozást" in text
+    calls = await harness.send(applicant, "/csatlakozas Jelentkező Jenő, <Omega> & Társa Kft.")
+    to_ksz = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == cast.ksz.id]
+    assert len(to_ksz) == 1
+    assert "&lt;Omega&gt; &amp; Társa Kft." in str(to_ksz[0].params["text"])
+    again = texts(await harness.send(applicant, "/csatlakozas újra"))
+    assert "már a KSz döntésére vár" in again[0]
+    request = harness.last(cast.ksz)
+    # someone without the right presses the button (a forged press): refused
+    calls = await harness.press(cast.internal, request, request.buttons[0][0][1], forge=True)
+    assert any("Elnézést" in a for a in answers(calls))
+    calls = await harness.press_label(cast.ksz, request, "Jóváhagyás: külső")
+    assert "Jóváhagyta: Menedzser Márta" in harness.last(cast.ksz).text
+    assert any("jóváhagyták" in t for t in texts(calls) if t)
+    [profile] = texts(await harness.send(applicant, "/profil"))
+    assert "Név: Jelentkező Jenő" in profile and "külső támogató tag" in profile
+    # a second press on the same request is refused politely
+    calls = await harness.press(cast.ksz, request, request.buttons[0][0][1], forge=True)
+    assert any("már döntöttek" in a for a in answers(calls))
+
+
+async def test_join_request_rejected(harness: BotHarness, tg: FakeTelegram, cast: Cast) -> None:
+    applicant = tg.add_user(first_name="Elutasított", language_code="en")
+    await harness.send(applicant, "/join Hello, Example Ltd.")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Elutasítás")
+    assert any("did not approve" in t for t in texts(calls))
+    [text] = texts(await harness.send(applicant, "/profile"))
+    assert "Sorry, only members of the cluster" in text
+
+
+async def test_hostile_names_are_shown_safely(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    nasty = tg.add_user(first_name="X")
+    long_org = "Nagyon Hosszú Nevű Szervezet " * 6
+    await bind(
+        db, clock, nasty,
+        MemberSpec("<script>alert(1)</script> & Co 😀 " + "é" * 150, MemberKind.INTERNAL,
+                   organisation=long_org),
+    )  # fmt: skip
+    for i in range(25):
+        user = tg.add_user(first_name=f"Tag{i}")
+        await bind(db, clock, user, MemberSpec(f"Hosszú{i:02d} " + "ő" * 190, MemberKind.INTERNAL,
+                                               organisation="Ü" * 200))  # fmt: skip
+    [profile] = texts(await harness.send(nasty, "/profil"))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co 😀" in profile
+    [page] = texts(await harness.send(nasty, "/tagok"))
+    assert "32 tag" in page
+    directory = harness.last(nasty)
+    await harness.press_label(nasty, directory, "▶")
+    assert "2/2. oldal" in harness.last(nasty).text
+    await harness.send(nasty, "/munkacsoportok")
+    await harness.send(nasty, "/naplo")
+
+
+async def test_directory_csv_export_for_ksz(harness: BotHarness, cast: Cast) -> None:
+    [page] = texts(await harness.send(cast.internal, "/tagok"))
+    assert "Exportálás" not in str(harness.last(cast.internal).buttons)
+    calls = await harness.press(cast.internal, harness.last(cast.internal), "dir:csv", forge=True)
+    assert any("Elnézést" in a for a in answers(calls))
+    await harness.send(cast.ksz, "/tagok")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Exportálás")
+    [doc] = [c for c in calls if c.method == "sendDocument"]
+    sent = harness.last(cast.ksz)
+    rows = list(csv.reader(io.StringIO(sent.document_bytes.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["name", "kind", "organisation"]
+    names = [r[0] for r in rows[1:]]
+    assert names == sorted(
+        names, key=__import__("bot.services.collation").services.collation.hu_sort_key
+    )
+    assert "Elnök Emese" in names and len(names) == 6
+    assert doc.params["chat_id"] == cast.ksz.id
+
+
+async def test_ksz_manages_a_member_from_the_card(harness: BotHarness, cast: Cast) -> None:
+    await harness.send(cast.ksz, "/tag Belső Béla")
+    card = harness.last(cast.ksz)
+    assert "Belső Béla" in card.text and "belső társult tag" in card.text
+    # not a founder yet: cannot be ST chair
+    calls = await harness.press_label(cast.ksz, card, "Legyen ST elnöke")
+    assert any("Az ST elnöke csak alapító tag lehet" in t for t in texts(calls))
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Alapító: igen")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Legyen ST elnöke")
+    card = harness.last(cast.ksz)
+    assert "Korábbi ST-elnök: Elnök Emese" in card.text
+    [profile] = texts(await harness.send(cast.internal, "/profil"))
+    assert "a Stratégiai Tanács elnöke" in profile
+    [log] = texts(await harness.send(cast.external, "/naplo"))
+    assert "Belső Béla: ST elnöke nem → igen" in log
+    assert "(Menedzser Márta)" in log
+
+
+async def test_workgroups_and_catalyst_from_the_card(harness: BotHarness, cast: Cast) -> None:
+    [text] = texts(
+        await harness.send(cast.ksz, "/munkacsoport_uj Export | Közös <külpiaci> megjelenés")
+    )
+    assert "Munkacsoport létrehozva: Export" in text
+    await harness.send(cast.ksz, "/tag Külső Kata")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Munkacsoportok…")
+    menu = harness.last(cast.ksz)
+    export_row = next(row for row in menu.buttons if "Export" in row[0][0])
+    await harness.press(cast.ksz, menu, export_row[0][1])
+    menu = harness.last(cast.ksz)
+    assert any(row[0][0] == "✓ Export" for row in menu.buttons)
+    export_row = next(row for row in menu.buttons if "Export" in row[0][0])
+    calls = await harness.press(cast.ksz, menu, export_row[1][1])
+    assert any("Katalizátor csak belső társult tag lehet" in t for t in texts(calls))
+    [listing] = texts(await harness.send(cast.internal, "/munkacsoportok"))
+    assert "<b>Export</b>" in listing and "Közös &lt;külpiaci&gt; megjelenés" in listing
+    assert "Katalizátor: Katalizátor Kálmán" in listing
+
+
+async def test_deactivated_member_loses_rights(harness: BotHarness, cast: Cast) -> None:
+    await harness.send(cast.ksz, "/tag Belső Béla")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Inaktiválás")
+    assert "Állapot: inaktív" in harness.last(cast.ksz).text
+    [text] = texts(await harness.send(cast.internal, "/profil"))
+    assert "Elnézést" in text
+    [text] = texts(await harness.send(cast.internal, "/start"))
+    assert "inaktív" in text
+
+
+async def test_linked_group_admits_only_workgroup_members(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast
+) -> None:
+    group = tg.add_group(title="Innováció csoport", members=[cast.ksz], bot_is_admin=True)
+    [text] = texts(await harness.send(cast.ksz, "/csoport_osszekotes Innováció", chat=group))
+    assert "mostantól a munkacsoporthoz tartozik" in text
+    calls = await harness.join_request(cast.catalyst, group)
+    assert [c.method for c in calls] == ["approveChatJoinRequest"]
+    calls = await harness.join_request(cast.external, group)
+    assert [c.method for c in calls][:1] == ["declineChatJoinRequest"]
+    assert any("csak a munkacsoport tagjai számára" in t for t in texts(calls))
+    # removing the catalyst from the workgroup removes them from the group
+    await harness.send(cast.ksz, "/tag Katalizátor Kálmán")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Munkacsoportok…")
+    menu = harness.last(cast.ksz)
+    row = next(r for r in menu.buttons if "Innováció" in r[0][0])
+    calls = await harness.press(cast.ksz, menu, row[0][1])
+    assert [c.method for c in calls if "ChatMember" in c.method] == [
+        "banChatMember",
+        "unbanChatMember",
+    ]
+
+
+async def test_linking_needs_admin_rights(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast
+) -> None:
+    group = tg.add_group(title="Nem admin", members=[cast.ksz], bot_is_admin=False)
+    [text] = texts(await harness.send(cast.ksz, "/csoport_osszekotes Innováció", chat=group))
+    assert "adminisztrátorának kell lennem" in text
+
+
+async def test_unknown_member_and_ambiguous_names(harness: BotHarness, cast: Cast) -> None:
+    [text] = texts(await harness.send(cast.ksz, "/tag Senki Sándor"))
+    assert "Egy tag sem felel meg ennek: „Senki Sándor”" in text
+    [text] = texts(await harness.send(cast.ksz, "/meghivo a"))
+    assert "Több tag is megfelel" in text
