@@ -1,0 +1,142 @@
+"""The command line: settings errors, members add/import/invite/set/list, db upgrade."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from telegram import Bot
+
+from bot import cli_members
+from bot.cli import main
+from fakeapi import FakeTelegram
+
+TOKEN = "123456789:AAE-fake-token-for-the-cli-tests-000"
+LINK = re.compile(r"https://t\.me/klaszter_cli_bot\?start=[A-Za-z0-9_-]{20,}")
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh SQLite database, a token, and a Bot that talks to the fake API."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("BOT_DEFAULT_LOCALE", "hu")
+    tg = FakeTelegram(token=TOKEN, bot_username="klaszter_cli_bot")
+    monkeypatch.setattr(
+        cli_members, "bot_factory", lambda settings: Bot(TOKEN, request=tg.request())
+    )
+    return tmp_path
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_without_token_exits_with_one_line(tmp_path: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "klaszterbot: TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the "
+        "environment or in .env"
+    ]
+
+
+def test_run_with_malformed_token(tmp_path: Path) -> None:
+    environment = dict(os.environ, TELEGRAM_BOT_TOKEN="nem-token")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is malformed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_db_upgrade(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["db", "upgrade"], capsys)
+    assert code == 0 and "up to date" in out
+    assert (env / "cli.db").exists()
+
+
+def test_members_add_prints_a_deep_link(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        ["members", "add", "Kovács Anna", "--kind", "internal", "--org", "Példa Kft.",
+         "--founder", "--ksz", "--st-chair", "--workgroup", "Innováció", "--catalyst"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    assert "created: Kovács Anna (internal, founder, KSz, ST chair)" in out
+    assert "new workgroup: Innováció" in out
+    assert LINK.search(out)
+    code, out, _ = run(["members", "list"], capsys)
+    assert "Kovács Anna\tPélda Kft.\tinternal, founder, KSz, ST chair\tInnováció" in out
+    code, out, _ = run(["workgroups", "list"], capsys)
+    assert "Innováció\tcatalyst: Kovács Anna\tmembers: 1" in out
+
+
+def test_members_add_refuses_a_rule_break(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        ["members", "add", "Nem Alapító", "--kind", "internal", "--st-chair"], capsys
+    )
+    assert code == 1
+    assert "Az ST elnöke csak alapító tag lehet" in err
+    code, out, _ = run(["members", "list"], capsys)
+    assert "0 member(s)" in out
+
+
+def test_members_invite_and_set(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(["members", "add", "Nagy Béla", "--kind", "internal"], capsys)
+    code, out, _ = run(["members", "invite", "nagy béla"], capsys)
+    assert code == 0 and out.startswith("Nagy Béla: https://t.me/klaszter_cli_bot?start=")
+    run(["workgroups", "add", "Export", "--description", "Külpiac"], capsys)
+    code, out, _ = run(
+        ["members", "set", "Nagy Béla", "--founder", "--add-workgroup", "Export",
+         "--catalyst-of", "Export"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    code, out, _ = run(["members", "set", "Nagy Béla", "--kind", "external"], capsys)
+    assert "no longer catalyst of: Export" in out
+    code, _, err = run(["members", "invite", "Senki"], capsys)
+    assert code == 1 and "Egy tag sem felel meg" in err
+
+
+def test_import_with_errors_imports_nothing(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = env / "bad.csv"
+    bad.write_text("name;kind\nJó Sor;belső\nRossz Sor;tag\n;külső\n", encoding="utf-8")
+    code, _, err = run(["members", "import", str(bad)], capsys)
+    assert code == 1
+    assert "3. sor: tagsági forma: belső (internal) vagy külső (external) lehet." in err
+    assert "4. sor: név: kötelező megadni." in err
+    code, out, _ = run(["members", "list"], capsys)
+    assert "0 member(s)" in out
+
+
+def test_import_good_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = env / "good.csv"
+    good.write_text(
+        "name,kind,organisation,founder,st_chair,workgroups\n"
+        "Első Elnök,internal,A Kft.,yes,yes,Export\n"
+        "Második Tag,external,B Bt.,,,Export\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(["members", "import", str(good)], capsys)
+    assert code == 0
+    assert "imported 2 member(s)" in out
+    assert len(LINK.findall(out)) == 2
+
+
+def test_import_missing_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["members", "import", "nincs.csv"], capsys)
+    assert code == 2 and "cannot read" in err
