@@ -18,7 +18,7 @@ def clip(text: str, limit: int) -> str:
     """Shorten ``text`` to ``limit`` characters with an ellipsis (directory lines stay short)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
-LOG_PAGE_SIZE = 15
+LOG_PAGE_SIZE = 10
 
 
 def kind_label(t: Translator, kind: MemberKind) -> str:
@@ -171,14 +171,14 @@ def _value(t: Translator, value: object) -> str:
         return t.gettext("no")
     if value in {MemberKind.INTERNAL.value, MemberKind.EXTERNAL.value}:
         return kind_label(t, MemberKind(str(value)))
-    return escape(str(value)) if value not in (None, "") else "—"
+    return escape(clip(str(value), 60)) if value not in (None, "") else "—"
 
 
 def audit_line(t: Translator, entry: AuditEntry) -> str:
     """One entry of /naplo in words."""
     d = entry.details or {}
-    subject = escape(entry.subject_label)
-    group = escape(str(d.get("workgroup", "")))
+    subject = escape(clip(entry.subject_label, 80))
+    group = escape(clip(str(d.get("workgroup", "")), 60))
     texts = {
         "member_created": lambda: t.gettext("new member: {subject}"),
         "invitation_issued": lambda: t.gettext("invitation issued for {subject}"),
@@ -199,12 +199,12 @@ def audit_line(t: Translator, entry: AuditEntry) -> str:
     text = template.format(
         subject=subject,
         workgroup=group,
-        applicant=escape(str(d.get("applicant", ""))),
+        applicant=escape(clip(str(d.get("applicant", "")), 80)),
         field=_field_name(t, str(d.get("field", ""))),
         old=_value(t, d.get("old")),
         new=_value(t, d.get("new")),
     )
-    actor = escape(entry.actor_label)
+    actor = escape(clip(entry.actor_label, 80))
     return f"{t.datetime(entry.at)} — {text} <i>({actor})</i>"
 
 
