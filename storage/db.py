@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
@@ -16,12 +16,16 @@ from sqlalchemy.ext.asyncio import (
 
 from storage.repositories import (
     AuditRepository,
+    ClusterSettingsRepository,
     InvitationRepository,
     JoinRequestRepository,
     MemberRepository,
+    Repository,
     TelegramUserRepository,
     WorkgroupRepository,
 )
+
+R = TypeVar("R", bound=Repository)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -59,6 +63,15 @@ class UnitOfWork:
         self.join_requests = JoinRequestRepository(session)
         self.audit = AuditRepository(session)
         self.telegram_users = TelegramUserRepository(session)
+        self.cluster = ClusterSettingsRepository(session)
+        self._extra: dict[type[Repository], Repository] = {}
+
+    def repo(self, cls: type[R]) -> R:
+        """The unit's instance of a feature repository (created on first use)."""
+        found = self._extra.get(cls)
+        if found is None:
+            found = self._extra[cls] = cls(self.session)
+        return found  # type: ignore[return-value]
 
     async def flush(self) -> None:
         """Send pending changes so constraints are checked now."""

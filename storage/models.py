@@ -212,3 +212,12 @@ class AuditEntry(Base):
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     subject_label: Mapped[str] = mapped_column(String(200), default="")
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ClusterSetting(Base):
+    """A cluster-wide value set from the bot (for example ``main_group_chat_id``)."""
+
+    __tablename__ = "cluster_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from storage.models import (
     AuditEntry,
+    ClusterSetting,
     Invitation,
     JoinRequest,
     JoinStatus,
@@ -27,12 +29,29 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-class _Repository:
+class Repository:
+    """Base of every repository: it holds the unit of work's session and never commits."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
 
-class TelegramUserRepository(_Repository):
+class ClusterSettingsRepository(Repository):
+    """Cluster-wide values set from the bot, such as the linked main group."""
+
+    async def get(self, key: str) -> Any:
+        row = await self.session.get(ClusterSetting, key)
+        return None if row is None else row.value
+
+    async def put(self, key: str, value: Any) -> None:
+        row = await self.session.get(ClusterSetting, key)
+        if row is None:
+            self.session.add(ClusterSetting(key=key, value=value))
+        else:
+            row.value = value
+
+
+class TelegramUserRepository(Repository):
     """Telegram accounts that have talked to the bot."""
 
     async def get(self, telegram_id: int) -> TelegramUser | None:
@@ -59,7 +78,7 @@ class TelegramUserRepository(_Repository):
         return user
 
 
-class MemberRepository(_Repository):
+class MemberRepository(Repository):
     """Members of the cluster."""
 
     def _with_groups(self) -> Select[Member]:
@@ -147,7 +166,7 @@ class MemberRepository(_Repository):
         self.session.add(member)
 
 
-class WorkgroupRepository(_Repository):
+class WorkgroupRepository(Repository):
     """Workgroups and their memberships."""
 
     def _full(self) -> Select[Workgroup]:
@@ -204,7 +223,7 @@ class WorkgroupRepository(_Repository):
         return False
 
 
-class InvitationRepository(_Repository):
+class InvitationRepository(Repository):
     """Invitation tokens (hashed)."""
 
     async def by_hash(self, token_hash: str) -> Invitation | None:
@@ -232,7 +251,7 @@ class InvitationRepository(_Repository):
         return count
 
 
-class JoinRequestRepository(_Repository):
+class JoinRequestRepository(Repository):
     """Strangers' requests to join."""
 
     async def get(self, request_id: int) -> JoinRequest | None:
@@ -254,7 +273,7 @@ class JoinRequestRepository(_Repository):
         self.session.add(request)
 
 
-class AuditRepository(_Repository):
+class AuditRepository(Repository):
     """The append-only audit log."""
 
     def add(self, entry: AuditEntry) -> None:

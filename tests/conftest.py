@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +31,7 @@ async def _reset_postgres(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database for the whole run."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
@@ -40,7 +40,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         path: Path = tmp_path_factory.mktemp("db") / "test.db"
         url = f"sqlite+aiosqlite:///{path}"
     upgrade(url)
-    yield url
+    return url
 
 
 @pytest.fixture

@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 pybabel -q extract -F babel.cfg -k N_ -k pgettext:1c,2 --no-wrap --sort-by-file \
     --project=klaszterbot --copyright-holder=Klaszterbot -o bot/locales/messages.pot .
 for lang in hu en; do
-    pybabel update -i bot/locales/messages.pot -d bot/locales -D messages -l "$lang" \
+    pybabel -q update -i bot/locales/messages.pot -d bot/locales -D messages -l "$lang" \
         --no-wrap --ignore-obsolete --no-fuzzy-matching
 done

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.handlers import members, start
+from bot.handlers import cluster, members, start
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -17,3 +17,4 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """
     start.register(app)
     members.register(app)
+    cluster.register(app)

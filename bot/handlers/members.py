@@ -305,7 +305,9 @@ async def cmd_member(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     if not context.args:
-        await message.reply_html(context.t.gettext("Usage: <code>/member Name of the member</code>"))
+        await message.reply_html(
+            context.t.gettext("Usage: <code>/member Name of the member</code>")
+        )
         return
     async with context.db.unit() as uow:
         member = await identity.find_member(uow, " ".join(context.args))
@@ -459,9 +461,7 @@ async def cmd_link_group(update: Update, context: BotContext) -> None:
     assert message is not None and chat is not None
     t = context.t
     if not context.args:
-        await message.reply_html(
-            t.gettext("Usage: <code>/linkgroup Name of the workgroup</code>")
-        )
+        await message.reply_html(t.gettext("Usage: <code>/linkgroup Name of the workgroup</code>"))
         return
     me = await context.bot.get_chat_member(chat.id, context.bot.id)
     if me.status != ChatMemberStatus.ADMINISTRATOR or not (

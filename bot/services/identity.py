@@ -67,7 +67,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _audit(
+def audit(
     uow: UnitOfWork,
     actor: Actor,
     action: str,
@@ -170,15 +170,13 @@ async def upsert_member(uow: UnitOfWork, spec: MemberSpec, actor: Actor, now: da
         uow.members.add(member)
         await uow.flush()
         outcome = Outcome(member=member, created=True)
-        _audit(uow, actor, "member_created", now, member, kind=spec.kind.value)
+        audit(uow, actor, "member_created", now, member, kind=spec.kind.value)
         if organisation:
-            _audit(
-                uow, actor, "member_changed", now, member, field="organisation", new=organisation
-            )
+            audit(uow, actor, "member_changed", now, member, field="organisation", new=organisation)
     else:
         outcome = Outcome(member=member)
         if organisation is not None and organisation != (member.organisation or ""):
-            _audit(
+            audit(
                 uow,
                 actor,
                 "member_changed",
@@ -227,7 +225,7 @@ async def set_kind(
     outcome = outcome or Outcome(member=member)
     if member.kind is kind:
         return outcome
-    _audit(
+    audit(
         uow,
         actor,
         "member_changed",
@@ -271,7 +269,7 @@ async def set_flag(
             previous.is_st_chair = False
             await uow.flush()
             outcome.previous_st_chair = previous.name
-            _audit(
+            audit(
                 uow, actor, "member_changed", now, previous, field="st_chair", old=True, new=False
             )
     if flag == "founder" and not value and member.is_st_chair:
@@ -279,9 +277,9 @@ async def set_flag(
     if flag == "active" and not value:
         if member.is_st_chair:
             member.is_st_chair = False
-            _audit(uow, actor, "member_changed", now, member, field="st_chair", old=True, new=False)
+            audit(uow, actor, "member_changed", now, member, field="st_chair", old=True, new=False)
         await _clear_catalyst_roles(uow, member, actor, now, outcome)
-    _audit(uow, actor, "member_changed", now, member, field=flag, old=not value, new=value)
+    audit(uow, actor, "member_changed", now, member, field=flag, old=not value, new=value)
     setattr(member, attribute, value)
     await uow.flush()
     return outcome
@@ -293,7 +291,7 @@ async def _clear_catalyst_roles(
     for group in await uow.workgroups.catalyst_of(member.id):
         group.catalyst_id = None
         outcome.cleared_catalyst_of.append(group.name)
-        _audit(uow, actor, "catalyst_cleared", now, member, workgroup=group.name)
+        audit(uow, actor, "catalyst_cleared", now, member, workgroup=group.name)
 
 
 # --- workgroups ------------------------------------------------------------------------------
@@ -312,7 +310,7 @@ async def create_workgroup(
     )
     uow.workgroups.add(group)
     await uow.flush()
-    _audit(uow, actor, "workgroup_created", now, None, workgroup=name)
+    audit(uow, actor, "workgroup_created", now, None, workgroup=name)
     return group
 
 
@@ -323,7 +321,7 @@ async def join_workgroup(
     added = await uow.workgroups.add_member(group, member, now)
     if added:
         await uow.flush()
-        _audit(uow, actor, "workgroup_joined", now, member, workgroup=group.name)
+        audit(uow, actor, "workgroup_joined", now, member, workgroup=group.name)
     return added
 
 
@@ -333,11 +331,11 @@ async def leave_workgroup(
     """Remove a member from a workgroup (and from its katalizátor office)."""
     if group.catalyst_id == member.id:
         group.catalyst_id = None
-        _audit(uow, actor, "catalyst_cleared", now, member, workgroup=group.name)
+        audit(uow, actor, "catalyst_cleared", now, member, workgroup=group.name)
     removed = await uow.workgroups.remove_member(group, member)
     if removed:
         await uow.flush()
-        _audit(uow, actor, "workgroup_left", now, member, workgroup=group.name)
+        audit(uow, actor, "workgroup_left", now, member, workgroup=group.name)
     return removed
 
 
@@ -354,7 +352,7 @@ async def set_catalyst(
     await join_workgroup(uow, group, member, actor, now)
     group.catalyst_id = member.id
     await uow.flush()
-    _audit(uow, actor, "catalyst_set", now, member, workgroup=group.name)
+    audit(uow, actor, "catalyst_set", now, member, workgroup=group.name)
 
 
 async def clear_catalyst(
@@ -364,7 +362,7 @@ async def clear_catalyst(
     if group.catalyst_id == member.id:
         group.catalyst_id = None
         await uow.flush()
-        _audit(uow, actor, "catalyst_cleared", now, member, workgroup=group.name)
+        audit(uow, actor, "catalyst_cleared", now, member, workgroup=group.name)
 
 
 async def link_group(
@@ -376,7 +374,7 @@ async def link_group(
         raise RuleViolation("chat_linked_elsewhere", other.name)
     group.telegram_chat_id = chat_id
     await uow.flush()
-    _audit(uow, actor, "group_linked", now, None, workgroup=group.name)
+    audit(uow, actor, "group_linked", now, None, workgroup=group.name)
 
 
 # --- invitations -----------------------------------------------------------------------------
@@ -399,7 +397,7 @@ async def issue_invitation(
             created_by_id=actor.member_id,
         )
     )
-    _audit(uow, actor, "invitation_issued", now, member, expires=(now + ttl).isoformat())
+    audit(uow, actor, "invitation_issued", now, member, expires=(now + ttl).isoformat())
     return token
 
 
@@ -426,7 +424,7 @@ async def redeem_invitation(uow: UnitOfWork, token: str, telegram_id: int, now: 
         previous = member.telegram_id
         member.telegram_id = telegram_id
         await uow.flush()
-        _audit(
+        audit(
             uow,
             Actor(member.id, member.name),
             "account_bound",
@@ -484,7 +482,7 @@ async def decide_join(
     request.decided_by_id = actor.member_id
     if kind is None:
         request.status = JoinStatus.REJECTED
-        _audit(uow, actor, "join_rejected", now, None, applicant=request.full_name)
+        audit(uow, actor, "join_rejected", now, None, applicant=request.full_name)
         return request, None
     bound = await uow.members.by_telegram_id(request.telegram_id)
     if bound is not None:
@@ -501,5 +499,5 @@ async def decide_join(
     request.status = JoinStatus.APPROVED
     request.member_id = member.id
     await uow.flush()
-    _audit(uow, actor, "join_approved", now, member)
+    audit(uow, actor, "join_approved", now, member)
     return request, member

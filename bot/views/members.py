@@ -18,6 +18,7 @@ def clip(text: str, limit: int) -> str:
     """Shorten ``text`` to ``limit`` characters with an ellipsis (directory lines stay short)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
+
 LOG_PAGE_SIZE = 10
 
 
@@ -193,6 +194,7 @@ def audit_line(t: Translator, entry: AuditEntry) -> str:
             "{subject} is no longer catalyst of the workgroup {workgroup}"
         ),
         "group_linked": lambda: t.gettext("Telegram group linked to the workgroup {workgroup}"),
+        "main_group_linked": lambda: t.gettext("main group of the cluster linked"),
         "member_changed": lambda: t.gettext("{subject}: {field} {old} → {new}"),
     }
     template = texts.get(entry.action, lambda: entry.action)()

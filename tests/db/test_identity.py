@@ -91,11 +91,15 @@ async def test_st_chair_must_be_a_founder_and_is_unique(db: Database, clock: Fak
 async def test_database_enforces_a_single_st_chair(db: Database, clock: FakeClock) -> None:
     await add(db, clock, name="A Elnök", kind=MemberKind.INTERNAL, founder=True, st_chair=True)
     other = await add(db, clock, name="B Alapító", kind=MemberKind.INTERNAL, founder=True)
-    with pytest.raises(IntegrityError):
+
+    async def crown() -> None:
         async with db.unit() as uow:
             member = await uow.members.get(other.id)
             assert member is not None
             member.is_st_chair = True
+
+    with pytest.raises(IntegrityError):
+        await crown()
 
 
 async def test_chair_cannot_stop_being_founder(db: Database, clock: FakeClock) -> None:

@@ -26,6 +26,7 @@ EXPECTED: dict[str, set[str]] = {
     "tag": {"ksz"},
     "munkacsoport_uj": {"ksz"},
     "csoport_osszekotes": {"ksz"},
+    "fo_csoport": {"ksz"},
 }
 
 

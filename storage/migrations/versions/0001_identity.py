@@ -1,8 +1,8 @@
-"""identity: members, workgroups, invitations, join requests, audit log
+"""identity: members, workgroups, invitations, join requests, audit log, cluster settings
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 03:47:04.421907
+Create Date: 2026-11-27 04:05:36.795258
 """
 
 from collections.abc import Sequence
@@ -20,6 +20,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
 
+    op.create_table(
+        "cluster_settings",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_cluster_settings")),
+    )
     op.create_table(
         "members",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -255,3 +261,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_members_sort_key"))
 
     op.drop_table("members")
+    op.drop_table("cluster_settings")

@@ -1,0 +1,22 @@
+"""Cluster-wide settings kept in the database (the linked main group)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.services.identity import Actor, audit
+from storage.db import UnitOfWork
+
+MAIN_GROUP = "main_group_chat_id"
+
+
+async def main_group(uow: UnitOfWork) -> int | None:
+    """The chat id of the cluster's main Telegram group, if one is linked."""
+    value = await uow.cluster.get(MAIN_GROUP)
+    return int(value) if value is not None else None
+
+
+async def link_main_group(uow: UnitOfWork, chat_id: int, actor: Actor, now: datetime) -> None:
+    """Make ``chat_id`` the main group: ballots and announcements are posted there."""
+    await uow.cluster.put(MAIN_GROUP, chat_id)
+    audit(uow, actor, "main_group_linked", now)
