@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,17 @@ from bot.views.common import describe_error, private_only_text, refusal, stale_b
 log = logging.getLogger(__name__)
 
 Callback = Callable[[Update, BotContext], Awaitable[None]]
+
+
+class Group(enum.IntEnum):
+    """Handler groups. PTB runs one handler per group, groups in ascending order."""
+
+    #: Before everything: bookkeeping that must see every update (e.g. deliveries on /start).
+    EARLY = -10
+    #: Commands, buttons and conversations.
+    DEFAULT = 0
+    #: Free text that belongs to nobody else: messages routed to a katalizátor.
+    ROUTING = 50
 
 
 @dataclass(frozen=True)

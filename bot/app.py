@@ -80,6 +80,8 @@ async def _post_init(app: BotApp) -> None:
     me = await app.bot.get_me()
     data.bot_username = me.username
     await set_menus(app)
+    for hook in handlers.startup_hooks():
+        await hook(app)
     log.info("bot @%s ready", me.username)
 
 

@@ -38,6 +38,8 @@ class Caller:
     member: Member | None
     standing: Standing
     t: Translator
+    #: True when this update is the first private message since the account was new or blocked.
+    just_started: bool = False
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -88,6 +90,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
             self._caller = Caller(None, None, STRANGER, translations.get(None))
             return self._caller
         private = update.effective_chat is not None and update.effective_chat.type == "private"
+        just_started = False
         async with self.db.unit() as uow:
             account = await uow.telegram_users.get(user.id)
             if private and (
@@ -104,11 +107,12 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
                     username=user.username,
                     language_code=user.language_code,
                 )
+                just_started = account.started_at is None or account.blocked_at is not None
                 account.started_at = account.started_at or self.clock.now()
                 account.blocked_at = None
             member = await uow.members.by_telegram_id(user.id)
             catalyst_of = await uow.workgroups.catalyst_of(member.id) if member else ()
             standing = standing_of(member, catalyst_of)
         t = translations.pick(account.language if account else None, user.language_code)
-        self._caller = Caller(user.id, member, standing, t)
+        self._caller = Caller(user.id, member, standing, t, just_started)
         return self._caller

@@ -77,6 +77,19 @@ class TelegramUserRepository(Repository):
         user.language_code = language_code
         return user
 
+    async def mark_blocked(self, telegram_id: int, now: datetime) -> None:
+        """Remember that sending to this account failed with 403 (blocked or never started)."""
+        user = await self.get(telegram_id)
+        if user is None:
+            self.session.add(TelegramUser(id=telegram_id, first_name="", blocked_at=now))
+        else:
+            user.blocked_at = now
+
+    async def reachable(self, telegram_id: int) -> bool:
+        """Whether the account has started the bot and not blocked it since."""
+        user = await self.get(telegram_id)
+        return user is not None and user.started_at is not None and user.blocked_at is None
+
 
 class MemberRepository(Repository):
     """Members of the cluster."""

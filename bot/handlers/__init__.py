@@ -1,20 +1,30 @@
-"""Feature modules; each exposes ``register(app)``. Order matters: see ``register_all``."""
+"""Feature modules; each exposes ``register(app)`` and may expose ``async startup(app)``.
+
+Order matters: see ``register_all``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from types import ModuleType
 from typing import Any
 
 from telegram.ext import Application
 
 from bot.handlers import cluster, members, start
 
+#: Registration order. ``start`` first: /start carries invitation links and must not be
+#: shadowed. Features that consume free text must come after the command features, and register
+#: their text handlers in the handler groups of ``bot.access.Group``.
+FEATURES: tuple[ModuleType, ...] = (start, members, cluster)
+
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register every feature in a deliberate order.
+    """Register every feature in the order of ``FEATURES``."""
+    for feature in FEATURES:
+        feature.register(app)
 
-    ``start`` first: /start carries invitation links and must not be shadowed. ``members`` next.
-    Features that route free text (workgroup chat) must come last, so commands win over text.
-    """
-    start.register(app)
-    members.register(app)
-    cluster.register(app)
+
+def startup_hooks() -> list[Callable[[Any], Awaitable[None]]]:
+    """Each feature's ``startup(app)``: rebuild jobs, resume deliveries (run in post_init)."""
+    return [f.startup for f in FEATURES if hasattr(f, "startup")]
