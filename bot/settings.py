@@ -33,6 +33,45 @@ class Settings(BaseSettings):
     bot_timezone: str = "Europe/Budapest"
     log_level: str = "INFO"
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
+    kgy_quorum: str = "more_than_half"
+    kgy_majority: str = "simple"
+    st_quorum: str = "more_than_half"
+    st_majority: str = "simple"
+    ballot_reminder_hours: str = "24,2"
+
+    @field_validator("kgy_quorum", "st_quorum")
+    @classmethod
+    def _known_quorum(cls, value: str) -> str:
+        allowed = ("more_than_half", "two_thirds", "none")
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    @field_validator("kgy_majority", "st_majority")
+    @classmethod
+    def _known_majority(cls, value: str) -> str:
+        allowed = ("simple", "absolute", "two_thirds", "three_quarters")
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    @field_validator("ballot_reminder_hours")
+    @classmethod
+    def _hours_list(cls, value: str) -> str:
+        try:
+            hours = [int(h) for h in value.split(",") if h.strip()]
+        except ValueError:
+            raise ValueError("must be whole hours separated by commas, e.g. 24,2") from None
+        if any(h < 1 or h > 24 * 30 for h in hours):
+            raise ValueError("each must be between 1 and 720 hours")
+        return value
+
+    @property
+    def reminder_hours(self) -> list[int]:
+        """Hours before a ballot's deadline when non-voters are reminded, largest first."""
+        return sorted(
+            {int(h) for h in self.ballot_reminder_hours.split(",") if h.strip()}, reverse=True
+        )
 
     @field_validator("bot_default_locale")
     @classmethod

@@ -221,3 +221,7 @@ class ClusterSetting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+# Feature models register on Base.metadata when imported.
+from storage import models_ballots  # noqa: E402,F401

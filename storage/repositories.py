@@ -164,6 +164,14 @@ class MemberRepository(Repository):
         )
         return result.scalars().all()
 
+    async def voter_ids(self, *, founders: bool) -> list[int]:
+        """The electoral roll: active internal members, or active founders for the ST."""
+        condition = Member.is_founder.is_(True) if founders else Member.kind == MemberKind.INTERNAL
+        result = await self.session.execute(
+            select(Member.id).where(Member.is_active.is_(True), condition).order_by(Member.id)
+        )
+        return list(result.scalars().all())
+
     async def count_voters(self) -> int:
         """Active internal associate members: the base of every quorum."""
         return int(

@@ -1,0 +1,683 @@
+"""Ballots: who may create and vote, quorum and majority, tallies, the register of resolutions."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from bot.services.identity import Actor
+from bot.services.roles import Standing
+from storage.db import UnitOfWork
+from storage.models import Member
+from storage.models_ballots import (
+    Ballot,
+    BallotComment,
+    BallotKind,
+    BallotOption,
+    BallotResult,
+    BallotStatus,
+    Body,
+    Majority,
+    OpenVote,
+    OpenVoteChoice,
+    QuorumRule,
+    Resolution,
+)
+from storage.repositories_ballots import BallotRepository, ResolutionRepository
+
+QUESTION_MAX = 1500
+OPTION_MAX = 100
+OPTIONS_MIN = 2
+OPTIONS_MAX = 10
+COMMENT_MAX = 1500
+QUICK_DAYS = (1, 3, 8)
+MAX_DAYS_AHEAD = 366
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+@dataclass
+class BallotClosed(DomainError):
+    """The ballot no longer takes votes."""
+
+    ballot_id: int
+
+
+@dataclass
+class NotOnRoll(DomainError):
+    """The member is not among those with the vote in this ballot."""
+
+    ballot_id: int
+
+
+@dataclass
+class AlreadyVoted(DomainError):
+    """One vote per member: a secret or unchangeable vote cannot be cast again."""
+
+    ballot_id: int
+
+
+@dataclass
+class SecretBallot(DomainError):
+    """Who voted how is never shown for a secret ballot."""
+
+    ballot_id: int
+
+
+# --- drafts ----------------------------------------------------------------------------------
+
+
+@dataclass
+class BallotDraft:
+    """A ballot being composed, before it is published."""
+
+    question: str = ""
+    body: Body = Body.KGY
+    kind: BallotKind = BallotKind.YES_NO
+    options: list[str] = field(default_factory=list)
+    max_choices: int = 1
+    secret: bool = False
+    changeable: bool = True
+    deadline: datetime | None = None
+    quorum: QuorumRule = QuorumRule.MORE_THAN_HALF
+    majority: Majority = Majority.SIMPLE
+
+
+@dataclass(frozen=True)
+class BodyDefaults:
+    """Quorum and majority a new ballot of a body starts with (from settings)."""
+
+    quorum: QuorumRule
+    majority: Majority
+
+
+def may_create(standing: Standing, body: Body) -> bool:
+    """Közgyűlés ballots: the KSz and the ST chair; Stratégiai Tanács ballots: the founders."""
+    if body is Body.KGY:
+        return standing.is_ksz_staff or standing.chairs_st
+    return standing.in_strategic_council
+
+
+def bodies_for(standing: Standing) -> list[Body]:
+    """The bodies this member may put a question to."""
+    return [b for b in Body if may_create(standing, b)]
+
+
+def clean_question(text: str) -> str:
+    """Trim and check the question or draft resolution text."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput("question", "empty")
+    if len(text) > QUESTION_MAX:
+        raise InvalidInput("question", "too_long", limit=QUESTION_MAX)
+    return text
+
+
+def clean_options(raw: str | Sequence[str]) -> list[str]:
+    """Split ``a; b; c`` and check count, length and duplicates."""
+    parts = raw.split(";") if isinstance(raw, str) else list(raw)
+    options = [" ".join(p.split()) for p in parts if p.strip()]
+    if len(options) < OPTIONS_MIN:
+        raise InvalidInput("options", "too_few", limit=OPTIONS_MIN)
+    if len(options) > OPTIONS_MAX:
+        raise InvalidInput("options", "too_many", limit=OPTIONS_MAX)
+    if any(len(o) > OPTION_MAX for o in options):
+        raise InvalidInput("options", "too_long", limit=OPTION_MAX)
+    if len({o.casefold() for o in options}) != len(options):
+        raise InvalidInput("options", "duplicate")
+    return options
+
+
+_DATE = re.compile(
+    r"^\s*(\d{4})\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})\.?"
+    r"(?:\s*[,T ]\s*(\d{1,2})\s*[:.]\s*(\d{2}))?\s*$"
+)
+
+
+def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """``2026.12.05 18:00``, ``2026. 12. 05.``, ``2026-12-05 18:00`` or a number of days."""
+    text = text.strip()
+    if text.isdigit():
+        days = int(text)
+        if not 1 <= days <= MAX_DAYS_AHEAD:
+            raise InvalidInput("deadline", "too_far", limit=MAX_DAYS_AHEAD)
+        return now + timedelta(days=days)
+    match = _DATE.match(text)
+    if not match:
+        raise InvalidInput("deadline", "bad_date")
+    year, month, day, hour, minute = match.groups()
+    try:
+        local = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour) if hour is not None else 23,
+            int(minute) if minute is not None else 59,
+            tzinfo=tz,
+        )
+    except ValueError:
+        raise InvalidInput("deadline", "bad_date") from None
+    return check_deadline(local, now)
+
+
+def check_deadline(deadline: datetime, now: datetime) -> datetime:
+    """A deadline must be in the future and within a year; returned in UTC."""
+    if deadline <= now + timedelta(minutes=5):
+        raise InvalidInput("deadline", "past")
+    if deadline > now + timedelta(days=MAX_DAYS_AHEAD):
+        raise InvalidInput("deadline", "too_far", limit=MAX_DAYS_AHEAD)
+    return deadline.astimezone(UTC)
+
+
+_KEYS = {
+    "kérdés": "question", "kerdes": "question", "question": "question",
+    "határozati javaslat": "question", "javaslat": "question",
+    "határidő": "deadline", "hatarido": "deadline", "deadline": "deadline",
+    "titkos": "secret", "secret": "secret",
+    "opciók": "options", "opciok": "options", "options": "options", "válaszok": "options",
+    "testület": "body", "testulet": "body", "body": "body",
+    "választható": "max", "valaszthato": "max", "max": "max",
+    "többség": "majority", "tobbseg": "majority", "majority": "majority",
+    "határozatképesség": "quorum", "hatarozatkepesseg": "quorum", "quorum": "quorum",
+    "módosítható": "changeable", "modosithato": "changeable", "changeable": "changeable",
+}  # fmt: skip
+_YES = {"igen", "i", "yes", "y", "true", "1"}
+_NO = {"nem", "n", "no", "false", "0"}
+_BODIES = {"kgy": Body.KGY, "közgyűlés": Body.KGY, "kozgyules": Body.KGY, "general assembly":
+           Body.KGY, "st": Body.ST, "stratégiai tanács": Body.ST, "strategiai tanacs": Body.ST,
+           "strategic council": Body.ST}  # fmt: skip
+_MAJORITIES = {
+    "egyszerű": Majority.SIMPLE, "egyszeru": Majority.SIMPLE, "simple": Majority.SIMPLE,
+    "abszolút": Majority.ABSOLUTE, "abszolut": Majority.ABSOLUTE, "absolute": Majority.ABSOLUTE,
+    "kétharmad": Majority.TWO_THIRDS, "ketharmad": Majority.TWO_THIRDS, "2/3": Majority.TWO_THIRDS,
+    "two_thirds": Majority.TWO_THIRDS, "háromnegyed": Majority.THREE_QUARTERS,
+    "haromnegyed": Majority.THREE_QUARTERS, "3/4": Majority.THREE_QUARTERS,
+    "three_quarters": Majority.THREE_QUARTERS,
+}  # fmt: skip
+_QUORUMS = {
+    "50%+1": QuorumRule.MORE_THAN_HALF, "több mint fele": QuorumRule.MORE_THAN_HALF,
+    "tobb mint fele": QuorumRule.MORE_THAN_HALF, "more_than_half": QuorumRule.MORE_THAN_HALF,
+    "half": QuorumRule.MORE_THAN_HALF, "kétharmad": QuorumRule.TWO_THIRDS,
+    "ketharmad": QuorumRule.TWO_THIRDS, "2/3": QuorumRule.TWO_THIRDS,
+    "two_thirds": QuorumRule.TWO_THIRDS, "nincs": QuorumRule.NONE, "none": QuorumRule.NONE,
+}  # fmt: skip
+
+
+def _bool(value: str, name: str) -> bool:
+    folded = value.strip().casefold()
+    if folded in _YES:
+        return True
+    if folded in _NO:
+        return False
+    raise InvalidInput(name, "bad_bool")
+
+
+def _choice(table: dict[str, object], value: str, name: str) -> object:
+    found = table.get(value.strip().casefold())
+    if found is None:
+        raise InvalidInput(name, "bad_value")
+    return found
+
+
+def parse_form(
+    text: str, now: datetime, tz: ZoneInfo, defaults: dict[Body, BodyDefaults], bodies: list[Body]
+) -> BallotDraft:
+    """The one-message form: ``Kérdés:``, ``Határidő:``, ``Titkos:``, ``Opciók: a; b`` lines."""
+    values: dict[str, str] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        head, sep, rest = line.partition(":")
+        key = _KEYS.get(head.strip().casefold()) if sep else None
+        if key is not None:
+            if key in values:
+                raise InvalidInput(key, "duplicate")
+            values[key] = rest.strip()
+            current = key
+        elif current == "question" and line.strip():
+            values["question"] += "\n" + line.strip()
+        elif line.strip():
+            raise InvalidInput("form", "unknown_line")
+    if "question" not in values:
+        raise InvalidInput("question", "empty")
+    if "deadline" not in values:
+        raise InvalidInput("deadline", "empty")
+    body = bodies[0] if bodies else Body.KGY
+    if "body" in values:
+        body = _choice(_BODIES, values["body"], "body")  # type: ignore[assignment]
+    draft = BallotDraft(
+        question=clean_question(values["question"]),
+        body=body,
+        quorum=defaults[body].quorum,
+        majority=defaults[body].majority,
+        deadline=parse_deadline(values["deadline"], now, tz),
+    )
+    if "options" in values:
+        draft.options = clean_options(values["options"])
+        draft.kind = BallotKind.SINGLE
+    if "max" in values:
+        if not draft.options:
+            raise InvalidInput("max", "needs_options")
+        try:
+            limit = int(values["max"])
+        except ValueError:
+            raise InvalidInput("max", "bad_value") from None
+        if not 1 <= limit <= len(draft.options):
+            raise InvalidInput("max", "out_of_range", limit=len(draft.options))
+        draft.max_choices = limit
+        draft.kind = BallotKind.MULTI if limit > 1 else BallotKind.SINGLE
+    if "secret" in values:
+        draft.secret = _bool(values["secret"], "secret")
+    if "changeable" in values:
+        draft.changeable = _bool(values["changeable"], "changeable")
+    if "majority" in values:
+        draft.majority = _choice(_MAJORITIES, values["majority"], "majority")  # type: ignore[assignment]
+    if "quorum" in values:
+        draft.quorum = _choice(_QUORUMS, values["quorum"], "quorum")  # type: ignore[assignment]
+    return draft
+
+
+def validate(draft: BallotDraft, now: datetime) -> BallotDraft:
+    """Check a whole draft (just before publishing); returns a cleaned copy."""
+    if draft.deadline is None:
+        raise InvalidInput("deadline", "empty")
+    cleaned = replace(draft, question=clean_question(draft.question))
+    check_deadline(draft.deadline, now)
+    if draft.kind is BallotKind.YES_NO:
+        cleaned.options, cleaned.max_choices = [], 1
+    else:
+        cleaned.options = clean_options(draft.options)
+        if draft.kind is BallotKind.SINGLE:
+            cleaned.max_choices = 1
+        elif not 2 <= draft.max_choices <= len(cleaned.options):
+            raise InvalidInput("max", "out_of_range", limit=len(cleaned.options))
+    if draft.secret:
+        cleaned.changeable = False
+    return cleaned
+
+
+# --- rules: quorum, majority, tally ----------------------------------------------------------
+
+
+def quorum_needed(rule: QuorumRule, electorate: int) -> int:
+    """Smallest turnout that makes the ballot valid (határozatképes)."""
+    if rule is QuorumRule.MORE_THAN_HALF:
+        return electorate // 2 + 1
+    if rule is QuorumRule.TWO_THIRDS:
+        return math.ceil(electorate * 2 / 3)
+    return 0
+
+
+def votes_needed(rule: Majority, electorate: int, turnout: int) -> int:
+    """Smallest number of votes an option needs to pass.
+
+    Simple majority counts against the votes cast, abstentions included (they count against);
+    absolute majority against all members with the vote; two-thirds and three-quarters against
+    the votes cast.
+    """
+    if rule is Majority.SIMPLE:
+        return turnout // 2 + 1
+    if rule is Majority.ABSOLUTE:
+        return electorate // 2 + 1
+    if rule is Majority.TWO_THIRDS:
+        return max(1, math.ceil(turnout * 2 / 3))
+    return max(1, math.ceil(turnout * 3 / 4))
+
+
+@dataclass(frozen=True)
+class OptionCount:
+    """Votes for one option."""
+
+    option_id: int
+    label: str
+    votes: int
+    is_abstain: bool
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Everything the minutes say about a closed ballot."""
+
+    electorate: int
+    turnout: int
+    counts: tuple[OptionCount, ...]
+    quorum_needed: int
+    quorum_met: bool
+    votes_needed: int
+    result: BallotResult
+    winners: tuple[int, ...]
+    tie: bool = False
+
+
+def tally(
+    kind: BallotKind,
+    electorate: int,
+    turnout: int,
+    counts: Sequence[OptionCount],
+    quorum: QuorumRule,
+    majority: Majority,
+    max_choices: int,
+) -> Tally:
+    """Apply the quorum and the majority rule to the counts."""
+    needed_q = quorum_needed(quorum, electorate)
+    needed_v = votes_needed(majority, electorate, turnout)
+    base = {
+        "electorate": electorate,
+        "turnout": turnout,
+        "counts": tuple(counts),
+        "quorum_needed": needed_q,
+        "votes_needed": needed_v,
+    }
+    if turnout < needed_q or turnout == 0:
+        return Tally(
+            **base,
+            quorum_met=False,
+            result=BallotResult.NO_QUORUM,
+            winners=(),  # type: ignore[arg-type]
+        )
+    candidates = sorted(
+        (c for c in counts if not c.is_abstain), key=lambda c: c.votes, reverse=True
+    )
+    tie = False
+    if kind is BallotKind.YES_NO:
+        yes = next(c for c in counts if not c.is_abstain)  # the first option is "Igen"
+        winners = (yes.option_id,) if yes.votes >= needed_v else ()
+    else:
+        passing = [c for c in candidates if c.votes >= needed_v]
+        limit = 1 if kind is BallotKind.SINGLE else max_choices
+        if len(passing) > limit and passing[limit - 1].votes == passing[limit].votes:
+            tie = True
+            cut = passing[limit - 1].votes
+            passing = [c for c in passing if c.votes > cut]
+        winners = tuple(c.option_id for c in passing[:limit])
+    result = BallotResult.ADOPTED if winners else BallotResult.REJECTED
+    return Tally(**base, quorum_met=True, result=result, winners=winners, tie=tie)  # type: ignore[arg-type]
+
+
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+
+
+def roman_month(day: date) -> str:
+    """The month in Roman numerals, as Hungarian resolution numbers write it."""
+    return _ROMAN[day.month - 1]
+
+
+# --- operations ------------------------------------------------------------------------------
+
+
+def _ballots(uow: UnitOfWork) -> BallotRepository:
+    return uow.repo(BallotRepository)
+
+
+async def publish(
+    uow: UnitOfWork,
+    draft: BallotDraft,
+    creator: Standing,
+    now: datetime,
+    *,
+    yes_no_labels: tuple[str, str, str],
+    abstain_label: str,
+) -> Ballot:
+    """Open a ballot: its options, its electoral roll (a snapshot) and, if secret, its box."""
+    if not may_create(creator, draft.body):
+        raise NotAllowed("ballot_" + draft.body.value)
+    draft = validate(draft, now)
+    assert draft.deadline is not None
+    voters = await uow.members.voter_ids(founders=draft.body is Body.ST)
+    ballot = Ballot(
+        body=draft.body,
+        kind=draft.kind,
+        question=draft.question,
+        max_choices=draft.max_choices,
+        secret=draft.secret,
+        changeable=draft.changeable and not draft.secret,
+        quorum=draft.quorum,
+        majority=draft.majority,
+        deadline=draft.deadline,
+        status=BallotStatus.OPEN,
+        electorate=len(voters),
+        created_by_id=creator.member_id,
+        created_by_label=creator.name,
+        created_at=now,
+        options=[],
+    )
+    labels = list(yes_no_labels[:2]) if draft.kind is BallotKind.YES_NO else draft.options
+    abstain = yes_no_labels[2] if draft.kind is BallotKind.YES_NO else abstain_label
+    for position, label in enumerate([*labels, abstain]):
+        ballot.options.append(
+            BallotOption(position=position, label=label, is_abstain=label is abstain)
+        )
+    repo = _ballots(uow)
+    repo.add(ballot)
+    await uow.flush()
+    await repo.add_roll(ballot.id, voters)
+    if ballot.secret:
+        await repo.add_secret_tallies(ballot.id, [o.id for o in ballot.options])
+    await uow.flush()
+    return ballot
+
+
+async def _open_ballot(uow: UnitOfWork, ballot_id: int, now: datetime) -> Ballot:
+    ballot = await _ballots(uow).get(ballot_id, lock=True)
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
+        raise BallotClosed(ballot_id)
+    return ballot
+
+
+def _check_choice(ballot: Ballot, option_ids: Sequence[int]) -> list[int]:
+    valid = {o.id: o for o in ballot.options}
+    chosen = list(dict.fromkeys(option_ids))
+    if not chosen or any(o not in valid for o in chosen):
+        raise InvalidInput("choice", "unknown_option")
+    if any(valid[o].is_abstain for o in chosen) and len(chosen) > 1:
+        raise InvalidInput("choice", "abstain_alone")
+    if len(chosen) > ballot.max_choices:
+        raise InvalidInput("choice", "too_many", limit=ballot.max_choices)
+    return chosen
+
+
+@dataclass(frozen=True)
+class CastResult:
+    """What happened to a vote: ``changed`` when an open vote replaced an earlier one."""
+
+    ballot: Ballot
+    changed: bool
+
+
+async def cast_vote(
+    uow: UnitOfWork, ballot_id: int, member_id: int, option_ids: Sequence[int], now: datetime
+) -> CastResult:
+    """Record a vote; the database keeps one vote per member and ballot."""
+    ballot = await _open_ballot(uow, ballot_id, now)
+    repo = _ballots(uow)
+    if await repo.roll_entry(ballot_id, member_id) is None:
+        raise NotOnRoll(ballot_id)
+    chosen = _check_choice(ballot, option_ids)
+    if ballot.secret:
+        if not await repo.mark_voted_once(ballot_id, member_id):
+            raise AlreadyVoted(ballot_id)
+        await repo.increment_secret(ballot_id, chosen)
+        return CastResult(ballot, changed=False)
+    existing = await repo.open_vote(ballot_id, member_id)
+    if existing is not None:
+        if not ballot.changeable:
+            raise AlreadyVoted(ballot_id)
+        existing.choices.clear()
+        await uow.flush()
+        existing.choices.extend(OpenVoteChoice(option_id=o) for o in chosen)
+        existing.cast_at = now
+        await uow.flush()
+        return CastResult(ballot, changed=True)
+    vote = OpenVote(
+        ballot_id=ballot_id,
+        member_id=member_id,
+        cast_at=now,
+        choices=[OpenVoteChoice(option_id=o) for o in chosen],
+    )
+    try:
+        async with uow.session.begin_nested():
+            repo.add_vote(vote)
+    except IntegrityError:
+        raise AlreadyVoted(ballot_id) from None
+    await repo.set_voted(ballot_id, member_id, True)
+    return CastResult(ballot, changed=False)
+
+
+async def withdraw_vote(uow: UnitOfWork, ballot_id: int, member_id: int, now: datetime) -> Ballot:
+    """Take back an open, changeable vote before the close."""
+    ballot = await _open_ballot(uow, ballot_id, now)
+    repo = _ballots(uow)
+    if ballot.secret or not ballot.changeable:
+        raise AlreadyVoted(ballot_id)
+    vote = await repo.open_vote(ballot_id, member_id)
+    if vote is None:
+        raise NotFound("vote", str(ballot_id))
+    await repo.delete_vote(vote)
+    await repo.set_voted(ballot_id, member_id, False)
+    return ballot
+
+
+async def current_counts(uow: UnitOfWork, ballot: Ballot) -> list[OptionCount]:
+    """Votes per option so far (secret: from the anonymous box)."""
+    repo = _ballots(uow)
+    counts = (
+        await repo.secret_counts(ballot.id) if ballot.secret else await repo.open_counts(ballot.id)
+    )
+    return [OptionCount(o.id, o.label, counts.get(o.id, 0), o.is_abstain) for o in ballot.options]
+
+
+@dataclass(frozen=True)
+class Closing:
+    """A ballot that has just been closed, with its tally and (if adopted) its resolution."""
+
+    ballot: Ballot
+    tally: Tally
+    resolution: Resolution | None
+
+
+async def close(
+    uow: UnitOfWork, ballot_id: int, now: datetime, closed_by: str, tz: ZoneInfo
+) -> Closing | None:
+    """Close and tally; adopted decisions enter the register. None if already closed."""
+    repo = _ballots(uow)
+    ballot = await repo.get(ballot_id, lock=True)
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    if ballot.status is not BallotStatus.OPEN:
+        return None
+    turnout = await repo.turnout(ballot_id)
+    result = tally(
+        ballot.kind,
+        ballot.electorate,
+        turnout,
+        await current_counts(uow, ballot),
+        ballot.quorum,
+        ballot.majority,
+        ballot.max_choices,
+    )
+    ballot.status = BallotStatus.CLOSED
+    ballot.result = result.result
+    ballot.closed_at = now
+    ballot.closed_by_label = closed_by
+    resolution = None
+    if result.result is BallotResult.ADOPTED:
+        resolution = await _register(uow, ballot, result, now, tz)
+    await uow.flush()
+    return Closing(ballot, result, resolution)
+
+
+async def _register(
+    uow: UnitOfWork, ballot: Ballot, result: Tally, now: datetime, tz: ZoneInfo
+) -> Resolution:
+    registry = uow.repo(ResolutionRepository)
+    adopted_on = now.astimezone(tz).date()
+    counts = {
+        "electorate": result.electorate,
+        "turnout": result.turnout,
+        "options": [[c.label, c.votes] for c in result.counts],
+        "winners": [c.label for c in result.counts if c.option_id in result.winners],
+    }
+    resolution = Resolution(
+        body=ballot.body,
+        year=adopted_on.year,
+        number=await registry.next_number(ballot.body, adopted_on.year),
+        adopted_on=adopted_on,
+        ballot_id=ballot.id,
+        text=ballot.question,
+        text_key=ballot.question.casefold(),
+        counts=counts,
+    )
+    registry.add(resolution)
+    return resolution
+
+
+async def check_may_close(uow: UnitOfWork, ballot_id: int, who: Standing) -> Ballot:
+    """A ballot may be closed early by its creator or by the ST chair."""
+    ballot = await _ballots(uow).get(ballot_id)
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    if not (who.chairs_st or (who.member_id is not None and who.member_id == ballot.created_by_id)):
+        raise NotAllowed("ballot_close")
+    return ballot
+
+
+async def add_comment(
+    uow: UnitOfWork, ballot_id: int, author: Actor, text: str, now: datetime
+) -> BallotComment:
+    """A member's comment in the debate (external supporters included)."""
+    ballot = await _open_ballot(uow, ballot_id, now)
+    text = text.strip()
+    if not text:
+        raise InvalidInput("comment", "empty")
+    if len(text) > COMMENT_MAX:
+        raise InvalidInput("comment", "too_long", limit=COMMENT_MAX)
+    comment = BallotComment(
+        ballot_id=ballot.id,
+        member_id=author.member_id,
+        author_label=author.label,
+        text=text,
+        created_at=now,
+    )
+    _ballots(uow).add_comment(comment)
+    await uow.flush()
+    return comment
+
+
+async def details(uow: UnitOfWork, ballot_id: int) -> tuple[Ballot, list[tuple[Member, list[int]]]]:
+    """Who voted how: open ballots only."""
+    ballot = await _ballots(uow).get(ballot_id)
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    if ballot.secret:
+        raise SecretBallot(ballot_id)
+    return ballot, await _ballots(uow).open_votes_by_member(ballot_id)
+
+
+def reminder_due(ballot: Ballot, hours: int, now: datetime) -> bool:
+    """A reminder ``hours`` before the deadline is due now (and the ballot still open)."""
+    return (
+        ballot.status is BallotStatus.OPEN
+        and ballot.deadline - timedelta(hours=hours) <= now < ballot.deadline
+    )
+
+
+async def claim_reminder(uow: UnitOfWork, ballot_id: int, hours: int, now: datetime) -> bool:
+    """Record that the reminder goes out; False if it went out before (never twice)."""
+    repo = _ballots(uow)
+    if await repo.reminder_sent(ballot_id, hours):
+        return False
+    try:
+        async with uow.session.begin_nested():
+            repo.add_reminder(ballot_id, hours, now)
+    except IntegrityError:
+        return False
+    return True

@@ -1,0 +1,214 @@
+"""Ballots, their electoral roll, votes (open), anonymous tallies (secret) and resolutions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models import Base, _enum
+
+
+class Body(enum.StrEnum):
+    """The deciding body: the general assembly or the Strategic Council."""
+
+    KGY = "kgy"
+    ST = "st"
+
+
+class BallotKind(enum.StrEnum):
+    """Yes / no / abstain; one choice of several; several choices up to a limit."""
+
+    YES_NO = "yesno"
+    SINGLE = "single"
+    MULTI = "multi"
+
+
+class Majority(enum.StrEnum):
+    """How many votes an option needs."""
+
+    SIMPLE = "simple"
+    ABSOLUTE = "absolute"
+    TWO_THIRDS = "two_thirds"
+    THREE_QUARTERS = "three_quarters"
+
+
+class QuorumRule(enum.StrEnum):
+    """Share of all members with the vote that must take part."""
+
+    MORE_THAN_HALF = "more_than_half"
+    TWO_THIRDS = "two_thirds"
+    NONE = "none"
+
+
+class BallotStatus(enum.StrEnum):
+    """Open for votes, or closed with a result."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class BallotResult(enum.StrEnum):
+    """Elfogadva, elutasítva, or eredménytelen (no quorum)."""
+
+    ADOPTED = "adopted"
+    REJECTED = "rejected"
+    NO_QUORUM = "no_quorum"
+
+
+class Ballot(Base):
+    """A question put to the members with the vote of one body."""
+
+    __tablename__ = "ballots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body: Mapped[Body] = mapped_column(_enum(Body, "ballot_body"))
+    kind: Mapped[BallotKind] = mapped_column(_enum(BallotKind, "ballot_kind"))
+    question: Mapped[str] = mapped_column(Text)
+    max_choices: Mapped[int] = mapped_column(Integer, default=1)
+    secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    changeable: Mapped[bool] = mapped_column(Boolean, default=True)
+    quorum: Mapped[QuorumRule] = mapped_column(_enum(QuorumRule, "ballot_quorum"))
+    majority: Mapped[Majority] = mapped_column(_enum(Majority, "ballot_majority"))
+    deadline: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[BallotStatus] = mapped_column(_enum(BallotStatus, "ballot_status"), index=True)
+    result: Mapped[BallotResult | None] = mapped_column(_enum(BallotResult, "ballot_result"))
+    electorate: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_by_label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    closed_by_label: Mapped[str | None] = mapped_column(String(200))
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    group_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    options: Mapped[list[BallotOption]] = relationship(
+        back_populates="ballot", cascade="all, delete-orphan", order_by="BallotOption.position"
+    )
+
+
+class BallotOption(Base):
+    """One answer a voter can choose; ``is_abstain`` marks Tartózkodom."""
+
+    __tablename__ = "ballot_options"
+    __table_args__ = (UniqueConstraint("ballot_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(200))
+    is_abstain: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    ballot: Mapped[Ballot] = relationship(back_populates="options")
+
+
+class RollEntry(Base):
+    """A member on the ballot's electoral roll; ``has_voted`` is all a secret ballot keeps of them.
+
+    No timestamp on purpose: a secret vote must not be matched to its voter by time.
+    """
+
+    __tablename__ = "ballot_roll"
+
+    ballot_id: Mapped[int] = mapped_column(
+        ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    has_voted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OpenVote(Base):
+    """An open ballot's vote: who chose what. The unique key allows one vote per member."""
+
+    __tablename__ = "ballot_votes"
+    __table_args__ = (UniqueConstraint("ballot_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    cast_at: Mapped[datetime]
+
+    choices: Mapped[list[OpenVoteChoice]] = relationship(cascade="all, delete-orphan")
+
+
+class OpenVoteChoice(Base):
+    """One option chosen in an open vote."""
+
+    __tablename__ = "ballot_vote_choices"
+
+    vote_id: Mapped[int] = mapped_column(
+        ForeignKey("ballot_votes.id", ondelete="CASCADE"), primary_key=True
+    )
+    option_id: Mapped[int] = mapped_column(
+        ForeignKey("ballot_options.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class SecretTally(Base):
+    """A secret ballot's ballot box: only a counter per option, no row per vote."""
+
+    __tablename__ = "ballot_secret_tallies"
+
+    ballot_id: Mapped[int] = mapped_column(
+        ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True
+    )
+    option_id: Mapped[int] = mapped_column(
+        ForeignKey("ballot_options.id", ondelete="CASCADE"), primary_key=True
+    )
+    votes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BallotReminder(Base):
+    """A reminder that went out (so it never goes out twice, also across restarts)."""
+
+    __tablename__ = "ballot_reminders"
+
+    ballot_id: Mapped[int] = mapped_column(
+        ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True
+    )
+    hours_before: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent_at: Mapped[datetime]
+
+
+class BallotComment(Base):
+    """A comment in the debate of a ballot (external supporters' advisory right)."""
+
+    __tablename__ = "ballot_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    author_label: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Resolution(Base):
+    """An adopted decision in the register, numbered per body and per year."""
+
+    __tablename__ = "resolutions"
+    __table_args__ = (UniqueConstraint("body", "year", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body: Mapped[Body] = mapped_column(_enum(Body, "resolution_body"))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    adopted_on: Mapped[date] = mapped_column(Date)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    text_key: Mapped[str] = mapped_column(Text)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)

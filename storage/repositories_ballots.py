@@ -1,0 +1,240 @@
+"""Queries of ballots, votes, tallies and the register of resolutions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from storage.models import Member
+from storage.models_ballots import (
+    Ballot,
+    BallotComment,
+    BallotOption,
+    BallotReminder,
+    BallotStatus,
+    Body,
+    OpenVote,
+    OpenVoteChoice,
+    Resolution,
+    RollEntry,
+    SecretTally,
+)
+from storage.repositories import Repository, _escape_like
+
+
+class BallotRepository(Repository):
+    """Ballots and everything cast in them."""
+
+    async def get(self, ballot_id: int, *, lock: bool = False) -> Ballot | None:
+        query = select(Ballot).options(selectinload(Ballot.options)).where(Ballot.id == ballot_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    def add(self, ballot: Ballot) -> None:
+        self.session.add(ballot)
+
+    async def open_ballots(self) -> Sequence[Ballot]:
+        result = await self.session.execute(
+            select(Ballot)
+            .options(selectinload(Ballot.options))
+            .where(Ballot.status == BallotStatus.OPEN)
+            .order_by(Ballot.deadline)
+        )
+        return result.scalars().all()
+
+    async def recent(self, limit: int) -> Sequence[Ballot]:
+        result = await self.session.execute(
+            select(Ballot)
+            .options(selectinload(Ballot.options))
+            .order_by(Ballot.status, Ballot.created_at.desc(), Ballot.id.desc())
+            .limit(limit)
+        )
+        return result.scalars().all()
+
+    async def add_roll(self, ballot_id: int, member_ids: Sequence[int]) -> None:
+        self.session.add_all(RollEntry(ballot_id=ballot_id, member_id=m) for m in member_ids)
+
+    async def roll_entry(self, ballot_id: int, member_id: int) -> RollEntry | None:
+        return await self.session.get(RollEntry, (ballot_id, member_id))
+
+    async def mark_voted_once(self, ballot_id: int, member_id: int) -> bool:
+        """Set ``has_voted`` if it was not set; False when the member had voted already."""
+        result = await self.session.execute(
+            update(RollEntry)
+            .where(
+                RollEntry.ballot_id == ballot_id,
+                RollEntry.member_id == member_id,
+                RollEntry.has_voted.is_(False),
+            )
+            .values(has_voted=True)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def set_voted(self, ballot_id: int, member_id: int, voted: bool) -> None:
+        await self.session.execute(
+            update(RollEntry)
+            .where(RollEntry.ballot_id == ballot_id, RollEntry.member_id == member_id)
+            .values(has_voted=voted)
+        )
+
+    async def turnout(self, ballot_id: int) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(RollEntry)
+                .where(RollEntry.ballot_id == ballot_id, RollEntry.has_voted.is_(True))
+            )
+            or 0
+        )
+
+    async def roll_members(self, ballot_id: int, *, voted: bool | None = None) -> Sequence[Member]:
+        """Members on the roll (optionally only those who have or have not voted)."""
+        query = (
+            select(Member)
+            .join(RollEntry, RollEntry.member_id == Member.id)
+            .where(RollEntry.ballot_id == ballot_id)
+            .order_by(Member.sort_key)
+        )
+        if voted is not None:
+            query = query.where(RollEntry.has_voted.is_(voted))
+        return (await self.session.execute(query)).scalars().all()
+
+    # --- open votes --------------------------------------------------------------------------
+
+    async def open_vote(self, ballot_id: int, member_id: int) -> OpenVote | None:
+        result = await self.session.execute(
+            select(OpenVote)
+            .options(selectinload(OpenVote.choices))
+            .where(OpenVote.ballot_id == ballot_id, OpenVote.member_id == member_id)
+        )
+        return result.scalar_one_or_none()
+
+    def add_vote(self, vote: OpenVote) -> None:
+        self.session.add(vote)
+
+    async def delete_vote(self, vote: OpenVote) -> None:
+        await self.session.delete(vote)
+
+    async def open_counts(self, ballot_id: int) -> dict[int, int]:
+        result = await self.session.execute(
+            select(OpenVoteChoice.option_id, func.count())
+            .join(OpenVote, OpenVote.id == OpenVoteChoice.vote_id)
+            .where(OpenVote.ballot_id == ballot_id)
+            .group_by(OpenVoteChoice.option_id)
+        )
+        return {option_id: int(n) for option_id, n in result.all()}
+
+    async def open_votes_by_member(self, ballot_id: int) -> list[tuple[Member, list[int]]]:
+        """Who chose what (open ballots only)."""
+        result = await self.session.execute(
+            select(OpenVote, Member)
+            .join(Member, Member.id == OpenVote.member_id)
+            .options(selectinload(OpenVote.choices))
+            .where(OpenVote.ballot_id == ballot_id)
+            .order_by(Member.sort_key)
+        )
+        return [(member, [c.option_id for c in vote.choices]) for vote, member in result.all()]
+
+    # --- secret tallies ----------------------------------------------------------------------
+
+    async def add_secret_tallies(self, ballot_id: int, option_ids: Sequence[int]) -> None:
+        self.session.add_all(
+            SecretTally(ballot_id=ballot_id, option_id=o, votes=0) for o in option_ids
+        )
+
+    async def increment_secret(self, ballot_id: int, option_ids: Sequence[int]) -> None:
+        await self.session.execute(
+            update(SecretTally)
+            .where(SecretTally.ballot_id == ballot_id, SecretTally.option_id.in_(option_ids))
+            .values(votes=SecretTally.votes + 1)
+        )
+
+    async def secret_counts(self, ballot_id: int) -> dict[int, int]:
+        result = await self.session.execute(
+            select(SecretTally.option_id, SecretTally.votes).where(
+                SecretTally.ballot_id == ballot_id
+            )
+        )
+        return {option_id: int(n) for option_id, n in result.all()}
+
+    # --- reminders and comments --------------------------------------------------------------
+
+    async def reminder_sent(self, ballot_id: int, hours: int) -> bool:
+        return await self.session.get(BallotReminder, (ballot_id, hours)) is not None
+
+    def add_reminder(self, ballot_id: int, hours: int, now: datetime) -> None:
+        self.session.add(BallotReminder(ballot_id=ballot_id, hours_before=hours, sent_at=now))
+
+    def add_comment(self, comment: BallotComment) -> None:
+        self.session.add(comment)
+
+    async def comments(self, ballot_id: int) -> Sequence[BallotComment]:
+        result = await self.session.execute(
+            select(BallotComment)
+            .where(BallotComment.ballot_id == ballot_id)
+            .order_by(BallotComment.created_at, BallotComment.id)
+        )
+        return result.scalars().all()
+
+    async def comment_count(self, ballot_id: int) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(BallotComment)
+                .where(BallotComment.ballot_id == ballot_id)
+            )
+            or 0
+        )
+
+    async def option(self, option_id: int) -> BallotOption | None:
+        return await self.session.get(BallotOption, option_id)
+
+
+class ResolutionRepository(Repository):
+    """The register of resolutions."""
+
+    async def next_number(self, body: Body, year: int) -> int:
+        current = await self.session.scalar(
+            select(func.max(Resolution.number)).where(
+                Resolution.body == body, Resolution.year == year
+            )
+        )
+        return int(current or 0) + 1
+
+    def add(self, resolution: Resolution) -> None:
+        self.session.add(resolution)
+
+    async def by_ballot(self, ballot_id: int) -> Resolution | None:
+        result = await self.session.execute(
+            select(Resolution).where(Resolution.ballot_id == ballot_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def search(
+        self, text: str | None, offset: int, limit: int
+    ) -> tuple[Sequence[Resolution], int]:
+        """Resolutions, newest first, optionally those whose text contains ``text``."""
+        query = select(Resolution)
+        count = select(func.count()).select_from(Resolution)
+        if text:
+            pattern = f"%{_escape_like(text.casefold())}%"
+            condition = Resolution.text_key.like(pattern, escape="\\")
+            query = query.where(condition)
+            count = count.where(condition)
+        total = int(await self.session.scalar(count) or 0)
+        result = await self.session.execute(
+            query.order_by(Resolution.adopted_on.desc(), Resolution.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return result.scalars().all(), total
+
+    async def all(self) -> Sequence[Resolution]:
+        result = await self.session.execute(
+            select(Resolution).order_by(Resolution.year, Resolution.body, Resolution.number)
+        )
+        return result.scalars().all()

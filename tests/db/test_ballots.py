@@ -1,0 +1,346 @@
+"""Ballot rules against a real database: roll, one vote, secrecy, quorum, majority, register."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import inspect, select
+
+from bot.services import ballots
+from bot.services.ballots import (
+    AlreadyVoted,
+    BallotClosed,
+    BallotDraft,
+    NotOnRoll,
+    OptionCount,
+    SecretBallot,
+)
+from bot.services.clock import FakeClock
+from bot.services.errors import InvalidInput, NotAllowed
+from bot.services.identity import CLI_ACTOR, MemberSpec, upsert_member
+from bot.services.roles import Standing, standing_of
+from storage.db import Database
+from storage.models import MemberKind
+from storage.models_ballots import (
+    Ballot,
+    BallotKind,
+    BallotResult,
+    Body,
+    Majority,
+    QuorumRule,
+    Resolution,
+    RollEntry,
+    SecretTally,
+)
+
+TZ = ZoneInfo("Europe/Budapest")
+LABELS = ("Igen", "Nem", "Tartózkodom")
+
+
+async def members(
+    db: Database, clock: FakeClock, n_internal: int, n_external: int = 1
+) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    async with db.unit() as uow:
+        for i in range(n_internal):
+            spec = MemberSpec(f"Belső {i:02d}", MemberKind.INTERNAL, founder=i < 2, ksz=i == 0)
+            ids[spec.name] = (await upsert_member(uow, spec, CLI_ACTOR, clock.now())).member.id
+        for i in range(n_external):
+            spec = MemberSpec(f"Külső {i:02d}", MemberKind.EXTERNAL)
+            ids[spec.name] = (await upsert_member(uow, spec, CLI_ACTOR, clock.now())).member.id
+    return ids
+
+
+async def standing(db: Database, member_id: int) -> Standing:
+    async with db.unit() as uow:
+        member = await uow.members.get(member_id)
+        return standing_of(member, await uow.workgroups.catalyst_of(member_id))
+
+
+async def publish(db: Database, clock: FakeClock, creator: Standing, **kw: object) -> Ballot:
+    draft = BallotDraft(
+        question="Elfogadja a 2027. évi munkatervet?", deadline=clock.now() + timedelta(days=3)
+    )
+    for key, value in kw.items():
+        setattr(draft, key, value)
+    async with db.unit() as uow:
+        return await ballots.publish(
+            uow, draft, creator, clock.now(), yes_no_labels=LABELS, abstain_label="Tartózkodom"
+        )
+
+
+async def vote(
+    db: Database, clock: FakeClock, ballot: Ballot, member_id: int, *positions: int
+) -> None:
+    option_ids = [ballot.options[p].id for p in positions]
+    async with db.unit() as uow:
+        await ballots.cast_vote(uow, ballot.id, member_id, option_ids, clock.now())
+
+
+async def close(db: Database, clock: FakeClock, ballot: Ballot) -> ballots.Closing:
+    async with db.unit() as uow:
+        closing = await ballots.close(uow, ballot.id, clock.now(), "teszt", TZ)
+    assert closing is not None
+    return closing
+
+
+async def test_roll_is_the_active_internal_members(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 4, 2)
+    ballot = await publish(db, clock, await standing(db, ids["Belső 00"]))
+    assert ballot.electorate == 4
+    with pytest.raises(NotOnRoll):
+        await vote(db, clock, ballot, ids["Külső 00"], 0)
+
+
+async def test_st_roll_is_the_founders(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 4)
+    founder = await standing(db, ids["Belső 01"])
+    ballot = await publish(db, clock, founder, body=Body.ST)
+    assert ballot.electorate == 2
+    with pytest.raises(NotOnRoll):
+        await vote(db, clock, ballot, ids["Belső 03"], 0)
+
+
+async def test_who_may_create(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 4)
+    plain = await standing(db, ids["Belső 03"])
+    founder = await standing(db, ids["Belső 01"])
+    with pytest.raises(NotAllowed):
+        await publish(db, clock, plain)
+    with pytest.raises(NotAllowed):
+        await publish(db, clock, founder, body=Body.KGY)  # a founder is not the KSz
+    async with db.unit() as uow:
+        assert list(await uow.session.scalars(select(Ballot))) == []
+
+
+async def test_simple_majority_abstention_counts_against(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 5)
+    ballot = await publish(db, clock, await standing(db, ids["Belső 00"]))
+    # 4 of 5 vote: 2 yes, 1 no, 1 abstain -> 2 is not more than half of 4
+    for name, pos in (("Belső 00", 0), ("Belső 01", 0), ("Belső 02", 1), ("Belső 03", 2)):
+        await vote(db, clock, ballot, ids[name], pos)
+    closing = await close(db, clock, ballot)
+    assert closing.tally.turnout == 4 and closing.tally.quorum_met
+    assert closing.tally.votes_needed == 3
+    assert closing.tally.result is BallotResult.REJECTED
+    assert closing.resolution is None
+
+
+async def test_no_quorum_is_eredmenytelen(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 5)
+    ballot = await publish(db, clock, await standing(db, ids["Belső 00"]))
+    for name in ("Belső 00", "Belső 01"):
+        await vote(db, clock, ballot, ids[name], 0)
+    closing = await close(db, clock, ballot)
+    assert closing.tally.quorum_needed == 3
+    assert closing.tally.result is BallotResult.NO_QUORUM
+
+
+async def test_adopted_decisions_are_numbered_per_body_and_year(
+    db: Database, clock: FakeClock
+) -> None:
+    ids = await members(db, clock, 3)
+    ksz = await standing(db, ids["Belső 00"])
+    founder = await standing(db, ids["Belső 01"])
+    labels = []
+    for body, creator in ((Body.KGY, ksz), (Body.KGY, ksz), (Body.ST, founder)):
+        ballot = await publish(db, clock, creator, body=body)
+        internal = [v for k, v in ids.items() if k.startswith("Belső")]
+        voters = internal if body is Body.KGY else [ids["Belső 00"], ids["Belső 01"]]
+        for member_id in voters:
+            await vote(db, clock, ballot, member_id, 0)
+        closing = await close(db, clock, ballot)
+        assert closing.resolution is not None
+        labels.append((closing.resolution.body, closing.resolution.number, closing.resolution.year))
+    assert labels == [(Body.KGY, 1, 2026), (Body.KGY, 2, 2026), (Body.ST, 1, 2026)]
+
+
+async def test_open_vote_can_change_and_withdraw(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 3)
+    ballot = await publish(db, clock, await standing(db, ids["Belső 00"]))
+    await vote(db, clock, ballot, ids["Belső 01"], 0)
+    await vote(db, clock, ballot, ids["Belső 01"], 1)
+    async with db.unit() as uow:
+        counts = {c.label: c.votes for c in await ballots.current_counts(uow, ballot)}
+        assert counts == {"Igen": 0, "Nem": 1, "Tartózkodom": 0}
+        await ballots.withdraw_vote(uow, ballot.id, ids["Belső 01"], clock.now())
+    async with db.unit() as uow:
+        assert await ballots.current_counts(uow, ballot) == [
+            OptionCount(o.id, o.label, 0, o.is_abstain) for o in ballot.options
+        ]
+
+
+async def test_unchangeable_open_vote(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 3)
+    ballot = await publish(db, clock, await standing(db, ids["Belső 00"]), changeable=False)
+    await vote(db, clock, ballot, ids["Belső 01"], 0)
+    with pytest.raises(AlreadyVoted):
+        await vote(db, clock, ballot, ids["Belső 01"], 1)
+
+
+async def test_secret_ballot_keeps_no_link_between_voter_and_choice(
+    db: Database, clock: FakeClock
+) -> None:
+    ids = await members(db, clock, 4)
+    ballot = await publish(
+        db, clock, await standing(db, ids["Belső 00"]), secret=True, changeable=True
+    )
+    assert not ballot.changeable  # a secret vote is final once cast
+    await vote(db, clock, ballot, ids["Belső 01"], 0)
+    await vote(db, clock, ballot, ids["Belső 02"], 1)
+    with pytest.raises(AlreadyVoted):
+        await vote(db, clock, ballot, ids["Belső 01"], 1)
+    async with db.unit() as uow:
+        # the roll has a flag and no time; the box has counters and no per-vote rows
+        roll_columns = {c.key for c in inspect(RollEntry).columns}
+        assert roll_columns == {"ballot_id", "member_id", "has_voted"}
+        tally_columns = {c.key for c in inspect(SecretTally).columns}
+        assert tally_columns == {"ballot_id", "option_id", "votes"}
+        votes = (
+            (
+                await uow.session.execute(
+                    select(SecretTally.votes)
+                    .where(SecretTally.ballot_id == ballot.id)
+                    .order_by(SecretTally.option_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert list(votes) == [1, 1, 0]
+        with pytest.raises(SecretBallot):
+            await ballots.details(uow, ballot.id)
+    closing = await close(db, clock, ballot)
+    assert closing.tally.turnout == 2
+
+
+async def test_simultaneous_presses_count_once(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 3)
+    for secret in (False, True):
+        ballot = await publish(
+            db, clock, await standing(db, ids["Belső 00"]), secret=secret, changeable=False
+        )
+        results = await asyncio.gather(
+            *(vote(db, clock, ballot, ids["Belső 01"], 0) for _ in range(5)), return_exceptions=True
+        )
+        assert sum(r is None for r in results) == 1
+        assert all(isinstance(r, (AlreadyVoted, Exception)) for r in results if r is not None)
+        async with db.unit() as uow:
+            assert await uow.repo(ballots.BallotRepository).turnout(ballot.id) == 1
+            assert sum(c.votes for c in await ballots.current_counts(uow, ballot)) == 1
+
+
+async def test_closed_ballot_refuses_votes_and_closes_once(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 3)
+    ballot = await publish(db, clock, await standing(db, ids["Belső 00"]))
+    await close(db, clock, ballot)
+    with pytest.raises(BallotClosed):
+        await vote(db, clock, ballot, ids["Belső 01"], 0)
+    async with db.unit() as uow:
+        assert await ballots.close(uow, ballot.id, clock.now(), "x", TZ) is None
+
+
+async def test_deadline_passed_refuses_votes(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 3)
+    ballot = await publish(db, clock, await standing(db, ids["Belső 00"]))
+    clock.advance(days=3, seconds=1)
+    with pytest.raises(BallotClosed):
+        await vote(db, clock, ballot, ids["Belső 01"], 0)
+
+
+async def test_forged_choices_are_refused(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 3)
+    ballot = await publish(db, clock, await standing(db, ids["Belső 00"]), kind=BallotKind.MULTI,
+                           options=["A", "B", "C"], max_choices=2)  # fmt: skip
+    other = await publish(db, clock, await standing(db, ids["Belső 00"]))
+    async with db.unit() as uow:
+        for option_ids in ([other.options[0].id], [], [ballot.options[0].id, ballot.options[3].id],
+                           [o.id for o in ballot.options[:3]]):  # fmt: skip
+            with pytest.raises(InvalidInput):
+                await ballots.cast_vote(uow, ballot.id, ids["Belső 01"], option_ids, clock.now())
+
+
+async def test_multi_choice_tally(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 4)
+    ballot = await publish(db, clock, await standing(db, ids["Belső 00"]), kind=BallotKind.MULTI,
+                           options=["Alfa", "Béta", "Gamma"], max_choices=2)  # fmt: skip
+    await vote(db, clock, ballot, ids["Belső 00"], 0, 1)
+    await vote(db, clock, ballot, ids["Belső 01"], 0, 1)
+    await vote(db, clock, ballot, ids["Belső 02"], 0, 2)
+    await vote(db, clock, ballot, ids["Belső 03"], 3)
+    closing = await close(db, clock, ballot)
+    winners = [o.label for o in ballot.options if o.id in closing.tally.winners]
+    assert winners == ["Alfa"]  # Béta has 2 of 4: not more than half
+    assert closing.resolution is not None
+
+
+def test_thresholds_in_words_match_numbers() -> None:
+    assert ballots.quorum_needed(QuorumRule.MORE_THAN_HALF, 20) == 11
+    assert ballots.quorum_needed(QuorumRule.MORE_THAN_HALF, 21) == 11
+    assert ballots.quorum_needed(QuorumRule.TWO_THIRDS, 20) == 14
+    assert ballots.quorum_needed(QuorumRule.NONE, 20) == 0
+    assert ballots.votes_needed(Majority.SIMPLE, 20, 12) == 7
+    assert ballots.votes_needed(Majority.ABSOLUTE, 20, 12) == 11
+    assert ballots.votes_needed(Majority.TWO_THIRDS, 20, 12) == 8
+    assert ballots.votes_needed(Majority.THREE_QUARTERS, 20, 12) == 9
+
+
+def test_deadline_parsing(clock: FakeClock) -> None:
+    now = clock.now()
+    assert (
+        ballots.parse_deadline("2026.12.05 18:00", now, TZ).isoformat()
+        == "2026-12-05T17:00:00+00:00"
+    )
+    assert (
+        ballots.parse_deadline("2026. 12. 05.", now, TZ).isoformat() == "2026-12-05T22:59:00+00:00"
+    )
+    assert (
+        ballots.parse_deadline("2026-12-05 18.30", now, TZ).isoformat()
+        == "2026-12-05T17:30:00+00:00"
+    )
+    assert ballots.parse_deadline("3", now, TZ) == now + timedelta(days=3)
+    for bad, reason in (
+        ("2026.02.30 10:00", "bad_date"),
+        ("holnap", "bad_date"),
+        ("2026.11.01 10:00", "past"),
+        ("2030.01.01", "too_far"),
+        ("0", "too_far"),
+    ):
+        with pytest.raises(InvalidInput) as err:
+            ballots.parse_deadline(bad, now, TZ)
+        assert err.value.reason == reason, bad
+
+
+def test_form_parsing(clock: FakeClock) -> None:
+    defaults = {b: ballots.BodyDefaults(QuorumRule.MORE_THAN_HALF, Majority.SIMPLE) for b in Body}
+    draft = ballots.parse_form(
+        "Kérdés: Melyik helyszínen legyen\na közgyűlés?\nHatáridő: 2026.12.05 18:00\nTitkos: igen\n"
+        "Opciók: Budapest; Debrecen; Szeged\nTöbbség: kétharmad",
+        clock.now(), TZ, defaults, [Body.KGY],
+    )  # fmt: skip
+    assert draft.question == "Melyik helyszínen legyen\na közgyűlés?"
+    assert draft.kind is BallotKind.SINGLE and draft.secret
+    assert draft.options == ["Budapest", "Debrecen", "Szeged"]
+    assert draft.majority is Majority.TWO_THIRDS
+    for form, field in (("Határidő: 3", "question"), ("Kérdés: x", "deadline"),
+                        ("Kérdés: x\nHatáridő: 3\nOpciók: " + "; ".join(str(i) for i in range(11)), "options"),
+                        ("Kérdés: x\nHatáridő: 3\nTitkos: talán", "secret"),
+                        ("Kérdés: x\nHatáridő: 3\nvalami más", "form")):  # fmt: skip
+        with pytest.raises(InvalidInput) as err:
+            ballots.parse_form(form, clock.now(), TZ, defaults, [Body.KGY])
+        assert err.value.field == field
+
+
+async def test_resolution_register_search(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 1)
+    ballot = await publish(
+        db, clock, await standing(db, ids["Belső 00"]), question="Az ÉVES költségvetés elfogadása"
+    )
+    await vote(db, clock, ballot, ids["Belső 00"], 0)
+    await close(db, clock, ballot)
+    async with db.unit() as uow:
+        found, total = await uow.repo(ballots.ResolutionRepository).search("éves", 0, 10)
+        assert total == 1 and isinstance(found[0], Resolution)
