@@ -1,0 +1,733 @@
+"""Routing workgroup chat to the katalizátor: /katalizator, /kesz, /nyitott_kerdesek, replies.
+
+A member writes from the private chat (after /katalizator) or from the workgroup's linked group
+(mentioning the bot, with #katalizator, replying to the bot, or /katalizator with the question);
+the katalizátor (or the KSz) gets each message with a header and answers by replying to it.
+Every message goes through a delivery stored in the database: what cannot be sent now (403)
+waits and is sent when the recipient starts the bot, or at the next start of the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, ChatMemberHandler, MessageHandler, TypeHandler, filters
+
+from bot.access import CommandSpec, Group, add_buttons, add_commands, gate
+from bot.callbacks import Feature, decode, pattern
+from bot.context import BotContext
+from bot.i18n import N_, Translator
+from bot.services import routing
+from bot.services.errors import RoutingRefused
+from bot.services.roles import Permission
+from bot.views import routing as views
+from bot.views.split import split_lines, visible_length
+from storage.db import UnitOfWork
+from storage.models_routing import Audience, RoutingDelivery
+
+log = logging.getLogger(__name__)
+
+#: PTB runs one handler per group, so this feature's "see every update" hook gets a group of
+#: its own just after ``Group.EARLY``: another feature's early hook cannot shadow it.
+EARLY_GROUP = int(Group.EARLY) + 1
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+#: Kinds a caption can be added to when copying (a round video message has none).
+CAPTIONED = frozenset({"photo", "document", "voice", "video", "audio", "animation"})
+HASHTAGS = frozenset({"#katalizator", "#katalizátor", "#catalyst"})
+ACK = "👍"
+GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+ADMIN = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+# --- message content -------------------------------------------------------------------------
+
+
+def content_kind(message: Message) -> str | None:
+    """``text``, ``photo``, ``document``, ``voice``, ``video``...; None for what we refuse."""
+    if message.text is not None:
+        return "text"
+    if message.animation is not None:
+        return "animation"
+    for kind in ("photo", "document", "voice", "video", "video_note", "audio"):
+        if getattr(message, kind):
+            return kind
+    return None
+
+
+def body_of(message: Message, kind: str) -> str:
+    """The text or the caption, as Telegram HTML (escaped, formatting kept)."""
+    if kind == "text":
+        return message.text_html
+    return message.caption_html if message.caption else ""
+
+
+def _translator(context_or_app: Any, account: Any) -> Translator:
+    translations = context_or_app.bot_data.translations
+    if account is None:
+        return translations.get(None)  # type: ignore[no-any-return]
+    return translations.pick(account.language, account.language_code)  # type: ignore[no-any-return]
+
+
+async def _translator_for(app: Any, uow: UnitOfWork, chat_id: int) -> Translator:
+    account = await uow.telegram_users.get(chat_id) if chat_id > 0 else None
+    return _translator(app, account)
+
+
+async def _react(message: Message) -> None:
+    """A quiet "received and passed on"."""
+    try:
+        await message.set_reaction(ACK)
+    except TelegramError as exc:
+        log.debug("could not react to message %s: %s", message.message_id, exc)
+
+
+# --- deliveries ------------------------------------------------------------------------------
+
+
+@dataclass
+class Flushed:
+    """What happened to the deliveries waiting for one chat."""
+
+    delivered: set[int] = field(default_factory=set)
+    failed: set[int] = field(default_factory=set)
+    blocked: bool = False
+
+
+async def _send(bot: Any, delivery: RoutingDelivery, t: Translator) -> list[int]:
+    """Send one delivery; returns the ids of the messages it took (all are mapped)."""
+    message = delivery.message
+    thread = message.thread
+    top = bottom = ""
+    markup: InlineKeyboardMarkup | None = None
+    if delivery.audience in (Audience.CATALYST, Audience.KSZ):
+        top = views.question_header(t, thread, delivery.audience)
+        markup = views.handler_keyboard(t, thread.id, delivery.audience)
+    else:
+        author = message.author.name if message.author is not None else "—"
+        bottom = views.signature(t, message.signer, author, thread.workgroup.name)
+    reply = (
+        ReplyParameters(delivery.reply_to_message_id, allow_sending_without_reply=True)
+        if delivery.reply_to_message_id
+        else None
+    )
+    chat_id = delivery.chat_id
+    combined = "\n\n".join(p for p in (top, message.body_html, bottom) if p)
+    if message.kind == "text" and visible_length(combined) <= TEXT_LIMIT:
+        sent = await bot.send_message(
+            chat_id, combined, reply_markup=markup, reply_parameters=reply
+        )
+        return [sent.message_id]
+    if message.kind in CAPTIONED and visible_length(combined) <= CAPTION_LIMIT:
+        copied = await bot.copy_message(
+            chat_id,
+            message.origin_chat_id,
+            message.origin_message_id,
+            caption=combined,
+            reply_markup=markup,
+            reply_parameters=reply,
+        )
+        return [copied.message_id]
+    # Too long for one message, or a kind without a caption: header, copy, signature.
+    ids: list[int] = []
+    if top:
+        head = await bot.send_message(chat_id, top, reply_markup=markup, reply_parameters=reply)
+        ids.append(head.message_id)
+        reply = ReplyParameters(head.message_id)
+    copied = await bot.copy_message(
+        chat_id, message.origin_chat_id, message.origin_message_id, reply_parameters=reply
+    )
+    ids.append(copied.message_id)
+    if bottom:
+        sign = await bot.send_message(
+            chat_id, bottom, reply_parameters=ReplyParameters(copied.message_id)
+        )
+        ids.append(sign.message_id)
+    return ids
+
+
+async def flush_chat(app: Any, chat_id: int, *, intro: bool = False) -> Flushed:
+    """Send what waits for ``chat_id``, oldest first; stop at a 403 (the rest keeps waiting)."""
+    data = app.bot_data
+    out = Flushed()
+    async with data.db.unit() as uow:
+        account = await uow.telegram_users.get(chat_id) if chat_id > 0 else None
+        if account is not None and account.blocked_at is not None:
+            out.blocked = True
+            return out
+        pending = list(await routing.pending_for(uow, chat_id))
+    if not pending:
+        return out
+    t = _translator(app, account)
+    try:
+        if intro:
+            await app.bot.send_message(chat_id, views.waiting_intro(t, len(pending)))
+        for delivery in pending:
+            try:
+                ids = await _send(app.bot, delivery, t)
+            except BadRequest as exc:
+                log.warning("delivery %s refused by Telegram: %s", delivery.id, exc)
+                async with data.db.unit() as uow:
+                    await routing.mark_failed(uow, delivery.id)
+                out.failed.add(delivery.id)
+                continue
+            async with data.db.unit() as uow:
+                await routing.mark_delivered(uow, delivery.id, chat_id, ids, data.clock.now())
+            out.delivered.add(delivery.id)
+    except Forbidden:
+        log.info("chat %s cannot be reached; its deliveries wait", chat_id)
+        async with data.db.unit() as uow:
+            await routing.mark_unreachable(uow, chat_id, data.clock.now())
+        out.blocked = True
+    except TelegramError as exc:
+        log.warning("delivering to chat %s stopped, will retry later: %s", chat_id, exc)
+    return out
+
+
+async def _alert_ksz(
+    app: Any,
+    render: Callable[[Translator], tuple[str, InlineKeyboardMarkup | None]],
+    exclude: int | None = None,
+) -> None:
+    """Tell every reachable KSz member (each in their language)."""
+    data = app.bot_data
+    async with data.db.unit() as uow:
+        staff = await routing.ksz_recipients(uow, exclude)
+        translators = {r.telegram_id: await _translator_for(app, uow, r.telegram_id) for r in staff}
+    for recipient in staff:
+        text, keyboard = render(translators[recipient.telegram_id])
+        try:
+            await app.bot.send_message(recipient.telegram_id, text, reply_markup=keyboard)
+        except Forbidden:
+            async with data.db.unit() as uow:
+                await routing.mark_unreachable(uow, recipient.telegram_id, data.clock.now())
+        except TelegramError as exc:
+            log.warning("could not alert KSz member %s: %s", recipient.member_id, exc)
+
+
+# --- questions -------------------------------------------------------------------------------
+
+
+async def _route_question(
+    update: Update,
+    context: BotContext,
+    workgroup_id: int,
+    *,
+    in_group: bool,
+    thread_id: int | None = None,
+    reply_to: dict[int, int] | None = None,
+    body: str | None = None,
+) -> None:
+    """Route the member's message to the workgroup's katalizátor (or the KSz)."""
+    message = update.effective_message
+    chat = update.effective_chat
+    caller = context.caller
+    assert message is not None and chat is not None and caller.member is not None
+    t = caller.t
+    now = context.clock.now()
+    limit = context.settings.routing_max_per_minute
+    async with context.db.unit() as uow:
+        admission = await routing.admit(uow, caller.member.id, now, limit)
+    if admission is routing.Admission.SLOW_DOWN:
+        await message.reply_html(views.slow_down(t, limit))
+        return
+    if admission is routing.Admission.SILENT:
+        return
+    kind = content_kind(message)
+    if kind is None:
+        await message.reply_html(views.unsupported(t))
+        return
+    try:
+        async with context.db.unit() as uow:
+            member = await uow.members.get(caller.member.id)
+            group = await routing.find_workgroup(uow, workgroup_id)
+            if member is None:
+                raise RoutingRefused("not_in_workgroup", group.name)
+            routed = await routing.record_question(
+                uow,
+                member,
+                group,
+                origin_chat_id=chat.id,
+                origin_message_id=message.message_id,
+                in_group=in_group,
+                kind=kind,
+                body_html=body if body is not None else body_of(message, kind),
+                now=now,
+                thread_id=thread_id,
+                reply_to=reply_to,
+            )
+            thread, where = routed.thread.id, routed.destination
+            first, group_name, member_name = routed.first_in_session, group.name, member.name
+            deliveries = {d.id: d.chat_id for d in routed.deliveries}
+    except RoutingRefused as err:
+        await message.reply_html(views.refused(t, err))
+        return
+    assert where is not None
+    outcomes = [
+        await flush_chat(context.application, c) for c in dict.fromkeys(deliveries.values())
+    ]
+    delivered = {d for o in outcomes for d in o.delivered}
+    failed = {d for o in outcomes for d in o.failed}
+    if delivered & deliveries.keys():
+        if (in_group and where.audience is Audience.KSZ) or (not in_group and first):
+            await message.reply_html(views.sent(t, where))
+        else:
+            await _react(message)
+        return
+    if deliveries.keys() <= failed:
+        await message.reply_html(views.not_delivered(t))
+        return
+    await message.reply_html(views.pending_notice(t, where))
+    if where.audience is Audience.CATALYST:
+        catalyst = where.recipients[0]
+        async with context.db.unit() as uow:
+            waiting = await routing.pending_in_thread(uow, thread, catalyst.telegram_id)
+        if waiting == 1:  # the first message of this thread that waits: alert the KSz once
+            await _alert_ksz(
+                context.application,
+                lambda kt: views.unreachable_alert(
+                    kt, catalyst.name, group_name, member_name, thread
+                ),
+                exclude=catalyst.member_id,
+            )
+
+
+async def _route_answer(update: Update, context: BotContext, copy_message_id: int) -> None:
+    """The katalizátor (or the KSz) replied to a question: send the answer back, signed."""
+    message = update.effective_message
+    chat = update.effective_chat
+    assert message is not None and chat is not None
+    t = context.t
+    kind = content_kind(message)
+    if kind is None:
+        await message.reply_html(views.unsupported(t))
+        return
+    try:
+        async with context.db.unit() as uow:
+            copy = await routing.find_copy(uow, chat.id, copy_message_id)
+            if copy is None:
+                return
+            caller = context.caller.member
+            replier = await uow.members.get(caller.id) if caller is not None else None
+            routed = await routing.record_answer(
+                uow,
+                copy,
+                replier,
+                origin_chat_id=chat.id,
+                origin_message_id=message.message_id,
+                kind=kind,
+                body_html=body_of(message, kind),
+                now=context.clock.now(),
+            )
+            [delivery] = routed.deliveries
+            delivery_id, target, in_group = delivery.id, delivery.chat_id, routed.thread.in_group
+    except RoutingRefused as err:
+        await message.reply_html(views.refused(t, err))
+        return
+    outcome = await flush_chat(context.application, target)
+    if delivery_id in outcome.delivered:
+        await _react(message)
+    elif delivery_id in outcome.failed:
+        await message.reply_html(views.not_delivered(t))
+    else:
+        await message.reply_html(views.answer_pending(t, in_group=in_group))
+
+
+async def msg_private(update: Update, context: BotContext) -> None:
+    """A message in a private chat: an answer, a follow-up, or a question in an open session."""
+    message = update.effective_message
+    chat = update.effective_chat
+    assert message is not None and chat is not None
+    replied = message.reply_to_message
+    if replied is not None and (
+        replied.from_user is None or replied.from_user.id != context.bot.id
+    ):
+        replied = None  # a reply to someone else's message is an ordinary message
+    if replied is not None:
+        async with context.db.unit() as uow:
+            copy = await routing.find_copy(uow, chat.id, replied.message_id)
+            if copy is None:
+                return  # somebody else's prompt: not ours to answer
+            audience = copy.delivery.audience
+            routed = copy.delivery.message
+            thread_id, workgroup_id = routed.thread_id, routed.thread.workgroup_id
+            answer_at = {routed.origin_chat_id: routed.origin_message_id}
+        if audience in (Audience.CATALYST, Audience.KSZ):
+            await _route_answer(update, context, replied.message_id)
+        elif context.caller.member is not None:
+            # A reply to an answer the member received continues the same thread.
+            await _route_question(
+                update, context, workgroup_id, in_group=False, thread_id=thread_id,
+                reply_to=answer_at,
+            )  # fmt: skip
+        return
+    member = context.caller.member
+    if member is None:
+        return
+    async with context.db.unit() as uow:
+        session, expired = await routing.current_session(uow, member.id, context.clock.now())
+        workgroup_id = session.workgroup_id if session is not None else 0
+        if session is not None and not member.is_active:
+            await routing.close_session(uow, member.id)
+    if session is None:
+        if expired:
+            minutes = int(routing.SESSION_IDLE.total_seconds() // 60)
+            await message.reply_html(views.session_expired(context.t, minutes))
+        return
+    if not member.is_active:
+        await message.reply_html(views.refused(context.t, RoutingRefused("inactive")))
+        return
+    await _route_question(update, context, workgroup_id, in_group=False)
+
+
+def _addresses_bot(message: Message, bot_id: int, username: str) -> bool:
+    """A mention of the bot, the #katalizator tag, or a reply to the bot."""
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+        return True
+    mention = "@" + username.lower()
+    found = {**message.parse_entities(), **message.parse_caption_entities()}
+    for entity, text in found.items():
+        if entity.type == MessageEntityType.MENTION and text.lower() == mention:
+            return True
+        if entity.type == MessageEntityType.HASHTAG and text.lower() in HASHTAGS:
+            return True
+        if (
+            entity.type == MessageEntityType.TEXT_MENTION
+            and entity.user
+            and entity.user.id == bot_id
+        ):
+            return True
+    return False
+
+
+async def msg_group(update: Update, context: BotContext) -> None:
+    """A group message: routed when it is meant for the katalizátor (cheap check first)."""
+    message = update.effective_message
+    if message is None or not _addresses_bot(message, context.bot.id, context.bot.username):
+        return
+    await _gated_group_question(update, context)
+
+
+async def _group_question(update: Update, context: BotContext, body: str | None = None) -> None:
+    """Route a question asked in a linked group; elsewhere only the command gets an answer."""
+    message = update.effective_message
+    chat = update.effective_chat
+    assert message is not None and chat is not None
+    async with context.db.unit() as uow:
+        group = await uow.workgroups.by_chat(chat.id)
+        workgroup_id, name = (group.id, group.name) if group is not None else (0, "")
+    if group is None:
+        if body is not None:  # /katalizator in a group that is not a workgroup's
+            await message.reply_html(views.refused(context.t, RoutingRefused("no_workgroup")))
+        return
+    if context.caller.member is None:
+        await message.reply_html(views.refused(context.t, RoutingRefused("not_in_workgroup", name)))
+        return
+    await _route_question(update, context, workgroup_id, in_group=True, body=body)
+
+
+_gated_group_question = gate(Permission.PUBLIC)(_group_question)
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+async def cmd_catalyst(update: Update, context: BotContext) -> None:
+    """Choose the workgroup whose katalizátor to write to (in a group: route the question)."""
+    message = update.effective_message
+    chat = update.effective_chat
+    assert message is not None and chat is not None
+    t = context.t
+    if chat.type != ChatType.PRIVATE:
+        parts = message.text_html.split(None, 1)
+        if len(parts) < 2:
+            await message.reply_html(views.group_usage(t))
+            return
+        await _group_question(update, context, body=parts[1])
+        return
+    member = context.caller.member
+    assert member is not None
+    async with context.db.unit() as uow:
+        catalyst_of = await uow.workgroups.catalyst_of(member.id)
+        loaded = await uow.members.get(member.id)
+        assert loaded is not None
+        groups = routing.writable_workgroups(loaded, [g.id for g in catalyst_of])
+        own = [g.name for g in catalyst_of]
+    if not groups:
+        await message.reply_html(views.no_workgroup(t, own))
+        return
+    wanted = " ".join(context.args or []).casefold()
+    chosen = [g for g in groups if g.name.casefold() == wanted] if wanted else []
+    if len(groups) == 1:
+        chosen = groups
+    if len(chosen) == 1:
+        await message.reply_html(await _open(context, chosen[0].id))
+        return
+    text, keyboard = views.choose_workgroup(t, groups)
+    await message.reply_html(text, reply_markup=keyboard)
+
+
+async def _open(context: BotContext, workgroup_id: int) -> str:
+    member = context.caller.member
+    assert member is not None
+    try:
+        async with context.db.unit() as uow:
+            loaded = await uow.members.get(member.id)
+            assert loaded is not None
+            group, where = await routing.open_session(
+                uow, loaded, workgroup_id, context.clock.now()
+            )
+            return views.session_opened(context.t, group, where)
+    except RoutingRefused as err:
+        return views.refused(context.t, err)
+
+
+async def cmd_done(update: Update, context: BotContext) -> None:
+    """Stop writing to the katalizátor."""
+    message = update.effective_message
+    member = context.caller.member
+    assert message is not None and member is not None
+    async with context.db.unit() as uow:
+        group = await routing.close_session(uow, member.id)
+        text = views.session_closed(context.t, group)
+    await message.reply_html(text)
+
+
+async def _group_problem(context: BotContext, chat_id: int) -> str | None:
+    """Why #katalizator messages of a linked group would not reach the bot (None: they do)."""
+    try:
+        me = await context.bot.get_chat_member(chat_id, context.bot.id)
+    except TelegramError:
+        return "absent"
+    return _problem_of(context, me.status)
+
+
+def _problem_of(context: Any, status: str) -> str | None:
+    if status in GONE:
+        return "absent"
+    if status in ADMIN or context.bot.can_read_all_group_messages:
+        return None
+    return "privacy"
+
+
+async def _open_threads_view(context: BotContext) -> tuple[str, InlineKeyboardMarkup | None]:
+    async with context.db.unit() as uow:
+        items = await routing.open_threads(uow, context.clock.now())
+        linked = [
+            (g.name, g.telegram_chat_id)
+            for g in await uow.workgroups.all()
+            if g.telegram_chat_id is not None
+        ]
+    problems = []
+    for name, chat_id in linked:  # asked outside the unit of work: no transaction held open
+        problem = await _group_problem(context, chat_id)
+        if problem is not None:
+            problems.append(views.group_problem(context.t, name, problem))
+    return views.open_threads(context.t, items, problems)
+
+
+async def cmd_open_questions(update: Update, context: BotContext) -> None:
+    """The KSz's view of open threads, their age, and buttons to mark them resolved."""
+    message = update.effective_message
+    assert message is not None
+    text, keyboard = await _open_threads_view(context)
+    parts = split_lines(text)
+    for part in parts[:-1]:
+        await message.reply_html(part)
+    await message.reply_html(parts[-1], reply_markup=keyboard)
+
+
+# --- buttons ---------------------------------------------------------------------------------
+
+
+async def cb_routing(update: Update, context: BotContext) -> None:
+    """Choose a workgroup, hand a thread to the KSz, or mark it resolved."""
+    query = update.callback_query
+    assert query is not None
+    data = decode(query.data, Feature.ROUTING, {"wg", "ksz", "ok"})
+    t = context.t
+    member = context.caller.member
+    assert member is not None
+    now = context.clock.now()
+    if data.action == "wg":
+        text = await _open(context, data.int_arg(0))
+        await query.answer()
+        await query.edit_message_text(text)
+        return
+    thread_id = data.int_arg(0)
+    try:
+        async with context.db.unit() as uow:
+            actor = await uow.members.get(member.id)
+            assert actor is not None
+            if data.action == "ksz":
+                handed = await routing.hand_to_ksz(uow, thread_id, actor, now)
+                thread = handed.thread
+                chats = list(dict.fromkeys(d.chat_id for d in handed.deliveries))
+            else:
+                thread = await routing.resolve(uow, thread_id, actor, now)
+                chats = []
+            notice = _MemberNotice.of(thread)
+            last = await routing.last_question(uow, thread.id)
+            notice.reply_to = last.origin_message_id if last is not None else None
+    except RoutingRefused as err:
+        await query.answer(views.refused(t, err)[:200], show_alert=True)
+        return
+    if data.action == "ksz":
+        await query.answer(t.gettext("Handed over to the KSz."))
+        await _drop_button(query, t, thread_id, keep_resolve=True)
+        for chat_id in chats:
+            await flush_chat(context.application, chat_id)
+        await notice.send(context.application, lambda mt: views.handed_notice(mt, notice.workgroup))
+        return
+    await query.answer(t.gettext("Marked resolved."))
+    if data.args[1:2] == ("list",):
+        text, keyboard = await _open_threads_view(context)
+        try:
+            await query.edit_message_text(split_lines(text)[-1], reply_markup=keyboard)
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                raise
+    else:
+        await _drop_button(query, t, thread_id, keep_resolve=False)
+    await notice.send(
+        context.application,
+        lambda mt: views.resolved_notice(mt, notice.workgroup, in_group=notice.in_group),
+    )
+
+
+async def _drop_button(query: Any, t: Translator, thread_id: int, *, keep_resolve: bool) -> None:
+    """Take the used button(s) off the message (an old message may refuse: that is fine)."""
+    markup = views.handler_keyboard(t, thread_id, Audience.KSZ) if keep_resolve else None
+    message = query.message
+    try:
+        # Re-sending the text (or caption) with the new keyboard: PTB's editMessageReplyMarkup
+        # carries the default parse_mode, which the Bot API does not define for that method.
+        if message is not None and message.text is not None:
+            await query.edit_message_text(message.text_html, reply_markup=markup)
+        elif message is not None and message.caption is not None:
+            await query.edit_message_caption(message.caption_html, reply_markup=markup)
+    except BadRequest as exc:
+        log.debug("could not update the buttons: %s", exc)
+
+
+@dataclass
+class _MemberNotice:
+    """Where to tell the member about their thread: their private chat or the group."""
+
+    chat_id: int
+    in_group: bool
+    workgroup: str
+    reply_to: int | None = None
+
+    @classmethod
+    def of(cls, thread: Any) -> _MemberNotice:
+        return cls(thread.origin_chat_id, thread.in_group, thread.workgroup.name)
+
+    async def send(self, app: Any, render: Callable[[Translator], str]) -> None:
+        data = app.bot_data
+        async with data.db.unit() as uow:
+            t = await _translator_for(app, uow, self.chat_id)
+        reply = (
+            ReplyParameters(self.reply_to, allow_sending_without_reply=True)
+            if self.in_group and self.reply_to
+            else None
+        )
+        try:
+            await app.bot.send_message(self.chat_id, render(t), reply_parameters=reply)
+        except Forbidden:
+            async with data.db.unit() as uow:
+                await routing.mark_unreachable(uow, self.chat_id, data.clock.now())
+        except TelegramError as exc:
+            log.warning("could not tell chat %s about its thread: %s", self.chat_id, exc)
+
+
+# --- bookkeeping: starts, blocks, group settings ---------------------------------------------
+
+
+async def on_update(update: Update, context: BotContext) -> None:
+    """Every private update: note blocks; deliver what waited when someone (re)starts the bot."""
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None or chat.type != ChatType.PRIVATE or user is None or user.is_bot:
+        return
+    change = update.my_chat_member
+    if change is not None and change.new_chat_member.status in GONE:
+        # Load (and cache) the caller first: whoever loads it later in this update must not
+        # take the block for a start.
+        await context.load_caller(update)
+        async with context.db.unit() as uow:
+            await routing.mark_unreachable(uow, chat.id, context.clock.now())
+        return
+    caller = await context.load_caller(update)
+    if caller.just_started:
+        await flush_chat(context.application, chat.id, intro=True)
+
+
+async def on_bot_membership(update: Update, context: BotContext) -> None:
+    """The bot's status changed in a group: resume deliveries, tell the KSz what it can't see."""
+    change = update.my_chat_member
+    if change is None or change.chat.type == ChatType.PRIVATE:
+        return
+    async with context.db.unit() as uow:
+        group = await uow.workgroups.by_chat(change.chat.id)
+        name = group.name if group is not None else ""
+    if group is None:
+        return
+    new = _problem_of(context, change.new_chat_member.status)
+    old = _problem_of(context, change.old_chat_member.status)
+    if change.new_chat_member.status not in GONE:
+        await flush_chat(context.application, change.chat.id)
+    if new is not None and new != old:
+        await _alert_ksz(context.application, lambda kt: (views.group_alert(kt, name, new), None))
+
+
+async def startup(app: Any) -> None:
+    """Resume deliveries interrupted by a stop (recipients known to block the bot still wait)."""
+    async with app.bot_data.db.unit() as uow:
+        chats = await routing.chats_with_pending(uow)
+    for chat_id in chats:
+        await flush_chat(app, chat_id)
+
+
+COMMANDS = [
+    CommandSpec(
+        "katalizator", N_("write to the catalyst of your workgroup"), Permission.MEMBER,
+        cmd_catalyst, english="catalyst",
+    ),
+    CommandSpec(
+        "kesz", N_("stop writing to the catalyst"), Permission.MEMBER, cmd_done, english="done",
+        private_only=True,
+    ),
+    CommandSpec(
+        "nyitott_kerdesek", N_("open questions to the catalysts"), Permission.KSZ,
+        cmd_open_questions, english="openquestions", private_only=True,
+    ),
+]  # fmt: skip
+
+_PRIVATE = (
+    filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
+    & ~filters.StatusUpdate.ALL
+)  # fmt: skip
+_GROUPS = (
+    filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & ~filters.COMMAND
+    & ~filters.StatusUpdate.ALL
+)  # fmt: skip
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Commands, buttons, the free-text handlers (``Group.ROUTING``) and the early hook."""
+    add_commands(app, COMMANDS)
+    add_buttons(app, pattern(Feature.ROUTING), Permission.MEMBER, cb_routing)
+    app.add_handler(TypeHandler(Update, on_update), group=EARLY_GROUP)
+    app.add_handler(
+        MessageHandler(_PRIVATE, gate(Permission.PUBLIC)(msg_private)), group=Group.ROUTING
+    )
+    app.add_handler(MessageHandler(_GROUPS, msg_group), group=Group.ROUTING)
+    app.add_handler(ChatMemberHandler(on_bot_membership), group=Group.ROUTING)

@@ -1,0 +1,536 @@
+"""Routing workgroup chat to the katalizátor: who may write where, where a question goes,
+threads, deliveries that wait for unreachable recipients, and flood limiting.
+
+Telegram-free: the handlers send what the deliveries describe and report back what happened.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.services.collation import hu_sort_key
+from bot.services.errors import NotFound, RoutingRefused
+from storage.db import UnitOfWork
+from storage.models import Member, Workgroup
+from storage.models_routing import (
+    Audience,
+    DeliveryStatus,
+    Direction,
+    RoutedMessage,
+    RoutingCopy,
+    RoutingDelivery,
+    RoutingFlood,
+    RoutingSession,
+    RoutingThread,
+    Signer,
+    ThreadStatus,
+)
+from storage.repositories_routing import RoutingRepository
+
+#: A private "writing to the katalizátor" session ends after this long without a message.
+SESSION_IDLE = timedelta(minutes=30)
+#: The window of the flood limit.
+FLOOD_WINDOW = timedelta(minutes=1)
+#: How many of a thread's latest questions the KSz receives when the thread is handed over.
+HANDOVER_HISTORY = 5
+#: What a katalizátor can use. Stickers, polls, dice, locations, contacts, games... are refused.
+SUPPORTED_KINDS = frozenset(
+    {"text", "photo", "document", "voice", "video", "video_note", "audio", "animation"}
+)
+
+
+class KszReason(enum.StrEnum):
+    """Why a question goes to the KSz instead of the katalizátor."""
+
+    NO_CATALYST = "no_catalyst"
+    NO_ACCOUNT = "no_account"
+    HANDED = "handed"
+
+
+class Admission(enum.Enum):
+    """The flood limit's verdict on one more message."""
+
+    OK = "ok"
+    SLOW_DOWN = "slow_down"  # over the limit: tell the member once
+    SILENT = "silent"  # over the limit, already told in this window
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A member who receives questions, with the chat to send them to."""
+
+    member_id: int
+    telegram_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where the questions of a thread go now, and why."""
+
+    audience: Audience
+    recipients: tuple[Recipient, ...]
+    reason: KszReason | None = None
+    catalyst_name: str | None = None
+
+
+@dataclass
+class Routed:
+    """A recorded message and the deliveries to make for it."""
+
+    thread: RoutingThread
+    message: RoutedMessage
+    deliveries: list[RoutingDelivery]
+    destination: Destination | None = None
+    first_in_session: bool = False
+
+
+@dataclass
+class HandOver:
+    """A thread handed to the KSz: the KSz deliveries of its latest questions."""
+
+    thread: RoutingThread
+    deliveries: list[RoutingDelivery] = field(default_factory=list)
+    destination: Destination | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSummary:
+    """One line of /nyitott_kerdesek."""
+
+    thread: RoutingThread
+    messages: int
+    pending: int
+    age: timedelta
+
+
+def _repo(uow: UnitOfWork) -> RoutingRepository:
+    return uow.repo(RoutingRepository)
+
+
+# --- who may write where ---------------------------------------------------------------------
+
+
+def writable_workgroups(member: Member, catalyst_of: Iterable[int]) -> list[Workgroup]:
+    """The workgroups whose katalizátor this member may write to, in Hungarian order."""
+    if not member.is_active:
+        return []
+    own = set(catalyst_of)
+    groups = [link.workgroup for link in member.memberships if link.workgroup_id not in own]
+    return sorted(groups, key=lambda g: hu_sort_key(g.name))
+
+
+def ensure_may_write(member: Member | None, workgroup: Workgroup) -> Member:
+    """Only active members of the workgroup (other than its katalizátor) may write to it."""
+    if member is None:
+        raise RoutingRefused("not_in_workgroup", workgroup.name)
+    if not member.is_active:
+        raise RoutingRefused("inactive", workgroup.name)
+    if workgroup.catalyst_id == member.id:
+        raise RoutingRefused("own_workgroup", workgroup.name)
+    if not any(link.workgroup_id == workgroup.id for link in member.memberships):
+        raise RoutingRefused("not_in_workgroup", workgroup.name)
+    return member
+
+
+def answering_as(member: Member | None, workgroup: Workgroup) -> Signer:
+    """The capacity in which ``member`` may answer or manage a thread of ``workgroup``."""
+    if member is None or not member.is_active:
+        raise RoutingRefused("not_handler", workgroup.name)
+    if workgroup.catalyst_id == member.id:
+        return Signer.CATALYST
+    if member.is_ksz:
+        return Signer.KSZ
+    raise RoutingRefused("not_handler", workgroup.name)
+
+
+async def find_workgroup(uow: UnitOfWork, workgroup_id: int) -> Workgroup:
+    group = await uow.workgroups.get(workgroup_id)
+    if group is None:
+        raise NotFound("workgroup", str(workgroup_id))
+    return group
+
+
+# --- where a question goes -------------------------------------------------------------------
+
+
+async def ksz_recipients(uow: UnitOfWork, exclude: int | None = None) -> list[Recipient]:
+    """Active KSz members with a Telegram account (``exclude``: the author of the question)."""
+    return [
+        Recipient(m.id, m.telegram_id, m.name)
+        for m in await uow.members.ksz()
+        if m.telegram_id is not None and m.id != exclude
+    ]
+
+
+async def destination(
+    uow: UnitOfWork, workgroup: Workgroup, status: ThreadStatus, author_id: int | None
+) -> Destination:
+    """The katalizátor, or the KSz when there is none, it has no account, or it handed over."""
+    if status is ThreadStatus.HANDED_TO_KSZ:
+        return Destination(
+            Audience.KSZ, tuple(await ksz_recipients(uow, author_id)), KszReason.HANDED
+        )
+    if workgroup.catalyst_id is None:
+        return Destination(
+            Audience.KSZ, tuple(await ksz_recipients(uow, author_id)), KszReason.NO_CATALYST
+        )
+    catalyst = await uow.members.get(workgroup.catalyst_id)
+    if catalyst is None or catalyst.telegram_id is None or not catalyst.is_active:
+        return Destination(
+            Audience.KSZ,
+            tuple(await ksz_recipients(uow, author_id)),
+            KszReason.NO_ACCOUNT,
+            catalyst.name if catalyst else None,
+        )
+    return Destination(
+        Audience.CATALYST,
+        (Recipient(catalyst.id, catalyst.telegram_id, catalyst.name),),
+        None,
+        catalyst.name,
+    )
+
+
+# --- private sessions ------------------------------------------------------------------------
+
+
+async def open_session(
+    uow: UnitOfWork, member: Member, workgroup_id: int, now: datetime
+) -> tuple[Workgroup, Destination]:
+    """Start (or switch) the member's "writing to the katalizátor of X" session."""
+    group = await find_workgroup(uow, workgroup_id)
+    ensure_may_write(member, group)
+    repo = _repo(uow)
+    session = await repo.session_of(member.id)
+    if session is None:
+        repo.add_session(
+            RoutingSession(
+                member_id=member.id,
+                workgroup_id=group.id,
+                opened_at=now,
+                last_activity_at=now,
+                messages=0,
+            )
+        )
+    else:
+        session.workgroup_id = group.id
+        session.opened_at = session.last_activity_at = now
+        session.messages = 0
+    where = await destination(uow, group, ThreadStatus.OPEN, member.id)
+    if not where.recipients:
+        raise RoutingRefused("nobody", group.name)
+    await uow.flush()
+    return group, where
+
+
+async def current_session(
+    uow: UnitOfWork, member_id: int, now: datetime
+) -> tuple[RoutingSession | None, bool]:
+    """The member's open session, and whether one has just expired (it is then removed)."""
+    repo = _repo(uow)
+    session = await repo.session_of(member_id)
+    if session is None:
+        return None, False
+    if now - session.last_activity_at > SESSION_IDLE:
+        await repo.delete_session(session)
+        return None, True
+    return session, False
+
+
+async def close_session(uow: UnitOfWork, member_id: int) -> Workgroup | None:
+    """End the member's session; returns its workgroup, or None when there was none."""
+    repo = _repo(uow)
+    session = await repo.session_of(member_id)
+    if session is None:
+        return None
+    group = session.workgroup
+    await repo.delete_session(session)
+    return group
+
+
+# --- flood limit -----------------------------------------------------------------------------
+
+
+async def admit(uow: UnitOfWork, member_id: int, now: datetime, limit: int) -> Admission:
+    """Count one more message of the member in the current minute (fixed one-minute windows)."""
+    repo = _repo(uow)
+    flood = await repo.flood(member_id)
+    if flood is None:
+        flood = RoutingFlood(member_id=member_id, window_start=now, count=0, notified=False)
+        repo.add_flood(flood)
+    elif now - flood.window_start >= FLOOD_WINDOW or now < flood.window_start:
+        flood.window_start, flood.count, flood.notified = now, 0, False
+    if flood.count >= limit:
+        if flood.notified:
+            return Admission.SILENT
+        flood.notified = True
+        return Admission.SLOW_DOWN
+    flood.count += 1
+    return Admission.OK
+
+
+# --- questions and answers -------------------------------------------------------------------
+
+
+async def record_question(
+    uow: UnitOfWork,
+    member: Member,
+    workgroup: Workgroup,
+    *,
+    origin_chat_id: int,
+    origin_message_id: int,
+    in_group: bool,
+    kind: str,
+    body_html: str,
+    now: datetime,
+    thread_id: int | None = None,
+    reply_to: Mapping[int, int] | None = None,
+) -> Routed:
+    """Record a member's message in their thread and make a delivery for every recipient.
+
+    ``thread_id`` continues a given thread (a reply to an answer); otherwise the member's open
+    thread with the workgroup from this chat is continued, or a new one is started.
+    ``reply_to`` maps a recipient chat to the message the copy should reply to there.
+    """
+    ensure_may_write(member, workgroup)
+    if kind not in SUPPORTED_KINDS:
+        raise RoutingRefused("unsupported", workgroup.name)
+    repo = _repo(uow)
+    thread: RoutingThread | None = None
+    if thread_id is not None:
+        thread = await repo.thread(thread_id, lock=True)
+        if thread is None or thread.member_id != member.id or thread.workgroup_id != workgroup.id:
+            raise NotFound("thread", str(thread_id))
+    else:
+        thread = await repo.open_thread(workgroup.id, member.id, origin_chat_id)
+    if thread is None:
+        thread = RoutingThread(
+            workgroup_id=workgroup.id,
+            member_id=member.id,
+            origin_chat_id=origin_chat_id,
+            in_group=in_group,
+            status=ThreadStatus.OPEN,
+            created_at=now,
+            last_activity_at=now,
+        )
+        repo.add_thread(thread)
+        await uow.flush()
+    elif thread.status is ThreadStatus.RESOLVED:
+        thread.status = ThreadStatus.OPEN
+        thread.resolved_at = None
+        thread.resolved_by_id = None
+    where = await destination(uow, workgroup, thread.status, member.id)
+    if not where.recipients:
+        raise RoutingRefused("nobody", workgroup.name)
+    message = RoutedMessage(
+        thread_id=thread.id,
+        direction=Direction.QUESTION,
+        author_id=member.id,
+        signer=Signer.MEMBER,
+        origin_chat_id=origin_chat_id,
+        origin_message_id=origin_message_id,
+        kind=kind,
+        body_html=body_html,
+        created_at=now,
+    )
+    repo.add_message(message)
+    await uow.flush()
+    deliveries = [
+        _delivery(
+            repo, message, r.telegram_id, where.audience, (reply_to or {}).get(r.telegram_id), now
+        )
+        for r in where.recipients
+    ]
+    thread.last_activity_at = now
+    first = False
+    if not in_group:
+        session = await repo.session_of(member.id)
+        if session is not None and session.workgroup_id == workgroup.id:
+            session.last_activity_at = now
+            session.messages += 1
+            first = session.messages == 1
+    await uow.flush()
+    return Routed(thread, message, deliveries, where, first)
+
+
+def _delivery(
+    repo: RoutingRepository,
+    message: RoutedMessage,
+    chat_id: int,
+    audience: Audience,
+    reply_to: int | None,
+    now: datetime,
+) -> RoutingDelivery:
+    delivery = RoutingDelivery(
+        message_id=message.id,
+        chat_id=chat_id,
+        audience=audience,
+        reply_to_message_id=reply_to,
+        status=DeliveryStatus.PENDING,
+        created_at=now,
+    )
+    repo.add_delivery(delivery)
+    return delivery
+
+
+async def find_copy(uow: UnitOfWork, chat_id: int, message_id: int) -> RoutingCopy | None:
+    """The routed message behind a bot message, so that a reply to it finds its way back."""
+    return await _repo(uow).copy(chat_id, message_id)
+
+
+async def record_answer(
+    uow: UnitOfWork,
+    copy: RoutingCopy,
+    replier: Member | None,
+    *,
+    origin_chat_id: int,
+    origin_message_id: int,
+    kind: str,
+    body_html: str,
+    now: datetime,
+) -> Routed:
+    """The katalizátor (or the KSz) answered a question: deliver it to where it was asked."""
+    question = copy.delivery.message
+    thread = question.thread
+    signer = answering_as(replier, thread.workgroup)
+    assert replier is not None
+    if kind not in SUPPORTED_KINDS:
+        raise RoutingRefused("unsupported", thread.workgroup.name)
+    repo = _repo(uow)
+    message = RoutedMessage(
+        thread_id=thread.id,
+        direction=Direction.ANSWER,
+        author_id=replier.id,
+        signer=signer,
+        origin_chat_id=origin_chat_id,
+        origin_message_id=origin_message_id,
+        kind=kind,
+        body_html=body_html,
+        created_at=now,
+    )
+    repo.add_message(message)
+    await uow.flush()
+    audience = Audience.GROUP if thread.in_group else Audience.MEMBER
+    delivery = _delivery(
+        repo, message, question.origin_chat_id, audience, question.origin_message_id, now
+    )
+    thread.last_activity_at = now
+    await uow.flush()
+    return Routed(thread, message, [delivery])
+
+
+# --- deliveries ------------------------------------------------------------------------------
+
+
+async def pending_for(uow: UnitOfWork, chat_id: int) -> Sequence[RoutingDelivery]:
+    """What waits for one chat, oldest first (with message, thread, workgroup and member)."""
+    return await _repo(uow).pending_for_chat(chat_id)
+
+
+async def chats_with_pending(uow: UnitOfWork) -> Sequence[int]:
+    """Chats with something waiting whose account is not known to have blocked the bot."""
+    return await _repo(uow).pending_chats()
+
+
+async def mark_delivered(
+    uow: UnitOfWork, delivery_id: int, chat_id: int, message_ids: Sequence[int], now: datetime
+) -> None:
+    """The bot sent the delivery as ``message_ids``: remember them, so replies find their way."""
+    repo = _repo(uow)
+    delivery = await repo.delivery(delivery_id)
+    if delivery is None:
+        return
+    delivery.status = DeliveryStatus.DELIVERED
+    delivery.delivered_at = now
+    for message_id in message_ids:
+        repo.add_copy(RoutingCopy(delivery_id=delivery_id, chat_id=chat_id, message_id=message_id))
+
+
+async def mark_failed(uow: UnitOfWork, delivery_id: int) -> None:
+    """Telegram refused the delivery for good (not a 403): stop retrying it."""
+    delivery = await _repo(uow).delivery(delivery_id)
+    if delivery is not None:
+        delivery.status = DeliveryStatus.FAILED
+
+
+async def mark_unreachable(uow: UnitOfWork, chat_id: int, now: datetime) -> None:
+    """A private chat answered 403 (never started or blocked): its deliveries wait."""
+    if chat_id > 0:
+        await uow.telegram_users.mark_blocked(chat_id, now)
+
+
+async def pending_in_thread(uow: UnitOfWork, thread_id: int, chat_id: int) -> int:
+    """How many deliveries of the thread wait for this chat."""
+    return await _repo(uow).count_pending(thread_id, chat_id)
+
+
+# --- handing over and resolving --------------------------------------------------------------
+
+
+async def load_thread(uow: UnitOfWork, thread_id: int) -> RoutingThread:
+    thread = await _repo(uow).thread(thread_id, lock=True)
+    if thread is None:
+        raise NotFound("thread", str(thread_id))
+    return thread
+
+
+async def hand_to_ksz(uow: UnitOfWork, thread_id: int, actor: Member, now: datetime) -> HandOver:
+    """The katalizátor (or a KSz member taking over) hands the thread to the KSz."""
+    thread = await load_thread(uow, thread_id)
+    signer = answering_as(actor, thread.workgroup)
+    if thread.status is ThreadStatus.RESOLVED:
+        raise RoutingRefused("resolved", thread.workgroup.name)
+    if thread.status is ThreadStatus.HANDED_TO_KSZ:
+        raise RoutingRefused("handed", thread.workgroup.name)
+    thread.status = ThreadStatus.HANDED_TO_KSZ
+    thread.handed_by_id = actor.id
+    thread.last_activity_at = now
+    await uow.flush()
+    # A KSz member who takes a thread over wants its questions too; a katalizátor has them.
+    exclude = actor.id if signer is Signer.CATALYST else thread.member_id
+    where = await destination(uow, thread.workgroup, thread.status, exclude)
+    repo = _repo(uow)
+    deliveries = [
+        _delivery(repo, question, r.telegram_id, Audience.KSZ, None, now)
+        for question in await repo.recent_questions(thread.id, HANDOVER_HISTORY)
+        for r in where.recipients
+    ]
+    await uow.flush()
+    return HandOver(thread, deliveries, where)
+
+
+async def resolve(uow: UnitOfWork, thread_id: int, actor: Member, now: datetime) -> RoutingThread:
+    """Mark a thread resolved (the KSz, or the workgroup's katalizátor)."""
+    thread = await load_thread(uow, thread_id)
+    answering_as(actor, thread.workgroup)
+    if thread.status is ThreadStatus.RESOLVED:
+        raise RoutingRefused("resolved", thread.workgroup.name)
+    thread.status = ThreadStatus.RESOLVED
+    thread.resolved_at = now
+    thread.resolved_by_id = actor.id
+    thread.last_activity_at = now
+    await uow.flush()
+    return thread
+
+
+async def last_question(uow: UnitOfWork, thread_id: int) -> RoutedMessage | None:
+    """The thread's latest question (a group thread's notices reply to it)."""
+    return await _repo(uow).last_question(thread_id)
+
+
+async def open_threads(uow: UnitOfWork, now: datetime) -> list[ThreadSummary]:
+    """Unresolved threads, oldest first, with their size, waiting deliveries and age."""
+    repo = _repo(uow)
+    threads = await repo.open_threads()
+    ids = [t.id for t in threads]
+    counts = await repo.count_messages(ids)
+    pending = await repo.pending_by_thread(ids)
+    return [
+        ThreadSummary(
+            t, counts.get(t.id, 0), pending.get(t.id, 0), max(now - t.created_at, timedelta())
+        )
+        for t in threads
+    ]

@@ -1,0 +1,237 @@
+"""Queries of the routing feature (threads, routed messages, deliveries, copies, sessions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from storage.models import Member, TelegramUser, WorkgroupMember
+from storage.models_routing import (
+    DeliveryStatus,
+    Direction,
+    RoutedMessage,
+    RoutingCopy,
+    RoutingDelivery,
+    RoutingFlood,
+    RoutingSession,
+    RoutingThread,
+    ThreadStatus,
+)
+from storage.repositories import Repository
+
+OPEN_STATUSES = (ThreadStatus.OPEN, ThreadStatus.HANDED_TO_KSZ)
+
+
+def _thread_query() -> Select[RoutingThread]:
+    return select(RoutingThread).options(
+        selectinload(RoutingThread.workgroup),
+        selectinload(RoutingThread.member)
+        .selectinload(Member.memberships)
+        .selectinload(WorkgroupMember.workgroup),
+        selectinload(RoutingThread.handed_by),
+    )
+
+
+def _delivery_query() -> Select[RoutingDelivery]:
+    return select(RoutingDelivery).options(
+        selectinload(RoutingDelivery.message).selectinload(RoutedMessage.author),
+        selectinload(RoutingDelivery.message)
+        .selectinload(RoutedMessage.thread)
+        .selectinload(RoutingThread.workgroup),
+        selectinload(RoutingDelivery.message)
+        .selectinload(RoutedMessage.thread)
+        .selectinload(RoutingThread.member),
+        selectinload(RoutingDelivery.message)
+        .selectinload(RoutedMessage.thread)
+        .selectinload(RoutingThread.handed_by),
+    )
+
+
+class RoutingRepository(Repository):
+    """Threads, routed messages, deliveries, copies, sessions and flood counters."""
+
+    # --- threads -------------------------------------------------------------------------------
+
+    async def thread(self, thread_id: int, *, lock: bool = False) -> RoutingThread | None:
+        query = _thread_query().where(RoutingThread.id == thread_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def open_thread(
+        self, workgroup_id: int, member_id: int, origin_chat_id: int
+    ) -> RoutingThread | None:
+        """The member's unresolved thread with this workgroup from this chat, if any."""
+        result = await self.session.execute(
+            _thread_query()
+            .where(
+                RoutingThread.workgroup_id == workgroup_id,
+                RoutingThread.member_id == member_id,
+                RoutingThread.origin_chat_id == origin_chat_id,
+                RoutingThread.status.in_(OPEN_STATUSES),
+            )
+            .order_by(RoutingThread.id.desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def open_threads(self) -> Sequence[RoutingThread]:
+        """Every unresolved thread, oldest first."""
+        result = await self.session.execute(
+            _thread_query()
+            .where(RoutingThread.status.in_(OPEN_STATUSES))
+            .order_by(RoutingThread.created_at, RoutingThread.id)
+        )
+        return result.scalars().all()
+
+    def add_thread(self, thread: RoutingThread) -> None:
+        self.session.add(thread)
+
+    # --- routed messages -----------------------------------------------------------------------
+
+    def add_message(self, message: RoutedMessage) -> None:
+        self.session.add(message)
+
+    async def recent_questions(self, thread_id: int, limit: int) -> Sequence[RoutedMessage]:
+        """The thread's last ``limit`` questions, oldest first."""
+        result = await self.session.execute(
+            select(RoutedMessage)
+            .where(
+                RoutedMessage.thread_id == thread_id,
+                RoutedMessage.direction == Direction.QUESTION,
+            )
+            .order_by(RoutedMessage.id.desc())
+            .limit(limit)
+        )
+        return list(reversed(result.scalars().all()))
+
+    async def last_question(self, thread_id: int) -> RoutedMessage | None:
+        found = await self.recent_questions(thread_id, 1)
+        return found[0] if found else None
+
+    async def count_messages(self, thread_ids: Sequence[int]) -> dict[int, int]:
+        """How many messages each thread holds."""
+        if not thread_ids:
+            return {}
+        result = await self.session.execute(
+            select(RoutedMessage.thread_id, func.count())
+            .where(RoutedMessage.thread_id.in_(thread_ids))
+            .group_by(RoutedMessage.thread_id)
+        )
+        return {thread_id: int(n) for thread_id, n in result.all()}
+
+    # --- deliveries ----------------------------------------------------------------------------
+
+    def add_delivery(self, delivery: RoutingDelivery) -> None:
+        self.session.add(delivery)
+
+    async def delivery(self, delivery_id: int) -> RoutingDelivery | None:
+        result = await self.session.execute(
+            _delivery_query().where(RoutingDelivery.id == delivery_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def pending_for_chat(self, chat_id: int) -> Sequence[RoutingDelivery]:
+        """Deliveries waiting for one chat, in the order they were made."""
+        result = await self.session.execute(
+            _delivery_query()
+            .where(
+                RoutingDelivery.chat_id == chat_id,
+                RoutingDelivery.status == DeliveryStatus.PENDING,
+            )
+            .order_by(RoutingDelivery.id)
+        )
+        return result.scalars().all()
+
+    async def pending_chats(self) -> Sequence[int]:
+        """Chats with a pending delivery whose account is not known to have blocked the bot."""
+        blocked = select(TelegramUser.id).where(TelegramUser.blocked_at.is_not(None))
+        result = await self.session.execute(
+            select(RoutingDelivery.chat_id)
+            .where(
+                RoutingDelivery.status == DeliveryStatus.PENDING,
+                RoutingDelivery.chat_id.not_in(blocked),
+            )
+            .group_by(RoutingDelivery.chat_id)
+            .order_by(func.min(RoutingDelivery.id))
+        )
+        return result.scalars().all()
+
+    async def count_pending(self, thread_id: int, chat_id: int | None = None) -> int:
+        """Pending deliveries of a thread (to one chat, or to any)."""
+        query = (
+            select(func.count())
+            .select_from(RoutingDelivery)
+            .join(RoutedMessage, RoutedMessage.id == RoutingDelivery.message_id)
+            .where(
+                RoutedMessage.thread_id == thread_id,
+                RoutingDelivery.status == DeliveryStatus.PENDING,
+            )
+        )
+        if chat_id is not None:
+            query = query.where(RoutingDelivery.chat_id == chat_id)
+        return int(await self.session.scalar(query) or 0)
+
+    async def pending_by_thread(self, thread_ids: Sequence[int]) -> dict[int, int]:
+        """How many deliveries of each thread are waiting."""
+        if not thread_ids:
+            return {}
+        result = await self.session.execute(
+            select(RoutedMessage.thread_id, func.count())
+            .join(RoutingDelivery, RoutingDelivery.message_id == RoutedMessage.id)
+            .where(
+                RoutedMessage.thread_id.in_(thread_ids),
+                RoutingDelivery.status == DeliveryStatus.PENDING,
+            )
+            .group_by(RoutedMessage.thread_id)
+        )
+        return {thread_id: int(n) for thread_id, n in result.all()}
+
+    # --- copies --------------------------------------------------------------------------------
+
+    def add_copy(self, copy: RoutingCopy) -> None:
+        self.session.add(copy)
+
+    async def copy(self, chat_id: int, message_id: int) -> RoutingCopy | None:
+        """The copy the bot sent as ``message_id`` in ``chat_id``, with its delivery and thread."""
+        result = await self.session.execute(
+            select(RoutingCopy)
+            .where(RoutingCopy.chat_id == chat_id, RoutingCopy.message_id == message_id)
+            .options(
+                selectinload(RoutingCopy.delivery)
+                .selectinload(RoutingDelivery.message)
+                .selectinload(RoutedMessage.thread)
+                .selectinload(RoutingThread.workgroup),
+                selectinload(RoutingCopy.delivery)
+                .selectinload(RoutingDelivery.message)
+                .selectinload(RoutedMessage.thread)
+                .selectinload(RoutingThread.member),
+            )
+        )
+        return result.scalar_one_or_none()
+
+    # --- sessions ------------------------------------------------------------------------------
+
+    async def session_of(self, member_id: int) -> RoutingSession | None:
+        result = await self.session.execute(
+            select(RoutingSession)
+            .where(RoutingSession.member_id == member_id)
+            .options(selectinload(RoutingSession.workgroup))
+        )
+        return result.scalar_one_or_none()
+
+    def add_session(self, session: RoutingSession) -> None:
+        self.session.add(session)
+
+    async def delete_session(self, session: RoutingSession) -> None:
+        await self.session.delete(session)
+
+    # --- flood ---------------------------------------------------------------------------------
+
+    async def flood(self, member_id: int) -> RoutingFlood | None:
+        return await self.session.get(RoutingFlood, member_id, with_for_update=True)
+
+    def add_flood(self, flood: RoutingFlood) -> None:
+        self.session.add(flood)
