@@ -48,6 +48,10 @@ class CommandSpec:
     private_only: bool = False
     group_only: bool = False
     in_menu: bool = True
+    #: The handler is registered by the feature itself (a conversation's entry point).
+    own_handler: bool = False
+    #: Longer usage shown under the command in /help (an ``N_()``-marked text).
+    help_note: str | None = None
 
     @property
     def english_name(self) -> str:
@@ -90,12 +94,16 @@ async def _reply(update: Update, text: str) -> None:
 
 def gate(
     permission: Permission, *, private_only: bool = False, group_only: bool = False
-) -> Callable[[Callback], Callback]:
-    """Load the caller, check the right, translate domain errors; the one place that does so."""
+) -> Callable[[Callable[[Update, BotContext], Awaitable[Any]]], Callback]:
+    """Load the caller, check the right, translate domain errors; the one place that does so.
 
-    def decorate(func: Callback) -> Callback:
+    The wrapped callback's return value is passed on (conversation states); a refusal or a
+    domain error returns None, which keeps a conversation where it was.
+    """
+
+    def decorate(func: Callable[[Update, BotContext], Awaitable[Any]]) -> Callback:
         @wraps(func)
-        async def wrapper(update: Update, context: BotContext) -> None:
+        async def wrapper(update: Update, context: BotContext) -> Any:
             caller = await context.load_caller(update)
             if not allows(permission, caller.standing):
                 log.warning(
@@ -113,7 +121,7 @@ def gate(
                 await _reply(update, private_only_text(caller.t, private=private_only))
                 return
             try:
-                await func(update, context)
+                return await func(update, context)
             except ForgedCallback as exc:
                 log.warning(
                     "refused a forged or stale button from telegram user %s: %s",
@@ -124,6 +132,7 @@ def gate(
             except DomainError as exc:
                 log.info("%s: %r", func.__name__, exc)
                 await _reply(update, describe_error(caller.t, exc))
+            return None
 
         return wrapper
 
@@ -137,6 +146,8 @@ def add_commands(
     registry: CommandRegistry = app.bot_data.commands
     for spec in specs:
         registry.add(spec)
+        if spec.own_handler:
+            continue
         handler = gate(spec.permission, private_only=spec.private_only, group_only=spec.group_only)(
             spec.callback
         )

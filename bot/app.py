@@ -12,7 +12,8 @@ from telegram.request import BaseRequest
 
 from bot import handlers
 from bot.access import CommandRegistry
-from bot.context import BotContext, BotData
+from bot.concurrency import PerChatUpdateProcessor
+from bot.context import BotContext, BotData, UserData
 from bot.errors import on_error
 from bot.i18n import Translations
 from bot.services.clock import Clock, SystemClock
@@ -22,7 +23,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-BotApp = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+BotApp = Application[Any, BotContext, UserData, dict[Any, Any], BotData, Any]
 
 MENU_PERMISSIONS = (Permission.PUBLIC, Permission.MEMBER)
 
@@ -42,7 +43,7 @@ def build_application(
         .token(settings.token())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
-        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData, user_data=UserData))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -52,6 +53,7 @@ def build_application(
         )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
@@ -102,5 +104,6 @@ async def set_menus(app: BotApp) -> None:
 
 
 async def _post_shutdown(app: BotApp) -> None:
-    """Close what ``_post_init`` opened."""
+    """Let background deliveries finish, then close what ``_post_init`` opened."""
+    await app.bot_data.settle()
     await app.bot_data.db.close()

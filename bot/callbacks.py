@@ -19,6 +19,17 @@ class Feature(enum.StrEnum):
     JOIN = "join"
     MEMBER = "mem"
     MEMBER_GROUPS = "mwg"
+    ROUTING = "rt"
+    NEW_BALLOT = "nb"
+    VOTE = "vote"
+    DEBATE = "deb"
+    REGISTER = "reg"
+    PROPOSAL = "prop"
+    ANNOUNCE = "ann"
+    ANNOUNCEMENTS = "anl"
+    WORKPLAN = "wp"
+    PROGRESS = "wpp"
+    PROGRESS_NOTE = "wpn"
 
 
 class ForgedCallback(Exception):

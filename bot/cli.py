@@ -54,6 +54,20 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(_settings: Settings, args: argparse.Namespace) -> int:
+    """Run the real bot against the fake Bot API in the terminal (or play a script)."""
+    from pathlib import Path
+
+    from bot import demo
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    script = Path(args.script) if args.script else None
+    if script is not None and not script.is_file():
+        print(f"klaszterbot: no such script: {script}", file=sys.stderr)
+        return 2
+    return asyncio.run(demo.run(script))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="klaszterbot", description=__doc__)
@@ -68,9 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_db_upgrade
     )
 
-    from bot import cli_members
+    from bot import cli_members, cli_workplan
 
     cli_members.add_parsers(sub)
+    cli_workplan.add_parsers(sub)
+
+    demo = sub.add_parser("demo", help="try the bot in the terminal, no token or network needed")
+    demo.add_argument("--script", metavar="FILE", help="play a transcript instead of typing")
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 

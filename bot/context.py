@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,11 +17,15 @@ from bot.i18n import Translations, Translator
 from bot.services.clock import Clock, SystemClock
 from bot.services.roles import STRANGER, Standing, standing_of
 from bot.settings import Settings
-from storage.db import Database
+from storage.db import Database, IdentityGeneration
 from storage.models import Member
 
 if TYPE_CHECKING:
     from bot.access import CommandRegistry
+    from bot.services.announcements import Draft as AnnouncementDraft
+    from bot.services.ballots import BallotDraft
+
+log = logging.getLogger(__name__)
 
 
 class BotData:
@@ -28,6 +37,70 @@ class BotData:
     commands: CommandRegistry
     clock: Clock = SystemClock()
     bot_username: str = ""
+
+    def __init__(self) -> None:
+        self.background: set[asyncio.Task[Any]] = set()
+        self.callers = CallerCache()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run ``coro`` in the background (deliveries); ``settle`` and shutdown wait for it."""
+        task = asyncio.create_task(coro, name=name)
+        self.background.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self.background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+
+    async def settle(self) -> None:
+        """Wait until every background task has finished."""
+        while self.background:
+            await asyncio.gather(*list(self.background), return_exceptions=True)
+
+
+class CallerCache:
+    """Who each recent caller is, so most updates need no database query.
+
+    An entry is valid while no identity change was committed in this process since it was
+    read, and for ``ttl`` seconds at most (changes made by the CLI, another process).
+    """
+
+    def __init__(self, ttl: float = 10.0, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._entries: OrderedDict[int, tuple[int, float, Any]] = OrderedDict()
+
+    def get(self, telegram_id: int) -> Any:
+        entry = self._entries.get(telegram_id)
+        if entry is None:
+            return None
+        generation, stamp, value = entry
+        if generation != IdentityGeneration.value or time.monotonic() - stamp > self.ttl:
+            del self._entries[telegram_id]
+            return None
+        return value
+
+    def put(self, telegram_id: int, value: Any, generation: int) -> None:
+        if generation != IdentityGeneration.value:
+            return  # something changed while it was being read
+        self._entries[telegram_id] = (generation, time.monotonic(), value)
+        self._entries.move_to_end(telegram_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+class UserData:
+    """Per-user state of multi-step conversations (kept in memory: a restart forgets drafts)."""
+
+    def __init__(self) -> None:
+        self.ballot_draft: BallotDraft | None = None
+        self.comment_ballot_id: int | None = None
+        self.comment_proposal_id: int | None = None
+        self.announcement_draft: AnnouncementDraft | None = None
+        #: The progress report (task event id) whose note the user is writing.
+        self.progress_note_event_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -42,7 +115,7 @@ class Caller:
     just_started: bool = False
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+class BotContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData]):
     """Handlers get ``context.db``, ``context.settings``, ``context.caller`` and ``context.t``."""
 
     def __init__(self, application: Any, chat_id: int | None = None, user_id: int | None = None):
@@ -90,7 +163,14 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
             self._caller = Caller(None, None, STRANGER, translations.get(None))
             return self._caller
         private = update.effective_chat is not None and update.effective_chat.type == "private"
+        cached = None if refresh else self.bot_data.callers.get(user.id)
+        if cached is not None:
+            member, standing, language = cached
+            t = translations.pick(language, user.language_code)
+            self._caller = Caller(user.id, member, standing, t)
+            return self._caller
         just_started = False
+        generation = IdentityGeneration.value
         async with self.db.unit() as uow:
             account = await uow.telegram_users.get(user.id)
             if private and (
@@ -113,6 +193,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
             member = await uow.members.by_telegram_id(user.id)
             catalyst_of = await uow.workgroups.catalyst_of(member.id) if member else ()
             standing = standing_of(member, catalyst_of)
-        t = translations.pick(account.language if account else None, user.language_code)
+        language = account.language if account else None
+        t = translations.pick(language, user.language_code)
         self._caller = Caller(user.id, member, standing, t, just_started)
+        if account is not None and account.started_at is not None and account.blocked_at is None:
+            # Only settled accounts are cached: a new or blocked one must reach the DB again.
+            self.bot_data.callers.put(user.id, (member, standing, language), generation)
         return self._caller

@@ -6,13 +6,19 @@ import re
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
 SUPPORTED_LOCALES = ("hu", "en")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///klaszter.db"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+#: Work-plan schedule settings and their keys in ``bot.services.schedule``.
+WORKPLAN_SETTINGS = {
+    "workplan_checkin": "checkin", "workplan_reminder_days": "reminders",
+    "workplan_alert_time": "time", "workplan_escalation_days": "escalation",
+    "workplan_digest_weekly": "weekly", "workplan_digest_monthly": "monthly",
+}  # fmt: skip
 
 
 class SettingsError(Exception):
@@ -33,11 +39,36 @@ class Settings(BaseSettings):
     bot_timezone: str = "Europe/Budapest"
     log_level: str = "INFO"
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
+    routing_max_per_minute: int = Field(default=10, ge=1, le=1000)
     kgy_quorum: str = "more_than_half"
     kgy_majority: str = "simple"
     st_quorum: str = "more_than_half"
     st_majority: str = "simple"
     ballot_reminder_hours: str = "24,2"
+    group_update_seconds: float = Field(default=5.0, ge=0, le=600)
+    proposal_discussion_days: int = Field(default=7, ge=1, le=90)
+    proposal_ballot_days: int = Field(default=7, ge=1, le=90)
+    workplan_checkin: str = "MON 09:00"
+    workplan_reminder_days: str = "7,1"
+    workplan_alert_time: str = "09:00"
+    workplan_escalation_days: str = "7"
+    workplan_digest_weekly: str = "MON 08:00"
+    workplan_digest_monthly: str = "1 08:00"
+
+    @field_validator(
+        "workplan_checkin", "workplan_reminder_days", "workplan_alert_time",
+        "workplan_escalation_days", "workplan_digest_weekly", "workplan_digest_monthly",
+    )  # fmt: skip
+    @classmethod
+    def _workplan_schedule(cls, value: str, info: ValidationInfo) -> str:
+        from bot.services.schedule import check_value
+
+        return check_value(WORKPLAN_SETTINGS[str(info.field_name)], value)
+
+    @property
+    def workplan_schedule(self) -> dict[str, str]:
+        """The work plan's schedule defaults, by setting key (the KSz may override them)."""
+        return {key: getattr(self, name) for name, key in WORKPLAN_SETTINGS.items()}
 
     @field_validator("kgy_quorum", "st_quorum")
     @classmethod

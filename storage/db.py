@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -35,12 +36,55 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # With WAL, NORMAL survives a crash of the bot; only a power cut may lose the last commits.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock up front: concurrent units (an update and a background
+    # delivery) then wait for each other (busy_timeout) instead of failing on a stale snapshot.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class IdentityGeneration:
+    """A counter that moves whenever a committed unit changed members, workgroups or accounts.
+
+    Caches of who-is-who (the bot's caller cache) compare it to know they are stale. It counts
+    this process's commits only: another process (the CLI) is covered by the caches' short TTL.
+    """
+
+    value = 0
+
+    @classmethod
+    def bump(cls) -> None:
+        cls.value += 1
+
+
+def _identity_models() -> tuple[type[Any], ...]:
+    from storage.models import Member, TelegramUser, Workgroup, WorkgroupMember
+
+    return (Member, TelegramUser, Workgroup, WorkgroupMember)
+
+
+@event.listens_for(Session, "before_flush")
+def _note_identity_change(session: Session, _context: Any, _instances: Any) -> None:
+    models = _identity_models()
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, models) for obj in changed):
+        session.info["identity_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_identity_generation(session: Session) -> None:
+    if session.info.pop("identity_changed", False):
+        IdentityGeneration.bump()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_identity_change(session: Session) -> None:
+    session.info.pop("identity_changed", None)
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:

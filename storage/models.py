@@ -224,4 +224,9 @@ class ClusterSetting(Base):
 
 
 # Feature models register on Base.metadata when imported.
-from storage import models_ballots  # noqa: E402,F401
+from storage import (  # noqa: E402,F401
+    models_announcements,
+    models_ballots,
+    models_routing,
+    models_workplan,
+)

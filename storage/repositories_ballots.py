@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from storage.models import Member
 from storage.models_ballots import (
@@ -18,6 +18,9 @@ from storage.models_ballots import (
     Body,
     OpenVote,
     OpenVoteChoice,
+    Proposal,
+    ProposalComment,
+    ProposalStage,
     Resolution,
     RollEntry,
     SecretTally,
@@ -28,11 +31,12 @@ from storage.repositories import Repository, _escape_like
 class BallotRepository(Repository):
     """Ballots and everything cast in them."""
 
-    async def get(self, ballot_id: int, *, lock: bool = False) -> Ballot | None:
-        query = select(Ballot).options(selectinload(Ballot.options)).where(Ballot.id == ballot_id)
-        if lock:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
+    async def get(self, ballot_id: int, *, lock: str | None = None) -> Ballot | None:
+        """A ballot with its options; ``lock`` is ``share`` (votes) or ``update`` (closing)."""
+        query = select(Ballot).options(joinedload(Ballot.options)).where(Ballot.id == ballot_id)
+        if lock is not None:
+            query = query.with_for_update(read=lock == "share", of=Ballot)
+        return (await self.session.execute(query)).unique().scalar_one_or_none()
 
     def add(self, ballot: Ballot) -> None:
         self.session.add(ballot)
@@ -108,10 +112,16 @@ class BallotRepository(Repository):
     async def open_vote(self, ballot_id: int, member_id: int) -> OpenVote | None:
         result = await self.session.execute(
             select(OpenVote)
-            .options(selectinload(OpenVote.choices))
+            .options(joinedload(OpenVote.choices))
             .where(OpenVote.ballot_id == ballot_id, OpenVote.member_id == member_id)
         )
-        return result.scalar_one_or_none()
+        return result.unique().scalar_one_or_none()
+
+    async def replace_choices(self, vote: OpenVote, option_ids: Sequence[int]) -> None:
+        """Swap a vote's choices in one statement and one insert."""
+        await self.session.execute(delete(OpenVoteChoice).where(OpenVoteChoice.vote_id == vote.id))
+        self.session.expire(vote, ["choices"])
+        self.session.add_all(OpenVoteChoice(vote_id=vote.id, option_id=o) for o in option_ids)
 
     def add_vote(self, vote: OpenVote) -> None:
         self.session.add(vote)
@@ -236,5 +246,46 @@ class ResolutionRepository(Repository):
     async def all(self) -> Sequence[Resolution]:
         result = await self.session.execute(
             select(Resolution).order_by(Resolution.year, Resolution.body, Resolution.number)
+        )
+        return result.scalars().all()
+
+
+class ProposalRepository(Repository):
+    """Strategy proposals and their discussion."""
+
+    async def get(self, proposal_id: int, *, lock: bool = False) -> Proposal | None:
+        query = select(Proposal).where(Proposal.id == proposal_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    def add(self, item: Proposal | ProposalComment) -> None:
+        self.session.add(item)
+
+    async def by_ballot(self, ballot_id: int) -> Proposal | None:
+        result = await self.session.execute(
+            select(Proposal).where(
+                (Proposal.st_ballot_id == ballot_id) | (Proposal.kgy_ballot_id == ballot_id)
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def recent(self, limit: int) -> Sequence[Proposal]:
+        result = await self.session.execute(
+            select(Proposal).order_by(Proposal.created_at.desc(), Proposal.id.desc()).limit(limit)
+        )
+        return result.scalars().all()
+
+    async def in_discussion(self) -> Sequence[Proposal]:
+        result = await self.session.execute(
+            select(Proposal).where(Proposal.stage == ProposalStage.DISCUSSION)
+        )
+        return result.scalars().all()
+
+    async def comments(self, proposal_id: int) -> Sequence[ProposalComment]:
+        result = await self.session.execute(
+            select(ProposalComment)
+            .where(ProposalComment.proposal_id == proposal_id)
+            .order_by(ProposalComment.created_at, ProposalComment.id)
         )
         return result.scalars().all()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from bot.services.clock import FakeClock
 from storage.db import Database, make_engine
@@ -52,8 +52,17 @@ async def db(database_url: str) -> AsyncIterator[Database]:
         yield database
     finally:
         async with database.engine.begin() as conn:
-            for table in reversed(Base.metadata.sorted_tables):
-                await conn.execute(table.delete())
+            existing = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+            tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name in existing]
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    await conn.execute(table.delete())
+                await conn.execute(
+                    text("DELETE FROM sqlite_sequence")
+                ) if "sqlite_sequence" in existing else None
         await database.close()
 
 

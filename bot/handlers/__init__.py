@@ -11,12 +11,33 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.handlers import cluster, members, start
+from bot.handlers import (
+    announcements,
+    ballots,
+    cluster,
+    members,
+    proposals,
+    routing,
+    start,
+    workplan,
+)
 
 #: Registration order. ``start`` first: /start carries invitation links and must not be
 #: shadowed. Features that consume free text must come after the command features, and register
 #: their text handlers in the handler groups of ``bot.access.Group``.
-FEATURES: tuple[ModuleType, ...] = (start, members, cluster)
+#: ``announcements`` before ``ballots``: its conversation must see /megse before the ballots'
+#: "nothing to cancel" answer does; ``workplan`` before ``ballots`` for the same reason (its
+#: progress-note conversation).
+FEATURES: tuple[ModuleType, ...] = (
+    start,
+    members,
+    cluster,
+    announcements,
+    workplan,
+    ballots,
+    proposals,
+    routing,
+)
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

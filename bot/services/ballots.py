@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +32,8 @@ from storage.models_ballots import (
     Resolution,
 )
 from storage.repositories_ballots import BallotRepository, ResolutionRepository
+
+T = TypeVar("T")
 
 QUESTION_MAX = 1500
 OPTION_MAX = 100
@@ -220,7 +223,7 @@ def _bool(value: str, name: str) -> bool:
     raise InvalidInput(name, "bad_bool")
 
 
-def _choice(table: dict[str, object], value: str, name: str) -> object:
+def _choice(table: Mapping[str, T], value: str, name: str) -> T:
     found = table.get(value.strip().casefold())
     if found is None:
         raise InvalidInput(name, "bad_value")
@@ -251,7 +254,7 @@ def parse_form(
         raise InvalidInput("deadline", "empty")
     body = bodies[0] if bodies else Body.KGY
     if "body" in values:
-        body = _choice(_BODIES, values["body"], "body")  # type: ignore[assignment]
+        body = _choice(_BODIES, values["body"], "body")
     draft = BallotDraft(
         question=clean_question(values["question"]),
         body=body,
@@ -278,9 +281,9 @@ def parse_form(
     if "changeable" in values:
         draft.changeable = _bool(values["changeable"], "changeable")
     if "majority" in values:
-        draft.majority = _choice(_MAJORITIES, values["majority"], "majority")  # type: ignore[assignment]
+        draft.majority = _choice(_MAJORITIES, values["majority"], "majority")
     if "quorum" in values:
-        draft.quorum = _choice(_QUORUMS, values["quorum"], "quorum")  # type: ignore[assignment]
+        draft.quorum = _choice(_QUORUMS, values["quorum"], "quorum")
     return draft
 
 
@@ -368,24 +371,27 @@ def tally(
     """Apply the quorum and the majority rule to the counts."""
     needed_q = quorum_needed(quorum, electorate)
     needed_v = votes_needed(majority, electorate, turnout)
-    base = {
-        "electorate": electorate,
-        "turnout": turnout,
-        "counts": tuple(counts),
-        "quorum_needed": needed_q,
-        "votes_needed": needed_v,
-    }
-    if turnout < needed_q or turnout == 0:
+
+    def made(result: BallotResult, winners: tuple[int, ...], tie: bool = False) -> Tally:
         return Tally(
-            **base,
-            quorum_met=False,
-            result=BallotResult.NO_QUORUM,
-            winners=(),  # type: ignore[arg-type]
+            electorate=electorate,
+            turnout=turnout,
+            counts=tuple(counts),
+            quorum_needed=needed_q,
+            quorum_met=result is not BallotResult.NO_QUORUM,
+            votes_needed=needed_v,
+            result=result,
+            winners=winners,
+            tie=tie,
         )
+
+    if turnout < needed_q or turnout == 0:
+        return made(BallotResult.NO_QUORUM, ())
     candidates = sorted(
         (c for c in counts if not c.is_abstain), key=lambda c: c.votes, reverse=True
     )
     tie = False
+    winners: tuple[int, ...]
     if kind is BallotKind.YES_NO:
         yes = next(c for c in counts if not c.is_abstain)  # the first option is "Igen"
         winners = (yes.option_id,) if yes.votes >= needed_v else ()
@@ -397,8 +403,7 @@ def tally(
             cut = passing[limit - 1].votes
             passing = [c for c in passing if c.votes > cut]
         winners = tuple(c.option_id for c in passing[:limit])
-    result = BallotResult.ADOPTED if winners else BallotResult.REJECTED
-    return Tally(**base, quorum_met=True, result=result, winners=winners, tie=tie)  # type: ignore[arg-type]
+    return made(BallotResult.ADOPTED if winners else BallotResult.REJECTED, winners, tie)
 
 
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
@@ -464,8 +469,9 @@ async def publish(
     return ballot
 
 
-async def _open_ballot(uow: UnitOfWork, ballot_id: int, now: datetime) -> Ballot:
-    ballot = await _ballots(uow).get(ballot_id, lock=True)
+async def open_for_voting(uow: UnitOfWork, ballot_id: int, now: datetime) -> Ballot:
+    """The ballot, if it still takes votes; a shared lock keeps a concurrent close waiting."""
+    ballot = await _ballots(uow).get(ballot_id, lock="share")
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
     if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
@@ -494,10 +500,22 @@ class CastResult:
 
 
 async def cast_vote(
-    uow: UnitOfWork, ballot_id: int, member_id: int, option_ids: Sequence[int], now: datetime
+    uow: UnitOfWork,
+    ballot_or_id: Ballot | int,
+    member_id: int,
+    option_ids: Sequence[int],
+    now: datetime,
 ) -> CastResult:
-    """Record a vote; the database keeps one vote per member and ballot."""
-    ballot = await _open_ballot(uow, ballot_id, now)
+    """Record a vote; the database keeps one vote per member and ballot.
+
+    Pass the ballot from ``open_for_voting`` of the same unit, or its id.
+    """
+    ballot = (
+        ballot_or_id
+        if isinstance(ballot_or_id, Ballot)
+        else await open_for_voting(uow, ballot_or_id, now)
+    )
+    ballot_id = ballot.id
     repo = _ballots(uow)
     if await repo.roll_entry(ballot_id, member_id) is None:
         raise NotOnRoll(ballot_id)
@@ -511,9 +529,7 @@ async def cast_vote(
     if existing is not None:
         if not ballot.changeable:
             raise AlreadyVoted(ballot_id)
-        existing.choices.clear()
-        await uow.flush()
-        existing.choices.extend(OpenVoteChoice(option_id=o) for o in chosen)
+        await repo.replace_choices(existing, chosen)
         existing.cast_at = now
         await uow.flush()
         return CastResult(ballot, changed=True)
@@ -532,9 +548,16 @@ async def cast_vote(
     return CastResult(ballot, changed=False)
 
 
-async def withdraw_vote(uow: UnitOfWork, ballot_id: int, member_id: int, now: datetime) -> Ballot:
+async def withdraw_vote(
+    uow: UnitOfWork, ballot_or_id: Ballot | int, member_id: int, now: datetime
+) -> Ballot:
     """Take back an open, changeable vote before the close."""
-    ballot = await _open_ballot(uow, ballot_id, now)
+    ballot = (
+        ballot_or_id
+        if isinstance(ballot_or_id, Ballot)
+        else await open_for_voting(uow, ballot_or_id, now)
+    )
+    ballot_id = ballot.id
     repo = _ballots(uow)
     if ballot.secret or not ballot.changeable:
         raise AlreadyVoted(ballot_id)
@@ -569,7 +592,7 @@ async def close(
 ) -> Closing | None:
     """Close and tally; adopted decisions enter the register. None if already closed."""
     repo = _ballots(uow)
-    ballot = await repo.get(ballot_id, lock=True)
+    ballot = await repo.get(ballot_id, lock="update")
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
     if ballot.status is not BallotStatus.OPEN:
@@ -634,7 +657,7 @@ async def add_comment(
     uow: UnitOfWork, ballot_id: int, author: Actor, text: str, now: datetime
 ) -> BallotComment:
     """A member's comment in the debate (external supporters included)."""
-    ballot = await _open_ballot(uow, ballot_id, now)
+    ballot = await open_for_voting(uow, ballot_id, now)
     text = text.strip()
     if not text:
         raise InvalidInput("comment", "empty")

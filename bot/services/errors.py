@@ -88,3 +88,13 @@ class ImportFailed(DomainError):
     """A file had errors; nothing was imported. ``errors`` lists each row's problems."""
 
     errors: list[InvalidInput]
+
+
+@dataclass
+class RoutingRefused(DomainError):
+    """A message to a katalizátor cannot be routed; ``reason`` is a code such as
+    ``inactive``, ``not_in_workgroup``, ``own_workgroup``, ``no_workgroup``, ``not_handler``,
+    ``resolved``, ``handed`` or ``nobody``; ``workgroup`` names the workgroup when known."""
+
+    reason: str
+    workgroup: str = ""

@@ -31,6 +31,10 @@ class Permission(enum.StrEnum):
     ST_CHAIR = "st_chair"
     CATALYST = "catalyst"
     KSZ = "ksz"
+    #: KSz, ST chair or a founder: may put a question to a body (the service checks which).
+    BALLOT_CREATOR = "ballot_creator"
+    #: KSz or ST chair: may send announcements (the service checks which kind).
+    ANNOUNCER = "announcer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,8 @@ _RULES: dict[Permission, Callable[[Standing], bool]] = {
     Permission.ST_CHAIR: lambda s: s.chairs_st,
     Permission.CATALYST: lambda s: s.is_catalyst,
     Permission.KSZ: lambda s: s.is_ksz_staff,
+    Permission.BALLOT_CREATOR: lambda s: s.is_ksz_staff or s.chairs_st or s.in_strategic_council,
+    Permission.ANNOUNCER: lambda s: s.is_ksz_staff or s.chairs_st,
 }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
+from typing import Any, TypeVar
 
 from bot.i18n import Translator
 from bot.services.errors import (
@@ -21,6 +23,8 @@ from bot.services.errors import (
 )
 from bot.services.roles import Permission
 
+E = TypeVar("E", bound=DomainError)
+
 
 def refusal(t: Translator, permission: Permission | str) -> str:
     """A polite refusal that says who may do this."""
@@ -31,7 +35,9 @@ def refusal(t: Translator, permission: Permission | str) -> str:
         Permission.ST_CHAIR: t.gettext("the chair of the Strategic Council"),
         Permission.CATALYST: t.gettext("catalysts"),
         Permission.KSZ: t.gettext("the cluster management (KSz)"),
-    }.get(Permission(permission), t.gettext("members of the cluster"))
+        Permission.ANNOUNCER: t.gettext("the KSz and the ST chair"),
+        Permission.BALLOT_CREATOR: t.gettext("the KSz, the ST chair and the founders"),
+    }.get(permission, t.gettext("members of the cluster"))  # type: ignore[call-overload]
     return t.gettext("Sorry, only {who} can do this.").format(who=who)
 
 
@@ -62,6 +68,20 @@ def field_label(t: Translator, name: str) -> str:
         "catalyst_of": t.gettext("catalyst of"),
         "workgroups": t.gettext("workgroups"),
         "file": t.gettext("file"),
+        "question": t.gettext("question"),
+        "options": t.gettext("options"),
+        "deadline": t.gettext("deadline"),
+        "secret": t.gettext("secret ballot"),
+        "changeable": t.gettext("changeable vote"),
+        "majority": t.gettext("majority"),
+        "quorum": t.gettext("quorum"),
+        "max": t.gettext("number of choices"),
+        "body": t.gettext("body"),
+        "form": t.gettext("form"),
+        "choice": t.gettext("choice"),
+        "comment": t.gettext("comment"),
+        "title": t.gettext("title"),
+        "text": t.gettext("text"),
     }
     return labels.get(name, name)
 
@@ -82,11 +102,41 @@ def describe_input(t: Translator, err: InvalidInput) -> str:
     elif err.reason == "bad_bool":
         text = t.gettext("{field}: use yes or no.").format(field=label)
     elif err.reason == "duplicate":
-        text = t.gettext("{field}: appears more than once in the file.").format(field=label)
+        text = t.gettext("{field}: appears more than once.").format(field=label)
     elif err.reason == "missing_column":
         text = t.gettext("{field}: the column is missing.").format(field=label)
     elif err.reason == "not_utf8":
         text = t.gettext("{field}: not a UTF-8 text file.").format(field=label)
+    elif err.reason == "too_few":
+        text = t.gettext("{field}: give at least {limit}.").format(field=label, limit=err.limit)
+    elif err.reason == "too_many":
+        text = t.gettext("{field}: at most {limit}.").format(field=label, limit=err.limit)
+    elif err.reason == "bad_date":
+        text = t.gettext(
+            "{field}: not a valid date. Write it like 2026.12.05 18:00, or give a number of days."
+        ).format(field=label)
+    elif err.reason == "past":
+        text = t.gettext("{field}: must be in the future.").format(field=label)
+    elif err.reason == "too_far":
+        text = t.gettext("{field}: at most {limit} days ahead.").format(
+            field=label, limit=err.limit
+        )
+    elif err.reason == "out_of_range":
+        text = t.gettext("{field}: must be between 1 and {limit}.").format(
+            field=label, limit=err.limit
+        )
+    elif err.reason == "needs_options":
+        text = t.gettext("{field}: only with options.").format(field=label)
+    elif err.reason == "unknown_line":
+        text = t.gettext(
+            "{field}: a line has no known label. Use Kérdés:, Határidő:, Titkos:, Opciók:."
+        ).format(field=label)
+    elif err.reason == "unknown_option":
+        text = t.gettext("{field}: this option is not on the ballot.").format(field=label)
+    elif err.reason == "abstain_alone":
+        text = t.gettext("{field}: abstention cannot be combined with other options.").format(
+            field=label
+        )
     else:
         text = t.gettext("{field}: invalid value.").format(field=label)
     if err.row is not None:
@@ -94,8 +144,20 @@ def describe_input(t: Translator, err: InvalidInput) -> str:
     return text
 
 
+#: Feature errors and their texts, registered by each feature's views module.
+_FEATURE_TEXTS: dict[type[DomainError], Callable[[Translator, Any], str]] = {}
+
+
+def register_error_text(cls: type[E], render: Callable[[Translator, E], str]) -> None:
+    """Let a feature say what one of its domain errors means to the user."""
+    _FEATURE_TEXTS[cls] = render
+
+
 def describe_error(t: Translator, err: DomainError) -> str:
     """The user-facing text of a domain error (HTML, user data escaped)."""
+    for cls in type(err).__mro__:
+        if cls in _FEATURE_TEXTS:
+            return _FEATURE_TEXTS[cls](t, err)
     if isinstance(err, InvalidInput):
         return describe_input(t, err)
     if isinstance(err, NotFound):

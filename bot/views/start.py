@@ -60,6 +60,8 @@ def _section_title(t: Translator, permission: Permission) -> str:
         Permission.ST_CHAIR: t.gettext("For the ST chair"),
         Permission.CATALYST: t.gettext("For catalysts"),
         Permission.KSZ: t.gettext("For the KSz"),
+        Permission.ANNOUNCER: t.gettext("For the KSz and the ST chair"),
+        Permission.BALLOT_CREATOR: t.gettext("For starting ballots (KSz, ST chair, founders)"),
     }[permission]
 
 
@@ -77,6 +79,8 @@ def help_text(t: Translator, specs: list[CommandSpec], standing: Standing) -> st
             first = spec.english_name if english else spec.name
             shown = " ".join(f"/{n}" for n in dict.fromkeys((first, *spec.names)))
             lines.append(f"{shown} — {t.gettext(spec.description)}")
+            if spec.help_note:
+                lines.append(f"<i>{t.gettext(spec.help_note)}</i>")
     if not standing.is_member:
         lines.append("")
         lines.append(t.gettext("Members see more commands once their account is connected."))

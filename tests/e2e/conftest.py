@@ -27,6 +27,7 @@ async def harness(db: Database, tg: FakeTelegram, clock: FakeClock) -> AsyncIter
         telegram_bot_token=TOKEN,
         database_url=db.url,
         telegram_api_base_url="https://api.telegram.example/bot",
+        group_update_seconds=0,
     )
     app = build_application(
         settings, request=tg.request(), updates_request=tg.request(), clock=clock

@@ -5,48 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import Update
-
 from bot.app import BotApp
+from bot.demo import Driver
 from fakeapi import ApiCall, FakeChat, FakeMessage, FakeTelegram, FakeUser
 
 TOKEN = "123456789:AAE-fake-token-for-the-test-suite-00"
 
 
-class BotHarness:
-    """One running bot and the fake Telegram it talks to."""
+class BotHarness(Driver):
+    """The demo's driver, strict: any call Telegram would refuse fails the test."""
 
-    def __init__(self, app: BotApp, tg: FakeTelegram) -> None:
-        self.app = app
-        self.tg = tg
+    app: BotApp
 
-    async def _process(self, update: dict[str, Any]) -> list[ApiCall]:
-        start = len(self.tg.calls)
-        await self.app.process_update(Update.de_json(update, self.app.bot))
-        calls = self.tg.calls[start:]
+    async def process(self, update: dict[str, Any]) -> list[ApiCall]:
+        calls = await super().process(update)
         failed = [c for c in calls if not c.ok]
         assert not failed, f"Telegram refused: {[(c.method, c.error) for c in failed]}"
         return calls
-
-    async def send(
-        self,
-        user: FakeUser,
-        text: str | None = None,
-        *,
-        chat: FakeChat | None = None,
-        reply_to: FakeMessage | None = None,
-        **media: Any,
-    ) -> list[ApiCall]:
-        """The user writes ``text`` (private chat unless ``chat``); returns the bot's calls."""
-        return await self._process(
-            self.tg.message(user, text, chat=chat, reply_to=reply_to, **media)
-        )
-
-    async def press(
-        self, user: FakeUser, message: FakeMessage, data: str, **kw: Any
-    ) -> list[ApiCall]:
-        """The user presses the button with ``data`` under ``message``."""
-        return await self._process(self.tg.press(user, message, data, **kw))
 
     async def press_label(self, user: FakeUser, message: FakeMessage, label: str) -> list[ApiCall]:
         """The user presses the button whose text contains ``label``."""
@@ -57,7 +32,13 @@ class BotHarness:
         raise AssertionError(f"no button {label!r} in {message.buttons}")
 
     async def join_request(self, user: FakeUser, chat: FakeChat) -> list[ApiCall]:
-        return await self._process(self.tg.join_request(user, chat))
+        return await self.process(self.tg.join_request(user, chat))
+
+    async def settle(self) -> list[ApiCall]:
+        """Wait for background deliveries; returns the calls they made."""
+        start = len(self.tg.calls)
+        await self.app.bot_data.settle()
+        return self.tg.calls[start:]
 
     def last(self, chat: FakeUser | FakeChat) -> FakeMessage:
         """The newest message the bot has in this chat."""

@@ -1,4 +1,4 @@
-"""ballots and the register of resolutions
+"""ballots, the register of resolutions and strategy proposals
 
 Revision ID: 0002
 Revises: 0001
@@ -300,8 +300,86 @@ def upgrade() -> None:
             batch_op.f("ix_ballot_vote_choices_option_id"), ["option_id"], unique=False
         )
 
+    op.create_table(
+        "proposals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("author_label", sa.String(length=200), nullable=False),
+        sa.Column(
+            "stage",
+            sa.Enum(
+                "draft",
+                "st_vote",
+                "discussion",
+                "kgy_vote",
+                "adopted",
+                "rejected",
+                name="proposal_stage",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("st_ballot_id", sa.Integer(), nullable=True),
+        sa.Column("kgy_ballot_id", sa.Integer(), nullable=True),
+        sa.Column("discussion_until", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["members.id"],
+            name=op.f("fk_proposals_author_id_members"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["kgy_ballot_id"], ["ballots.id"], name=op.f("fk_proposals_kgy_ballot_id_ballots")
+        ),
+        sa.ForeignKeyConstraint(
+            ["st_ballot_id"], ["ballots.id"], name=op.f("fk_proposals_st_ballot_id_ballots")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposals")),
+        sa.UniqueConstraint("kgy_ballot_id", name=op.f("uq_proposals_kgy_ballot_id")),
+        sa.UniqueConstraint("st_ballot_id", name=op.f("uq_proposals_st_ballot_id")),
+    )
+    with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_proposals_stage"), ["stage"], unique=False)
+    op.create_table(
+        "proposal_comments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=True),
+        sa.Column("author_label", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_proposal_comments_member_id_members"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"],
+            ["proposals.id"],
+            name=op.f("fk_proposal_comments_proposal_id_proposals"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal_comments")),
+    )
+    with op.batch_alter_table("proposal_comments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_proposal_comments_proposal_id"), ["proposal_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("proposal_comments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_proposal_comments_proposal_id"))
+    op.drop_table("proposal_comments")
+    with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_proposals_stage"))
+    op.drop_table("proposals")
 
     with op.batch_alter_table("ballot_vote_choices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ballot_vote_choices_option_id"))

@@ -1,0 +1,159 @@
+"""What the benchmarks share: a bot on a fresh database against the fake, bulk members."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, text
+
+from bot.app import BotApp, build_application
+from bot.services.clock import SystemClock
+from bot.settings import load_settings
+from fakeapi import FakeTelegram
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import Member, MemberKind
+
+TOKEN = "123456789:AAE-fake-token-for-the-benchmark-000"
+FIRST_ID = 20_000_000
+PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/bench")
+
+
+@dataclass
+class Timing:
+    """Latencies of one kind of update."""
+
+    samples: list[float]
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.samples) * 1000
+
+    @property
+    def p99_ms(self) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+
+    @property
+    def per_second(self) -> float:
+        return len(self.samples) / sum(self.samples)
+
+
+async def _reset_postgres(url: str) -> None:
+    from storage.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def database(kind: str) -> AsyncIterator[str]:
+    """A fresh, migrated database URL: a temp SQLite file, or the benchmark PostgreSQL."""
+    if kind == "postgresql":
+        await _reset_postgres(PG_URL)
+        await asyncio.to_thread(upgrade, PG_URL)
+        yield PG_URL
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        await asyncio.to_thread(upgrade, url)
+        yield url
+
+
+async def postgres_available() -> bool:
+    """Whether the benchmark PostgreSQL answers (its database is created if missing)."""
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres", timeout=3)
+    except (OSError, asyncpg.PostgresError):
+        return False
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = 'bench'")
+        if not exists:
+            await conn.execute("CREATE DATABASE bench")
+    finally:
+        await conn.close()
+    return True
+
+
+@asynccontextmanager
+async def running_bot(
+    url: str, tg: FakeTelegram, base_url: str | None = None
+) -> AsyncIterator[BotApp]:
+    """The real application on ``url`` talking to ``tg`` (over HTTP when ``base_url`` is given),
+    without the rate limiter's pacing."""
+    settings = load_settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        database_url=url,
+        group_update_seconds=0,
+        **({"telegram_api_base_url": base_url} if base_url else {}),
+    )
+    if base_url:
+        app = build_application(settings, rate_limiter=False)
+    else:
+        app = build_application(
+            settings, request=tg.request(), updates_request=tg.request(), rate_limiter=False
+        )
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+
+
+def member_row(i: int, **kw: Any) -> dict[str, Any]:
+    """A bulk-insert row for member number ``i``, bound to Telegram id FIRST_ID + i."""
+    name = kw.pop("name", f"Tag {i:06d}")
+    return {
+        "name": name,
+        "name_key": name.casefold(),
+        "sort_key": f"{i:09d}",
+        "organisation": f"Szervezet {i % 500} Kft.",
+        "kind": MemberKind.INTERNAL,
+        "is_founder": False,
+        "is_ksz": False,
+        "is_st_chair": False,
+        "is_active": True,
+        "joined_on": date(2026, 1, 1),
+        "telegram_id": FIRST_ID + i,
+        "created_at": SystemClock().now(),
+    } | kw
+
+
+async def fill_members(db: Database, count: int, first: int = 1) -> None:
+    """``count`` internal members (with the vote), in batches."""
+    for start in range(first, first + count, 5000):
+        batch = [member_row(i) for i in range(start, min(first + count, start + 5000))]
+        async with db.unit() as uow:
+            await uow.session.execute(insert(Member), batch)
+
+
+def rss_mib() -> float:
+    """Resident memory of this process, from /proc."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")

@@ -1,0 +1,103 @@
+"""`klaszterbot workplan ...`: the work plan from the command line (import a CSV, list it)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.cli_members import _now, _plain, _with_db
+from bot.i18n import Translations
+from bot.services.errors import DomainError
+from bot.services.identity import CLI_ACTOR
+from bot.services.workplan_import import Imported, import_tasks, parse_tasks_csv
+from bot.settings import Settings
+from bot.views import workplan as views  # registers the work plan's error texts
+from bot.views.common import describe_error
+from storage.db import UnitOfWork
+from storage.migrate import upgrade
+from storage.repositories_workplan import WorkPlanRepository
+
+
+def _report(settings: Settings, exc: DomainError) -> int:
+    t = Translations(settings.bot_default_locale, settings.tz).get(None)
+    for line in _plain(describe_error(t, exc)).splitlines():
+        print(line, file=sys.stderr)
+    return 1
+
+
+def cmd_workplan_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Import tasks from a CSV file; a file with any error imports nothing."""
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"klaszterbot: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        rows = parse_tasks_csv(data)
+    except DomainError as exc:
+        return _report(settings, exc)
+    upgrade(settings.database_url)
+    t = Translations(settings.bot_default_locale, settings.tz).get(None)
+    title = args.title or (
+        t.gettext("Work plan {period}").format(period=args.period) if args.period else None
+    )
+
+    async def apply(uow: UnitOfWork) -> Imported:
+        return await import_tasks(uow, rows, CLI_ACTOR, _now(), period=args.period, title=title)
+
+    try:
+        imported = asyncio.run(_with_db(settings, apply))
+    except DomainError as exc:
+        return _report(settings, exc)
+    plan = imported.plan
+    if imported.created_plan:
+        print(f"created work plan: {plan.title} ({plan.period})")
+    for task in imported.tasks:
+        print(f"  #{task.id} {task.title} [{task.deadline.isoformat()}, {task.status.value}]")
+    print(f"imported {len(imported.tasks)} task(s) into {plan.title} ({plan.period})")
+    if plan.status.value == "adopted":
+        print(f"the adopted plan is now at version {plan.version}")
+    return 0
+
+
+def cmd_workplan_show(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print the current plan with its progress bars."""
+    upgrade(settings.database_url)
+    t = Translations(settings.bot_default_locale, settings.tz).get(None)
+
+    async def apply(uow: UnitOfWork) -> str:
+        from bot.services import workplan
+
+        repo = uow.repo(WorkPlanRepository)
+        plan = await workplan.current_plan(uow)
+        tasks = list(await repo.tasks(plan.id))
+        return views.plan_text(
+            t, plan, tasks, await repo.workgroup_names(), await repo.resolution(plan.resolution_id),
+            workplan.Filter(), workplan.average(tasks),
+        )  # fmt: skip
+
+    try:
+        print(_plain(asyncio.run(_with_db(settings, apply))))
+    except DomainError as exc:
+        return _report(settings, exc)
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    """Add ``workplan`` to the main parser."""
+    plan = sub.add_parser("workplan", help="the work plan (munkaterv)")
+    psub = plan.add_subparsers(dest="workplan_command", required=True)
+    imp = psub.add_parser(
+        "import", help="add tasks from a CSV file (see the README); any error imports nothing"
+    )
+    imp.add_argument("file", metavar="FILE.csv")
+    imp.add_argument(
+        "--period", help="the plan's period, e.g. 2027 (created if missing; default: current plan)"
+    )
+    imp.add_argument("--title", help="title of a plan created by this import")
+    imp.set_defaults(func=cmd_workplan_import)
+    psub.add_parser("show", help="print the current plan").set_defaults(func=cmd_workplan_show)

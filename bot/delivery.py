@@ -1,0 +1,89 @@
+"""Sending one text to many members, each in their language, marking who cannot be reached."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from telegram import InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.i18n import Translator
+from storage.db import UnitOfWork
+from storage.models import Member, TelegramUser
+
+log = logging.getLogger(__name__)
+
+#: Sends in flight at once: enough to reach Telegram's ~30 messages a second through the
+#: rate limiter, which does the pacing.
+CONCURRENCY = 16
+
+Render = Callable[[Translator], tuple[str, InlineKeyboardMarkup | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A member's private chat and the language to write in."""
+
+    member_id: int
+    chat_id: int
+    language: str | None
+    language_code: str | None
+
+
+@dataclass
+class Report:
+    """What happened to a delivery."""
+
+    sent: list[tuple[Recipient, Message]] = field(default_factory=list)
+    unreachable: list[Recipient] = field(default_factory=list)
+    failed: list[Recipient] = field(default_factory=list)
+
+
+async def recipients(uow: UnitOfWork, members: Sequence[Member]) -> list[Recipient]:
+    """The members who have a Telegram account, with their language choice."""
+    bound = [m for m in members if m.telegram_id is not None and m.is_active]
+    ids = [m.telegram_id for m in bound]
+    languages: dict[int, tuple[str | None, str | None]] = {}
+    for start in range(0, len(ids), 500):
+        rows = await uow.session.execute(
+            select(TelegramUser.id, TelegramUser.language, TelegramUser.language_code).where(
+                TelegramUser.id.in_(ids[start : start + 500])
+            )
+        )
+        languages.update({row[0]: (row[1], row[2]) for row in rows})
+    return [
+        Recipient(m.id, m.telegram_id, *languages.get(m.telegram_id, (None, None)))  # type: ignore[arg-type]
+        for m in bound
+    ]
+
+
+async def send_each(
+    bot: Any,
+    targets: Sequence[Recipient],
+    translator: Callable[[Recipient], Translator],
+    render: Render,
+) -> Report:
+    """Send ``render(t)`` to every recipient; 403s are reported as unreachable, not retried."""
+    report = Report()
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(target: Recipient) -> None:
+        text, markup = render(translator(target))
+        async with gate:
+            try:
+                message = await bot.send_message(target.chat_id, text, reply_markup=markup)
+            except Forbidden:
+                report.unreachable.append(target)
+            except (BadRequest, TelegramError) as exc:
+                log.warning("could not deliver to member %s: %s", target.member_id, exc)
+                report.failed.append(target)
+            else:
+                report.sent.append((target, message))
+
+    await asyncio.gather(*(one(target) for target in targets))
+    return report

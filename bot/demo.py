@@ -1,0 +1,438 @@
+"""``klaszterbot demo``: the real bot against the fake Bot API, as a chat in the terminal.
+
+No token, no network: the same handlers, jobs and a throwaway SQLite database, with a demo
+cluster seeded through the services. You type as a member; the bot's answers are printed with
+their buttons, which you press by number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from apscheduler.triggers.date import DateTrigger
+from telegram import Update
+
+from bot.services.clock import FakeClock
+from fakeapi import ApiCall, FakeChat, FakeMessage, FakeTelegram, FakeUser
+
+TOKEN = "100000001:AAE-demo-token-for-the-fake-bot-api"
+USERNAME = "klaszter_demo_bot"
+
+
+class Driver:
+    """Feeds simulated updates to a running Application and collects what it sent."""
+
+    def __init__(self, app: Any, tg: FakeTelegram) -> None:
+        self.app = app
+        self.tg = tg
+
+    async def process(self, update: dict[str, Any]) -> list[ApiCall]:
+        """Process one update and wait for the deliveries it started; returns the calls made."""
+        return await self.during(self.app.process_update(Update.de_json(update, self.app.bot)))
+
+    async def during(self, work: Awaitable[Any]) -> list[ApiCall]:
+        """Run ``work`` (a job, say), wait for its deliveries; returns every call made."""
+        start = len(self.tg.calls)
+        await work
+        await self.app.bot_data.settle()
+        return self.tg.calls[start:]
+
+    async def send(
+        self, user: FakeUser, text: str | None = None, *, chat: FakeChat | None = None, **kw: Any
+    ) -> list[ApiCall]:
+        """The user writes ``text`` (in the private chat unless ``chat`` is given)."""
+        return await self.process(self.tg.message(user, text, chat=chat, **kw))
+
+    async def press(
+        self, user: FakeUser, message: FakeMessage, data: str, **kw: Any
+    ) -> list[ApiCall]:
+        """The user presses the button with callback data ``data`` under ``message``."""
+        return await self.process(self.tg.press(user, message, data, **kw))
+
+    async def run_due_jobs(self, now: datetime) -> list[ApiCall]:
+        """Run every scheduled job that is due at ``now`` (the demo's and tests' clock)."""
+        calls: list[ApiCall] = []
+        jobs = sorted(self.app.job_queue.jobs(), key=lambda j: j.next_t or now)
+        for job in jobs:
+            if job.removed:
+                continue  # an earlier job (a ballot's close) removed it
+            when = job.next_t
+            repeating = not isinstance(job.job.trigger, DateTrigger)
+            if repeating or (when is not None and when <= now):
+                calls += await self.during(job.run(self.app))
+                if not repeating and not job.removed:
+                    job.schedule_removal()
+        return calls
+
+
+# --- the demo cluster ------------------------------------------------------------------------
+
+
+@dataclass
+class Persona:
+    """A demo member: their Telegram user and the chats they can write in."""
+
+    name: str
+    user: FakeUser
+
+
+@dataclass
+class DemoCluster:
+    """Everyone in the demo and the groups."""
+
+    people: list[Persona] = field(default_factory=list)
+    groups: dict[str, FakeChat] = field(default_factory=dict)
+
+    def find(self, text: str) -> Persona | None:
+        """A persona by number (1-based) or by part of the name."""
+        if text.isdigit() and 1 <= int(text) <= len(self.people):
+            return self.people[int(text) - 1]
+        folded = text.casefold()
+        matches = [p for p in self.people if folded in p.name.casefold()]
+        return matches[0] if len(matches) == 1 else None
+
+
+PEOPLE = (
+    # name, kind, organisation, flags, workgroups, catalyst of
+    ("Kovács Anna", "internal", "Klasztermenedzsment Kft.", {"ksz"}, (), ()),
+    ("Elnök Emese", "internal", "Alfa Zrt.", {"founder", "st_chair"}, (), ()),
+    ("Alapító Aladár", "internal", "Béta Kft.", {"founder"}, ("Innováció",), ()),
+    ("Belső Béla", "internal", "Gamma Bt.", set(), ("Innováció",), ()),
+    ("Nagy Nóra", "internal", "Delta Kft.", set(), ("Fenntarthatóság",), ()),
+    ("Katalizátor Kálmán", "internal", "Epszilon Kft.", set(), (), ("Innováció",)),
+    ("Zöld Zoltán", "internal", "Zéta Zrt.", set(), (), ("Fenntarthatóság",)),
+    ("Külső Kata", "external", "Támogató Egyesület", set(), ("Innováció",), ()),
+    ("Tanácsadó Tamás", "external", "Éta Bt.", set(), (), ()),
+)
+
+
+async def seed(app: Any, tg: FakeTelegram, driver: Driver) -> DemoCluster:
+    """Members, workgroups, groups, an open ballot (and a work plan if that feature is there)."""
+    from bot.services import cluster as cluster_service
+    from bot.services import identity
+    from bot.services.identity import CLI_ACTOR, MemberSpec
+    from storage.models import MemberKind
+
+    data = app.bot_data
+    demo = DemoCluster()
+    now = data.clock.now()
+    async with data.db.unit() as uow:
+        for name, kind, org, flags, groups, catalyst_of in PEOPLE:
+            family, given = name.split(" ", 1)
+            user = tg.add_user(first_name=given, last_name=family, language_code="hu")
+            outcome = await identity.upsert_member(
+                uow,
+                MemberSpec(
+                    name,
+                    MemberKind(kind),
+                    organisation=org,
+                    founder="founder" in flags or None,
+                    ksz="ksz" in flags or None,
+                    st_chair="st_chair" in flags or None,
+                    workgroups=list(groups),
+                    catalyst_of=list(catalyst_of),
+                ),
+                CLI_ACTOR,
+                now,
+            )
+            outcome.member.telegram_id = user.id
+            demo.people.append(Persona(name, user))
+    for person in demo.people:
+        tg.message(person.user, "/start", deliver=False)  # everyone has started the bot
+    users = [p.user for p in demo.people]
+    demo.groups["Klaszter"] = tg.add_group(
+        "Klaszter — közös csoport", members=users, bot_is_admin=True, owner=users[0]
+    )
+    demo.groups["Innováció"] = tg.add_group(
+        "Innováció munkacsoport", members=users[:1], bot_is_admin=True, owner=users[0]
+    )
+    async with data.db.unit() as uow:
+        await cluster_service.link_main_group(uow, demo.groups["Klaszter"].id, CLI_ACTOR, now)
+        group = await identity.find_workgroup(uow, "Innováció")
+        await identity.link_group(uow, group, demo.groups["Innováció"].id, CLI_ACTOR, now)
+    ksz = demo.people[0].user
+    await driver.send(
+        ksz,
+        "/szavazas_uj\nKérdés: Elfogadja a Közgyűlés a 2027. évi tagdíjat (évi 120 000 Ft)?\n"
+        "Határidő: 3",
+    )
+    preview = tg.outbox(ksz)[-1]
+    publish = next(data for row in preview.buttons for text, data in row if text == "Közzététel")
+    assert publish is not None
+    await driver.press(ksz, preview, publish)
+    seeder = _workplan_seeder()
+    if seeder is not None:
+        await seeder(app)
+    tg.clear_calls()
+    return demo
+
+
+def _workplan_seeder() -> Callable[[Any], Awaitable[None]] | None:
+    """The work plan feature's demo seed, when it is installed."""
+    try:
+        from bot.handlers import workplan  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return getattr(workplan, "seed_demo", None)
+
+
+# --- rendering for the terminal --------------------------------------------------------------
+
+_TAGS = re.compile(r"</?(b|strong|i|em|u|ins|s|strike|del|code|pre|a|tg-spoiler|blockquote)[^>]*>")
+
+
+def to_terminal(text: str, *, color: bool) -> str:
+    """Telegram HTML as terminal text: bold and italic as ANSI when ``color``, else plain."""
+    if color:
+        text = re.sub(r"<(b|strong)>", "\033[1m", text)
+        text = re.sub(r"<(i|em)>", "\033[3m", text)
+        text = re.sub(r"</(b|strong|i|em)>", "\033[0m", text)
+    return html.unescape(_TAGS.sub("", text))
+
+
+def describe(message: FakeMessage, *, color: bool) -> str:
+    """A sent message with its numbered buttons."""
+    body = message.html or message.caption_html or message.text or message.caption or ""
+    if message.media_kind:
+        name = message.document_name or message.media_kind
+        body = f"[{name}] " + body
+    lines = [to_terminal(body, color=color)]
+    number = 0
+    for row in message.buttons:
+        cells = []
+        for text, _data in row:
+            number += 1
+            cells.append(f"[{number}] {text}")
+        lines.append("   " + "   ".join(cells))
+    return "\n".join(lines)
+
+
+# --- the session -----------------------------------------------------------------------------
+
+
+HELP = """Demo commands (everything else is sent to the bot as the current person):
+  /as NAME or /as N     switch who you are (/people lists them)
+  /chat private|NAME    write in your private chat or in a group (/chat lists the groups)
+  N or /press N|TEXT    press button N (or the one whose text contains TEXT) of the last message
+  /press N from NAME    press a button of NAME's last message, as if NAME had forwarded it to you
+  /time +3d|+5h|+30m    move the clock forward and run the jobs that became due
+  /jobs                 run every scheduled job that is due now (reminders, deadlines, digests)
+  /people, /help-demo, /quit"""
+
+
+class Session:
+    """One demo run: the application, the fake, the cast, and who is typing where."""
+
+    def __init__(self, out: TextIO, *, color: bool) -> None:
+        self.out = out
+        self.color = color
+        self.tmp = tempfile.TemporaryDirectory(prefix="klaszterbot-demo-")
+        self.tg = FakeTelegram(token=TOKEN, bot_username=USERNAME, auto_deliver=False)
+        self.clock = FakeClock(datetime.now(UTC).replace(second=0, microsecond=0))
+        self.app: Any = None
+        self.driver: Driver | None = None
+        self.demo = DemoCluster()
+        self.me: Persona | None = None
+        self.chat: FakeChat | None = None
+
+    async def start(self) -> None:
+        from bot.app import build_application
+        from bot.settings import load_settings
+        from storage.migrate import upgrade
+
+        url = f"sqlite+aiosqlite:///{Path(self.tmp.name) / 'demo.db'}"
+        await asyncio.to_thread(upgrade, url)
+        settings = load_settings(
+            _env_file=None, telegram_bot_token=TOKEN, database_url=url, group_update_seconds=0
+        )
+        self.app = build_application(
+            settings, request=self.tg.request(), updates_request=self.tg.request(),
+            clock=self.clock, rate_limiter=False,
+        )  # fmt: skip
+        await self.app.initialize()
+        await self.app.post_init(self.app)
+        await self.app.start()
+        self.driver = Driver(self.app, self.tg)
+        self.demo = await seed(self.app, self.tg, self.driver)
+        self.me = self.demo.people[0]
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            await self.app.stop()
+            await self.app.shutdown()
+            await self.app.post_shutdown(self.app)
+        self.tmp.cleanup()
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out)
+
+    def prompt(self) -> str:
+        assert self.me is not None
+        where = self.chat.title if self.chat is not None else "privát"
+        return f"[{self.me.name} @ {where}] > "
+
+    def show(self, calls: Iterable[ApiCall]) -> None:
+        """Print what the current person sees; count what went to others."""
+        assert self.me is not None
+        mine = {self.me.user.id, *([self.chat.id] if self.chat is not None else [])}
+        seen: set[tuple[int, int]] = set()
+        others = 0
+        for call in calls:
+            if not call.ok:
+                self.say(f"  !! Telegram refused {call.method}: {call.error}")
+                continue
+            result = call.result
+            if not isinstance(result, dict) or "message_id" not in result:
+                if call.method == "answerCallbackQuery" and call.params.get("text"):
+                    self.say(f"  (értesítés) {call.params['text']}")
+                continue
+            chat_id = result["chat"]["id"]
+            key = (chat_id, result["message_id"])
+            if key in seen:
+                continue
+            seen.add(key)
+            if chat_id not in mine:
+                others += 1
+                continue
+            message = self.tg.find_message(chat_id, result["message_id"])
+            where = "privát" if chat_id == self.me.user.id else self._group_name(chat_id)
+            prefix = "✎ " if call.method.startswith("edit") else ""
+            self.say(f"\n{prefix}Bot → {where}:\n" + describe(message, color=self.color))
+        if others:
+            self.say(f"  ({others} further message(s) went to other members)")
+
+    def _group_name(self, chat_id: int) -> str:
+        return next((c.title for c in self.demo.groups.values() if c.id == chat_id), str(chat_id))
+
+    def _with_buttons(self, owner: Persona | None = None) -> list[FakeMessage]:
+        """Messages with buttons in the chat (or in ``owner``'s private chat), newest first."""
+        assert self.me is not None
+        chat = owner.user if owner is not None else self.chat or self.me.user
+        return [m for m in reversed(self.tg.outbox(chat)) if m.buttons]
+
+    async def handle(self, line: str) -> bool:
+        """One input line; False ends the session."""
+        assert self.driver is not None and self.me is not None
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return True
+        head, _, rest = line.partition(" ")
+        rest = rest.strip()
+        if head in {"/quit", "/exit"}:
+            return False
+        if head == "/help-demo":
+            self.say(HELP)
+        elif head == "/people":
+            for number, person in enumerate(self.demo.people, start=1):
+                self.say(f"  {number}. {person.name}")
+        elif head == "/as":
+            found = self.demo.find(rest)
+            if found is None:
+                self.say(
+                    "  Who? "
+                    + ", ".join(f"{n}. {p.name}" for n, p in enumerate(self.demo.people, 1))
+                )
+            else:
+                self.me, self.chat = found, None
+                self.say(f"  You are now {found.name}.")
+        elif head == "/chat":
+            if rest in {"", "private", "privát"}:
+                self.chat = None
+                if not rest:
+                    self.say("  Groups: " + ", ".join(self.demo.groups))
+            else:
+                self.chat = next(
+                    (c for n, c in self.demo.groups.items() if rest.casefold() in n.casefold()),
+                    None,
+                )
+                if self.chat is None:
+                    self.say("  No such group. Groups: " + ", ".join(self.demo.groups))
+        elif head == "/time":
+            match = re.fullmatch(r"\+(\d+)([dhm])", rest)
+            if not match:
+                self.say("  Use /time +3d, +5h or +30m.")
+            else:
+                amount, unit = int(match.group(1)), match.group(2)
+                self.clock.advance(**{{"d": "days", "h": "hours", "m": "minutes"}[unit]: amount})
+                self.say(f"  Time is now {self.clock.now().isoformat(timespec='minutes')} (UTC).")
+                self.show(await self.driver.run_due_jobs(self.clock.now()))
+        elif head == "/jobs":
+            self.show(await self.driver.run_due_jobs(self.clock.now()))
+        elif head == "/press" or line.isdigit():
+            await self._press(rest if head == "/press" else line)
+        else:
+            self.show(await self.driver.send(self.me.user, line, chat=self.chat))
+        return True
+
+    async def _press(self, which: str) -> None:
+        assert self.driver is not None and self.me is not None
+        owner = None
+        if " from " in which:
+            which, _, name = which.partition(" from ")
+            owner = self.demo.find(name.strip())
+            if owner is None:
+                self.say(f"  Who is {name.strip()!r}?")
+                return
+        candidates = self._with_buttons(owner)
+        if not candidates:
+            self.say("  There is no message with buttons here.")
+            return
+        message, chosen = candidates[0], None
+        if which.isdigit():
+            buttons = [(text, data) for row in message.buttons for text, data in row]
+            if 1 <= int(which) <= len(buttons):
+                chosen = buttons[int(which) - 1]
+        else:  # by text: the newest message that has such a button
+            for candidate in candidates:
+                buttons = [(text, data) for row in candidate.buttons for text, data in row]
+                chosen = next((b for b in buttons if which.casefold() in b[0].casefold()), None)
+                if chosen is not None:
+                    message = candidate
+                    break
+        if chosen is None or chosen[1] is None:
+            self.say(f"  No button {which!r}.")
+            return
+        self.say(f"  (pressed: {chosen[0]})")
+        # A button on a message forwarded from someone else reaches the bot like a forged one.
+        self.show(
+            await self.driver.press(self.me.user, message, chosen[1], forge=owner is not None)
+        )
+
+
+async def run(script: Path | None, out: TextIO = sys.stdout) -> int:
+    """Interactive when ``script`` is None, else play the script's lines and print the dialogue."""
+    session = Session(out, color=script is None and out.isatty())
+    await session.start()
+    try:
+        session.say(
+            "Klaszterbot demo — the real bot against a local stand-in of Telegram.\n"
+            "An open ballot is waiting. /help-demo lists the demo commands.\n"
+        )
+        if script is not None:
+            lines = (await asyncio.to_thread(script.read_text, "utf-8")).splitlines()
+            for line in lines:
+                if line.strip() and not line.startswith("#"):
+                    session.say(session.prompt() + line)
+                if not await session.handle(line):
+                    break
+            return 0
+        session.say(HELP)
+        while True:
+            try:
+                line = await asyncio.to_thread(input, session.prompt())
+            except EOFError:
+                break
+            if not await session.handle(line):
+                break
+        return 0
+    finally:
+        await session.stop()

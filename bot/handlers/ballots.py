@@ -1,0 +1,974 @@
+"""Ballots: creation wizard, voting buttons, debate, reminders, closing, results, register."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import logging
+import warnings
+from datetime import timedelta
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.access import CommandSpec, add_buttons, add_commands, gate
+from bot.callbacks import Feature, decode, pattern
+from bot.context import BotContext
+from bot.delivery import Recipient, recipients, send_each
+from bot.i18n import N_, Translator
+from bot.services import ballots, cluster
+from bot.services.ballots import BallotDraft, BodyDefaults
+from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.identity import Actor
+from bot.services.roles import Permission
+from bot.views import ballots as views
+from bot.views.split import split_lines
+from storage.models import MemberKind
+from storage.models_ballots import (
+    Ballot,
+    BallotKind,
+    BallotStatus,
+    Body,
+    Majority,
+    QuorumRule,
+)
+from storage.repositories_ballots import BallotRepository, ResolutionRepository
+
+log = logging.getLogger(__name__)
+
+QUESTION, BODY, KIND, OPTIONS, MAX, SECRET, DEADLINE, PREVIEW = range(8)
+COMMENT = 20
+CONVERSATION_TIMEOUT = 30 * 60
+RECENT = 10
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _defaults(context: BotContext) -> dict[Body, BodyDefaults]:
+    s = context.settings
+    return {
+        Body.KGY: BodyDefaults(QuorumRule(s.kgy_quorum), Majority(s.kgy_majority)),
+        Body.ST: BodyDefaults(QuorumRule(s.st_quorum), Majority(s.st_majority)),
+    }
+
+
+def _translator(app: Application[Any, Any, Any, Any, Any, Any]) -> Any:
+    translations = app.bot_data.translations
+    return lambda r: translations.pick(r.language, r.language_code)
+
+
+async def _edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+
+
+def _draft(context: BotContext) -> BallotDraft:
+    draft = context.user_data.ballot_draft if context.user_data else None
+    if draft is None:
+        raise NotFound("draft")
+    return draft
+
+
+async def _electorate(context: BotContext, body: Body) -> int:
+    async with context.db.unit() as uow:
+        return len(await uow.members.voter_ids(founders=body is Body.ST))
+
+
+async def _show_preview(update: Update, context: BotContext, *, edit: bool = False) -> int:
+    draft = _draft(context)
+    text = views.draft_preview(context.t, draft, await _electorate(context, draft.body))
+    keyboard = views.preview_keyboard(context.t, draft)
+    if edit:
+        await _edit(update, text, keyboard)
+    else:
+        assert update.effective_message is not None
+        await update.effective_message.reply_html(text, reply_markup=keyboard)
+    return PREVIEW
+
+
+# --- the creation wizard ---------------------------------------------------------------------
+
+
+async def cmd_new_ballot(update: Update, context: BotContext) -> int:
+    """Start a ballot: a form in the same message leads straight to the preview."""
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    t = context.t
+    standing = context.caller.standing
+    bodies = ballots.bodies_for(standing)
+    if not bodies:
+        raise NotAllowed(Permission.BALLOT_CREATOR)
+    defaults = _defaults(context)
+    form = (message.text or "").partition("\n")[2]
+    if form.strip():
+        draft = ballots.parse_form(form, context.clock.now(), context.settings.tz, defaults, bodies)
+        if not ballots.may_create(standing, draft.body):
+            raise NotAllowed("ballot_" + draft.body.value)
+        context.user_data.ballot_draft = draft
+        return await _show_preview(update, context)
+    body = bodies[0]
+    context.user_data.ballot_draft = BallotDraft(
+        body=body, quorum=defaults[body].quorum, majority=defaults[body].majority
+    )
+    await message.reply_html(
+        t.gettext(
+            "<b>New ballot</b>\nWrite the question or the text of the draft resolution. "
+            "(/megse cancels.)\n\nTip: /help shows how to give everything in one message."
+        )
+    )
+    return QUESTION
+
+
+async def msg_question(update: Update, context: BotContext) -> int:
+    """The question; then the body (if the creator may choose) or the kind."""
+    message = update.effective_message
+    assert message is not None
+    draft = _draft(context)
+    draft.question = ballots.clean_question(message.text or "")
+    t = context.t
+    bodies = ballots.bodies_for(context.caller.standing)
+    if len(bodies) > 1:
+        await message.reply_html(
+            t.gettext("Which body decides?"),
+            reply_markup=views.choice_keyboard([(views.body_name(t, b), b.value) for b in bodies]),
+        )
+        raise ApplicationHandlerStop(BODY)
+    await _ask_kind(update, context)
+    raise ApplicationHandlerStop(KIND)
+
+
+async def _ask_kind(update: Update, context: BotContext, *, edit: bool = False) -> None:
+    t = context.t
+    text = t.gettext("What kind of ballot?")
+    keyboard = views.choice_keyboard(
+        [
+            (t.gettext("Yes / No / Abstain"), BallotKind.YES_NO.value),
+            (t.gettext("One choice of several"), BallotKind.SINGLE.value),
+            (t.gettext("Several choices"), BallotKind.MULTI.value),
+        ]
+    )
+    if edit:
+        await _edit(update, text, keyboard)
+    else:
+        assert update.effective_message is not None
+        await update.effective_message.reply_html(text, reply_markup=keyboard)
+
+
+def _choice(update: Update, allowed: set[str]) -> str:
+    assert update.callback_query is not None
+    return decode(update.callback_query.data, Feature.NEW_BALLOT, {"set"}).arg(0, allowed)
+
+
+async def cb_body(update: Update, context: BotContext) -> int:
+    """The deciding body."""
+    body = Body(_choice(update, {b.value for b in Body}))
+    if not ballots.may_create(context.caller.standing, body):
+        raise NotAllowed("ballot_" + body.value)
+    draft = _draft(context)
+    defaults = _defaults(context)[body]
+    draft.body, draft.quorum, draft.majority = body, defaults.quorum, defaults.majority
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await _ask_kind(update, context, edit=True)
+    return KIND
+
+
+async def cb_kind(update: Update, context: BotContext) -> int:
+    """Yes/no, single or multiple choice."""
+    draft = _draft(context)
+    draft.kind = BallotKind(_choice(update, {k.value for k in BallotKind}))
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    t = context.t
+    if draft.kind is BallotKind.YES_NO:
+        draft.options = []
+        await _ask_secret(update, context)
+        return SECRET
+    await _edit(
+        update,
+        t.gettext(
+            "Send the options in one message, separated by semicolons, e.g. "
+            "<code>Budapest; Debrecen; Szeged</code> (2 to 10 options)."
+        ),
+        None,
+    )
+    return OPTIONS
+
+
+async def msg_options(update: Update, context: BotContext) -> int:
+    """The options; multi-choice then asks the limit."""
+    message = update.effective_message
+    assert message is not None
+    draft = _draft(context)
+    draft.options = ballots.clean_options(message.text or "")
+    t = context.t
+    if draft.kind is BallotKind.MULTI:
+        await message.reply_html(
+            t.gettext("At most how many options may a voter choose?"),
+            reply_markup=views.choice_keyboard(
+                [(str(n), str(n)) for n in range(2, len(draft.options) + 1)]
+            ),
+        )
+        raise ApplicationHandlerStop(MAX)
+    await _ask_secret(update, context, new=True)
+    raise ApplicationHandlerStop(SECRET)
+
+
+async def cb_max(update: Update, context: BotContext) -> int:
+    """The multi-choice limit."""
+    draft = _draft(context)
+    draft.max_choices = int(_choice(update, {str(n) for n in range(2, len(draft.options) + 1)}))
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await _ask_secret(update, context)
+    return SECRET
+
+
+async def _ask_secret(update: Update, context: BotContext, *, new: bool = False) -> None:
+    t = context.t
+    text = t.gettext("Open or secret ballot?")
+    keyboard = views.choice_keyboard(
+        [(t.gettext("Open (nyílt)"), "open"), (t.gettext("Secret (titkos)"), "secret")]
+    )
+    if new:
+        assert update.effective_message is not None
+        await update.effective_message.reply_html(text, reply_markup=keyboard)
+    else:
+        await _edit(update, text, keyboard)
+
+
+async def cb_secret(update: Update, context: BotContext) -> int:
+    """Open or secret; then the deadline."""
+    draft = _draft(context)
+    draft.secret = _choice(update, {"open", "secret"}) == "secret"
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    t = context.t
+    await _edit(
+        update,
+        t.gettext(
+            "Deadline? Choose, or write a date and time such as <code>2026.12.05 18:00</code>."
+        ),
+        views.choice_keyboard(
+            [(t.ngettext("{n} day", "{n} days", d).format(n=d), str(d)) for d in ballots.QUICK_DAYS]
+        ),
+    )
+    return DEADLINE
+
+
+async def cb_deadline(update: Update, context: BotContext) -> int:
+    """A quick deadline: 1, 3 or 8 days."""
+    days = int(_choice(update, {str(d) for d in ballots.QUICK_DAYS}))
+    _draft(context).deadline = context.clock.now() + timedelta(days=days)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    return await _show_preview(update, context, edit=True)
+
+
+async def msg_deadline(update: Update, context: BotContext) -> int:
+    """A typed deadline."""
+    message = update.effective_message
+    assert message is not None
+    _draft(context).deadline = ballots.parse_deadline(
+        message.text or "", context.clock.now(), context.settings.tz
+    )
+    raise ApplicationHandlerStop(await _show_preview(update, context))
+
+
+_CYCLE_MAJORITY = list(Majority)
+_CYCLE_QUORUM = list(QuorumRule)
+
+
+async def cb_preview(update: Update, context: BotContext) -> int | None:
+    """Change the rules, publish, or cancel."""
+    query = update.callback_query
+    assert query is not None
+    action = decode(query.data, Feature.NEW_BALLOT, {"maj", "quo", "sec", "chg", "pub", "cancel"})
+    draft = _draft(context)
+    if action.action == "maj":
+        draft.majority = _CYCLE_MAJORITY[(_CYCLE_MAJORITY.index(draft.majority) + 1) % 4]
+    elif action.action == "quo":
+        draft.quorum = _CYCLE_QUORUM[(_CYCLE_QUORUM.index(draft.quorum) + 1) % 3]
+    elif action.action == "sec":
+        draft.secret = not draft.secret
+    elif action.action == "chg":
+        draft.changeable = not draft.changeable
+    elif action.action == "cancel":
+        await query.answer()
+        await _edit(update, context.t.gettext("The ballot was not published."), None)
+        _forget(context)
+        return ConversationHandler.END
+    else:
+        await _publish(update, context, draft)
+        _forget(context)
+        return ConversationHandler.END
+    await query.answer()
+    return await _show_preview(update, context, edit=True)
+
+
+def _forget(context: BotContext) -> None:
+    if context.user_data is not None:
+        context.user_data.ballot_draft = None
+
+
+async def _publish(update: Update, context: BotContext, draft: BallotDraft) -> None:
+    t = context.t
+    async with context.db.unit() as uow:
+        ballot = await ballots.publish(
+            uow,
+            draft,
+            context.caller.standing,
+            context.clock.now(),
+            yes_no_labels=views.yes_no_labels(t),
+            abstain_label=views.abstain_label(t),
+        )
+    assert update.callback_query is not None
+    await update.callback_query.answer(t.gettext("Published."))
+    await _edit(
+        update,
+        t.gettext(
+            "Ballot #{id} is published; the members with the vote are getting it now."
+        ).format(id=ballot.id),
+        None,
+    )
+    app = context.application
+    schedule(app, ballot)
+    context.bot_data.spawn(deliver_ballot(app, ballot.id), name=f"ballot:{ballot.id}:deliver")
+
+
+async def cmd_cancel(update: Update, context: BotContext) -> int:
+    """Leave a conversation (creation or comment)."""
+    assert update.effective_message is not None
+    _forget(context)
+    if context.user_data is not None:
+        context.user_data.comment_ballot_id = None
+    await update.effective_message.reply_html(context.t.gettext("Cancelled."))
+    return ConversationHandler.END
+
+
+async def cmd_cancel_idle(update: Update, context: BotContext) -> None:
+    """/megse outside a conversation."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(context.t.gettext("There is nothing to cancel."))
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+async def deliver_ballot(app: Any, ballot_id: int) -> None:
+    """Send the ballot: buttons to voters, information to the others, a copy to the main group."""
+    data = app.bot_data
+    async with data.db.unit() as uow:
+        repo = uow.repo(BallotRepository)
+        ballot = await repo.get(ballot_id)
+        assert ballot is not None
+        voters = await repo.roll_members(ballot_id)
+        voter_ids = {m.id for m in voters}
+        others = []
+        if ballot.body is Body.KGY:
+            others = [
+                m
+                for m in await uow.members.all(active_only=True)
+                if m.id not in voter_ids and m.kind is MemberKind.EXTERNAL
+            ]
+        voter_targets = await recipients(uow, voters)
+        info_targets = await recipients(uow, others)
+        group = await cluster.main_group(uow)
+    translate = _translator(app)
+    await send_each(
+        app.bot,
+        voter_targets,
+        translate,
+        lambda t: (views.ballot_text(t, ballot), views.voter_keyboard(t, ballot)),
+    )
+    await send_each(
+        app.bot,
+        info_targets,
+        translate,
+        lambda t: (
+            views.ballot_text(t, ballot) + "\n\n" + views.info_note(t),
+            views.info_keyboard(t, ballot),
+        ),
+    )
+    if group is not None:
+        t = data.translations.get(None)
+        try:
+            message = await app.bot.send_message(group, views.ballot_text(t, ballot, turnout=0))
+        except TelegramError as exc:
+            log.warning("could not post ballot %s to the main group: %s", ballot_id, exc)
+            return
+        async with data.db.unit() as uow:
+            stored = await uow.repo(BallotRepository).get(ballot_id)
+            assert stored is not None
+            stored.group_chat_id, stored.group_message_id = group, message.message_id
+
+
+_pending_group_updates: set[int] = set()
+
+
+def schedule_group_update(app: Any, ballot_id: int) -> None:
+    """Refresh the main group's copy (turnout) soon; many votes make one edit."""
+    if ballot_id in _pending_group_updates:
+        return
+    _pending_group_updates.add(ballot_id)
+    app.bot_data.spawn(_update_group_copy(app, ballot_id), name=f"ballot:{ballot_id}:group")
+
+
+async def _update_group_copy(app: Any, ballot_id: int) -> None:
+    await asyncio.sleep(app.bot_data.settings.group_update_seconds)
+    _pending_group_updates.discard(ballot_id)
+    data = app.bot_data
+    async with data.db.unit() as uow:
+        repo = uow.repo(BallotRepository)
+        ballot = await repo.get(ballot_id)
+        if ballot is None or ballot.group_message_id is None:
+            return
+        turnout = await repo.turnout(ballot_id)
+        comments = await repo.comment_count(ballot_id)
+    t = data.translations.get(None)
+    try:
+        await app.bot.edit_message_text(
+            views.ballot_text(t, ballot, turnout=turnout, comments=comments),
+            chat_id=ballot.group_chat_id,
+            message_id=ballot.group_message_id,
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            log.warning("could not update the group copy of ballot %s: %s", ballot_id, exc)
+
+
+# --- voting ----------------------------------------------------------------------------------
+
+_VOTE_ACTIONS = {"c", "t", "s", "k", "b", "r", "w", "o"}
+
+
+_CASTING = {"c", "s", "k", "w"}
+
+
+def _chosen(data: Any, ballot: Ballot, markup: InlineKeyboardMarkup | None) -> list[int]:
+    """The options a cast/submit/confirm press chose (never trusted: the service checks them)."""
+    if data.action == "c":
+        return [data.int_arg(1)]
+    if data.action == "s":
+        return views.selected_in(markup, ballot)
+    positions = data.args[1].split("-") if len(data.args) > 1 else []  # "k": secret confirm
+    by_position = {str(o.position): o.id for o in ballot.options}
+    if not positions or any(p not in by_position for p in positions):
+        raise InvalidInput("choice", "unknown_option")
+    return [by_position[p] for p in positions]
+
+
+async def cb_vote(update: Update, context: BotContext) -> None:
+    """Every vote button: cast, toggle, submit, confirm (secret), back, change, withdraw, open.
+
+    One unit of work reads the ballot and, for a vote, records it.
+    """
+    query = update.callback_query
+    assert query is not None
+    data = decode(query.data, Feature.VOTE, _VOTE_ACTIONS)
+    ballot_id = data.int_arg(0)
+    member = context.caller.member
+    assert member is not None
+    t = context.t
+    now = context.clock.now()
+    markup = query.message.reply_markup if isinstance(query.message, Message) else None
+    result: ballots.CastResult | None = None
+    chosen: list[int] = []
+    async with context.db.unit() as uow:
+        repo = uow.repo(BallotRepository)
+        if data.action in _CASTING:
+            ballot = await ballots.open_for_voting(uow, ballot_id, now)
+        else:
+            found = await repo.get(ballot_id)
+            if found is None:
+                raise NotFound("ballot", str(ballot_id))
+            ballot = found
+        entry = await repo.roll_entry(ballot_id, member.id)
+        if data.action != "o":
+            if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
+                raise ballots.BallotClosed(ballot_id)
+            if entry is None:
+                raise ballots.NotOnRoll(ballot_id)
+        if data.action == "w":
+            await ballots.withdraw_vote(uow, ballot, member.id, now)
+        elif data.action in _CASTING:
+            chosen = _chosen(data, ballot, markup)
+            if chosen and not (ballot.secret and data.action != "k"):
+                result = await ballots.cast_vote(uow, ballot, member.id, chosen, now)
+    if data.action == "o":
+        await query.answer()
+        await _send_ballot_to(update, context, ballot, on_roll=entry is not None)
+    elif data.action in {"b", "r"}:
+        await query.answer()
+        await _edit(update, views.ballot_text(t, ballot), views.voter_keyboard(t, ballot))
+    elif data.action == "t":
+        option = data.int_arg(1)
+        ticked = views.selected_in(markup, ballot)
+        ticked = [o for o in ticked if o != option] if option in ticked else [*ticked, option]
+        await query.answer()
+        await _edit(update, views.ballot_text(t, ballot), views.voter_keyboard(t, ballot, ticked))
+    elif data.action == "w":
+        await query.answer(views.withdrawn(t)[:200])
+        await _edit(
+            update,
+            views.ballot_text(t, ballot) + "\n\n" + views.withdrawn(t),
+            views.voter_keyboard(t, ballot),
+        )
+        _refresh_group(context, ballot)
+    elif not chosen:
+        await query.answer(t.gettext("Choose at least one option first."), show_alert=True)
+    elif result is None:  # a secret ballot: confirm first
+        text, keyboard = views.secret_confirm(t, ballot, chosen)
+        await query.answer()
+        await _edit(update, text, keyboard)
+    elif ballot.secret:
+        await query.answer(t.gettext("Vote recorded."))
+        await _edit(
+            update,
+            views.ballot_text(t, ballot) + "\n\n" + views.secret_recorded(t),
+            views.info_keyboard(t, ballot),
+        )
+        _refresh_group(context, ballot)
+    else:
+        confirmation = views.vote_recorded(t, ballot, chosen, result.changed)
+        await query.answer(t.gettext("Vote recorded."))
+        await _edit(
+            update,
+            views.ballot_text(t, ballot) + "\n\n" + confirmation,
+            views.after_vote_keyboard(t, ballot),
+        )
+        _refresh_group(context, ballot)
+
+
+def _refresh_group(context: BotContext, ballot: Ballot) -> None:
+    if ballot.group_message_id is not None:
+        schedule_group_update(context.application, ballot.id)
+
+
+async def _send_ballot_to(
+    update: Update, context: BotContext, ballot: Ballot, *, on_roll: bool
+) -> None:
+    t = context.t
+    assert update.effective_chat is not None
+    if ballot.status is BallotStatus.OPEN and on_roll:
+        await context.bot.send_message(
+            update.effective_chat.id,
+            views.ballot_text(t, ballot),
+            reply_markup=views.voter_keyboard(t, ballot),
+        )
+    else:
+        note = "" if on_roll else "\n\n" + views.info_note(t)
+        await context.bot.send_message(
+            update.effective_chat.id,
+            views.ballot_text(t, ballot) + note,
+            reply_markup=views.info_keyboard(t, ballot),
+        )
+
+
+# --- debate ----------------------------------------------------------------------------------
+
+
+async def cb_debate(update: Update, context: BotContext) -> int | None:
+    """Show the debate, or start writing a comment."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    data = decode(query.data, Feature.DEBATE, {"add", "show"})
+    ballot_id = data.int_arg(0)
+    t = context.t
+    async with context.db.unit() as uow:
+        repo = uow.repo(BallotRepository)
+        ballot = await repo.get(ballot_id)
+        if ballot is None:
+            raise NotFound("ballot", str(ballot_id))
+        comments = await repo.comments(ballot_id)
+    await query.answer()
+    if data.action == "show":
+        for part in split_lines(views.debate_text(t, ballot, comments)):
+            await context.bot.send_message(update.effective_chat.id, part)
+        return None
+    if ballot.status is not BallotStatus.OPEN:
+        raise ballots.BallotClosed(ballot_id)
+    assert context.user_data is not None
+    context.user_data.comment_ballot_id = ballot_id
+    await context.bot.send_message(update.effective_chat.id, views.comment_prompt(t, ballot))
+    return COMMENT
+
+
+async def msg_comment(update: Update, context: BotContext) -> int:
+    """Save the comment and post it to the main group."""
+    message = update.effective_message
+    member = context.caller.member
+    assert message is not None and member is not None and context.user_data is not None
+    ballot_id = context.user_data.comment_ballot_id
+    if ballot_id is None:
+        raise ApplicationHandlerStop(ConversationHandler.END)
+    async with context.db.unit() as uow:
+        comment = await ballots.add_comment(
+            uow, ballot_id, Actor(member.id, member.name), message.text or "", context.clock.now()
+        )
+        ballot = await uow.repo(BallotRepository).get(ballot_id)
+        group = await cluster.main_group(uow)
+    context.user_data.comment_ballot_id = None
+    t = context.t
+    await message.reply_html(t.gettext("Thank you, your comment is published in the debate."))
+    assert ballot is not None
+    if group is not None:
+        try:
+            await context.bot.send_message(
+                group, views.new_comment(context.bot_data.translations.get(None), ballot, comment)
+            )
+        except TelegramError as exc:
+            log.warning("could not post a comment to the main group: %s", exc)
+    schedule_group_update(context.application, ballot_id)
+    raise ApplicationHandlerStop(ConversationHandler.END)
+
+
+# --- reminders and closing -------------------------------------------------------------------
+
+
+def _job_names(ballot_id: int) -> str:
+    return f"ballot:{ballot_id}:"
+
+
+def schedule(app: Any, ballot: Ballot) -> None:
+    """(Re)create the close job and the reminder jobs of an open ballot; names are stable."""
+    queue = app.job_queue
+    prefix = _job_names(ballot.id)
+    for job in queue.jobs():
+        if job.name and job.name.startswith(prefix):
+            job.schedule_removal()
+    now = app.bot_data.clock.now()
+    queue.run_once(job_close, when=ballot.deadline, name=prefix + "close", data=ballot.id)
+    for hours in app.bot_data.settings.reminder_hours:
+        at = ballot.deadline - timedelta(hours=hours)
+        if at > now:
+            queue.run_once(
+                job_remind, when=at, name=f"{prefix}remind:{hours}", data=(ballot.id, hours)
+            )
+
+
+async def job_close(context: BotContext) -> None:
+    """The deadline has come."""
+    assert context.job is not None
+    await close_and_announce(context.application, int(context.job.data), "")  # type: ignore[arg-type]
+
+
+async def job_remind(context: BotContext) -> None:
+    """A reminder time has come."""
+    assert context.job is not None
+    ballot_id, hours = context.job.data  # type: ignore[misc]
+    await remind(context.application, ballot_id, hours)
+
+
+async def remind(app: Any, ballot_id: int, hours: int) -> int:
+    """Remind the members on the roll who have not voted; at most once per ballot and time."""
+    data = app.bot_data
+    now = data.clock.now()
+    async with data.db.unit() as uow:
+        repo = uow.repo(BallotRepository)
+        ballot = await repo.get(ballot_id)
+        if ballot is None or not ballots.reminder_due(ballot, hours, now):
+            return 0
+        if not await ballots.claim_reminder(uow, ballot_id, hours, now):
+            return 0
+        targets = await recipients(uow, await repo.roll_members(ballot_id, voted=False))
+    report = await send_each(
+        app.bot,
+        targets,
+        _translator(app),
+        lambda t: (
+            views.reminder(t, ballot) + "\n\n" + views.ballot_text(t, ballot),
+            views.voter_keyboard(t, ballot),
+        ),
+    )
+    return len(report.sent)
+
+
+#: Called after a ballot closed (e.g. to move a strategy proposal on): ``hook(app, closing)``.
+closed_hooks: list[Any] = []
+
+
+async def close_and_announce(app: Any, ballot_id: int, closed_by: str) -> ballots.Closing | None:
+    """Close (idempotent), then send the result to every member and the main group."""
+    data = app.bot_data
+    async with data.db.unit() as uow:
+        closing = await ballots.close(uow, ballot_id, data.clock.now(), closed_by, data.settings.tz)
+        if closing is None:
+            return None
+        everyone = await recipients(uow, await uow.members.all(active_only=True))
+        group = await cluster.main_group(uow)
+    for job in app.job_queue.jobs():
+        if job.name and job.name.startswith(_job_names(ballot_id)):
+            job.schedule_removal()
+    ballot, tally, resolution = closing.ballot, closing.tally, closing.resolution
+
+    def render(t: Translator) -> tuple[str, None]:
+        text = views.result_text(t, ballot, tally, resolution)
+        if closed_by:
+            text += "\n" + t.gettext("Closed early by {name}.").format(name=escape(closed_by))
+        return text, None
+
+    data.spawn(_announce(app, everyone, group, render), name=f"ballot:{ballot_id}:result")
+    for hook in closed_hooks:
+        await hook(app, closing)
+    return closing
+
+
+async def _announce(app: Any, everyone: list[Recipient], group: int | None, render: Any) -> None:
+    await send_each(app.bot, everyone, _translator(app), render)
+    if group is not None:
+        text, _ = render(app.bot_data.translations.get(None))
+        try:
+            await app.bot.send_message(group, text)
+        except TelegramError as exc:
+            log.warning("could not post a result to the main group: %s", exc)
+
+
+async def startup(app: Any) -> None:
+    """Close ballots whose deadline passed while the bot was down; schedule the others."""
+    data = app.bot_data
+    now = data.clock.now()
+    async with data.db.unit() as uow:
+        open_ballots = list(await uow.repo(BallotRepository).open_ballots())
+    for ballot in open_ballots:
+        if ballot.deadline <= now:
+            await close_and_announce(app, ballot.id, "")
+            continue
+        schedule(app, ballot)
+        for hours in data.settings.reminder_hours:
+            if ballot.deadline - timedelta(hours=hours) <= now:
+                await remind(app, ballot.id, hours)
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def _ballot_id(context: BotContext) -> int:
+    text = (context.args or [""])[0].lstrip("#")
+    if not text.isdigit():
+        raise InvalidInput("ballot", "empty")
+    return int(text)
+
+
+async def cmd_ballots(update: Update, context: BotContext) -> None:
+    """Open and recent ballots."""
+    assert update.effective_message is not None
+    async with context.db.unit() as uow:
+        repo = uow.repo(BallotRepository)
+        recent = await repo.recent(RECENT)
+        turnouts = {b.id: await repo.turnout(b.id) for b in recent}
+    text, keyboard = views.ballots_list(context.t, recent, turnouts)
+    await update.effective_message.reply_html(text, reply_markup=keyboard)
+
+
+async def cmd_details(update: Update, context: BotContext) -> None:
+    """Who voted how in an open ballot."""
+    assert update.effective_message is not None
+    if not context.args:
+        await update.effective_message.reply_html(
+            context.t.gettext("Usage: <code>/ballotdetails 12</code> (the number of the ballot)")
+        )
+        return
+    async with context.db.unit() as uow:
+        ballot, votes = await ballots.details(uow, _ballot_id(context))
+    for part in split_lines(views.details_text(context.t, ballot, votes)):
+        await update.effective_message.reply_html(part)
+
+
+async def cmd_close(update: Update, context: BotContext) -> None:
+    """Close a ballot before its deadline (its creator or the ST chair)."""
+    message = update.effective_message
+    member = context.caller.member
+    assert message is not None and member is not None
+    if not context.args:
+        await message.reply_html(
+            context.t.gettext("Usage: <code>/closeballot 12</code> (the number of the ballot)")
+        )
+        return
+    ballot_id = _ballot_id(context)
+    async with context.db.unit() as uow:
+        await ballots.check_may_close(uow, ballot_id, context.caller.standing)
+    closing = await close_and_announce(context.application, ballot_id, member.name)
+    if closing is None:
+        raise ballots.BallotClosed(ballot_id)
+    await message.reply_html(
+        context.t.gettext(
+            "Ballot #{id} is closed; the result is being sent to every member."
+        ).format(id=ballot_id)
+    )
+
+
+async def _register_page(
+    context: BotContext, page: int, query: str | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    async with context.db.unit() as uow:
+        found, total = await uow.repo(ResolutionRepository).search(
+            query, page * views.REGISTER_PAGE, views.REGISTER_PAGE
+        )
+    return views.register_text(
+        context.t, found, page, total, query, can_export=context.caller.standing.is_ksz_staff
+    )
+
+
+async def cmd_resolutions(update: Update, context: BotContext) -> None:
+    """The register of resolutions; words after the command search it."""
+    assert update.effective_message is not None
+    query = " ".join(context.args or []).strip() or None
+    text, keyboard = await _register_page(context, 0, query)
+    parts = split_lines(text)
+    for part in parts[:-1]:
+        await update.effective_message.reply_html(part)
+    await update.effective_message.reply_html(parts[-1], reply_markup=keyboard)
+
+
+async def cb_register(update: Update, context: BotContext) -> None:
+    """Page the register, or (KSz) export it."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    data = decode(query.data, Feature.REGISTER, {"page", "csv", "md"})
+    if data.action == "page":
+        text, keyboard = await _register_page(context, data.int_arg(0), None)
+        await query.answer()
+        await _edit(update, split_lines(text)[0], keyboard)
+        return
+    if not context.caller.standing.is_ksz_staff:
+        raise NotAllowed(Permission.KSZ)
+    await query.answer()
+    async with context.db.unit() as uow:
+        resolutions = await uow.repo(ResolutionRepository).all()
+    t = context.t
+    if data.action == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["number", "body", "adopted_on", "text", "turnout", "electorate", "votes"])
+        for r in resolutions:
+            votes = "; ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
+            writer.writerow(
+                [views.resolution_label(t, r), r.body.value, r.adopted_on.isoformat(), r.text,
+                 r.counts.get("turnout", ""), r.counts.get("electorate", ""), votes]
+            )  # fmt: skip
+        payload, name = buffer.getvalue().encode("utf-8-sig"), "hatarozatok.csv"
+    else:
+        title = t.gettext("Register of resolutions")
+        lines = [f"# {title}", ""]
+        for r in resolutions:
+            votes = ", ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
+            lines += [f"## {views.resolution_label(t, r)}", "", r.text, "", f"*{votes}*", ""]
+        payload, name = "\n".join(lines).encode(), "hatarozatok.md"
+    await context.bot.send_document(update.effective_chat.id, document=payload, filename=name)
+
+
+COMMANDS = [
+    CommandSpec(
+        "szavazas_uj", N_("new ballot, step by step or in one message"),
+        Permission.BALLOT_CREATOR, cmd_new_ballot, english="newpoll", private_only=True,
+        own_handler=True,
+        help_note=N_(
+            "In one message: the command, then one line each: <code>Kérdés: …</code>, "
+            "<code>Határidő: 2026.12.05 18:00</code> (or a number of days), optionally "
+            "<code>Titkos: igen</code>, <code>Opciók: a; b; c</code>, <code>Választható: 2</code>, "
+            "<code>Testület: Kgy</code> or <code>ST</code>, <code>Többség: egyszerű</code>, "
+            "<code>abszolút</code>, <code>kétharmad</code> or <code>háromnegyed</code>, "
+            "<code>Határozatképesség: 50%+1</code>, <code>kétharmad</code> or <code>nincs</code>, "
+            "<code>Módosítható: nem</code>."
+        ),
+    ),
+    CommandSpec(
+        "szavazasok", N_("open and recent ballots"), Permission.MEMBER, cmd_ballots,
+        english="ballots",
+    ),
+    CommandSpec(
+        "szavazas_reszletek", N_("who voted how in an open ballot"), Permission.MEMBER,
+        cmd_details, english="ballotdetails",
+    ),
+    CommandSpec(
+        "szavazas_lezaras", N_("close a ballot early (its creator or the ST chair)"),
+        Permission.BALLOT_CREATOR, cmd_close, english="closeballot",
+    ),
+    CommandSpec(
+        "hatarozatok", N_("the register of resolutions (add words to search)"), Permission.MEMBER,
+        cmd_resolutions, english="resolutions",
+    ),
+    CommandSpec(
+        "megse", N_("cancel what you are doing"), Permission.PUBLIC, cmd_cancel_idle,
+        english="cancel",
+    ),
+]  # fmt: skip
+
+
+def _text(callback: Any) -> MessageHandler[Any, Any]:
+    return MessageHandler(filters.TEXT & ~filters.COMMAND, callback)
+
+
+def _buttons(callback: Any, permission: Permission = Permission.BALLOT_CREATOR) -> Any:
+    return CallbackQueryHandler(gate(permission)(callback), pattern=pattern(Feature.NEW_BALLOT))
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add the conversations first (they own free text while active), then the commands."""
+    creator = Permission.BALLOT_CREATOR
+    new_ballot = next(s for s in COMMANDS if s.name == "szavazas_uj")
+    cancel = CommandHandler(["megse", "cancel"], gate(Permission.PUBLIC)(cmd_cancel))
+    with warnings.catch_warnings():
+        # Buttons are tracked per chat and user, which is what a wizard needs.
+        warnings.simplefilter("ignore", PTBUserWarning)
+        app.add_handler(
+            ConversationHandler(
+                entry_points=[
+                    CommandHandler(
+                        list(new_ballot.names),
+                        gate(creator, private_only=True)(cmd_new_ballot),
+                    )
+                ],
+                states={
+                    QUESTION: [_text(gate(creator)(msg_question))],
+                    BODY: [_buttons(cb_body)],
+                    KIND: [_buttons(cb_kind)],
+                    OPTIONS: [_text(gate(creator)(msg_options))],
+                    MAX: [_buttons(cb_max)],
+                    SECRET: [_buttons(cb_secret)],
+                    DEADLINE: [_buttons(cb_deadline), _text(gate(creator)(msg_deadline))],
+                    PREVIEW: [_buttons(cb_preview)],
+                },
+                fallbacks=[cancel],
+                conversation_timeout=CONVERSATION_TIMEOUT,
+                allow_reentry=True,
+                name="new_ballot",
+            )
+        )
+        app.add_handler(
+            ConversationHandler(
+                entry_points=[
+                    CallbackQueryHandler(
+                        gate(Permission.MEMBER)(cb_debate), pattern=pattern(Feature.DEBATE)
+                    )
+                ],
+                states={COMMENT: [_text(gate(Permission.MEMBER)(msg_comment))]},
+                fallbacks=[cancel],
+                conversation_timeout=CONVERSATION_TIMEOUT,
+                name="ballot_comment",
+            )
+        )
+    add_commands(app, COMMANDS)
+    add_buttons(app, pattern(Feature.VOTE), Permission.MEMBER, cb_vote)
+    add_buttons(app, pattern(Feature.REGISTER), Permission.MEMBER, cb_register)

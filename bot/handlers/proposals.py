@@ -1,0 +1,266 @@
+"""Strategy proposals: /javaslat, /javaslatok, the ST's decision, the discussion, the vote."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.access import CommandSpec, add_commands, gate
+from bot.callbacks import Feature, decode, pattern
+from bot.context import BotContext
+from bot.delivery import recipients, send_each
+from bot.handlers import ballots as ballot_handlers
+from bot.i18n import N_
+from bot.services import ballots, proposals
+from bot.services.errors import NotFound
+from bot.services.identity import Actor
+from bot.services.roles import Permission
+from bot.views import ballots as ballot_views
+from bot.views import proposals as views
+from bot.views.split import split_lines
+from storage.models_ballots import ProposalStage
+from storage.repositories_ballots import ProposalRepository
+
+log = logging.getLogger(__name__)
+
+COMMENT = 30
+LIST_LIMIT = 20
+
+
+async def cmd_propose(update: Update, context: BotContext) -> None:
+    """A founder drafts a strategy proposal: ``/javaslat Cím | szöveg``."""
+    message = update.effective_message
+    assert message is not None
+    raw = (message.text or "").split(maxsplit=1)[1] if len((message.text or "").split()) > 1 else ""
+    if not raw.strip():
+        await message.reply_html(
+            context.t.gettext(
+                "Usage: <code>/proposal Title | text of the proposal</code> (or the title in the "
+                "first line and the text below it)."
+            )
+        )
+        return
+    async with context.db.unit() as uow:
+        proposal = await proposals.draft(uow, context.caller.standing, raw, context.clock.now())
+    await message.reply_html(
+        views.card(context.t, proposal, []), reply_markup=views.card_keyboard(context.t, proposal)
+    )
+
+
+async def cmd_proposals(update: Update, context: BotContext) -> None:
+    """Every proposal with its stage."""
+    assert update.effective_message is not None
+    async with context.db.unit() as uow:
+        items = await uow.repo(ProposalRepository).recent(LIST_LIMIT)
+    text, keyboard = views.listing(context.t, items)
+    await update.effective_message.reply_html(text, reply_markup=keyboard)
+
+
+async def cb_proposal(update: Update, context: BotContext) -> int | None:
+    """Show a proposal, start its ST ballot, submit it (ST chair), or start a comment."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    data = decode(query.data, Feature.PROPOSAL, {"show", "st", "submit", "comment"})
+    proposal_id = data.int_arg(0)
+    t = context.t
+    now = context.clock.now()
+    settings = context.settings
+    app = context.application
+    if data.action == "st":
+        async with context.db.unit() as uow:
+            ballot = await proposals.start_st_ballot(
+                uow, proposal_id, context.caller.standing, now,
+                settings.proposal_ballot_days, ballot_views.yes_no_labels(t),
+            )  # fmt: skip
+        ballot_handlers.schedule(app, ballot)
+        context.bot_data.spawn(ballot_handlers.deliver_ballot(app, ballot.id), name="st-ballot")
+        await query.answer(t.gettext("The Strategic Council ballot has started."))
+    elif data.action == "submit":
+        async with context.db.unit() as uow:
+            proposal = await proposals.submit(
+                uow, proposal_id, context.caller.standing, now, settings.proposal_discussion_days
+            )
+        await open_discussion(app, proposal.id)
+        await query.answer(t.gettext("The discussion has started."))
+    elif data.action == "comment":
+        async with context.db.unit() as uow:
+            proposal = await uow.repo(ProposalRepository).get(proposal_id)
+        if proposal is None:
+            raise NotFound("proposal", str(proposal_id))
+        if proposal.stage is not ProposalStage.DISCUSSION:
+            raise proposals.WrongStage(proposal.stage.value)
+        assert context.user_data is not None
+        context.user_data.comment_proposal_id = proposal_id
+        await query.answer()
+        await context.bot.send_message(
+            update.effective_chat.id,
+            t.gettext("Write your comment in one message (or /megse to cancel)."),
+        )
+        return COMMENT
+    else:
+        await query.answer()
+    async with context.db.unit() as uow:
+        proposal = await uow.repo(ProposalRepository).get(proposal_id)
+        if proposal is None:
+            raise NotFound("proposal", str(proposal_id))
+        comments = await uow.repo(ProposalRepository).comments(proposal_id)
+    parts = split_lines(views.card(t, proposal, comments))
+    for part in parts[:-1]:
+        await context.bot.send_message(update.effective_chat.id, part)
+    await context.bot.send_message(
+        update.effective_chat.id, parts[-1], reply_markup=views.card_keyboard(t, proposal)
+    )
+    return None
+
+
+async def msg_comment(update: Update, context: BotContext) -> int:
+    """Save a discussion comment."""
+    message = update.effective_message
+    member = context.caller.member
+    assert message is not None and member is not None and context.user_data is not None
+    proposal_id = context.user_data.comment_proposal_id
+    if proposal_id is None:
+        raise ApplicationHandlerStop(ConversationHandler.END)
+    async with context.db.unit() as uow:
+        await proposals.comment(
+            uow, proposal_id, Actor(member.id, member.name), message.text or "", context.clock.now()
+        )
+    context.user_data.comment_proposal_id = None
+    await message.reply_html(
+        context.t.gettext("Thank you, your comment is published in the debate.")
+    )
+    raise ApplicationHandlerStop(ConversationHandler.END)
+
+
+async def open_discussion(app: Any, proposal_id: int) -> None:
+    """Tell every member that the discussion started; schedule its end."""
+    data = app.bot_data
+    async with data.db.unit() as uow:
+        proposal = await uow.repo(ProposalRepository).get(proposal_id)
+        assert proposal is not None and proposal.discussion_until is not None
+        everyone = await recipients(uow, await uow.members.all(active_only=True))
+    app.job_queue.run_once(
+        job_discussion_end,
+        when=proposal.discussion_until,
+        name=f"proposal:{proposal_id}:discussion",
+        data=proposal_id,
+    )
+    translations = data.translations
+    data.spawn(
+        send_each(
+            app.bot,
+            everyone,
+            lambda r: translations.pick(r.language, r.language_code),
+            lambda t: (views.discussion_opened(t, proposal), views.card_keyboard(t, proposal)),
+        ),
+        name=f"proposal:{proposal_id}:discussion",
+    )
+
+
+async def job_discussion_end(context: BotContext) -> None:
+    """The discussion period is over: the Közgyűlés votes."""
+    assert context.job is not None
+    await end_discussion(context.application, int(context.job.data))  # type: ignore[arg-type]
+
+
+async def end_discussion(app: Any, proposal_id: int) -> None:
+    """Open the Közgyűlés ballot on a proposal whose discussion ended."""
+    data = app.bot_data
+    t = data.translations.get(None)
+    async with data.db.unit() as uow:
+        ballot = await proposals.open_kgy_ballot(
+            uow, proposal_id, data.clock.now(), data.settings.proposal_ballot_days,
+            ballot_views.yes_no_labels(t),
+        )  # fmt: skip
+    if ballot is None:
+        log.warning("proposal %s waits for an ST chair to open its ballot", proposal_id)
+        return
+    ballot_handlers.schedule(app, ballot)
+    data.spawn(ballot_handlers.deliver_ballot(app, ballot.id), name=f"proposal:{proposal_id}:vote")
+
+
+async def on_ballot_closed(app: Any, closing: ballots.Closing) -> None:
+    """Move a proposal on when its ballot closes."""
+    data = app.bot_data
+    async with data.db.unit() as uow:
+        proposal = await proposals.after_ballot(
+            uow, closing.ballot, closing.tally.result, data.clock.now(),
+            data.settings.proposal_discussion_days,
+        )  # fmt: skip
+    if proposal is not None and proposal.stage is ProposalStage.DISCUSSION:
+        await open_discussion(app, proposal.id)
+
+
+async def startup(app: Any) -> None:
+    """Reschedule the end of every discussion; end those that passed while the bot was down."""
+    data = app.bot_data
+    now = data.clock.now()
+    async with data.db.unit() as uow:
+        open_items = list(await uow.repo(ProposalRepository).in_discussion())
+    for proposal in open_items:
+        assert proposal.discussion_until is not None
+        if proposal.discussion_until <= now:
+            await end_discussion(app, proposal.id)
+        else:
+            app.job_queue.run_once(
+                job_discussion_end,
+                when=proposal.discussion_until,
+                name=f"proposal:{proposal.id}:discussion",
+                data=proposal.id,
+            )
+
+
+COMMANDS = [
+    CommandSpec(
+        "javaslat", N_("draft a strategy proposal (title | text)"), Permission.FOUNDER,
+        cmd_propose, english="proposal",
+    ),
+    CommandSpec(
+        "javaslatok", N_("strategy proposals and their stage"), Permission.MEMBER,
+        cmd_proposals, english="proposals",
+    ),
+]  # fmt: skip
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The proposal buttons and comments (one conversation), then the commands."""
+    cancel = CommandHandler(
+        ["megse", "cancel"], gate(Permission.PUBLIC)(ballot_handlers.cmd_cancel)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBUserWarning)
+        app.add_handler(
+            ConversationHandler(
+                entry_points=[
+                    CallbackQueryHandler(
+                        gate(Permission.MEMBER)(cb_proposal), pattern=pattern(Feature.PROPOSAL)
+                    )
+                ],
+                states={
+                    COMMENT: [
+                        MessageHandler(
+                            filters.TEXT & ~filters.COMMAND, gate(Permission.MEMBER)(msg_comment)
+                        )
+                    ]
+                },
+                fallbacks=[cancel],
+                conversation_timeout=ballot_handlers.CONVERSATION_TIMEOUT,
+                name="proposal_comment",
+            )
+        )
+    add_commands(app, COMMANDS)
+    if on_ballot_closed not in ballot_handlers.closed_hooks:
+        ballot_handlers.closed_hooks.append(on_ballot_closed)

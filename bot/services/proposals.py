@@ -1,0 +1,207 @@
+"""Strategy proposals: a founder drafts, the ST puts forward, the Közgyűlés debates and decides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.services import ballots
+from bot.services.ballots import BallotDraft
+from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from bot.services.identity import Actor
+from bot.services.roles import Standing
+from storage.db import UnitOfWork
+from storage.models_ballots import (
+    Ballot,
+    BallotKind,
+    BallotResult,
+    Body,
+    Majority,
+    Proposal,
+    ProposalComment,
+    ProposalStage,
+    QuorumRule,
+)
+from storage.repositories_ballots import ProposalRepository
+
+TITLE_MAX = 200
+TEXT_MAX = 3000
+COMMENT_MAX = 1500
+
+
+@dataclass
+class WrongStage(DomainError):
+    """The proposal is not at the stage this step needs."""
+
+    stage: str
+
+
+def _repo(uow: UnitOfWork) -> ProposalRepository:
+    return uow.repo(ProposalRepository)
+
+
+def split_draft(raw: str) -> tuple[str, str]:
+    """``Cím | szöveg`` or a first line as the title and the rest as the text."""
+    if "|" in raw.split("\n", 1)[0]:
+        title, _, text = raw.partition("|")
+    else:
+        title, _, text = raw.partition("\n")
+    title, text = " ".join(title.split()), text.strip()
+    if not title:
+        raise InvalidInput("title", "empty")
+    if len(title) > TITLE_MAX:
+        raise InvalidInput("title", "too_long", limit=TITLE_MAX)
+    if not text:
+        raise InvalidInput("text", "empty")
+    if len(text) > TEXT_MAX:
+        raise InvalidInput("text", "too_long", limit=TEXT_MAX)
+    return title, text
+
+
+async def draft(uow: UnitOfWork, author: Standing, raw: str, now: datetime) -> Proposal:
+    """A founder drafts a proposal in the Stratégiai Tanács."""
+    if not author.in_strategic_council:
+        raise NotAllowed("founder")
+    title, text = split_draft(raw)
+    proposal = Proposal(
+        title=title,
+        text=text,
+        author_id=author.member_id,
+        author_label=author.name,
+        stage=ProposalStage.DRAFT,
+        created_at=now,
+    )
+    _repo(uow).add(proposal)
+    await uow.flush()
+    return proposal
+
+
+async def _get(uow: UnitOfWork, proposal_id: int, stage: ProposalStage | None = None) -> Proposal:
+    proposal = await _repo(uow).get(proposal_id, lock=True)
+    if proposal is None:
+        raise NotFound("proposal", str(proposal_id))
+    if stage is not None and proposal.stage is not stage:
+        raise WrongStage(proposal.stage.value)
+    return proposal
+
+
+def ballot_question(proposal: Proposal) -> str:
+    """The text put to the vote: the proposal's title and text."""
+    return f"{proposal.title}\n\n{proposal.text}"
+
+
+async def start_st_ballot(
+    uow: UnitOfWork,
+    proposal_id: int,
+    who: Standing,
+    now: datetime,
+    days: int,
+    labels: tuple[str, str, str],
+) -> Ballot:
+    """The ST votes on putting the proposal before the Közgyűlés."""
+    if not who.in_strategic_council:
+        raise NotAllowed("founder")
+    proposal = await _get(uow, proposal_id, ProposalStage.DRAFT)
+    ballot = await ballots.publish(
+        uow,
+        BallotDraft(
+            question=ballot_question(proposal),
+            body=Body.ST,
+            kind=BallotKind.YES_NO,
+            deadline=now + timedelta(days=days),
+            quorum=QuorumRule.MORE_THAN_HALF,
+            majority=Majority.SIMPLE,
+        ),
+        who,
+        now,
+        yes_no_labels=labels,
+        abstain_label=labels[2],
+    )
+    proposal.stage = ProposalStage.ST_VOTE
+    proposal.st_ballot_id = ballot.id
+    return ballot
+
+
+async def submit(
+    uow: UnitOfWork, proposal_id: int, who: Standing, now: datetime, days: int
+) -> Proposal:
+    """The ST chair puts the proposal before the Közgyűlés: the discussion period starts."""
+    if not who.chairs_st:
+        raise NotAllowed("st_chair")
+    proposal = await _get(uow, proposal_id, ProposalStage.DRAFT)
+    proposal.stage = ProposalStage.DISCUSSION
+    proposal.discussion_until = now + timedelta(days=days)
+    return proposal
+
+
+async def after_ballot(
+    uow: UnitOfWork, ballot: Ballot, result: BallotResult, now: datetime, days: int
+) -> Proposal | None:
+    """Move the proposal on when its ST or Közgyűlés ballot closes."""
+    proposal = await _repo(uow).by_ballot(ballot.id)
+    if proposal is None:
+        return None
+    adopted = result is BallotResult.ADOPTED
+    if proposal.st_ballot_id == ballot.id and proposal.stage is ProposalStage.ST_VOTE:
+        if adopted:
+            proposal.stage = ProposalStage.DISCUSSION
+            proposal.discussion_until = now + timedelta(days=days)
+        else:
+            proposal.stage = ProposalStage.REJECTED
+    elif proposal.kgy_ballot_id == ballot.id and proposal.stage is ProposalStage.KGY_VOTE:
+        proposal.stage = ProposalStage.ADOPTED if adopted else ProposalStage.REJECTED
+    return proposal
+
+
+async def open_kgy_ballot(
+    uow: UnitOfWork, proposal_id: int, now: datetime, days: int, labels: tuple[str, str, str]
+) -> Ballot | None:
+    """After the discussion, the ST chair's Közgyűlés ballot; None while there is no chair."""
+    from bot.services.roles import standing_of
+
+    proposal = await _get(uow, proposal_id, ProposalStage.DISCUSSION)
+    if proposal.discussion_until is not None and proposal.discussion_until > now:
+        raise WrongStage(proposal.stage.value)
+    chair = await uow.members.st_chair()
+    if chair is None:
+        return None
+    ballot = await ballots.publish(
+        uow,
+        BallotDraft(
+            question=ballot_question(proposal),
+            body=Body.KGY,
+            kind=BallotKind.YES_NO,
+            deadline=now + timedelta(days=days),
+            quorum=QuorumRule.MORE_THAN_HALF,
+            majority=Majority.SIMPLE,
+        ),
+        standing_of(chair, await uow.workgroups.catalyst_of(chair.id)),
+        now,
+        yes_no_labels=labels,
+        abstain_label=labels[2],
+    )
+    proposal.stage = ProposalStage.KGY_VOTE
+    proposal.kgy_ballot_id = ballot.id
+    return ballot
+
+
+async def comment(
+    uow: UnitOfWork, proposal_id: int, author: Actor, text: str, now: datetime
+) -> ProposalComment:
+    """Any member (external supporters included) comments during the discussion."""
+    proposal = await _get(uow, proposal_id, ProposalStage.DISCUSSION)
+    text = text.strip()
+    if not text:
+        raise InvalidInput("comment", "empty")
+    if len(text) > COMMENT_MAX:
+        raise InvalidInput("comment", "too_long", limit=COMMENT_MAX)
+    item = ProposalComment(
+        proposal_id=proposal.id,
+        member_id=author.member_id,
+        author_label=author.label,
+        text=text,
+        created_at=now,
+    )
+    _repo(uow).add(item)
+    await uow.flush()
+    return item

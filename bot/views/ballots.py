@@ -1,0 +1,604 @@
+"""Ballot texts and keyboards: the ballot, the vote buttons, the result, the register."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import Feature, encode
+from bot.i18n import Translator
+from bot.services.ballots import (
+    AlreadyVoted,
+    BallotClosed,
+    BallotDraft,
+    NotOnRoll,
+    SecretBallot,
+    Tally,
+    quorum_needed,
+    roman_month,
+)
+from bot.views.common import register_error_text
+from storage.models import Member
+from storage.models_ballots import (
+    Ballot,
+    BallotComment,
+    BallotKind,
+    BallotOption,
+    BallotResult,
+    Body,
+    Majority,
+    QuorumRule,
+    Resolution,
+)
+
+REGISTER_PAGE = 10
+
+
+def body_name(t: Translator, body: Body) -> str:
+    """Közgyűlés or Stratégiai Tanács."""
+    if body is Body.KGY:
+        return t.gettext("General Assembly")
+    return t.gettext("Strategic Council")
+
+
+def yes_no_labels(t: Translator) -> tuple[str, str, str]:
+    """The options of a yes/no ballot, in the creator's language."""
+    return (
+        t.pgettext("ballot option", "Yes"),
+        t.pgettext("ballot option", "No"),
+        t.pgettext("ballot option", "Abstain"),
+    )
+
+
+def abstain_label(t: Translator) -> str:
+    """The abstention option added to every ballot."""
+    return t.pgettext("ballot option", "Abstain")
+
+
+def kind_name(t: Translator, kind: BallotKind, max_choices: int = 1) -> str:
+    """The kind of ballot in words."""
+    if kind is BallotKind.YES_NO:
+        return t.gettext("yes / no / abstain")
+    if kind is BallotKind.SINGLE:
+        return t.gettext("one choice")
+    return t.gettext("at most {n} choices").format(n=max_choices)
+
+
+def quorum_words(t: Translator, rule: QuorumRule, electorate: int | None = None) -> str:
+    """The quorum rule, with the concrete number when the electorate is known."""
+    words = {
+        QuorumRule.MORE_THAN_HALF: t.gettext("more than half of the members with the vote"),
+        QuorumRule.TWO_THIRDS: t.gettext("at least two-thirds of the members with the vote"),
+        QuorumRule.NONE: t.gettext("no quorum required"),
+    }[rule]
+    if electorate is None or rule is QuorumRule.NONE:
+        return words
+    return t.gettext("{rule} (at least {n} of {total})").format(
+        rule=words, n=quorum_needed(rule, electorate), total=electorate
+    )
+
+
+def majority_words(t: Translator, rule: Majority) -> str:
+    """The majority rule in words."""
+    return {
+        Majority.SIMPLE: t.gettext(
+            "simple majority: more than half of the votes cast (an abstention counts against)"
+        ),
+        Majority.ABSOLUTE: t.gettext(
+            "absolute majority: more than half of all members with the vote"
+        ),
+        Majority.TWO_THIRDS: t.gettext("two-thirds of the votes cast"),
+        Majority.THREE_QUARTERS: t.gettext("three-quarters of the votes cast"),
+    }[rule]
+
+
+def percent(part: int, whole: int) -> str:
+    """Integer percent (no decimals) or 0."""
+    return f"{round(100 * part / whole) if whole else 0}%"
+
+
+def turnout_line(t: Translator, turnout: int, electorate: int) -> str:
+    """``Részvétel: 12/20 (60%)``."""
+    return t.gettext("Turnout: {turnout}/{electorate} ({percent})").format(
+        turnout=turnout, electorate=electorate, percent=percent(turnout, electorate)
+    )
+
+
+def ballot_text(
+    t: Translator, ballot: Ballot, *, turnout: int | None = None, comments: int = 0
+) -> str:
+    """The ballot as voters, supporters and the main group see it."""
+    lines = [
+        t.gettext("<b>Ballot #{id} — {body}</b>").format(
+            id=ballot.id, body=body_name(t, ballot.body)
+        ),
+        "",
+        escape(ballot.question),
+        "",
+    ]
+    if ballot.kind is not BallotKind.YES_NO:
+        for number, option in enumerate(ballot.options, start=1):
+            if not option.is_abstain:
+                lines.append(f"{number}. {option_label(t, ballot, option)}")
+        lines.append("")
+    lines.append(
+        t.gettext("Kind: {kind}").format(kind=kind_name(t, ballot.kind, ballot.max_choices))
+    )
+    lines.append(t.gettext("Deadline: {date}").format(date=t.datetime(ballot.deadline)))
+    if ballot.secret:
+        lines.append(
+            t.gettext("Secret ballot: a vote is final once cast, and results show counts only.")
+        )
+    else:
+        lines.append(
+            t.gettext("Open ballot: members can see who voted how.")
+            + (
+                " " + t.gettext("A vote can be changed until the deadline.")
+                if ballot.changeable
+                else ""
+            )
+        )
+    lines.append(
+        t.gettext("Quorum: {rule}").format(rule=quorum_words(t, ballot.quorum, ballot.electorate))
+    )
+    lines.append(t.gettext("Majority: {rule}").format(rule=majority_words(t, ballot.majority)))
+    if turnout is not None:
+        lines.append(turnout_line(t, turnout, ballot.electorate))
+    if comments:
+        lines.append(
+            t.ngettext("Debate: {n} comment", "Debate: {n} comments", comments).format(n=comments)
+        )
+    return "\n".join(lines)
+
+
+def _button(text: str, action: str, *args: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=encode(Feature.VOTE, action, *args))
+
+
+def _debate_row(t: Translator, ballot: Ballot) -> list[InlineKeyboardButton]:
+    return [
+        InlineKeyboardButton(
+            t.gettext("Comment"), callback_data=encode(Feature.DEBATE, "add", ballot.id)
+        ),
+        InlineKeyboardButton(
+            t.gettext("Debate"), callback_data=encode(Feature.DEBATE, "show", ballot.id)
+        ),
+    ]
+
+
+def _button_label(t: Translator, ballot: Ballot, option: BallotOption, number: int) -> str:
+    """Button text (plain, not HTML): the number and the label, or the translated yes/no."""
+    if option.is_abstain:
+        return t.pgettext("ballot option", "Abstain")
+    if ballot.kind is BallotKind.YES_NO:
+        return yes_no_labels(t)[option.position]
+    return f"{number}. {option.label}"
+
+
+def voter_keyboard(
+    t: Translator, ballot: Ballot, selected: Sequence[int] = ()
+) -> InlineKeyboardMarkup:
+    """Buttons for a member with the vote (multi-choice: toggles and a submit button)."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if ballot.kind is BallotKind.MULTI:
+        for number, option in enumerate(ballot.options, start=1):
+            mark = "☑" if option.id in selected else "☐"
+            label = _button_label(t, ballot, option, number)
+            rows.append([_button(f"{mark} {label[:40]}", "t", ballot.id, option.id)])
+        rows.append([_button(t.gettext("Cast the vote"), "s", ballot.id)])
+    elif ballot.kind is BallotKind.YES_NO:
+        rows.append(
+            [_button(_button_label(t, ballot, o, 0), "c", ballot.id, o.id) for o in ballot.options]
+        )
+    else:
+        for number, option in enumerate(ballot.options, start=1):
+            label = _button_label(t, ballot, option, number)
+            rows.append([_button(label[:48], "c", ballot.id, option.id)])
+    rows.append(_debate_row(t, ballot))
+    return InlineKeyboardMarkup(rows)
+
+
+def selected_in(markup: InlineKeyboardMarkup | None, ballot: Ballot) -> list[int]:
+    """The options ticked on a multi-choice keyboard (read from the message Telegram holds)."""
+    if markup is None:
+        return []
+    ids = {o.id for o in ballot.options}
+    chosen = []
+    for row in markup.inline_keyboard:
+        for button in row:
+            data = button.callback_data
+            if isinstance(data, str) and button.text.startswith("☑"):
+                option = data.rsplit(":", 1)[-1]
+                if option.isdigit() and int(option) in ids:
+                    chosen.append(int(option))
+    return chosen
+
+
+def info_keyboard(t: Translator, ballot: Ballot) -> InlineKeyboardMarkup:
+    """External supporters (advisory right) and others without the vote: comment and debate."""
+    return InlineKeyboardMarkup([_debate_row(t, ballot)])
+
+
+def info_note(t: Translator) -> str:
+    """Why a member gets the ballot without buttons to vote."""
+    return t.gettext(
+        "For information: you take part in the debate with an advisory right, without a vote."
+    )
+
+
+def option_label(t: Translator, ballot: Ballot, option: BallotOption) -> str:
+    """An option's label in the reader's language (yes / no / abstain are translated), escaped."""
+    if option.is_abstain:
+        return escape(t.pgettext("ballot option", "Abstain"))
+    if ballot.kind is BallotKind.YES_NO:
+        yes, no, _ = yes_no_labels(t)
+        return escape(yes if option.position == 0 else no)
+    return escape(option.label)
+
+
+def labels_of(t: Translator, ballot: Ballot, option_ids: Sequence[int]) -> str:
+    """The chosen options' labels, escaped, in ballot order."""
+    return ", ".join(option_label(t, ballot, o) for o in ballot.options if o.id in option_ids)
+
+
+def vote_recorded(t: Translator, ballot: Ballot, option_ids: Sequence[int], changed: bool) -> str:
+    """Confirmation of an open vote, with the choice."""
+    text = (
+        t.gettext("Your vote is recorded: {choice}.")
+        if not changed
+        else t.gettext("Your vote is changed: {choice}.")
+    )
+    return text.format(choice=labels_of(t, ballot, option_ids))
+
+
+def after_vote_keyboard(t: Translator, ballot: Ballot) -> InlineKeyboardMarkup:
+    """Change or withdraw an open, changeable vote; the debate."""
+    rows = []
+    if ballot.changeable and not ballot.secret:
+        rows.append(
+            [
+                _button(t.gettext("Change vote"), "r", ballot.id),
+                _button(t.gettext("Withdraw vote"), "w", ballot.id),
+            ]
+        )
+    rows.append(_debate_row(t, ballot))
+    return InlineKeyboardMarkup(rows)
+
+
+def secret_confirm(
+    t: Translator, ballot: Ballot, option_ids: Sequence[int]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Second step of a secret vote: confirm the choice (the message is then cleared of it)."""
+    text = t.gettext(
+        "You chose: {choice}.\n\nThis is a secret ballot: once confirmed, the vote is final "
+        "and your choice is not kept anywhere with your name."
+    ).format(choice=labels_of(t, ballot, option_ids))
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                _button(
+                    t.gettext("Confirm"),
+                    "k",
+                    ballot.id,
+                    "-".join(str(o.position) for o in ballot.options if o.id in option_ids),
+                ),
+                _button(t.gettext("Back"), "b", ballot.id),
+            ]
+        ]
+    )
+    return text, keyboard
+
+
+def secret_recorded(t: Translator) -> str:
+    """After a secret vote: no trace of the choice in the chat."""
+    return t.gettext("Your secret vote is recorded. Thank you for voting.")
+
+
+def withdrawn(t: Translator) -> str:
+    """After withdrawing an open vote."""
+    return t.gettext("Your vote is withdrawn. You can vote again until the deadline.")
+
+
+def reminder(t: Translator, ballot: Ballot) -> str:
+    """Reminder to a member who has not voted yet."""
+    return t.gettext("Reminder: you have not voted yet in ballot #{id}. Deadline: {date}.").format(
+        id=ballot.id, date=t.datetime(ballot.deadline)
+    )
+
+
+def resolution_label(t: Translator, resolution: Resolution) -> str:
+    """``3/2026. (XI. 27.) Kgy. határozat``."""
+    body = (
+        t.pgettext("resolution body", "Kgy.")
+        if resolution.body is Body.KGY
+        else t.pgettext("resolution body", "ST")
+    )
+    return t.gettext("{number}/{year}. ({month}. {day}.) {body} resolution").format(
+        number=resolution.number,
+        year=resolution.year,
+        month=roman_month(resolution.adopted_on),
+        day=resolution.adopted_on.day,
+        body=body,
+    )
+
+
+def result_word(t: Translator, result: BallotResult) -> str:
+    """ELFOGADVA, ELUTASÍTVA or EREDMÉNYTELEN."""
+    return {
+        BallotResult.ADOPTED: t.gettext("ADOPTED"),
+        BallotResult.REJECTED: t.gettext("REJECTED"),
+        BallotResult.NO_QUORUM: t.gettext("INVALID (no quorum)"),
+    }[result]
+
+
+def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolution | None) -> str:
+    """The result in the wording of minutes."""
+    lines = [
+        t.gettext("<b>Result of ballot #{id} — {body}</b>").format(
+            id=ballot.id, body=body_name(t, ballot.body)
+        ),
+        "",
+        escape(ballot.question),
+        "",
+        turnout_line(t, tally.turnout, tally.electorate),
+    ]
+    if tally.quorum_met:
+        lines.append(
+            t.gettext("The quorum was met (at least {n} needed).").format(n=tally.quorum_needed)
+        )
+    else:
+        lines.append(
+            t.gettext("The quorum was not met (at least {n} needed).").format(n=tally.quorum_needed)
+        )
+    labels = {o.id: option_label(t, ballot, o) for o in ballot.options}
+    for count in tally.counts:
+        lines.append(
+            t.ngettext("{label}: {n} vote", "{label}: {n} votes", count.votes).format(
+                label=labels.get(count.option_id, escape(count.label)), n=count.votes
+            )
+        )
+    if tally.quorum_met:
+        lines.append(
+            t.gettext("Votes needed: {n} ({rule})").format(
+                n=tally.votes_needed, rule=majority_words(t, ballot.majority)
+            )
+        )
+    if tally.tie:
+        lines.append(t.gettext("There was a tie at the last place; tied options are not elected."))
+    if ballot.kind is BallotKind.YES_NO and tally.quorum_met:
+        yes, no, abstain = (c.votes for c in tally.counts)
+        sentence = (
+            t.gettext(
+                "The proposal was adopted with {yes} votes in favour, {no} against "
+                "and {abstain} abstentions."
+            )
+            if tally.result is BallotResult.ADOPTED
+            else t.gettext(
+                "The proposal was rejected with {yes} votes in favour, {no} against "
+                "and {abstain} abstentions."
+            )
+        )
+        lines.append(sentence.format(yes=yes, no=no, abstain=abstain))
+    elif tally.winners:
+        lines.append(
+            t.gettext("Chosen: {options}").format(
+                options=", ".join(
+                    labels[c.option_id] for c in tally.counts if c.option_id in tally.winners
+                )
+            )
+        )
+    lines.append("")
+    lines.append(t.gettext("Result: <b>{result}</b>").format(result=result_word(t, tally.result)))
+    if resolution is not None:
+        lines.append(
+            t.gettext("Resolution number: {label}").format(label=resolution_label(t, resolution))
+        )
+    return "\n".join(lines)
+
+
+def details_text(t: Translator, ballot: Ballot, votes: Sequence[tuple[Member, list[int]]]) -> str:
+    """Who voted how, for an open ballot."""
+    lines = [
+        t.gettext("<b>Votes in ballot #{id}</b> (open ballot)").format(id=ballot.id),
+        escape(ballot.question[:300]),
+        "",
+    ]
+    if not votes:
+        lines.append(t.gettext("Nobody has voted yet."))
+    for member, option_ids in votes:
+        lines.append(f"• {escape(member.name)}: {labels_of(t, ballot, option_ids)}")
+    return "\n".join(lines)
+
+
+def debate_text(t: Translator, ballot: Ballot, comments: Sequence[BallotComment]) -> str:
+    """The comments of a ballot."""
+    lines = [
+        t.gettext("<b>Debate of ballot #{id}</b>").format(id=ballot.id),
+        escape(ballot.question[:300]),
+        "",
+    ]
+    if not comments:
+        lines.append(t.gettext("No comments yet."))
+    for comment in comments:
+        lines.append(
+            f"<b>{escape(comment.author_label)}</b> ({t.datetime(comment.created_at)}):\n"
+            + escape(comment.text)
+        )
+    return "\n".join(lines)
+
+
+def new_comment(t: Translator, ballot: Ballot, comment: BallotComment) -> str:
+    """A comment as posted to the main group."""
+    return t.gettext("<b>Comment on ballot #{id}</b>\nFrom: {author}\n\n{text}").format(
+        id=ballot.id, author=escape(comment.author_label), text=escape(comment.text)
+    )
+
+
+def comment_prompt(t: Translator, ballot: Ballot) -> str:
+    """Ask for the comment text."""
+    return t.gettext(
+        "Write your comment on ballot #{id} in one message (or /megse to cancel)."
+    ).format(id=ballot.id)
+
+
+def ballots_list(
+    t: Translator, ballots: Sequence[Ballot], turnouts: dict[int, int]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Open and recent ballots."""
+    if not ballots:
+        return t.gettext("There are no ballots yet."), None
+    lines = [t.gettext("<b>Ballots</b>")]
+    rows = []
+    for ballot in ballots:
+        state = (
+            t.gettext("open until {date}").format(date=t.datetime(ballot.deadline))
+            if ballot.result is None
+            else result_word(t, ballot.result).lower()
+        )
+        lines.append(
+            f"#{ballot.id} — {body_name(t, ballot.body)} — {escape(ballot.question[:80])}\n   "
+            f"{state}; {turnout_line(t, turnouts.get(ballot.id, 0), ballot.electorate)}"
+        )
+        if ballot.result is None:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        t.gettext("Open #{id}").format(id=ballot.id),
+                        callback_data=encode(Feature.VOTE, "o", ballot.id),
+                    )
+                ]
+            )
+    return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+
+
+def register_text(
+    t: Translator,
+    resolutions: Sequence[Resolution],
+    page: int,
+    total: int,
+    query: str | None,
+    *,
+    can_export: bool,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The register of resolutions, a page at a time."""
+    if not resolutions:
+        if query:
+            return t.gettext("No resolution matches „{query}”.").format(query=escape(query)), None
+        return t.gettext("The register of resolutions is empty."), None
+    pages = max(1, -(-total // REGISTER_PAGE))
+    lines = [t.gettext("<b>Register of resolutions</b>")]
+    for resolution in resolutions:
+        counts = resolution.counts.get("options", [])
+        summary = ", ".join(f"{escape(str(label))}: {votes}" for label, votes in counts)
+        lines.append(
+            f"<b>{resolution_label(t, resolution)}</b>\n"
+            f"{escape(resolution.text[:400])}\n<i>{summary}</i>"
+        )
+    if pages > 1:
+        lines.append(t.gettext("Page {page} of {pages}").format(page=page + 1, pages=pages))
+    rows = []
+    nav = []
+    if page > 0:
+        nav.append(
+            InlineKeyboardButton("◀", callback_data=encode(Feature.REGISTER, "page", page - 1))
+        )
+    if page + 1 < pages and not query:
+        nav.append(
+            InlineKeyboardButton("▶", callback_data=encode(Feature.REGISTER, "page", page + 1))
+        )
+    if nav:
+        rows.append(nav)
+    if can_export:
+        rows.append(
+            [
+                InlineKeyboardButton("CSV", callback_data=encode(Feature.REGISTER, "csv")),
+                InlineKeyboardButton("Markdown", callback_data=encode(Feature.REGISTER, "md")),
+            ]
+        )
+    return "\n\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+
+
+# --- the creation wizard -----------------------------------------------------------------
+
+
+def draft_preview(t: Translator, draft: BallotDraft, electorate: int) -> str:
+    """What the ballot will look like, with its rules, before publishing."""
+    lines = [
+        t.gettext("<b>Preview — {body}</b>").format(body=body_name(t, draft.body)),
+        "",
+        escape(draft.question),
+        "",
+    ]
+    for number, option in enumerate(draft.options, start=1):
+        lines.append(f"{number}. {escape(option)}")
+    if draft.options:
+        lines.append("")
+    lines.append(t.gettext("Kind: {kind}").format(kind=kind_name(t, draft.kind, draft.max_choices)))
+    if draft.deadline is not None:
+        lines.append(t.gettext("Deadline: {date}").format(date=t.datetime(draft.deadline)))
+    lines.append(
+        t.gettext("Secret: {value}").format(
+            value=t.gettext("yes") if draft.secret else t.gettext("no")
+        )
+    )
+    if not draft.secret:
+        lines.append(
+            t.gettext("Vote can be changed: {value}").format(
+                value=t.gettext("yes") if draft.changeable else t.gettext("no")
+            )
+        )
+    lines.append(t.gettext("Quorum: {rule}").format(rule=quorum_words(t, draft.quorum, electorate)))
+    lines.append(t.gettext("Majority: {rule}").format(rule=majority_words(t, draft.majority)))
+    lines.append("")
+    lines.append(
+        t.ngettext(
+            "{n} member with the vote will get the ballot.",
+            "{n} members with the vote will get the ballot.",
+            electorate,
+        ).format(n=electorate)
+    )
+    return "\n".join(lines)
+
+
+def preview_keyboard(t: Translator, draft: BallotDraft) -> InlineKeyboardMarkup:
+    """Change the rules, publish or cancel."""
+
+    def b(text: str, action: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(text, callback_data=encode(Feature.NEW_BALLOT, action))
+
+    rows = [
+        [b(t.gettext("Majority ↻"), "maj"), b(t.gettext("Quorum ↻"), "quo")],
+        [b(t.gettext("Secret ↻"), "sec")]
+        + ([] if draft.secret else [b(t.gettext("Changeable ↻"), "chg")]),
+        [b(t.gettext("Publish"), "pub"), b(t.gettext("Cancel"), "cancel")],
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def choice_keyboard(options: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """One wizard choice per row: (label, value)."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=encode(Feature.NEW_BALLOT, "set", value))]
+            for label, value in options
+        ]
+    )
+
+
+register_error_text(BallotClosed, lambda t, e: t.gettext("This ballot is closed."))
+register_error_text(
+    NotOnRoll,
+    lambda t, e: t.gettext(
+        "You have no vote in this ballot: only the members with the vote of the body vote."
+    ),
+)
+register_error_text(
+    AlreadyVoted,
+    lambda t, e: t.gettext("You have already voted, and this vote cannot be changed."),
+)
+register_error_text(
+    SecretBallot,
+    lambda t, e: t.gettext("This is a secret ballot: who voted how is never shown."),
+)

@@ -1,0 +1,103 @@
+"""The digest's chart: progress by task and by responsible, as PNG bytes.
+
+Rendered with matplotlib's object API on the Agg canvas (no pyplot, no global state, no
+display), so it can run in a worker thread: call it through ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from bot.i18n import Translator
+from bot.services.workplan import Summary
+from storage.models_workplan import TaskStatus
+
+#: Tasks drawn one by one; a bigger plan shows the ones nearest their deadline.
+MAX_TASKS = 30
+LABEL_MAX = 38
+COLOURS = {
+    TaskStatus.PLANNED: "#9e9e9e",
+    TaskStatus.IN_PROGRESS: "#1e88e5",
+    TaskStatus.DONE: "#43a047",
+    TaskStatus.LATE: "#e53935",
+    TaskStatus.SUSPENDED: "#fb8c00",
+    TaskStatus.CANCELLED: "#cfd8dc",
+}
+GROUP_COLOUR = "#5e35b1"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
+
+
+def _value_label(axes: Any, row: int, value: int) -> None:
+    """``40%`` after the bar, or inside its end (in white) when the bar is nearly full."""
+    if value > 88:
+        axes.text(value - 1, row, f"{value}%", va="center", ha="right", fontsize=7, color="white")
+    else:
+        axes.text(value + 1, row, f"{value}%", va="center", fontsize=7)
+
+
+def _bars(axes: Any, labels: list[str], values: list[int], colours: list[str]) -> None:
+    """Bars 0-100% over a pale track in the same colour (a 0% bar still shows its colour)."""
+    rows = range(len(values))
+    axes.barh(rows, [100] * len(values), color=colours, alpha=0.18)
+    axes.barh(rows, values, color=colours)
+    axes.set_yticks(rows, labels, fontsize=8)
+    for row, value in enumerate(values):
+        _value_label(axes, row, value)
+    axes.set_xlim(0, 100)
+    axes.invert_yaxis()
+    axes.set_xlabel("%", fontsize=8)
+    axes.tick_params(axis="x", labelsize=8)
+
+
+def progress_chart(t: Translator, summary: Summary) -> bytes:
+    """Two horizontal bar charts (tasks, responsibles), 0-100%, coloured by status."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    from bot.views.workplan import status_name
+
+    tasks = [task for task in summary.tasks if task.status is not TaskStatus.CANCELLED]
+    if len(tasks) > MAX_TASKS:
+        tasks = sorted(tasks, key=lambda task: (task.deadline, task.id))[:MAX_TASKS]
+    groups = summary.groups
+    task_rows = max(len(tasks), 1)
+    group_rows = max(len(groups), 1)
+    height = 1.8 + 0.32 * (task_rows + group_rows)
+    figure = Figure(figsize=(9, height), dpi=110, layout="constrained")
+    FigureCanvasAgg(figure)
+    top, bottom = figure.subplots(2, 1, height_ratios=[task_rows + 1, group_rows + 1])
+
+    _bars(
+        top,
+        [_short(f"#{task.id} {task.title}") for task in tasks],
+        [task.progress for task in tasks],
+        [COLOURS[task.status] for task in tasks],
+    )
+    top.set_title(t.gettext("Progress by task"), fontsize=10, loc="left")
+    shown = [s for s in TaskStatus if any(task.status is s for task in tasks)]
+    if shown:
+        top.legend(
+            handles=[Patch(color=COLOURS[s], label=status_name(t, s)) for s in shown],
+            fontsize=7,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+        )
+
+    _bars(
+        bottom,
+        [_short(g.name) for g in groups],
+        [g.average for g in groups],
+        [GROUP_COLOUR] * len(groups),
+    )
+    bottom.set_title(t.gettext("Progress by responsible"), fontsize=10, loc="left")
+
+    figure.suptitle(_short(summary.plan.title) + f" ({summary.average}%)", fontsize=11)
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

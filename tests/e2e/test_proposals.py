@@ -1,0 +1,77 @@
+"""Strategy proposals end to end: draft, ST ballot, discussion, Közgyűlés ballot, adoption."""
+
+from __future__ import annotations
+
+from bot.handlers import ballots as ballot_handlers
+from bot.handlers import proposals as handlers
+from bot.services.clock import FakeClock
+from fakeapi import FakeTelegram
+from storage.db import Database
+from storage.models_ballots import ProposalStage
+from storage.repositories_ballots import ProposalRepository
+from tests.e2e.harness import BotHarness, answers, texts
+from tests.e2e.people import Cast
+
+
+async def _stage(db: Database) -> ProposalStage:
+    async with db.unit() as uow:
+        [proposal] = await uow.repo(ProposalRepository).recent(1)
+        return proposal.stage
+
+
+async def test_from_draft_to_adoption(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    [card] = texts(
+        await harness.send(
+            cast.founder, "/javaslat Zöld átállás 2030 | A klaszter <2030>-ig szén-semleges lesz."
+        )
+    )
+    assert "Stratégiai javaslat #1: Zöld átállás 2030" in card
+    assert "&lt;2030&gt;" in card
+    # only the ST chair may submit directly
+    calls = await harness.press_label(cast.founder, harness.last(cast.founder), "Benyújtás")
+    assert any("Elnézést" in a for a in answers(calls))
+    await harness.press_label(cast.founder, harness.last(cast.founder), "ST-szavazás")
+    assert await _stage(db) is ProposalStage.ST_VOTE
+    for founder in (cast.founder, cast.chair):
+        ballot = next(
+            m for m in reversed(tg.outbox(founder)) if m.buttons and "Stratégiai Tanács" in m.text
+        )
+        await harness.press_label(founder, ballot, "Igen")
+    clock.advance(days=8)
+    await ballot_handlers.close_and_announce(harness.app, 1, "")
+    await harness.settle()
+    assert await _stage(db) is ProposalStage.DISCUSSION
+    notice = next(m for m in tg.outbox(cast.external) if "Vitára bocsátott" in m.text)
+    # an external supporter comments (advisory right)
+    await harness.press_label(cast.external, notice, "Hozzászólás")
+    [text] = texts(await harness.send(cast.external, "Támogatom, de legyen <ütemterv>."))
+    assert "hozzászólása megjelent" in text
+    await harness.send(cast.internal, "/javaslatok")
+    await harness.press_label(cast.internal, harness.last(cast.internal), "#1")
+    assert "&lt;ütemterv&gt;" in harness.last(cast.internal).html
+    assert any(j.name == "proposal:1:discussion" for j in harness.app.job_queue.jobs())
+    clock.advance(days=8)
+    await handlers.end_discussion(harness.app, 1)
+    await harness.settle()
+    assert await _stage(db) is ProposalStage.KGY_VOTE
+    for role in ("internal", "founder", "chair", "catalyst"):
+        user = getattr(cast, role)
+        ballot = next(m for m in reversed(tg.outbox(user)) if m.buttons and "Közgyűlés" in m.text)
+        await harness.press_label(user, ballot, "Igen")
+    clock.advance(days=8)
+    await ballot_handlers.close_and_announce(harness.app, 2, "")
+    await harness.settle()
+    assert await _stage(db) is ProposalStage.ADOPTED
+    [listing] = texts(await harness.send(cast.external, "/javaslatok"))
+    assert "elfogadva" in listing
+
+
+async def test_only_founders_draft_and_bad_input(harness: BotHarness, cast: Cast) -> None:
+    [text] = texts(await harness.send(cast.internal, "/javaslat Cím | szöveg"))
+    assert "Elnézést" in text
+    [text] = texts(await harness.send(cast.founder, "/javaslat"))
+    assert "Használat" in text
+    [text] = texts(await harness.send(cast.founder, "/javaslat Csak cím"))
+    assert "kötelező megadni" in text

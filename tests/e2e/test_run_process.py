@@ -1,0 +1,66 @@
+"""`klaszterbot run` as a real process, long-polling a Bot API over loopback (the fake's HTTP
+server): Hungarian /start and /help, English for an English client, every call to the configured
+base URL, none refused, and a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from fakeapi import FakeTelegram
+from fakeapi.http import serve
+
+TOKEN = "424242424:AAE-fake-token-for-the-process-test-0"
+
+
+async def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.05)
+
+
+async def test_run_serves_by_long_polling_and_stops_on_sigterm(tmp_path: Path) -> None:
+    tg = FakeTelegram(token=TOKEN, bot_username="klaszter_proc_bot")
+    hungarian = tg.add_user(first_name="Anna", last_name="Kovács", language_code="hu")
+    english = tg.add_user(first_name="John", last_name="Smith", language_code="en")
+    async with serve(tg) as base_url:
+        env = dict(
+            os.environ,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=base_url,
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+            LOG_LEVEL="WARNING",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await _wait_for(lambda: any(c.method == "getUpdates" for c in tg.calls))
+            tg.message(hungarian, "/start")
+            tg.message(hungarian, "/help")
+            tg.message(english, "/start")
+
+            def sent_to(user):  # type: ignore[no-untyped-def]
+                return [m.text for m in tg.outbox(user)]
+
+            await _wait_for(lambda: len(sent_to(hungarian)) == 2 and len(sent_to(english)) == 1)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, stderr.decode()
+    assert "Traceback" not in stderr.decode()
+    assert "Üdvözöljük a Klaszterbotban" in sent_to(hungarian)[0]
+    assert "Elérhető parancsai" in sent_to(hungarian)[1]
+    assert "Welcome to Klaszterbot" in sent_to(english)[0]
+    # On stop PTB abandons its waiting long poll and asks once more; Telegram then answers the
+    # abandoned request 409, which nobody reads. Every other call must have been accepted.
+    refused = [(c.method, c.error) for c in tg.calls if not c.ok]
+    assert all(m == "getUpdates" and "Conflict" in str(e) for m, e in refused), refused
+    assert set(tg.base_urls) == {base_url}
+    assert {c.method for c in tg.calls} >= {"getMe", "setMyCommands", "getUpdates", "sendMessage"}
