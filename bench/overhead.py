@@ -187,11 +187,15 @@ async def _bot_rows(count: int, db_kind: str, payloads: Payloads) -> dict[str, T
         data = app.bot_data
         async with data.db.unit() as uow:
             now = data.clock.now()
+            group = ["Innováció"]
             for person, spec in (
-                (user, MemberSpec("Belső Béla", MemberKind.INTERNAL, workgroups=["Innováció"])),
+                (user, MemberSpec("Belső Béla", MemberKind.INTERNAL, workgroups=group)),
                 (ksz, MemberSpec("Menedzser Márta", MemberKind.INTERNAL, ksz=True)),
-                (catalyst, MemberSpec("Katalizátor Kálmán", MemberKind.INTERNAL, catalyst_of=["Innováció"])),
-            ):  # fmt: skip
+                (
+                    catalyst,
+                    MemberSpec("Katalizátor Kálmán", MemberKind.INTERNAL, catalyst_of=group),
+                ),
+            ):
                 outcome = await identity.upsert_member(uow, spec, CLI_ACTOR, now)
                 outcome.member.telegram_id = person.id
         await _process(
@@ -268,7 +272,8 @@ def table(rows: list[Row], db_kind: str) -> list[str]:
         target = TARGETS.get(row.kind)
         verdict = "" if target is None else ("met" if ratio <= target else f"MISSED ({target}x)")
         lines.append(
-            f"| overhead ({db_kind}) | {row.kind} | {row.bot.median_ms:.2f} / {row.bare.median_ms:.2f} ms"
+            f"| overhead ({db_kind}) | {row.kind}"
+            f" | {row.bot.median_ms:.2f} / {row.bare.median_ms:.2f} ms"
             f" | {row.bot.p99_ms:.2f} / {row.bare.p99_ms:.2f} ms"
             f" | {row.bot.per_second:.0f} / {row.bare.per_second:.0f} per s"
             f" | {ratio:.2f}x | {verdict} |"
@@ -283,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = asyncio.run(measure(args.updates, args.db))
     print(
-        "| measure | update | median bot / bare | p99 bot / bare | throughput bot / bare | ratio | target |"
+        "| measure | update | median bot / bare | p99 bot / bare | throughput bot / bare "
+        "| ratio | target |"
     )
     print("|---|---|---|---|---|---|---|")
     print("\n".join(table(rows, args.db)))

@@ -15,6 +15,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from telegram import Update
 
@@ -82,8 +83,7 @@ async def burst(voters: int, db_kind: str = "sqlite") -> Burst:
         # them (chats in parallel, each chat in order).
         for update in updates:
             await app.update_queue.put(Update.de_json(update, app.bot))
-        while not app.update_queue.empty() or app.update_processor.current_concurrent_updates:
-            await asyncio.sleep(0.01)
+        await _drained(app)
         await data.settle()
         absorbed = time.perf_counter() - start
         async with data.db.unit() as uow:
@@ -97,6 +97,13 @@ async def burst(voters: int, db_kind: str = "sqlite") -> Burst:
         closed = time.perf_counter() - start
         assert closing is not None and closing.tally.turnout == voters
         return Burst(voters, db_kind, absorbed, counted, turnout, closed)
+
+
+async def _drained(app: Any) -> None:
+    """Until the update queue is empty and no update is being processed."""
+    # PTB offers no event for "all processed": poll.
+    while not app.update_queue.empty() or app.update_processor.current_concurrent_updates:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
 
 
 def table(results: list[Burst]) -> list[str]:

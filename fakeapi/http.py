@@ -123,6 +123,10 @@ class _Server:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
             pass
+        except asyncio.CancelledError:
+            # The server is closing. Ending normally (not cancelled) spares Python 3.11's
+            # streams callback, which calls exception() on the task and would log a traceback.
+            pass
         finally:
             if task is not None:
                 self.tasks.discard(task)

@@ -196,7 +196,7 @@ async def test_missing_columns_and_bad_files(db: Database) -> None:
     assert caught.value.errors[0].reason == "done_not_100"
 
 
-# --- progress --------------------------------------------------------------------------------------
+# --- progress ------------------------------------------------------------------------------------
 
 
 async def test_catalyst_reports_progress_with_history(
@@ -321,7 +321,7 @@ async def test_notes_belong_to_their_author(db: Database, clock: FakeClock, peop
     assert [e.note for e in events if e.field == "progress"] == ["Rendben"]
 
 
-# --- adoption and versions --------------------------------------------------------------------------
+# --- adoption and versions -----------------------------------------------------------------------
 
 
 async def test_adoption_makes_version_one_and_later_changes_make_versions(
@@ -402,7 +402,7 @@ async def test_an_empty_or_adopted_plan_cannot_go_to_the_vote(
             await workplan.create_plan(uow, "2028", "Másik", CLI_ACTOR, clock.now())
 
 
-# --- overdue and the schedule's bookkeeping -------------------------------------------------------
+# --- overdue and the schedule's bookkeeping ------------------------------------------------------
 
 
 async def test_overdue_marks_the_task_late_once(

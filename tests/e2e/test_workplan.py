@@ -84,7 +84,7 @@ async def _stop_app(app: BotApp) -> None:
     await app.post_shutdown(app)
 
 
-# --- building and reading the plan ------------------------------------------------------------------
+# --- building and reading the plan ---------------------------------------------------------------
 
 
 async def test_ksz_builds_the_plan_in_the_bot_and_members_read_it(
@@ -246,6 +246,7 @@ async def test_reminders_overdue_and_escalation_arrive_at_their_times(
     assert "Késés: a feladat határideje lejárt" in text
     assert (await _task(db, tasks[0].id)).status is TaskStatus.LATE
     assert not _to(calls, cast.chair)
+
     # seven days later, still overdue: the ST chair is told, once
     def escalations(calls: Sequence[ApiCall]) -> list[str]:
         return [t for t in _to(calls, cast.chair) if "Jelzés az ST elnökének" in t]
@@ -335,6 +336,7 @@ async def test_the_ksz_changes_the_schedule(
     assert "Heti jelentés az ST-nek: péntek 15:00 (a KSz módosította)" in text
     [text] = texts(await harness.send(cast.catalyst, "/utemezes heti H 8:00"))
     assert REFUSAL in text
+
     # the weekly report now goes on Friday at 15:00 (today), not on Monday at 08:00
     def weekly(calls: Sequence[ApiCall]) -> int:
         return sum("Heti jelentés" in c for c in _to(calls, cast.chair, "sendPhoto"))
@@ -345,7 +347,7 @@ async def test_the_ksz_changes_the_schedule(
     assert weekly(await _tick(harness, clock, at(2026, 12, 4, 14, 0))) == 1
 
 
-# --- adoption and versions -------------------------------------------------------------------------
+# --- adoption and versions -----------------------------------------------------------------------
 
 
 async def test_the_general_assembly_adopts_the_plan_and_changes_make_versions(

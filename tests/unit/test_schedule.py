@@ -12,7 +12,6 @@ from bot.services.schedule import (
     BadScheduleValue,
     Monthly,
     ScheduleConfig,
-    SlotKind,
     TaskInfo,
     Weekly,
 )
@@ -117,7 +116,7 @@ def test_monthly_digest_month_boundaries_and_short_months() -> None:
     assert schedule.next_monthly(last, utc(2027, 2, 28, 7, 0), TZ) == utc(2027, 3, 31, 6, 0)
 
 
-# --- task slots -----------------------------------------------------------------------------------
+# --- task slots ----------------------------------------------------------------------------------
 
 
 def test_reminders_at_the_alert_time_n_days_before() -> None:
@@ -219,7 +218,7 @@ def _simulate(
     return sorted(sent.items(), key=lambda kv: kv[1])
 
 
-# --- daylight saving ------------------------------------------------------------------------------
+# --- daylight saving -----------------------------------------------------------------------------
 
 
 def test_spring_forward_2026_03_29_keeps_nine_o_clock() -> None:
@@ -298,7 +297,7 @@ def test_settings_refuse_a_bad_schedule_with_one_line() -> None:
 
     settings = load_settings(_env_file=None, workplan_reminder_days="7, 3,1")
     assert settings.workplan_schedule["reminders"] == "7, 3,1"
-    with pytest.raises(SettingsError, match="WORKPLAN_CHECKIN is invalid: .*MON 09:00"):
+    with pytest.raises(SettingsError, match=r"WORKPLAN_CHECKIN is invalid: .*MON 09:00"):
         load_settings(_env_file=None, workplan_checkin="Funday 9:00")
     with pytest.raises(SettingsError, match="WORKPLAN_DIGEST_MONTHLY"):
         load_settings(_env_file=None, workplan_digest_monthly="32 08:00")

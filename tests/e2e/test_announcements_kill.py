@@ -1,0 +1,129 @@
+"""A broadcast survives a real SIGKILL of `klaszterbot run`: the restarted bot completes it and
+nobody gets it twice except a message that was in flight at the kill."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from bot import outbox
+from bot.services import announcements, identity
+from bot.services.announcements import Audience, AudienceGroup, Content
+from bot.services.clock import SystemClock
+from bot.services.identity import CLI_ACTOR, MemberSpec
+from bot.services.roles import standing_of
+from bot.views.split import visible_length
+from fakeapi import FakeTelegram
+from fakeapi.http import serve
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import MemberKind
+from storage.models_announcements import AnnouncementKind
+
+TOKEN = "424242424:AAE-fake-token-for-the-kill-test-0000"
+MARK = "Túlélő közlemény"
+CROWD = 80
+
+
+async def _until(predicate: Callable[[], bool], seconds: float = 30.0) -> None:
+    async with asyncio.timeout(seconds):
+        while True:
+            if predicate():
+                return
+            await asyncio.sleep(0.02)
+
+
+async def _seed(url: str, tg: FakeTelegram) -> int:
+    """A KSz author, CROWD members who started the bot, and a confirmed broadcast to all."""
+    await asyncio.to_thread(upgrade, url)
+    db = Database(url)
+    db.open()
+    now = SystemClock().now()
+    try:
+        author_id = 0
+        async with db.unit() as uow:
+            for i in range(CROWD + 1):  # the first one is the KSz author
+                user = tg.add_user(first_name=f"Tag{i:03d}", last_name="Tömeg")
+                user.started = True
+                spec = MemberSpec(f"Tömeg Tag{i:03d}", MemberKind.INTERNAL, ksz=i == 0)
+                outcome = await identity.upsert_member(uow, spec, CLI_ACTOR, now)
+                outcome.member.telegram_id = user.id
+                await uow.flush()
+                author_id = author_id or outcome.member.id
+        async with db.unit() as uow:
+            author = await uow.members.get(author_id)
+            html = f"📢 <b>Közlemény — KSz</b>\n\n{MARK}"
+            await announcements.create(
+                uow,
+                standing_of(author),
+                AnnouncementKind.OPERATIONAL,
+                Content(MARK, html, visible_length(html)),
+                Audience(frozenset({AudienceGroup.ALL})),
+                now,
+            )
+        return author_id
+    finally:
+        await db.close()
+
+
+async def test_sigkill_mid_broadcast_then_restart_completes_it(tmp_path: Path) -> None:
+    tg = FakeTelegram(token=TOKEN, flood_limits=True, check_results=False)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'kill.db'}"
+    await _seed(url, tg)
+
+    def delivered() -> Counter[int]:
+        return Counter(
+            int(c.params["chat_id"])
+            for c in tg.calls
+            if c.ok and c.method == "sendMessage" and MARK in str(c.params.get("text", ""))
+            and "Kézbesítési jelentés" not in str(c.params.get("text", ""))
+        )  # fmt: skip
+
+    def reports() -> int:
+        return sum(
+            1 for c in tg.calls if c.ok and "Kézbesítési jelentés" in str(c.params.get("text", ""))
+        )
+
+    async with serve(tg) as base_url:
+        env = dict(
+            os.environ,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=base_url,
+            DATABASE_URL=url,
+            LOG_LEVEL="WARNING",
+        )
+
+        async def start() -> asyncio.subprocess.Process:
+            return await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+
+        first = await start()
+        try:
+            await _until(lambda: sum(delivered().values()) >= 35)  # past the opening burst
+        finally:
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
+        at_kill = sum(delivered().values())
+        assert at_kill < CROWD + 1, "the broadcast finished before the kill"
+        second = await start()
+        try:
+            await _until(lambda: reports() == 1)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(second.communicate(), timeout=30)
+    assert "Traceback" not in stderr.decode(), stderr.decode()
+    counts = delivered()
+    everyone = {u.id for u in tg.users.values() if not u.is_bot}
+    assert set(counts) == everyone  # every member got it
+    doubles = [chat for chat, n in counts.items() if n > 1]
+    assert all(n <= 2 for n in counts.values())
+    # at most the messages in flight at the kill (one per sending slot) arrive twice
+    assert len(doubles) <= outbox.WINDOW, doubles
+    print(f"\nkilled after {at_kill} deliveries; delivered twice: {len(doubles)}")

@@ -1,0 +1,23 @@
+"""The benchmarks work (a seconds-long smoke run); their figures live in bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_python_m_bench_smoke_prints_the_table() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--no-postgres"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for row in ("| overhead (sqlite) | /help", "| overhead (sqlite) | vote", "| vote burst (sqlite)",
+                "| broadcast |", "| growth | 100 members", "| growth | 200 members"):  # fmt: skip
+        assert row in out, out
+    assert "every vote once" in out
+    assert "Traceback" not in result.stderr
