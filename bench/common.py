@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import insert, text
 
-from bot.app import BotApp, build_application
+from bot.app import BotApp, build_application, running
 from bot.services.clock import SystemClock
 from bot.settings import load_settings
 from fakeapi import FakeTelegram
@@ -110,17 +110,8 @@ async def running_bot(
         app = build_application(
             settings, request=tg.request(), updates_request=tg.request(), rate_limiter=False
         )
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    await app.start()
-    try:
+    async with running(app):
         yield app
-    finally:
-        await app.stop()
-        await app.shutdown()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
 
 
 def member_row(i: int, **kw: Any) -> dict[str, Any]:

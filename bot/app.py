@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions
@@ -107,3 +109,19 @@ async def _post_shutdown(app: BotApp) -> None:
     """Let background deliveries finish, then close what ``_post_init`` opened."""
     await app.bot_data.settle()
     await app.bot_data.db.close()
+
+
+@asynccontextmanager
+async def running(app: BotApp) -> AsyncIterator[BotApp]:
+    """Start ``app`` as ``run_polling`` would, minus the polling (tests, demo, benchmarks)."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)

@@ -13,6 +13,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -239,13 +240,14 @@ class Session:
         self.tg = FakeTelegram(token=TOKEN, bot_username=USERNAME, auto_deliver=False)
         self.clock = FakeClock(datetime.now(UTC).replace(second=0, microsecond=0))
         self.app: Any = None
+        self.stack = AsyncExitStack()
         self.driver: Driver | None = None
         self.demo = DemoCluster()
         self.me: Persona | None = None
         self.chat: FakeChat | None = None
 
     async def start(self) -> None:
-        from bot.app import build_application
+        from bot.app import build_application, running
         from bot.settings import load_settings
         from storage.migrate import upgrade
 
@@ -258,18 +260,13 @@ class Session:
             settings, request=self.tg.request(), updates_request=self.tg.request(),
             clock=self.clock, rate_limiter=False,
         )  # fmt: skip
-        await self.app.initialize()
-        await self.app.post_init(self.app)
-        await self.app.start()
+        await self.stack.enter_async_context(running(self.app))
         self.driver = Driver(self.app, self.tg)
         self.demo = await seed(self.app, self.tg, self.driver)
         self.me = self.demo.people[0]
 
     async def stop(self) -> None:
-        if self.app is not None:
-            await self.app.stop()
-            await self.app.shutdown()
-            await self.app.post_shutdown(self.app)
+        await self.stack.aclose()
         self.tmp.cleanup()
 
     def say(self, text: str) -> None:

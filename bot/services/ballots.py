@@ -653,16 +653,22 @@ async def check_may_close(uow: UnitOfWork, ballot_id: int, who: Standing) -> Bal
     return ballot
 
 
-async def add_comment(
-    uow: UnitOfWork, ballot_id: int, author: Actor, text: str, now: datetime
-) -> BallotComment:
-    """A member's comment in the debate (external supporters included)."""
-    ballot = await open_for_voting(uow, ballot_id, now)
+def clean_comment(text: str) -> str:
+    """A debate comment: not empty, not longer than COMMENT_MAX."""
     text = text.strip()
     if not text:
         raise InvalidInput("comment", "empty")
     if len(text) > COMMENT_MAX:
         raise InvalidInput("comment", "too_long", limit=COMMENT_MAX)
+    return text
+
+
+async def add_comment(
+    uow: UnitOfWork, ballot_id: int, author: Actor, text: str, now: datetime
+) -> BallotComment:
+    """A member's comment in the debate (external supporters included)."""
+    ballot = await open_for_voting(uow, ballot_id, now)
+    text = clean_comment(text)
     comment = BallotComment(
         ballot_id=ballot.id,
         member_id=author.member_id,

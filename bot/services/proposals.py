@@ -26,7 +26,6 @@ from storage.repositories_ballots import ProposalRepository
 
 TITLE_MAX = 200
 TEXT_MAX = 3000
-COMMENT_MAX = 1500
 
 
 @dataclass
@@ -90,6 +89,33 @@ def ballot_question(proposal: Proposal) -> str:
     return f"{proposal.title}\n\n{proposal.text}"
 
 
+async def _put_to_vote(
+    uow: UnitOfWork,
+    proposal: Proposal,
+    body: Body,
+    creator: Standing,
+    now: datetime,
+    days: int,
+    labels: tuple[str, str, str],
+) -> Ballot:
+    """A yes/no ballot of ``body`` on the proposal, with the default rules."""
+    return await ballots.publish(
+        uow,
+        BallotDraft(
+            question=ballot_question(proposal),
+            body=body,
+            kind=BallotKind.YES_NO,
+            deadline=now + timedelta(days=days),
+            quorum=QuorumRule.MORE_THAN_HALF,
+            majority=Majority.SIMPLE,
+        ),
+        creator,
+        now,
+        yes_no_labels=labels,
+        abstain_label=labels[2],
+    )
+
+
 async def start_st_ballot(
     uow: UnitOfWork,
     proposal_id: int,
@@ -102,21 +128,7 @@ async def start_st_ballot(
     if not who.in_strategic_council:
         raise NotAllowed("founder")
     proposal = await _get(uow, proposal_id, ProposalStage.DRAFT)
-    ballot = await ballots.publish(
-        uow,
-        BallotDraft(
-            question=ballot_question(proposal),
-            body=Body.ST,
-            kind=BallotKind.YES_NO,
-            deadline=now + timedelta(days=days),
-            quorum=QuorumRule.MORE_THAN_HALF,
-            majority=Majority.SIMPLE,
-        ),
-        who,
-        now,
-        yes_no_labels=labels,
-        abstain_label=labels[2],
-    )
+    ballot = await _put_to_vote(uow, proposal, Body.ST, who, now, days, labels)
     proposal.stage = ProposalStage.ST_VOTE
     proposal.st_ballot_id = ballot.id
     return ballot
@@ -165,21 +177,8 @@ async def open_kgy_ballot(
     chair = await uow.members.st_chair()
     if chair is None:
         return None
-    ballot = await ballots.publish(
-        uow,
-        BallotDraft(
-            question=ballot_question(proposal),
-            body=Body.KGY,
-            kind=BallotKind.YES_NO,
-            deadline=now + timedelta(days=days),
-            quorum=QuorumRule.MORE_THAN_HALF,
-            majority=Majority.SIMPLE,
-        ),
-        standing_of(chair, await uow.workgroups.catalyst_of(chair.id)),
-        now,
-        yes_no_labels=labels,
-        abstain_label=labels[2],
-    )
+    chair_standing = standing_of(chair, await uow.workgroups.catalyst_of(chair.id))
+    ballot = await _put_to_vote(uow, proposal, Body.KGY, chair_standing, now, days, labels)
     proposal.stage = ProposalStage.KGY_VOTE
     proposal.kgy_ballot_id = ballot.id
     return ballot
@@ -190,11 +189,7 @@ async def comment(
 ) -> ProposalComment:
     """Any member (external supporters included) comments during the discussion."""
     proposal = await _get(uow, proposal_id, ProposalStage.DISCUSSION)
-    text = text.strip()
-    if not text:
-        raise InvalidInput("comment", "empty")
-    if len(text) > COMMENT_MAX:
-        raise InvalidInput("comment", "too_long", limit=COMMENT_MAX)
+    text = ballots.clean_comment(text)
     item = ProposalComment(
         proposal_id=proposal.id,
         member_id=author.member_id,

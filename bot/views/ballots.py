@@ -19,7 +19,7 @@ from bot.services.ballots import (
     quorum_needed,
     roman_month,
 )
-from bot.views.common import register_error_text
+from bot.views.common import page_row, register_error_text
 from storage.models import Member
 from storage.models_ballots import (
     Ballot,
@@ -499,15 +499,7 @@ def register_text(
     if pages > 1:
         lines.append(t.gettext("Page {page} of {pages}").format(page=page + 1, pages=pages))
     rows = []
-    nav = []
-    if page > 0:
-        nav.append(
-            InlineKeyboardButton("◀", callback_data=encode(Feature.REGISTER, "page", page - 1))
-        )
-    if page + 1 < pages and not query:
-        nav.append(
-            InlineKeyboardButton("▶", callback_data=encode(Feature.REGISTER, "page", page + 1))
-        )
+    nav = page_row(Feature.REGISTER, page, pages, forward=not query)
     if nav:
         rows.append(nav)
     if can_export:

@@ -6,6 +6,9 @@ from collections.abc import Callable
 from html import escape
 from typing import Any, TypeVar
 
+from telegram import InlineKeyboardButton
+
+from bot.callbacks import Feature, encode
 from bot.i18n import Translator
 from bot.services.errors import (
     AccountAlreadyBound,
@@ -46,6 +49,16 @@ def private_only_text(t: Translator, *, private: bool) -> str:
     if private:
         return t.gettext("Please use this command in a private chat with the bot.")
     return t.gettext("Please use this command in the group.")
+
+
+def page_row(feature: Feature, page: int, pages: int, *, forward: bool = True) -> list[Any]:
+    """◀ / ▶ buttons of a paged listing (callback ``<feature>:page:<n>``)."""
+    row = []
+    if page > 0:
+        row.append(InlineKeyboardButton("◀", callback_data=encode(feature, "page", page - 1)))
+    if forward and page + 1 < pages:
+        row.append(InlineKeyboardButton("▶", callback_data=encode(feature, "page", page + 1)))
+    return row
 
 
 def stale_button(t: Translator) -> str:

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
 from bot.i18n import Translator
+from bot.views.common import page_row
 from storage.models import AuditEntry, JoinRequest, Member, MemberKind, Workgroup
 
 PAGE_SIZE = 20
@@ -107,15 +108,7 @@ def directory(
     lines += [_member_line(t, m) for m in members]
     if pages > 1:
         lines.append(t.gettext("Page {page} of {pages}").format(page=page + 1, pages=pages))
-    buttons = []
-    if page > 0:
-        buttons.append(
-            InlineKeyboardButton("◀", callback_data=encode(Feature.DIRECTORY, "page", page - 1))
-        )
-    if page + 1 < pages:
-        buttons.append(
-            InlineKeyboardButton("▶", callback_data=encode(Feature.DIRECTORY, "page", page + 1))
-        )
+    buttons = page_row(Feature.DIRECTORY, page, pages)
     rows = [buttons] if buttons else []
     if can_export:
         rows.append(
@@ -221,15 +214,7 @@ def audit_log(
     lines += [audit_line(t, e) for e in entries]
     if pages > 1:
         lines.append(t.gettext("Page {page} of {pages}").format(page=page + 1, pages=pages))
-    buttons = []
-    if page > 0:
-        buttons.append(
-            InlineKeyboardButton("◀", callback_data=encode(Feature.AUDIT, "page", page - 1))
-        )
-    if page + 1 < pages:
-        buttons.append(
-            InlineKeyboardButton("▶", callback_data=encode(Feature.AUDIT, "page", page + 1))
-        )
+    buttons = page_row(Feature.AUDIT, page, pages)
     return "\n".join(lines), InlineKeyboardMarkup([buttons]) if buttons else None
 
 

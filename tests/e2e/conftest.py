@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import build_application
+from bot.app import build_application, running
 from bot.services.clock import FakeClock
 from bot.settings import load_settings
 from fakeapi import FakeTelegram
@@ -32,17 +32,8 @@ async def harness(db: Database, tg: FakeTelegram, clock: FakeClock) -> AsyncIter
     app = build_application(
         settings, request=tg.request(), updates_request=tg.request(), clock=clock
     )
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    await app.start()
-    try:
+    async with running(app):
         yield BotHarness(app, tg)
-    finally:
-        await app.stop()
-        await app.shutdown()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
 
-from bot.app import build_application
+from bot.app import build_application, running
 from bot.handlers import ballots as handlers
 from bot.services.clock import FakeClock
 from fakeapi import FakeTelegram, FakeUser
@@ -229,11 +228,7 @@ async def test_restart_closes_overdue_ballots_and_reschedules_open_ones(
         clock=clock,
     )
     start = len(tg.calls)
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    await app.start()
-    try:
+    async with running(app):
         await app.bot_data.settle()
         results = [t for t in texts(tg.calls[start:]) if "Szavazás #1 eredménye" in t]
         assert len(results) == 6
@@ -241,11 +236,6 @@ async def test_restart_closes_overdue_ballots_and_reschedules_open_ones(
         assert "ballot:2:close" in names and "ballot:1:close" not in names
         # the 24-hour reminder of ballot 2 is still in the future: scheduled, not sent
         assert "ballot:2:remind:24" in names
-    finally:
-        await app.stop()
-        await app.shutdown()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
     await harness.app.start()
 
 

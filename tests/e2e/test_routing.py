@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from telegram import Update
 
-from bot.app import build_application
+from bot.app import build_application, running
 from bot.services import identity
 from bot.services.clock import FakeClock
 from bot.services.identity import CLI_ACTOR, MemberSpec
@@ -75,17 +75,8 @@ async def _restarted(db: Database, tg: FakeTelegram, clock: FakeClock) -> AsyncI
     app = build_application(
         settings, request=tg.request(), updates_request=tg.request(), clock=clock
     )
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    await app.start()
-    try:
+    async with running(app):
         yield BotHarness(app, tg)
-    finally:
-        await app.stop()
-        await app.shutdown()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
 
 
 # --- private chat ----------------------------------------------------------------------------
