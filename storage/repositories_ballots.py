@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from storage.models import Member
@@ -60,7 +60,13 @@ class BallotRepository(Repository):
         return result.scalars().all()
 
     async def add_roll(self, ballot_id: int, member_ids: Sequence[int]) -> None:
-        self.session.add_all(RollEntry(ballot_id=ballot_id, member_id=m) for m in member_ids)
+        """The electoral roll, in bulk (one executemany per 5,000 members)."""
+        for start in range(0, len(member_ids), 5000):
+            rows = [
+                {"ballot_id": ballot_id, "member_id": m, "has_voted": False}
+                for m in member_ids[start : start + 5000]
+            ]
+            await self.session.execute(insert(RollEntry), rows)
 
     async def roll_entry(self, ballot_id: int, member_id: int) -> RollEntry | None:
         return await self.session.get(RollEntry, (ballot_id, member_id))

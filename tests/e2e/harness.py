@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.app import BotApp
 from bot.demo import Driver
-from fakeapi import ApiCall, FakeChat, FakeMessage, FakeTelegram, FakeUser
+from fakeapi import ApiCall, FakeChat, FakeMessage, FakeUser
 
 TOKEN = "123456789:AAE-fake-token-for-the-test-suite-00"
 
