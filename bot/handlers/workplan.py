@@ -39,7 +39,7 @@ from bot.i18n import N_, Translator
 from bot.services import ballots, schedule, workplan
 from bot.services.ballots import BallotDraft
 from bot.services.errors import InvalidInput
-from bot.services.identity import Actor
+from bot.services.identity import CLI_ACTOR, Actor
 from bot.services.roles import Permission
 from bot.services.schedule import Slot, SlotKind
 from bot.services.workplan import Filter
@@ -679,6 +679,32 @@ async def startup(app: Any) -> None:
         job.schedule_removal()
     queue.run_repeating(job_tick, interval=TICK_SECONDS, first=TICK_SECONDS, name=JOB_NAME)
     app.bot_data.spawn(tick(app), name="workplan:catch-up")
+
+
+async def seed_demo(app: Any) -> None:
+    """A small draft plan for ``klaszterbot demo`` (``bot.demo`` calls this when it exists)."""
+    data = app.bot_data
+    now = data.clock.now()
+    today = now.astimezone(data.settings.tz).date()
+    year = today.year + 1
+    async with data.db.unit() as uow:
+        plan = await workplan.create_plan(
+            uow, str(year), f"A KSz {year}. évi munkaterve", CLI_ACTOR, now
+        )
+        innovation = await uow.workgroups.by_name("Innováció")
+        green = await uow.workgroups.by_name("Fenntarthatóság")
+        specs = [
+            workplan.TaskSpec(
+                "Piackutatás a tagok körében", innovation, today + timedelta(days=8),
+                "Kérdőív és interjúk a tagvállalatokkal", TaskStatus.IN_PROGRESS, 40,
+            ),
+            workplan.TaskSpec("Pályázatfigyelés", None, today + timedelta(days=30)),
+            workplan.TaskSpec(
+                "Fenntarthatósági jelentés", green, today + timedelta(days=2),
+                "Az éves jelentés vázlata", TaskStatus.IN_PROGRESS, 70,
+            ),
+        ]  # fmt: skip
+        await workplan.add_tasks(uow, plan, specs, CLI_ACTOR, now)
 
 
 # --- registration --------------------------------------------------------------------------------
