@@ -22,12 +22,12 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     return config
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
+def upgrade(url: str, revision: str = "head") -> None:
     """Upgrade the database at ``url`` (blocking; call outside a running event loop)."""
     command.upgrade(alembic_config(url), revision)
 
 
-def upgrade_connection(connection: Connection, revision: str = "heads") -> None:
+def upgrade_connection(connection: Connection, revision: str = "head") -> None:
     """Upgrade through an open connection (use with ``AsyncConnection.run_sync``)."""
     command.upgrade(alembic_config(connection=connection), revision)
 

@@ -28,7 +28,7 @@ async def test_models_and_migrations_agree(db: Database) -> None:
 async def test_downgrade_to_base_and_upgrade_again(db: Database) -> None:
     def cycle(connection: Connection) -> None:
         command.downgrade(alembic_config(connection=connection), "base")
-        command.upgrade(alembic_config(connection=connection), "heads")
+        command.upgrade(alembic_config(connection=connection), "head")
 
     async with db.engine.begin() as conn:
         await conn.run_sync(cycle)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from telegram.request import RequestData
 
 from bot import outbox
-from bot.app import BotApp, build_application
+from bot.app import BotApp, build_application, running
 from bot.services import cluster
 from bot.services.clock import FakeClock
 from bot.services.identity import Actor, MemberSpec
@@ -300,17 +300,8 @@ async def running_bot(
     app = build_application(
         settings, request=request, updates_request=tg.request(), clock=clock, database=None
     )
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    await app.start()
-    try:
+    async with running(app):
         yield app
-    finally:
-        await app.stop()
-        await app.shutdown()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
 
 
 async def test_a_killed_broadcast_completes_after_restart_without_duplicates(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.app import BotApp, build_application
+from bot.app import BotApp, build_application, running
 from bot.handlers import ballots as ballot_handlers
 from bot.handlers import workplan as handlers
 from bot.services.clock import FakeClock
@@ -64,24 +64,12 @@ def _to(calls: Sequence[ApiCall], user: FakeUser, method: str = "sendMessage") -
     ]
 
 
-async def _start_app(tg: FakeTelegram, harness: BotHarness, clock: FakeClock) -> BotApp:
-    app = build_application(
+def _new_app(tg: FakeTelegram, harness: BotHarness, clock: FakeClock) -> BotApp:
+    """A second application on the same database and fake: a restart."""
+    return build_application(
         harness.app.bot_data.settings, request=tg.request(), updates_request=tg.request(),
         clock=clock,
     )  # fmt: skip
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    await app.start()
-    await app.bot_data.settle()
-    return app
-
-
-async def _stop_app(app: BotApp) -> None:
-    await app.stop()
-    await app.shutdown()
-    assert app.post_shutdown is not None
-    await app.post_shutdown(app)
 
 
 # --- building and reading the plan ---------------------------------------------------------------
@@ -295,8 +283,8 @@ async def test_a_restart_neither_loses_nor_repeats_a_message(
     # down while the monthly digest (1 Dec 08:00) and the 7-day reminder (09:00) fell due
     clock.current = at(2026, 12, 1, 10, 0)
     start = len(tg.calls)
-    app = await _start_app(tg, harness, clock)
-    try:
+    async with running(_new_app(tg, harness, clock)) as app:
+        await app.bot_data.settle()
         calls = tg.calls[start:]
         assert [t for t in _to(calls, cast.catalyst) if "Emlékeztető" in t] != []
         assert len(_to(calls, cast.catalyst)) == 2  # the reminder and the monthly summary text
@@ -307,15 +295,11 @@ async def test_a_restart_neither_loses_nor_repeats_a_message(
         # an hour later nothing is due again
         clock.current = at(2026, 12, 1, 11, 0)
         assert await handlers.tick(app) == 0
-    finally:
-        await _stop_app(app)
     # and a second restart sends nothing at all
     start = len(tg.calls)
-    app = await _start_app(tg, harness, clock)
-    try:
+    async with running(_new_app(tg, harness, clock)) as app:
+        await app.bot_data.settle()
         assert not [c for c in tg.calls[start:] if c.method in ("sendMessage", "sendPhoto")]
-    finally:
-        await _stop_app(app)
     await harness.app.start()
 
 
