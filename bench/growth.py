@@ -5,8 +5,8 @@
 Each size runs in a fresh process (so resident memory is that process's own): N members are
 bulk-loaded, the bot is started against the fake Bot API, and it measures the resident memory,
 the time to render a member-directory page (/tagok), to publish a ballot to all N (roll
-included, delivery excluded) and to build the monthly work-plan digest for everyone. Costs must grow no worse than
-linearly; a step that grows faster than its size is flagged.
+included, delivery excluded) and to build the monthly work-plan digest for everyone. Costs
+must grow no worse than linearly; a step that grows faster than its size is flagged.
 """
 
 from __future__ import annotations
