@@ -12,6 +12,7 @@ from typing import Any
 
 from telegram import Bot
 
+from bot.delivery import remove_from_chats
 from bot.i18n import Translations
 from bot.services import identity
 from bot.services.errors import DomainError
@@ -256,7 +257,7 @@ def cmd_members_set(settings: Settings, args: argparse.Namespace) -> int:
             await identity.join_workgroup(uow, group, member, CLI_ACTOR, now)
         for name in args.remove_workgroup or []:
             group = await identity.find_workgroup(uow, name)
-            await identity.leave_workgroup(uow, group, member, CLI_ACTOR, now)
+            await identity.leave_workgroup(uow, group, member, CLI_ACTOR, now, outcome)
         for name in args.catalyst_of or []:
             group = await identity.find_workgroup(uow, name)
             await identity.set_catalyst(uow, group, member, CLI_ACTOR, now)
@@ -267,7 +268,17 @@ def cmd_members_set(settings: Settings, args: argparse.Namespace) -> int:
     except DomainError as exc:
         return _report(settings, exc)
     _print_outcome(outcome)
+    telegram_id = outcome.member.telegram_id
+    if outcome.leave_chats and telegram_id is not None:
+        asyncio.run(_remove_from_chats(settings, outcome.leave_chats, telegram_id))
+        print(f"  removed from {len(outcome.leave_chats)} linked group(s)")
     return 0
+
+
+async def _remove_from_chats(settings: Settings, chat_ids: list[int], telegram_id: int) -> None:
+    bot = bot_factory(settings)
+    async with bot:
+        await remove_from_chats(bot, chat_ids, telegram_id)
 
 
 def cmd_workgroups_add(settings: Settings, args: argparse.Namespace) -> int:
@@ -348,6 +359,7 @@ def add_parsers(sub: Any) -> None:
     st.add_argument("--kind", choices=["internal", "external"])
     for flag in ("founder", "ksz", "st-chair", "active"):
         st.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction, default=None)
+    st.add_argument("--inactive", dest="active", action="store_false", help="= --no-active")
     st.add_argument("--add-workgroup", action="append", metavar="NAME")
     st.add_argument("--remove-workgroup", action="append", metavar="NAME")
     st.add_argument("--catalyst-of", action="append", metavar="NAME")

@@ -87,3 +87,13 @@ async def send_each(
 
     await asyncio.gather(*(one(target) for target in targets))
     return report
+
+
+async def remove_from_chats(bot: Any, chat_ids: Sequence[int], telegram_id: int) -> None:
+    """Remove an account from linked groups (ban, then unban so it can be re-added later)."""
+    for chat_id in chat_ids:
+        try:
+            await bot.ban_chat_member(chat_id, telegram_id)
+            await bot.unban_chat_member(chat_id, telegram_id, only_if_banned=True)
+        except TelegramError as exc:
+            log.warning("could not remove %s from group %s: %s", telegram_id, chat_id, exc)

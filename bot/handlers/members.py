@@ -17,6 +17,7 @@ from telegram.ext import Application, ChatJoinRequestHandler
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
+from bot.delivery import remove_from_chats
 from bot.i18n import N_
 from bot.services import identity
 from bot.services.collation import hu_sort_key
@@ -351,7 +352,6 @@ async def cb_member(update: Update, context: BotContext) -> None:
             update.effective_chat.id, views.invitation(t, member.name, link, hours)
         )
         return
-    kicked: list[int] = []
     async with context.db.unit() as uow:
         member = await uow.members.get(member_id)
         if member is None:
@@ -364,16 +364,9 @@ async def cb_member(update: Update, context: BotContext) -> None:
             flag = {"chair": "st_chair"}.get(data.action, data.action)
             value = data.arg(1, {"0", "1"}) == "1"
             await identity.set_flag(uow, member, flag, value, actor, now, outcome)
-            if flag == "active" and not value and member.telegram_id is not None:
-                kicked = [
-                    link.workgroup.telegram_chat_id
-                    for link in member.memberships
-                    if link.workgroup.telegram_chat_id is not None
-                ]
         telegram_id = member.telegram_id
-    for chat_id in kicked:
-        assert telegram_id is not None
-        await remove_from_group(context, chat_id, telegram_id)
+    if telegram_id is not None:
+        await remove_from_chats(context.bot, outcome.leave_chats, telegram_id)
     notes = []
     if outcome.previous_st_chair:
         notes.append(
@@ -402,7 +395,7 @@ async def cb_member_groups(update: Update, context: BotContext) -> None:
     group_id = data.int_arg(1)
     actor = _actor(context)
     now = context.clock.now()
-    kick: tuple[int, int] | None = None
+    outcome: Outcome | None = None
     async with context.db.unit() as uow:
         member = await uow.members.get(member_id)
         group = await uow.workgroups.get(group_id)
@@ -411,15 +404,14 @@ async def cb_member_groups(update: Update, context: BotContext) -> None:
         if data.action == "join":
             await identity.join_workgroup(uow, group, member, actor, now)
         elif data.action == "leave":
-            removed = await identity.leave_workgroup(uow, group, member, actor, now)
-            if removed and group.telegram_chat_id and member.telegram_id:
-                kick = (group.telegram_chat_id, member.telegram_id)
+            outcome = Outcome(member=member)
+            await identity.leave_workgroup(uow, group, member, actor, now, outcome)
         elif data.action == "cat":
             await identity.set_catalyst(uow, group, member, actor, now)
         else:
             await identity.clear_catalyst(uow, group, member, actor, now)
-    if kick:
-        await remove_from_group(context, *kick)
+    if outcome is not None and outcome.member.telegram_id is not None:
+        await remove_from_chats(context.bot, outcome.leave_chats, outcome.member.telegram_id)
     async with context.db.unit() as uow:
         member = await uow.members.get(member_id)
         assert member is not None
@@ -513,15 +505,6 @@ async def on_join_request(update: Update, context: BotContext) -> None:
         await context.bot.send_message(request.user_chat_id, text)
     except TelegramError:
         log.info("could not explain the declined join request to %s", request.from_user.id)
-
-
-async def remove_from_group(context: BotContext, chat_id: int, telegram_id: int) -> None:
-    """Remove a user from a linked group (ban then unban, so they may be re-added later)."""
-    try:
-        await context.bot.ban_chat_member(chat_id, telegram_id)
-        await context.bot.unban_chat_member(chat_id, telegram_id, only_if_banned=True)
-    except TelegramError as exc:
-        log.warning("could not remove %s from group %s: %s", telegram_id, chat_id, exc)
 
 
 COMMANDS = [

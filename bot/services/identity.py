@@ -115,6 +115,8 @@ class Outcome:
     cleared_catalyst_of: list[str] = field(default_factory=list)
     previous_st_chair: str | None = None
     created_workgroups: list[str] = field(default_factory=list)
+    #: Linked Telegram groups the member's account must be removed from.
+    leave_chats: list[int] = field(default_factory=list)
 
 
 async def find_member(uow: UnitOfWork, text: str) -> Member:
@@ -279,6 +281,12 @@ async def set_flag(
             member.is_st_chair = False
             audit(uow, actor, "member_changed", now, member, field="st_chair", old=True, new=False)
         await _clear_catalyst_roles(uow, member, actor, now, outcome)
+        if member.telegram_id is not None:
+            outcome.leave_chats += [
+                link.workgroup.telegram_chat_id
+                for link in member.memberships
+                if link.workgroup.telegram_chat_id is not None
+            ]
     audit(uow, actor, "member_changed", now, member, field=flag, old=not value, new=value)
     setattr(member, attribute, value)
     await uow.flush()
@@ -326,9 +334,14 @@ async def join_workgroup(
 
 
 async def leave_workgroup(
-    uow: UnitOfWork, group: Workgroup, member: Member, actor: Actor, now: datetime
+    uow: UnitOfWork,
+    group: Workgroup,
+    member: Member,
+    actor: Actor,
+    now: datetime,
+    outcome: Outcome | None = None,
 ) -> bool:
-    """Remove a member from a workgroup (and from its katalizátor office)."""
+    """Remove a member from a workgroup (and from its katalizátor office and linked group)."""
     if group.catalyst_id == member.id:
         group.catalyst_id = None
         audit(uow, actor, "catalyst_cleared", now, member, workgroup=group.name)
@@ -336,6 +349,8 @@ async def leave_workgroup(
     if removed:
         await uow.flush()
         audit(uow, actor, "workgroup_left", now, member, workgroup=group.name)
+        if outcome is not None and group.telegram_chat_id and member.telegram_id:
+            outcome.leave_chats.append(group.telegram_chat_id)
     return removed
 
 

@@ -30,7 +30,11 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(
         cli_members, "bot_factory", lambda settings: Bot(TOKEN, request=tg.request())
     )
+    FAKES[tmp_path] = tg
     return tmp_path
+
+
+FAKES: dict[Path, FakeTelegram] = {}
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -140,3 +144,37 @@ def test_import_good_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None
 def test_import_missing_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["members", "import", "nincs.csv"], capsys)
     assert code == 2 and "cannot read" in err
+
+
+def test_deactivation_removes_from_linked_groups(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from storage.db import Database
+
+    tg = FAKES[env]
+    user = tg.add_user(first_name="Béla", last_name="Nagy")
+    owner = tg.add_user(first_name="Anna", last_name="Kovács")
+    group = tg.add_group("Export csoport", members=[owner, user], bot_is_admin=True)
+    run(["members", "add", "Nagy Béla", "--kind", "internal", "--workgroup", "Export"], capsys)
+
+    async def bind() -> None:
+        db = Database(f"sqlite+aiosqlite:///{env / 'cli.db'}")
+        db.open()
+        async with db.unit() as uow:
+            member = await uow.members.by_name("Nagy Béla")
+            export = await uow.workgroups.by_name("Export")
+            assert member is not None and export is not None
+            member.telegram_id = user.id
+            export.telegram_chat_id = group.id
+        await db.close()
+
+    asyncio.run(bind())
+    code, out, _ = run(["members", "set", "Nagy Béla", "--inactive"], capsys)
+    assert code == 0
+    assert "removed from 1 linked group(s)" in out
+    assert [c.method for c in tg.calls if "ChatMember" in c.method] == [
+        "banChatMember",
+        "unbanChatMember",
+    ]
