@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 BotApp = Application[Any, BotContext, UserData, dict[Any, Any], BotData, Any]
 
 MENU_PERMISSIONS = (Permission.PUBLIC, Permission.MEMBER)
+#: Seconds a stop waits for background deliveries (ballots, results) before cancelling them.
+SHUTDOWN_GRACE = 10.0
 
 
 def build_application(
@@ -107,7 +109,7 @@ async def set_menus(app: BotApp) -> None:
 
 async def _post_shutdown(app: BotApp) -> None:
     """Let background deliveries finish, then close what ``_post_init`` opened."""
-    await app.bot_data.settle()
+    await app.bot_data.settle(grace=SHUTDOWN_GRACE)
     await app.bot_data.db.close()
 
 

@@ -54,10 +54,20 @@ class BotData:
         if not task.cancelled() and task.exception() is not None:
             log.error("background task %s failed", task.get_name(), exc_info=task.exception())
 
-    async def settle(self) -> None:
-        """Wait until every background task has finished."""
+    async def settle(self, grace: float | None = None) -> None:
+        """Wait until every background task has finished (cancel what is left after grace)."""
+        loop = asyncio.get_running_loop()
+        deadline = None if grace is None else loop.time() + grace
         while self.background:
-            await asyncio.gather(*list(self.background), return_exceptions=True)
+            pending = list(self.background)
+            remaining = None if deadline is None else max(0.0, deadline - loop.time())
+            _, still = await asyncio.wait(pending, timeout=remaining)
+            if still and deadline is not None and loop.time() >= deadline:
+                log.warning("stopping %d background deliveries that did not finish", len(still))
+                for task in still:
+                    task.cancel()
+                await asyncio.gather(*still, return_exceptions=True)
+                return
 
 
 class CallerCache:
