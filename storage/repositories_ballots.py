@@ -38,6 +38,24 @@ class BallotRepository(Repository):
             query = query.with_for_update(read=lock == "share", of=Ballot)
         return (await self.session.execute(query)).unique().scalar_one_or_none()
 
+    async def get_with_entry(
+        self, ballot_id: int, member_id: int, *, lock: str | None = None
+    ) -> tuple[Ballot | None, RollEntry | None]:
+        """A ballot with its options and the member's roll entry (if any), in one query."""
+        query = (
+            select(Ballot, RollEntry)
+            .options(joinedload(Ballot.options))
+            .outerjoin(
+                RollEntry,
+                (RollEntry.ballot_id == Ballot.id) & (RollEntry.member_id == member_id),
+            )
+            .where(Ballot.id == ballot_id)
+        )
+        if lock is not None:
+            query = query.with_for_update(read=lock == "share", of=Ballot)
+        row = (await self.session.execute(query)).unique().one_or_none()
+        return (None, None) if row is None else (row[0], row[1])
+
     def add(self, ballot: Ballot) -> None:
         self.session.add(ballot)
 

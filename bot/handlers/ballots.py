@@ -495,29 +495,29 @@ async def cb_vote(update: Update, context: BotContext) -> None:
     result: ballots.CastResult | None = None
     chosen: list[int] = []
     async with context.db.unit() as uow:
-        repo = uow.repo(BallotRepository)
         if data.action in _CASTING:
-            ballot = await ballots.open_for_voting(uow, ballot_id, now)
+            ballot, on_roll = await ballots.voting_booth(uow, ballot_id, member.id, now)
         else:
-            found = await repo.get(ballot_id)
+            found, entry = await uow.repo(BallotRepository).get_with_entry(ballot_id, member.id)
             if found is None:
                 raise NotFound("ballot", str(ballot_id))
-            ballot = found
-        entry = await repo.roll_entry(ballot_id, member.id)
+            ballot, on_roll = found, entry is not None
         if data.action != "o":
             if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
                 raise ballots.BallotClosed(ballot_id)
-            if entry is None:
+            if not on_roll:
                 raise ballots.NotOnRoll(ballot_id)
         if data.action == "w":
             await ballots.withdraw_vote(uow, ballot, member.id, now)
         elif data.action in _CASTING:
             chosen = _chosen(data, ballot, markup)
             if chosen and not (ballot.secret and data.action != "k"):
-                result = await ballots.cast_vote(uow, ballot, member.id, chosen, now)
+                result = await ballots.cast_vote(
+                    uow, ballot, member.id, chosen, now, on_roll=on_roll
+                )
     if data.action == "o":
         await query.answer()
-        await _send_ballot_to(update, context, ballot, on_roll=entry is not None)
+        await _send_ballot_to(update, context, ballot, on_roll=on_roll)
     elif data.action in {"b", "r"}:
         await query.answer()
         await _edit(update, views.ballot_text(t, ballot), views.voter_keyboard(t, ballot))

@@ -479,6 +479,19 @@ async def open_for_voting(uow: UnitOfWork, ballot_id: int, now: datetime) -> Bal
     return ballot
 
 
+async def voting_booth(
+    uow: UnitOfWork, ballot_id: int, member_id: int, now: datetime
+) -> tuple[Ballot, bool]:
+    """The open ballot (shared lock, as ``open_for_voting``) and whether the member is on its
+    roll, read in one query."""
+    ballot, entry = await _ballots(uow).get_with_entry(ballot_id, member_id, lock="share")
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
+        raise BallotClosed(ballot_id)
+    return ballot, entry is not None
+
+
 def _check_choice(ballot: Ballot, option_ids: Sequence[int]) -> list[int]:
     valid = {o.id: o for o in ballot.options}
     chosen = list(dict.fromkeys(option_ids))
@@ -505,10 +518,13 @@ async def cast_vote(
     member_id: int,
     option_ids: Sequence[int],
     now: datetime,
+    *,
+    on_roll: bool | None = None,
 ) -> CastResult:
     """Record a vote; the database keeps one vote per member and ballot.
 
-    Pass the ballot from ``open_for_voting`` of the same unit, or its id.
+    Pass the ballot from ``voting_booth`` (with ``on_roll``) or ``open_for_voting`` of the same
+    unit, or its id.
     """
     ballot = (
         ballot_or_id
@@ -517,7 +533,9 @@ async def cast_vote(
     )
     ballot_id = ballot.id
     repo = _ballots(uow)
-    if await repo.roll_entry(ballot_id, member_id) is None:
+    if on_roll is None:
+        on_roll = await repo.roll_entry(ballot_id, member_id) is not None
+    if not on_roll:
         raise NotOnRoll(ballot_id)
     chosen = _check_choice(ballot, option_ids)
     if ballot.secret:
