@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from sqlalchemy import event
@@ -27,6 +29,9 @@ from storage.repositories import (
 )
 
 R = TypeVar("R", bound=Repository)
+
+#: Whether the current task is inside a unit of work (so a nested one does not wait for it).
+_IN_UNIT: ContextVar[bool] = ContextVar("klaszterbot_in_unit", default=False)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -130,6 +135,7 @@ class Database:
         self._engine_kwargs = engine_kwargs
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self._writer = asyncio.Lock()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -158,9 +164,30 @@ class Database:
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[UnitOfWork]:
-        """Open a unit of work: commit on success, roll back on any exception."""
+        """Open a unit of work: commit on success, roll back on any exception.
+
+        SQLite has one writer at a time (every unit begins IMMEDIATE); units of this process
+        queue on an asyncio lock instead of spinning in SQLite's busy handler, which under a
+        burst of concurrent updates is several times slower. A unit opened inside another one
+        of the same task does not wait for itself.
+        """
         if self._sessions is None:
             raise RuntimeError("Database is not open")
+        if self.dialect != "sqlite" or _IN_UNIT.get():
+            async with self._session_unit() as uow:
+                yield uow
+            return
+        async with self._writer:
+            token = _IN_UNIT.set(True)
+            try:
+                async with self._session_unit() as uow:
+                    yield uow
+            finally:
+                _IN_UNIT.reset(token)
+
+    @asynccontextmanager
+    async def _session_unit(self) -> AsyncIterator[UnitOfWork]:
+        assert self._sessions is not None
         async with self._sessions() as session:
             try:
                 yield UnitOfWork(session)
