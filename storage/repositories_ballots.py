@@ -40,21 +40,27 @@ class BallotRepository(Repository):
 
     async def get_with_entry(
         self, ballot_id: int, member_id: int, *, lock: str | None = None
-    ) -> tuple[Ballot | None, RollEntry | None]:
-        """A ballot with its options and the member's roll entry (if any), in one query."""
+    ) -> tuple[Ballot | None, bool, int | None]:
+        """A ballot with its options, whether the member is on its roll and the id of their open
+        vote, in one query."""
         query = (
-            select(Ballot, RollEntry)
+            select(Ballot, RollEntry.member_id, OpenVote.id)
             .options(joinedload(Ballot.options))
             .outerjoin(
                 RollEntry,
                 (RollEntry.ballot_id == Ballot.id) & (RollEntry.member_id == member_id),
+            )
+            .outerjoin(
+                OpenVote, (OpenVote.ballot_id == Ballot.id) & (OpenVote.member_id == member_id)
             )
             .where(Ballot.id == ballot_id)
         )
         if lock is not None:
             query = query.with_for_update(read=lock == "share", of=Ballot)
         row = (await self.session.execute(query)).unique().one_or_none()
-        return (None, None) if row is None else (row[0], row[1])
+        if row is None:
+            return None, False, None
+        return row[0], row[1] is not None, row[2]
 
     def add(self, ballot: Ballot) -> None:
         self.session.add(ballot)
@@ -133,25 +139,58 @@ class BallotRepository(Repository):
 
     # --- open votes --------------------------------------------------------------------------
 
-    async def open_vote(self, ballot_id: int, member_id: int) -> OpenVote | None:
-        result = await self.session.execute(
-            select(OpenVote)
-            .options(joinedload(OpenVote.choices))
-            .where(OpenVote.ballot_id == ballot_id, OpenVote.member_id == member_id)
+    async def open_vote_id(self, ballot_id: int, member_id: int) -> int | None:
+        """The id of the member's open vote in the ballot, if any."""
+        return await self.session.scalar(
+            select(OpenVote.id).where(
+                OpenVote.ballot_id == ballot_id, OpenVote.member_id == member_id
+            )
         )
-        return result.unique().scalar_one_or_none()
 
-    async def replace_choices(self, vote: OpenVote, option_ids: Sequence[int]) -> None:
-        """Swap a vote's choices in one statement and one insert."""
-        await self.session.execute(delete(OpenVoteChoice).where(OpenVoteChoice.vote_id == vote.id))
-        self.session.expire(vote, ["choices"])
-        self.session.add_all(OpenVoteChoice(vote_id=vote.id, option_id=o) for o in option_ids)
+    async def insert_vote(
+        self, ballot_id: int, member_id: int, option_ids: Sequence[int], now: datetime
+    ) -> int:
+        """A new open vote with its choices (the unique key refuses a second one)."""
+        vote_id = await self.session.scalar(
+            insert(OpenVote)
+            .values(ballot_id=ballot_id, member_id=member_id, cast_at=now)
+            .returning(OpenVote.id)
+        )
+        assert vote_id is not None
+        await self.session.execute(
+            insert(OpenVoteChoice), [{"vote_id": vote_id, "option_id": o} for o in option_ids]
+        )
+        return int(vote_id)
 
-    def add_vote(self, vote: OpenVote) -> None:
-        self.session.add(vote)
+    async def replace_choices(
+        self, vote_id: int, option_ids: Sequence[int], now: datetime, *, single: bool
+    ) -> None:
+        """Swap a vote's choices (a changed vote) without an ORM flush. In a one-choice ballot a
+        vote has exactly one choice row, so the swap is a single UPDATE."""
+        if single:
+            await self.session.execute(
+                update(OpenVoteChoice)
+                .where(OpenVoteChoice.vote_id == vote_id)
+                .values(option_id=option_ids[0])
+            )
+        else:
+            await self.session.execute(
+                delete(OpenVoteChoice).where(OpenVoteChoice.vote_id == vote_id)
+            )
+            await self.session.execute(
+                insert(OpenVoteChoice), [{"vote_id": vote_id, "option_id": o} for o in option_ids]
+            )
+        await self._touch(vote_id, now)
 
-    async def delete_vote(self, vote: OpenVote) -> None:
-        await self.session.delete(vote)
+    async def _touch(self, vote_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(OpenVote).where(OpenVote.id == vote_id).values(cast_at=now)
+        )
+
+    async def delete_vote(self, vote_id: int) -> None:
+        """Withdraw a vote (its choices go with it)."""
+        await self.session.execute(delete(OpenVoteChoice).where(OpenVoteChoice.vote_id == vote_id))
+        await self.session.execute(delete(OpenVote).where(OpenVote.id == vote_id))
 
     async def open_counts(self, ballot_id: int) -> dict[int, int]:
         result = await self.session.execute(

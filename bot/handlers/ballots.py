@@ -495,13 +495,17 @@ async def cb_vote(update: Update, context: BotContext) -> None:
     result: ballots.CastResult | None = None
     chosen: list[int] = []
     async with context.db.unit() as uow:
+        booth = None
         if data.action in _CASTING:
-            ballot, on_roll = await ballots.voting_booth(uow, ballot_id, member.id, now)
+            booth = await ballots.voting_booth(uow, ballot_id, member.id, now)
+            ballot, on_roll = booth.ballot, booth.on_roll
         else:
-            found, entry = await uow.repo(BallotRepository).get_with_entry(ballot_id, member.id)
+            found, on_roll, _ = await uow.repo(BallotRepository).get_with_entry(
+                ballot_id, member.id
+            )
             if found is None:
                 raise NotFound("ballot", str(ballot_id))
-            ballot, on_roll = found, entry is not None
+            ballot = found
         if data.action != "o":
             if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
                 raise ballots.BallotClosed(ballot_id)
@@ -512,9 +516,7 @@ async def cb_vote(update: Update, context: BotContext) -> None:
         elif data.action in _CASTING:
             chosen = _chosen(data, ballot, markup)
             if chosen and not (ballot.secret and data.action != "k"):
-                result = await ballots.cast_vote(
-                    uow, ballot, member.id, chosen, now, on_roll=on_roll
-                )
+                result = await ballots.cast_vote(uow, ballot, member.id, chosen, now, booth=booth)
     if data.action == "o":
         await query.answer()
         await _send_ballot_to(update, context, ballot, on_roll=on_roll)

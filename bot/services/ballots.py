@@ -26,8 +26,6 @@ from storage.models_ballots import (
     BallotStatus,
     Body,
     Majority,
-    OpenVote,
-    OpenVoteChoice,
     QuorumRule,
     Resolution,
 )
@@ -479,17 +477,26 @@ async def open_for_voting(uow: UnitOfWork, ballot_id: int, now: datetime) -> Bal
     return ballot
 
 
-async def voting_booth(
-    uow: UnitOfWork, ballot_id: int, member_id: int, now: datetime
-) -> tuple[Ballot, bool]:
-    """The open ballot (shared lock, as ``open_for_voting``) and whether the member is on its
-    roll, read in one query."""
-    ballot, entry = await _ballots(uow).get_with_entry(ballot_id, member_id, lock="share")
+@dataclass(frozen=True)
+class Booth:
+    """What a vote press needs, read in one query: the open ballot, whether the member is on its
+    roll, and their open vote so far (if any)."""
+
+    ballot: Ballot
+    on_roll: bool
+    vote_id: int | None
+
+
+async def voting_booth(uow: UnitOfWork, ballot_id: int, member_id: int, now: datetime) -> Booth:
+    """The open ballot (shared lock, as ``open_for_voting``) with the member's place in it."""
+    ballot, on_roll, vote_id = await _ballots(uow).get_with_entry(
+        ballot_id, member_id, lock="share"
+    )
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
     if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
         raise BallotClosed(ballot_id)
-    return ballot, entry is not None
+    return Booth(ballot, on_roll, vote_id)
 
 
 def _check_choice(ballot: Ballot, option_ids: Sequence[int]) -> list[int]:
@@ -519,12 +526,12 @@ async def cast_vote(
     option_ids: Sequence[int],
     now: datetime,
     *,
-    on_roll: bool | None = None,
+    booth: Booth | None = None,
 ) -> CastResult:
     """Record a vote; the database keeps one vote per member and ballot.
 
-    Pass the ballot from ``voting_booth`` (with ``on_roll``) or ``open_for_voting`` of the same
-    unit, or its id.
+    Pass the ballot from ``open_for_voting`` of the same unit, or its id, or the ``booth`` of
+    ``voting_booth`` (then nothing is read again).
     """
     ballot = (
         ballot_or_id
@@ -533,8 +540,7 @@ async def cast_vote(
     )
     ballot_id = ballot.id
     repo = _ballots(uow)
-    if on_roll is None:
-        on_roll = await repo.roll_entry(ballot_id, member_id) is not None
+    on_roll = booth.on_roll if booth else await repo.roll_entry(ballot_id, member_id) is not None
     if not on_roll:
         raise NotOnRoll(ballot_id)
     chosen = _check_choice(ballot, option_ids)
@@ -543,23 +549,17 @@ async def cast_vote(
             raise AlreadyVoted(ballot_id)
         await repo.increment_secret(ballot_id, chosen)
         return CastResult(ballot, changed=False)
-    existing = await repo.open_vote(ballot_id, member_id)
+    existing = booth.vote_id if booth else await repo.open_vote_id(ballot_id, member_id)
     if existing is not None:
         if not ballot.changeable:
             raise AlreadyVoted(ballot_id)
-        await repo.replace_choices(existing, chosen)
-        existing.cast_at = now
-        await uow.flush()
+        await repo.replace_choices(
+            existing, chosen, now, single=ballot.kind is not BallotKind.MULTI
+        )
         return CastResult(ballot, changed=True)
-    vote = OpenVote(
-        ballot_id=ballot_id,
-        member_id=member_id,
-        cast_at=now,
-        choices=[OpenVoteChoice(option_id=o) for o in chosen],
-    )
     try:
         async with uow.session.begin_nested():
-            repo.add_vote(vote)
+            await repo.insert_vote(ballot_id, member_id, chosen, now)
     except IntegrityError:
         raise AlreadyVoted(ballot_id) from None
     await repo.set_voted(ballot_id, member_id, True)
@@ -579,10 +579,10 @@ async def withdraw_vote(
     repo = _ballots(uow)
     if ballot.secret or not ballot.changeable:
         raise AlreadyVoted(ballot_id)
-    vote = await repo.open_vote(ballot_id, member_id)
-    if vote is None:
+    vote_id = await repo.open_vote_id(ballot_id, member_id)
+    if vote_id is None:
         raise NotFound("vote", str(ballot_id))
-    await repo.delete_vote(vote)
+    await repo.delete_vote(vote_id)
     await repo.set_voted(ballot_id, member_id, False)
     return ballot
 

@@ -344,3 +344,15 @@ async def test_resolution_register_search(db: Database, clock: FakeClock) -> Non
     async with db.unit() as uow:
         found, total = await uow.repo(ballots.ResolutionRepository).search("éves", 0, 10)
         assert total == 1 and isinstance(found[0], Resolution)
+
+
+async def test_changing_a_multi_choice_vote(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 2)
+    ballot = await publish(db, clock, await standing(db, ids["Belső 00"]), kind=BallotKind.MULTI,
+                           options=["Alfa", "Béta", "Gamma"], max_choices=2)  # fmt: skip
+    await vote(db, clock, ballot, ids["Belső 01"], 0, 1)
+    await vote(db, clock, ballot, ids["Belső 01"], 2)
+    await vote(db, clock, ballot, ids["Belső 01"], 1, 2)
+    async with db.unit() as uow:
+        counts = {c.label: c.votes for c in await ballots.current_counts(uow, ballot)}
+    assert counts == {"Alfa": 0, "Béta": 1, "Gamma": 1, "Tartózkodom": 0}
