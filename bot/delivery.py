@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from telegram import InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.i18n import Translator
@@ -97,3 +97,16 @@ async def remove_from_chats(bot: Any, chat_ids: Sequence[int], telegram_id: int)
             await bot.unban_chat_member(chat_id, telegram_id, only_if_banned=True)
         except TelegramError as exc:
             log.warning("could not remove %s from group %s: %s", telegram_id, chat_id, exc)
+
+
+async def edit_from_button(
+    update: Update, text: str, keyboard: InlineKeyboardMarkup | None
+) -> None:
+    """Edit the message behind a pressed button; an unchanged message is not an error."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise

@@ -15,7 +15,6 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -32,6 +31,7 @@ from bot import outbox
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Callback, Feature, ForgedCallback, decode, pattern
 from bot.context import BotContext
+from bot.delivery import edit_from_button
 from bot.i18n import N_, Translator
 from bot.services import announcements, cluster
 from bot.services.announcements import (
@@ -84,22 +84,12 @@ def _message_html(context: BotContext, draft: Draft) -> str:
     )
 
 
-async def _edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
-
-
 async def _drop_buttons(update: Update) -> None:
     """Keep a finished step's text but take its buttons away."""
     query = update.callback_query
     assert query is not None
     if isinstance(query.message, Message) and query.message.text:
-        await _edit(update, query.message.text_html, None)
+        await edit_from_button(update, query.message.text_html, None)
 
 
 # --- composing -------------------------------------------------------------------------------
@@ -177,7 +167,7 @@ async def cb_announce(update: Update, context: BotContext) -> object:
     if data.action == "cancel":
         _set_draft(context, None)
         await query.answer()
-        await _edit(update, views.cancelled(t), None)
+        await edit_from_button(update, views.cancelled(t), None)
         return ConversationHandler.END
     if data.action in {"aud", "wg", "next"}:
         if draft.stage is not Stage.AUDIENCE:
@@ -198,7 +188,7 @@ async def cb_announce(update: Update, context: BotContext) -> object:
         draft.to_main_group = not draft.to_main_group
         await query.answer()
         text, keyboard = await _panel(context, draft)
-        await _edit(update, text, keyboard)
+        await edit_from_button(update, text, keyboard)
         return Stage.PREVIEW
     return await _confirm(update, context, draft)
 
@@ -228,11 +218,11 @@ async def _on_audience(update: Update, context: BotContext, draft: Draft, data: 
             return await _preview(update, context, draft)
         draft.stage = Stage.KIND
         text, keyboard = views.kind_picker(context.t, draft.serial, kinds)
-        await _edit(update, text, keyboard)
+        await edit_from_button(update, text, keyboard)
         return Stage.KIND
     await query.answer()
     text, keyboard = await _audience_picker(context, draft)
-    await _edit(update, text, keyboard)
+    await edit_from_button(update, text, keyboard)
     return Stage.AUDIENCE
 
 
@@ -294,7 +284,7 @@ async def _confirm(update: Update, context: BotContext, draft: Draft) -> object:
         return Stage.PREVIEW
     _set_draft(context, None)
     await query.answer()
-    await _edit(update, views.started(context.t, counted.recipients), None)
+    await edit_from_button(update, views.started(context.t, counted.recipients), None)
     outbox.schedule(context.application, created.id)
     return ConversationHandler.END
 
@@ -345,7 +335,7 @@ async def cb_announcements(update: Update, context: BotContext) -> None:
     page = decode(query.data, Feature.ANNOUNCEMENTS, {"page"}).int_arg(0)
     text, keyboard = await _history_page(context, page)
     await query.answer()
-    await _edit(update, text, keyboard)
+    await edit_from_button(update, text, keyboard)
 
 
 # --- wiring ----------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from telegram.warnings import PTBUserWarning
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
-from bot.delivery import Recipient, recipients, send_each
+from bot.delivery import Recipient, edit_from_button, recipients, send_each
 from bot.i18n import N_, Translator
 from bot.services import ballots, cluster
 from bot.services.ballots import BallotDraft, BodyDefaults
@@ -71,16 +71,6 @@ def _translator(app: Application[Any, Any, Any, Any, Any, Any]) -> Any:
     return lambda r: translations.pick(r.language, r.language_code)
 
 
-async def _edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
-
-
 def _draft(context: BotContext) -> BallotDraft:
     draft = context.user_data.ballot_draft if context.user_data else None
     if draft is None:
@@ -98,7 +88,7 @@ async def _show_preview(update: Update, context: BotContext, *, edit: bool = Fal
     text = views.draft_preview(context.t, draft, await _electorate(context, draft.body))
     keyboard = views.preview_keyboard(context.t, draft)
     if edit:
-        await _edit(update, text, keyboard)
+        await edit_from_button(update, text, keyboard)
     else:
         assert update.effective_message is not None
         await update.effective_message.reply_html(text, reply_markup=keyboard)
@@ -167,7 +157,7 @@ async def _ask_kind(update: Update, context: BotContext, *, edit: bool = False) 
         ]
     )
     if edit:
-        await _edit(update, text, keyboard)
+        await edit_from_button(update, text, keyboard)
     else:
         assert update.effective_message is not None
         await update.effective_message.reply_html(text, reply_markup=keyboard)
@@ -204,7 +194,7 @@ async def cb_kind(update: Update, context: BotContext) -> int:
         draft.options = []
         await _ask_secret(update, context)
         return SECRET
-    await _edit(
+    await edit_from_button(
         update,
         t.gettext(
             "Send the options in one message, separated by semicolons, e.g. "
@@ -254,7 +244,7 @@ async def _ask_secret(update: Update, context: BotContext, *, new: bool = False)
         assert update.effective_message is not None
         await update.effective_message.reply_html(text, reply_markup=keyboard)
     else:
-        await _edit(update, text, keyboard)
+        await edit_from_button(update, text, keyboard)
 
 
 async def cb_secret(update: Update, context: BotContext) -> int:
@@ -264,7 +254,7 @@ async def cb_secret(update: Update, context: BotContext) -> int:
     assert update.callback_query is not None
     await update.callback_query.answer()
     t = context.t
-    await _edit(
+    await edit_from_button(
         update,
         t.gettext(
             "Deadline? Choose, or write a date and time such as <code>2026.12.05 18:00</code>."
@@ -315,7 +305,7 @@ async def cb_preview(update: Update, context: BotContext) -> int | None:
         draft.changeable = not draft.changeable
     elif action.action == "cancel":
         await query.answer()
-        await _edit(update, context.t.gettext("The ballot was not published."), None)
+        await edit_from_button(update, context.t.gettext("The ballot was not published."), None)
         _forget(context)
         return ConversationHandler.END
     else:
@@ -344,7 +334,7 @@ async def _publish(update: Update, context: BotContext, draft: BallotDraft) -> N
         )
     assert update.callback_query is not None
     await update.callback_query.answer(t.gettext("Published."))
-    await _edit(
+    await edit_from_button(
         update,
         t.gettext(
             "Ballot #{id} is published; the members with the vote are getting it now."
@@ -522,16 +512,20 @@ async def cb_vote(update: Update, context: BotContext) -> None:
         await _send_ballot_to(update, context, ballot, on_roll=on_roll)
     elif data.action in {"b", "r"}:
         await query.answer()
-        await _edit(update, views.ballot_text(t, ballot), views.voter_keyboard(t, ballot))
+        await edit_from_button(
+            update, views.ballot_text(t, ballot), views.voter_keyboard(t, ballot)
+        )
     elif data.action == "t":
         option = data.int_arg(1)
         ticked = views.selected_in(markup, ballot)
         ticked = [o for o in ticked if o != option] if option in ticked else [*ticked, option]
         await query.answer()
-        await _edit(update, views.ballot_text(t, ballot), views.voter_keyboard(t, ballot, ticked))
+        await edit_from_button(
+            update, views.ballot_text(t, ballot), views.voter_keyboard(t, ballot, ticked)
+        )
     elif data.action == "w":
         await query.answer(views.withdrawn(t)[:200])
-        await _edit(
+        await edit_from_button(
             update,
             views.ballot_text(t, ballot) + "\n\n" + views.withdrawn(t),
             views.voter_keyboard(t, ballot),
@@ -542,10 +536,10 @@ async def cb_vote(update: Update, context: BotContext) -> None:
     elif result is None:  # a secret ballot: confirm first
         text, keyboard = views.secret_confirm(t, ballot, chosen)
         await query.answer()
-        await _edit(update, text, keyboard)
+        await edit_from_button(update, text, keyboard)
     elif ballot.secret:
         await query.answer(t.gettext("Vote recorded."))
-        await _edit(
+        await edit_from_button(
             update,
             views.ballot_text(t, ballot) + "\n\n" + views.secret_recorded(t),
             views.info_keyboard(t, ballot),
@@ -554,7 +548,7 @@ async def cb_vote(update: Update, context: BotContext) -> None:
     else:
         confirmation = views.vote_recorded(t, ballot, chosen, result.changed)
         await query.answer(t.gettext("Vote recorded."))
-        await _edit(
+        await edit_from_button(
             update,
             views.ballot_text(t, ballot) + "\n\n" + confirmation,
             views.after_vote_keyboard(t, ballot),
@@ -851,7 +845,7 @@ async def cb_register(update: Update, context: BotContext) -> None:
     if data.action == "page":
         text, keyboard = await _register_page(context, data.int_arg(0), None)
         await query.answer()
-        await _edit(update, split_lines(text)[0], keyboard)
+        await edit_from_button(update, split_lines(text)[0], keyboard)
         return
     if not context.caller.standing.is_ksz_staff:
         raise NotAllowed(Permission.KSZ)

@@ -11,13 +11,13 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ChatJoinRequestHandler
 
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
-from bot.delivery import remove_from_chats
+from bot.delivery import edit_from_button, remove_from_chats
 from bot.i18n import N_
 from bot.services import identity
 from bot.services.collation import hu_sort_key
@@ -41,17 +41,6 @@ def _actor(context: BotContext) -> Actor:
 
 async def _catalyst_names(uow: UnitOfWork, member: Member) -> list[str]:
     return [g.name for g in await uow.workgroups.catalyst_of(member.id)]
-
-
-async def _edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    """Edit the message behind a button; an unchanged message is not an error."""
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
 
 
 # --- everyone / members ----------------------------------------------------------------------
@@ -95,7 +84,7 @@ async def cb_directory(update: Update, context: BotContext) -> None:
     if data.action == "page":
         text, keyboard = await _directory_page(context, data.int_arg(0))
         await query.answer()
-        await _edit(update, text, keyboard)
+        await edit_from_button(update, text, keyboard)
         return
     if not context.caller.standing.is_ksz_staff:
         log.warning("refused directory export for telegram user %s", context.caller.telegram_id)
@@ -167,7 +156,7 @@ async def cb_log(update: Update, context: BotContext) -> None:
     page = decode(query.data, Feature.AUDIT, {"page"}).int_arg(0)
     text, keyboard = await _log_page(context, page)
     await query.answer()
-    await _edit(update, text, keyboard)
+    await edit_from_button(update, text, keyboard)
 
 
 # --- strangers: asking to join ---------------------------------------------------------------
@@ -265,7 +254,7 @@ async def cb_join(update: Update, context: BotContext) -> None:
             "We are sorry: the cluster management did not approve your request to join."
         )
     await query.answer()
-    await _edit(update, summary, None)
+    await edit_from_button(update, summary, None)
     try:
         await context.bot.send_message(request.telegram_id, notice)
     except Forbidden:
@@ -336,7 +325,7 @@ async def cb_member(update: Update, context: BotContext) -> None:
                 raise NotFound("member", str(member_id))
             text, keyboard = views.member_groups(t, member, await uow.workgroups.all())
         await query.answer()
-        await _edit(update, text, keyboard)
+        await edit_from_button(update, text, keyboard)
         return
     if data.action == "invite":
         hours = context.settings.invite_ttl_hours
@@ -378,7 +367,7 @@ async def cb_member(update: Update, context: BotContext) -> None:
     text, keyboard = await _card(context, member_id)
     if notes:
         text += "\n\n" + "\n".join(notes)
-    await _edit(update, text, keyboard)
+    await edit_from_button(update, text, keyboard)
 
 
 async def cb_member_groups(update: Update, context: BotContext) -> None:
@@ -390,7 +379,7 @@ async def cb_member_groups(update: Update, context: BotContext) -> None:
     if data.action == "back":
         text, keyboard = await _card(context, member_id)
         await query.answer()
-        await _edit(update, text, keyboard)
+        await edit_from_button(update, text, keyboard)
         return
     group_id = data.int_arg(1)
     actor = _actor(context)
@@ -417,7 +406,7 @@ async def cb_member_groups(update: Update, context: BotContext) -> None:
         assert member is not None
         text, keyboard = views.member_groups(context.t, member, await uow.workgroups.all())
     await query.answer(context.t.gettext("Saved."))
-    await _edit(update, text, keyboard)
+    await edit_from_button(update, text, keyboard)
 
 
 async def cmd_new_workgroup(update: Update, context: BotContext) -> None:
