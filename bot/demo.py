@@ -405,6 +405,34 @@ class Session:
         )
 
 
+def _complete_names(demo: DemoCluster) -> None:
+    """Tab completes people's names after ``/as`` (and group names after ``/chat``)."""
+    try:
+        import readline
+    except ImportError:  # not every platform has it; the numbered list still works
+        return
+    commands = ["/as ", "/chat ", "/press ", "/time +", "/jobs", "/people", "/help-demo", "/quit"]
+
+    def complete(text: str, state: int) -> str | None:
+        line = readline.get_line_buffer()
+        if line.startswith("/as "):
+            choices = [p.name for p in demo.people]
+        elif line.startswith("/chat "):
+            choices = ["private", *demo.groups]
+        else:
+            choices = commands
+        prefix = line.split(" ", 1)[1] if " " in line else line
+        found = [c for c in choices if c.casefold().startswith(prefix.casefold())]
+        if state >= len(found):
+            return None
+        # readline replaces only the last word: hand back what completes it
+        return found[state][len(prefix) - len(text) :]
+
+    readline.set_completer_delims(" ")
+    readline.set_completer(complete)
+    readline.parse_and_bind("tab: complete")
+
+
 async def run(script: Path | None, out: TextIO = sys.stdout) -> int:
     """Interactive when ``script`` is None, else play the script's lines and print the dialogue."""
     session = Session(out, color=script is None and out.isatty())
@@ -423,6 +451,7 @@ async def run(script: Path | None, out: TextIO = sys.stdout) -> int:
                     break
             return 0
         session.say(HELP)
+        _complete_names(session.demo)
         while True:
             try:
                 line = await asyncio.to_thread(input, session.prompt())
