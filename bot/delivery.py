@@ -12,7 +12,7 @@ from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.i18n import Translator
+from bot.i18n import Translations, Translator
 from storage.db import UnitOfWork
 from storage.models import Member, TelegramUser
 
@@ -42,6 +42,11 @@ class Report:
     sent: list[tuple[Recipient, Message]] = field(default_factory=list)
     unreachable: list[Recipient] = field(default_factory=list)
     failed: list[Recipient] = field(default_factory=list)
+
+
+def translator_for(translations: Translations) -> Callable[[Recipient], Translator]:
+    """Each recipient's translator: their stored choice, else their Telegram language."""
+    return lambda r: translations.pick(r.language, r.language_code)
 
 
 async def recipients(uow: UnitOfWork, members: Sequence[Member]) -> list[Recipient]:

@@ -27,7 +27,7 @@ from telegram.warnings import PTBUserWarning
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
-from bot.delivery import Recipient, edit_from_button, recipients, send_each
+from bot.delivery import Recipient, edit_from_button, recipients, send_each, translator_for
 from bot.i18n import N_, Translator
 from bot.services import ballots, cluster
 from bot.services.ballots import BallotDraft, BodyDefaults
@@ -64,11 +64,6 @@ def _defaults(context: BotContext) -> dict[Body, BodyDefaults]:
         Body.KGY: BodyDefaults(QuorumRule(s.kgy_quorum), Majority(s.kgy_majority)),
         Body.ST: BodyDefaults(QuorumRule(s.st_quorum), Majority(s.st_majority)),
     }
-
-
-def _translator(app: Application[Any, Any, Any, Any, Any, Any]) -> Any:
-    translations = app.bot_data.translations
-    return lambda r: translations.pick(r.language, r.language_code)
 
 
 def _draft(context: BotContext) -> BallotDraft:
@@ -384,7 +379,7 @@ async def deliver_ballot(app: Any, ballot_id: int) -> None:
         voter_targets = await recipients(uow, voters)
         info_targets = await recipients(uow, others)
         group = await cluster.main_group(uow)
-    translate = _translator(app)
+    translate = translator_for(app.bot_data.translations)
     await send_each(
         app.bot,
         voter_targets,
@@ -691,7 +686,7 @@ async def remind(app: Any, ballot_id: int, hours: int) -> int:
     report = await send_each(
         app.bot,
         targets,
-        _translator(app),
+        translator_for(app.bot_data.translations),
         lambda t: (
             views.reminder(t, ballot) + "\n\n" + views.ballot_text(t, ballot),
             views.voter_keyboard(t, ballot),
@@ -731,7 +726,7 @@ async def close_and_announce(app: Any, ballot_id: int, closed_by: str) -> ballot
 
 
 async def _announce(app: Any, everyone: list[Recipient], group: int | None, render: Any) -> None:
-    await send_each(app.bot, everyone, _translator(app), render)
+    await send_each(app.bot, everyone, translator_for(app.bot_data.translations), render)
     if group is not None:
         text, _ = render(app.bot_data.translations.get(None))
         try:

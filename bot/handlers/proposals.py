@@ -21,7 +21,7 @@ from telegram.warnings import PTBUserWarning
 from bot.access import CommandSpec, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
-from bot.delivery import recipients, send_each
+from bot.delivery import recipients, send_each, translator_for
 from bot.handlers import ballots as ballot_handlers
 from bot.i18n import N_
 from bot.services import ballots, proposals
@@ -158,12 +158,11 @@ async def open_discussion(app: Any, proposal_id: int) -> None:
         name=f"proposal:{proposal_id}:discussion",
         data=proposal_id,
     )
-    translations = data.translations
     data.spawn(
         send_each(
             app.bot,
             everyone,
-            lambda r: translations.pick(r.language, r.language_code),
+            translator_for(data.translations),
             lambda t: (views.discussion_opened(t, proposal), views.card_keyboard(t, proposal)),
         ),
         name=f"proposal:{proposal_id}:discussion",

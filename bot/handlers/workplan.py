@@ -33,7 +33,7 @@ from telegram.warnings import PTBUserWarning
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
-from bot.delivery import Recipient, recipients
+from bot.delivery import Recipient, recipients, translator_for
 from bot.handlers import ballots as ballot_handlers
 from bot.i18n import N_, Translator
 from bot.services import ballots, schedule, workplan
@@ -63,11 +63,6 @@ CONCURRENCY = 16
 CAPTION_MAX = 1024
 
 Render = Callable[[Translator, int], tuple[str, InlineKeyboardMarkup | None]]
-
-
-def _translator(app: Any) -> Callable[[Recipient], Translator]:
-    translations = app.bot_data.translations
-    return lambda r: translations.pick(r.language, r.language_code)
 
 
 def _today(context: BotContext) -> date:
@@ -525,7 +520,7 @@ async def _send_all(
 
 
 async def _send_texts(app: Any, targets: Sequence[Recipient], render: Render) -> int:
-    translate = _translator(app)
+    translate = translator_for(app.bot_data.translations)
 
     async def send(target: Recipient) -> None:
         text, keyboard = render(translate(target), target.member_id)
@@ -616,7 +611,7 @@ async def _digest(app: Any, slot: Slot, now: datetime) -> int:
         else:
             members = list(await uow.members.all(active_only=True))
         targets = await recipients(uow, members)
-    translate = _translator(app)
+    translate = translator_for(app.bot_data.translations)
     pictures: dict[str, bytes | str] = {}
     first: dict[str, Recipient] = {}
     for target in targets:
