@@ -55,7 +55,7 @@ async def _digest_seconds(app: Any) -> float:
     async with data.db.unit() as uow:
         summary = await workplan.plan_summary(uow, now, tz)
         assert summary is not None
-        targets = await recipients(uow, list(await uow.members.all(active_only=True)))
+        targets = await recipients(uow, list(await uow.members.active()))
     await asyncio.to_thread(charts.progress_chart, t, summary)
     views.digest_text(t, summary, SlotKind.MONTHLY_DIGEST, None, today)
     assert targets

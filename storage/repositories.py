@@ -137,6 +137,18 @@ class MemberRepository(Repository):
             query = query.where(Member.is_active.is_(True))
         return (await self.session.execute(query)).scalars().all()
 
+    async def active(
+        self, *, kind: MemberKind | None = None, founders: bool = False
+    ) -> Sequence[Member]:
+        """Active members (optionally of one kind, or founders only), without their
+        workgroups: for deliveries, which need ids, accounts and kinds only."""
+        query = select(Member).where(Member.is_active.is_(True)).order_by(Member.sort_key)
+        if kind is not None:
+            query = query.where(Member.kind == kind)
+        if founders:
+            query = query.where(Member.is_founder.is_(True))
+        return (await self.session.execute(query)).scalars().all()
+
     async def page(self, offset: int, limit: int) -> tuple[Sequence[Member], int]:
         """One page of active members (callers sort for display) and the total count."""
         total = await self.session.scalar(

@@ -373,8 +373,8 @@ async def deliver_ballot(app: Any, ballot_id: int) -> None:
         if ballot.body is Body.KGY:
             others = [
                 m
-                for m in await uow.members.all(active_only=True)
-                if m.id not in voter_ids and m.kind is MemberKind.EXTERNAL
+                for m in await uow.members.active(kind=MemberKind.EXTERNAL)
+                if m.id not in voter_ids
             ]
         voter_targets = await recipients(uow, voters)
         info_targets = await recipients(uow, others)
@@ -706,7 +706,7 @@ async def close_and_announce(app: Any, ballot_id: int, closed_by: str) -> ballot
         closing = await ballots.close(uow, ballot_id, data.clock.now(), closed_by, data.settings.tz)
         if closing is None:
             return None
-        everyone = await recipients(uow, await uow.members.all(active_only=True))
+        everyone = await recipients(uow, await uow.members.active())
         group = await cluster.main_group(uow)
     for job in app.job_queue.jobs():
         if job.name and job.name.startswith(_job_names(ballot_id)):

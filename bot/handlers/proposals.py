@@ -151,7 +151,7 @@ async def open_discussion(app: Any, proposal_id: int) -> None:
     async with data.db.unit() as uow:
         proposal = await uow.repo(ProposalRepository).get(proposal_id)
         assert proposal is not None and proposal.discussion_until is not None
-        everyone = await recipients(uow, await uow.members.all(active_only=True))
+        everyone = await recipients(uow, await uow.members.active())
     app.job_queue.run_once(
         job_discussion_end,
         when=proposal.discussion_until,

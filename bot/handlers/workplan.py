@@ -609,7 +609,7 @@ async def _digest(app: Any, slot: Slot, now: datetime) -> int:
         if slot.kind is SlotKind.WEEKLY_DIGEST:
             members = await workplan.strategic_council(uow)
         else:
-            members = list(await uow.members.all(active_only=True))
+            members = list(await uow.members.active())
         targets = await recipients(uow, members)
     translate = translator_for(app.bot_data.translations)
     pictures: dict[str, bytes | str] = {}

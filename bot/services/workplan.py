@@ -810,7 +810,7 @@ async def escalation_targets(uow: UnitOfWork) -> list[Member]:
 
 async def strategic_council(uow: UnitOfWork) -> list[Member]:
     """The active founders (the ST), who get the weekly digest."""
-    return [m for m in await uow.members.all(active_only=True) if m.is_founder]
+    return list(await uow.members.active(founders=True))
 
 
 # --- the schedule's settings ---------------------------------------------------------------------
