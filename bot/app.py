@@ -18,6 +18,7 @@ from bot.concurrency import PerChatUpdateProcessor
 from bot.context import BotContext, BotData, UserData
 from bot.errors import on_error
 from bot.i18n import Translations
+from bot.scheduler import ClockJobQueue
 from bot.services.clock import Clock, SystemClock
 from bot.services.roles import Permission
 from bot.settings import Settings
@@ -42,6 +43,7 @@ def build_application(
     rate_limiter: bool = True,
 ) -> BotApp:
     """Wire settings, storage, translations and every feature into one Application."""
+    clock = clock or SystemClock()
     builder = (
         ApplicationBuilder()
         .token(settings.token())
@@ -58,6 +60,7 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(PerChatUpdateProcessor())
+        .job_queue(ClockJobQueue(clock))
     )
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
@@ -72,7 +75,7 @@ def build_application(
     data.db = database or Database(settings.database_url)
     data.translations = Translations(settings.bot_default_locale, settings.tz)
     data.commands = CommandRegistry()
-    data.clock = clock or SystemClock()
+    data.clock = clock
 
     handlers.register_all(app)
     app.add_error_handler(on_error)

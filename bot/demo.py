@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from apscheduler.triggers.date import DateTrigger
 from telegram import Update
 
 from bot.services.clock import FakeClock
@@ -35,17 +34,36 @@ class Driver:
     def __init__(self, app: Any, tg: FakeTelegram) -> None:
         self.app = app
         self.tg = tg
+        #: Where the calls stood when the clock last moved (jobs may start from there on).
+        self._moved_at: int | None = None
+        subscribe = getattr(app.bot_data.clock, "subscribe", None)
+        if subscribe is not None:
+            subscribe(self._clock_moved)
+
+    def _clock_moved(self) -> None:
+        if self._moved_at is None:
+            self._moved_at = len(self.tg.calls)
 
     async def process(self, update: dict[str, Any]) -> list[ApiCall]:
         """Process one update and wait for the deliveries it started; returns the calls made."""
         return await self.during(self.app.process_update(Update.de_json(update, self.app.bot)))
 
     async def during(self, work: Awaitable[Any]) -> list[ApiCall]:
-        """Run ``work`` (a job, say), wait for its deliveries; returns every call made."""
+        """Run ``work`` (a job, say), wait for its deliveries; returns every call made.
+
+        What fell due when the clock last moved happens first, outside the returned calls, as
+        it would have before this update arrived."""
+        await self.catch_up()
+        self._moved_at = None
         start = len(self.tg.calls)
         await work
         await self.app.bot_data.settle()
         return self.tg.calls[start:]
+
+    async def catch_up(self) -> None:
+        """Run the jobs due at the clock's time and wait for their deliveries."""
+        await self.app.job_queue.run_due()
+        await self.app.bot_data.settle()
 
     async def send(
         self, user: FakeUser, text: str | None = None, *, chat: FakeChat | None = None, **kw: Any
@@ -59,20 +77,16 @@ class Driver:
         """The user presses the button with callback data ``data`` under ``message``."""
         return await self.process(self.tg.press(user, message, data, **kw))
 
-    async def run_due_jobs(self, now: datetime) -> list[ApiCall]:
-        """Run every scheduled job that is due at ``now`` (the demo's and tests' clock)."""
-        calls: list[ApiCall] = []
-        jobs = sorted(self.app.job_queue.jobs(), key=lambda j: j.next_t or now)
-        for job in jobs:
-            if job.removed:
-                continue  # an earlier job (a ballot's close) removed it
-            when = job.next_t
-            repeating = not isinstance(job.job.trigger, DateTrigger)
-            if repeating or (when is not None and when <= now):
-                calls += await self.during(job.run(self.app))
-                if not repeating and not job.removed:
-                    job.schedule_removal()
-        return calls
+    async def run_due_jobs(self, now: datetime | None = None) -> list[ApiCall]:
+        """Run every scheduled job that is due at the clock's time (the demo's and tests'
+        ``FakeClock``, which the JobQueue follows) and wait for what they started; returns the
+        calls they made (also those of jobs the clock's move had already started)."""
+        if now is not None:
+            assert now == self.app.bot_data.clock.now(), "move the clock, not the argument"
+        start = len(self.tg.calls) if self._moved_at is None else self._moved_at
+        await self.catch_up()
+        self._moved_at = None
+        return self.tg.calls[start:]
 
 
 # --- the demo cluster ------------------------------------------------------------------------

@@ -102,7 +102,7 @@ async def test_open_ballot_closes_at_deadline_with_result_and_number(
     [details] = texts(await harness.send(cast.external, f"/szavazas_reszletek {ballot.id}"))
     assert "Belső Béla: Igen" in details and "Elnök Emese: Tartózkodom" in details
     clock.advance(days=3, minutes=1)
-    calls = await harness.during(handlers.close_and_announce(harness.app, ballot.id, ""))
+    calls = await harness.run_due_jobs()  # the close job follows the clock
     results = texts(calls)
     assert len(results) == 6  # every active member with an account
     result = results[0]
@@ -151,7 +151,7 @@ async def test_secret_ballot_from_one_message(
     [text] = texts(await harness.send(cast.internal, f"/szavazas_reszletek {ballot.id}"))
     assert "titkos szavazás" in text
     clock.advance(days=9)
-    result = texts(await harness.during(handlers.close_and_announce(harness.app, ballot.id, "")))[0]
+    result = texts(await harness.run_due_jobs())[0]
     assert "Részvétel: 1/4 (25%)" in result
     assert "EREDMÉNYTELEN (határozatképtelen)" in result
     assert "Belső Béla" not in result
@@ -203,11 +203,13 @@ async def test_reminders_reach_only_non_voters_once(
     await harness.press_label(cast.internal, harness.last(cast.internal), "Igen")
     ballot = await _ballot(db)
     assert await handlers.remind(harness.app, ballot.id, 24) == 0  # not due yet
-    clock.advance(days=2, minutes=1)  # 23:59 before the deadline
-    start = len(tg.calls)
-    assert await handlers.remind(harness.app, ballot.id, 24) == 3
-    reminded = {c.params["chat_id"] for c in tg.calls[start:] if c.method == "sendMessage"}
+    clock.advance(days=2, minutes=-1)
+    assert texts(await harness.run_due_jobs()) == []
+    clock.advance(minutes=2)  # 23:59 before the deadline: the job follows the clock
+    calls = await harness.run_due_jobs()
+    reminded = {c.params["chat_id"] for c in calls if c.method == "sendMessage"}
     assert reminded == {cast.founder.id, cast.chair.id, cast.catalyst.id}
+    assert len(texts(calls)) == 3
     assert "Emlékeztető: még nem szavazott" in harness.last(cast.founder).text
     assert await handlers.remind(harness.app, ballot.id, 24) == 0  # never twice
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bot.handlers import ballots as ballot_handlers
-from bot.handlers import proposals as handlers
 from bot.services.clock import FakeClock
 from fakeapi import FakeTelegram
 from storage.db import Database
@@ -40,8 +38,7 @@ async def test_from_draft_to_adoption(
         )
         await harness.press_label(founder, ballot, "Igen")
     clock.advance(days=8)
-    await ballot_handlers.close_and_announce(harness.app, 1, "")
-    await harness.settle()
+    await harness.run_due_jobs()  # the ST ballot closes at its deadline
     assert await _stage(db) is ProposalStage.DISCUSSION
     notice = next(m for m in tg.outbox(cast.external) if "Vitára bocsátott" in m.text)
     # an external supporter comments (advisory right)
@@ -53,16 +50,14 @@ async def test_from_draft_to_adoption(
     assert "&lt;ütemterv&gt;" in harness.last(cast.internal).html
     assert any(j.name == "proposal:1:discussion" for j in harness.app.job_queue.jobs())
     clock.advance(days=8)
-    await handlers.end_discussion(harness.app, 1)
-    await harness.settle()
+    await harness.run_due_jobs()  # the discussion ends: the Közgyűlés ballot opens
     assert await _stage(db) is ProposalStage.KGY_VOTE
     for role in ("internal", "founder", "chair", "catalyst"):
         user = getattr(cast, role)
         ballot = next(m for m in reversed(tg.outbox(user)) if m.buttons and "Közgyűlés" in m.text)
         await harness.press_label(user, ballot, "Igen")
     clock.advance(days=8)
-    await ballot_handlers.close_and_announce(harness.app, 2, "")
-    await harness.settle()
+    await harness.run_due_jobs()
     assert await _stage(db) is ProposalStage.ADOPTED
     [listing] = texts(await harness.send(cast.external, "/javaslatok"))
     assert "elfogadva" in listing

@@ -52,8 +52,8 @@ async def _task(db: Database, task_id: int) -> Task:
 
 
 async def _tick(harness: BotHarness, clock: FakeClock, when: datetime) -> list[ApiCall]:
-    clock.current = when
-    return await harness.during(handlers.tick(harness.app))
+    clock.current = when  # the tick job follows the clock
+    return await harness.run_due_jobs()
 
 
 def _to(calls: Sequence[ApiCall], user: FakeUser, method: str = "sendMessage") -> list[str]:
@@ -356,7 +356,7 @@ async def test_the_general_assembly_adopts_the_plan_and_changes_make_versions(
     # progress can still be reported while the plan is before the Közgyűlés
     await harness.send(cast.catalyst, "/elorehaladas 1 50")
     clock.advance(days=8, minutes=1)
-    await harness.during(ballot_handlers.close_and_announce(harness.app, 1, ""))
+    await harness.run_due_jobs()  # the ballot closes at its deadline
     [text] = texts(await harness.send(cast.internal, "/munkaterv"))
     assert "Állapot: elfogadva" in text
     assert "Elfogadó határozat: 1/2026. (XII. 5.) Kgy. határozat" in text

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
+
+from bot.proc import run as run_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_python_m_bench_smoke_prints_the_table() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--no-postgres"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    result = run_process(
+        [sys.executable, "-m", "bench", "--smoke", "--no-postgres"], cwd=ROOT, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for row in ("| overhead (sqlite) | /help", "| overhead (sqlite) | vote", "| vote burst (sqlite)",

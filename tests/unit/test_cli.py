@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from telegram import Bot
 
 from bot import cli_members
 from bot.cli import main
+from bot.proc import run as run_process
 from fakeapi import FakeTelegram
 
 TOKEN = "123456789:AAE-fake-token-for-the-cli-tests-000"
@@ -45,10 +45,9 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 def test_run_without_token_exits_with_one_line(tmp_path: Path) -> None:
     environment = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    result = run_process(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=environment, timeout=60
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "klaszterbot: TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the "
@@ -58,10 +57,9 @@ def test_run_without_token_exits_with_one_line(tmp_path: Path) -> None:
 
 def test_run_with_malformed_token(tmp_path: Path) -> None:
     environment = dict(os.environ, TELEGRAM_BOT_TOKEN="nem-token")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    result = run_process(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=environment, timeout=60
+    )
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN is malformed" in result.stderr
     assert "Traceback" not in result.stderr
