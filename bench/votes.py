@@ -71,7 +71,9 @@ async def burst(voters: int, db_kind: str = "sqlite") -> Burst:
                 yes_no_labels=("Igen", "Nem", "Tartózkodom"),
                 abstain_label="Tartózkodom",
             )
-        await ballot_handlers.deliver_ballot(app, ballot.id)
+            await ballot_handlers.queue_ballot(uow, data, ballot)
+        data.courier.wake()
+        await data.settle()
         updates = []
         for i, user in enumerate(users[1:]):
             message = next(m for m in tg.outbox(user) if m.buttons)

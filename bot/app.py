@@ -10,14 +10,16 @@ from typing import Any
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import handlers
 from bot.access import CommandRegistry
 from bot.concurrency import PerChatUpdateProcessor
 from bot.context import BotContext, BotData, UserData
+from bot.courier import Courier
 from bot.errors import on_error
 from bot.i18n import Translations
+from bot.request import RetryingRequest
 from bot.scheduler import ClockJobQueue
 from bot.services.clock import Clock, SystemClock
 from bot.services.roles import Permission
@@ -58,14 +60,15 @@ def build_application(
             )
         )
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(PerChatUpdateProcessor())
         .job_queue(ClockJobQueue(clock))
     )
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    if request is not None:
-        builder = builder.request(request)
+    # Every call but long polling retries 5xx answers, timeouts and network errors.
+    builder = builder.request(RetryingRequest(request or HTTPXRequest(connection_pool_size=256)))
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
     app: BotApp = builder.build()
@@ -76,6 +79,7 @@ def build_application(
     data.translations = Translations(settings.bot_default_locale, settings.tz)
     data.commands = CommandRegistry()
     data.clock = clock
+    data.courier = Courier(app)
 
     handlers.register_all(app)
     app.add_error_handler(on_error)
@@ -89,6 +93,7 @@ async def _post_init(app: BotApp) -> None:
     me = await app.bot.get_me()
     data.bot_username = me.username
     await set_menus(app)
+    await data.courier.start()
     for hook in handlers.startup_hooks():
         await hook(app)
     log.info("bot @%s ready", me.username)
@@ -110,9 +115,14 @@ async def set_menus(app: BotApp) -> None:
             await app.bot.set_my_commands(commands, language_code=language)
 
 
-async def _post_shutdown(app: BotApp) -> None:
-    """Let background deliveries finish, then close what ``_post_init`` opened."""
+async def _post_stop(app: BotApp) -> None:
+    """Let background deliveries and the sends in flight finish while the bot can still send."""
     await app.bot_data.settle(grace=SHUTDOWN_GRACE)
+    await app.bot_data.courier.stop(grace=SHUTDOWN_GRACE)
+
+
+async def _post_shutdown(app: BotApp) -> None:
+    """Close what ``_post_init`` opened."""
     await app.bot_data.db.close()
 
 
@@ -127,6 +137,8 @@ async def running(app: BotApp) -> AsyncIterator[BotApp]:
         yield app
     finally:
         await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)

@@ -22,6 +22,7 @@ from storage.models import Member
 
 if TYPE_CHECKING:
     from bot.access import CommandRegistry
+    from bot.courier import Courier
     from bot.services.announcements import Draft as AnnouncementDraft
     from bot.services.ballots import BallotDraft
 
@@ -36,6 +37,7 @@ class BotData:
     translations: Translations
     commands: CommandRegistry
     clock: Clock = SystemClock()
+    courier: Courier
     bot_username: str = ""
 
     def __init__(self) -> None:
@@ -55,7 +57,23 @@ class BotData:
             log.error("background task %s failed", task.get_name(), exc_info=task.exception())
 
     async def settle(self, grace: float | None = None) -> None:
-        """Wait until every background task has finished (cancel what is left after grace)."""
+        """Wait until every background task has finished and nothing due waits in the outbox
+        (cancel the tasks left after ``grace``; the outbox keeps its rows)."""
+        await self._settle_tasks(grace)
+        courier = getattr(self, "courier", None)
+        if courier is None:
+            return
+        while True:
+            try:
+                async with asyncio.timeout(grace):
+                    await courier.settle()
+            except TimeoutError:
+                return
+            if not self.background:
+                return
+            await self._settle_tasks(grace)
+
+    async def _settle_tasks(self, grace: float | None) -> None:
         loop = asyncio.get_running_loop()
         deadline = None if grace is None else loop.time() + grace
         while self.background:

@@ -6,12 +6,14 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.courier import row
 from bot.i18n import Translations, Translator
 from storage.db import UnitOfWork
 from storage.models import Member, TelegramUser
@@ -65,6 +67,27 @@ async def recipients(uow: UnitOfWork, members: Sequence[Member]) -> list[Recipie
         Recipient(m.id, m.telegram_id, *languages.get(m.telegram_id, (None, None)))  # type: ignore[arg-type]
         for m in bound
     ]
+
+
+def queued_rows(
+    batch: str,
+    targets: Sequence[Recipient],
+    translator: Callable[[Recipient], Translator],
+    render: Render,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Outbox rows of ``render(t)`` for every recipient, rendered once per language."""
+    rendered: dict[int, tuple[str, InlineKeyboardMarkup | None]] = {}
+    rows = []
+    for target in targets:
+        t = translator(target)
+        if id(t) not in rendered:
+            rendered[id(t)] = render(t)
+        text, markup = rendered[id(t)]
+        rows.append(
+            row(batch, target.chat_id, text, now, markup=markup, member_id=target.member_id)
+        )
+    return rows
 
 
 async def send_each(

@@ -2,6 +2,7 @@
 
 from fakeapi.errors import ApiError
 from fakeapi.fake import DEFAULT_TOKEN, FakeTelegram
+from fakeapi.faults import Faults
 from fakeapi.flood import FloodLimits
 from fakeapi.http import serve
 from fakeapi.models import ApiCall, FakeChat, FakeMessage, FakeUser, UploadedFile
@@ -16,6 +17,7 @@ __all__ = [
     "FakeRequest",
     "FakeTelegram",
     "FakeUser",
+    "Faults",
     "FloodLimits",
     "UploadedFile",
     "serve",

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 from fakeapi.api import HANDLERS
 from fakeapi.errors import ApiError, bad_request
+from fakeapi.faults import BAD_GATEWAY, Faults
 from fakeapi.flood import FloodControl, FloodLimits
 from fakeapi.models import ApiCall, FakeChat, FakeMessage, FakeUser, UploadedFile
 from fakeapi.request import FakeRequest
@@ -63,6 +64,8 @@ class FakeTelegram(UpdateBuilders):
         self.bot_texts: dict[tuple[str, str], str] = {}
         self.menu_buttons: dict[int, dict[str, Any]] = {}
         self.webhook_url: str | None = None
+        #: Injected faults (``Faults``), or none.
+        self.faults: Faults | None = None
 
     # --- transports -------------------------------------------------------------------------
 
@@ -94,7 +97,14 @@ class FakeTelegram(UpdateBuilders):
                 raise ApiError(404, "Not Found")
             call.method = spec.name
             call.params = self.decoder.decode(spec, params, files)
+            strike = self.faults is not None and self.faults.strike(spec.name)
+            if strike and self.faults is not None and not self.faults.after:
+                call.error, call.error_code = "Bad Gateway", self.faults.status
+                return self.faults.status, BAD_GATEWAY
             result = await self._run(spec, call.params, files)
+            if strike and self.faults is not None:
+                call.error, call.error_code = "Bad Gateway (after it took effect)", 502
+                return self.faults.status, BAD_GATEWAY
         except ApiError as exc:
             call.error, call.error_code = exc.description, exc.code
             return exc.code, _json(exc.payload())

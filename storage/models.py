@@ -227,6 +227,7 @@ class ClusterSetting(Base):
 from storage import (  # noqa: E402,F401
     models_announcements,
     models_ballots,
+    models_outbox,
     models_routing,
     models_workplan,
 )

@@ -24,10 +24,11 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot import courier
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
-from bot.delivery import Recipient, edit_from_button, recipients, send_each, translator_for
+from bot.delivery import edit_from_button, queued_rows, recipients, translator_for
 from bot.i18n import N_, Translator
 from bot.services import ballots, cluster
 from bot.services.ballots import BallotDraft, BodyDefaults
@@ -36,6 +37,7 @@ from bot.services.identity import Actor
 from bot.services.roles import Permission
 from bot.views import ballots as views
 from bot.views.split import split_lines
+from storage.db import UnitOfWork
 from storage.models import MemberKind
 from storage.models_ballots import (
     Ballot,
@@ -52,6 +54,8 @@ log = logging.getLogger(__name__)
 QUESTION, BODY, KIND, OPTIONS, MAX, SECRET, DEADLINE, PREVIEW = range(8)
 COMMENT = 20
 CONVERSATION_TIMEOUT = 30 * 60
+#: The outbox purpose of the main group's copy of a ballot (its message id is remembered).
+GROUP_COPY = "ballot_group_copy"
 RECENT = 10
 
 
@@ -327,6 +331,7 @@ async def _publish(update: Update, context: BotContext, draft: BallotDraft) -> N
             yes_no_labels=views.yes_no_labels(t),
             abstain_label=views.abstain_label(t),
         )
+        await queue_ballot(uow, context.bot_data, ballot)
     assert update.callback_query is not None
     await update.callback_query.answer(t.gettext("Published."))
     await edit_from_button(
@@ -336,9 +341,8 @@ async def _publish(update: Update, context: BotContext, draft: BallotDraft) -> N
         ).format(id=ballot.id),
         None,
     )
-    app = context.application
-    schedule(app, ballot)
-    context.bot_data.spawn(deliver_ballot(app, ballot.id), name=f"ballot:{ballot.id}:deliver")
+    schedule(context.application, ballot)
+    context.bot_data.courier.wake()
 
 
 async def cmd_cancel(update: Update, context: BotContext) -> int:
@@ -360,52 +364,46 @@ async def cmd_cancel_idle(update: Update, context: BotContext) -> None:
 # --- delivery --------------------------------------------------------------------------------
 
 
-async def deliver_ballot(app: Any, ballot_id: int) -> None:
-    """Send the ballot: buttons to voters, information to the others, a copy to the main group."""
-    data = app.bot_data
-    async with data.db.unit() as uow:
-        repo = uow.repo(BallotRepository)
-        ballot = await repo.get(ballot_id)
-        assert ballot is not None
-        voters = await repo.roll_members(ballot_id)
-        voter_ids = {m.id for m in voters}
-        others = []
-        if ballot.body is Body.KGY:
-            others = [
-                m
-                for m in await uow.members.active(kind=MemberKind.EXTERNAL)
-                if m.id not in voter_ids
-            ]
-        voter_targets = await recipients(uow, voters)
-        info_targets = await recipients(uow, others)
-        group = await cluster.main_group(uow)
-    translate = translator_for(app.bot_data.translations)
-    await send_each(
-        app.bot,
-        voter_targets,
-        translate,
-        lambda t: (views.ballot_text(t, ballot), views.voter_keyboard(t, ballot)),
-    )
-    await send_each(
-        app.bot,
-        info_targets,
-        translate,
+async def queue_ballot(uow: UnitOfWork, data: Any, ballot: Ballot) -> int:
+    """Queue the ballot in the outbox, in the caller's transaction (the one that published it):
+    buttons to the voters, information to the external supporters of a Közgyűlés ballot, a
+    copy for the main group (its message id is kept for the live turnout)."""
+    now = data.clock.now()
+    repo = uow.repo(BallotRepository)
+    voters = await repo.roll_members(ballot.id)
+    voter_ids = {m.id for m in voters}
+    others = []
+    if ballot.body is Body.KGY:
+        others = [
+            m for m in await uow.members.active(kind=MemberKind.EXTERNAL) if m.id not in voter_ids
+        ]
+    translate = translator_for(data.translations)
+    batch = f"ballot:{ballot.id}:publish"
+    rows = queued_rows(
+        batch, await recipients(uow, voters), translate,
+        lambda t: (views.ballot_text(t, ballot), views.voter_keyboard(t, ballot)), now,
+    )  # fmt: skip
+    rows += queued_rows(
+        batch, await recipients(uow, others), translate,
         lambda t: (
             views.ballot_text(t, ballot) + "\n\n" + views.info_note(t),
             views.info_keyboard(t, ballot),
         ),
-    )
+        now,
+    )  # fmt: skip
+    group = await cluster.main_group(uow)
     if group is not None:
-        t = data.translations.get(None)
-        try:
-            message = await app.bot.send_message(group, views.ballot_text(t, ballot, turnout=0))
-        except TelegramError as exc:
-            log.warning("could not post ballot %s to the main group: %s", ballot_id, exc)
-            return
-        async with data.db.unit() as uow:
-            stored = await uow.repo(BallotRepository).get(ballot_id)
-            assert stored is not None
-            stored.group_chat_id, stored.group_message_id = group, message.message_id
+        text = views.ballot_text(data.translations.get(None), ballot, turnout=0)
+        rows.append(courier.row(batch, group, text, now, purpose=GROUP_COPY, ref_id=ballot.id))
+    return await courier.enqueue(uow, rows)
+
+
+async def _remember_group_copy(
+    uow: UnitOfWork, ballot_id: int, chat_id: int, message_id: int
+) -> None:
+    stored = await uow.repo(BallotRepository).get(ballot_id)
+    if stored is not None:
+        stored.group_chat_id, stored.group_message_id = chat_id, message_id
 
 
 _pending_group_updates: set[int] = set()
@@ -672,7 +670,8 @@ async def job_remind(context: BotContext) -> None:
 
 
 async def remind(app: Any, ballot_id: int, hours: int) -> int:
-    """Remind the members on the roll who have not voted; at most once per ballot and time."""
+    """Remind the members on the roll who have not voted; at most once per ballot and time.
+    The reminders are queued in the transaction that records the reminder as done."""
     data = app.bot_data
     now = data.clock.now()
     async with data.db.unit() as uow:
@@ -683,16 +682,21 @@ async def remind(app: Any, ballot_id: int, hours: int) -> int:
         if not await ballots.claim_reminder(uow, ballot_id, hours, now):
             return 0
         targets = await recipients(uow, await repo.roll_members(ballot_id, voted=False))
-    report = await send_each(
-        app.bot,
-        targets,
-        translator_for(app.bot_data.translations),
-        lambda t: (
-            views.reminder(t, ballot) + "\n\n" + views.ballot_text(t, ballot),
-            views.voter_keyboard(t, ballot),
-        ),
-    )
-    return len(report.sent)
+        queued = await courier.enqueue(
+            uow,
+            queued_rows(
+                f"ballot:{ballot_id}:remind:{hours}",
+                targets,
+                translator_for(data.translations),
+                lambda t: (
+                    views.reminder(t, ballot) + "\n\n" + views.ballot_text(t, ballot),
+                    views.voter_keyboard(t, ballot),
+                ),
+                now,
+            ),
+        )
+    data.courier.wake()
+    return queued
 
 
 #: Called after a ballot closed (e.g. to move a strategy proposal on): ``hook(app, closing)``.
@@ -700,39 +704,36 @@ closed_hooks: list[Any] = []
 
 
 async def close_and_announce(app: Any, ballot_id: int, closed_by: str) -> ballots.Closing | None:
-    """Close (idempotent), then send the result to every member and the main group."""
+    """Close (idempotent) and queue the result for every member and the main group in the same
+    transaction, so a hard kill after the close cannot lose the result."""
     data = app.bot_data
     async with data.db.unit() as uow:
         closing = await ballots.close(uow, ballot_id, data.clock.now(), closed_by, data.settings.tz)
         if closing is None:
             return None
+        ballot, tally, resolution = closing.ballot, closing.tally, closing.resolution
+
+        def render(t: Translator) -> tuple[str, None]:
+            text = views.result_text(t, ballot, tally, resolution)
+            if closed_by:
+                text += "\n" + t.gettext("Closed early by {name}.").format(name=escape(closed_by))
+            return text, None
+
+        now = data.clock.now()
+        batch = f"ballot:{ballot_id}:result"
         everyone = await recipients(uow, await uow.members.active())
+        rows = queued_rows(batch, everyone, translator_for(data.translations), render, now)
         group = await cluster.main_group(uow)
+        if group is not None:
+            rows.append(courier.row(batch, group, render(data.translations.get(None))[0], now))
+        await courier.enqueue(uow, rows)
+    data.courier.wake()
     for job in app.job_queue.jobs():
         if job.name and job.name.startswith(_job_names(ballot_id)):
             job.schedule_removal()
-    ballot, tally, resolution = closing.ballot, closing.tally, closing.resolution
-
-    def render(t: Translator) -> tuple[str, None]:
-        text = views.result_text(t, ballot, tally, resolution)
-        if closed_by:
-            text += "\n" + t.gettext("Closed early by {name}.").format(name=escape(closed_by))
-        return text, None
-
-    data.spawn(_announce(app, everyone, group, render), name=f"ballot:{ballot_id}:result")
     for hook in closed_hooks:
         await hook(app, closing)
     return closing
-
-
-async def _announce(app: Any, everyone: list[Recipient], group: int | None, render: Any) -> None:
-    await send_each(app.bot, everyone, translator_for(app.bot_data.translations), render)
-    if group is not None:
-        text, _ = render(app.bot_data.translations.get(None))
-        try:
-            await app.bot.send_message(group, text)
-        except TelegramError as exc:
-            log.warning("could not post a result to the main group: %s", exc)
 
 
 async def startup(app: Any) -> None:
@@ -917,6 +918,7 @@ def _buttons(callback: Any, permission: Permission = Permission.BALLOT_CREATOR) 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the conversations first (they own free text while active), then the commands."""
+    app.bot_data.courier.on_sent(GROUP_COPY, _remember_group_copy)
     creator = Permission.BALLOT_CREATOR
     new_ballot = next(s for s in COMMANDS if s.name == "szavazas_uj")
     cancel = CommandHandler(["megse", "cancel"], gate(Permission.PUBLIC)(cmd_cancel))

@@ -18,10 +18,11 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot import courier
 from bot.access import CommandSpec, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
-from bot.delivery import recipients, send_each, translator_for
+from bot.delivery import queued_rows, recipients, translator_for
 from bot.handlers import ballots as ballot_handlers
 from bot.i18n import N_
 from bot.services import ballots, proposals
@@ -31,8 +32,10 @@ from bot.services.roles import Permission
 from bot.views import ballots as ballot_views
 from bot.views import proposals as views
 from bot.views.split import split_lines
+from storage.db import UnitOfWork
 from storage.models_ballots import ProposalStage
 from storage.repositories_ballots import ProposalRepository
+from storage.repositories_outbox import OutboxRepository
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +88,9 @@ async def cb_proposal(update: Update, context: BotContext) -> int | None:
                 uow, proposal_id, context.caller.standing, now,
                 settings.proposal_ballot_days, ballot_views.yes_no_labels(t),
             )  # fmt: skip
+            await ballot_handlers.queue_ballot(uow, context.bot_data, ballot)
         ballot_handlers.schedule(app, ballot)
-        context.bot_data.spawn(ballot_handlers.deliver_ballot(app, ballot.id), name="st-ballot")
+        context.bot_data.courier.wake()
         await query.answer(t.gettext("The Strategic Council ballot has started."))
     elif data.action == "submit":
         async with context.db.unit() as uow:
@@ -146,26 +150,33 @@ async def msg_comment(update: Update, context: BotContext) -> int:
 
 
 async def open_discussion(app: Any, proposal_id: int) -> None:
-    """Tell every member that the discussion started; schedule its end."""
+    """Tell every member that the discussion started (through the outbox); schedule its end."""
     data = app.bot_data
     async with data.db.unit() as uow:
         proposal = await uow.repo(ProposalRepository).get(proposal_id)
         assert proposal is not None and proposal.discussion_until is not None
-        everyone = await recipients(uow, await uow.members.active())
+        await _queue_discussion_notice(uow, data, proposal)
+    data.courier.wake()
     app.job_queue.run_once(
         job_discussion_end,
         when=proposal.discussion_until,
         name=f"proposal:{proposal_id}:discussion",
         data=proposal_id,
     )
-    data.spawn(
-        send_each(
-            app.bot,
+
+
+async def _queue_discussion_notice(uow: UnitOfWork, data: Any, proposal: Any) -> int:
+    """Queue the "open for discussion" notice for every member (once per proposal)."""
+    everyone = await recipients(uow, await uow.members.active())
+    return await courier.enqueue(
+        uow,
+        queued_rows(
+            f"proposal:{proposal.id}:discussion",
             everyone,
             translator_for(data.translations),
             lambda t: (views.discussion_opened(t, proposal), views.card_keyboard(t, proposal)),
+            data.clock.now(),
         ),
-        name=f"proposal:{proposal_id}:discussion",
     )
 
 
@@ -184,11 +195,13 @@ async def end_discussion(app: Any, proposal_id: int) -> None:
             uow, proposal_id, data.clock.now(), data.settings.proposal_ballot_days,
             ballot_views.yes_no_labels(t),
         )  # fmt: skip
+        if ballot is not None:
+            await ballot_handlers.queue_ballot(uow, data, ballot)
     if ballot is None:
         log.warning("proposal %s waits for an ST chair to open its ballot", proposal_id)
         return
     ballot_handlers.schedule(app, ballot)
-    data.spawn(ballot_handlers.deliver_ballot(app, ballot.id), name=f"proposal:{proposal_id}:vote")
+    data.courier.wake()
 
 
 async def on_ballot_closed(app: Any, closing: ballots.Closing) -> None:
@@ -209,6 +222,10 @@ async def startup(app: Any) -> None:
     now = data.clock.now()
     async with data.db.unit() as uow:
         open_items = list(await uow.repo(ProposalRepository).in_discussion())
+        for proposal in open_items:  # a stop right after the stage changed: notice still due
+            if not await uow.repo(OutboxRepository).exists(f"proposal:{proposal.id}:discussion"):
+                await _queue_discussion_notice(uow, data, proposal)
+    data.courier.wake()
     for proposal in open_items:
         assert proposal.discussion_until is not None
         if proposal.discussion_until <= now:

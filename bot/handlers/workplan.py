@@ -316,11 +316,9 @@ async def cmd_vote(update: Update, context: BotContext) -> None:
             abstain_label=ballot_views.abstain_label(default),
         )  # fmt: skip
         await workplan.mark_voting(uow, plan, ballot.id)
-    app = context.application
-    ballot_handlers.schedule(app, ballot)
-    context.bot_data.spawn(
-        ballot_handlers.deliver_ballot(app, ballot.id), name=f"ballot:{ballot.id}:deliver"
-    )
+        await ballot_handlers.queue_ballot(uow, context.bot_data, ballot)
+    ballot_handlers.schedule(context.application, ballot)
+    context.bot_data.courier.wake()
     await message.reply_html(
         t.gettext(
             "The work plan is put to the General Assembly: ballot #{id}, deadline {date}. "

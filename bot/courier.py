@@ -1,0 +1,328 @@
+"""The courier: sends the outbox's rows, records every outcome, retries what may succeed later.
+
+One background task per application. It claims due rows (``sending``), sends them behind
+``AIORateLimiter`` at the outbox's pace, and records each outcome in its own short transaction:
+``sent`` (with the message id, and the row's ``purpose`` applied, e.g. a ballot remembers its
+copy in the main group), ``blocked`` / ``never_started`` for a 403, ``failed`` for what Telegram
+refuses, and back to ``queued`` with a later ``not_before`` for a transient failure (a timeout,
+a network error, a 5xx or a flood limit), with backoff from seconds to minutes
+(``services.outbox.BACKOFF``). The courier sleeps until a row is queued (``wake``) or the next
+retry is due; that moment is a job of the JobQueue, so it follows the application's clock.
+
+Stopping: a graceful stop lets the sends in flight finish. After a hard kill, the rows left
+``sending`` are queued again at the next start, so each can arrive twice at most, and only
+those whose send was on its way: ``Window`` keeps that number to what the measured latency and
+the pace need (2 on a loopback Bot API).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.services import outbox as rules
+from bot.services.outbox import Failure
+from storage.db import UnitOfWork
+from storage.models_outbox import OutboxMessage, OutboxState
+from storage.repositories_outbox import OutboxRepository
+
+log = logging.getLogger(__name__)
+
+#: The outbox's own pace, a little under Telegram's 30 messages a second.
+RATE = 28.0
+#: Messages that may go at once after a pause (Telegram's bucket holds 30).
+BURST = 20
+WAKE_JOB = "outbox:wake"
+
+#: Called in the transaction that records a sent row: ``effect(uow, ref_id, chat_id, message_id)``.
+Effect = Callable[[UnitOfWork, int, int, int], Awaitable[None]]
+
+
+class Pacer:
+    """Spaces sends at ``rate`` a second after an initial ``burst`` (the generic cell rate
+    algorithm: each call reserves the next slot before it sleeps, so it is fair to concurrent
+    callers and does not drift with late wake-ups)."""
+
+    def __init__(self, rate: float = RATE, burst: int = BURST) -> None:
+        self.interval = 1.0 / rate
+        self.tolerance = (burst - 1) * self.interval
+        self._due = 0.0
+
+    async def wait(self) -> None:
+        """Return when the next message may go."""
+        now = asyncio.get_running_loop().time()
+        due = max(self._due, now)
+        self._due = due + self.interval
+        delay = due - self.tolerance - now
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class Window:
+    """How many sends may be in flight: enough to keep ``rate`` going over the measured round
+    trip (Little's law, plus one), and no more, since each one in flight at a hard kill may
+    arrive twice. Starts small and follows an average of the latest send latencies."""
+
+    def __init__(self, rate: float = RATE, *, least: int = 2, most: int = 20) -> None:
+        self.rate = rate
+        self.least = least
+        self.most = most
+        self.latency = 0.05  # seconds; refined by every send
+
+    def observe(self, seconds: float) -> None:
+        self.latency += 0.2 * (seconds - self.latency)
+
+    @property
+    def size(self) -> int:
+        return max(self.least, min(self.most, math.ceil(self.rate * self.latency) + 1))
+
+
+def classify(exc: TelegramError) -> tuple[Failure, float | None]:
+    """What a failed send means for the row."""
+    if isinstance(exc, Forbidden):
+        text = exc.message.lower()
+        if "blocked" in text:
+            return Failure.BLOCKED, None
+        if "initiate" in text or "can't" in text:
+            return Failure.NEVER_STARTED, None
+        return Failure.REFUSED, None  # e.g. "user is deactivated"
+    if isinstance(exc, RetryAfter):
+        value = exc.retry_after
+        seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+        return Failure.TRANSIENT, seconds
+    if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+        return Failure.TRANSIENT, None  # timeouts, connection errors, 5xx
+    return Failure.REFUSED, None
+
+
+def markup_json(markup: InlineKeyboardMarkup | None) -> dict[str, Any] | None:
+    """A keyboard as stored in an outbox row."""
+    return markup.to_dict() if markup is not None else None
+
+
+def row(
+    batch: str,
+    chat_id: int,
+    text: str,
+    now: datetime,
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+    member_id: int | None = None,
+    purpose: str | None = None,
+    ref_id: int | None = None,
+) -> dict[str, Any]:
+    """The column values of one queued message."""
+    return {
+        "batch": batch,
+        "chat_id": chat_id,
+        "member_id": member_id,
+        "text": text,
+        "markup": markup_json(markup),
+        "purpose": purpose,
+        "ref_id": ref_id,
+        "state": OutboxState.QUEUED,
+        "attempts": 0,
+        "not_before": now,
+        "created_at": now,
+    }
+
+
+async def enqueue(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> int:
+    """Queue rows in the caller's transaction; call ``Courier.wake`` after it commits."""
+    return await uow.repo(OutboxRepository).add(rows)
+
+
+class Courier:
+    """The outbox worker of one application."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.effects: dict[str, Effect] = {}
+        self.pacer = Pacer()
+        self.window = Window()
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    def on_sent(self, purpose: str, effect: Effect) -> None:
+        """Run ``effect`` when a row with this ``purpose`` has been sent."""
+        self.effects[purpose] = effect
+
+    # --- life cycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Queue again what a hard kill left ``sending``, then start working."""
+        data = self.app.bot_data
+        async with data.db.unit() as uow:
+            again = await uow.repo(OutboxRepository).requeue_sending()
+        if again:
+            log.info("outbox: %d messages interrupted by a stop are queued again", again)
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="outbox")
+        self.wake()
+
+    def wake(self) -> None:
+        """Something was queued, or a retry fell due: look at the queue now."""
+        self.idle.clear()
+        self._wakeup.set()
+
+    async def settle(self) -> None:
+        """Wait until nothing due is queued or in flight (tests, the demo)."""
+        if self._task is None or self._task.done():
+            return
+        await self.idle.wait()
+
+    async def stop(self, grace: float) -> None:
+        """Finish the sends in flight (within ``grace`` seconds), then stop."""
+        self._stopping = True
+        self._wakeup.set()
+        task, self._task = self._task, None
+        if task is None:
+            return
+        try:
+            async with asyncio.timeout(grace):
+                await asyncio.shield(task)
+        except TimeoutError:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    async def halt(self) -> None:
+        """Stop at once, as a hard kill would: claimed rows stay ``sending`` (tests)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        try:
+            while not self._stopping:
+                free = self.window.size - len(self._in_flight)
+                claimed: list[OutboxMessage] = []
+                if free > 0:
+                    claimed = await self._claim(free)
+                for message in claimed:
+                    task = asyncio.create_task(self._deliver(message))
+                    self._in_flight.add(task)
+                    task.add_done_callback(self._in_flight.discard)
+                if claimed:
+                    continue
+                if self._in_flight:
+                    self._wakeup.clear()
+                    waiter = asyncio.ensure_future(self._wakeup.wait())
+                    await asyncio.wait(
+                        {*self._in_flight, waiter}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    waiter.cancel()
+                    continue
+                self._wakeup.clear()
+                await self._arm_retry()
+                if not self._wakeup.is_set():
+                    self.idle.set()
+                await self._wakeup.wait()
+            if self._in_flight:
+                await asyncio.wait(set(self._in_flight))
+        except asyncio.CancelledError:
+            for task in self._in_flight:
+                task.cancel()
+            raise
+        except Exception:
+            log.exception("outbox worker broke off; it starts again in 30 s")
+            self._schedule_wake(self.app.bot_data.clock.now() + timedelta(seconds=30))
+        finally:
+            self.idle.set()
+
+    async def _claim(self, limit: int) -> list[OutboxMessage]:
+        data = self.app.bot_data
+        async with data.db.unit() as uow:
+            return await uow.repo(OutboxRepository).claim(limit, data.clock.now())
+
+    async def _arm_retry(self) -> None:
+        """Wake when the earliest waiting row may go (a JobQueue job: it follows the clock)."""
+        async with self.app.bot_data.db.unit() as uow:
+            due = await uow.repo(OutboxRepository).next_due()
+        if due is not None:
+            self._schedule_wake(due)
+
+    def _schedule_wake(self, when: datetime) -> None:
+        queue = self.app.job_queue
+        for job in queue.get_jobs_by_name(WAKE_JOB):
+            job.schedule_removal()
+        queue.run_once(self._job_wake, when=when, name=WAKE_JOB)
+
+    async def _job_wake(self, _context: Any) -> None:
+        idle = self._task is None or self._task.done()
+        if idle and not self._stopping and self.app.running:
+            self._task = asyncio.create_task(self._run(), name="outbox")
+        self.wake()
+
+    # --- one message ---------------------------------------------------------------------------
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        data = self.app.bot_data
+        await self.pacer.wait()
+        started = time.monotonic()
+        sent: Message | None = None
+        failure: tuple[Failure, float | None] | None = None
+        try:
+            markup = (
+                InlineKeyboardMarkup.de_json(message.markup, self.app.bot)
+                if message.markup
+                else None
+            )
+            sent = await self.app.bot.send_message(
+                message.chat_id, message.text, reply_markup=markup
+            )
+        except TelegramError as exc:
+            failure = classify(exc)
+            error = exc.message
+        else:
+            error = None
+        self.window.observe(time.monotonic() - started)
+        now = data.clock.now()
+        for attempt in range(3):
+            try:
+                async with data.db.unit() as uow:
+                    repo = uow.repo(OutboxRepository)
+                    if sent is not None:
+                        await repo.record(
+                            message.id, OutboxState.SENT, now, message_id=sent.message_id
+                        )
+                        effect = self.effects.get(message.purpose or "")
+                        if effect is not None and message.ref_id is not None:
+                            await effect(uow, message.ref_id, message.chat_id, sent.message_id)
+                    else:
+                        assert failure is not None
+                        state, later = rules.after_failure(
+                            failure[0], message.attempts, now, failure[1]
+                        )
+                        if state is OutboxState.QUEUED:
+                            log.info(
+                                "outbox: %s to chat %s retried at %s after: %s",
+                                message.batch, message.chat_id, later, error,
+                            )  # fmt: skip
+                        else:
+                            log.warning(
+                                "outbox: %s to chat %s ended %s: %s",
+                                message.batch, message.chat_id, state.value, error,
+                            )  # fmt: skip
+                        await repo.record(message.id, state, now, error=error, not_before=later)
+                return
+            except Exception:
+                log.exception("could not record outbox row %s (try %d)", message.id, attempt + 1)
+                await asyncio.sleep(0.5 * (attempt + 1))

@@ -1,0 +1,61 @@
+"""The outbox: every delivery that matters, one row per message, committed before it is sent.
+
+A ballot at publication, its reminders and result, a proposal's notices: the rows are written
+in the same transaction as the change they report (a ballot's close and its result rows commit
+together), so a hard kill can neither lose them nor send them before the change exists. The
+courier (``bot.courier``) claims due rows, sends them, records the outcome, and retries
+transient failures (timeouts, network errors, 5xx, flood limits) with backoff; ``(batch,
+chat_id)`` is unique, so queuing the same delivery again adds nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base, _enum
+
+
+class OutboxState(enum.StrEnum):
+    """Where a queued message stands."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    BLOCKED = "blocked"
+    NEVER_STARTED = "never_started"
+    FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    """One message to one chat."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("uq_outbox_messages_batch_chat", "batch", "chat_id", unique=True),
+        Index("ix_outbox_messages_due", "state", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: What the message belongs to, e.g. ``ballot:12:result`` (reports, idempotent queuing).
+    batch: Mapped[str] = mapped_column(String(120))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    #: The inline keyboard as Bot API JSON, or none.
+    markup: Mapped[dict[str, Any] | None]
+    #: What to record once it is sent (e.g. ``ballot_group_copy``), with the id it is about.
+    purpose: Mapped[str | None] = mapped_column(String(40))
+    ref_id: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[OutboxState] = mapped_column(_enum(OutboxState, "outbox_state"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Not sent before this time (the backoff of a transient failure).
+    not_before: Mapped[datetime]
+    error: Mapped[str | None] = mapped_column(String(200))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]

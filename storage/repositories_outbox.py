@@ -1,0 +1,120 @@
+"""Queries of the outbox (set-based: a batch of 10,000 never becomes 10,000 objects at once).
+Like every repository, it never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from storage.models_outbox import OutboxMessage, OutboxState
+from storage.repositories import Repository
+
+M = OutboxMessage
+
+
+class OutboxRepository(Repository):
+    """Queue, claim and record outbox rows."""
+
+    async def add(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert rows (dicts of column values); a row whose ``(batch, chat_id)`` exists is
+        skipped, so queuing the same delivery twice sends it once. Returns how many were new."""
+        if not rows:
+            return 0
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        added = 0
+        for start in range(0, len(rows), 500):
+            statement = (
+                insert(M)
+                .values(list(rows[start : start + 500]))
+                .on_conflict_do_nothing(index_elements=["batch", "chat_id"])
+            )
+            result = await self.session.execute(statement)
+            added += max(getattr(result, "rowcount", 0) or 0, 0)
+        return added
+
+    async def claim(self, limit: int, now: datetime) -> list[OutboxMessage]:
+        """Mark up to ``limit`` due queued rows ``sending`` (oldest first) and return them."""
+        due = (
+            select(M.id)
+            .where(M.state == OutboxState.QUEUED, M.not_before <= now)
+            .order_by(M.id)
+            .limit(limit)
+        )
+        ids = list(
+            (
+                await self.session.execute(
+                    update(M)
+                    .where(M.id.in_(due), M.state == OutboxState.QUEUED)
+                    .values(state=OutboxState.SENDING, attempts=M.attempts + 1, updated_at=now)
+                    .returning(M.id)
+                    .execution_options(synchronize_session=False)
+                )
+            ).scalars()
+        )
+        if not ids:
+            return []
+        rows = await self.session.scalars(select(M).where(M.id.in_(ids)).order_by(M.id))
+        return list(rows)
+
+    async def record(
+        self,
+        row_id: int,
+        state: OutboxState,
+        now: datetime,
+        *,
+        error: str | None = None,
+        message_id: int | None = None,
+        not_before: datetime | None = None,
+    ) -> None:
+        """Store the outcome of one send (``QUEUED`` with ``not_before``: try again then)."""
+        values: dict[str, Any] = {
+            "state": state,
+            "error": error[:200] if error else None,
+            "message_id": message_id,
+            "updated_at": now,
+        }
+        if not_before is not None:
+            values["not_before"] = not_before
+        await self.session.execute(
+            update(M)
+            .where(M.id == row_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def requeue_sending(self, ids: Sequence[int] | None = None) -> int:
+        """Rows left ``sending`` (a hard kill, or a stop before the send) go back to the queue."""
+        statement = update(M).where(M.state == OutboxState.SENDING)
+        if ids is not None:
+            if not ids:
+                return 0
+            statement = statement.where(M.id.in_(list(ids)))
+        result = await self.session.execute(
+            statement.values(state=OutboxState.QUEUED).execution_options(synchronize_session=False)
+        )
+        return max(getattr(result, "rowcount", 0) or 0, 0)
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest queued row may go."""
+        return await self.session.scalar(
+            select(func.min(M.not_before)).where(M.state == OutboxState.QUEUED)
+        )
+
+    async def counts(self, batch: str) -> dict[OutboxState, int]:
+        """How many rows of a batch are in each state."""
+        rows = await self.session.execute(
+            select(M.state, func.count()).where(M.batch == batch).group_by(M.state)
+        )
+        return {OutboxState(state): int(n) for state, n in rows.all()}
+
+    async def exists(self, batch: str) -> bool:
+        """Whether anything was queued for ``batch``."""
+        return (
+            await self.session.scalar(select(M.id).where(M.batch == batch).limit(1))
+        ) is not None
