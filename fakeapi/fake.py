@@ -100,10 +100,12 @@ class FakeTelegram(UpdateBuilders):
             strike = self.faults is not None and self.faults.strike(spec.name)
             if strike and self.faults is not None and not self.faults.after:
                 call.error, call.error_code = "Bad Gateway", self.faults.status
+                call.injected = True
                 return self.faults.status, BAD_GATEWAY
             result = await self._run(spec, call.params, files)
             if strike and self.faults is not None:
                 call.error, call.error_code = "Bad Gateway (after it took effect)", 502
+                call.ok, call.result, call.injected = False, result, True
                 return self.faults.status, BAD_GATEWAY
         except ApiError as exc:
             call.error, call.error_code = exc.description, exc.code

@@ -191,6 +191,8 @@ class ApiCall:
     error_code: int | None = None
     base_url: str | None = None
     files: dict[str, UploadedFile] = field(default_factory=dict)
+    #: The answer was an injected fault (``FakeTelegram.faults``), not a refusal.
+    injected: bool = False
 
 
 @dataclass(slots=True)

@@ -152,7 +152,7 @@ async def _send(bot: Any, delivery: RoutingDelivery, t: Translator) -> list[int]
     return ids
 
 
-async def flush_chat(app: Any, chat_id: int, *, intro: bool = False) -> Flushed:
+async def flush_chat(app: Any, chat_id: int, *, intro: bool = False, attempt: int = 0) -> Flushed:
     """Send what waits for ``chat_id``, oldest first; stop at a 403 (the rest keeps waiting)."""
     data = app.bot_data
     out = Flushed()
@@ -186,8 +186,29 @@ async def flush_chat(app: Any, chat_id: int, *, intro: bool = False) -> Flushed:
             await routing.mark_unreachable(uow, chat_id, data.clock.now())
         out.blocked = True
     except TelegramError as exc:
-        log.warning("delivering to chat %s stopped, will retry later: %s", chat_id, exc)
+        log.warning("delivering to chat %s stopped, will retry: %s", chat_id, exc)
+        retry_later(app, chat_id, attempt)
     return out
+
+
+#: Seconds before the n-th retry of a chat whose delivery met a timeout, 5xx or network error.
+RETRY_BACKOFF = (5.0, 15.0, 45.0, 120.0, 300.0, 600.0)
+
+
+def retry_later(app: Any, chat_id: int, attempt: int) -> None:
+    """Flush the chat again after a backoff (a JobQueue job: it follows the app's clock)."""
+    name = f"routing:retry:{chat_id}"
+    queue = app.job_queue
+    for job in queue.get_jobs_by_name(name):
+        job.schedule_removal()
+    delay = RETRY_BACKOFF[min(attempt, len(RETRY_BACKOFF) - 1)]
+    queue.run_once(job_retry, when=delay, name=name, data=attempt + 1, chat_id=chat_id)
+
+
+async def job_retry(context: BotContext) -> None:
+    """Try a chat's waiting deliveries again."""
+    assert context.job is not None and context.job.chat_id is not None
+    await flush_chat(context.application, context.job.chat_id, attempt=int(context.job.data or 0))
 
 
 async def _alert_ksz(
