@@ -31,6 +31,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.services import outbox as rules
 from bot.services.outbox import Failure
+from bot.views.split import split_lines
 from storage.db import UnitOfWork
 from storage.models_outbox import OutboxMessage, OutboxState
 from storage.repositories_outbox import OutboxRepository
@@ -119,6 +120,8 @@ def row(
     member_id: int | None = None,
     purpose: str | None = None,
     ref_id: int | None = None,
+    photo_key: str | None = None,
+    caption: str | None = None,
 ) -> dict[str, Any]:
     """The column values of one queued message."""
     return {
@@ -126,6 +129,8 @@ def row(
         "chat_id": chat_id,
         "member_id": member_id,
         "text": text,
+        "photo_key": photo_key,
+        "caption": caption,
         "markup": markup_json(markup),
         "purpose": purpose,
         "ref_id": ref_id,
@@ -155,6 +160,8 @@ class Courier:
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._uploads: dict[str, asyncio.Lock] = {}
+        self._file_ids: dict[str, str] = {}
 
     def on_sent(self, purpose: str, effect: Effect) -> None:
         """Run ``effect`` when a row with this ``purpose`` has been sent."""
@@ -273,6 +280,51 @@ class Courier:
 
     # --- one message ---------------------------------------------------------------------------
 
+    async def _send(self, message: OutboxMessage) -> Message:
+        """The picture (if any) with its caption, then the text in parts, the keyboard on the
+        last part; returns the first message sent."""
+        bot = self.app.bot
+        first: Message | None = None
+        if message.photo_key:
+            first = await self._send_photo(message)
+        parts = split_lines(message.text) if message.text else []
+        markup = InlineKeyboardMarkup.de_json(message.markup, bot) if message.markup else None
+        for n, part in enumerate(parts):
+            last = n == len(parts) - 1
+            sent = await bot.send_message(
+                message.chat_id, part, reply_markup=markup if last else None
+            )
+            first = first or sent
+        assert first is not None, "an outbox row with nothing to send"
+        return first
+
+    async def _send_photo(self, message: OutboxMessage) -> Message:
+        key = message.photo_key
+        assert key is not None
+        bot = self.app.bot
+        if key not in self._file_ids:
+            async with self._uploads.setdefault(key, asyncio.Lock()):  # one upload per picture
+                if key not in self._file_ids:
+                    async with self.app.bot_data.db.unit() as uow:
+                        stored = await uow.repo(OutboxRepository).file(key)
+                    assert stored is not None, f"outbox file {key} is missing"
+                    if stored.file_id is not None:
+                        self._file_ids[key] = stored.file_id
+                    else:
+                        sent: Message = await bot.send_photo(
+                            message.chat_id, photo=stored.content, caption=message.caption
+                        )
+                        if sent.photo:
+                            self._file_ids[key] = sent.photo[-1].file_id
+                            async with self.app.bot_data.db.unit() as uow:
+                                await uow.repo(OutboxRepository).set_file_id(
+                                    key, sent.photo[-1].file_id
+                                )
+                        return sent
+        return await bot.send_photo(  # type: ignore[no-any-return]
+            message.chat_id, photo=self._file_ids[key], caption=message.caption
+        )
+
     async def _deliver(self, message: OutboxMessage) -> None:
         data = self.app.bot_data
         await self.pacer.wait()
@@ -280,14 +332,7 @@ class Courier:
         sent: Message | None = None
         failure: tuple[Failure, float | None] | None = None
         try:
-            markup = (
-                InlineKeyboardMarkup.de_json(message.markup, self.app.bot)
-                if message.markup
-                else None
-            )
-            sent = await self.app.bot.send_message(
-                message.chat_id, message.text, reply_markup=markup
-            )
+            sent = await self._send(message)
         except TelegramError as exc:
             failure = classify(exc)
             error = exc.message

@@ -16,7 +16,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.courier import row
 from bot.i18n import Translations, Translator
 from storage.db import UnitOfWork
-from storage.models import Member, TelegramUser
+from storage.models import Member, MemberKind, TelegramUser
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,25 @@ async def recipients(uow: UnitOfWork, members: Sequence[Member]) -> list[Recipie
         Recipient(m.id, m.telegram_id, *languages.get(m.telegram_id, (None, None)))  # type: ignore[arg-type]
         for m in bound
     ]
+
+
+async def active_recipients(uow: UnitOfWork, *, kind: MemberKind | None = None) -> list[Recipient]:
+    """Every active member with an account (of ``kind``), read in partitions: no ORM objects,
+    and the event loop gets a turn between partitions, so 100,000 members do not stall it."""
+    statement = (
+        select(Member.id, Member.telegram_id, TelegramUser.language, TelegramUser.language_code)
+        .outerjoin(TelegramUser, TelegramUser.id == Member.telegram_id)
+        .where(Member.is_active.is_(True), Member.telegram_id.is_not(None))
+        .order_by(Member.id)
+    )
+    if kind is not None:
+        statement = statement.where(Member.kind == kind)
+    found: list[Recipient] = []
+    result = await uow.session.stream(statement)
+    async for part in result.partitions(2000):
+        found.extend(Recipient(row[0], row[1], row[2], row[3]) for row in part)
+        await asyncio.sleep(0)
+    return found
 
 
 def queued_rows(

@@ -14,7 +14,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, _enum
@@ -45,8 +45,12 @@ class OutboxMessage(Base):
     batch: Mapped[str] = mapped_column(String(120))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    #: The message; a longer one goes in parts of at most 4,096 characters, in order.
     text: Mapped[str] = mapped_column(Text)
-    #: The inline keyboard as Bot API JSON, or none.
+    #: A picture sent first (``OutboxFile.key``), with its caption.
+    photo_key: Mapped[str | None] = mapped_column(String(120))
+    caption: Mapped[str | None] = mapped_column(Text)
+    #: The inline keyboard (on the last part) as Bot API JSON, or none.
     markup: Mapped[dict[str, Any] | None]
     #: What to record once it is sent (e.g. ``ballot_group_copy``), with the id it is about.
     purpose: Mapped[str | None] = mapped_column(String(40))
@@ -59,3 +63,15 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]
+
+
+class OutboxFile(Base):
+    """A picture that many queued messages carry (a digest's chart): uploaded once, then
+    reused by its Telegram ``file_id``."""
+
+    __tablename__ = "outbox_files"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from storage.models_outbox import OutboxMessage, OutboxState
+from storage.models_outbox import OutboxFile, OutboxMessage, OutboxState
 from storage.repositories import Repository
 
 M = OutboxMessage
@@ -118,3 +118,19 @@ class OutboxRepository(Repository):
         return (
             await self.session.scalar(select(M.id).where(M.batch == batch).limit(1))
         ) is not None
+
+    async def add_file(self, key: str, content: bytes, now: datetime) -> None:
+        """Keep a picture for queued messages (the first one stored under a key stays)."""
+        if await self.session.get(OutboxFile, key) is None:
+            self.session.add(OutboxFile(key=key, content=content, created_at=now))
+            await self.session.flush()
+
+    async def file(self, key: str) -> OutboxFile | None:
+        return await self.session.get(OutboxFile, key)
+
+    async def set_file_id(self, key: str, file_id: str) -> None:
+        await self.session.execute(
+            update(OutboxFile)
+            .where(OutboxFile.key == key, OutboxFile.file_id.is_(None))
+            .values(file_id=file_id)
+        )

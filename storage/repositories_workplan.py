@@ -154,6 +154,10 @@ class ScheduleRepository(Repository):
             found.update(result.scalars().all())
         return found
 
+    async def is_sent(self, key: str) -> bool:
+        """Whether ``key`` was recorded."""
+        return await self.session.get(ScheduleSent, key) is not None
+
     async def claim(self, key: str, now: datetime) -> bool:
         """Record ``key``; False if it was recorded before (by us or by a concurrent run)."""
         if await self.session.get(ScheduleSent, key) is not None:

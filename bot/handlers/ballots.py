@@ -28,7 +28,13 @@ from bot import courier
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
-from bot.delivery import edit_from_button, queued_rows, recipients, translator_for
+from bot.delivery import (
+    active_recipients,
+    edit_from_button,
+    queued_rows,
+    recipients,
+    translator_for,
+)
 from bot.i18n import N_, Translator
 from bot.services import ballots, cluster
 from bot.services.ballots import BallotDraft, BodyDefaults
@@ -721,7 +727,7 @@ async def close_and_announce(app: Any, ballot_id: int, closed_by: str) -> ballot
 
         now = data.clock.now()
         batch = f"ballot:{ballot_id}:result"
-        everyone = await recipients(uow, await uow.members.active())
+        everyone = await active_recipients(uow)
         rows = queued_rows(batch, everyone, translator_for(data.translations), render, now)
         group = await cluster.main_group(uow)
         if group is not None:

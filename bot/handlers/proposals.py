@@ -22,7 +22,7 @@ from bot import courier
 from bot.access import CommandSpec, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
-from bot.delivery import queued_rows, recipients, translator_for
+from bot.delivery import active_recipients, queued_rows, translator_for
 from bot.handlers import ballots as ballot_handlers
 from bot.i18n import N_
 from bot.services import ballots, proposals
@@ -167,7 +167,7 @@ async def open_discussion(app: Any, proposal_id: int) -> None:
 
 async def _queue_discussion_notice(uow: UnitOfWork, data: Any, proposal: Any) -> int:
     """Queue the "open for discussion" notice for every member (once per proposal)."""
-    everyone = await recipients(uow, await uow.members.active())
+    everyone = await active_recipients(uow)
     return await courier.enqueue(
         uow,
         queued_rows(

@@ -18,7 +18,7 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -30,10 +30,11 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot import courier
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
-from bot.delivery import Recipient, recipients, translator_for
+from bot.delivery import Recipient, active_recipients, recipients, translator_for
 from bot.handlers import ballots as ballot_handlers
 from bot.i18n import N_, Translator
 from bot.services import ballots, schedule, workplan
@@ -47,9 +48,11 @@ from bot.views import ballots as ballot_views
 from bot.views import charts
 from bot.views import workplan as views
 from bot.views.split import split_lines
+from storage.db import UnitOfWork
 from storage.models import Member
 from storage.models_ballots import Body, Majority, QuorumRule
 from storage.models_workplan import Task, TaskStatus
+from storage.repositories_outbox import OutboxRepository
 from storage.repositories_workplan import WorkPlanRepository
 
 log = logging.getLogger(__name__)
@@ -493,41 +496,22 @@ async def cmd_schedule(update: Update, context: BotContext) -> None:
 # --- sending what the schedule says --------------------------------------------------------------
 
 
-async def _send_all(
-    app: Any, targets: Sequence[Recipient], send: Callable[[Recipient], Awaitable[Any]]
+async def _queue_texts(
+    uow: UnitOfWork, data: Any, batch: str, targets: Sequence[Recipient], render: Render
 ) -> int:
-    gate_ = asyncio.Semaphore(CONCURRENCY)
-    sent = 0
-
-    async def one(target: Recipient) -> None:
-        nonlocal sent
-        async with gate_:
-            try:
-                await send(target)
-            except Forbidden:
-                log.info("member %s cannot be reached", target.member_id)
-            except TelegramError as exc:
-                log.warning(
-                    "could not send a work-plan message to member %s: %s", target.member_id, exc
-                )
-            else:
-                sent += 1
-
-    await asyncio.gather(*(one(target) for target in targets))
-    return sent
-
-
-async def _send_texts(app: Any, targets: Sequence[Recipient], render: Render) -> int:
-    translate = translator_for(app.bot_data.translations)
-
-    async def send(target: Recipient) -> None:
+    """Queue one message per recipient in the outbox, in the caller's transaction (the one that
+    claims the slot), so a stop can neither lose nor repeat it."""
+    translate = translator_for(data.translations)
+    now = data.clock.now()
+    rows = []
+    for target in targets:
         text, keyboard = render(translate(target), target.member_id)
-        parts = split_lines(text)
-        for part in parts[:-1]:
-            await app.bot.send_message(target.chat_id, part)
-        await app.bot.send_message(target.chat_id, parts[-1], reply_markup=keyboard)
-
-    return await _send_all(app, targets, send)
+        rows.append(
+            courier.row(
+                batch, target.chat_id, text, now, markup=keyboard, member_id=target.member_id
+            )
+        )
+    return await courier.enqueue(uow, rows)
 
 
 def _invert(by_task: dict[int, list[Member]]) -> dict[int, list[int]]:
@@ -551,12 +535,12 @@ async def _checkin(app: Any, slot: Slot, now: datetime) -> int:
         targets = await recipients(uow, list(members.values()))
         names = await repo.workgroup_names()
 
-    def render(t: Translator, member_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
-        own = [tasks[i] for i in by_member.get(member_id, [])]
-        own.sort(key=lambda task: (task.deadline, task.id))
-        return views.checkin_text(t, own, names), views.task_buttons(own)
+        def render(t: Translator, member_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
+            own = [tasks[i] for i in by_member.get(member_id, [])]
+            own.sort(key=lambda task: (task.deadline, task.id))
+            return views.checkin_text(t, own, names), views.task_buttons(own)
 
-    return await _send_texts(app, targets, render)
+        return await _queue_texts(uow, data, f"workplan:{slot.key}", targets, render)
 
 
 async def _task_alert(app: Any, slot: Slot, now: datetime) -> int:
@@ -581,56 +565,69 @@ async def _task_alert(app: Any, slot: Slot, now: datetime) -> int:
         else:
             members = responsible
         targets = await recipients(uow, members)
-    answering = [m.name for m in responsible]
+        answering = [m.name for m in responsible]
 
-    def render(t: Translator, _member_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
-        if slot.kind is SlotKind.REMINDER:
-            return views.reminder_text(t, task, names, today), views.progress_keyboard(task)
-        if slot.kind is SlotKind.OVERDUE:
-            return views.overdue_text(t, task, names), views.progress_keyboard(task)
-        return views.escalation_text(t, task, names, today, answering), None
+        def render(t: Translator, _member_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
+            if slot.kind is SlotKind.REMINDER:
+                return views.reminder_text(t, task, names, today), views.progress_keyboard(task)
+            if slot.kind is SlotKind.OVERDUE:
+                return views.overdue_text(t, task, names), views.progress_keyboard(task)
+            return views.escalation_text(t, task, names, today, answering), None
 
-    return await _send_texts(app, targets, render)
+        return await _queue_texts(uow, data, f"workplan:{slot.key}", targets, render)
 
 
 async def _digest(app: Any, slot: Slot, now: datetime) -> int:
+    """The chart is drawn in a thread before the slot is claimed; the slot, the chart and one
+    outbox row per member are then committed together."""
     data = app.bot_data
     tz = data.settings.tz
     today = now.astimezone(tz).date()
     async with data.db.unit() as uow:
-        if not await workplan.claim(uow, slot, now):
+        if await workplan.slot_sent(uow, slot):
             return 0
         summary = await workplan.plan_summary(uow, now, tz)
         if summary is None:
             return 0
         resolution = await uow.repo(WorkPlanRepository).resolution(summary.plan.resolution_id)
         if slot.kind is SlotKind.WEEKLY_DIGEST:
-            members = await workplan.strategic_council(uow)
+            targets = await recipients(uow, await workplan.strategic_council(uow))
         else:
-            members = list(await uow.members.active())
-        targets = await recipients(uow, members)
-    translate = translator_for(app.bot_data.translations)
-    pictures: dict[str, bytes | str] = {}
-    first: dict[str, Recipient] = {}
+            targets = await active_recipients(uow)
+    translate = translator_for(data.translations)
+    translators = {}
     for target in targets:
         t = translate(target)
-        if t.language not in pictures:
-            pictures[t.language] = await asyncio.to_thread(charts.progress_chart, t, summary)
-            first[t.language] = target
-
-    async def send(target: Recipient) -> None:
-        t = translate(target)
+        translators.setdefault(t.language, t)
+    pictures: dict[str, bytes] = {}
+    texts: dict[str, tuple[str, str]] = {}
+    for language, t in translators.items():
+        pictures[language] = await asyncio.to_thread(charts.progress_chart, t, summary)
         caption = split_lines(views.digest_caption(t, summary, slot.kind), CAPTION_MAX)[0]
-        photo = pictures[t.language]
-        message = await app.bot.send_photo(target.chat_id, photo=photo, caption=caption)
-        if isinstance(photo, bytes) and message.photo:
-            pictures[t.language] = message.photo[-1].file_id  # the others reuse the upload
-        for part in split_lines(views.digest_text(t, summary, slot.kind, resolution, today)):
-            await app.bot.send_message(target.chat_id, part)
-
-    uploaders = list(first.values())
-    sent = await _send_all(app, uploaders, send)
-    return sent + await _send_all(app, [t for t in targets if t not in uploaders], send)
+        texts[language] = caption, views.digest_text(t, summary, slot.kind, resolution, today)
+    batch = f"workplan:{slot.key}"
+    async with data.db.unit() as uow:
+        if not await workplan.claim(uow, slot, now):
+            return 0
+        repo = uow.repo(OutboxRepository)
+        for language, picture in pictures.items():
+            await repo.add_file(f"{batch}:{language}", picture, now)
+        rows = []
+        for target in targets:
+            language = translate(target).language
+            caption, text = texts[language]
+            rows.append(
+                courier.row(
+                    batch,
+                    target.chat_id,
+                    text,
+                    now,
+                    member_id=target.member_id,
+                    photo_key=f"{batch}:{language}",
+                    caption=caption,
+                )
+            )
+        return await courier.enqueue(uow, rows)
 
 
 SENDERS: dict[SlotKind, Callable[[Any, Slot, datetime], Awaitable[int]]] = {
@@ -644,7 +641,7 @@ SENDERS: dict[SlotKind, Callable[[Any, Slot, datetime], Awaitable[int]]] = {
 
 
 async def tick(app: Any) -> int:
-    """Send every slot due now that has not gone out; returns the number of messages sent."""
+    """Queue every slot due now that has not gone out; returns the number of messages queued."""
     data = app.bot_data
     now = data.clock.now()
     async with data.db.unit() as uow:
@@ -657,6 +654,8 @@ async def tick(app: Any) -> int:
             sent += await SENDERS[slot.kind](app, slot, now)
         except Exception:
             log.exception("work-plan slot %s failed", slot.key)
+    if sent:
+        data.courier.wake()
     return sent
 
 

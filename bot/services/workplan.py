@@ -902,6 +902,11 @@ async def due_slots(
     return [s for s in slots if s.key not in sent]
 
 
+async def slot_sent(uow: UnitOfWork, slot: schedule.Slot) -> bool:
+    """Whether the slot's message went out (was queued) already."""
+    return await uow.repo(ScheduleRepository).is_sent(slot.key)
+
+
 async def claim(uow: UnitOfWork, slot: schedule.Slot, now: datetime) -> bool:
     """Record the slot before its message goes out; False if it went out before."""
     return await uow.repo(ScheduleRepository).claim(slot.key, now)

@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("photo_key", sa.String(length=120), nullable=True),
+        sa.Column("caption", sa.Text(), nullable=True),
         sa.Column("markup", sa.JSON(), nullable=True),
         sa.Column("purpose", sa.String(length=40), nullable=True),
         sa.Column("ref_id", sa.Integer(), nullable=True),
@@ -56,6 +58,16 @@ def upgrade() -> None:
         batch_op.create_index("uq_outbox_messages_batch_chat", ["batch", "chat_id"], unique=True)
         batch_op.create_index("ix_outbox_messages_due", ["state", "not_before"], unique=False)
 
+    op.create_table(
+        "outbox_files",
+        sa.Column("key", sa.String(length=120), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("file_id", sa.String(length=256), nullable=True),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_outbox_files")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("outbox_files")
     op.drop_table("outbox_messages")
