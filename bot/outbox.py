@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import warnings
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -34,6 +35,7 @@ from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import BotContext, BotData
+from bot.courier import Pacer, Window
 from bot.i18n import Translations
 from bot.services import announcements, cluster
 from bot.services.announcements import Claim, DeliveryState, MediaKind
@@ -50,11 +52,10 @@ log = logging.getLogger(__name__)
 #: runs exactly at the ceiling meets 429s from the smallest timing jitter. AIORateLimiter stays
 #: the hard limit for everything the bot sends.
 RATE = 28.0
-#: Messages that may go at once when the broadcast starts (Telegram's bucket holds 30).
-BURST = 20
-#: Sends in flight at once. With the pacing done above, this only has to cover the network
-#: round trip (20 in flight sustain 28 messages a second up to a 0.7-second round trip), and
-#: it stays under Telegram's burst: after a RetryAfter pause, at most this many go at once.
+#: Sends in flight at once: ``courier.Window`` follows the measured round trip (Little's law:
+#: 28 a second over a 5 ms loopback need 2; over a 0.7 s round trip, 20), never more than
+#: ``WINDOW``, which stays under Telegram's burst. Each send in flight at a hard kill may
+#: arrive twice, so the window is no larger than the pace needs.
 WINDOW = 20
 #: Claim new rows only when at least this many slots are free (fewer, larger transactions).
 CLAIM_AT_LEAST = 10
@@ -64,26 +65,6 @@ BACKOFF = (1.0, 3.0, 9.0)
 #: A delivery that crashed (say the database was away) is tried again after this many seconds.
 RETRY_JOB = 30.0
 JOB_PREFIX = "announcement:"
-
-
-class Pacer:
-    """Spaces sends at ``rate`` a second after an initial ``burst`` (the generic cell rate
-    algorithm: each call reserves the next slot before it sleeps, so it is fair to concurrent
-    callers and does not drift with late wake-ups)."""
-
-    def __init__(self, rate: float = RATE, burst: int = BURST) -> None:
-        self.interval = 1.0 / rate
-        self.tolerance = (burst - 1) * self.interval
-        self._due = 0.0
-
-    async def wait(self) -> None:
-        """Return when the next message may go."""
-        now = asyncio.get_running_loop().time()
-        due = max(self._due, now)
-        self._due = due + self.interval
-        delay = due - self.tolerance - now
-        if delay > 0:
-            await asyncio.sleep(delay)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +118,7 @@ class Delivery:
         running: Callable[[], bool] = lambda: True,
         lock: asyncio.Lock | None = None,
         pacer: Pacer | None = None,
-        window: int = WINDOW,
+        window: Window | None = None,
     ) -> None:
         self.bot = bot
         self.db = db
@@ -147,7 +128,7 @@ class Delivery:
         self.running = running
         self.lock = lock or asyncio.Lock()
         self.pacer = pacer or Pacer()
-        self.window = window
+        self.window = window or Window(RATE, most=WINDOW)
 
     @asynccontextmanager
     async def _unit(self) -> AsyncIterator[UnitOfWork]:
@@ -191,8 +172,9 @@ class Delivery:
         in_flight: set[asyncio.Task[None]] = set()
         try:
             while self.running():
-                free = self.window - len(in_flight)
-                if in_flight and free < min(CLAIM_AT_LEAST, self.window):
+                size = self.window.size
+                free = size - len(in_flight)
+                if in_flight and free < min(CLAIM_AT_LEAST, max(1, size // 2)):
                     await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                     continue
                 async with self._unit() as uow:
@@ -238,6 +220,7 @@ class Delivery:
         error = ""
         for attempt in range(ATTEMPTS):
             await self.pacer.wait()
+            started = time.monotonic()
             try:
                 sent = await send(self.bot, chat_id, payload)
             except Forbidden as exc:
@@ -251,6 +234,7 @@ class Delivery:
             except TelegramError as exc:
                 return DeliveryState.FAILED, exc.message, None
             else:
+                self.window.observe(time.monotonic() - started)
                 return DeliveryState.SENT, None, sent
             if attempt + 1 == ATTEMPTS:
                 break
