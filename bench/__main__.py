@@ -5,7 +5,8 @@
 
 1. overhead per update against a bare python-telegram-bot bot (SQLite, and PostgreSQL when
    it answers on 127.0.0.1:5432); 2. vote bursts; 3. a broadcast under Telegram's flood limits;
-   4. growth of memory and of the heaviest answers with the number of members.
+   4. growth of memory and of the heaviest answers with the number of members; 5. the longest
+   event-loop stall while the monthly digest goes to every member.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import asyncio
 import os
 import platform
 
-from bench import broadcast, growth, overhead, votes
+from bench import broadcast, growth, overhead, stall, votes
 from bench.common import postgres_available
 
 
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     sizes = [100, 200] if smoke else [100, 1000, 10000, 100000]
     print("\n".join(growth.table(growth.run_sizes(sizes))))
+    print("\n".join(stall.table(stall.run(200 if smoke else 10_000))))
     return 0
 
 

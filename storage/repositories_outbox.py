@@ -27,15 +27,15 @@ class OutboxRepository(Repository):
             return 0
         dialect = self.session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        # executemany of one compiled statement (SQLAlchemy batches it as "insertmanyvalues"):
+        # a VALUES list of 500 dicts took half a second to compile, holding the event loop.
+        statement = (
+            insert(M).on_conflict_do_nothing(index_elements=["batch", "chat_id"]).returning(M.id)
+        )
         added = 0
-        for start in range(0, len(rows), 500):
-            statement = (
-                insert(M)
-                .values(list(rows[start : start + 500]))
-                .on_conflict_do_nothing(index_elements=["batch", "chat_id"])
-            )
-            result = await self.session.execute(statement)
-            added += max(getattr(result, "rowcount", 0) or 0, 0)
+        for start in range(0, len(rows), 1000):
+            result = await self.session.execute(statement, list(rows[start : start + 1000]))
+            added += len(result.all())
         return added
 
     async def claim(self, limit: int, now: datetime) -> list[OutboxMessage]:

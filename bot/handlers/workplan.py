@@ -9,7 +9,6 @@ restarts; ``startup`` runs a tick at once, which sends what fell due while the b
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
@@ -30,7 +29,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import courier
+from bot import courier, offload
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
@@ -602,7 +601,7 @@ async def _digest(app: Any, slot: Slot, now: datetime) -> int:
     pictures: dict[str, bytes] = {}
     texts: dict[str, tuple[str, str]] = {}
     for language, t in translators.items():
-        pictures[language] = await asyncio.to_thread(charts.progress_chart, t, summary)
+        pictures[language] = await offload.run(charts.draw, charts.chart_data(t, summary))
         caption = split_lines(views.digest_caption(t, summary, slot.kind), CAPTION_MAX)[0]
         texts[language] = caption, views.digest_text(t, summary, slot.kind, resolution, today)
     batch = f"workplan:{slot.key}"

@@ -1,11 +1,13 @@
 """The digest's chart: progress by task and by responsible, as PNG bytes.
 
 Rendered with matplotlib's object API on the Agg canvas (no pyplot, no global state, no
-display), so it can run in a worker thread: call it through ``asyncio.to_thread``.
+display). ``chart_data`` gathers the texts and numbers; ``draw`` turns them into a PNG in a
+worker process (``bot.offload``), since drawing holds the GIL.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
@@ -53,51 +55,75 @@ def _bars(axes: Any, labels: list[str], values: list[int], colours: list[str]) -
     axes.tick_params(axis="x", labelsize=8)
 
 
-def progress_chart(t: Translator, summary: Summary) -> bytes:
-    """Two horizontal bar charts (tasks, responsibles), 0-100%, coloured by status."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
+@dataclass(frozen=True)
+class ChartData:
+    """Everything the chart shows, as plain values (it crosses into a worker process)."""
 
+    title: str
+    tasks_title: str
+    groups_title: str
+    task_labels: list[str]
+    task_values: list[int]
+    task_colours: list[str]
+    legend: list[tuple[str, str]]  # (colour, label)
+    group_labels: list[str]
+    group_values: list[int]
+
+
+def chart_data(t: Translator, summary: Summary) -> ChartData:
+    """The chart's texts and numbers in the reader's language (cheap: no drawing)."""
     from bot.views.workplan import status_name
 
     tasks = [task for task in summary.tasks if task.status is not TaskStatus.CANCELLED]
     if len(tasks) > MAX_TASKS:
         tasks = sorted(tasks, key=lambda task: (task.deadline, task.id))[:MAX_TASKS]
-    groups = summary.groups
-    task_rows = max(len(tasks), 1)
-    group_rows = max(len(groups), 1)
+    shown = [s for s in TaskStatus if any(task.status is s for task in tasks)]
+    return ChartData(
+        title=_short(summary.plan.title) + f" ({summary.average}%)",
+        tasks_title=t.gettext("Progress by task"),
+        groups_title=t.gettext("Progress by responsible"),
+        task_labels=[_short(f"#{task.id} {task.title}") for task in tasks],
+        task_values=[task.progress for task in tasks],
+        task_colours=[COLOURS[task.status] for task in tasks],
+        legend=[(COLOURS[s], status_name(t, s)) for s in shown],
+        group_labels=[_short(g.name) for g in summary.groups],
+        group_values=[g.average for g in summary.groups],
+    )
+
+
+def draw(data: ChartData) -> bytes:
+    """Two horizontal bar charts (tasks, responsibles), 0-100%, coloured by status.
+
+    Agg draws in C++ without releasing the GIL, so this holds any thread of its process for
+    hundreds of milliseconds: the bot calls it through ``bot.offload`` in a worker process."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    task_rows = max(len(data.task_values), 1)
+    group_rows = max(len(data.group_values), 1)
     height = 1.8 + 0.32 * (task_rows + group_rows)
     figure = Figure(figsize=(9, height), dpi=110, layout="constrained")
     FigureCanvasAgg(figure)
     top, bottom = figure.subplots(2, 1, height_ratios=[task_rows + 1, group_rows + 1])
-
-    _bars(
-        top,
-        [_short(f"#{task.id} {task.title}") for task in tasks],
-        [task.progress for task in tasks],
-        [COLOURS[task.status] for task in tasks],
-    )
-    top.set_title(t.gettext("Progress by task"), fontsize=10, loc="left")
-    shown = [s for s in TaskStatus if any(task.status is s for task in tasks)]
-    if shown:
+    _bars(top, data.task_labels, data.task_values, data.task_colours)
+    top.set_title(data.tasks_title, fontsize=10, loc="left")
+    if data.legend:
         top.legend(
-            handles=[Patch(color=COLOURS[s], label=status_name(t, s)) for s in shown],
+            handles=[Patch(color=colour, label=label) for colour, label in data.legend],
             fontsize=7,
             loc="upper left",
             bbox_to_anchor=(1.01, 1.0),
             frameon=False,
         )
-
-    _bars(
-        bottom,
-        [_short(g.name) for g in groups],
-        [g.average for g in groups],
-        [GROUP_COLOUR] * len(groups),
-    )
-    bottom.set_title(t.gettext("Progress by responsible"), fontsize=10, loc="left")
-
-    figure.suptitle(_short(summary.plan.title) + f" ({summary.average}%)", fontsize=11)
+    _bars(bottom, data.group_labels, data.group_values, [GROUP_COLOUR] * len(data.group_values))
+    bottom.set_title(data.groups_title, fontsize=10, loc="left")
+    figure.suptitle(data.title, fontsize=11)
     buffer = BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def progress_chart(t: Translator, summary: Summary) -> bytes:
+    """The chart drawn here, in this thread (tests, tools; the bot uses ``bot.offload``)."""
+    return draw(chart_data(t, summary))

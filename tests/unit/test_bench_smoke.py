@@ -17,7 +17,8 @@ def test_python_m_bench_smoke_prints_the_table() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for row in ("| overhead (sqlite) | /help", "| overhead (sqlite) | vote", "| vote burst (sqlite)",
-                "| broadcast |", "| growth | 100 members", "| growth | 200 members"):  # fmt: skip
+                "| broadcast |", "| growth | 100 members", "| growth | 200 members",
+                "| loop stall | monthly digest to 200 members"):  # fmt: skip
         assert row in out, out
     assert "every vote once" in out
     assert "Traceback" not in result.stderr
