@@ -479,16 +479,28 @@ async def open_for_voting(uow: UnitOfWork, ballot_id: int, now: datetime) -> Bal
 
 @dataclass(frozen=True)
 class Booth:
-    """What a vote press needs, read in one query: the open ballot, whether the member is on its
-    roll, and their open vote so far (if any)."""
+    """What a vote press needs, read in one query under the ballot lock: the open ballot,
+    whether the member is on its roll, and their open vote so far (if any).
+
+    Only ``voting_booth`` makes one, and it is good only in the unit that made it: the lock
+    that keeps a concurrent close waiting lasts as long as that unit's transaction.
+    """
 
     ballot: Ballot
     on_roll: bool
     vote_id: int | None
+    unit: UnitOfWork = field(repr=False, compare=False)
 
 
 async def voting_booth(uow: UnitOfWork, ballot_id: int, member_id: int, now: datetime) -> Booth:
-    """The open ballot (shared lock, as ``open_for_voting``) with the member's place in it."""
+    """The open ballot, locked against a concurrent close, with the member's place in it.
+
+    Every voting action goes through here. On PostgreSQL the ballot row is read ``FOR SHARE``:
+    that conflicts with the ``FOR UPDATE`` of ``close``, so a close waits for every vote or
+    withdrawal in flight and a vote waits for a close in flight (and then finds the ballot
+    closed), while voters do not wait for each other. On SQLite every unit holds the one
+    writer lock.
+    """
     ballot, on_roll, vote_id = await _ballots(uow).get_with_entry(
         ballot_id, member_id, lock="share"
     )
@@ -496,7 +508,27 @@ async def voting_booth(uow: UnitOfWork, ballot_id: int, member_id: int, now: dat
         raise NotFound("ballot", str(ballot_id))
     if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
         raise BallotClosed(ballot_id)
-    return Booth(ballot, on_roll, vote_id)
+    return Booth(ballot, on_roll, vote_id, uow)
+
+
+async def _booth(
+    uow: UnitOfWork, ballot: Booth | Ballot | int, member_id: int, now: datetime
+) -> Booth:
+    """The booth for a voting action: the one given if this unit took it, else a fresh one.
+
+    A ``Ballot`` read elsewhere (without the lock, or in another unit) is never trusted: the
+    ballot is read again under the lock.
+    """
+    if isinstance(ballot, Booth) and ballot.unit is uow:
+        return ballot
+    ballot_id = (
+        ballot
+        if isinstance(ballot, int)
+        else ballot.id
+        if isinstance(ballot, Ballot)
+        else ballot.ballot.id
+    )
+    return await voting_booth(uow, ballot_id, member_id, now)
 
 
 def _check_choice(ballot: Ballot, option_ids: Sequence[int]) -> list[int]:
@@ -521,70 +553,59 @@ class CastResult:
 
 async def cast_vote(
     uow: UnitOfWork,
-    ballot_or_id: Ballot | int,
+    ballot: Booth | Ballot | int,
     member_id: int,
     option_ids: Sequence[int],
     now: datetime,
-    *,
-    booth: Booth | None = None,
 ) -> CastResult:
     """Record a vote; the database keeps one vote per member and ballot.
 
-    Pass the ballot from ``open_for_voting`` of the same unit, or its id, or the ``booth`` of
-    ``voting_booth`` (then nothing is read again).
+    Pass the ``Booth`` that ``voting_booth`` made in this unit (then nothing is read again) or
+    the ballot's id; anything else is read again under the lock.
     """
-    ballot = (
-        ballot_or_id
-        if isinstance(ballot_or_id, Ballot)
-        else await open_for_voting(uow, ballot_or_id, now)
-    )
-    ballot_id = ballot.id
-    repo = _ballots(uow)
-    on_roll = booth.on_roll if booth else await repo.roll_entry(ballot_id, member_id) is not None
-    if not on_roll:
+    booth = await _booth(uow, ballot, member_id, now)
+    ballot_id = booth.ballot.id
+    if not booth.on_roll:
         raise NotOnRoll(ballot_id)
-    chosen = _check_choice(ballot, option_ids)
-    if ballot.secret:
+    chosen = _check_choice(booth.ballot, option_ids)
+    repo = _ballots(uow)
+    if booth.ballot.secret:
         if not await repo.mark_voted_once(ballot_id, member_id):
             raise AlreadyVoted(ballot_id)
         await repo.increment_secret(ballot_id, chosen)
-        return CastResult(ballot, changed=False)
-    existing = booth.vote_id if booth else await repo.open_vote_id(ballot_id, member_id)
-    if existing is not None:
-        if not ballot.changeable:
+        return CastResult(booth.ballot, changed=False)
+    if booth.vote_id is not None:
+        if not booth.ballot.changeable:
             raise AlreadyVoted(ballot_id)
         await repo.replace_choices(
-            existing, chosen, now, single=ballot.kind is not BallotKind.MULTI
+            booth.vote_id, chosen, now, single=booth.ballot.kind is not BallotKind.MULTI
         )
-        return CastResult(ballot, changed=True)
+        return CastResult(booth.ballot, changed=True)
     try:
         async with uow.session.begin_nested():
             await repo.insert_vote(ballot_id, member_id, chosen, now)
     except IntegrityError:
         raise AlreadyVoted(ballot_id) from None
     await repo.set_voted(ballot_id, member_id, True)
-    return CastResult(ballot, changed=False)
+    return CastResult(booth.ballot, changed=False)
 
 
 async def withdraw_vote(
-    uow: UnitOfWork, ballot_or_id: Ballot | int, member_id: int, now: datetime
+    uow: UnitOfWork, ballot: Booth | Ballot | int, member_id: int, now: datetime
 ) -> Ballot:
-    """Take back an open, changeable vote before the close."""
-    ballot = (
-        ballot_or_id
-        if isinstance(ballot_or_id, Ballot)
-        else await open_for_voting(uow, ballot_or_id, now)
-    )
-    ballot_id = ballot.id
-    repo = _ballots(uow)
-    if ballot.secret or not ballot.changeable:
+    """Take back an open, changeable vote before the close (under the same lock as a vote)."""
+    booth = await _booth(uow, ballot, member_id, now)
+    ballot_id = booth.ballot.id
+    if not booth.on_roll:
+        raise NotOnRoll(ballot_id)
+    if booth.ballot.secret or not booth.ballot.changeable:
         raise AlreadyVoted(ballot_id)
-    vote_id = await repo.open_vote_id(ballot_id, member_id)
-    if vote_id is None:
+    if booth.vote_id is None:
         raise NotFound("vote", str(ballot_id))
-    await repo.delete_vote(vote_id)
+    repo = _ballots(uow)
+    await repo.delete_vote(booth.vote_id)
     await repo.set_voted(ballot_id, member_id, False)
-    return ballot
+    return booth.ballot
 
 
 async def current_counts(uow: UnitOfWork, ballot: Ballot) -> list[OptionCount]:
