@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from bot.services.identity import Actor
-from bot.services.roles import Standing
+from bot.services.roles import Permission, Standing
 from storage.db import UnitOfWork
 from storage.models import Member
 from storage.models_ballots import (
@@ -702,16 +701,56 @@ def clean_comment(text: str) -> str:
     return text
 
 
+def may_comment(standing: Standing, body: Body) -> bool:
+    """Who takes part in the debate of a body's ballot (reads it and comments).
+
+    Közgyűlés: every member, the external supporters with their advisory right included.
+    Stratégiai Tanács: its members only, the active internal founders.
+    """
+    if body is Body.ST:
+        return standing.in_strategic_council
+    return standing.is_member
+
+
+def _check_debater(standing: Standing, ballot: Ballot) -> None:
+    if not may_comment(standing, ballot.body):
+        raise NotAllowed(Permission.FOUNDER if ballot.body is Body.ST else Permission.MEMBER)
+
+
+async def debate(
+    uow: UnitOfWork, ballot_id: int, reader: Standing
+) -> tuple[Ballot, Sequence[BallotComment]]:
+    """The ballot and its debate, for a reader who takes part in it."""
+    repo = _ballots(uow)
+    ballot = await repo.get(ballot_id)
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    _check_debater(reader, ballot)
+    return ballot, await repo.comments(ballot_id)
+
+
+async def check_may_comment(uow: UnitOfWork, ballot_id: int, author: Standing) -> Ballot:
+    """The open ballot, if ``author`` may comment on it (before asking for the text)."""
+    ballot = await _ballots(uow).get(ballot_id)
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    _check_debater(author, ballot)
+    if ballot.status is not BallotStatus.OPEN:
+        raise BallotClosed(ballot_id)
+    return ballot
+
+
 async def add_comment(
-    uow: UnitOfWork, ballot_id: int, author: Actor, text: str, now: datetime
+    uow: UnitOfWork, ballot_id: int, author: Standing, text: str, now: datetime
 ) -> BallotComment:
-    """A member's comment in the debate (external supporters included)."""
+    """A comment in the debate, by a member who takes part in it (``may_comment``)."""
     ballot = await open_for_voting(uow, ballot_id, now)
+    _check_debater(author, ballot)
     text = clean_comment(text)
     comment = BallotComment(
         ballot_id=ballot.id,
         member_id=author.member_id,
-        author_label=author.label,
+        author_label=author.name,
         text=text,
         created_at=now,
     )
