@@ -11,8 +11,9 @@ import pytest
 
 from bot.services import ballots
 from bot.services.clock import FakeClock
+from bot.services.errors import NotAllowed
 from storage.db import Database
-from storage.models_ballots import BallotResult
+from storage.models_ballots import BallotResult, Body
 from storage.repositories_ballots import BallotRepository, ResolutionRepository
 from tests.db.test_ballots import TZ, members, publish, standing, vote
 
@@ -67,3 +68,24 @@ async def test_a_vote_after_a_close_in_flight_is_refused(db: Database, clock: Fa
         assert not voting.done()
     with pytest.raises(ballots.BallotClosed):
         await voting
+
+
+async def test_st_debate_is_for_the_st(db: Database, clock: FakeClock) -> None:
+    """Only the ST's members (active internal founders) read and join an ST ballot's debate;
+    every member takes part in a Közgyűlés ballot's debate."""
+    ids = await members(db, clock, 4, 1)  # Belső 00, 01 founders; Külső 00 external
+    founder = await standing(db, ids["Belső 01"])
+    st = await publish(db, clock, founder, body=Body.ST)
+    kgy = await publish(db, clock, await standing(db, ids["Belső 00"]))
+    plain, external = await standing(db, ids["Belső 02"]), await standing(db, ids["Külső 00"])
+    for outsider in (plain, external):
+        async with db.unit() as uow:
+            with pytest.raises(NotAllowed):
+                await ballots.add_comment(uow, st.id, outsider, "Szerintem nem.", clock.now())
+            with pytest.raises(NotAllowed):
+                await ballots.debate(uow, st.id, outsider)
+            await ballots.add_comment(uow, kgy.id, outsider, "Szerintem igen.", clock.now())
+    async with db.unit() as uow:
+        await ballots.add_comment(uow, st.id, founder, "Támogatom.", clock.now())
+        _, comments = await ballots.debate(uow, st.id, founder)
+        assert [c.text for c in comments] == ["Támogatom."]
