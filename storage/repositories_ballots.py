@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from storage.models import Member
@@ -24,6 +25,7 @@ from storage.models_ballots import (
     Resolution,
     RollEntry,
     SecretTally,
+    UrnPaper,
 )
 from storage.repositories import Repository, _escape_like
 
@@ -212,21 +214,68 @@ class BallotRepository(Repository):
         )
         return [(member, [c.option_id for c in vote.choices]) for vote, member in result.all()]
 
-    # --- secret tallies ----------------------------------------------------------------------
+    # --- secret ballots: the urn while open, the tallies once closed -------------------------
 
-    async def add_secret_tallies(self, ballot_id: int, option_ids: Sequence[int]) -> None:
-        self.session.add_all(
-            SecretTally(ballot_id=ballot_id, option_id=o, votes=0) for o in option_ids
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    async def drop_in_urn(self, ballot_id: int, option_ids: Sequence[int]) -> None:
+        """A secret ballot paper: one unlinked row per chosen option (a random id, no time)."""
+        await self.session.execute(
+            insert(UrnPaper),
+            [{"id": uuid.uuid4(), "ballot_id": ballot_id, "option_id": o} for o in option_ids],
         )
 
-    async def increment_secret(self, ballot_id: int, option_ids: Sequence[int]) -> None:
+    async def lock_urn(self) -> None:
+        """PostgreSQL: take the urn for the close before reading it (``empty_urn`` rewrites it;
+        taking the lock first means two closes queue instead of deadlocking on an upgrade)."""
+        if self._dialect() == "postgresql":
+            await self.session.execute(text("LOCK TABLE ballot_urn IN ACCESS EXCLUSIVE MODE"))
+
+    async def urn_counts(self, ballot_id: int) -> dict[int, int]:
+        result = await self.session.execute(
+            select(UrnPaper.option_id, func.count())
+            .where(UrnPaper.ballot_id == ballot_id)
+            .group_by(UrnPaper.option_id)
+        )
+        return {option_id: int(n) for option_id, n in result.all()}
+
+    async def empty_urn(self, ballot_id: int) -> None:
+        """Remove the ballot's papers so that nothing stored keeps them, not even dead rows.
+
+        PostgreSQL: the urn is truncated (a new, empty file; the old one is cut to nothing at
+        commit, whatever snapshots other sessions hold) and the papers of other open ballots
+        are put back, written now by this transaction. SQLite: the rows are deleted with
+        ``secure_delete`` on (their bytes are zeroed); the unit then checkpoints and truncates
+        the WAL (``UnitOfWork.scrub_after_commit``). Call ``lock_urn`` first.
+        """
+        if self._dialect() != "postgresql":
+            await self.session.execute(delete(UrnPaper).where(UrnPaper.ballot_id == ballot_id))
+            return
+        others = (
+            await self.session.execute(
+                select(UrnPaper.id, UrnPaper.ballot_id, UrnPaper.option_id).where(
+                    UrnPaper.ballot_id != ballot_id
+                )
+            )
+        ).all()
+        await self.session.execute(text("TRUNCATE ballot_urn"))
+        if others:
+            await self.session.execute(
+                insert(UrnPaper),
+                [{"id": i, "ballot_id": b, "option_id": o} for i, b, o in others],
+            )
+
+    async def set_secret_tallies(self, ballot_id: int, counts: dict[int, int]) -> None:
+        """The closed ballot's counters, written once."""
+        await self.session.execute(delete(SecretTally).where(SecretTally.ballot_id == ballot_id))
         await self.session.execute(
-            update(SecretTally)
-            .where(SecretTally.ballot_id == ballot_id, SecretTally.option_id.in_(option_ids))
-            .values(votes=SecretTally.votes + 1)
+            insert(SecretTally),
+            [{"ballot_id": ballot_id, "option_id": o, "votes": n} for o, n in counts.items()],
         )
 
     async def secret_counts(self, ballot_id: int) -> dict[int, int]:
+        """The counters of a closed secret ballot (or of one opened before the urn existed)."""
         result = await self.session.execute(
             select(SecretTally.option_id, SecretTally.votes).where(
                 SecretTally.ballot_id == ballot_id

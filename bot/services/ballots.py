@@ -427,7 +427,7 @@ async def publish(
     yes_no_labels: tuple[str, str, str],
     abstain_label: str,
 ) -> Ballot:
-    """Open a ballot: its options, its electoral roll (a snapshot) and, if secret, its box."""
+    """Open a ballot: its options and its electoral roll (a snapshot)."""
     if not may_create(creator, draft.body):
         raise NotAllowed("ballot_" + draft.body.value)
     draft = validate(draft, now)
@@ -460,8 +460,6 @@ async def publish(
     repo.add(ballot)
     await uow.flush()
     await repo.add_roll(ballot.id, voters)
-    if ballot.secret:
-        await repo.add_secret_tallies(ballot.id, [o.id for o in ballot.options])
     await uow.flush()
     return ballot
 
@@ -569,9 +567,11 @@ async def cast_vote(
     chosen = _check_choice(booth.ballot, option_ids)
     repo = _ballots(uow)
     if booth.ballot.secret:
+        # The roll mark and the paper in one transaction: a vote is never lost nor counted
+        # twice. They share the transaction id only until the close empties the urn.
         if not await repo.mark_voted_once(ballot_id, member_id):
             raise AlreadyVoted(ballot_id)
-        await repo.increment_secret(ballot_id, chosen)
+        await repo.drop_in_urn(ballot_id, chosen)
         return CastResult(booth.ballot, changed=False)
     if booth.vote_id is not None:
         if not booth.ballot.changeable:
@@ -608,12 +608,21 @@ async def withdraw_vote(
 
 
 async def current_counts(uow: UnitOfWork, ballot: Ballot) -> list[OptionCount]:
-    """Votes per option so far (secret: from the anonymous box)."""
+    """Votes per option so far (secret: the papers in the urn, or the counters once closed)."""
     repo = _ballots(uow)
-    counts = (
-        await repo.secret_counts(ballot.id) if ballot.secret else await repo.open_counts(ballot.id)
-    )
+    if not ballot.secret:
+        counts = await repo.open_counts(ballot.id)
+    else:
+        counts = await _secret_counts(repo, ballot)
     return [OptionCount(o.id, o.label, counts.get(o.id, 0), o.is_abstain) for o in ballot.options]
+
+
+async def _secret_counts(repo: BallotRepository, ballot: Ballot) -> dict[int, int]:
+    counts = await repo.secret_counts(ballot.id)  # closed; or counters from before the urn
+    if ballot.status is BallotStatus.OPEN:
+        for option_id, n in (await repo.urn_counts(ballot.id)).items():
+            counts[option_id] = counts.get(option_id, 0) + n
+    return counts
 
 
 @dataclass(frozen=True)
@@ -635,12 +644,21 @@ async def close(
         raise NotFound("ballot", str(ballot_id))
     if ballot.status is not BallotStatus.OPEN:
         return None
+    if ballot.secret:
+        await repo.lock_urn()
     turnout = await repo.turnout(ballot_id)
+    counts = await current_counts(uow, ballot)
+    if ballot.secret:
+        # Count the urn into the counters, then empty it: from the commit on, nothing stored
+        # pairs a roll mark with a choice (the counters are written by this transaction).
+        await repo.set_secret_tallies(ballot_id, {c.option_id: c.votes for c in counts})
+        await repo.empty_urn(ballot_id)
+        uow.scrub_after_commit()
     result = tally(
         ballot.kind,
         ballot.electorate,
         turnout,
-        await current_counts(uow, ballot),
+        counts,
         ballot.quorum,
         ballot.majority,
         ballot.max_choices,

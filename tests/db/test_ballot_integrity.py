@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select, text
 
 from bot.services import ballots
 from bot.services.clock import FakeClock
 from bot.services.errors import NotAllowed
 from storage.db import Database
-from storage.models_ballots import BallotResult, Body
+from storage.models_ballots import BallotResult, Body, UrnPaper
 from storage.repositories_ballots import BallotRepository, ResolutionRepository
-from tests.db.test_ballots import TZ, members, publish, standing, vote
+from tests.db.test_ballots import TZ, close, members, publish, standing, vote
 
 
 async def test_a_withdrawal_in_flight_holds_the_close(
@@ -89,3 +93,99 @@ async def test_st_debate_is_for_the_st(db: Database, clock: FakeClock) -> None:
         await ballots.add_comment(uow, st.id, founder, "Támogatom.", clock.now())
         _, comments = await ballots.debate(uow, st.id, founder)
         assert [c.text for c in comments] == ["Támogatom."]
+
+
+async def _files(db: Database, relations: list[str]) -> dict[str, str]:
+    """PostgreSQL: the data files of the relations (their paths in the data directory)."""
+    async with db.unit() as uow:
+        return {
+            r: str(await uow.session.scalar(text("SELECT pg_relation_filepath(:r)"), {"r": r}))
+            for r in relations
+        }
+
+
+async def _read(db: Database, paths: Iterable[str]) -> bytes:
+    """PostgreSQL: what is on disk in these files now (after a checkpoint; missing: nothing)."""
+    async with db.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("CHECKPOINT"))
+        chunks = [
+            await conn.scalar(
+                text("SELECT pg_read_binary_file(:p, 0, (pg_stat_file(:p, true)).size, true)"),
+                {"p": p},
+            )
+            for p in paths
+        ]
+    return b"".join(c or b"" for c in chunks)
+
+
+async def test_a_closed_secret_ballot_links_no_voter_to_a_choice(
+    db: Database, clock: FakeClock
+) -> None:
+    """After the close, neither the tables with their system columns nor the files on disk
+    (SQLite: the file and its WAL; PostgreSQL: the urn's heap and index) pair a voter with a
+    choice. During the vote the pair is visible to whoever reads the live database (README)."""
+    ids = await members(db, clock, 6)
+    creator = await standing(db, ids["Belső 00"])
+    ballot = await publish(db, clock, creator, secret=True)
+    still_open = await publish(db, clock, creator, secret=True)
+    for i, position in enumerate((0, 1, 0, 2, 1)):
+        await vote(db, clock, ballot, ids[f"Belső {i:02d}"], position)
+    await vote(db, clock, still_open, ids["Belső 05"], 1)
+    postgres = db.dialect == "postgresql"
+    async with db.unit() as uow:
+        papers = list(
+            await uow.session.scalars(select(UrnPaper.id).where(UrnPaper.ballot_id == ballot.id))
+        )
+        [other] = await uow.session.scalars(
+            select(UrnPaper.id).where(UrnPaper.ballot_id == still_open.id)
+        )
+        if postgres:  # what a reader of the live database sees during the vote
+            pairs = await uow.session.scalar(
+                text(
+                    "SELECT count(*) FROM ballot_roll r JOIN ballot_urn u ON r.xmin = u.xmin "
+                    "WHERE r.ballot_id = :b AND u.ballot_id = :b"
+                ),
+                {"b": ballot.id},
+            )
+            assert pairs == 5
+    assert len(papers) == 5
+
+    def marks(paper: uuid.UUID) -> list[bytes]:
+        return [paper.bytes, paper.hex.encode()]
+
+    if postgres:
+        before = await _files(db, ["ballot_urn", "pk_ballot_urn"])
+        on_disk = await _read(db, before.values())
+        assert all(any(m in on_disk for m in marks(p)) for p in papers)  # the check can see them
+    closing = await close(db, clock, ballot)
+    assert closing.tally.turnout == 5
+    assert [c.votes for c in closing.tally.counts] == [2, 2, 1]
+    async with db.unit() as uow:
+        left = await uow.session.scalars(select(UrnPaper.ballot_id))
+        assert list(left) == [still_open.id]  # the other ballot's paper is still in its urn
+        if postgres:
+            # no roll row shares a transaction with a counter (or with anything in the urn)
+            for table in ("ballot_secret_tallies", "ballot_urn"):
+                linked = await uow.session.scalar(
+                    text(
+                        f"SELECT count(*) FROM ballot_roll r JOIN {table} t ON r.xmin = t.xmin "
+                        "WHERE r.ballot_id = :b AND r.has_voted"
+                    ),
+                    {"b": ballot.id},
+                )
+                assert linked == 0, table
+    if postgres:
+        after = await _files(db, ["ballot_urn", "pk_ballot_urn"])
+        on_disk = await _read(db, [*before.values(), *after.values()])
+    else:
+        async with db.unit() as uow:  # deleted rows are zeroed, whatever the build's default
+            assert await uow.session.scalar(text("PRAGMA secure_delete")) == 1
+        path = Path(str(db.engine.url.database))
+        wal = path.with_name(path.name + "-wal")
+        size = await asyncio.to_thread(lambda: wal.stat().st_size if wal.exists() else 0)
+        assert size == 0, "the WAL still holds the vote, commit by commit"
+        on_disk = await asyncio.to_thread(path.read_bytes)
+    assert any(m in on_disk for m in marks(other))  # the check can see a paper on disk
+    for paper in papers:
+        assert not any(m in on_disk for m in marks(paper)), "a counted paper is still on disk"
