@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from storage.models import Member
+from storage.models import Member, MemberKind
 from storage.models_ballots import (
     Ballot,
     BallotComment,
@@ -30,6 +31,14 @@ from storage.models_ballots import (
 from storage.repositories import Repository, _escape_like
 
 
+class RollVoter(NamedTuple):
+    """What decides, now, whether a member on a roll still has the vote."""
+
+    is_active: bool
+    kind: MemberKind
+    is_founder: bool
+
+
 class BallotRepository(Repository):
     """Ballots and everything cast in them."""
 
@@ -42,16 +51,24 @@ class BallotRepository(Repository):
 
     async def get_with_entry(
         self, ballot_id: int, member_id: int, *, lock: str | None = None
-    ) -> tuple[Ballot | None, bool, int | None]:
-        """A ballot with its options, whether the member is on its roll and the id of their open
-        vote, in one query."""
+    ) -> tuple[Ballot | None, RollVoter | None, int | None]:
+        """A ballot with its options, the member's standing if they are on its roll, and the
+        id of their open vote, in one query."""
         query = (
-            select(Ballot, RollEntry.member_id, OpenVote.id)
+            select(
+                Ballot,
+                RollEntry.member_id,
+                Member.is_active,
+                Member.kind,
+                Member.is_founder,
+                OpenVote.id,
+            )
             .options(joinedload(Ballot.options))
             .outerjoin(
                 RollEntry,
                 (RollEntry.ballot_id == Ballot.id) & (RollEntry.member_id == member_id),
             )
+            .outerjoin(Member, Member.id == RollEntry.member_id)
             .outerjoin(
                 OpenVote, (OpenVote.ballot_id == Ballot.id) & (OpenVote.member_id == member_id)
             )
@@ -61,8 +78,10 @@ class BallotRepository(Repository):
             query = query.with_for_update(read=lock == "share", of=Ballot)
         row = (await self.session.execute(query)).unique().one_or_none()
         if row is None:
-            return None, False, None
-        return row[0], row[1] is not None, row[2]
+            return None, None, None
+        ballot, on_roll, is_active, kind, is_founder, vote_id = row
+        voter = RollVoter(bool(is_active), kind, bool(is_founder)) if on_roll is not None else None
+        return ballot, voter, vote_id
 
     def add(self, ballot: Ballot) -> None:
         self.session.add(ballot)
@@ -96,6 +115,41 @@ class BallotRepository(Repository):
 
     async def roll_entry(self, ballot_id: int, member_id: int) -> RollEntry | None:
         return await self.session.get(RollEntry, (ballot_id, member_id))
+
+    async def roll_size(self, ballot_id: int) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count()).select_from(RollEntry).where(RollEntry.ballot_id == ballot_id)
+            )
+            or 0
+        )
+
+    async def open_ballots_awaiting(self, member_id: int) -> Sequence[Ballot]:
+        """Open ballots on whose roll the member is and has not voted, locked for update (in
+        id order), as a vote or a close would lock them."""
+        result = await self.session.execute(
+            select(Ballot)
+            .join(RollEntry, RollEntry.ballot_id == Ballot.id)
+            .where(
+                Ballot.status == BallotStatus.OPEN,
+                RollEntry.member_id == member_id,
+                RollEntry.has_voted.is_(False),
+            )
+            .order_by(Ballot.id)
+            .with_for_update(of=Ballot)
+        )
+        return result.scalars().all()
+
+    async def strike(self, ballot_id: int, member_id: int) -> bool:
+        """Take a member who has not voted off the roll; False if they voted meanwhile."""
+        result = await self.session.execute(
+            delete(RollEntry).where(
+                RollEntry.ballot_id == ballot_id,
+                RollEntry.member_id == member_id,
+                RollEntry.has_voted.is_(False),
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def mark_voted_once(self, ballot_id: int, member_id: int) -> bool:
         """Set ``has_voted`` if it was not set; False when the member had voted already."""

@@ -491,12 +491,7 @@ async def cb_vote(update: Update, context: BotContext) -> None:
     chosen: list[int] = []
     async with context.db.unit() as uow:
         if data.action == "o":
-            found, on_roll, _ = await uow.repo(BallotRepository).get_with_entry(
-                ballot_id, member.id
-            )
-            if found is None:
-                raise NotFound("ballot", str(ballot_id))
-            ballot = found
+            ballot, on_roll = await ballots.ballot_for(uow, ballot_id, member.id)
         else:
             booth = await ballots.voting_booth(uow, ballot_id, member.id, now)
             ballot, on_roll = booth.ballot, booth.on_roll
@@ -574,9 +569,7 @@ async def _ballot_to_private(update: Update, context: BotContext, ballot_id: int
     assert query is not None and member is not None and update.effective_user is not None
     t = context.t
     async with context.db.unit() as uow:
-        ballot, on_roll, _ = await uow.repo(BallotRepository).get_with_entry(ballot_id, member.id)
-    if ballot is None:
-        raise NotFound("ballot", str(ballot_id))
+        ballot, on_roll = await ballots.ballot_for(uow, ballot_id, member.id)
     if not on_roll and not ballots.may_comment(context.caller.standing, ballot.body):
         raise NotAllowed(Permission.FOUNDER if ballot.body is Body.ST else Permission.MEMBER)
     try:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from bot.services.roles import Permission, Standing
+from bot.services.roles import Permission, Standing, has_vote_in
 from storage.db import UnitOfWork
 from storage.models import Member
 from storage.models_ballots import (
@@ -28,7 +28,7 @@ from storage.models_ballots import (
     QuorumRule,
     Resolution,
 )
-from storage.repositories_ballots import BallotRepository, ResolutionRepository
+from storage.repositories_ballots import BallotRepository, ResolutionRepository, RollVoter
 
 T = TypeVar("T")
 
@@ -498,14 +498,26 @@ async def voting_booth(uow: UnitOfWork, ballot_id: int, member_id: int, now: dat
     closed), while voters do not wait for each other. On SQLite every unit holds the one
     writer lock.
     """
-    ballot, on_roll, vote_id = await _ballots(uow).get_with_entry(
-        ballot_id, member_id, lock="share"
-    )
+    ballot, voter, vote_id = await _ballots(uow).get_with_entry(ballot_id, member_id, lock="share")
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
     if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
         raise BallotClosed(ballot_id)
-    return Booth(ballot, on_roll, vote_id, uow)
+    return Booth(ballot, _votes(ballot, voter), vote_id, uow)
+
+
+def _votes(ballot: Ballot, voter: RollVoter | None) -> bool:
+    """On the roll and, now, still with the vote of the ballot's body (a member who lost it
+    after voting stays on the roll, counted, but acts no more)."""
+    return voter is not None and has_vote_in(ballot.body, **voter._asdict())
+
+
+async def ballot_for(uow: UnitOfWork, ballot_id: int, member_id: int) -> tuple[Ballot, bool]:
+    """A ballot to show (no lock) and whether the member votes in it."""
+    ballot, voter, _ = await _ballots(uow).get_with_entry(ballot_id, member_id)
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    return ballot, _votes(ballot, voter)
 
 
 async def _booth(
@@ -646,6 +658,7 @@ async def close(
         return None
     if ballot.secret:
         await repo.lock_urn()
+    ballot.electorate = await repo.roll_size(ballot_id)  # the quorum base: the roll at the close
     turnout = await repo.turnout(ballot_id)
     counts = await current_counts(uow, ballot)
     if ballot.secret:

@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from bot.services import ballots
+from bot.services import ballots, identity
 from bot.services.clock import FakeClock
 from bot.services.errors import NotAllowed
+from bot.services.identity import CLI_ACTOR
 from storage.db import Database
+from storage.models import MemberKind
 from storage.models_ballots import BallotResult, Body, UrnPaper
 from storage.repositories_ballots import BallotRepository, ResolutionRepository
 from tests.db.test_ballots import TZ, close, members, publish, standing, vote
@@ -189,3 +191,53 @@ async def test_a_closed_secret_ballot_links_no_voter_to_a_choice(
     assert any(m in on_disk for m in marks(other))  # the check can see a paper on disk
     for paper in papers:
         assert not any(m in on_disk for m in marks(paper)), "a counted paper is still on disk"
+
+
+async def test_members_who_lose_the_vote_are_struck_from_open_rolls(
+    db: Database, clock: FakeClock
+) -> None:
+    """Made external, deactivated, no longer a founder: off the open rolls they have not voted
+    in (a log line each); a vote already cast stands but cannot change; the quorum base is
+    the roll at the close; an external founder is not in the ST."""
+    ids = await members(db, clock, 5)  # Belső 00 (KSz) and 01 are founders
+    ksz = await standing(db, ids["Belső 00"])
+    kgy = await publish(db, clock, ksz, changeable=True)
+    st = await publish(db, clock, await standing(db, ids["Belső 01"]), body=Body.ST)
+    assert (kgy.electorate, st.electorate) == (5, 2)
+    await vote(db, clock, kgy, ids["Belső 02"], 0)
+    actor = CLI_ACTOR
+    async with db.unit() as uow:
+        get = uow.members.get
+        await identity.set_kind(
+            uow, await get(ids["Belső 02"]), MemberKind.EXTERNAL, actor, clock.now()
+        )
+        await identity.set_flag(
+            uow, await get(ids["Belső 03"]), "active", False, actor, clock.now()
+        )
+        await identity.set_kind(
+            uow, await get(ids["Belső 01"]), MemberKind.EXTERNAL, actor, clock.now()
+        )
+    # struck: Belső 03 (inactive) and Belső 01 (external) from the Közgyűlés ballot, Belső 01
+    # from the ST; Belső 02 had voted and stays, with the vote, but cannot change it
+    for ballot, name in ((kgy, "Belső 03"), (kgy, "Belső 01"), (st, "Belső 01"), (kgy, "Belső 02")):
+        with pytest.raises(ballots.NotOnRoll):
+            await vote(db, clock, ballot, ids[name], 1)
+    async with db.unit() as uow:
+        repo = uow.repo(BallotRepository)
+        assert (await repo.get(kgy.id)).electorate == 3  # type: ignore[union-attr]
+        assert (await repo.get(st.id)).electorate == 1  # type: ignore[union-attr]
+        struck = [
+            (e.subject_label, e.details["ballot"])
+            for e in (await uow.audit.recent(0, 50))[0]
+            if e.action == "struck_from_roll"
+        ]
+    assert sorted(struck) == sorted(
+        [("Belső 03", kgy.id), ("Belső 01", kgy.id), ("Belső 01", st.id)]
+    )
+    await vote(db, clock, kgy, ids["Belső 04"], 0)
+    closing = await close(db, clock, kgy)
+    assert (closing.tally.electorate, closing.tally.turnout) == (3, 2)  # 00, 02 (voted), 04
+    assert [c.votes for c in closing.tally.counts] == [2, 0, 0]  # Belső 02's vote stands
+    # an external founder is not in the ST: not on a new ST ballot's roll
+    async with db.unit() as uow:
+        assert await uow.members.voter_ids(founders=True) == [ids["Belső 00"]]
