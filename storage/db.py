@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -30,6 +31,8 @@ from storage.repositories import (
 
 R = TypeVar("R", bound=Repository)
 
+log = logging.getLogger(__name__)
+
 #: Whether the current task is inside a unit of work (so a nested one does not wait for it).
 _IN_UNIT: ContextVar[bool] = ContextVar("klaszterbot_in_unit", default=False)
 
@@ -44,6 +47,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # With WAL, NORMAL survives a crash of the bot; only a power cut may lose the last commits.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Deleted rows are overwritten with zeros, in the table and on freed pages: a closed secret
+    # ballot's urn leaves no bytes behind in the file (the WAL is truncated after the close).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -114,6 +120,7 @@ class UnitOfWork:
         self.telegram_users = TelegramUserRepository(session)
         self.cluster = ClusterSettingsRepository(session)
         self._extra: dict[type[Repository], Repository] = {}
+        self.scrub = False
 
     def repo(self, cls: type[R]) -> R:
         """The unit's instance of a feature repository (created on first use)."""
@@ -125,6 +132,13 @@ class UnitOfWork:
     async def flush(self) -> None:
         """Send pending changes so constraints are checked now."""
         await self.session.flush()
+
+    def scrub_after_commit(self) -> None:
+        """After this unit commits, leave no earlier version of what it deleted in the
+        database's files: SQLite checkpoints the WAL into the file and truncates it (the
+        deleted rows are already zeroed by ``secure_delete``). PostgreSQL needs nothing here:
+        what must vanish there is truncated inside the transaction (``empty_urn``)."""
+        self.scrub = True
 
 
 class Database:
@@ -190,8 +204,26 @@ class Database:
         assert self._sessions is not None
         async with self._sessions() as session:
             try:
-                yield UnitOfWork(session)
+                uow = UnitOfWork(session)
+                yield uow
                 await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
+        if uow.scrub and self.dialect == "sqlite":
+            await self.truncate_wal()
+
+    async def truncate_wal(self) -> bool:
+        """SQLite: copy the WAL into the database file and cut the WAL to zero bytes, so no
+        earlier version of a page survives in it; False if a reader kept it from finishing
+        (it is then tried again after the next scrubbing unit). Other units of this process
+        wait on the writer lock meanwhile."""
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver: Any = raw.driver_connection
+            cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _log, _done = await cursor.fetchone()
+            await cursor.close()
+        if busy:
+            log.warning("the SQLite WAL could not be truncated now (a reader is active)")
+        return not busy

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -159,7 +161,11 @@ class OpenVoteChoice(Base):
 
 
 class SecretTally(Base):
-    """A secret ballot's ballot box: only a counter per option, no row per vote."""
+    """A closed secret ballot's result: a counter per option, written once, by the close.
+
+    While the ballot is open the choices are papers in the urn (``UrnPaper``); the close
+    counts them into these rows and empties the urn.
+    """
 
     __tablename__ = "ballot_secret_tallies"
 
@@ -170,6 +176,23 @@ class SecretTally(Base):
         ForeignKey("ballot_options.id", ondelete="CASCADE"), primary_key=True
     )
     votes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UrnPaper(Base):
+    """One option chosen on a secret ballot paper, while the ballot is open: the urn.
+
+    Nothing on it names the voter, the time or the order of voting: a random id, the ballot
+    and the option. It is written in the voter's transaction together with their roll mark
+    (so no vote is ever lost or counted twice), and the close counts the urn into
+    ``SecretTally`` and empties it so that nothing stored keeps the pair (see the README,
+    "Secret ballots").
+    """
+
+    __tablename__ = "ballot_urn"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
+    option_id: Mapped[int] = mapped_column(ForeignKey("ballot_options.id", ondelete="CASCADE"))
 
 
 class BallotReminder(Base):

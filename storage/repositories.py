@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -177,10 +177,12 @@ class MemberRepository(Repository):
         return result.scalars().all()
 
     async def voter_ids(self, *, founders: bool) -> list[int]:
-        """The electoral roll: active internal members, or active founders for the ST."""
-        condition = Member.is_founder.is_(True) if founders else Member.kind == MemberKind.INTERNAL
+        """The electoral roll: active internal members, or active internal founders for the ST."""
+        condition = Member.is_founder.is_(True) if founders else true()
         result = await self.session.execute(
-            select(Member.id).where(Member.is_active.is_(True), condition).order_by(Member.id)
+            select(Member.id)
+            .where(Member.is_active.is_(True), Member.kind == MemberKind.INTERNAL, condition)
+            .order_by(Member.id)
         )
         return list(result.scalars().all())
 

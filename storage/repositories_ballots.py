@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from storage.models import Member
+from storage.models import Member, MemberKind
 from storage.models_ballots import (
     Ballot,
     BallotComment,
@@ -24,8 +26,17 @@ from storage.models_ballots import (
     Resolution,
     RollEntry,
     SecretTally,
+    UrnPaper,
 )
 from storage.repositories import Repository, _escape_like
+
+
+class RollVoter(NamedTuple):
+    """What decides, now, whether a member on a roll still has the vote."""
+
+    is_active: bool
+    kind: MemberKind
+    is_founder: bool
 
 
 class BallotRepository(Repository):
@@ -40,16 +51,24 @@ class BallotRepository(Repository):
 
     async def get_with_entry(
         self, ballot_id: int, member_id: int, *, lock: str | None = None
-    ) -> tuple[Ballot | None, bool, int | None]:
-        """A ballot with its options, whether the member is on its roll and the id of their open
-        vote, in one query."""
+    ) -> tuple[Ballot | None, RollVoter | None, int | None]:
+        """A ballot with its options, the member's standing if they are on its roll, and the
+        id of their open vote, in one query."""
         query = (
-            select(Ballot, RollEntry.member_id, OpenVote.id)
+            select(
+                Ballot,
+                RollEntry.member_id,
+                Member.is_active,
+                Member.kind,
+                Member.is_founder,
+                OpenVote.id,
+            )
             .options(joinedload(Ballot.options))
             .outerjoin(
                 RollEntry,
                 (RollEntry.ballot_id == Ballot.id) & (RollEntry.member_id == member_id),
             )
+            .outerjoin(Member, Member.id == RollEntry.member_id)
             .outerjoin(
                 OpenVote, (OpenVote.ballot_id == Ballot.id) & (OpenVote.member_id == member_id)
             )
@@ -59,8 +78,10 @@ class BallotRepository(Repository):
             query = query.with_for_update(read=lock == "share", of=Ballot)
         row = (await self.session.execute(query)).unique().one_or_none()
         if row is None:
-            return None, False, None
-        return row[0], row[1] is not None, row[2]
+            return None, None, None
+        ballot, on_roll, is_active, kind, is_founder, vote_id = row
+        voter = RollVoter(bool(is_active), kind, bool(is_founder)) if on_roll is not None else None
+        return ballot, voter, vote_id
 
     def add(self, ballot: Ballot) -> None:
         self.session.add(ballot)
@@ -94,6 +115,41 @@ class BallotRepository(Repository):
 
     async def roll_entry(self, ballot_id: int, member_id: int) -> RollEntry | None:
         return await self.session.get(RollEntry, (ballot_id, member_id))
+
+    async def roll_size(self, ballot_id: int) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count()).select_from(RollEntry).where(RollEntry.ballot_id == ballot_id)
+            )
+            or 0
+        )
+
+    async def open_ballots_awaiting(self, member_id: int) -> Sequence[Ballot]:
+        """Open ballots on whose roll the member is and has not voted, locked for update (in
+        id order), as a vote or a close would lock them."""
+        result = await self.session.execute(
+            select(Ballot)
+            .join(RollEntry, RollEntry.ballot_id == Ballot.id)
+            .where(
+                Ballot.status == BallotStatus.OPEN,
+                RollEntry.member_id == member_id,
+                RollEntry.has_voted.is_(False),
+            )
+            .order_by(Ballot.id)
+            .with_for_update(of=Ballot)
+        )
+        return result.scalars().all()
+
+    async def strike(self, ballot_id: int, member_id: int) -> bool:
+        """Take a member who has not voted off the roll; False if they voted meanwhile."""
+        result = await self.session.execute(
+            delete(RollEntry).where(
+                RollEntry.ballot_id == ballot_id,
+                RollEntry.member_id == member_id,
+                RollEntry.has_voted.is_(False),
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def mark_voted_once(self, ballot_id: int, member_id: int) -> bool:
         """Set ``has_voted`` if it was not set; False when the member had voted already."""
@@ -212,21 +268,68 @@ class BallotRepository(Repository):
         )
         return [(member, [c.option_id for c in vote.choices]) for vote, member in result.all()]
 
-    # --- secret tallies ----------------------------------------------------------------------
+    # --- secret ballots: the urn while open, the tallies once closed -------------------------
 
-    async def add_secret_tallies(self, ballot_id: int, option_ids: Sequence[int]) -> None:
-        self.session.add_all(
-            SecretTally(ballot_id=ballot_id, option_id=o, votes=0) for o in option_ids
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    async def drop_in_urn(self, ballot_id: int, option_ids: Sequence[int]) -> None:
+        """A secret ballot paper: one unlinked row per chosen option (a random id, no time)."""
+        await self.session.execute(
+            insert(UrnPaper),
+            [{"id": uuid.uuid4(), "ballot_id": ballot_id, "option_id": o} for o in option_ids],
         )
 
-    async def increment_secret(self, ballot_id: int, option_ids: Sequence[int]) -> None:
+    async def lock_urn(self) -> None:
+        """PostgreSQL: take the urn for the close before reading it (``empty_urn`` rewrites it;
+        taking the lock first means two closes queue instead of deadlocking on an upgrade)."""
+        if self._dialect() == "postgresql":
+            await self.session.execute(text("LOCK TABLE ballot_urn IN ACCESS EXCLUSIVE MODE"))
+
+    async def urn_counts(self, ballot_id: int) -> dict[int, int]:
+        result = await self.session.execute(
+            select(UrnPaper.option_id, func.count())
+            .where(UrnPaper.ballot_id == ballot_id)
+            .group_by(UrnPaper.option_id)
+        )
+        return {option_id: int(n) for option_id, n in result.all()}
+
+    async def empty_urn(self, ballot_id: int) -> None:
+        """Remove the ballot's papers so that nothing stored keeps them, not even dead rows.
+
+        PostgreSQL: the urn is truncated (a new, empty file; the old one is cut to nothing at
+        commit, whatever snapshots other sessions hold) and the papers of other open ballots
+        are put back, written now by this transaction. SQLite: the rows are deleted with
+        ``secure_delete`` on (their bytes are zeroed); the unit then checkpoints and truncates
+        the WAL (``UnitOfWork.scrub_after_commit``). Call ``lock_urn`` first.
+        """
+        if self._dialect() != "postgresql":
+            await self.session.execute(delete(UrnPaper).where(UrnPaper.ballot_id == ballot_id))
+            return
+        others = (
+            await self.session.execute(
+                select(UrnPaper.id, UrnPaper.ballot_id, UrnPaper.option_id).where(
+                    UrnPaper.ballot_id != ballot_id
+                )
+            )
+        ).all()
+        await self.session.execute(text("TRUNCATE ballot_urn"))
+        if others:
+            await self.session.execute(
+                insert(UrnPaper),
+                [{"id": i, "ballot_id": b, "option_id": o} for i, b, o in others],
+            )
+
+    async def set_secret_tallies(self, ballot_id: int, counts: dict[int, int]) -> None:
+        """The closed ballot's counters, written once."""
+        await self.session.execute(delete(SecretTally).where(SecretTally.ballot_id == ballot_id))
         await self.session.execute(
-            update(SecretTally)
-            .where(SecretTally.ballot_id == ballot_id, SecretTally.option_id.in_(option_ids))
-            .values(votes=SecretTally.votes + 1)
+            insert(SecretTally),
+            [{"ballot_id": ballot_id, "option_id": o, "votes": n} for o, n in counts.items()],
         )
 
     async def secret_counts(self, ballot_id: int) -> dict[int, int]:
+        """The counters of a closed secret ballot (or of one opened before the urn existed)."""
         result = await self.session.execute(
             select(SecretTally.option_id, SecretTally.votes).where(
                 SecretTally.ballot_id == ballot_id

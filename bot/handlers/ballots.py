@@ -12,7 +12,8 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -39,7 +40,6 @@ from bot.i18n import N_, Translator
 from bot.services import ballots, cluster
 from bot.services.ballots import BallotDraft, BodyDefaults
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
-from bot.services.identity import Actor
 from bot.services.roles import Permission
 from bot.views import ballots as views
 from bot.views.split import split_lines
@@ -467,15 +467,25 @@ def _chosen(data: Any, ballot: Ballot, markup: InlineKeyboardMarkup | None) -> l
     return [by_position[p] for p in positions]
 
 
+def _in_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
 async def cb_vote(update: Update, context: BotContext) -> None:
     """Every vote button: cast, toggle, submit, confirm (secret), back, change, withdraw, open.
 
-    One unit of work reads the ballot and, for a vote, records it.
+    Voting is personal: pressed in a group, nothing there changes and the ballot goes to the
+    presser's private chat. Every action but "open" reads the ballot under the lock that keeps
+    a concurrent close waiting (``ballots.voting_booth``), in the unit that records the vote.
     """
     query = update.callback_query
     assert query is not None
     data = decode(query.data, Feature.VOTE, _VOTE_ACTIONS)
     ballot_id = data.int_arg(0)
+    if not _in_private(update):
+        await _ballot_to_private(update, context, ballot_id)
+        return
     member = context.caller.member
     assert member is not None
     t = context.t
@@ -484,31 +494,23 @@ async def cb_vote(update: Update, context: BotContext) -> None:
     result: ballots.CastResult | None = None
     chosen: list[int] = []
     async with context.db.unit() as uow:
-        booth = None
-        if data.action in _CASTING:
+        if data.action == "o":
+            ballot, on_roll = await ballots.ballot_for(uow, ballot_id, member.id)
+        else:
             booth = await ballots.voting_booth(uow, ballot_id, member.id, now)
             ballot, on_roll = booth.ballot, booth.on_roll
-        else:
-            found, on_roll, _ = await uow.repo(BallotRepository).get_with_entry(
-                ballot_id, member.id
-            )
-            if found is None:
-                raise NotFound("ballot", str(ballot_id))
-            ballot = found
-        if data.action != "o":
-            if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
-                raise ballots.BallotClosed(ballot_id)
             if not on_roll:
                 raise ballots.NotOnRoll(ballot_id)
-        if data.action == "w":
-            await ballots.withdraw_vote(uow, ballot, member.id, now)
-        elif data.action in _CASTING:
-            chosen = _chosen(data, ballot, markup)
-            if chosen and not (ballot.secret and data.action != "k"):
-                result = await ballots.cast_vote(uow, ballot, member.id, chosen, now, booth=booth)
+            if data.action == "w":
+                await ballots.withdraw_vote(uow, booth, member.id, now)
+            elif data.action in _CASTING:
+                chosen = _chosen(data, ballot, markup)
+                if chosen and not (ballot.secret and data.action != "k"):
+                    result = await ballots.cast_vote(uow, booth, member.id, chosen, now)
     if data.action == "o":
+        assert update.effective_chat is not None
         await query.answer()
-        await _send_ballot_to(update, context, ballot, on_roll=on_roll)
+        await _send_ballot_to(context, update.effective_chat.id, ballot, on_roll=on_roll)
     elif data.action in {"b", "r"}:
         await query.answer()
         await edit_from_button(
@@ -560,49 +562,74 @@ def _refresh_group(context: BotContext, ballot: Ballot) -> None:
         schedule_group_update(context.application, ballot.id)
 
 
+async def _ballot_to_private(update: Update, context: BotContext, ballot_id: int) -> None:
+    """A ballot's button pressed in a group: the ballot goes to the presser's private chat.
+
+    Nothing in the group changes. On the roll, the presser gets the voting buttons; taking
+    part in the debate without the vote, the copy for information; otherwise only a refusal.
+    """
+    query = update.callback_query
+    member = context.caller.member
+    assert query is not None and member is not None and update.effective_user is not None
+    t = context.t
+    async with context.db.unit() as uow:
+        ballot, on_roll = await ballots.ballot_for(uow, ballot_id, member.id)
+    if not on_roll and not ballots.may_comment(context.caller.standing, ballot.body):
+        raise NotAllowed(Permission.FOUNDER if ballot.body is Body.ST else Permission.MEMBER)
+    try:
+        await _send_ballot_to(context, update.effective_user.id, ballot, on_roll=on_roll)
+    except Forbidden:
+        await query.answer(views.start_private_first(t)[:200], show_alert=True)
+        return
+    await query.answer(views.sent_privately(t)[:200], show_alert=True)
+
+
 async def _send_ballot_to(
-    update: Update, context: BotContext, ballot: Ballot, *, on_roll: bool
+    context: BotContext, chat_id: int, ballot: Ballot, *, on_roll: bool
 ) -> None:
     t = context.t
-    assert update.effective_chat is not None
     if ballot.status is BallotStatus.OPEN and on_roll:
         await context.bot.send_message(
-            update.effective_chat.id,
+            chat_id,
             views.ballot_text(t, ballot),
             reply_markup=views.voter_keyboard(t, ballot),
         )
-    else:
-        note = "" if on_roll else "\n\n" + views.info_note(t)
-        await context.bot.send_message(
-            update.effective_chat.id,
-            views.ballot_text(t, ballot) + note,
-            reply_markup=views.info_keyboard(t, ballot),
-        )
+        return
+    debater = ballots.may_comment(context.caller.standing, ballot.body)
+    note = "" if on_roll or not debater else "\n\n" + views.info_note(t)
+    await context.bot.send_message(
+        chat_id,
+        views.ballot_text(t, ballot) + note,
+        reply_markup=views.info_keyboard(t, ballot) if debater else None,
+    )
 
 
 # --- debate ----------------------------------------------------------------------------------
 
 
 async def cb_debate(update: Update, context: BotContext) -> int | None:
-    """Show the debate, or start writing a comment."""
+    """Show the debate, or start writing a comment (in a private chat, by those who take part
+    in the debate of the ballot's body)."""
     query = update.callback_query
-    assert query is not None and update.effective_chat is not None
+    assert query is not None
     data = decode(query.data, Feature.DEBATE, {"add", "show"})
     ballot_id = data.int_arg(0)
+    if not _in_private(update):
+        await _ballot_to_private(update, context, ballot_id)
+        return None
+    assert update.effective_chat is not None
     t = context.t
+    standing = context.caller.standing
     async with context.db.unit() as uow:
-        repo = uow.repo(BallotRepository)
-        ballot = await repo.get(ballot_id)
-        if ballot is None:
-            raise NotFound("ballot", str(ballot_id))
-        comments = await repo.comments(ballot_id)
+        if data.action == "show":
+            ballot, comments = await ballots.debate(uow, ballot_id, standing)
+        else:
+            ballot = await ballots.check_may_comment(uow, ballot_id, standing)
     await query.answer()
     if data.action == "show":
         for part in split_lines(views.debate_text(t, ballot, comments)):
             await context.bot.send_message(update.effective_chat.id, part)
         return None
-    if ballot.status is not BallotStatus.OPEN:
-        raise ballots.BallotClosed(ballot_id)
     assert context.user_data is not None
     context.user_data.comment_ballot_id = ballot_id
     await context.bot.send_message(update.effective_chat.id, views.comment_prompt(t, ballot))
@@ -610,16 +637,16 @@ async def cb_debate(update: Update, context: BotContext) -> int | None:
 
 
 async def msg_comment(update: Update, context: BotContext) -> int:
-    """Save the comment and post it to the main group."""
+    """Save the comment; a Közgyűlés ballot's comment is also posted to the main group."""
     message = update.effective_message
     member = context.caller.member
     assert message is not None and member is not None and context.user_data is not None
     ballot_id = context.user_data.comment_ballot_id
-    if ballot_id is None:
+    if ballot_id is None or not _in_private(update):
         raise ApplicationHandlerStop(ConversationHandler.END)
     async with context.db.unit() as uow:
         comment = await ballots.add_comment(
-            uow, ballot_id, Actor(member.id, member.name), message.text or "", context.clock.now()
+            uow, ballot_id, context.caller.standing, message.text or "", context.clock.now()
         )
         ballot = await uow.repo(BallotRepository).get(ballot_id)
         group = await cluster.main_group(uow)
@@ -627,7 +654,7 @@ async def msg_comment(update: Update, context: BotContext) -> int:
     t = context.t
     await message.reply_html(t.gettext("Thank you, your comment is published in the debate."))
     assert ballot is not None
-    if group is not None:
+    if group is not None and ballot.body is Body.KGY:
         try:
             await context.bot.send_message(
                 group, views.new_comment(context.bot_data.translations.get(None), ballot, comment)

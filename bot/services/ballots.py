@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from bot.services.identity import Actor
-from bot.services.roles import Standing
+from bot.services.roles import Permission, Standing, has_vote_in
 from storage.db import UnitOfWork
 from storage.models import Member
 from storage.models_ballots import (
@@ -29,7 +28,7 @@ from storage.models_ballots import (
     QuorumRule,
     Resolution,
 )
-from storage.repositories_ballots import BallotRepository, ResolutionRepository
+from storage.repositories_ballots import BallotRepository, ResolutionRepository, RollVoter
 
 T = TypeVar("T")
 
@@ -428,7 +427,7 @@ async def publish(
     yes_no_labels: tuple[str, str, str],
     abstain_label: str,
 ) -> Ballot:
-    """Open a ballot: its options, its electoral roll (a snapshot) and, if secret, its box."""
+    """Open a ballot: its options and its electoral roll (a snapshot)."""
     if not may_create(creator, draft.body):
         raise NotAllowed("ballot_" + draft.body.value)
     draft = validate(draft, now)
@@ -461,8 +460,6 @@ async def publish(
     repo.add(ballot)
     await uow.flush()
     await repo.add_roll(ballot.id, voters)
-    if ballot.secret:
-        await repo.add_secret_tallies(ballot.id, [o.id for o in ballot.options])
     await uow.flush()
     return ballot
 
@@ -479,24 +476,68 @@ async def open_for_voting(uow: UnitOfWork, ballot_id: int, now: datetime) -> Bal
 
 @dataclass(frozen=True)
 class Booth:
-    """What a vote press needs, read in one query: the open ballot, whether the member is on its
-    roll, and their open vote so far (if any)."""
+    """What a vote press needs, read in one query under the ballot lock: the open ballot,
+    whether the member is on its roll, and their open vote so far (if any).
+
+    Only ``voting_booth`` makes one, and it is good only in the unit that made it: the lock
+    that keeps a concurrent close waiting lasts as long as that unit's transaction.
+    """
 
     ballot: Ballot
     on_roll: bool
     vote_id: int | None
+    unit: UnitOfWork = field(repr=False, compare=False)
 
 
 async def voting_booth(uow: UnitOfWork, ballot_id: int, member_id: int, now: datetime) -> Booth:
-    """The open ballot (shared lock, as ``open_for_voting``) with the member's place in it."""
-    ballot, on_roll, vote_id = await _ballots(uow).get_with_entry(
-        ballot_id, member_id, lock="share"
-    )
+    """The open ballot, locked against a concurrent close, with the member's place in it.
+
+    Every voting action goes through here. On PostgreSQL the ballot row is read ``FOR SHARE``:
+    that conflicts with the ``FOR UPDATE`` of ``close``, so a close waits for every vote or
+    withdrawal in flight and a vote waits for a close in flight (and then finds the ballot
+    closed), while voters do not wait for each other. On SQLite every unit holds the one
+    writer lock.
+    """
+    ballot, voter, vote_id = await _ballots(uow).get_with_entry(ballot_id, member_id, lock="share")
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
     if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
         raise BallotClosed(ballot_id)
-    return Booth(ballot, on_roll, vote_id)
+    return Booth(ballot, _votes(ballot, voter), vote_id, uow)
+
+
+def _votes(ballot: Ballot, voter: RollVoter | None) -> bool:
+    """On the roll and, now, still with the vote of the ballot's body (a member who lost it
+    after voting stays on the roll, counted, but acts no more)."""
+    return voter is not None and has_vote_in(ballot.body, **voter._asdict())
+
+
+async def ballot_for(uow: UnitOfWork, ballot_id: int, member_id: int) -> tuple[Ballot, bool]:
+    """A ballot to show (no lock) and whether the member votes in it."""
+    ballot, voter, _ = await _ballots(uow).get_with_entry(ballot_id, member_id)
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    return ballot, _votes(ballot, voter)
+
+
+async def _booth(
+    uow: UnitOfWork, ballot: Booth | Ballot | int, member_id: int, now: datetime
+) -> Booth:
+    """The booth for a voting action: the one given if this unit took it, else a fresh one.
+
+    A ``Ballot`` read elsewhere (without the lock, or in another unit) is never trusted: the
+    ballot is read again under the lock.
+    """
+    if isinstance(ballot, Booth) and ballot.unit is uow:
+        return ballot
+    ballot_id = (
+        ballot
+        if isinstance(ballot, int)
+        else ballot.id
+        if isinstance(ballot, Ballot)
+        else ballot.ballot.id
+    )
+    return await voting_booth(uow, ballot_id, member_id, now)
 
 
 def _check_choice(ballot: Ballot, option_ids: Sequence[int]) -> list[int]:
@@ -521,79 +562,79 @@ class CastResult:
 
 async def cast_vote(
     uow: UnitOfWork,
-    ballot_or_id: Ballot | int,
+    ballot: Booth | Ballot | int,
     member_id: int,
     option_ids: Sequence[int],
     now: datetime,
-    *,
-    booth: Booth | None = None,
 ) -> CastResult:
     """Record a vote; the database keeps one vote per member and ballot.
 
-    Pass the ballot from ``open_for_voting`` of the same unit, or its id, or the ``booth`` of
-    ``voting_booth`` (then nothing is read again).
+    Pass the ``Booth`` that ``voting_booth`` made in this unit (then nothing is read again) or
+    the ballot's id; anything else is read again under the lock.
     """
-    ballot = (
-        ballot_or_id
-        if isinstance(ballot_or_id, Ballot)
-        else await open_for_voting(uow, ballot_or_id, now)
-    )
-    ballot_id = ballot.id
-    repo = _ballots(uow)
-    on_roll = booth.on_roll if booth else await repo.roll_entry(ballot_id, member_id) is not None
-    if not on_roll:
+    booth = await _booth(uow, ballot, member_id, now)
+    ballot_id = booth.ballot.id
+    if not booth.on_roll:
         raise NotOnRoll(ballot_id)
-    chosen = _check_choice(ballot, option_ids)
-    if ballot.secret:
+    chosen = _check_choice(booth.ballot, option_ids)
+    repo = _ballots(uow)
+    if booth.ballot.secret:
+        # The roll mark and the paper in one transaction: a vote is never lost nor counted
+        # twice. They share the transaction id only until the close empties the urn.
         if not await repo.mark_voted_once(ballot_id, member_id):
             raise AlreadyVoted(ballot_id)
-        await repo.increment_secret(ballot_id, chosen)
-        return CastResult(ballot, changed=False)
-    existing = booth.vote_id if booth else await repo.open_vote_id(ballot_id, member_id)
-    if existing is not None:
-        if not ballot.changeable:
+        await repo.drop_in_urn(ballot_id, chosen)
+        return CastResult(booth.ballot, changed=False)
+    if booth.vote_id is not None:
+        if not booth.ballot.changeable:
             raise AlreadyVoted(ballot_id)
         await repo.replace_choices(
-            existing, chosen, now, single=ballot.kind is not BallotKind.MULTI
+            booth.vote_id, chosen, now, single=booth.ballot.kind is not BallotKind.MULTI
         )
-        return CastResult(ballot, changed=True)
+        return CastResult(booth.ballot, changed=True)
     try:
         async with uow.session.begin_nested():
             await repo.insert_vote(ballot_id, member_id, chosen, now)
     except IntegrityError:
         raise AlreadyVoted(ballot_id) from None
     await repo.set_voted(ballot_id, member_id, True)
-    return CastResult(ballot, changed=False)
+    return CastResult(booth.ballot, changed=False)
 
 
 async def withdraw_vote(
-    uow: UnitOfWork, ballot_or_id: Ballot | int, member_id: int, now: datetime
+    uow: UnitOfWork, ballot: Booth | Ballot | int, member_id: int, now: datetime
 ) -> Ballot:
-    """Take back an open, changeable vote before the close."""
-    ballot = (
-        ballot_or_id
-        if isinstance(ballot_or_id, Ballot)
-        else await open_for_voting(uow, ballot_or_id, now)
-    )
-    ballot_id = ballot.id
-    repo = _ballots(uow)
-    if ballot.secret or not ballot.changeable:
+    """Take back an open, changeable vote before the close (under the same lock as a vote)."""
+    booth = await _booth(uow, ballot, member_id, now)
+    ballot_id = booth.ballot.id
+    if not booth.on_roll:
+        raise NotOnRoll(ballot_id)
+    if booth.ballot.secret or not booth.ballot.changeable:
         raise AlreadyVoted(ballot_id)
-    vote_id = await repo.open_vote_id(ballot_id, member_id)
-    if vote_id is None:
+    if booth.vote_id is None:
         raise NotFound("vote", str(ballot_id))
-    await repo.delete_vote(vote_id)
+    repo = _ballots(uow)
+    await repo.delete_vote(booth.vote_id)
     await repo.set_voted(ballot_id, member_id, False)
-    return ballot
+    return booth.ballot
 
 
 async def current_counts(uow: UnitOfWork, ballot: Ballot) -> list[OptionCount]:
-    """Votes per option so far (secret: from the anonymous box)."""
+    """Votes per option so far (secret: the papers in the urn, or the counters once closed)."""
     repo = _ballots(uow)
-    counts = (
-        await repo.secret_counts(ballot.id) if ballot.secret else await repo.open_counts(ballot.id)
-    )
+    if not ballot.secret:
+        counts = await repo.open_counts(ballot.id)
+    else:
+        counts = await _secret_counts(repo, ballot)
     return [OptionCount(o.id, o.label, counts.get(o.id, 0), o.is_abstain) for o in ballot.options]
+
+
+async def _secret_counts(repo: BallotRepository, ballot: Ballot) -> dict[int, int]:
+    counts = await repo.secret_counts(ballot.id)  # closed; or counters from before the urn
+    if ballot.status is BallotStatus.OPEN:
+        for option_id, n in (await repo.urn_counts(ballot.id)).items():
+            counts[option_id] = counts.get(option_id, 0) + n
+    return counts
 
 
 @dataclass(frozen=True)
@@ -615,12 +656,22 @@ async def close(
         raise NotFound("ballot", str(ballot_id))
     if ballot.status is not BallotStatus.OPEN:
         return None
+    if ballot.secret:
+        await repo.lock_urn()
+    ballot.electorate = await repo.roll_size(ballot_id)  # the quorum base: the roll at the close
     turnout = await repo.turnout(ballot_id)
+    counts = await current_counts(uow, ballot)
+    if ballot.secret:
+        # Count the urn into the counters, then empty it: from the commit on, nothing stored
+        # pairs a roll mark with a choice (the counters are written by this transaction).
+        await repo.set_secret_tallies(ballot_id, {c.option_id: c.votes for c in counts})
+        await repo.empty_urn(ballot_id)
+        uow.scrub_after_commit()
     result = tally(
         ballot.kind,
         ballot.electorate,
         turnout,
-        await current_counts(uow, ballot),
+        counts,
         ballot.quorum,
         ballot.majority,
         ballot.max_choices,
@@ -681,16 +732,56 @@ def clean_comment(text: str) -> str:
     return text
 
 
+def may_comment(standing: Standing, body: Body) -> bool:
+    """Who takes part in the debate of a body's ballot (reads it and comments).
+
+    Közgyűlés: every member, the external supporters with their advisory right included.
+    Stratégiai Tanács: its members only, the active internal founders.
+    """
+    if body is Body.ST:
+        return standing.in_strategic_council
+    return standing.is_member
+
+
+def _check_debater(standing: Standing, ballot: Ballot) -> None:
+    if not may_comment(standing, ballot.body):
+        raise NotAllowed(Permission.FOUNDER if ballot.body is Body.ST else Permission.MEMBER)
+
+
+async def debate(
+    uow: UnitOfWork, ballot_id: int, reader: Standing
+) -> tuple[Ballot, Sequence[BallotComment]]:
+    """The ballot and its debate, for a reader who takes part in it."""
+    repo = _ballots(uow)
+    ballot = await repo.get(ballot_id)
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    _check_debater(reader, ballot)
+    return ballot, await repo.comments(ballot_id)
+
+
+async def check_may_comment(uow: UnitOfWork, ballot_id: int, author: Standing) -> Ballot:
+    """The open ballot, if ``author`` may comment on it (before asking for the text)."""
+    ballot = await _ballots(uow).get(ballot_id)
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    _check_debater(author, ballot)
+    if ballot.status is not BallotStatus.OPEN:
+        raise BallotClosed(ballot_id)
+    return ballot
+
+
 async def add_comment(
-    uow: UnitOfWork, ballot_id: int, author: Actor, text: str, now: datetime
+    uow: UnitOfWork, ballot_id: int, author: Standing, text: str, now: datetime
 ) -> BallotComment:
-    """A member's comment in the debate (external supporters included)."""
+    """A comment in the debate, by a member who takes part in it (``may_comment``)."""
     ballot = await open_for_voting(uow, ballot_id, now)
+    _check_debater(author, ballot)
     text = clean_comment(text)
     comment = BallotComment(
         ballot_id=ballot.id,
         member_id=author.member_id,
-        author_label=author.label,
+        author_label=author.name,
         text=text,
         created_at=now,
     )

@@ -21,6 +21,7 @@ from bot.services.errors import (
     NotFound,
     RuleViolation,
 )
+from bot.services.roles import has_vote_in
 from storage.db import UnitOfWork
 from storage.models import (
     AuditEntry,
@@ -32,6 +33,7 @@ from storage.models import (
     Workgroup,
 )
 from storage.repositories import name_key
+from storage.repositories_ballots import BallotRepository
 
 NAME_MAX = 200
 WORKGROUP_NAME_MAX = 120
@@ -240,6 +242,7 @@ async def set_kind(
     member.kind = kind
     if kind is MemberKind.EXTERNAL:
         await _clear_catalyst_roles(uow, member, actor, now, outcome)
+        await _strike_from_open_rolls(uow, member, actor, now)
     return outcome
 
 
@@ -290,7 +293,27 @@ async def set_flag(
     audit(uow, actor, "member_changed", now, member, field=flag, old=not value, new=value)
     setattr(member, attribute, value)
     await uow.flush()
+    if flag in {"active", "founder"} and not value:
+        await _strike_from_open_rolls(uow, member, actor, now)
     return outcome
+
+
+async def _strike_from_open_rolls(
+    uow: UnitOfWork, member: Member, actor: Actor, now: datetime
+) -> None:
+    """A member who lost the vote of a body leaves the rolls of its open ballots, with a line
+    in the log. Who has voted stays (the vote stands; the quorum base is the roll at the
+    close). Each ballot is locked first, as a vote or a close locks it."""
+    repo = uow.repo(BallotRepository)
+    for ballot in await repo.open_ballots_awaiting(member.id):
+        if has_vote_in(
+            ballot.body, is_active=member.is_active, kind=member.kind, is_founder=member.is_founder
+        ):
+            continue
+        if await repo.strike(ballot.id, member.id):
+            ballot.electorate -= 1
+            audit(uow, actor, "struck_from_roll", now, member, ballot=ballot.id)
+    await uow.flush()
 
 
 async def _clear_catalyst_roles(

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from storage.models import Member, MemberKind, Workgroup
+from storage.models_ballots import Body
 
 
 class Role(enum.StrEnum):
@@ -68,8 +69,8 @@ class Standing:
 
     @property
     def in_strategic_council(self) -> bool:
-        """The Stratégiai Tanács is made of the founders."""
-        return self.is_member and self.is_founder
+        """The Stratégiai Tanács is made of the active internal founders."""
+        return self.has_vote and self.is_founder
 
     @property
     def chairs_st(self) -> bool:
@@ -100,6 +101,15 @@ class Standing:
 
 
 STRANGER = Standing()
+
+
+def has_vote_in(body: Body, *, is_active: bool, kind: MemberKind | None, is_founder: bool) -> bool:
+    """The vote in a body: the Közgyűlés's is every active internal associate member's, the
+    Stratégiai Tanács's every active internal founder's. An electoral roll follows this rule
+    while its ballot is open (``identity`` strikes those who lose it)."""
+    internal = is_active and kind is MemberKind.INTERNAL
+    return internal and (is_founder or body is not Body.ST)
+
 
 _RULES: dict[Permission, Callable[[Standing], bool]] = {
     Permission.PUBLIC: lambda s: True,

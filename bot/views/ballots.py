@@ -301,6 +301,21 @@ def withdrawn(t: Translator) -> str:
     return t.gettext("Your vote is withdrawn. You can vote again until the deadline.")
 
 
+def sent_privately(t: Translator) -> str:
+    """A ballot's button pressed in a group: where the ballot went instead."""
+    return t.gettext(
+        "Voting happens in your private chat with the bot: the ballot is sent to you there."
+    )
+
+
+def start_private_first(t: Translator) -> str:
+    """A ballot's button pressed in a group by someone who never started the bot."""
+    return t.gettext(
+        "Voting happens in your private chat with the bot. Please open it and press Start "
+        "first, then try again."
+    )
+
+
 def reminder(t: Translator, ballot: Ballot) -> str:
     """Reminder to a member who has not voted yet."""
     return t.gettext("Reminder: you have not voted yet in ballot #{id}. Deadline: {date}.").format(

@@ -189,12 +189,16 @@ def audit_line(t: Translator, entry: AuditEntry) -> str:
         "group_linked": lambda: t.gettext("Telegram group linked to the workgroup {workgroup}"),
         "main_group_linked": lambda: t.gettext("main group of the cluster linked"),
         "member_changed": lambda: t.gettext("{subject}: {field} {old} → {new}"),
+        "struck_from_roll": lambda: t.gettext(
+            "ballot #{ballot}: {subject} struck from the roll (no longer has the vote)"
+        ),
     }
     template = texts.get(entry.action, lambda: entry.action)()
     text = template.format(
         subject=subject,
         workgroup=group,
         applicant=escape(clip(str(d.get("applicant", "")), 80)),
+        ballot=escape(str(d.get("ballot", ""))),
         field=_field_name(t, str(d.get("field", ""))),
         old=_value(t, d.get("old")),
         new=_value(t, d.get("new")),

@@ -34,6 +34,7 @@ from storage.models_ballots import (
     Resolution,
     RollEntry,
     SecretTally,
+    UrnPaper,
 )
 
 TZ = ZoneInfo("Europe/Budapest")
@@ -194,27 +195,28 @@ async def test_secret_ballot_keeps_no_link_between_voter_and_choice(
     with pytest.raises(AlreadyVoted):
         await vote(db, clock, ballot, ids["Belső 01"], 1)
     async with db.unit() as uow:
-        # the roll has a flag and no time; the box has counters and no per-vote rows
+        # the roll has a flag and no time; the urn has unlinked papers; no counters yet
         roll_columns = {c.key for c in inspect(RollEntry).columns}
         assert roll_columns == {"ballot_id", "member_id", "has_voted"}
-        tally_columns = {c.key for c in inspect(SecretTally).columns}
-        assert tally_columns == {"ballot_id", "option_id", "votes"}
-        votes = (
-            (
-                await uow.session.execute(
-                    select(SecretTally.votes)
-                    .where(SecretTally.ballot_id == ballot.id)
-                    .order_by(SecretTally.option_id)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        assert list(votes) == [1, 1, 0]
+        assert {c.key for c in inspect(UrnPaper).columns} == {"id", "ballot_id", "option_id"}
+        papers = list(await uow.session.scalars(select(UrnPaper.option_id)))
+        assert sorted(papers) == sorted(o.id for o in ballot.options[:2])
+        assert list(await uow.session.scalars(select(SecretTally))) == []
         with pytest.raises(SecretBallot):
             await ballots.details(uow, ballot.id)
     closing = await close(db, clock, ballot)
     assert closing.tally.turnout == 2
+    async with db.unit() as uow:
+        # closed: counters per option, and the urn is empty
+        tally_columns = {c.key for c in inspect(SecretTally).columns}
+        assert tally_columns == {"ballot_id", "option_id", "votes"}
+        votes = await uow.session.scalars(
+            select(SecretTally.votes)
+            .where(SecretTally.ballot_id == ballot.id)
+            .order_by(SecretTally.option_id)
+        )
+        assert list(votes) == [1, 1, 0]
+        assert list(await uow.session.scalars(select(UrnPaper))) == []
 
 
 async def test_simultaneous_presses_count_once(db: Database, clock: FakeClock) -> None:

@@ -1,7 +1,8 @@
 import pytest
 
-from bot.services.roles import STRANGER, Permission, Role, Standing, allows
+from bot.services.roles import STRANGER, Permission, Role, Standing, allows, has_vote_in
 from storage.models import MemberKind
+from storage.models_ballots import Body
 
 
 def standing(**kw: object) -> Standing:
@@ -32,6 +33,17 @@ def test_strategic_council_is_the_founders() -> None:
     assert FOUNDER.in_strategic_council
     assert not INTERNAL.in_strategic_council
     assert not INACTIVE.in_strategic_council
+    # an external founder is not in the ST (no vote there, no ST debate, no ST ballots)
+    assert not standing(kind=MemberKind.EXTERNAL, is_founder=True).in_strategic_council
+
+
+def test_the_vote_of_each_body() -> None:
+    for body in Body:
+        assert has_vote_in(body, is_active=True, kind=MemberKind.INTERNAL, is_founder=True)
+        assert not has_vote_in(body, is_active=False, kind=MemberKind.INTERNAL, is_founder=True)
+        assert not has_vote_in(body, is_active=True, kind=MemberKind.EXTERNAL, is_founder=True)
+    assert has_vote_in(Body.KGY, is_active=True, kind=MemberKind.INTERNAL, is_founder=False)
+    assert not has_vote_in(Body.ST, is_active=True, kind=MemberKind.INTERNAL, is_founder=False)
 
 
 def test_deactivated_member_has_only_the_stranger_role() -> None:
