@@ -188,6 +188,10 @@ async def cmd_join(update: Update, context: BotContext) -> None:
         request = await identity.request_join(
             uow, user.id, full_name, user.username, " ".join(context.args), context.clock.now()
         )
+        collision = await identity.join_collision(uow, request)
+        collision_catalyst_of = await _catalyst_names(uow, collision) if collision else []
+        if collision is not None:
+            log.warning("join request %s: the name matches member %s", request.id, collision.id)
         ksz = await uow.members.ksz()
         languages = {m.id: await _language_of(uow, m) for m in ksz}
     delivered = 0
@@ -195,7 +199,7 @@ async def cmd_join(update: Update, context: BotContext) -> None:
         if staff.telegram_id is None:
             continue
         kt = context.bot_data.translations.get(languages[staff.id])
-        text, keyboard = views.join_request_for_ksz(kt, request)
+        text, keyboard = views.join_request_for_ksz(kt, request, collision, collision_catalyst_of)
         try:
             await context.bot.send_message(staff.telegram_id, text, reply_markup=keyboard)
             delivered += 1

@@ -235,7 +235,10 @@ def describe_rule(t: Translator, err: RuleViolation) -> str:
         "chat_linked_elsewhere": t.gettext(
             "This group is already linked to another workgroup ({name})."
         ),
-        "name_taken": t.gettext("A member called „{name}” already has a Telegram account."),
+        "join_name_taken": t.gettext(
+            "A member called „{name}” already exists; a request to join cannot take their place. "
+            "If it is them, send them their invitation link (/meghivo); if not, reject it."
+        ),
     }
     return texts.get(err.rule, t.gettext("This would break a rule of the cluster.")).format(
         name=subject
