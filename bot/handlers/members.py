@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from datetime import timedelta
 from html import escape
@@ -26,6 +24,7 @@ from bot.services.identity import Actor, Outcome
 from bot.services.roles import Permission
 from bot.views import members as views
 from bot.views.common import refusal
+from bot.views.csv_export import csv_document
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
 from storage.models import Member, MemberKind
@@ -98,16 +97,13 @@ async def _send_directory_csv(update: Update, context: BotContext) -> None:
     async with context.db.unit() as uow:
         members = await uow.members.all()
         groups = {g.id: g for g in await uow.workgroups.all()}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        ["name", "kind", "organisation", "founder", "ksz", "st_chair", "active", "joined_on",
-         "account_connected", "workgroups", "catalyst_of"]
-    )  # fmt: skip
+    header = ["name", "kind", "organisation", "founder", "ksz", "st_chair", "active", "joined_on",
+              "account_connected", "workgroups", "catalyst_of"]  # fmt: skip
+    rows = []
     for m in sorted(members, key=lambda m: hu_sort_key(m.name)):
         mine = [link.workgroup.name for link in m.memberships]
         cat = [g.name for g in groups.values() if g.catalyst_id == m.id]
-        writer.writerow(
+        rows.append(
             [m.name, m.kind.value, m.organisation or "", _yn(m.is_founder), _yn(m.is_ksz),
              _yn(m.is_st_chair), _yn(m.is_active), m.joined_on.isoformat(),
              _yn(m.telegram_id is not None), ";".join(mine), ";".join(cat)]
@@ -115,7 +111,7 @@ async def _send_directory_csv(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     await context.bot.send_document(
         update.effective_chat.id,
-        document=buffer.getvalue().encode("utf-8-sig"),
+        document=csv_document(header, rows),
         filename="tagok.csv",
         caption=context.t.gettext("Member directory ({date})").format(
             date=context.t.date(context.clock.now().astimezone(context.settings.tz).date())
