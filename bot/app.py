@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot import handlers
+from bot import handlers, logs
 from bot.access import CommandRegistry
 from bot.concurrency import PerChatUpdateProcessor
 from bot.context import BotContext, BotData, UserData
@@ -42,9 +42,11 @@ def build_application(
     rate_limiter: bool = True,
 ) -> BotApp:
     """Wire settings, storage, translations and every feature into one Application."""
+    token = settings.token()
+    logs.protect(token)  # whoever configured logging: the token never reaches a log line
     builder = (
         ApplicationBuilder()
-        .token(settings.token())
+        .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
         .context_types(ContextTypes(context=BotContext, bot_data=BotData, user_data=UserData))
