@@ -18,6 +18,7 @@ from bot.concurrency import PerChatUpdateProcessor
 from bot.context import BotContext, BotData, UserData
 from bot.errors import on_error
 from bot.i18n import Translations
+from bot.services import cluster
 from bot.services.clock import Clock, SystemClock
 from bot.services.roles import Permission
 from bot.settings import Settings
@@ -87,6 +88,8 @@ async def _post_init(app: BotApp) -> None:
     data.db.open()
     me = await app.bot.get_me()
     data.bot_username = me.username
+    async with data.db.unit() as uow:  # the command line makes invitation links without Telegram
+        await cluster.remember_bot_username(uow, me.username)
     await set_menus(app)
     for hook in handlers.startup_hooks():
         await hook(app)

@@ -23,6 +23,7 @@ from bot.services.errors import (
     NotAllowed,
     NotFound,
     RuleViolation,
+    UnknownColumns,
 )
 from bot.services.roles import Permission
 
@@ -211,6 +212,14 @@ def describe_error(t: Translator, err: DomainError) -> str:
         return t.gettext("This request has already been decided.")
     if isinstance(err, RuleViolation):
         return describe_rule(t, err)
+    if isinstance(err, UnknownColumns):
+        return t.ngettext(
+            "Unknown column: {columns}. The columns are: {expected}. Nothing was imported.",
+            "Unknown columns: {columns}. The columns are: {expected}. Nothing was imported.",
+            len(err.columns),
+        ).format(
+            columns=", ".join(escape(c) for c in err.columns), expected=", ".join(err.expected)
+        )
     if isinstance(err, ImportFailed):
         lines = [describe_input(t, e) for e in err.errors]
         return "\n".join([t.gettext("Nothing was imported. Problems:"), *lines])
