@@ -13,7 +13,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import handlers, offload
+from bot import handlers, logs, offload
 from bot.access import CommandRegistry
 from bot.concurrency import PerChatUpdateProcessor
 from bot.context import BotContext, BotData, UserData
@@ -22,6 +22,7 @@ from bot.errors import on_error
 from bot.i18n import Translations
 from bot.request import RetryingRequest
 from bot.scheduler import ClockJobQueue
+from bot.services import cluster
 from bot.services.clock import Clock, SystemClock
 from bot.services.roles import Permission
 from bot.settings import Settings
@@ -47,9 +48,11 @@ def build_application(
 ) -> BotApp:
     """Wire settings, storage, translations and every feature into one Application."""
     clock = clock or SystemClock()
+    token = settings.token()
+    logs.protect(token)  # whoever configured logging: the token never reaches a log line
     builder = (
         ApplicationBuilder()
-        .token(settings.token())
+        .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
         .context_types(ContextTypes(context=BotContext, bot_data=BotData, user_data=UserData))
@@ -93,6 +96,8 @@ async def _post_init(app: BotApp) -> None:
     data.db.open()
     me = await app.bot.get_me()
     data.bot_username = me.username
+    async with data.db.unit() as uow:  # the command line makes invitation links without Telegram
+        await cluster.remember_bot_username(uow, me.username)
     await set_menus(app)
     await data.courier.start()
     data.spawn(offload.start(), name="offload:start")

@@ -51,7 +51,7 @@ class Callback:
         except IndexError:
             raise ForgedCallback(f"missing argument {index}") from None
         if not value.isdigit() or len(value) > 18:
-            raise ForgedCallback(f"not an id: {value!r}")
+            raise ForgedCallback(f"argument {index} is not an id")
         return int(value)
 
     def arg(self, index: int, allowed: frozenset[str] | set[str]) -> str:
@@ -61,7 +61,7 @@ class Callback:
         except IndexError:
             raise ForgedCallback(f"missing argument {index}") from None
         if value not in allowed:
-            raise ForgedCallback(f"unexpected value {value!r}")
+            raise ForgedCallback(f"unexpected value in argument {index}")
         return value
 
 
@@ -83,7 +83,7 @@ def decode(data: str | None, feature: Feature, actions: frozenset[str] | set[str
         raise ForgedCallback("empty or oversized")
     parts = data.split(":")
     if len(parts) < 2 or parts[0] != feature.value or parts[1] not in actions:
-        raise ForgedCallback(f"unexpected data {data!r}")
+        raise ForgedCallback(f"unexpected data for {feature.value}")
     if not all(_SAFE.match(p) for p in parts):
         raise ForgedCallback("unsafe characters")
     return Callback(feature, parts[1], tuple(parts[2:]))

@@ -14,12 +14,10 @@ log = logging.getLogger("klaszterbot")
 
 
 def _setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from bot import logs
+
+    token = settings.telegram_bot_token
+    logs.configure(settings.log_level, [token.get_secret_value() if token else None])
 
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:

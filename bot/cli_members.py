@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Bot
+from telegram.error import InvalidToken, TelegramError
 
+from bot import logs
 from bot.delivery import remove_from_chats
 from bot.i18n import Translations
-from bot.services import identity
+from bot.services import cluster, identity
 from bot.services.errors import DomainError
 from bot.services.identity import CLI_ACTOR, MemberSpec
 from bot.services.member_import import (
@@ -64,11 +66,53 @@ async def _with_db(settings: Settings, work: Callable[[UnitOfWork], Awaitable[An
         await db.close()
 
 
+class TelegramUnavailable(Exception):
+    """The bot's username is not stored and Telegram could not tell it; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 async def _username(settings: Settings) -> str:
-    bot = bot_factory(settings)
-    async with bot:
-        me = await bot.get_me()
+    """The bot's username for invitation links: as stored at its last start, else from getMe.
+
+    Raises TelegramUnavailable (before anything is changed) if neither is possible.
+    """
+    stored = await _with_db(settings, cluster.bot_username)
+    if stored:
+        return str(stored)
+    try:
+        bot = bot_factory(settings)
+        async with bot:
+            me = await bot.get_me()
+    except InvalidToken:
+        raise TelegramUnavailable(
+            "Telegram refused TELEGRAM_BOT_TOKEN, so the bot's username for the invitation "
+            "links is unknown"
+        ) from None
+    except (TelegramError, OSError) as exc:
+        raise TelegramUnavailable(
+            f"could not reach Telegram to learn the bot's username for the invitation links "
+            f"({logs.redact(str(exc)) or type(exc).__name__})"
+        ) from None
+
+    async def remember(uow: UnitOfWork) -> None:
+        await cluster.remember_bot_username(uow, me.username)
+
+    await _with_db(settings, remember)
     return me.username
+
+
+def _unavailable(exc: TelegramUnavailable, consequence: str) -> int:
+    """One line: what failed, what it means, what to do."""
+    print(
+        f"klaszterbot: {exc.reason}; {consequence}. Start the bot once (klaszterbot run: it "
+        "remembers its username), or check TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL and the "
+        "network.",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _report(settings: Settings, exc: DomainError) -> int:
@@ -99,7 +143,6 @@ def _print_outcome(outcome: identity.Outcome) -> None:
 
 def cmd_members_add(settings: Settings, args: argparse.Namespace) -> int:
     """Create or update a member and print an invitation link."""
-    settings.token()
     upgrade(settings.database_url)
     kind = parse_kind(args.kind) if args.kind else None
     spec = MemberSpec(
@@ -141,11 +184,12 @@ def cmd_members_add(settings: Settings, args: argparse.Namespace) -> int:
         return int(asyncio.run(work()))
     except DomainError as exc:
         return _report(settings, exc)
+    except TelegramUnavailable as exc:
+        return _unavailable(exc, "nothing was changed")
 
 
 def cmd_members_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import a CSV of members; any error imports nothing."""
-    settings.token()
     path = Path(args.file)
     try:
         data = path.read_bytes()
@@ -185,11 +229,12 @@ def cmd_members_import(settings: Settings, args: argparse.Namespace) -> int:
         return int(asyncio.run(work()))
     except DomainError as exc:
         return _report(settings, exc)
+    except TelegramUnavailable as exc:
+        return _unavailable(exc, "nothing was imported")
 
 
 def cmd_members_invite(settings: Settings, args: argparse.Namespace) -> int:
     """Issue a fresh invitation link (older unused links stop working)."""
-    settings.token()
     upgrade(settings.database_url)
 
     async def work() -> int:
@@ -208,6 +253,8 @@ def cmd_members_invite(settings: Settings, args: argparse.Namespace) -> int:
         return int(asyncio.run(work()))
     except DomainError as exc:
         return _report(settings, exc)
+    except TelegramUnavailable as exc:
+        return _unavailable(exc, "no link was made")
 
 
 def cmd_members_list(settings: Settings, _args: argparse.Namespace) -> int:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import logging
 import warnings
 from datetime import timedelta
@@ -42,6 +40,7 @@ from bot.services.ballots import BallotDraft, BodyDefaults
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.roles import Permission
 from bot.views import ballots as views
+from bot.views.csv_export import csv_document
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
 from storage.models import MemberKind
@@ -883,16 +882,15 @@ async def cb_register(update: Update, context: BotContext) -> None:
         resolutions = await uow.repo(ResolutionRepository).all()
     t = context.t
     if data.action == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["number", "body", "adopted_on", "text", "turnout", "electorate", "votes"])
+        header = ["number", "body", "adopted_on", "text", "turnout", "electorate", "votes"]
+        rows = []
         for r in resolutions:
             votes = "; ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
-            writer.writerow(
+            rows.append(
                 [views.resolution_label(t, r), r.body.value, r.adopted_on.isoformat(), r.text,
                  r.counts.get("turnout", ""), r.counts.get("electorate", ""), votes]
             )  # fmt: skip
-        payload, name = buffer.getvalue().encode("utf-8-sig"), "hatarozatok.csv"
+        payload, name = csv_document(header, rows), "hatarozatok.csv"
     else:
         title = t.gettext("Register of resolutions")
         lines = [f"# {title}", ""]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from datetime import timedelta
 from html import escape
@@ -26,6 +24,7 @@ from bot.services.identity import Actor, Outcome
 from bot.services.roles import Permission
 from bot.views import members as views
 from bot.views.common import refusal
+from bot.views.csv_export import csv_document
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
 from storage.models import Member, MemberKind
@@ -98,16 +97,13 @@ async def _send_directory_csv(update: Update, context: BotContext) -> None:
     async with context.db.unit() as uow:
         members = await uow.members.all()
         groups = {g.id: g for g in await uow.workgroups.all()}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        ["name", "kind", "organisation", "founder", "ksz", "st_chair", "active", "joined_on",
-         "account_connected", "workgroups", "catalyst_of"]
-    )  # fmt: skip
+    header = ["name", "kind", "organisation", "founder", "ksz", "st_chair", "active", "joined_on",
+              "account_connected", "workgroups", "catalyst_of"]  # fmt: skip
+    rows = []
     for m in sorted(members, key=lambda m: hu_sort_key(m.name)):
         mine = [link.workgroup.name for link in m.memberships]
         cat = [g.name for g in groups.values() if g.catalyst_id == m.id]
-        writer.writerow(
+        rows.append(
             [m.name, m.kind.value, m.organisation or "", _yn(m.is_founder), _yn(m.is_ksz),
              _yn(m.is_st_chair), _yn(m.is_active), m.joined_on.isoformat(),
              _yn(m.telegram_id is not None), ";".join(mine), ";".join(cat)]
@@ -115,7 +111,7 @@ async def _send_directory_csv(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     await context.bot.send_document(
         update.effective_chat.id,
-        document=buffer.getvalue().encode("utf-8-sig"),
+        document=csv_document(header, rows),
         filename="tagok.csv",
         caption=context.t.gettext("Member directory ({date})").format(
             date=context.t.date(context.clock.now().astimezone(context.settings.tz).date())
@@ -188,6 +184,10 @@ async def cmd_join(update: Update, context: BotContext) -> None:
         request = await identity.request_join(
             uow, user.id, full_name, user.username, " ".join(context.args), context.clock.now()
         )
+        collision = await identity.join_collision(uow, request)
+        collision_catalyst_of = await _catalyst_names(uow, collision) if collision else []
+        if collision is not None:
+            log.warning("join request %s: the name matches member %s", request.id, collision.id)
         ksz = await uow.members.ksz()
         languages = {m.id: await _language_of(uow, m) for m in ksz}
     delivered = 0
@@ -195,7 +195,7 @@ async def cmd_join(update: Update, context: BotContext) -> None:
         if staff.telegram_id is None:
             continue
         kt = context.bot_data.translations.get(languages[staff.id])
-        text, keyboard = views.join_request_for_ksz(kt, request)
+        text, keyboard = views.join_request_for_ksz(kt, request, collision, collision_catalyst_of)
         try:
             await context.bot.send_message(staff.telegram_id, text, reply_markup=keyboard)
             delivered += 1

@@ -84,6 +84,14 @@ class RuleViolation(DomainError):
 
 
 @dataclass
+class UnknownColumns(DomainError):
+    """A file has columns the import does not know (``org`` for ``organisation``)."""
+
+    columns: list[str]
+    expected: list[str]
+
+
+@dataclass
 class ImportFailed(DomainError):
     """A file had errors; nothing was imported. ``errors`` lists each row's problems."""
 

@@ -503,6 +503,14 @@ async def request_join(
     return request
 
 
+async def join_collision(uow: UnitOfWork, request: JoinRequest) -> Member | None:
+    """The existing member whose name the applicant's Telegram name matches, if any.
+
+    A join request never takes over such a member; the KSz is warned on the request's card.
+    """
+    return await uow.members.by_name(request.full_name)
+
+
 async def decide_join(
     uow: UnitOfWork,
     request_id: int,
@@ -510,30 +518,36 @@ async def decide_join(
     actor: Actor,
     now: datetime,
 ) -> tuple[JoinRequest, Member | None]:
-    """Approve (``kind`` given: the account is bound to a member) or reject (``kind`` None)."""
+    """Approve (``kind`` given: a new member of that kind) or reject (``kind`` None).
+
+    Approval always creates a new member: it never binds the account to an existing one, even
+    one without an account whose name matches (that member binds through their own invitation
+    link). A name collision refuses the approval and leaves the request pending.
+    """
     request = await uow.join_requests.get(request_id)
     if request is None:
         raise NotFound("join_request", str(request_id))
     if request.status is not JoinStatus.PENDING:
         raise AlreadyDecided(request.status.value)
-    request.decided_at = now
-    request.decided_by_id = actor.member_id
     if kind is None:
+        request.decided_at = now
+        request.decided_by_id = actor.member_id
         request.status = JoinStatus.REJECTED
         audit(uow, actor, "join_rejected", now, None, applicant=request.full_name)
         return request, None
     bound = await uow.members.by_telegram_id(request.telegram_id)
     if bound is not None:
         raise AlreadyMember(bound.name)
-    member = await uow.members.by_name(request.full_name)
-    if member is not None and member.telegram_id is not None:
-        raise RuleViolation("name_taken", member.name)
-    if member is None:
-        outcome = await upsert_member(
-            uow, MemberSpec(name=request.full_name, kind=kind), actor, now
-        )
-        member = outcome.member
+    existing = await join_collision(uow, request)
+    if existing is not None:
+        raise RuleViolation("join_name_taken", existing.name)
+    outcome = await upsert_member(uow, MemberSpec(name=request.full_name, kind=kind), actor, now)
+    member = outcome.member
+    if not outcome.created:  # unreachable after the check above; never bind an existing member
+        raise RuleViolation("join_name_taken", member.name)
     member.telegram_id = request.telegram_id
+    request.decided_at = now
+    request.decided_by_id = actor.member_id
     request.status = JoinStatus.APPROVED
     request.member_id = member.id
     await uow.flush()

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.services.errors import DomainError, ImportFailed, InvalidInput
+from bot.services.errors import DomainError, ImportFailed, InvalidInput, UnknownColumns
 from bot.services.identity import (
     NAME_MAX,
     WORKGROUP_NAME_MAX,
@@ -94,6 +94,9 @@ def parse_members_csv(data: bytes) -> list[ParsedRow]:
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().casefold() for h in reader.fieldnames or []]
+    unknown = [h for h in dict.fromkeys(header) if h and h not in COLUMNS]
+    if unknown:  # a misspelt column would otherwise be dropped without a word
+        raise UnknownColumns(unknown, list(COLUMNS))
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ImportFailed([InvalidInput(c, "missing_column", row=1) for c in missing])

@@ -23,6 +23,7 @@ from bot.services.errors import (
     NotAllowed,
     NotFound,
     RuleViolation,
+    UnknownColumns,
 )
 from bot.services.roles import Permission
 
@@ -211,6 +212,14 @@ def describe_error(t: Translator, err: DomainError) -> str:
         return t.gettext("This request has already been decided.")
     if isinstance(err, RuleViolation):
         return describe_rule(t, err)
+    if isinstance(err, UnknownColumns):
+        return t.ngettext(
+            "Unknown column: {columns}. The columns are: {expected}. Nothing was imported.",
+            "Unknown columns: {columns}. The columns are: {expected}. Nothing was imported.",
+            len(err.columns),
+        ).format(
+            columns=", ".join(escape(c) for c in err.columns), expected=", ".join(err.expected)
+        )
     if isinstance(err, ImportFailed):
         lines = [describe_input(t, e) for e in err.errors]
         return "\n".join([t.gettext("Nothing was imported. Problems:"), *lines])
@@ -235,7 +244,10 @@ def describe_rule(t: Translator, err: RuleViolation) -> str:
         "chat_linked_elsewhere": t.gettext(
             "This group is already linked to another workgroup ({name})."
         ),
-        "name_taken": t.gettext("A member called „{name}” already has a Telegram account."),
+        "join_name_taken": t.gettext(
+            "A member called „{name}” already exists; a request to join cannot take their place. "
+            "If it is them, send them their invitation link (/meghivo); if not, reject it."
+        ),
     }
     return texts.get(err.rule, t.gettext("This would break a rule of the cluster.")).format(
         name=subject

@@ -233,8 +233,13 @@ def invitation(t: Translator, name: str, link: str, hours: int) -> str:
     ).format(name=escape(name), link=escape(link), n=hours)
 
 
-def join_request_for_ksz(t: Translator, request: JoinRequest) -> tuple[str, InlineKeyboardMarkup]:
-    """A stranger's request, with the decision buttons."""
+def join_request_for_ksz(
+    t: Translator,
+    request: JoinRequest,
+    collision: Member | None = None,
+    collision_catalyst_of: Sequence[str] = (),
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A stranger's request, with the decision buttons; warns when the name is already taken."""
     lines = [
         t.gettext("<b>Request to join</b>"),
         t.gettext("Name on Telegram: {name}").format(name=escape(request.full_name)),
@@ -244,6 +249,25 @@ def join_request_for_ksz(t: Translator, request: JoinRequest) -> tuple[str, Inli
     lines.append(
         t.gettext("Introduction: {note}").format(note=escape(request.note) if request.note else "—")
     )
+    if collision is not None:
+        held = offices(t, collision, collision_catalyst_of)
+        lines += [
+            "",
+            t.gettext(
+                "⚠️ <b>Warning:</b> a member with this name already exists: {name} ({kind}; "
+                "account connected: {connected})."
+            ).format(
+                name=escape(collision.name),
+                kind=kind_label(t, collision.kind),
+                connected=t.gettext("yes") if collision.telegram_id else t.gettext("no"),
+            ),
+            t.gettext("Offices: {offices}").format(offices=", ".join(held) if held else "—"),
+            t.gettext(
+                "This request cannot be approved: a request never takes over an existing "
+                "member. If the applicant is that member, send them their own invitation link "
+                "(/meghivo); otherwise reject the request."
+            ),
+        ]
     keyboard = InlineKeyboardMarkup(
         [
             [

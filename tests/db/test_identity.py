@@ -236,6 +236,57 @@ async def test_join_request_flow(db: Database, clock: FakeClock) -> None:
             await identity.request_join(uow, 9001, "Jelentkező János", None, "x", clock.now())
 
 
+async def test_join_request_never_takes_an_existing_members_seat(
+    db: Database, clock: FakeClock
+) -> None:
+    """A stranger named like an unbound founder + KSz member is refused, not bound to her."""
+    ksz = await add(db, clock, name="Kész Zsófia", kind=MemberKind.INTERNAL, ksz=True)
+    founder = await add(
+        db, clock, name="Alapító Anna", kind=MemberKind.INTERNAL, founder=True, ksz=True
+    )
+    actor = identity.Actor(ksz.id, ksz.name)
+    async with db.unit() as uow:
+        request = await identity.request_join(uow, 9002, "alapító  anna", None, "", clock.now())
+    for kind in (MemberKind.EXTERNAL, MemberKind.INTERNAL):
+        with pytest.raises(RuleViolation) as refused:
+            async with db.unit() as uow:
+                await identity.decide_join(uow, request.id, kind, actor, clock.now())
+        assert refused.value.rule == "join_name_taken"
+        assert refused.value.subject == "Alapító Anna"
+    async with db.unit() as uow:
+        seat = await uow.members.get(founder.id)
+        assert seat is not None and seat.telegram_id is None
+        assert seat.is_founder and seat.is_ksz and seat.kind is MemberKind.INTERNAL
+        assert await uow.members.by_telegram_id(9002) is None
+        pending = await uow.join_requests.get(request.id)
+        assert pending is not None and pending.status.value == "pending"
+        collision = await identity.join_collision(uow, pending)  # what the KSz's card warns of
+        assert collision is not None and collision.id == founder.id
+    # the KSz may still reject it; the founder binds only through her own invitation link
+    async with db.unit() as uow:
+        await identity.decide_join(uow, request.id, None, actor, clock.now())
+        token = await identity.issue_invitation(uow, founder, CLI_ACTOR, clock.now(), TTL)
+    async with db.unit() as uow:
+        assert (await identity.redeem_invitation(uow, token, 7001, clock.now())).id == founder.id
+
+
+async def test_join_request_creates_a_new_member_of_the_chosen_kind(
+    db: Database, clock: FakeClock
+) -> None:
+    ksz = await add(db, clock, name="Kész Zsófia", kind=MemberKind.INTERNAL, ksz=True)
+    actor = identity.Actor(ksz.id, ksz.name)
+    async with db.unit() as uow:
+        request = await identity.request_join(uow, 9003, "Új Ödön", None, "", clock.now())
+        assert await identity.join_collision(uow, request) is None
+    async with db.unit() as uow:
+        _, member = await identity.decide_join(
+            uow, request.id, MemberKind.INTERNAL, actor, clock.now()
+        )
+        assert member is not None and member.telegram_id == 9003
+        assert member.kind is MemberKind.INTERNAL
+        assert not (member.is_founder or member.is_ksz or member.is_st_chair)
+
+
 async def test_find_member_by_partial_name(db: Database, clock: FakeClock) -> None:
     await add(
         db, clock, name="Kovács Anna", kind=MemberKind.INTERNAL, organisation="Alfa 100% Kft."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.services.clock import FakeClock
-from bot.services.errors import ImportFailed
+from bot.services.errors import ImportFailed, UnknownColumns
 from bot.services.identity import CLI_ACTOR
 from bot.services.member_import import ImportRuleFailed, import_members, parse_members_csv
 from storage.db import Database
@@ -60,11 +60,21 @@ def test_errors_are_reported_row_by_row() -> None:
 
 def test_missing_columns_and_bad_encoding() -> None:
     with pytest.raises(ImportFailed) as err:
-        parse_members_csv(b"nev;tipus\nx;y\n")
+        parse_members_csv(b"organisation;ksz\nx;y\n")
     assert {e.field for e in err.value.errors} == {"name", "kind"}
     with pytest.raises(ImportFailed) as err:
         parse_members_csv("name;kind\nÁrvíztűrő;belső\n".encode("iso8859-2"))
     assert err.value.errors[0].reason == "not_utf8"
+
+
+def test_unknown_columns_refuse_the_file() -> None:
+    """A misspelt column (``org`` for ``organisation``) is not dropped without a word."""
+    with pytest.raises(UnknownColumns) as err:
+        parse_members_csv(b"name;kind;org;Tipus\nx;belso;A Kft.;y\n")
+    assert err.value.columns == ["org", "tipus"]
+    assert err.value.expected[:3] == ["name", "kind", "organisation"]
+    with pytest.raises(UnknownColumns):
+        parse_members_csv(b"nev;tipus\nx;y\n")
 
 
 async def test_rule_violation_in_any_row_imports_nothing(db: Database, clock: FakeClock) -> None:

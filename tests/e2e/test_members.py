@@ -121,6 +121,38 @@ async def test_join_request_approved_by_ksz(
     assert any("már döntöttek" in a for a in answers(calls))
 
 
+async def test_join_request_cannot_take_an_unbound_founders_seat(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    """Named like a founder + KSz member who has not used her invitation: warned, refused."""
+    async with db.unit() as uow:
+        from bot.services import identity
+
+        await identity.upsert_member(
+            uow, MemberSpec("Alapító Anna", MemberKind.INTERNAL, founder=True, ksz=True),
+            identity.CLI_ACTOR, clock.now(),
+        )  # fmt: skip
+    stranger = tg.add_user(first_name="Anna", last_name="Alapító")
+    await harness.send(stranger, "/csatlakozas Alapító Anna vagyok")
+    card = harness.last(cast.ksz)
+    assert "Figyelem" in card.text and "Alapító Anna" in card.text
+    assert "alapító tag" in card.text and "klasztermenedzsment (KSz)" in card.text
+    for label in ("Jóváhagyás: külső", "Jóváhagyás: belső"):
+        calls = await harness.press_label(cast.ksz, card, label)
+        [alert] = answers(calls)
+        assert "Alapító Anna" in alert and "/meghivo" in alert
+        assert len(alert) <= 200
+        assert not [c for c in calls if c.method == "sendMessage"]
+    [text] = texts(await harness.send(stranger, "/profil"))
+    assert "Elnézést" in text
+    async with db.unit() as uow:
+        anna = await uow.members.by_name("Alapító Anna")
+        assert anna is not None and anna.telegram_id is None and anna.is_founder and anna.is_ksz
+    # rejecting still works
+    calls = await harness.press_label(cast.ksz, card, "Elutasítás")
+    assert "Elutasította" in harness.last(cast.ksz).text
+
+
 async def test_join_request_rejected(harness: BotHarness, tg: FakeTelegram, cast: Cast) -> None:
     applicant = tg.add_user(first_name="Elutasított", language_code="en")
     await harness.send(applicant, "/join Hello, Example Ltd.")

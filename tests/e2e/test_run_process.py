@@ -64,3 +64,35 @@ async def test_run_serves_by_long_polling_and_stops_on_sigterm(tmp_path: Path) -
     assert all(m == "getUpdates" and "Conflict" in str(e) for m, e in refused), refused
     assert set(tg.base_urls) == {base_url}
     assert {c.method for c in tg.calls} >= {"getMe", "setMyCommands", "getUpdates", "sendMessage"}
+
+
+async def test_debug_log_of_the_real_process_holds_no_token(tmp_path: Path) -> None:
+    """LOG_LEVEL=DEBUG over real HTTP (httpx, httpcore): neither the bot token nor a /start
+    payload reaches the log."""
+    tg = FakeTelegram(token=TOKEN, bot_username="klaszter_proc_bot")
+    user = tg.add_user(first_name="Anna", last_name="Kovács", language_code="hu")
+    payload = "Zx9invitationTokenThatMustNotLeak_42"
+    async with serve(tg) as base_url:
+        env = dict(
+            os.environ,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=base_url,
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+            LOG_LEVEL="DEBUG",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await _wait_for(lambda: any(c.method == "getUpdates" for c in tg.calls))
+            tg.message(user, f"/start {payload}")
+            await _wait_for(lambda: len(tg.outbox(user)) == 1)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "DEBUG" in log and "bot @klaszter_proc_bot ready" in log
+    assert TOKEN not in log and TOKEN.split(":", 1)[1] not in log
+    assert payload not in log

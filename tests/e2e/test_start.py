@@ -6,7 +6,9 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, CommandHandler
 
 from bot.context import BotContext
+from bot.services import cluster
 from fakeapi import FakeTelegram
+from storage.db import Database
 from tests.e2e.harness import BotHarness, texts
 from tests.e2e.people import Cast
 
@@ -129,3 +131,9 @@ async def test_error_handler_apologises_and_the_bot_keeps_serving(
 
 def test_rate_limiter_is_on(harness: BotHarness) -> None:
     assert isinstance(harness.app.bot.rate_limiter, AIORateLimiter)
+
+
+async def test_start_remembers_the_bots_username(harness: BotHarness, db: Database) -> None:
+    """The command line makes invitation links from it without asking Telegram."""
+    async with db.unit() as uow:
+        assert await cluster.bot_username(uow) == "klaszter_test_bot"

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 import pytest
 
 from bot.callbacks import MAX_BYTES, Feature, ForgedCallback, decode, encode, pattern
@@ -49,3 +51,18 @@ def test_forged_data_is_refused(data: str | None) -> None:
 def test_unsafe_parts_cannot_be_encoded() -> None:
     with pytest.raises(ValueError, match="unsafe"):
         encode(Feature.MEMBER, "kind", "a:b")
+
+
+@pytest.mark.parametrize(
+    "refuse",
+    [
+        lambda: decode("vote:k:17:opt9", Feature.VOTE, {"k"}).int_arg(1),
+        lambda: decode("vote:k:17:opt9", Feature.VOTE, {"k"}).arg(1, {"a"}),
+        lambda: decode("vote:k:17:opt9", Feature.VOTE, {"p"}),
+    ],
+)
+def test_refusals_do_not_repeat_the_data(refuse: Callable[[], object]) -> None:
+    """The gate logs why a button was refused: never the data, which may carry a choice."""
+    with pytest.raises(ForgedCallback) as refused:
+        refuse()
+    assert "opt9" not in str(refused.value) and "17" not in str(refused.value)

@@ -176,3 +176,73 @@ def test_deactivation_removes_from_linked_groups(
         "banChatMember",
         "unbanChatMember",
     ]
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on: connecting is refused at once (no network)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _members_csv(env: Path) -> Path:
+    path = env / "tagok.csv"
+    path.write_text("name,kind\nElső Tag,internal\nMásodik Tag,external\n", encoding="utf-8")
+    return path
+
+
+def test_import_with_telegram_unreachable_says_so_in_one_line(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", f"http://127.0.0.1:{_closed_port()}/bot")
+    monkeypatch.setattr(cli_members, "bot_factory", cli_members.make_bot)  # real HTTP, refused
+    code, out, err = run(["members", "import", str(_members_csv(env))], capsys)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err and TOKEN not in err
+    assert "could not reach Telegram" in err and "nothing was imported" in err
+    code, out, _ = run(["members", "list"], capsys)
+    assert "0 member(s)" in out
+
+
+def test_import_with_a_wrong_token_says_so_in_one_line(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tg = FAKES[env]
+    wrong = "123456789:AAE-this-is-not-the-token-of-the-bot-0"
+    monkeypatch.setattr(cli_members, "bot_factory", lambda s: Bot(wrong, request=tg.request()))
+    code, out, err = run(["members", "import", str(_members_csv(env))], capsys)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1, err
+    assert "TELEGRAM_BOT_TOKEN" in err and "nothing was imported" in err
+    assert wrong not in err
+    code, out, _ = run(["members", "list"], capsys)
+    assert "0 member(s)" in out
+
+
+def test_cli_uses_the_username_from_the_bots_last_start(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once learned (here by a first command), the username needs no Telegram any more."""
+    code, out, _ = run(["members", "add", "Első Tag", "--kind", "internal"], capsys)
+    assert code == 0 and LINK.search(out)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", f"http://127.0.0.1:{_closed_port()}/bot")
+    monkeypatch.setattr(cli_members, "bot_factory", cli_members.make_bot)
+    code, out, err = run(["members", "import", str(_members_csv(env))], capsys)
+    assert code == 0, err
+    assert "imported 2 member(s)" in out
+    assert len(LINK.findall(out)) == 2
+
+
+def test_import_refuses_an_unknown_column(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = env / "tagok.csv"
+    path.write_text("name,kind,org\nElső Tag,internal,A Kft.\n", encoding="utf-8")
+    code, out, err = run(["members", "import", str(path)], capsys)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1, err
+    assert "org" in err and "organisation" in err and "catalyst_of" in err
+    assert "Semmi sem került importálásra" in err
+    code, out, _ = run(["members", "list"], capsys)
+    assert "0 member(s)" in out
