@@ -13,7 +13,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import handlers, logs, offload
+from bot import handlers, logs
 from bot.access import CommandRegistry
 from bot.concurrency import PerChatUpdateProcessor
 from bot.context import BotContext, BotData, UserData
@@ -100,7 +100,6 @@ async def _post_init(app: BotApp) -> None:
         await cluster.remember_bot_username(uow, me.username)
     await set_menus(app)
     await data.courier.start()
-    data.spawn(offload.start(), name="offload:start")
     for hook in handlers.startup_hooks():
         await hook(app)
     # What start-up built lives as long as the bot: keep it out of the collector's full
