@@ -12,6 +12,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ChatJoinRequestHandler
 
+from bot import courier
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
@@ -188,20 +189,23 @@ async def cmd_join(update: Update, context: BotContext) -> None:
         collision_catalyst_of = await _catalyst_names(uow, collision) if collision else []
         if collision is not None:
             log.warning("join request %s: the name matches member %s", request.id, collision.id)
-        ksz = await uow.members.ksz()
-        languages = {m.id: await _language_of(uow, m) for m in ksz}
-    delivered = 0
-    for staff in ksz:
-        if staff.telegram_id is None:
-            continue
-        kt = context.bot_data.translations.get(languages[staff.id])
-        text, keyboard = views.join_request_for_ksz(kt, request, collision, collision_catalyst_of)
-        try:
-            await context.bot.send_message(staff.telegram_id, text, reply_markup=keyboard)
-            delivered += 1
-        except Forbidden:
-            log.warning("KSz member %s cannot be reached", staff.id)
-    if not delivered:
+        # The card goes to every KSz member through the outbox, in this transaction: retried
+        # on a passing failure, and not lost if the bot stops now.
+        rows = []
+        for staff in await uow.members.ksz():
+            if staff.telegram_id is None:
+                continue
+            kt = context.bot_data.translations.get(await _language_of(uow, staff))
+            text, keyboard = views.join_request_for_ksz(
+                kt, request, collision, collision_catalyst_of
+            )
+            row = courier.row(
+                f"join:{request.id}", staff.telegram_id, text, context.clock.now(), markup=keyboard
+            )
+            rows.append(row)
+        await courier.enqueue(uow, rows)
+    context.bot_data.courier.wake()
+    if not rows:
         log.error("join request %s reached no KSz member", request.id)
     await message.reply_html(
         t.gettext(
