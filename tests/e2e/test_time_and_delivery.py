@@ -223,3 +223,17 @@ async def test_a_question_that_meets_an_outage_arrives_soon_after(
     clock.advance(seconds=5)
     await harness.run_due_jobs()
     assert any("Sürgős kérdés" in m.text for m in tg.outbox(cast.catalyst))
+
+
+async def test_a_join_request_card_that_meets_an_outage_reaches_the_ksz(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast, clock: FakeClock
+) -> None:
+    harness.app.bot.request.delays = (0.0, 0.0)
+    tg.faults = Faults(rate=1.0, methods=frozenset({"sendMessage"}))
+    await harness.send(cast.stranger, "/csatlakozas Idegen Ida, Példa Kft.")
+    assert not any("Idegen Ida" in m.text for m in tg.outbox(cast.ksz))
+    tg.faults = None
+    clock.advance(seconds=5)
+    await harness.run_due_jobs()
+    [card] = [m for m in tg.outbox(cast.ksz) if "Idegen Ida" in m.text]
+    assert card.buttons  # approve / reject
