@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -29,12 +29,16 @@ class OutboxRepository(Repository):
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         # executemany of one compiled statement (SQLAlchemy batches it as "insertmanyvalues"):
         # a VALUES list of 500 dicts took half a second to compile, holding the event loop.
+        # Core, not the ORM's bulk path; 200 rows a statement keeps each synchronous step short.
+        table = cast(Table, M.__table__)
         statement = (
-            insert(M).on_conflict_do_nothing(index_elements=["batch", "chat_id"]).returning(M.id)
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["batch", "chat_id"])
+            .returning(table.c.id)
         )
         added = 0
-        for start in range(0, len(rows), 1000):
-            result = await self.session.execute(statement, list(rows[start : start + 1000]))
+        for start in range(0, len(rows), 200):
+            result = await self.session.execute(statement, list(rows[start : start + 200]))
             added += len(result.all())
         return added
 
