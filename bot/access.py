@@ -30,7 +30,7 @@ class Group(enum.IntEnum):
     #: Before everything: bookkeeping that must see every update (e.g. deliveries on /start).
     EARLY = -10
     #: A command ends the person's pending dialogues before it runs (``bot.dialogues``).
-    DIALOGUES = -5
+    DIALOGUES = -2
     #: Commands, buttons and conversations.
     DEFAULT = 0
     #: Free text that belongs to nobody else: messages routed to a katalizátor.

@@ -13,7 +13,13 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatType, MessageEntityType
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import dialogues
 from bot.access import Group
@@ -50,6 +56,8 @@ async def on_unanswered(update: Update, context: BotContext) -> None:
         return
     t = (await context.load_caller(update)).t
     text = message.text
+    if text is not None and text.startswith("/") and _taken(update, context):
+        return  # a command some (ungated) handler took, even if it failed
     if text is not None and text.startswith("/"):
         answer = views.unknown_command(t, dialogues.command_of(text, context.bot.username))
     elif not private:
@@ -61,6 +69,19 @@ async def on_unanswered(update: Update, context: BotContext) -> None:
     else:
         answer = views.unsupported(t)
     await message.reply_html(answer)
+
+
+def _taken(update: Update, context: BotContext) -> bool:
+    """Some handler of the command and conversation groups matches this update."""
+    for group, handlers in context.application.handlers.items():
+        if group == Group.FALLBACK:
+            continue
+        for handler in handlers:
+            if isinstance(handler, CommandHandler | ConversationHandler) and handler.check_update(
+                update
+            ):
+                return True
+    return False
 
 
 async def _dialogue_pending(update: Update, context: BotContext) -> bool:
