@@ -46,6 +46,9 @@ class Dialogue:
     pending: Check
     end: End
     commands: frozenset[str] = frozenset()
+    #: It may wait for a button (a conversation step); free text it did not take gets the
+    #: "use the buttons" hint. A routing session takes any text: False.
+    may_wait_for_buttons: bool = True
 
 
 @dataclass

@@ -86,7 +86,7 @@ def _taken(update: Update, context: BotContext) -> bool:
 
 async def _dialogue_pending(update: Update, context: BotContext) -> bool:
     for dialogue in dialogues.registry(context.application).kinds:
-        if await dialogue.pending(update, context):
+        if dialogue.may_wait_for_buttons and await dialogue.pending(update, context):
             return True
     return False
 

@@ -783,6 +783,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             _session_pending,
             _session_end,
             frozenset(session_commands),
+            may_wait_for_buttons=False,
         ),
     )
     add_buttons(app, pattern(Feature.ROUTING), Permission.MEMBER, cb_routing)
