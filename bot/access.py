@@ -29,10 +29,14 @@ class Group(enum.IntEnum):
 
     #: Before everything: bookkeeping that must see every update (e.g. deliveries on /start).
     EARLY = -10
+    #: A command ends the person's pending dialogues before it runs (``bot.dialogues``).
+    DIALOGUES = -2
     #: Commands, buttons and conversations.
     DEFAULT = 0
     #: Free text that belongs to nobody else: messages routed to a katalizátor.
     ROUTING = 50
+    #: Last: a short hint for what nobody else answered (``bot.handlers.fallback``).
+    FALLBACK = 100
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ def gate(
     def decorate(func: Callable[[Update, BotContext], Awaitable[Any]]) -> Callback:
         @wraps(func)
         async def wrapper(update: Update, context: BotContext) -> Any:
+            context.handled += 1
             caller = await context.load_caller(update)
             if not allows(permission, caller.standing):
                 log.warning(

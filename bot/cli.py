@@ -58,7 +58,12 @@ def cmd_demo(_settings: Settings, args: argparse.Namespace) -> int:
 
     from bot import demo
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # The bot's log lines would interleave with the dialogue: they go to a file.
+    logging.basicConfig(
+        level=logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        filename=demo.LOG_FILE,
+    )
     script = Path(args.script) if args.script else None
     if script is not None and not script.is_file():
         print(f"klaszterbot: no such script: {script}", file=sys.stderr)

@@ -23,6 +23,7 @@ from storage.models import Member
 if TYPE_CHECKING:
     from bot.access import CommandRegistry
     from bot.courier import Courier
+    from bot.dialogues import Dialogues
     from bot.services.announcements import Draft as AnnouncementDraft
     from bot.services.ballots import BallotDraft
 
@@ -39,8 +40,13 @@ class BotData:
     clock: Clock = SystemClock()
     courier: Courier
     bot_username: str = ""
+    #: Every kind of dialogue that waits for a person's next message (``bot.dialogues``).
+    dialogues: Dialogues
 
     def __init__(self) -> None:
+        from bot.dialogues import Dialogues
+
+        self.dialogues = Dialogues()
         self.background: set[asyncio.Task[Any]] = set()
         self.callers = CallerCache()
 
@@ -149,6 +155,13 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData
     def __init__(self, application: Any, chat_id: int | None = None, user_id: int | None = None):
         super().__init__(application, chat_id, user_id)
         self._caller: Caller | None = None
+        #: How many handlers took this update (``access.gate`` counts; a handler that finds
+        #: the update is not its own calls ``decline``). The fallback answers when it is 0.
+        self.handled = 0
+
+    def decline(self) -> None:
+        """This (gated) handler did nothing with the update: let the fallback answer it."""
+        self.handled -= 1
 
     @property
     def db(self) -> Database:

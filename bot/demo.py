@@ -26,6 +26,8 @@ from fakeapi import ApiCall, FakeChat, FakeMessage, FakeTelegram, FakeUser
 
 TOKEN = "100000001:AAE-demo-token-for-the-fake-bot-api"
 USERNAME = "klaszter_demo_bot"
+#: Where ``klaszterbot demo`` writes the bot's log (not into the dialogue).
+LOG_FILE = str(Path(tempfile.gettempdir()) / "klaszterbot-demo.log")
 
 
 class Driver:
@@ -239,9 +241,15 @@ HELP = """Demo commands (everything else is sent to the bot as the current perso
   /chat private|NAME    write in your private chat or in a group (/chat lists the groups)
   N or /press N|TEXT    press button N (or the one whose text contains TEXT) of the last message
   /press N from NAME    press a button of NAME's last message, as if NAME had forwarded it to you
+  /reply N TEXT         answer the bot's message #N (the number after "Bot →") with TEXT;
+                        /reply TEXT answers the newest one (a katalizátor answers a question so)
+  /inbox NAME [N]       the last N (5) messages NAME received from the bot in private
   /time +3d|+5h|+30m    move the clock forward and run the jobs that became due
   /jobs                 run every scheduled job that is due now (reminders, deadlines, digests)
-  /people, /help-demo, /quit"""
+  /people, /help-demo, /quit
+A line ending in \\ continues on the next line: one message of several lines (the one-message
+ballot form, say). The bot's log goes to a file (klaszterbot-demo.log in the temporary
+folder), not into the dialogue."""
 
 
 class Session:
@@ -306,7 +314,8 @@ class Session:
                 if call.method == "answerCallbackQuery" and call.params.get("text"):
                     self.say(f"  (értesítés) {call.params['text']}")
                 continue
-            chat_id = result["chat"]["id"]
+            # copyMessage answers a bare MessageId: the chat is the one it was sent to
+            chat_id = int(result["chat"]["id"] if "chat" in result else call.params["chat_id"])
             key = (chat_id, result["message_id"])
             if key in seen:
                 continue
@@ -317,7 +326,8 @@ class Session:
             message = self.tg.find_message(chat_id, result["message_id"])
             where = "privát" if chat_id == self.me.user.id else self._group_name(chat_id)
             prefix = "✎ " if call.method.startswith("edit") else ""
-            self.say(f"\n{prefix}Bot → {where}:\n" + describe(message, color=self.color))
+            number = f" #{message.message_id}"
+            self.say(f"\n{prefix}Bot → {where}{number}:\n" + describe(message, color=self.color))
         if others:
             self.say(f"  ({others} further message(s) went to other members)")
 
@@ -380,9 +390,58 @@ class Session:
             self.show(await self.driver.run_due_jobs(self.clock.now()))
         elif head == "/press" or line.isdigit():
             await self._press(rest if head == "/press" else line)
+        elif head == "/reply":
+            await self._reply(rest)
+        elif head == "/inbox":
+            self._inbox(rest)
         else:
-            self.show(await self.driver.send(self.me.user, line, chat=self.chat))
+            self.show(await self._and_due(self.driver.send(self.me.user, line, chat=self.chat)))
         return True
+
+    async def _and_due(self, work: Awaitable[list[ApiCall]]) -> list[ApiCall]:
+        """The calls of ``work`` and of the jobs it made due at once (a broadcast, its report),
+        so that what the action started shows here, once, and not under someone else's turn."""
+        assert self.driver is not None
+        calls = await work
+        return calls + await self.driver.run_due_jobs()
+
+    async def _reply(self, rest: str) -> None:
+        """Answer one of the bot's messages in the current chat."""
+        assert self.driver is not None and self.me is not None
+        chat = self.chat or self.me.user
+        number, _, text = rest.partition(" ")
+        mine = [m for m in self.tg.outbox(chat) if not m.deleted]
+        if number.isdigit():
+            target = next((m for m in mine if m.message_id == int(number)), None)
+        else:
+            target, text = (mine[-1] if mine else None), rest
+        if target is None or not text.strip():
+            self.say("  Use /reply N TEXT (N: the number after “Bot →”) or /reply TEXT.")
+            return
+        self.show(
+            await self._and_due(
+                self.driver.send(self.me.user, text.strip(), chat=self.chat, reply_to=target)
+            )
+        )
+
+    def _inbox(self, rest: str) -> None:
+        """Print the last messages someone received in their private chat."""
+        name, count = rest, 5
+        head, _, tail = rest.rpartition(" ")
+        if head and tail.isdigit():
+            name, count = head, int(tail)
+        person = self.demo.find(name.strip()) if name.strip() else self.me
+        if person is None:
+            self.say(f"  Who is {name.strip()!r}?")
+            return
+        received = [m for m in self.tg.outbox(person.user) if not m.deleted][-count:]
+        self.say(f"  — the last {len(received)} message(s) {person.name} received —")
+        for message in received:
+            self.say(
+                f"\nBot → {person.name} #{message.message_id}:\n"
+                + describe(message, color=self.color)
+            )
+        self.say("  — end of inbox —")
 
     async def _press(self, which: str) -> None:
         assert self.driver is not None and self.me is not None
@@ -415,8 +474,33 @@ class Session:
         self.say(f"  (pressed: {chosen[0]})")
         # A button on a message forwarded from someone else reaches the bot like a forged one.
         self.show(
-            await self.driver.press(self.me.user, message, chosen[1], forge=owner is not None)
+            await self._and_due(
+                self.driver.press(self.me.user, message, chosen[1], forge=owner is not None)
+            )
         )
+
+
+def joined(lines: Iterable[str]) -> list[str]:
+    """Script lines with continuations joined: a line ending in a backslash goes on in the
+    next one (as one message of several lines)."""
+    out: list[str] = []
+    pending: list[str] | None = None
+    for line in lines:
+        if pending is not None:
+            pending.append(line)
+        elif line.endswith("\\"):
+            pending = [line]
+        else:
+            out.append(line)
+            continue
+        if not line.endswith("\\"):
+            out.append("\n".join(pending))
+            pending = None
+        else:
+            pending[-1] = line[:-1]
+    if pending is not None:
+        out.append("\n".join(pending))
+    return out
 
 
 def _complete_names(demo: DemoCluster) -> None:
@@ -425,11 +509,14 @@ def _complete_names(demo: DemoCluster) -> None:
         import readline
     except ImportError:  # not every platform has it; the numbered list still works
         return
-    commands = ["/as ", "/chat ", "/press ", "/time +", "/jobs", "/people", "/help-demo", "/quit"]
+    commands = [
+        "/as ", "/chat ", "/press ", "/reply ", "/inbox ", "/time +", "/jobs", "/people",
+        "/help-demo", "/quit",
+    ]  # fmt: skip
 
     def complete(text: str, state: int) -> str | None:
         line = readline.get_line_buffer()
-        if line.startswith("/as "):
+        if line.startswith(("/as ", "/inbox ")):
             choices = [p.name for p in demo.people]
         elif line.startswith("/chat "):
             choices = ["private", *demo.groups]
@@ -457,10 +544,10 @@ async def run(script: Path | None, out: TextIO = sys.stdout) -> int:
             "An open ballot is waiting. /help-demo lists the demo commands.\n"
         )
         if script is not None:
-            lines = (await asyncio.to_thread(script.read_text, "utf-8")).splitlines()
-            for line in lines:
+            text = await asyncio.to_thread(script.read_text, "utf-8")
+            for line in joined(text.splitlines()):
                 if line.strip() and not line.startswith("#"):
-                    session.say(session.prompt() + line)
+                    session.say(session.prompt() + line.replace("\n", "\n... "))
                 if not await session.handle(line):
                     break
             return 0
@@ -469,6 +556,8 @@ async def run(script: Path | None, out: TextIO = sys.stdout) -> int:
         while True:
             try:
                 line = await asyncio.to_thread(input, session.prompt())
+                while line.endswith("\\"):
+                    line = line[:-1] + "\n" + await asyncio.to_thread(input, "... ")
             except EOFError:
                 break
             if not await session.handle(line):

@@ -11,10 +11,12 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot import dialogues
 from bot.handlers import (
     announcements,
     ballots,
     cluster,
+    fallback,
     members,
     proposals,
     routing,
@@ -27,7 +29,8 @@ from bot.handlers import (
 #: their text handlers in the handler groups of ``bot.access.Group``.
 #: ``announcements`` before ``ballots``: its conversation must see /megse before the ballots'
 #: "nothing to cancel" answer does; ``workplan`` before ``ballots`` for the same reason (its
-#: progress-note conversation).
+#: progress-note conversation). ``fallback`` last: its handlers (``Group.FALLBACK``) answer
+#: what no other handler took.
 FEATURES: tuple[ModuleType, ...] = (
     start,
     members,
@@ -37,11 +40,13 @@ FEATURES: tuple[ModuleType, ...] = (
     ballots,
     proposals,
     routing,
+    fallback,
 )
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register every feature in the order of ``FEATURES``."""
+    """Register every feature in the order of ``FEATURES`` (after the dialogue hook)."""
+    dialogues.register(app)
     for feature in FEATURES:
         feature.register(app)
 

@@ -27,10 +27,10 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import outbox
+from bot import dialogues, outbox
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Callback, Feature, ForgedCallback, decode, pattern
-from bot.context import BotContext
+from bot.context import BotContext, UserData
 from bot.delivery import edit_from_button
 from bot.i18n import N_, Translator
 from bot.services import announcements, cluster
@@ -46,6 +46,7 @@ from bot.services.announcements import (
 from bot.services.errors import InvalidInput
 from bot.services.roles import Permission
 from bot.views import announcements as views
+from bot.views import dialogues as dialogue_views
 from bot.views.split import visible_length
 
 #: A draft left alone this long is dropped (so later free text is not taken for it).
@@ -297,6 +298,10 @@ async def cmd_cancel(update: Update, context: BotContext) -> object:
     return ConversationHandler.END
 
 
+def _forget(data: UserData) -> None:
+    data.announcement_draft = None
+
+
 async def on_timeout(update: object, context: BotContext) -> None:
     """The author left the draft alone: forget it."""
     if context.user_data is not None:
@@ -362,7 +367,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     with warnings.catch_warnings():
         # Buttons are tracked per chat and user (and by the draft's serial), as a wizard needs.
         warnings.simplefilter("ignore", PTBUserWarning)
-        app.add_handler(
+        dialogues.add_conversation(
+            app,
             ConversationHandler(
                 entry_points=[CommandHandler(list(compose.names), step(cmd_announce))],
                 states={
@@ -382,7 +388,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                 allow_reentry=True,
                 conversation_timeout=DRAFT_TIMEOUT,
                 name="announcement",
-            )
+            ),
+            dialogue_views.ANNOUNCEMENT,
+            _forget,
+            compose.names,
         )
     add_buttons(app, pattern(Feature.ANNOUNCE), announcer, cb_stale)
     add_commands(app, COMMANDS)

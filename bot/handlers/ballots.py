@@ -23,10 +23,10 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import courier
+from bot import courier, dialogues
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
-from bot.context import BotContext
+from bot.context import BotContext, UserData
 from bot.delivery import (
     active_recipients,
     edit_from_button,
@@ -40,6 +40,7 @@ from bot.services.ballots import BallotDraft, BodyDefaults
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.roles import Permission
 from bot.views import ballots as views
+from bot.views import dialogues as dialogue_views
 from bot.views.csv_export import csv_document
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
@@ -630,6 +631,7 @@ async def cb_debate(update: Update, context: BotContext) -> int | None:
             await context.bot.send_message(update.effective_chat.id, part)
         return None
     assert context.user_data is not None
+    await dialogues.begin(update, context, "ballot_comment")
     context.user_data.comment_ballot_id = ballot_id
     await context.bot.send_message(update.effective_chat.id, views.comment_prompt(t, ballot))
     return COMMENT
@@ -939,6 +941,14 @@ COMMANDS = [
 ]  # fmt: skip
 
 
+def _forget_draft(data: UserData) -> None:
+    data.ballot_draft = None
+
+
+def _forget_comment(data: UserData) -> None:
+    data.comment_ballot_id = None
+
+
 def _text(callback: Any) -> MessageHandler[Any, Any]:
     return MessageHandler(filters.TEXT & ~filters.COMMAND, callback)
 
@@ -956,7 +966,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     with warnings.catch_warnings():
         # Buttons are tracked per chat and user, which is what a wizard needs.
         warnings.simplefilter("ignore", PTBUserWarning)
-        app.add_handler(
+        dialogues.add_conversation(
+            app,
             ConversationHandler(
                 entry_points=[
                     CommandHandler(
@@ -978,9 +989,13 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                 conversation_timeout=CONVERSATION_TIMEOUT,
                 allow_reentry=True,
                 name="new_ballot",
-            )
+            ),
+            dialogue_views.NEW_BALLOT,
+            _forget_draft,
+            new_ballot.names,
         )
-        app.add_handler(
+        dialogues.add_conversation(
+            app,
             ConversationHandler(
                 entry_points=[
                     CallbackQueryHandler(
@@ -991,7 +1006,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                 fallbacks=[cancel],
                 conversation_timeout=CONVERSATION_TIMEOUT,
                 name="ballot_comment",
-            )
+            ),
+            dialogue_views.BALLOT_COMMENT,
+            _forget_comment,
         )
     add_commands(app, COMMANDS)
     add_buttons(app, pattern(Feature.VOTE), Permission.MEMBER, cb_vote)

@@ -18,10 +18,10 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import courier
+from bot import courier, dialogues
 from bot.access import CommandSpec, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
-from bot.context import BotContext
+from bot.context import BotContext, UserData
 from bot.delivery import active_recipients, queued_rows, translator_for
 from bot.handlers import ballots as ballot_handlers
 from bot.i18n import N_
@@ -30,6 +30,7 @@ from bot.services.errors import NotFound
 from bot.services.identity import Actor
 from bot.services.roles import Permission
 from bot.views import ballots as ballot_views
+from bot.views import dialogues as dialogue_views
 from bot.views import proposals as views
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
@@ -107,6 +108,7 @@ async def cb_proposal(update: Update, context: BotContext) -> int | None:
         if proposal.stage is not ProposalStage.DISCUSSION:
             raise proposals.WrongStage(proposal.stage.value)
         assert context.user_data is not None
+        await dialogues.begin(update, context, "proposal_comment")
         context.user_data.comment_proposal_id = proposal_id
         await query.answer()
         await context.bot.send_message(
@@ -251,6 +253,10 @@ COMMANDS = [
 ]  # fmt: skip
 
 
+def _forget_comment(data: UserData) -> None:
+    data.comment_proposal_id = None
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """The proposal buttons and comments (one conversation), then the commands."""
     cancel = CommandHandler(
@@ -258,7 +264,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)
-        app.add_handler(
+        dialogues.add_conversation(
+            app,
             ConversationHandler(
                 entry_points=[
                     CallbackQueryHandler(
@@ -275,7 +282,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                 fallbacks=[cancel],
                 conversation_timeout=ballot_handlers.CONVERSATION_TIMEOUT,
                 name="proposal_comment",
-            )
+            ),
+            dialogue_views.PROPOSAL_COMMENT,
+            _forget_comment,
         )
     add_commands(app, COMMANDS)
     if on_ballot_closed not in ballot_handlers.closed_hooks:

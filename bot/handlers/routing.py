@@ -19,6 +19,7 @@ from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ChatMemberHandler, MessageHandler, TypeHandler, filters
 
+from bot import dialogues
 from bot.access import CommandSpec, Group, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
@@ -26,6 +27,7 @@ from bot.i18n import N_, Translator
 from bot.services import routing
 from bot.services.errors import RoutingRefused
 from bot.services.roles import Permission
+from bot.views import dialogues as dialogue_views
 from bot.views import routing as views
 from bot.views.split import split_lines, visible_length
 from storage.db import UnitOfWork
@@ -374,7 +376,8 @@ async def msg_private(update: Update, context: BotContext) -> None:
         async with context.db.unit() as uow:
             copy = await routing.find_copy(uow, chat.id, replied.message_id)
             if copy is None:
-                return  # somebody else's prompt: not ours to answer
+                context.decline()  # somebody else's prompt: not ours to answer
+                return
             audience = copy.delivery.audience
             routed = copy.delivery.message
             thread_id, workgroup_id = routed.thread_id, routed.thread.workgroup_id
@@ -387,9 +390,12 @@ async def msg_private(update: Update, context: BotContext) -> None:
                 update, context, workgroup_id, in_group=False, thread_id=thread_id,
                 reply_to=answer_at,
             )  # fmt: skip
+        else:
+            context.decline()
         return
     member = context.caller.member
     if member is None:
+        context.decline()
         return
     async with context.db.unit() as uow:
         session, expired = await routing.current_session(uow, member.id, context.clock.now())
@@ -400,6 +406,8 @@ async def msg_private(update: Update, context: BotContext) -> None:
         if expired:
             minutes = int(routing.SESSION_IDLE.total_seconds() // 60)
             await message.reply_html(views.session_expired(context.t, minutes))
+        else:
+            context.decline()
         return
     if not member.is_active:
         await message.reply_html(views.refused(context.t, RoutingRefused("inactive")))
@@ -578,6 +586,7 @@ async def cb_routing(update: Update, context: BotContext) -> None:
     assert member is not None
     now = context.clock.now()
     if data.action == "wg":
+        await dialogues.begin(update, context, SESSION)
         text = await _open(context, data.int_arg(0))
         await query.answer()
         await query.edit_message_text(text)
@@ -742,9 +751,41 @@ _GROUPS = (
 )  # fmt: skip
 
 
+SESSION = "catalyst_session"
+
+
+async def _session_pending(update: Update, context: BotContext) -> bool:
+    """The person writes to a katalizátor (a session that has not expired)."""
+    member = context.caller.member
+    if member is None:
+        return False
+    async with context.db.unit() as uow:
+        session, _ = await routing.current_session(uow, member.id, context.clock.now())
+    return session is not None
+
+
+async def _session_end(update: Update, context: BotContext) -> None:
+    member = context.caller.member
+    assert member is not None
+    async with context.db.unit() as uow:
+        await routing.close_session(uow, member.id)
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Commands, buttons, the free-text handlers (``Group.ROUTING``) and the early hook."""
     add_commands(app, COMMANDS)
+    session_commands = {n for s in COMMANDS if s.name in {"katalizator", "kesz"} for n in s.names}
+    dialogues.add(
+        app,
+        dialogues.Dialogue(
+            SESSION,
+            dialogue_views.CATALYST_SESSION,
+            _session_pending,
+            _session_end,
+            frozenset(session_commands),
+            may_wait_for_buttons=False,
+        ),
+    )
     add_buttons(app, pattern(Feature.ROUTING), Permission.MEMBER, cb_routing)
     app.add_handler(TypeHandler(Update, on_update), group=EARLY_GROUP)
     app.add_handler(

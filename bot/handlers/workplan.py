@@ -29,10 +29,10 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import courier, offload
+from bot import courier, dialogues, offload
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
-from bot.context import BotContext
+from bot.context import BotContext, UserData
 from bot.delivery import Recipient, active_recipients, recipients, translator_for
 from bot.handlers import ballots as ballot_handlers
 from bot.i18n import N_, Translator
@@ -45,6 +45,7 @@ from bot.services.schedule import Slot, SlotKind
 from bot.services.workplan import Filter
 from bot.views import ballots as ballot_views
 from bot.views import charts
+from bot.views import dialogues as dialogue_views
 from bot.views import workplan as views
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
@@ -435,6 +436,7 @@ async def cb_note(update: Update, context: BotContext) -> int | None:
         event = await uow.repo(WorkPlanRepository).event(event_id)
     if event is None or member is None or event.actor_id != member.id:
         raise workplan.NotResponsible(event.task_id if event is not None else None)
+    await dialogues.begin(update, context, "workplan_note")
     context.user_data.progress_note_event_id = event_id
     await query.answer()
     await context.bot.send_message(update.effective_chat.id, views.note_prompt(context.t))
@@ -455,6 +457,10 @@ async def msg_note(update: Update, context: BotContext) -> int:
     context.user_data.progress_note_event_id = None
     await message.reply_html(views.note_saved(context.t))
     raise ApplicationHandlerStop(ConversationHandler.END)
+
+
+def _forget_note(data: UserData) -> None:
+    data.progress_note_event_id = None
 
 
 async def cmd_cancel(update: Update, context: BotContext) -> int:
@@ -749,7 +755,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     cancel = CommandHandler(["megse", "cancel"], gate(Permission.PUBLIC)(cmd_cancel))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)
-        app.add_handler(
+        dialogues.add_conversation(
+            app,
             ConversationHandler(
                 entry_points=[
                     CallbackQueryHandler(
@@ -766,7 +773,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                 fallbacks=[cancel],
                 conversation_timeout=ballot_handlers.CONVERSATION_TIMEOUT,
                 name="workplan_note",
-            )
+            ),
+            dialogue_views.PROGRESS_NOTE,
+            _forget_note,
         )
     add_commands(app, COMMANDS)
     add_buttons(app, pattern(Feature.WORKPLAN), Permission.MEMBER, cb_filter)

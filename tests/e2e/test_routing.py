@@ -189,10 +189,13 @@ async def test_replies_to_unmapped_messages_are_ignored(
     await _join(db, clock, "Belső Béla", "Innováció")
     await _writing(harness, cast.internal)
     prompt = harness.last(cast.internal)  # the bot's own text, not a routed message
-    assert await harness.send(cast.internal, "erre válaszolok", reply_to=prompt) == []
+    # not routed; since issue 21 (no silence) the fallback says so
+    calls = await harness.send(cast.internal, "erre válaszolok", reply_to=prompt)
+    assert not _to(calls, cast.catalyst) and "semmi sem várta" in texts(calls)[0]
     [help_text] = texts(await harness.send(cast.catalyst, "/help"))
     assert help_text
-    assert await harness.send(cast.catalyst, "hm", reply_to=harness.last(cast.catalyst)) == []
+    calls = await harness.send(cast.catalyst, "hm", reply_to=harness.last(cast.catalyst))
+    assert not _to(calls, cast.internal) and "semmi sem várta" in texts(calls)[0]
 
 
 async def test_only_workgroup_members_can_write(
@@ -225,7 +228,8 @@ async def test_session_ends_after_idle_time(
     calls = await harness.send(cast.internal, "Van még valaki?")
     assert not _to(calls, cast.catalyst)
     assert "30 percig nem érkezett üzenet" in texts(calls)[0]
-    assert await harness.send(cast.internal, "Most sem?") == []
+    calls = await harness.send(cast.internal, "Most sem?")
+    assert not _to(calls, cast.catalyst) and "semmi sem várta" in texts(calls)[0]
 
 
 # --- the workgroup's group -------------------------------------------------------------------
