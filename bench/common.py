@@ -148,3 +148,22 @@ def rss_mib() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+async def make_plan(app: Any, tasks: int = 20) -> None:
+    """A draft work plan of ``tasks`` tasks, for the digest benchmarks."""
+    from datetime import timedelta
+
+    from bot.services import workplan
+    from bot.services.identity import CLI_ACTOR
+
+    data = app.bot_data
+    now = data.clock.now()
+    today = now.astimezone(data.settings.tz).date()
+    async with data.db.unit() as uow:
+        plan = await workplan.create_plan(uow, "2027", "Munkaterv 2027", CLI_ACTOR, now)
+        specs = [
+            workplan.TaskSpec(f"Feladat {i}", None, today + timedelta(days=10 + i))
+            for i in range(tasks)
+        ]
+        await workplan.add_tasks(uow, plan, specs, CLI_ACTOR, now)

@@ -22,7 +22,15 @@ from typing import Any
 
 from telegram import Update
 
-from bench.common import FIRST_ID, TOKEN, database, fill_members, rss_mib, running_bot
+from bench.common import (
+    FIRST_ID,
+    TOKEN,
+    database,
+    fill_members,
+    make_plan,
+    rss_mib,
+    running_bot,
+)
 from bot.services import ballots
 from bot.services.ballots import BallotDraft
 from bot.services.roles import standing_of
@@ -35,7 +43,6 @@ async def _digest_seconds(app: Any) -> float:
     The plan has 20 tasks; what grows with the cluster is the list of recipients."""
     from bot.delivery import recipients
     from bot.services import workplan
-    from bot.services.identity import CLI_ACTOR
     from bot.services.schedule import SlotKind
     from bot.views import charts
     from bot.views import workplan as views
@@ -43,13 +50,7 @@ async def _digest_seconds(app: Any) -> float:
     data = app.bot_data
     now, tz = data.clock.now(), data.settings.tz
     today = now.astimezone(tz).date()
-    async with data.db.unit() as uow:
-        plan = await workplan.create_plan(uow, "2027", "Munkaterv 2027", CLI_ACTOR, now)
-        specs = [
-            workplan.TaskSpec(f"Feladat {i}", None, today + timedelta(days=10 + i))
-            for i in range(20)
-        ]
-        await workplan.add_tasks(uow, plan, specs, CLI_ACTOR, now)
+    await make_plan(app)
     t = data.translations.get(None)
     start = time.perf_counter()
     async with data.db.unit() as uow:

@@ -18,10 +18,17 @@ import gc
 import json
 import sys
 import time
-from datetime import timedelta
 from typing import Any
 
-from bench.common import FIRST_ID, TOKEN, database, fill_members, rss_mib, running_bot
+from bench.common import (
+    FIRST_ID,
+    TOKEN,
+    database,
+    fill_members,
+    make_plan,
+    rss_mib,
+    running_bot,
+)
 from bot.proc import run as run_process
 from fakeapi import FakeTelegram
 
@@ -84,8 +91,6 @@ async def measure(members: int) -> dict[str, Any]:
     """One run, in this process."""
     from bot.courier import Pacer
     from bot.handlers import workplan as handlers
-    from bot.services import workplan
-    from bot.services.identity import CLI_ACTOR
     from bot.services.schedule import Slot, SlotKind
     from storage.models_outbox import OutboxMessage, OutboxState
 
@@ -96,15 +101,8 @@ async def measure(members: int) -> dict[str, Any]:
         await fill_members(data.db, members)
         for i in range(1, members + 1):
             tg.add_user(first_name=f"Tag{i}", id=FIRST_ID + i).started = True
-        now, tz = data.clock.now(), data.settings.tz
-        today = now.astimezone(tz).date()
-        async with data.db.unit() as uow:
-            plan = await workplan.create_plan(uow, "2027", "Munkaterv 2027", CLI_ACTOR, now)
-            specs = [
-                workplan.TaskSpec(f"Feladat {i}", None, today + timedelta(days=10 + i))
-                for i in range(20)
-            ]
-            await workplan.add_tasks(uow, plan, specs, CLI_ACTOR, now)
+        now = data.clock.now()
+        await make_plan(app)
         idle_rss = rss_mib()
         slot = Slot(SlotKind.MONTHLY_DIGEST, f"bench:monthly:{members}", now)
         start = time.perf_counter()

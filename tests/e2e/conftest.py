@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -20,8 +21,9 @@ def tg() -> FakeTelegram:
     return FakeTelegram(token=TOKEN, bot_username="klaszter_test_bot", bot_first_name="Klaszterbot")
 
 
-@pytest.fixture
-async def harness(db: Database, tg: FakeTelegram, clock: FakeClock) -> AsyncIterator[BotHarness]:
+@asynccontextmanager
+async def bot_on(db: Database, tg: FakeTelegram, clock: FakeClock) -> AsyncIterator[BotHarness]:
+    """The real application on the test database, the fake Bot API and ``clock``, running."""
     settings = load_settings(
         _env_file=None,
         telegram_bot_token=TOKEN,
@@ -34,6 +36,12 @@ async def harness(db: Database, tg: FakeTelegram, clock: FakeClock) -> AsyncIter
     )
     async with running(app):
         yield BotHarness(app, tg)
+
+
+@pytest.fixture
+async def harness(db: Database, tg: FakeTelegram, clock: FakeClock) -> AsyncIterator[BotHarness]:
+    async with bot_on(db, tg, clock) as running_harness:
+        yield running_harness
 
 
 @pytest.fixture

@@ -4,11 +4,8 @@ nobody gets it twice except a message that was in flight at the kill."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 from bot.services import announcements, identity
@@ -23,18 +20,11 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import MemberKind
 from storage.models_announcements import AnnouncementKind
+from tests.e2e.processes import start_bot, until
 
 TOKEN = "424242424:AAE-fake-token-for-the-kill-test-0000"
 MARK = "Túlélő közlemény"
 CROWD = 80
-
-
-async def _until(predicate: Callable[[], bool], seconds: float = 30.0) -> None:
-    async with asyncio.timeout(seconds):
-        while True:
-            if predicate():
-                return
-            await asyncio.sleep(0.02)
 
 
 async def _seed(url: str, tg: FakeTelegram) -> int:
@@ -89,23 +79,13 @@ async def test_sigkill_mid_broadcast_then_restart_completes_it(tmp_path: Path) -
         )
 
     async with serve(tg) as base_url:
-        env = dict(
-            os.environ,
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_BASE_URL=base_url,
-            DATABASE_URL=url,
-            LOG_LEVEL="WARNING",
-        )
 
         async def start() -> asyncio.subprocess.Process:
-            return await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
+            return await start_bot(tmp_path, TOKEN, base_url, url)
 
         first = await start()
         try:
-            await _until(lambda: sum(delivered().values()) >= 35)  # past the opening burst
+            await until(lambda: sum(delivered().values()) >= 35)  # past the opening burst
         finally:
             first.send_signal(signal.SIGKILL)
             await first.wait()
@@ -113,7 +93,7 @@ async def test_sigkill_mid_broadcast_then_restart_completes_it(tmp_path: Path) -
         assert at_kill < CROWD + 1, "the broadcast finished before the kill"
         second = await start()
         try:
-            await _until(lambda: reports() == 1)
+            await until(lambda: reports() == 1)
         finally:
             second.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(second.communicate(), timeout=30)

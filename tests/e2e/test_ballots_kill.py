@@ -4,11 +4,8 @@ member it was meant for gets it, and only a message in flight at the kill can ar
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,17 +25,10 @@ from fakeapi.http import serve
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import MemberKind
+from tests.e2e.processes import start_bot, until
 
 TOKEN = "434343434:AAE-fake-token-for-the-kill-test-0001"
 CROWD = 80
-
-
-async def _until(predicate: Callable[[], bool], seconds: float = 30.0) -> None:
-    async with asyncio.timeout(seconds):
-        while True:
-            if predicate():
-                return
-            await asyncio.sleep(0.02)
 
 
 async def _seed(url: str, tg: FakeTelegram, *, overdue: bool) -> None:
@@ -98,23 +88,13 @@ async def test_sigkill_while_a_ballot_or_its_result_goes_out(tmp_path: Path, mom
 
     expected = CROWD + 1  # the author votes too
     async with serve(tg) as base_url:
-        env = dict(
-            os.environ,
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_BASE_URL=base_url,
-            DATABASE_URL=url,
-            LOG_LEVEL="WARNING",
-        )
 
         async def start() -> asyncio.subprocess.Process:
-            return await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
+            return await start_bot(tmp_path, TOKEN, base_url, url)
 
         first = await start()
         try:
-            await _until(lambda: sum(delivered().values()) >= 25)
+            await until(lambda: sum(delivered().values()) >= 25)
         finally:
             first.send_signal(signal.SIGKILL)
             await first.wait()
@@ -122,7 +102,7 @@ async def test_sigkill_while_a_ballot_or_its_result_goes_out(tmp_path: Path, mom
         assert at_kill < expected, "everything went out before the kill"
         second = await start()
         try:
-            await _until(lambda: len(delivered()) == expected)
+            await until(lambda: len(delivered()) == expected)
             await asyncio.sleep(0.5)  # nothing more arrives
         finally:
             second.send_signal(signal.SIGTERM)

@@ -6,22 +6,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.app import BotApp, build_application, running
+from bot.app import BotApp
 from bot.services.clock import FakeClock
-from bot.settings import load_settings
 from fakeapi import FakeTelegram, FakeUser, Faults
 from storage.db import Database
 from storage.models_ballots import Ballot, BallotStatus
 from storage.models_outbox import OutboxMessage, OutboxState
 from storage.repositories_ballots import BallotRepository
 from tests.conftest import START
-from tests.e2e.harness import TOKEN, BotHarness, texts
+from tests.e2e.conftest import bot_on
+from tests.e2e.harness import BotHarness, texts
 from tests.e2e.people import Cast
 from tests.e2e.test_announcements import delivered, got
 
@@ -49,22 +47,6 @@ def block_the_loop(seconds: float) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         pass
-
-
-@asynccontextmanager
-async def bot(db: Database, tg: FakeTelegram, clock: FakeClock) -> AsyncIterator[BotHarness]:
-    settings = load_settings(
-        _env_file=None,
-        telegram_bot_token=TOKEN,
-        database_url=db.url,
-        telegram_api_base_url="https://api.telegram.example/bot",
-        group_update_seconds=0,
-    )
-    app = build_application(
-        settings, request=tg.request(), updates_request=tg.request(), clock=clock
-    )
-    async with running(app):
-        yield BotHarness(app, tg)
 
 
 async def publish(harness: BotHarness, author: FakeUser, question: str = "Halasszuk el?") -> None:
@@ -108,7 +90,7 @@ async def wait_for(app: BotApp, seconds: float = 0.5) -> None:
 
 async def test_a_blocked_loop_loses_no_deadline(db: Database, tg: FakeTelegram, cast: Cast) -> None:
     clock = RunningClock(START)
-    async with bot(db, tg, clock) as harness:
+    async with bot_on(db, tg, clock) as harness:
         await publish(harness, cast.ksz)
         await harness.press_label(cast.internal, harness.last(cast.internal), "Igen")
         ballot = await the_ballot(db)
@@ -188,12 +170,12 @@ async def test_a_flaky_bot_api_loses_nothing(
 async def test_a_kill_after_publishing_or_closing_loses_nothing(
     db: Database, tg: FakeTelegram, cast: Cast, clock: FakeClock
 ) -> None:
-    async with bot(db, tg, clock) as harness:
+    async with bot_on(db, tg, clock) as harness:
         await harness.app.bot_data.courier.halt()  # dies before sending anything
         await publish(harness, cast.ksz)
         ballot = await the_ballot(db)
         assert received(tg, cast.internal, f"Szavazás #{ballot.id} —") == []
-    async with bot(db, tg, clock) as harness:
+    async with bot_on(db, tg, clock) as harness:
         await harness.settle()
         for role in VOTERS:
             assert len(received(tg, getattr(cast, role), f"Szavazás #{ballot.id} —")) == 1
@@ -202,7 +184,7 @@ async def test_a_kill_after_publishing_or_closing_loses_nothing(
         await harness.run_due_jobs()  # closes; the result is queued, not yet sent
         assert (await the_ballot(db)).status is BallotStatus.CLOSED
         assert received(tg, cast.internal, "eredménye") == []
-    async with bot(db, tg, clock) as harness:
+    async with bot_on(db, tg, clock) as harness:
         await harness.settle()
         for role in MEMBERS:
             assert len(received(tg, getattr(cast, role), "eredménye")) == 1, role
