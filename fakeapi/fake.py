@@ -90,7 +90,8 @@ class FakeTelegram(UpdateBuilders):
         if base.endswith("/file/bot") and http_method == "GET":
             return self._download(rest)
         call = ApiCall(rest, dict(params), False, None, None, base_url=base, files=dict(files))
-        self.calls.append(call)
+        if self.keep_history:
+            self.calls.append(call)
         try:
             spec = self.spec.method(rest)
             if spec is None:

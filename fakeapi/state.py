@@ -34,6 +34,10 @@ class World:
         self.chat_messages: dict[int, list[FakeMessage]] = {}
         self.files: dict[str, StoredFile] = {}
         self.may_message: set[int] = set()
+        #: Keep every message and call (tests inspect them); a benchmark that sends tens of
+        #: thousands turns it off, so the fake's history does not weigh on the process it
+        #: measures (the bot's own garbage collections).
+        self.keep_history = True
         self._serial = itertools.count(1)
 
     def serial(self) -> int:
@@ -116,8 +120,9 @@ class World:
             **fields,
         )
         chat.next_message_id += 1
-        self.messages[(chat.id, msg.message_id)] = msg
-        self.chat_messages.setdefault(chat.id, []).append(msg)
+        if self.keep_history:
+            self.messages[(chat.id, msg.message_id)] = msg
+            self.chat_messages.setdefault(chat.id, []).append(msg)
         return msg
 
     def message_dict(self, msg: FakeMessage, with_reply: bool = True) -> dict[str, Any]:
