@@ -504,6 +504,8 @@ async def cb_vote(update: Update, context: BotContext) -> None:
                 await ballots.withdraw_vote(uow, booth, member.id, now)
             elif data.action in _CASTING:
                 chosen = _chosen(data, ballot, markup)
+                if chosen and ballot.secret and data.action == "s":
+                    ballots.check_choice(ballot, chosen)  # before asking to confirm it
                 if chosen and not (ballot.secret and data.action != "k"):
                     result = await ballots.cast_vote(uow, booth, member.id, chosen, now)
     if data.action == "o":
@@ -519,6 +521,7 @@ async def cb_vote(update: Update, context: BotContext) -> None:
         option = data.int_arg(1)
         ticked = views.selected_in(markup, ballot)
         ticked = [o for o in ticked if o != option] if option in ticked else [*ticked, option]
+        ballots.check_ticks(ballot, ticked)  # refused at the tick: an alert, the keyboard kept
         await query.answer()
         await edit_from_button(
             update, views.ballot_text(t, ballot), views.voter_keyboard(t, ballot, ticked)

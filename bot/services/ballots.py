@@ -39,6 +39,8 @@ OPTIONS_MAX = 10
 COMMENT_MAX = 1500
 QUICK_DAYS = (1, 3, 8)
 MAX_DAYS_AHEAD = 366
+#: The shortest time between now and a deadline (a ballot must be open long enough to vote).
+MIN_LEAD_MINUTES = 5
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -148,7 +150,7 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     if text.isdigit():
         days = int(text)
         if not 1 <= days <= MAX_DAYS_AHEAD:
-            raise InvalidInput("deadline", "too_far", limit=MAX_DAYS_AHEAD)
+            raise InvalidInput("deadline", "window", limit=MAX_DAYS_AHEAD)
         return now + timedelta(days=days)
     match = _DATE.match(text)
     if not match:
@@ -169,11 +171,12 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
 
 
 def check_deadline(deadline: datetime, now: datetime) -> datetime:
-    """A deadline must be in the future and within a year; returned in UTC."""
-    if deadline <= now + timedelta(minutes=5):
-        raise InvalidInput("deadline", "past")
-    if deadline > now + timedelta(days=MAX_DAYS_AHEAD):
-        raise InvalidInput("deadline", "too_far", limit=MAX_DAYS_AHEAD)
+    """A deadline must be at least MIN_LEAD_MINUTES and at most MAX_DAYS_AHEAD days away;
+    returned in UTC. The refusal (``window``) names both limits."""
+    if deadline <= now + timedelta(minutes=MIN_LEAD_MINUTES) or deadline > now + timedelta(
+        days=MAX_DAYS_AHEAD
+    ):
+        raise InvalidInput("deadline", "window", limit=MAX_DAYS_AHEAD)
     return deadline.astimezone(UTC)
 
 
@@ -540,16 +543,26 @@ async def _booth(
     return await voting_booth(uow, ballot_id, member_id, now)
 
 
-def _check_choice(ballot: Ballot, option_ids: Sequence[int]) -> list[int]:
+def check_ticks(ballot: Ballot, option_ids: Sequence[int]) -> list[int]:
+    """Options ticked so far on a multi-choice keyboard (none is fine): known options, the
+    abstention alone, at most ``max_choices``. Checked at every tick, so a voter is never
+    stopped only at the end."""
     valid = {o.id: o for o in ballot.options}
     chosen = list(dict.fromkeys(option_ids))
-    if not chosen or any(o not in valid for o in chosen):
+    if any(o not in valid for o in chosen):
         raise InvalidInput("choice", "unknown_option")
     if any(valid[o].is_abstain for o in chosen) and len(chosen) > 1:
         raise InvalidInput("choice", "abstain_alone")
     if len(chosen) > ballot.max_choices:
         raise InvalidInput("choice", "too_many", limit=ballot.max_choices)
     return chosen
+
+
+def check_choice(ballot: Ballot, option_ids: Sequence[int]) -> list[int]:
+    """A whole choice, as cast: at least one option, and what ``check_ticks`` demands."""
+    if not option_ids:
+        raise InvalidInput("choice", "unknown_option")
+    return check_ticks(ballot, option_ids)
 
 
 @dataclass(frozen=True)
@@ -576,7 +589,7 @@ async def cast_vote(
     ballot_id = booth.ballot.id
     if not booth.on_roll:
         raise NotOnRoll(ballot_id)
-    chosen = _check_choice(booth.ballot, option_ids)
+    chosen = check_choice(booth.ballot, option_ids)
     repo = _ballots(uow)
     if booth.ballot.secret:
         # The roll mark and the paper in one transaction: a vote is never lost nor counted

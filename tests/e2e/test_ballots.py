@@ -245,7 +245,7 @@ async def test_bad_input_is_refused_and_nothing_saved(
     harness: BotHarness, cast: Cast, db: Database
 ) -> None:
     cases = {
-        "/szavazas_uj\nKérdés: x\nHatáridő: 2020.01.01 10:00": "jövőbeli időpont kell",
+        "/szavazas_uj\nKérdés: x\nHatáridő: 2020.01.01 10:00": "legalább 5 perccel",
         "/szavazas_uj\nKérdés: x\nHatáridő: 2026.13.01": "érvénytelen dátum",
         "/szavazas_uj\nKérdés: x\nHatáridő: 3\nOpciók: "
         + "; ".join(f"o{i}" for i in range(11)): "legfeljebb 10",
