@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import warnings
 from datetime import timedelta
@@ -403,12 +404,21 @@ async def queue_ballot(uow: UnitOfWork, data: Any, ballot: Ballot) -> int:
     return await courier.enqueue(uow, rows)
 
 
-async def _remember_group_copy(
-    uow: UnitOfWork, ballot_id: int, chat_id: int, message_id: int
-) -> None:
-    stored = await uow.repo(BallotRepository).get(ballot_id)
-    if stored is not None:
-        stored.group_chat_id, stored.group_message_id = chat_id, message_id
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _remember_group_copy(data: Any) -> courier.Effect:
+    """The courier's effect for a sent group copy: keep its id and what it shows."""
+
+    async def effect(uow: UnitOfWork, ballot_id: int, chat_id: int, message_id: int) -> None:
+        stored = await uow.repo(BallotRepository).get(ballot_id)
+        if stored is not None:
+            stored.group_chat_id, stored.group_message_id = chat_id, message_id
+            shown = views.ballot_text(data.translations.get(None), stored, turnout=0)
+            stored.group_shown = _digest(shown)
+
+    return effect
 
 
 _pending_group_updates: set[int] = set()
@@ -433,16 +443,23 @@ async def _update_group_copy(app: Any, ballot_id: int) -> None:
             return
         turnout = await repo.turnout(ballot_id)
         comments = await repo.comment_count(ballot_id)
-    t = data.translations.get(None)
+    text = views.ballot_text(
+        data.translations.get(None), ballot, turnout=turnout, comments=comments
+    )
+    if _digest(text) == ballot.group_shown:
+        return  # a changed vote, say: the copy already shows this, and Telegram would refuse
     try:
         await app.bot.edit_message_text(
-            views.ballot_text(t, ballot, turnout=turnout, comments=comments),
-            chat_id=ballot.group_chat_id,
-            message_id=ballot.group_message_id,
+            text, chat_id=ballot.group_chat_id, message_id=ballot.group_message_id
         )
     except BadRequest as exc:
         if "not modified" not in exc.message:
             log.warning("could not update the group copy of ballot %s: %s", ballot_id, exc)
+            return
+    async with data.db.unit() as uow:
+        stored = await uow.repo(BallotRepository).get(ballot_id)
+        if stored is not None:
+            stored.group_shown = _digest(text)
 
 
 # --- voting ----------------------------------------------------------------------------------
@@ -952,7 +969,7 @@ def _buttons(callback: Any, permission: Permission = Permission.BALLOT_CREATOR) 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the conversations first (they own free text while active), then the commands."""
-    app.bot_data.courier.on_sent(GROUP_COPY, _remember_group_copy)
+    app.bot_data.courier.on_sent(GROUP_COPY, _remember_group_copy(app.bot_data))
     creator = Permission.BALLOT_CREATOR
     new_ballot = next(s for s in COMMANDS if s.name == "szavazas_uj")
     cancel = CommandHandler(["megse", "cancel"], gate(Permission.PUBLIC)(cmd_cancel))
