@@ -902,13 +902,15 @@ async def cb_register(update: Update, context: BotContext) -> None:
         resolutions = await uow.repo(ResolutionRepository).all()
     t = context.t
     if data.action == "csv":
-        header = ["number", "body", "adopted_on", "text", "turnout", "electorate", "votes"]
+        header = ["number", "body", "adopted_on", "text", "turnout", "electorate", "votes",
+                  "decision"]  # fmt: skip
         rows = []
         for r in resolutions:
             votes = "; ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
+            decision = "\n".join(views.resolution_decision(t, r, esc=views.plain))
             rows.append(
                 [views.resolution_label(t, r), r.body.value, r.adopted_on.isoformat(), r.text,
-                 r.counts.get("turnout", ""), r.counts.get("electorate", ""), votes]
+                 r.counts.get("turnout", ""), r.counts.get("electorate", ""), votes, decision]
             )  # fmt: skip
         payload, name = csv_document(header, rows), "hatarozatok.csv"
     else:
@@ -917,6 +919,11 @@ async def cb_register(update: Update, context: BotContext) -> None:
         for r in resolutions:
             votes = ", ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
             lines += [f"## {views.resolution_label(t, r)}", "", r.text, "", f"*{votes}*", ""]
+            decision = views.resolution_decision(t, r, esc=views.plain)
+            for line in decision:  # "• " items become a Markdown list
+                lines += ["- " + line[2:]] if line.startswith("• ") else [line, ""]
+            if decision:
+                lines.append("")
         payload, name = "\n".join(lines).encode(), "hatarozatok.md"
     await context.bot.send_document(update.effective_chat.id, document=payload, filename=name)
 

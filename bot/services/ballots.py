@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -406,6 +407,51 @@ def tally(
     return made(BallotResult.ADOPTED if winners else BallotResult.REJECTED, winners, tie)
 
 
+class Fate(StrEnum):
+    """Why an option of a choice ballot was chosen or not (stored in the register)."""
+
+    CHOSEN = "chosen"
+    SHORT = "short"  # fewer votes than the majority rule needs
+    TIE = "tie"  # enough votes, but tied for the last place within the limit
+    OUTRANKED = "outranked"  # enough votes, but the limit was filled by options with more
+
+
+@dataclass(frozen=True)
+class OptionFate:
+    """One option of a choice ballot, its votes and its fate."""
+
+    label: str
+    votes: int
+    fate: Fate
+
+
+def option_fates(result: Tally, kind: BallotKind) -> list[OptionFate]:
+    """What became of each option (the abstention aside) of a single or multi-choice ballot,
+    in ballot order: the minutes say what was decided and why the others failed. Empty for a
+    yes/no ballot and for one without a quorum."""
+    if kind is BallotKind.YES_NO or not result.quorum_met:
+        return []
+    options = [c for c in result.counts if not c.is_abstain]
+    passing_losers = [
+        c.votes
+        for c in options
+        if c.option_id not in result.winners and c.votes >= result.votes_needed
+    ]
+    cut = max(passing_losers, default=None)
+    fates = []
+    for c in options:
+        if c.option_id in result.winners:
+            fate = Fate.CHOSEN
+        elif c.votes < result.votes_needed:
+            fate = Fate.SHORT
+        elif result.tie and c.votes == cut:
+            fate = Fate.TIE
+        else:
+            fate = Fate.OUTRANKED
+        fates.append(OptionFate(c.label, c.votes, fate))
+    return fates
+
+
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
 
@@ -710,6 +756,11 @@ async def _register(
         "turnout": result.turnout,
         "options": [[c.label, c.votes] for c in result.counts],
         "winners": [c.label for c in result.counts if c.option_id in result.winners],
+        # what was decided and why the other options failed (choice ballots)
+        "kind": ballot.kind.value,
+        "needed": result.votes_needed,
+        "limit": ballot.max_choices,
+        "fates": [[f.label, f.votes, f.fate.value] for f in option_fates(result, ballot.kind)],
     }
     resolution = Resolution(
         body=ballot.body,

@@ -3,14 +3,28 @@ what was decided, know who voted, confirm a close, list sensibly and export for 
 
 from __future__ import annotations
 
+import csv
+import io
+
+from bot.handlers import ballots as handlers
+from bot.services import ballots
+from bot.services.clock import FakeClock
 from fakeapi import ApiCall, FakeTelegram
+from storage.db import Database
+from storage.repositories_ballots import BallotRepository
 from tests.e2e.harness import BotHarness, answers, texts
-from tests.e2e.people import Cast
+from tests.e2e.people import SPECS, Cast
 
 MULTI = (
     "/szavazas_uj\nKérdés: Hol legyen a közgyűlés?\nHatáridő: 3\n"
     "Opciók: Budapest; Debrecen; Szeged; Pécs\nVálasztható: 2"
 )
+
+
+def _csv(data: bytes) -> list[list[str]]:
+    text = data.decode("utf-8-sig")
+    delimiter = ";" if ";" in text.splitlines()[0] else ","
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
 def _edits(calls: list[ApiCall]) -> list[ApiCall]:
@@ -78,3 +92,41 @@ async def test_changing_a_vote_makes_no_redundant_edit(
     assert not _edits(calls)
     await harness.settle()
     assert [(c.method, c.error) for c in tg.calls if not c.ok] == []
+
+
+# --- item 8: what a choice ballot decided, and why the others failed, everywhere ------------
+
+
+async def test_multi_choice_result_says_what_was_decided_everywhere(
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    await harness.send(cast.ksz, MULTI)
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
+    picks = {"internal": (1, 3), "founder": (1, 3), "chair": (1, 2), "catalyst": (1, 3)}
+    async with db.unit() as uow:
+        [ballot] = await uow.repo(BallotRepository).recent(1)
+        by_name = {m.name: m.id for m in await uow.members.all()}
+    for role, chosen in picks.items():
+        member_id = by_name[SPECS[role].name]
+        async with db.unit() as uow:
+            option_ids = [ballot.options[n - 1].id for n in chosen]
+            await ballots.cast_vote(uow, ballot.id, member_id, option_ids, clock.now())
+    await handlers.close_and_announce(harness.app, ballot.id, "")
+    await harness.settle()
+    result = harness.last(cast.external).text
+    assert "Döntés: megválasztva – Budapest, Szeged" in result
+    assert "Debrecen: 1 szavazat (kevesebb, mint a szükséges szavazatszám)" in result
+    assert "Pécs: 0 szavazat (kevesebb, mint a szükséges szavazatszám)" in result
+    assert "ELFOGADVA" not in result and "Eredmény: DÖNTÉS SZÜLETETT" in result
+    await harness.send(cast.ksz, "/hatarozatok")
+    listing = harness.last(cast.ksz)
+    assert "Döntés: megválasztva – Budapest, Szeged" in listing.text
+    assert "Debrecen: 1 szavazat (kevesebb" in listing.text
+    await harness.press_label(cast.ksz, listing, "CSV")
+    rows = _csv(harness.last(cast.ksz).document_bytes)
+    assert "Döntés: megválasztva – Budapest, Szeged" in rows[1][-1]
+    assert "Debrecen: 1 szavazat" in rows[1][-1]
+    await harness.press_label(cast.ksz, listing, "Markdown")
+    markdown = harness.last(cast.ksz).document_bytes.decode()
+    assert "Döntés: megválasztva – Budapest, Szeged" in markdown
+    assert "- Debrecen: 1 szavazat (kevesebb, mint a szükséges szavazatszám)" in markdown
