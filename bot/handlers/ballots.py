@@ -512,6 +512,7 @@ async def cb_vote(update: Update, context: BotContext) -> None:
     async with context.db.unit() as uow:
         if data.action == "o":
             ballot, on_roll = await ballots.ballot_for(uow, ballot_id, member.id)
+            final = on_roll and not await ballots.may_vote_again(uow, ballot, member.id)
         else:
             booth = await ballots.voting_booth(uow, ballot_id, member.id, now)
             ballot, on_roll = booth.ballot, booth.on_roll
@@ -528,7 +529,9 @@ async def cb_vote(update: Update, context: BotContext) -> None:
     if data.action == "o":
         assert update.effective_chat is not None
         await query.answer()
-        await _send_ballot_to(context, update.effective_chat.id, ballot, on_roll=on_roll)
+        await _send_ballot_to(
+            context, update.effective_chat.id, ballot, on_roll=on_roll, voted=final
+        )
     elif data.action in {"b", "r"}:
         await query.answer()
         await edit_from_button(
@@ -593,10 +596,13 @@ async def _ballot_to_private(update: Update, context: BotContext, ballot_id: int
     t = context.t
     async with context.db.unit() as uow:
         ballot, on_roll = await ballots.ballot_for(uow, ballot_id, member.id)
+        final = on_roll and not await ballots.may_vote_again(uow, ballot, member.id)
     if not on_roll and not ballots.may_comment(context.caller.standing, ballot.body):
         raise NotAllowed(Permission.FOUNDER if ballot.body is Body.ST else Permission.MEMBER)
     try:
-        await _send_ballot_to(context, update.effective_user.id, ballot, on_roll=on_roll)
+        await _send_ballot_to(
+            context, update.effective_user.id, ballot, on_roll=on_roll, voted=final
+        )
     except Forbidden:
         await query.answer(views.start_private_first(t)[:200], show_alert=True)
         return
@@ -604,9 +610,18 @@ async def _ballot_to_private(update: Update, context: BotContext, ballot_id: int
 
 
 async def _send_ballot_to(
-    context: BotContext, chat_id: int, ballot: Ballot, *, on_roll: bool
+    context: BotContext, chat_id: int, ballot: Ballot, *, on_roll: bool, voted: bool = False
 ) -> None:
+    """The ballot in a private chat: voting buttons for a voter who may still vote; a voter
+    whose vote is final is told so at once (no buttons to press in vain)."""
     t = context.t
+    if ballot.status is BallotStatus.OPEN and on_roll and voted:
+        await context.bot.send_message(
+            chat_id,
+            views.ballot_text(t, ballot) + "\n\n" + views.already_voted(t),
+            reply_markup=views.info_keyboard(t, ballot),
+        )
+        return
     if ballot.status is BallotStatus.OPEN and on_roll:
         await context.bot.send_message(
             chat_id,

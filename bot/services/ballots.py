@@ -569,6 +569,15 @@ async def ballot_for(uow: UnitOfWork, ballot_id: int, member_id: int) -> tuple[B
     return ballot, _votes(ballot, voter)
 
 
+async def may_vote_again(uow: UnitOfWork, ballot: Ballot, member_id: int) -> bool:
+    """False when the member has voted and the vote is final (a secret ballot, or an open one
+    whose vote cannot be changed): they are told at once instead of being shown buttons."""
+    if ballot.changeable and not ballot.secret:
+        return True
+    entry = await _ballots(uow).roll_entry(ballot.id, member_id)
+    return entry is None or not entry.has_voted
+
+
 async def _booth(
     uow: UnitOfWork, ballot: Booth | Ballot | int, member_id: int, now: datetime
 ) -> Booth:

@@ -299,6 +299,11 @@ def secret_recorded(t: Translator) -> str:
     return t.gettext("Your secret vote is recorded. Thank you for voting.")
 
 
+def already_voted(t: Translator) -> str:
+    """Opening a ballot whose vote is final (secret, or not changeable) after voting."""
+    return t.gettext("You have already voted in this ballot; your vote is final.")
+
+
 def withdrawn(t: Translator) -> str:
     """After withdrawing an open vote."""
     return t.gettext("Your vote is withdrawn. You can vote again until the deadline.")

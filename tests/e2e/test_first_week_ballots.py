@@ -130,3 +130,25 @@ async def test_multi_choice_result_says_what_was_decided_everywhere(
     markdown = harness.last(cast.ksz).document_bytes.decode()
     assert "Döntés: megválasztva – Budapest, Szeged" in markdown
     assert "- Debrecen: 1 szavazat (kevesebb, mint a szükséges szavazatszám)" in markdown
+
+
+# --- item 9: a final vote is said at once ---------------------------------------------------
+
+
+async def test_opening_a_secret_ballot_after_voting_says_so_at_once(
+    harness: BotHarness, cast: Cast
+) -> None:
+    form = "/szavazas_uj\nKérdés: Megválasztja Kovács Annát elnöknek?\nHatáridő: 3\nTitkos: igen"
+    await harness.send(cast.ksz, form)
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
+    await harness.press_label(cast.internal, harness.last(cast.internal), "Igen")
+    await harness.press_label(cast.internal, harness.last(cast.internal), "Megerősítés")
+    await harness.send(cast.internal, "/szavazasok")
+    await harness.press_label(cast.internal, harness.last(cast.internal), "#1")
+    opened = harness.last(cast.internal)
+    assert "Ebben a szavazásban már szavazott" in opened.text
+    assert not any("Igen" in text or "Nem" in text for row in opened.buttons for text, _ in row)
+    # one who has not voted still gets the buttons
+    await harness.send(cast.founder, "/szavazasok")
+    await harness.press_label(cast.founder, harness.last(cast.founder), "#1")
+    assert [b[0] for b in harness.last(cast.founder).buttons[0]] == ["Igen", "Nem", "Tartózkodom"]
