@@ -855,25 +855,58 @@ async def cmd_details(update: Update, context: BotContext) -> None:
 
 
 async def cmd_close(update: Update, context: BotContext) -> None:
-    """Close a ballot before its deadline (its creator or the ST chair)."""
+    """Close a ballot before its deadline (its creator or the ST chair): ask first; without a
+    number, list the caller's ballots that can be closed."""
     message = update.effective_message
-    member = context.caller.member
-    assert message is not None and member is not None
+    assert message is not None
+    standing = context.caller.standing
     if not context.args:
-        await message.reply_html(
-            context.t.gettext("Usage: <code>/closeballot 12</code> (the number of the ballot)")
-        )
+        async with context.db.unit() as uow:
+            found = await ballots.closable(uow, standing)
+        text, keyboard = views.closable_list(context.t, found)
+        await message.reply_html(text, reply_markup=keyboard)
         return
     ballot_id = _ballot_id(context)
     async with context.db.unit() as uow:
-        await ballots.check_may_close(uow, ballot_id, context.caller.standing)
+        ballot = await ballots.check_may_close(uow, ballot_id, standing)
+    if ballot.status is not BallotStatus.OPEN:
+        raise ballots.BallotClosed(ballot_id)
+    text, keyboard = views.close_question(context.t, ballot)
+    await message.reply_html(text, reply_markup=keyboard)
+
+
+async def cb_close(update: Update, context: BotContext) -> None:
+    """The close buttons: pick a ballot (ask), confirm (ok) or keep it open (no)."""
+    query = update.callback_query
+    member = context.caller.member
+    assert query is not None and member is not None
+    data = decode(query.data, Feature.CLOSE_BALLOT, {"ask", "ok", "no"})
+    ballot_id = data.int_arg(0)
+    t = context.t
+    async with context.db.unit() as uow:
+        ballot = await ballots.check_may_close(uow, ballot_id, context.caller.standing)
+    if data.action == "no":
+        await query.answer()
+        await edit_from_button(
+            update, t.gettext("Ballot #{id} stays open.").format(id=ballot_id), None
+        )
+        return
+    if ballot.status is not BallotStatus.OPEN:
+        raise ballots.BallotClosed(ballot_id)
+    if data.action == "ask":
+        await query.answer()
+        await edit_from_button(update, *views.close_question(t, ballot))
+        return
     closing = await close_and_announce(context.application, ballot_id, member.name)
     if closing is None:
         raise ballots.BallotClosed(ballot_id)
-    await message.reply_html(
-        context.t.gettext(
-            "Ballot #{id} is closed; the result is being sent to every member."
-        ).format(id=ballot_id)
+    await query.answer()
+    await edit_from_button(
+        update,
+        t.gettext("Ballot #{id} is closed; the result is being sent to every member.").format(
+            id=ballot_id
+        ),
+        None,
     )
 
 
@@ -1038,3 +1071,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_commands(app, COMMANDS)
     add_buttons(app, pattern(Feature.VOTE), Permission.MEMBER, cb_vote)
     add_buttons(app, pattern(Feature.REGISTER), Permission.MEMBER, cb_register)
+    add_buttons(app, pattern(Feature.CLOSE_BALLOT), Permission.BALLOT_CREATOR, cb_close)

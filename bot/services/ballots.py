@@ -790,9 +790,20 @@ async def check_may_close(uow: UnitOfWork, ballot_id: int, who: Standing) -> Bal
     ballot = await _ballots(uow).get(ballot_id)
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
-    if not (who.chairs_st or (who.member_id is not None and who.member_id == ballot.created_by_id)):
+    if not may_close(who, ballot):
         raise NotAllowed("ballot_close")
     return ballot
+
+
+def may_close(who: Standing, ballot: Ballot) -> bool:
+    """Its creator or the ST chair may close a ballot early."""
+    return who.chairs_st or (who.member_id is not None and who.member_id == ballot.created_by_id)
+
+
+async def closable(uow: UnitOfWork, who: Standing) -> list[Ballot]:
+    """The open ballots this member may close early, newest first."""
+    found = [b for b in await _ballots(uow).open_ballots() if may_close(who, b)]
+    return sorted(found, key=lambda b: b.id, reverse=True)
 
 
 def clean_comment(text: str) -> str:

@@ -533,6 +533,58 @@ def comment_prompt(t: Translator, ballot: Ballot) -> str:
     ).format(id=ballot.id)
 
 
+def excerpt(text: str, limit: int = 80) -> str:
+    """``text`` on one line, cut at a word boundary with "…" when longer than ``limit``."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    if " " in cut and flat[limit - 1] != " ":
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def close_question(t: Translator, ballot: Ballot) -> tuple[str, InlineKeyboardMarkup]:
+    """Ask before closing a ballot early: everyone gets the result at once."""
+    text = t.gettext(
+        "Close ballot #{id} before its deadline?\n{question}\n\nThe result is counted now "
+        "and sent to every member; this cannot be undone."
+    ).format(id=ballot.id, question=escape(excerpt(ballot.question, 200)))
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t.gettext("Close it"),
+                    callback_data=encode(Feature.CLOSE_BALLOT, "ok", ballot.id),
+                ),
+                InlineKeyboardButton(
+                    t.gettext("Keep it open"),
+                    callback_data=encode(Feature.CLOSE_BALLOT, "no", ballot.id),
+                ),
+            ]
+        ]
+    )
+    return text, keyboard
+
+
+def closable_list(
+    t: Translator, ballots: Sequence[Ballot]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The caller's ballots that can be closed early, one button each."""
+    if not ballots:
+        return t.gettext("You have no open ballot that you may close."), None
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"#{b.id} {excerpt(b.question, 40)}",
+                callback_data=encode(Feature.CLOSE_BALLOT, "ask", b.id),
+            )
+        ]
+        for b in ballots
+    ]
+    return t.gettext("Which ballot do you want to close early?"), InlineKeyboardMarkup(rows)
+
+
 def ballots_list(
     t: Translator, ballots: Sequence[Ballot], turnouts: dict[int, int]
 ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -548,7 +600,7 @@ def ballots_list(
             else result_word(t, ballot.result, ballot.kind).lower()
         )
         lines.append(
-            f"#{ballot.id} — {body_name(t, ballot.body)} — {escape(ballot.question[:80])}\n   "
+            f"#{ballot.id} — {body_name(t, ballot.body)} — {escape(excerpt(ballot.question))}\n   "
             f"{state}; {turnout_line(t, turnouts.get(ballot.id, 0), ballot.electorate)}"
         )
         if ballot.result is None:

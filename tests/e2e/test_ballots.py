@@ -282,8 +282,10 @@ async def test_early_close_by_creator_only(
     await _publish_via_wizard(harness, cast.ksz)
     [text] = texts(await harness.send(cast.founder, "/szavazas_lezaras 1"))
     assert "Elnézést" in text
-    calls = await harness.send(cast.ksz, "/szavazas_lezaras 1")
-    assert any("Szavazás #1 lezárva" in t for t in texts(calls))
+    await harness.send(cast.ksz, "/szavazas_lezaras 1")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Lezárás")
+    calls += await harness.settle()
+    assert any("Szavazás #1 lezárva" in t for t in texts(calls, "editMessageText"))
     assert any("A határidő előtt lezárta: Menedzser Márta." in t for t in texts(calls))
     [text] = texts(await harness.send(cast.chair, "/szavazas_lezaras 1"))
     assert "lezárult" in text

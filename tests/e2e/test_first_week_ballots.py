@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from bot.handlers import ballots as handlers
 from bot.services import ballots
@@ -152,3 +153,57 @@ async def test_opening_a_secret_ballot_after_voting_says_so_at_once(
     await harness.send(cast.founder, "/szavazasok")
     await harness.press_label(cast.founder, harness.last(cast.founder), "#1")
     assert [b[0] for b in harness.last(cast.founder).buttons[0]] == ["Igen", "Nem", "Tartózkodom"]
+
+
+# --- item 10: ask before closing; list what can be closed; a sensible list of ballots ---------
+
+
+async def test_closing_early_asks_first_and_lists_closable_ballots(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast
+) -> None:
+    for question in ("Első kérdés?", "Második kérdés?"):
+        await harness.send(cast.ksz, f"/szavazas_uj\nKérdés: {question}\nHatáridő: 3")
+        await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
+    await harness.settle()
+    before = len(tg.outbox(cast.internal))
+    calls = await harness.send(cast.ksz, "/szavazas_lezaras 1")
+    [question] = texts(calls)
+    assert "Lezárja a határidő előtt" in question and "Szavazás #1" in question
+    await harness.settle()
+    assert len(tg.outbox(cast.internal)) == before  # nothing closed, nobody notified
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Maradjon nyitva")
+    assert "nyitva marad" in harness.last(cast.ksz).text
+    # without a number: the caller's closable ballots, newest first, then the confirmation
+    await harness.send(cast.ksz, "/szavazas_lezaras")
+    listing = harness.last(cast.ksz)
+    assert [row[0][0] for row in listing.buttons] == ["#2 Második kérdés?", "#1 Első kérdés?"]
+    await harness.press_label(cast.ksz, listing, "#2")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Lezárás")
+    await harness.settle()
+    assert "Szavazás #2 eredménye" in harness.last(cast.internal).text
+    [text] = texts(await harness.send(cast.founder, "/szavazas_lezaras"))
+    assert "nincs olyan nyitott szavazása" in text
+
+
+async def test_ballot_list_shows_open_first_then_newest_with_clean_excerpts(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    long = "A klaszter 2027. évi munkatervének és költségvetésének elfogadásáról szóló javaslat"
+    await harness.send(cast.ksz, f"/szavazas_uj\nKérdés: {long}\nHatáridő: 3")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
+    await handlers.close_and_announce(harness.app, 1, "")
+    clock.advance(minutes=1)
+    await harness.send(cast.ksz, "/szavazas_uj\nKérdés: Harmadik?\nHatáridő: 3")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
+    await handlers.close_and_announce(harness.app, 2, "")
+    clock.advance(minutes=1)
+    await harness.send(cast.ksz, "/szavazas_uj\nKérdés: Nyitott?\nHatáridő: 3")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
+    await harness.settle()
+    [listing] = texts(await harness.send(cast.internal, "/szavazasok"))
+    order = [int(n) for n in re.findall(r"^#(\d+) —", listing, re.M)]
+    assert order == [3, 2, 1]
+    line = next(x for x in listing.splitlines() if x.startswith("#1 —"))
+    excerpt = line.split(" — ", 2)[2]
+    assert excerpt.endswith("…") and long.startswith(excerpt[:-1]) and excerpt[-2] != " "
+    assert long[len(excerpt) - 1] == " "  # cut before a word, not inside one
