@@ -41,7 +41,7 @@ from bot.services.ballots import BallotDraft, BodyDefaults
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.roles import Permission
 from bot.views import ballots as views
-from bot.views.csv_export import csv_document
+from bot.views.csv_export import csv_document, delimiter_for, register_header
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
 from storage.models import MemberKind
@@ -950,8 +950,7 @@ async def cb_register(update: Update, context: BotContext) -> None:
         resolutions = await uow.repo(ResolutionRepository).all()
     t = context.t
     if data.action == "csv":
-        header = ["number", "body", "adopted_on", "text", "turnout", "electorate", "votes",
-                  "decision"]  # fmt: skip
+        header = register_header(t)
         rows = []
         for r in resolutions:
             votes = "; ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
@@ -960,7 +959,8 @@ async def cb_register(update: Update, context: BotContext) -> None:
                 [views.resolution_label(t, r), r.body.value, r.adopted_on.isoformat(), r.text,
                  r.counts.get("turnout", ""), r.counts.get("electorate", ""), votes, decision]
             )  # fmt: skip
-        payload, name = csv_document(header, rows), "hatarozatok.csv"
+        payload = csv_document(header, rows, delimiter=delimiter_for(t))
+        name = "hatarozatok.csv"
     else:
         title = t.gettext("Register of resolutions")
         lines = [f"# {title}", ""]

@@ -302,7 +302,8 @@ async def test_register_export_for_ksz(harness: BotHarness, cast: Cast, db: Data
     listing = harness.last(cast.ksz)
     assert "Tagdíj 2027" in listing.text
     calls = await harness.press_label(cast.ksz, listing, "CSV")
-    rows = list(csv.reader(io.StringIO(harness.last(cast.ksz).document_bytes.decode("utf-8-sig"))))
+    data = harness.last(cast.ksz).document_bytes.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data), delimiter=";"))
     assert rows[1][0].startswith("1/2026.") and rows[1][3] == "Tagdíj 2027"
     assert "Igen: 4" in rows[1][6]
     await harness.press_label(cast.ksz, listing, "Markdown")

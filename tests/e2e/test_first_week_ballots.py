@@ -207,3 +207,43 @@ async def test_ballot_list_shows_open_first_then_newest_with_clean_excerpts(
     excerpt = line.split(" — ", 2)[2]
     assert excerpt.endswith("…") and long.startswith(excerpt[:-1]) and excerpt[-2] != " "
     assert long[len(excerpt) - 1] == " "  # cut before a word, not inside one
+
+
+# --- item 12: CSV for Hungarian Excel; English on request ------------------------------------
+
+
+async def test_csv_exports_suit_hungarian_excel_and_english_on_request(
+    harness: BotHarness, cast: Cast
+) -> None:
+    await harness.send(cast.ksz, "/szavazas_uj\nKérdés: =Tagdíj 2027\nHatáridő: 3")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
+    for role in ("internal", "founder", "chair", "catalyst"):
+        await harness.press_label(getattr(cast, role), harness.last(getattr(cast, role)), "Igen")
+    await handlers.close_and_announce(harness.app, 1, "")
+    await harness.settle()
+
+    async def exports() -> tuple[bytes, bytes]:
+        await harness.send(cast.ksz, "/hatarozatok")
+        await harness.press_label(cast.ksz, harness.last(cast.ksz), "CSV")
+        register = harness.last(cast.ksz).document_bytes
+        await harness.send(cast.ksz, "/tagok")
+        await harness.press_label(cast.ksz, harness.last(cast.ksz), "Exportálás")
+        return register, harness.last(cast.ksz).document_bytes
+
+    register, directory = await exports()
+    for data in (register, directory):
+        assert data.startswith("\ufeff".encode())
+        assert ";" in data.decode("utf-8-sig").splitlines()[0]
+        assert "," not in data.decode("utf-8-sig").splitlines()[0]
+    rows = list(csv.reader(io.StringIO(register.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:4] == ["határozat száma", "testület", "elfogadás napja", "szöveg"]
+    assert rows[1][3] == "'=Tagdíj 2027"  # the formula neutralisation holds in every dialect
+    assert _csv(directory)[0][0] == "név"
+    # in English: English headers and commas
+    await harness.send(cast.ksz, "/language")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "English")
+    await harness.send(cast.ksz, "/resolutions")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "CSV")
+    rows = list(csv.reader(io.StringIO(harness.last(cast.ksz).document_bytes.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["number", "body", "adopted_on", "text"]
+    assert rows[1][3] == "'=Tagdíj 2027"
