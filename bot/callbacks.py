@@ -24,6 +24,7 @@ class Feature(enum.StrEnum):
     VOTE = "vote"
     DEBATE = "deb"
     REGISTER = "reg"
+    CLOSE_BALLOT = "cls"
     PROPOSAL = "prop"
     ANNOUNCE = "ann"
     ANNOUNCEMENTS = "anl"

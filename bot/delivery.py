@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import unescape
 from typing import Any
 
 from sqlalchemy import select
@@ -146,12 +147,30 @@ async def remove_from_chats(bot: Any, chat_ids: Sequence[int], telegram_id: int)
             log.warning("could not remove %s from group %s: %s", telegram_id, chat_id, exc)
 
 
+def shows(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> bool:
+    """Whether ``message`` (as Telegram holds it) already shows this HTML text and keyboard.
+
+    Both sides are compared as HTML with the entities unescaped, so that ``&quot;`` and ``"``
+    count as the same; anything else that differs makes an edit.
+    """
+    if message.text is None:
+        return False
+    shown = message.reply_markup if message.reply_markup else None
+    if (keyboard or None) != shown:
+        return False
+    return unescape(message.text_html) == unescape(text)
+
+
 async def edit_from_button(
     update: Update, text: str, keyboard: InlineKeyboardMarkup | None
 ) -> None:
-    """Edit the message behind a pressed button; an unchanged message is not an error."""
+    """Edit the message behind a pressed button, unless it already shows exactly this (a
+    double press, a stale keyboard): Telegram refuses such an edit ("message is not
+    modified"), so none is sent. An unchanged message is not an error either way."""
     query = update.callback_query
     assert query is not None
+    if isinstance(query.message, Message) and shows(query.message, text, keyboard):
+        return
     try:
         await query.edit_message_text(text, reply_markup=keyboard)
     except BadRequest as exc:

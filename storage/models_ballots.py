@@ -95,6 +95,8 @@ class Ballot(Base):
     closed_by_label: Mapped[str | None] = mapped_column(String(200))
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     group_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: SHA-256 of the text the main group's copy shows, so an unchanged copy is never edited.
+    group_shown: Mapped[str | None] = mapped_column(String(64))
 
     options: Mapped[list[BallotOption]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan", order_by="BallotOption.position"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import case, delete, func, insert, select, text, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from storage.models import Member, MemberKind
@@ -99,7 +99,11 @@ class BallotRepository(Repository):
         result = await self.session.execute(
             select(Ballot)
             .options(selectinload(Ballot.options))
-            .order_by(Ballot.status, Ballot.created_at.desc(), Ballot.id.desc())
+            .order_by(
+                case((Ballot.status == BallotStatus.OPEN, 0), else_=1),  # open ones first
+                Ballot.created_at.desc(),
+                Ballot.id.desc(),
+            )
             .limit(limit)
         )
         return result.scalars().all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import warnings
 from datetime import timedelta
@@ -41,7 +42,7 @@ from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.roles import Permission
 from bot.views import ballots as views
 from bot.views import dialogues as dialogue_views
-from bot.views.csv_export import csv_document
+from bot.views.csv_export import csv_document, delimiter_for, register_header
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
 from storage.models import MemberKind
@@ -404,12 +405,21 @@ async def queue_ballot(uow: UnitOfWork, data: Any, ballot: Ballot) -> int:
     return await courier.enqueue(uow, rows)
 
 
-async def _remember_group_copy(
-    uow: UnitOfWork, ballot_id: int, chat_id: int, message_id: int
-) -> None:
-    stored = await uow.repo(BallotRepository).get(ballot_id)
-    if stored is not None:
-        stored.group_chat_id, stored.group_message_id = chat_id, message_id
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _remember_group_copy(data: Any) -> courier.Effect:
+    """The courier's effect for a sent group copy: keep its id and what it shows."""
+
+    async def effect(uow: UnitOfWork, ballot_id: int, chat_id: int, message_id: int) -> None:
+        stored = await uow.repo(BallotRepository).get(ballot_id)
+        if stored is not None:
+            stored.group_chat_id, stored.group_message_id = chat_id, message_id
+            shown = views.ballot_text(data.translations.get(None), stored, turnout=0)
+            stored.group_shown = _digest(shown)
+
+    return effect
 
 
 _pending_group_updates: set[int] = set()
@@ -434,16 +444,23 @@ async def _update_group_copy(app: Any, ballot_id: int) -> None:
             return
         turnout = await repo.turnout(ballot_id)
         comments = await repo.comment_count(ballot_id)
-    t = data.translations.get(None)
+    text = views.ballot_text(
+        data.translations.get(None), ballot, turnout=turnout, comments=comments
+    )
+    if _digest(text) == ballot.group_shown:
+        return  # a changed vote, say: the copy already shows this, and Telegram would refuse
     try:
         await app.bot.edit_message_text(
-            views.ballot_text(t, ballot, turnout=turnout, comments=comments),
-            chat_id=ballot.group_chat_id,
-            message_id=ballot.group_message_id,
+            text, chat_id=ballot.group_chat_id, message_id=ballot.group_message_id
         )
     except BadRequest as exc:
         if "not modified" not in exc.message:
             log.warning("could not update the group copy of ballot %s: %s", ballot_id, exc)
+            return
+    async with data.db.unit() as uow:
+        stored = await uow.repo(BallotRepository).get(ballot_id)
+        if stored is not None:
+            stored.group_shown = _digest(text)
 
 
 # --- voting ----------------------------------------------------------------------------------
@@ -496,6 +513,7 @@ async def cb_vote(update: Update, context: BotContext) -> None:
     async with context.db.unit() as uow:
         if data.action == "o":
             ballot, on_roll = await ballots.ballot_for(uow, ballot_id, member.id)
+            final = on_roll and not await ballots.may_vote_again(uow, ballot, member.id)
         else:
             booth = await ballots.voting_booth(uow, ballot_id, member.id, now)
             ballot, on_roll = booth.ballot, booth.on_roll
@@ -505,12 +523,16 @@ async def cb_vote(update: Update, context: BotContext) -> None:
                 await ballots.withdraw_vote(uow, booth, member.id, now)
             elif data.action in _CASTING:
                 chosen = _chosen(data, ballot, markup)
+                if chosen and ballot.secret and data.action == "s":
+                    ballots.check_choice(ballot, chosen)  # before asking to confirm it
                 if chosen and not (ballot.secret and data.action != "k"):
                     result = await ballots.cast_vote(uow, booth, member.id, chosen, now)
     if data.action == "o":
         assert update.effective_chat is not None
         await query.answer()
-        await _send_ballot_to(context, update.effective_chat.id, ballot, on_roll=on_roll)
+        await _send_ballot_to(
+            context, update.effective_chat.id, ballot, on_roll=on_roll, voted=final
+        )
     elif data.action in {"b", "r"}:
         await query.answer()
         await edit_from_button(
@@ -520,6 +542,7 @@ async def cb_vote(update: Update, context: BotContext) -> None:
         option = data.int_arg(1)
         ticked = views.selected_in(markup, ballot)
         ticked = [o for o in ticked if o != option] if option in ticked else [*ticked, option]
+        ballots.check_ticks(ballot, ticked)  # refused at the tick: an alert, the keyboard kept
         await query.answer()
         await edit_from_button(
             update, views.ballot_text(t, ballot), views.voter_keyboard(t, ballot, ticked)
@@ -574,10 +597,13 @@ async def _ballot_to_private(update: Update, context: BotContext, ballot_id: int
     t = context.t
     async with context.db.unit() as uow:
         ballot, on_roll = await ballots.ballot_for(uow, ballot_id, member.id)
+        final = on_roll and not await ballots.may_vote_again(uow, ballot, member.id)
     if not on_roll and not ballots.may_comment(context.caller.standing, ballot.body):
         raise NotAllowed(Permission.FOUNDER if ballot.body is Body.ST else Permission.MEMBER)
     try:
-        await _send_ballot_to(context, update.effective_user.id, ballot, on_roll=on_roll)
+        await _send_ballot_to(
+            context, update.effective_user.id, ballot, on_roll=on_roll, voted=final
+        )
     except Forbidden:
         await query.answer(views.start_private_first(t)[:200], show_alert=True)
         return
@@ -585,9 +611,18 @@ async def _ballot_to_private(update: Update, context: BotContext, ballot_id: int
 
 
 async def _send_ballot_to(
-    context: BotContext, chat_id: int, ballot: Ballot, *, on_roll: bool
+    context: BotContext, chat_id: int, ballot: Ballot, *, on_roll: bool, voted: bool = False
 ) -> None:
+    """The ballot in a private chat: voting buttons for a voter who may still vote; a voter
+    whose vote is final is told so at once (no buttons to press in vain)."""
     t = context.t
+    if ballot.status is BallotStatus.OPEN and on_roll and voted:
+        await context.bot.send_message(
+            chat_id,
+            views.ballot_text(t, ballot) + "\n\n" + views.already_voted(t),
+            reply_markup=views.info_keyboard(t, ballot),
+        )
+        return
     if ballot.status is BallotStatus.OPEN and on_roll:
         await context.bot.send_message(
             chat_id,
@@ -822,25 +857,58 @@ async def cmd_details(update: Update, context: BotContext) -> None:
 
 
 async def cmd_close(update: Update, context: BotContext) -> None:
-    """Close a ballot before its deadline (its creator or the ST chair)."""
+    """Close a ballot before its deadline (its creator or the ST chair): ask first; without a
+    number, list the caller's ballots that can be closed."""
     message = update.effective_message
-    member = context.caller.member
-    assert message is not None and member is not None
+    assert message is not None
+    standing = context.caller.standing
     if not context.args:
-        await message.reply_html(
-            context.t.gettext("Usage: <code>/closeballot 12</code> (the number of the ballot)")
-        )
+        async with context.db.unit() as uow:
+            found = await ballots.closable(uow, standing)
+        text, keyboard = views.closable_list(context.t, found)
+        await message.reply_html(text, reply_markup=keyboard)
         return
     ballot_id = _ballot_id(context)
     async with context.db.unit() as uow:
-        await ballots.check_may_close(uow, ballot_id, context.caller.standing)
+        ballot = await ballots.check_may_close(uow, ballot_id, standing)
+    if ballot.status is not BallotStatus.OPEN:
+        raise ballots.BallotClosed(ballot_id)
+    text, keyboard = views.close_question(context.t, ballot)
+    await message.reply_html(text, reply_markup=keyboard)
+
+
+async def cb_close(update: Update, context: BotContext) -> None:
+    """The close buttons: pick a ballot (ask), confirm (ok) or keep it open (no)."""
+    query = update.callback_query
+    member = context.caller.member
+    assert query is not None and member is not None
+    data = decode(query.data, Feature.CLOSE_BALLOT, {"ask", "ok", "no"})
+    ballot_id = data.int_arg(0)
+    t = context.t
+    async with context.db.unit() as uow:
+        ballot = await ballots.check_may_close(uow, ballot_id, context.caller.standing)
+    if data.action == "no":
+        await query.answer()
+        await edit_from_button(
+            update, t.gettext("Ballot #{id} stays open.").format(id=ballot_id), None
+        )
+        return
+    if ballot.status is not BallotStatus.OPEN:
+        raise ballots.BallotClosed(ballot_id)
+    if data.action == "ask":
+        await query.answer()
+        await edit_from_button(update, *views.close_question(t, ballot))
+        return
     closing = await close_and_announce(context.application, ballot_id, member.name)
     if closing is None:
         raise ballots.BallotClosed(ballot_id)
-    await message.reply_html(
-        context.t.gettext(
-            "Ballot #{id} is closed; the result is being sent to every member."
-        ).format(id=ballot_id)
+    await query.answer()
+    await edit_from_button(
+        update,
+        t.gettext("Ballot #{id} is closed; the result is being sent to every member.").format(
+            id=ballot_id
+        ),
+        None,
     )
 
 
@@ -884,21 +952,28 @@ async def cb_register(update: Update, context: BotContext) -> None:
         resolutions = await uow.repo(ResolutionRepository).all()
     t = context.t
     if data.action == "csv":
-        header = ["number", "body", "adopted_on", "text", "turnout", "electorate", "votes"]
+        header = register_header(t)
         rows = []
         for r in resolutions:
             votes = "; ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
+            decision = "\n".join(views.resolution_decision(t, r, esc=views.plain))
             rows.append(
                 [views.resolution_label(t, r), r.body.value, r.adopted_on.isoformat(), r.text,
-                 r.counts.get("turnout", ""), r.counts.get("electorate", ""), votes]
+                 r.counts.get("turnout", ""), r.counts.get("electorate", ""), votes, decision]
             )  # fmt: skip
-        payload, name = csv_document(header, rows), "hatarozatok.csv"
+        payload = csv_document(header, rows, delimiter=delimiter_for(t))
+        name = "hatarozatok.csv"
     else:
         title = t.gettext("Register of resolutions")
         lines = [f"# {title}", ""]
         for r in resolutions:
             votes = ", ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
             lines += [f"## {views.resolution_label(t, r)}", "", r.text, "", f"*{votes}*", ""]
+            decision = views.resolution_decision(t, r, esc=views.plain)
+            for line in decision:  # "• " items become a Markdown list
+                lines += ["- " + line[2:]] if line.startswith("• ") else [line, ""]
+            if decision:
+                lines.append("")
         payload, name = "\n".join(lines).encode(), "hatarozatok.md"
     await context.bot.send_document(update.effective_chat.id, document=payload, filename=name)
 
@@ -959,7 +1034,7 @@ def _buttons(callback: Any, permission: Permission = Permission.BALLOT_CREATOR) 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the conversations first (they own free text while active), then the commands."""
-    app.bot_data.courier.on_sent(GROUP_COPY, _remember_group_copy)
+    app.bot_data.courier.on_sent(GROUP_COPY, _remember_group_copy(app.bot_data))
     creator = Permission.BALLOT_CREATOR
     new_ballot = next(s for s in COMMANDS if s.name == "szavazas_uj")
     cancel = CommandHandler(["megse", "cancel"], gate(Permission.PUBLIC)(cmd_cancel))
@@ -1013,3 +1088,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_commands(app, COMMANDS)
     add_buttons(app, pattern(Feature.VOTE), Permission.MEMBER, cb_vote)
     add_buttons(app, pattern(Feature.REGISTER), Permission.MEMBER, cb_register)
+    add_buttons(app, pattern(Feature.CLOSE_BALLOT), Permission.BALLOT_CREATOR, cb_close)

@@ -25,7 +25,7 @@ from bot.services.identity import Actor, Outcome
 from bot.services.roles import Permission
 from bot.views import members as views
 from bot.views.common import refusal
-from bot.views.csv_export import csv_document
+from bot.views.csv_export import csv_document, delimiter_for, member_header
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
 from storage.models import Member, MemberKind
@@ -98,8 +98,7 @@ async def _send_directory_csv(update: Update, context: BotContext) -> None:
     async with context.db.unit() as uow:
         members = await uow.members.all()
         groups = {g.id: g for g in await uow.workgroups.all()}
-    header = ["name", "kind", "organisation", "founder", "ksz", "st_chair", "active", "joined_on",
-              "account_connected", "workgroups", "catalyst_of"]  # fmt: skip
+    header = member_header(context.t)
     rows = []
     for m in sorted(members, key=lambda m: hu_sort_key(m.name)):
         mine = [link.workgroup.name for link in m.memberships]
@@ -112,7 +111,7 @@ async def _send_directory_csv(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     await context.bot.send_document(
         update.effective_chat.id,
-        document=csv_document(header, rows),
+        document=csv_document(header, rows, delimiter=delimiter_for(context.t)),
         filename="tagok.csv",
         caption=context.t.gettext("Member directory ({date})").format(
             date=context.t.date(context.clock.now().astimezone(context.settings.tz).date())

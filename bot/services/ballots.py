@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,8 @@ OPTIONS_MAX = 10
 COMMENT_MAX = 1500
 QUICK_DAYS = (1, 3, 8)
 MAX_DAYS_AHEAD = 366
+#: The shortest time between now and a deadline (a ballot must be open long enough to vote).
+MIN_LEAD_MINUTES = 5
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -148,7 +151,7 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     if text.isdigit():
         days = int(text)
         if not 1 <= days <= MAX_DAYS_AHEAD:
-            raise InvalidInput("deadline", "too_far", limit=MAX_DAYS_AHEAD)
+            raise InvalidInput("deadline", "window", limit=MAX_DAYS_AHEAD)
         return now + timedelta(days=days)
     match = _DATE.match(text)
     if not match:
@@ -169,11 +172,12 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
 
 
 def check_deadline(deadline: datetime, now: datetime) -> datetime:
-    """A deadline must be in the future and within a year; returned in UTC."""
-    if deadline <= now + timedelta(minutes=5):
-        raise InvalidInput("deadline", "past")
-    if deadline > now + timedelta(days=MAX_DAYS_AHEAD):
-        raise InvalidInput("deadline", "too_far", limit=MAX_DAYS_AHEAD)
+    """A deadline must be at least MIN_LEAD_MINUTES and at most MAX_DAYS_AHEAD days away;
+    returned in UTC. The refusal (``window``) names both limits."""
+    if deadline <= now + timedelta(minutes=MIN_LEAD_MINUTES) or deadline > now + timedelta(
+        days=MAX_DAYS_AHEAD
+    ):
+        raise InvalidInput("deadline", "window", limit=MAX_DAYS_AHEAD)
     return deadline.astimezone(UTC)
 
 
@@ -403,6 +407,51 @@ def tally(
     return made(BallotResult.ADOPTED if winners else BallotResult.REJECTED, winners, tie)
 
 
+class Fate(StrEnum):
+    """Why an option of a choice ballot was chosen or not (stored in the register)."""
+
+    CHOSEN = "chosen"
+    SHORT = "short"  # fewer votes than the majority rule needs
+    TIE = "tie"  # enough votes, but tied for the last place within the limit
+    OUTRANKED = "outranked"  # enough votes, but the limit was filled by options with more
+
+
+@dataclass(frozen=True)
+class OptionFate:
+    """One option of a choice ballot, its votes and its fate."""
+
+    label: str
+    votes: int
+    fate: Fate
+
+
+def option_fates(result: Tally, kind: BallotKind) -> list[OptionFate]:
+    """What became of each option (the abstention aside) of a single or multi-choice ballot,
+    in ballot order: the minutes say what was decided and why the others failed. Empty for a
+    yes/no ballot and for one without a quorum."""
+    if kind is BallotKind.YES_NO or not result.quorum_met:
+        return []
+    options = [c for c in result.counts if not c.is_abstain]
+    passing_losers = [
+        c.votes
+        for c in options
+        if c.option_id not in result.winners and c.votes >= result.votes_needed
+    ]
+    cut = max(passing_losers, default=None)
+    fates = []
+    for c in options:
+        if c.option_id in result.winners:
+            fate = Fate.CHOSEN
+        elif c.votes < result.votes_needed:
+            fate = Fate.SHORT
+        elif result.tie and c.votes == cut:
+            fate = Fate.TIE
+        else:
+            fate = Fate.OUTRANKED
+        fates.append(OptionFate(c.label, c.votes, fate))
+    return fates
+
+
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
 
@@ -520,6 +569,15 @@ async def ballot_for(uow: UnitOfWork, ballot_id: int, member_id: int) -> tuple[B
     return ballot, _votes(ballot, voter)
 
 
+async def may_vote_again(uow: UnitOfWork, ballot: Ballot, member_id: int) -> bool:
+    """False when the member has voted and the vote is final (a secret ballot, or an open one
+    whose vote cannot be changed): they are told at once instead of being shown buttons."""
+    if ballot.changeable and not ballot.secret:
+        return True
+    entry = await _ballots(uow).roll_entry(ballot.id, member_id)
+    return entry is None or not entry.has_voted
+
+
 async def _booth(
     uow: UnitOfWork, ballot: Booth | Ballot | int, member_id: int, now: datetime
 ) -> Booth:
@@ -540,16 +598,26 @@ async def _booth(
     return await voting_booth(uow, ballot_id, member_id, now)
 
 
-def _check_choice(ballot: Ballot, option_ids: Sequence[int]) -> list[int]:
+def check_ticks(ballot: Ballot, option_ids: Sequence[int]) -> list[int]:
+    """Options ticked so far on a multi-choice keyboard (none is fine): known options, the
+    abstention alone, at most ``max_choices``. Checked at every tick, so a voter is never
+    stopped only at the end."""
     valid = {o.id: o for o in ballot.options}
     chosen = list(dict.fromkeys(option_ids))
-    if not chosen or any(o not in valid for o in chosen):
+    if any(o not in valid for o in chosen):
         raise InvalidInput("choice", "unknown_option")
     if any(valid[o].is_abstain for o in chosen) and len(chosen) > 1:
         raise InvalidInput("choice", "abstain_alone")
     if len(chosen) > ballot.max_choices:
         raise InvalidInput("choice", "too_many", limit=ballot.max_choices)
     return chosen
+
+
+def check_choice(ballot: Ballot, option_ids: Sequence[int]) -> list[int]:
+    """A whole choice, as cast: at least one option, and what ``check_ticks`` demands."""
+    if not option_ids:
+        raise InvalidInput("choice", "unknown_option")
+    return check_ticks(ballot, option_ids)
 
 
 @dataclass(frozen=True)
@@ -576,7 +644,7 @@ async def cast_vote(
     ballot_id = booth.ballot.id
     if not booth.on_roll:
         raise NotOnRoll(ballot_id)
-    chosen = _check_choice(booth.ballot, option_ids)
+    chosen = check_choice(booth.ballot, option_ids)
     repo = _ballots(uow)
     if booth.ballot.secret:
         # The roll mark and the paper in one transaction: a vote is never lost nor counted
@@ -697,6 +765,11 @@ async def _register(
         "turnout": result.turnout,
         "options": [[c.label, c.votes] for c in result.counts],
         "winners": [c.label for c in result.counts if c.option_id in result.winners],
+        # what was decided and why the other options failed (choice ballots)
+        "kind": ballot.kind.value,
+        "needed": result.votes_needed,
+        "limit": ballot.max_choices,
+        "fates": [[f.label, f.votes, f.fate.value] for f in option_fates(result, ballot.kind)],
     }
     resolution = Resolution(
         body=ballot.body,
@@ -717,9 +790,20 @@ async def check_may_close(uow: UnitOfWork, ballot_id: int, who: Standing) -> Bal
     ballot = await _ballots(uow).get(ballot_id)
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
-    if not (who.chairs_st or (who.member_id is not None and who.member_id == ballot.created_by_id)):
+    if not may_close(who, ballot):
         raise NotAllowed("ballot_close")
     return ballot
+
+
+def may_close(who: Standing, ballot: Ballot) -> bool:
+    """Its creator or the ST chair may close a ballot early."""
+    return who.chairs_st or (who.member_id is not None and who.member_id == ballot.created_by_id)
+
+
+async def closable(uow: UnitOfWork, who: Standing) -> list[Ballot]:
+    """The open ballots this member may close early, newest first."""
+    found = [b for b in await _ballots(uow).open_ballots() if may_close(who, b)]
+    return sorted(found, key=lambda b: b.id, reverse=True)
 
 
 def clean_comment(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -13,9 +13,12 @@ from bot.services.ballots import (
     AlreadyVoted,
     BallotClosed,
     BallotDraft,
+    Fate,
     NotOnRoll,
+    OptionFate,
     SecretBallot,
     Tally,
+    option_fates,
     quorum_needed,
     roman_month,
 )
@@ -296,6 +299,11 @@ def secret_recorded(t: Translator) -> str:
     return t.gettext("Your secret vote is recorded. Thank you for voting.")
 
 
+def already_voted(t: Translator) -> str:
+    """Opening a ballot whose vote is final (secret, or not changeable) after voting."""
+    return t.gettext("You have already voted in this ballot; your vote is final.")
+
+
 def withdrawn(t: Translator) -> str:
     """After withdrawing an open vote."""
     return t.gettext("Your vote is withdrawn. You can vote again until the deadline.")
@@ -339,8 +347,76 @@ def resolution_label(t: Translator, resolution: Resolution) -> str:
     )
 
 
-def result_word(t: Translator, result: BallotResult) -> str:
-    """ELFOGADVA, ELUTASÍTVA or EREDMÉNYTELEN."""
+def plain(text: str) -> str:
+    """A label as it is (CSV and Markdown: no HTML escaping)."""
+    return text
+
+
+def decision_lines(
+    t: Translator,
+    fates: Sequence[OptionFate],
+    limit: int,
+    *,
+    esc: Callable[[str], str] = escape,
+) -> list[str]:
+    """What a choice ballot decided, and why each other option failed (``esc`` escapes the
+    labels: HTML by default, ``plain`` for CSV and Markdown)."""
+    chosen = [esc(f.label) for f in fates if f.fate is Fate.CHOSEN]
+    lines = [
+        t.gettext("Decision: chosen — {options}").format(options=", ".join(chosen))
+        if chosen
+        else t.gettext("Decision: no option was chosen.")
+    ]
+    failed = [f for f in fates if f.fate is not Fate.CHOSEN]
+    if failed:
+        lines.append(t.gettext("Not chosen:"))
+    for fate in failed:
+        votes = t.ngettext("{n} vote", "{n} votes", fate.votes).format(n=fate.votes)
+        if fate.fate is Fate.SHORT:
+            why = t.gettext("fewer than the votes needed")
+        elif fate.fate is Fate.TIE:
+            why = t.gettext("tied for the last place, so not chosen")
+        else:
+            why = t.ngettext(
+                "enough votes, but only {limit} option may be chosen and it had more",
+                "enough votes, but only {limit} options may be chosen and they had more",
+                limit,
+            ).format(limit=limit)
+        lines.append(
+            t.gettext("• {label}: {votes} ({why})").format(
+                label=esc(fate.label), votes=votes, why=why
+            )
+        )
+    return lines
+
+
+def stored_fates(resolution: Resolution) -> list[OptionFate] | None:
+    """The options' fates kept in the register, or None for a yes/no resolution (or one
+    registered before the fates were kept)."""
+    rows = resolution.counts.get("fates")
+    if not rows or resolution.counts.get("kind") == BallotKind.YES_NO.value:
+        return None
+    return [OptionFate(str(label), int(votes), Fate(fate)) for label, votes, fate in rows]
+
+
+def resolution_decision(
+    t: Translator, resolution: Resolution, *, esc: Callable[[str], str] = escape
+) -> list[str]:
+    """The decision of a registered resolution, in lines (empty if not known)."""
+    if resolution.counts.get("kind") == BallotKind.YES_NO.value:
+        return [t.gettext("Decision: the proposal was adopted.")]
+    fates = stored_fates(resolution)
+    if fates is None:
+        return []
+    return decision_lines(t, fates, int(resolution.counts.get("limit", 1)), esc=esc)
+
+
+def result_word(t: Translator, result: BallotResult, kind: BallotKind = BallotKind.YES_NO) -> str:
+    """ELFOGADVA, ELUTASÍTVA or EREDMÉNYTELEN; a choice ballot decides or does not."""
+    if kind is not BallotKind.YES_NO and result is not BallotResult.NO_QUORUM:
+        if result is BallotResult.ADOPTED:
+            return t.gettext("DECIDED")
+        return t.gettext("NO DECISION (no option was chosen)")
     return {
         BallotResult.ADOPTED: t.gettext("ADOPTED"),
         BallotResult.REJECTED: t.gettext("REJECTED"),
@@ -396,16 +472,15 @@ def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolut
             )
         )
         lines.append(sentence.format(yes=yes, no=no, abstain=abstain))
-    elif tally.winners:
-        lines.append(
-            t.gettext("Chosen: {options}").format(
-                options=", ".join(
-                    labels[c.option_id] for c in tally.counts if c.option_id in tally.winners
-                )
-            )
-        )
+    elif tally.quorum_met:
+        lines.append("")
+        lines += decision_lines(t, option_fates(tally, ballot.kind), ballot.max_choices)
     lines.append("")
-    lines.append(t.gettext("Result: <b>{result}</b>").format(result=result_word(t, tally.result)))
+    lines.append(
+        t.gettext("Result: <b>{result}</b>").format(
+            result=result_word(t, tally.result, ballot.kind)
+        )
+    )
     if resolution is not None:
         lines.append(
             t.gettext("Resolution number: {label}").format(label=resolution_label(t, resolution))
@@ -458,6 +533,58 @@ def comment_prompt(t: Translator, ballot: Ballot) -> str:
     ).format(id=ballot.id)
 
 
+def excerpt(text: str, limit: int = 80) -> str:
+    """``text`` on one line, cut at a word boundary with "…" when longer than ``limit``."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    if " " in cut and flat[limit - 1] != " ":
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def close_question(t: Translator, ballot: Ballot) -> tuple[str, InlineKeyboardMarkup]:
+    """Ask before closing a ballot early: everyone gets the result at once."""
+    text = t.gettext(
+        "Close ballot #{id} before its deadline?\n{question}\n\nThe result is counted now "
+        "and sent to every member; this cannot be undone."
+    ).format(id=ballot.id, question=escape(excerpt(ballot.question, 200)))
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t.gettext("Close it"),
+                    callback_data=encode(Feature.CLOSE_BALLOT, "ok", ballot.id),
+                ),
+                InlineKeyboardButton(
+                    t.gettext("Keep it open"),
+                    callback_data=encode(Feature.CLOSE_BALLOT, "no", ballot.id),
+                ),
+            ]
+        ]
+    )
+    return text, keyboard
+
+
+def closable_list(
+    t: Translator, ballots: Sequence[Ballot]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The caller's ballots that can be closed early, one button each."""
+    if not ballots:
+        return t.gettext("You have no open ballot that you may close."), None
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"#{b.id} {excerpt(b.question, 40)}",
+                callback_data=encode(Feature.CLOSE_BALLOT, "ask", b.id),
+            )
+        ]
+        for b in ballots
+    ]
+    return t.gettext("Which ballot do you want to close early?"), InlineKeyboardMarkup(rows)
+
+
 def ballots_list(
     t: Translator, ballots: Sequence[Ballot], turnouts: dict[int, int]
 ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -470,10 +597,10 @@ def ballots_list(
         state = (
             t.gettext("open until {date}").format(date=t.datetime(ballot.deadline))
             if ballot.result is None
-            else result_word(t, ballot.result).lower()
+            else result_word(t, ballot.result, ballot.kind).lower()
         )
         lines.append(
-            f"#{ballot.id} — {body_name(t, ballot.body)} — {escape(ballot.question[:80])}\n   "
+            f"#{ballot.id} — {body_name(t, ballot.body)} — {escape(excerpt(ballot.question))}\n   "
             f"{state}; {turnout_line(t, turnouts.get(ballot.id, 0), ballot.electorate)}"
         )
         if ballot.result is None:
@@ -507,9 +634,10 @@ def register_text(
     for resolution in resolutions:
         counts = resolution.counts.get("options", [])
         summary = ", ".join(f"{escape(str(label))}: {votes}" for label, votes in counts)
+        decision = "".join("\n" + line for line in resolution_decision(t, resolution))
         lines.append(
             f"<b>{resolution_label(t, resolution)}</b>\n"
-            f"{escape(resolution.text[:400])}\n<i>{summary}</i>"
+            f"{escape(resolution.text[:400])}\n<i>{summary}</i>{decision}"
         )
     if pages > 1:
         lines.append(t.gettext("Page {page} of {pages}").format(page=page + 1, pages=pages))

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton
 
 from bot.callbacks import Feature, encode
 from bot.i18n import Translator
+from bot.services.ballots import MIN_LEAD_MINUTES
 from bot.services.errors import (
     AccountAlreadyBound,
     AlreadyDecided,
@@ -123,6 +124,16 @@ def describe_input(t: Translator, err: InvalidInput) -> str:
         text = t.gettext("{field}: not a UTF-8 text file.").format(field=label)
     elif err.reason == "too_few":
         text = t.gettext("{field}: give at least {limit}.").format(field=label, limit=err.limit)
+    elif err.reason == "too_many" and err.field == "choice":
+        text = t.ngettext(
+            "You can tick at most {limit} option.",
+            "You can tick at most {limit} options.",
+            err.limit or 0,
+        ).format(limit=err.limit)
+    elif err.reason == "window":
+        text = t.gettext(
+            "{field}: must be at least {minutes} minutes and at most {days} days from now."
+        ).format(field=label, minutes=MIN_LEAD_MINUTES, days=err.limit)
     elif err.reason == "too_many":
         text = t.gettext("{field}: at most {limit}.").format(field=label, limit=err.limit)
     elif err.reason == "bad_date":

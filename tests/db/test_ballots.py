@@ -307,9 +307,9 @@ def test_deadline_parsing(clock: FakeClock) -> None:
     for bad, reason in (
         ("2026.02.30 10:00", "bad_date"),
         ("holnap", "bad_date"),
-        ("2026.11.01 10:00", "past"),
-        ("2030.01.01", "too_far"),
-        ("0", "too_far"),
+        ("2026.11.01 10:00", "window"),
+        ("2030.01.01", "window"),
+        ("0", "window"),
     ):
         with pytest.raises(InvalidInput) as err:
             ballots.parse_deadline(bad, now, TZ)

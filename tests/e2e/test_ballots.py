@@ -245,7 +245,7 @@ async def test_bad_input_is_refused_and_nothing_saved(
     harness: BotHarness, cast: Cast, db: Database
 ) -> None:
     cases = {
-        "/szavazas_uj\nKérdés: x\nHatáridő: 2020.01.01 10:00": "jövőbeli időpont kell",
+        "/szavazas_uj\nKérdés: x\nHatáridő: 2020.01.01 10:00": "legalább 5 perccel",
         "/szavazas_uj\nKérdés: x\nHatáridő: 2026.13.01": "érvénytelen dátum",
         "/szavazas_uj\nKérdés: x\nHatáridő: 3\nOpciók: "
         + "; ".join(f"o{i}" for i in range(11)): "legfeljebb 10",
@@ -282,8 +282,10 @@ async def test_early_close_by_creator_only(
     await _publish_via_wizard(harness, cast.ksz)
     [text] = texts(await harness.send(cast.founder, "/szavazas_lezaras 1"))
     assert "Elnézést" in text
-    calls = await harness.send(cast.ksz, "/szavazas_lezaras 1")
-    assert any("Szavazás #1 lezárva" in t for t in texts(calls))
+    await harness.send(cast.ksz, "/szavazas_lezaras 1")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Lezárás")
+    calls += await harness.settle()
+    assert any("Szavazás #1 lezárva" in t for t in texts(calls, "editMessageText"))
     assert any("A határidő előtt lezárta: Menedzser Márta." in t for t in texts(calls))
     [text] = texts(await harness.send(cast.chair, "/szavazas_lezaras 1"))
     assert "lezárult" in text
@@ -300,7 +302,8 @@ async def test_register_export_for_ksz(harness: BotHarness, cast: Cast, db: Data
     listing = harness.last(cast.ksz)
     assert "Tagdíj 2027" in listing.text
     calls = await harness.press_label(cast.ksz, listing, "CSV")
-    rows = list(csv.reader(io.StringIO(harness.last(cast.ksz).document_bytes.decode("utf-8-sig"))))
+    data = harness.last(cast.ksz).document_bytes.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data), delimiter=";"))
     assert rows[1][0].startswith("1/2026.") and rows[1][3] == "Tagdíj 2027"
     assert "Igen: 4" in rows[1][6]
     await harness.press_label(cast.ksz, listing, "Markdown")

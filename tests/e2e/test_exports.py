@@ -22,7 +22,7 @@ FORMULA = '=HYPERLINK("http://x","y")'
 
 
 def _rows(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
 
 
 def _no_live_formula(rows: list[list[str]]) -> None:

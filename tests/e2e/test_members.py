@@ -196,8 +196,8 @@ async def test_directory_csv_export_for_ksz(harness: BotHarness, cast: Cast) -> 
     calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Exportálás")
     [doc] = [c for c in calls if c.method == "sendDocument"]
     sent = harness.last(cast.ksz)
-    rows = list(csv.reader(io.StringIO(sent.document_bytes.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["name", "kind", "organisation"]
+    rows = list(csv.reader(io.StringIO(sent.document_bytes.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["név", "tagság", "szervezet"]
     names = [r[0] for r in rows[1:]]
     assert names == sorted(names, key=hu_sort_key)
     assert "Elnök Emese" in names and len(names) == 6

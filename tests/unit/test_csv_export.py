@@ -24,7 +24,9 @@ def test_other_cells_are_unchanged(cell: object) -> None:
 
 
 def test_document_neutralises_every_cell_and_keeps_the_rest() -> None:
-    data = csv_document(["name", "n"], [['=HYPERLINK("http://x","y")', 2], ['Anna, "A"', -1]])
+    data = csv_document(
+        ["name", "n"], [['=HYPERLINK("http://x","y")', 2], ['Anna, "A"', -1]], delimiter=","
+    )
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows == [["name", "n"], ['\'=HYPERLINK("http://x","y")', "2"], ['Anna, "A"', "-1"]]
