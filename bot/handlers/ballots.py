@@ -29,6 +29,7 @@ from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
 from bot.delivery import (
     active_recipients,
+    answer_sent,
     edit_from_button,
     queued_rows,
     recipients,
@@ -877,7 +878,6 @@ async def cb_register(update: Update, context: BotContext) -> None:
         return
     if not context.caller.standing.is_ksz_staff:
         raise NotAllowed(Permission.KSZ)
-    await query.answer()
     async with context.db.unit() as uow:
         resolutions = await uow.repo(ResolutionRepository).all()
     t = context.t
@@ -898,7 +898,9 @@ async def cb_register(update: Update, context: BotContext) -> None:
             votes = ", ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
             lines += [f"## {views.resolution_label(t, r)}", "", r.text, "", f"*{votes}*", ""]
         payload, name = "\n".join(lines).encode(), "hatarozatok.md"
-    await context.bot.send_document(update.effective_chat.id, document=payload, filename=name)
+    assert update.effective_user is not None  # the export goes to the private chat, never a group
+    await context.bot.send_document(update.effective_user.id, document=payload, filename=name)
+    await answer_sent(update, context)
 
 
 COMMANDS = [

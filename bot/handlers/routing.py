@@ -745,7 +745,7 @@ _GROUPS = (
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Commands, buttons, the free-text handlers (``Group.ROUTING``) and the early hook."""
     add_commands(app, COMMANDS)
-    add_buttons(app, pattern(Feature.ROUTING), Permission.MEMBER, cb_routing)
+    add_buttons(app, pattern(Feature.ROUTING), Permission.MEMBER, cb_routing, private_only=True)
     app.add_handler(TypeHandler(Update, on_update), group=EARLY_GROUP)
     app.add_handler(
         MessageHandler(_PRIVATE, gate(Permission.PUBLIC)(msg_private)), group=Group.ROUTING
