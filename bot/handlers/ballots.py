@@ -25,7 +25,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import courier
 from bot.access import CommandSpec, add_buttons, add_commands, gate
-from bot.callbacks import Feature, decode, pattern
+from bot.callbacks import Feature, ForgedCallback, decode, pattern
 from bot.context import BotContext
 from bot.delivery import (
     active_recipients,
@@ -319,6 +319,11 @@ async def cb_preview(update: Update, context: BotContext) -> int | None:
         return ConversationHandler.END
     await query.answer()
     return await _show_preview(update, context, edit=True)
+
+
+async def cb_wizard_over(update: Update, context: BotContext) -> None:
+    """A wizard button outside a running /szavazas_uj (finished, timed out, or in a group)."""
+    raise ForgedCallback("no ballot draft in this chat")
 
 
 def _forget(context: BotContext) -> None:
@@ -995,6 +1000,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                 name="ballot_comment",
             )
         )
+    add_buttons(app, pattern(Feature.NEW_BALLOT), creator, cb_wizard_over)
     add_commands(app, COMMANDS)
     add_buttons(app, pattern(Feature.VOTE), Permission.MEMBER, cb_vote)
     add_buttons(app, pattern(Feature.REGISTER), Permission.MEMBER, cb_register)

@@ -35,12 +35,12 @@ from tests.e2e.people import Cast
 
 EVERYONE = frozenset({"stranger", "external", "internal", "founder", "chair", "catalyst", "ksz"})
 MEMBERS = EVERYONE - {"stranger"}
-NOBODY: frozenset[str] = frozenset()
 KSZ = frozenset({"ksz"})
 KGY_ROLL = frozenset({"internal", "founder", "chair", "catalyst"})
 ST = frozenset({"founder", "chair"})
 REPORTERS = frozenset({"catalyst", "ksz"})  # the Innováció task: its katalizátor, and the KSz
 ANNOUNCERS = frozenset({"chair", "ksz"})
+CREATORS = frozenset({"founder", "chair", "ksz"})
 STALE = "Ez a gomb már nem érvényes."
 
 #: Pressed in a group, the button acts there as in a private chat (paging a list the group sees).
@@ -61,8 +61,6 @@ class Button:
     allowed: str = "ok"
     #: In a group, the allowed presser gets the answer in the private chat.
     to_private: bool = False
-    #: The answer of everyone else.
-    others: str = "refused"
     #: In a group, who gets the answer privately (default: those allowed in a private chat).
     privately: frozenset[str] | None = None
 
@@ -84,10 +82,10 @@ BUTTONS: dict[tuple[Feature, str], Button] = {
     (Feature.ROUTING, "wg"): Button(MEMBERS),
     (Feature.ROUTING, "ksz"): Button(frozenset({"catalyst", "ksz"})),
     (Feature.ROUTING, "ok"): Button(frozenset({"catalyst", "ksz"})),
-    # The ballot wizard's buttons act only inside a running /szavazas_uj (private); anywhere
-    # else nobody gets anything (see test_new_ballot_buttons_outside_the_wizard).
+    # The ballot wizard's buttons act only inside a running /szavazas_uj, which starts only in a
+    # private chat (its steps are tracked per chat): outside it, "no longer valid".
     **{
-        (Feature.NEW_BALLOT, a): Button(NOBODY, others="silent")
+        (Feature.NEW_BALLOT, a): Button(CREATORS, allowed="stale")
         for a in ("set", "maj", "quo", "sec", "chg", "pub", "cancel")
     },
     # Voting (see also test_authorization.py::test_button_matrix for both bodies).
@@ -405,7 +403,7 @@ async def test_button_by_everyone(
         before = await fingerprint(w) if chat_type == "group" and spec.group == PRIVATE else None
         calls = await harness.press(user, _carrier(tg, where, next(w.serial)), data, forge=True)
         got = observed[role] = outcome(calls)
-        expected = spec.allowed if role in spec.private else spec.others
+        expected = spec.allowed if role in spec.private else "refused"
         label = f"{data} by {role} in a {chat_type} chat: {got} {[c.method for c in calls]}"
         if chat_type == "private" or spec.group == SAME:
             if got != expected:
