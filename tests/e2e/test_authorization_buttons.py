@@ -78,8 +78,8 @@ BUTTONS: dict[tuple[Feature, str], Button] = {
         for a in ("kind", "founder", "ksz", "chair", "active", "groups", "invite")
     },
     **{(Feature.MEMBER_GROUPS, a): Button(KSZ) for a in ("join", "leave", "cat", "uncat", "back")},
-    # An external member's refusal replaces the picker with a polite line (see test_routing).
-    (Feature.ROUTING, "wg"): Button(MEMBERS),
+    # Writing to Innováció's katalizátor: its members (Belső Béla joined it) and its katalizátor.
+    (Feature.ROUTING, "wg"): Button(frozenset({"internal", "catalyst"})),
     (Feature.ROUTING, "ksz"): Button(frozenset({"catalyst", "ksz"})),
     (Feature.ROUTING, "ok"): Button(frozenset({"catalyst", "ksz"})),
     # The ballot wizard's buttons act only inside a running /szavazas_uj, which starts only in a
@@ -345,6 +345,8 @@ async def _data(w: World, button: tuple[Feature, str], role: str) -> str:
 # --- judging a press --------------------------------------------------------------------------
 
 _QUIET = {"answerCallbackQuery", "getChatMember", "getChat"}
+#: Refusals that replace the pressed message instead of an alert (the routing picker's).
+REFUSED_IN_PLACE = ("csak a munkacsoport tagjai írhatnak",)
 
 
 def outcome(calls: list[ApiCall]) -> str:
@@ -353,6 +355,13 @@ def outcome(calls: list[ApiCall]) -> str:
         return "silent"
     answers = [c for c in calls if c.method == "answerCallbackQuery"]
     acted = [c for c in calls if c.method not in _QUIET]
+    edits = [str(c.params.get("text", "")) for c in acted if c.method == "editMessageText"]
+    if (
+        acted
+        and len(edits) == len(acted)
+        and all(any(marker in text for marker in REFUSED_IN_PLACE) for text in edits)
+    ):
+        return "refused"
     if acted or any(a.params.get("text") and not a.params.get("show_alert") for a in answers):
         return "ok"
     texts = [str(a.params.get("text", "")) for a in answers]
