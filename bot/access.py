@@ -17,7 +17,13 @@ from bot.callbacks import ForgedCallback
 from bot.context import BotContext
 from bot.services.errors import DomainError
 from bot.services.roles import Permission, Standing, allows
-from bot.views.common import describe_error, private_only_text, refusal, stale_button
+from bot.views.common import (
+    describe_error,
+    private_button_text,
+    private_only_text,
+    refusal,
+    stale_button,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +129,10 @@ def gate(
             chat = update.effective_chat
             is_private = chat is not None and chat.type == ChatType.PRIVATE
             if (private_only and not is_private) or (group_only and is_private):
-                await _reply(update, private_only_text(caller.t, private=private_only))
+                if update.callback_query is not None and private_only:
+                    await _reply(update, private_button_text(caller.t))
+                else:
+                    await _reply(update, private_only_text(caller.t, private=private_only))
                 return
             try:
                 return await func(update, context)
@@ -164,6 +173,10 @@ def add_buttons(
     pattern: str,
     permission: Permission,
     callback: Callback,
+    *,
+    private_only: bool = False,
 ) -> None:
-    """Register a callback-query handler behind the gate."""
-    app.add_handler(CallbackQueryHandler(gate(permission)(callback), pattern=pattern))
+    """Register a callback-query handler behind the gate (``private_only``: the buttons of a
+    personal or privileged action, refused with an alert when pressed in a group)."""
+    handler = gate(permission, private_only=private_only)(callback)
+    app.add_handler(CallbackQueryHandler(handler, pattern=pattern))

@@ -12,10 +12,12 @@ from typing import Any
 
 from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.courier import row
 from bot.i18n import Translations, Translator
+from bot.views.common import sent_privately
 from storage.db import UnitOfWork
 from storage.models import Member, MemberKind, TelegramUser
 
@@ -176,3 +178,14 @@ async def edit_from_button(
     except BadRequest as exc:
         if "not modified" not in exc.message:
             raise
+
+
+async def answer_sent(update: Update, context: Any) -> None:
+    """Answer a button whose result went to the presser's private chat (in a group, say so)."""
+    query = update.callback_query
+    chat = update.effective_chat
+    assert query is not None
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        await query.answer()
+        return
+    await query.answer(sent_privately(context.t)[:200], show_alert=True)

@@ -26,10 +26,11 @@ from telegram.warnings import PTBUserWarning
 
 from bot import courier, dialogues
 from bot.access import CommandSpec, add_buttons, add_commands, gate
-from bot.callbacks import Feature, decode, pattern
+from bot.callbacks import Feature, ForgedCallback, decode, pattern
 from bot.context import BotContext, UserData
 from bot.delivery import (
     active_recipients,
+    answer_sent,
     edit_from_button,
     queued_rows,
     recipients,
@@ -320,6 +321,11 @@ async def cb_preview(update: Update, context: BotContext) -> int | None:
         return ConversationHandler.END
     await query.answer()
     return await _show_preview(update, context, edit=True)
+
+
+async def cb_wizard_over(update: Update, context: BotContext) -> None:
+    """A wizard button outside a running /szavazas_uj (finished, timed out, or in a group)."""
+    raise ForgedCallback("no ballot draft in this chat")
 
 
 def _forget(context: BotContext) -> None:
@@ -947,7 +953,6 @@ async def cb_register(update: Update, context: BotContext) -> None:
         return
     if not context.caller.standing.is_ksz_staff:
         raise NotAllowed(Permission.KSZ)
-    await query.answer()
     async with context.db.unit() as uow:
         resolutions = await uow.repo(ResolutionRepository).all()
     t = context.t
@@ -975,7 +980,9 @@ async def cb_register(update: Update, context: BotContext) -> None:
             if decision:
                 lines.append("")
         payload, name = "\n".join(lines).encode(), "hatarozatok.md"
-    await context.bot.send_document(update.effective_chat.id, document=payload, filename=name)
+    assert update.effective_user is not None  # the export goes to the private chat, never a group
+    await context.bot.send_document(update.effective_user.id, document=payload, filename=name)
+    await answer_sent(update, context)
 
 
 COMMANDS = [
@@ -1085,7 +1092,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             dialogue_views.BALLOT_COMMENT,
             _forget_comment,
         )
+    add_buttons(app, pattern(Feature.NEW_BALLOT), creator, cb_wizard_over)
     add_commands(app, COMMANDS)
     add_buttons(app, pattern(Feature.VOTE), Permission.MEMBER, cb_vote)
     add_buttons(app, pattern(Feature.REGISTER), Permission.MEMBER, cb_register)
-    add_buttons(app, pattern(Feature.CLOSE_BALLOT), Permission.BALLOT_CREATOR, cb_close)
+    add_buttons(
+        app, pattern(Feature.CLOSE_BALLOT), Permission.BALLOT_CREATOR, cb_close, private_only=True
+    )

@@ -17,7 +17,7 @@ from bot import courier
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
-from bot.delivery import edit_from_button, remove_from_chats
+from bot.delivery import answer_sent, edit_from_button, remove_from_chats
 from bot.i18n import N_
 from bot.services import identity
 from bot.services.errors import NotFound
@@ -90,14 +90,14 @@ async def cb_directory(update: Update, context: BotContext) -> None:
         log.warning("refused directory export for telegram user %s", context.caller.telegram_id)
         await query.answer(refusal(context.t, Permission.KSZ), show_alert=True)
         return
-    await query.answer()
     await _send_directory_csv(update, context)
+    await answer_sent(update, context)
 
 
 async def _send_directory_csv(update: Update, context: BotContext) -> None:
-    """tagok.csv: the directory is read as plain rows in partitions (in Hungarian order, by the
-    stored collation key) and the file is built in a thread, so 100,000 members do not hold the
-    event loop."""
+    """tagok.csv, to the presser's private chat (never into a group): the directory is read as
+    plain rows in partitions (in Hungarian order, by the stored collation key) and the file is
+    built in a thread, so 100,000 members do not hold the event loop."""
     async with context.db.unit() as uow:
         members = await uow.members.directory_rows()
         memberships = await uow.members.membership_names()
@@ -119,9 +119,9 @@ async def _send_directory_csv(update: Update, context: BotContext) -> None:
         return csv_document(header, rows, delimiter=delimiter)
 
     document = await asyncio.to_thread(build)
-    assert update.effective_chat is not None
+    assert update.effective_user is not None
     await context.bot.send_document(
-        update.effective_chat.id,
+        update.effective_user.id,
         document=document,
         filename="tagok.csv",
         caption=context.t.gettext("Member directory ({date})").format(
@@ -554,7 +554,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_commands(app, COMMANDS)
     add_buttons(app, pattern(Feature.DIRECTORY), Permission.MEMBER, cb_directory)
     add_buttons(app, pattern(Feature.AUDIT), Permission.MEMBER, cb_log)
-    add_buttons(app, pattern(Feature.JOIN), Permission.KSZ, cb_join)
-    add_buttons(app, pattern(Feature.MEMBER), Permission.KSZ, cb_member)
-    add_buttons(app, pattern(Feature.MEMBER_GROUPS), Permission.KSZ, cb_member_groups)
+    add_buttons(app, pattern(Feature.JOIN), Permission.KSZ, cb_join, private_only=True)
+    add_buttons(app, pattern(Feature.MEMBER), Permission.KSZ, cb_member, private_only=True)
+    add_buttons(
+        app, pattern(Feature.MEMBER_GROUPS), Permission.KSZ, cb_member_groups, private_only=True
+    )
     app.add_handler(ChatJoinRequestHandler(gate(Permission.PUBLIC)(on_join_request)))

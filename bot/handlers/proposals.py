@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -32,6 +33,7 @@ from bot.services.roles import Permission
 from bot.views import ballots as ballot_views
 from bot.views import dialogues as dialogue_views
 from bot.views import proposals as views
+from bot.views.common import private_button_text
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
 from storage.models_ballots import ProposalStage
@@ -101,6 +103,9 @@ async def cb_proposal(update: Update, context: BotContext) -> int | None:
         await open_discussion(app, proposal.id)
         await query.answer(t.gettext("The discussion has started."))
     elif data.action == "comment":
+        if update.effective_chat.type != ChatType.PRIVATE:  # a comment is written privately
+            await query.answer(private_button_text(t)[:200], show_alert=True)
+            return None
         async with context.db.unit() as uow:
             proposal = await uow.repo(ProposalRepository).get(proposal_id)
         if proposal is None:

@@ -786,7 +786,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             may_wait_for_buttons=False,
         ),
     )
-    add_buttons(app, pattern(Feature.ROUTING), Permission.MEMBER, cb_routing)
+    add_buttons(app, pattern(Feature.ROUTING), Permission.MEMBER, cb_routing, private_only=True)
     app.add_handler(TypeHandler(Update, on_update), group=EARLY_GROUP)
     app.add_handler(
         MessageHandler(_PRIVATE, gate(Permission.PUBLIC)(msg_private)), group=Group.ROUTING

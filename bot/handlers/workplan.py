@@ -760,7 +760,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             ConversationHandler(
                 entry_points=[
                     CallbackQueryHandler(
-                        gate(Permission.MEMBER)(cb_note), pattern=pattern(Feature.PROGRESS_NOTE)
+                        gate(Permission.MEMBER, private_only=True)(cb_note),
+                        pattern=pattern(Feature.PROGRESS_NOTE),
                     )
                 ],
                 states={
@@ -779,6 +780,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         )
     add_commands(app, COMMANDS)
     add_buttons(app, pattern(Feature.WORKPLAN), Permission.MEMBER, cb_filter)
-    add_buttons(app, pattern(Feature.PROGRESS), Permission.MEMBER, cb_progress)
+    add_buttons(app, pattern(Feature.PROGRESS), Permission.MEMBER, cb_progress, private_only=True)
     if on_ballot_closed not in ballot_handlers.closed_hooks:
         ballot_handlers.closed_hooks.append(on_ballot_closed)

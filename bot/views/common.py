@@ -53,6 +53,16 @@ def private_only_text(t: Translator, *, private: bool) -> str:
     return t.gettext("Please use this command in the group.")
 
 
+def private_button_text(t: Translator) -> str:
+    """A personal or privileged button pressed in a group: nothing there changed."""
+    return t.gettext("Please use this button in a private chat with the bot.")
+
+
+def sent_privately(t: Translator) -> str:
+    """A button pressed in a group whose answer went to the presser's private chat."""
+    return t.gettext("Sent to your private chat with the bot.")
+
+
 def page_row(feature: Feature, page: int, pages: int, *, forward: bool = True) -> list[Any]:
     """◀ / ▶ buttons of a paged listing (callback ``<feature>:page:<n>``)."""
     row = []
