@@ -236,6 +236,23 @@ def describe_rule(t: Translator, err: RuleViolation) -> str:
         "st_chair_must_be_founder": t.gettext(
             "{name} chairs the ST, so must stay a founder. Choose another chair first."
         ),
+        "founder_not_internal": t.gettext(
+            "Only an internal associate member can be a founder: the Strategic Council is made "
+            "of the internal founders, who have the vote. {name} is an external supporting "
+            "member; make them internal first."
+        ),
+        "founder_stays_internal": t.gettext(
+            "{name} is a founder, a member of the Strategic Council, and a founder must be an "
+            "internal associate member. Remove the founder status first."
+        ),
+        "last_st_chair": t.gettext(
+            "{name} chairs the Strategic Council. The office is not simply removed: open the "
+            "card of the new chair and press „Make ST chair”, which moves the office."
+        ),
+        "last_ksz": t.gettext(
+            "{name} is the only active member of the cluster management (KSz); without a KSz "
+            "nobody could manage the cluster. Make someone else KSz first."
+        ),
         "catalyst_not_internal": t.gettext(
             "A catalyst must be an internal associate member; {name} is not one."
         ),
