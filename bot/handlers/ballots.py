@@ -115,8 +115,7 @@ async def cmd_new_ballot(update: Update, context: BotContext) -> int:
     form = (message.text or "").partition("\n")[2]
     if form.strip():
         draft = ballots.parse_form(form, context.clock.now(), context.settings.tz, defaults, bodies)
-        if not ballots.may_create(standing, draft.body):
-            raise NotAllowed("ballot_" + draft.body.value)
+        ballots.check_may_create(standing, draft.body)
         context.user_data.ballot_draft = draft
         return await _show_preview(update, context)
     body = bodies[0]
@@ -175,8 +174,7 @@ def _choice(update: Update, allowed: set[str]) -> str:
 async def cb_body(update: Update, context: BotContext) -> int:
     """The deciding body."""
     body = Body(_choice(update, {b.value for b in Body}))
-    if not ballots.may_create(context.caller.standing, body):
-        raise NotAllowed("ballot_" + body.value)
+    ballots.check_may_create(context.caller.standing, body)
     draft = _draft(context)
     defaults = _defaults(context)[body]
     draft.body, draft.quorum, draft.majority = body, defaults.quorum, defaults.majority

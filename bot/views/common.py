@@ -45,6 +45,25 @@ def refusal(t: Translator, permission: Permission | str) -> str:
     return t.gettext("Sorry, only {who} can do this.").format(who=who)
 
 
+def refusal_for_rule(t: Translator, rule: str) -> str | None:
+    """The refusal that names the rule a service applied (None: say who may, instead)."""
+    texts = {
+        "st_ballot_founders": lambda: t.gettext(
+            "Sorry, a ballot of the Strategic Council (ST) can be started by a founding member "
+            "only."
+        ),
+        "kgy_ballot_ksz_chair": lambda: t.gettext(
+            "Sorry, a ballot of the General Assembly can be started by the KSz or the ST chair "
+            "only."
+        ),
+        "ballot_close": lambda: t.gettext(
+            "Sorry, only the initiator of the ballot or the ST chair can close it early."
+        ),
+    }
+    text = texts.get(rule)
+    return text() if text else None
+
+
 def private_only_text(t: Translator, *, private: bool) -> str:
     """Why a command did not run in this kind of chat."""
     if private:
@@ -186,7 +205,7 @@ def describe_error(t: Translator, err: DomainError) -> str:
             "Several members match „{name}”: {names}. Please be more specific."
         ).format(name=escape(err.key), names=names)
     if isinstance(err, NotAllowed):
-        return refusal(t, err.permission)
+        return refusal_for_rule(t, err.rule) or refusal(t, err.permission)
     if isinstance(err, InvitationProblem):
         return {
             "used": t.gettext(

@@ -309,3 +309,17 @@ async def test_register_export_for_ksz(harness: BotHarness, cast: Cast, db: Data
     await harness.send(cast.internal, "/hatarozatok")
     assert "CSV" not in str(harness.last(cast.internal).buttons)
     assert calls
+
+
+async def test_refusals_name_the_real_rule(harness: BotHarness, cast: Cast) -> None:
+    """Issue 21/5: not "only for members of the cluster" to a member, but the rule itself."""
+    [text] = texts(
+        await harness.send(cast.ksz, "/szavazas_uj\nKérdés: x\nHatáridő: 3\nTestület: ST")
+    )
+    assert "ST-szavazást csak alapító tag kezdeményezhet" in text
+    assert "a klaszter tagjai" not in text
+    await harness.send(cast.ksz, "/szavazas_uj\nKérdés: Közgyűlési kérdés?\nHatáridő: 3")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
+    [text] = texts(await harness.send(cast.founder, "/szavazas_lezaras 1"))
+    assert "csak a kezdeményező vagy az ST elnöke zárhatja le" in text
+    assert "a klaszter tagjai" not in text
