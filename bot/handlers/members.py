@@ -7,8 +7,8 @@ from datetime import timedelta
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ChatMemberStatus
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ChatJoinRequestHandler
 
@@ -52,7 +52,19 @@ async def cmd_profile(update: Update, context: BotContext) -> None:
     assert member is not None
     async with context.db.unit() as uow:
         catalyst_of = await _catalyst_names(uow, member)
-    await update.effective_message.reply_html(views.profile(context.t, member, catalyst_of))
+    text = views.profile(context.t, member, catalyst_of)
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        await update.effective_message.reply_html(text)
+        return
+    # own data stays private: in a group the profile goes to the private chat
+    assert update.effective_user is not None
+    try:
+        await context.bot.send_message(update.effective_user.id, text)
+    except Forbidden:
+        await update.effective_message.reply_html(views.profile_needs_private_chat(context.t))
+        return
+    await update.effective_message.reply_html(views.profile_sent_privately(context.t))
 
 
 async def _directory_page(
@@ -274,12 +286,25 @@ async def cmd_invite(update: Update, context: BotContext) -> None:
         return
     hours = context.settings.invite_ttl_hours
     async with context.db.unit() as uow:
-        member = await identity.find_member(uow, " ".join(context.args))
+        member = await _find_or_explain(uow, context, message, " ".join(context.args))
+        if member is None:
+            return
         token = await identity.issue_invitation(
             uow, member, _actor(context), context.clock.now(), timedelta(hours=hours)
         )
     link = f"https://t.me/{context.bot_data.bot_username}?start={token}"
     await message.reply_html(views.invitation(t, member.name, link, hours))
+
+
+async def _find_or_explain(
+    uow: UnitOfWork, context: BotContext, message: Message, name: str
+) -> Member | None:
+    """The member of that name, or None after telling the KSz how a new member is added."""
+    try:
+        return await identity.find_member(uow, name)
+    except NotFound as exc:
+        await message.reply_html(views.member_not_found(context.t, exc.key))
+        return None
 
 
 async def _card(context: BotContext, member_id: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -300,7 +325,9 @@ async def cmd_member(update: Update, context: BotContext) -> None:
         )
         return
     async with context.db.unit() as uow:
-        member = await identity.find_member(uow, " ".join(context.args))
+        member = await _find_or_explain(uow, context, message, " ".join(context.args))
+    if member is None:
+        return
     text, keyboard = await _card(context, member.id)
     await message.reply_html(text, reply_markup=keyboard)
 

@@ -706,7 +706,7 @@ COMMANDS = [
         Permission.MEMBER, cmd_workplan, english="workplan",
     ),
     CommandSpec(
-        "elorehaladas", N_("report progress on your work-plan tasks"), Permission.MEMBER,
+        "elorehaladas", N_("report progress on your work-plan tasks"), Permission.REPORTER,
         cmd_progress, english="progress",
         help_note=N_(
             "Catalysts and the KSz: <code>/elorehaladas</code> lists your tasks as buttons; "

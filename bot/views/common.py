@@ -25,7 +25,10 @@ from bot.services.errors import (
     RuleViolation,
     UnknownColumns,
 )
+from bot.services.identity import CLI_ACTOR
 from bot.services.roles import Permission
+
+CLI_LABEL = CLI_ACTOR.label
 
 E = TypeVar("E", bound=DomainError)
 
@@ -40,6 +43,7 @@ def refusal(t: Translator, permission: Permission | str) -> str:
         Permission.CATALYST: t.gettext("catalysts"),
         Permission.KSZ: t.gettext("the cluster management (KSz)"),
         Permission.ANNOUNCER: t.gettext("the KSz and the ST chair"),
+        Permission.REPORTER: t.gettext("catalysts and the KSz"),
         Permission.BALLOT_CREATOR: t.gettext("the KSz, the ST chair and the founders"),
     }.get(permission, t.gettext("members of the cluster"))  # type: ignore[call-overload]
     return t.gettext("Sorry, only {who} can do this.").format(who=who)
@@ -62,6 +66,14 @@ def refusal_for_rule(t: Translator, rule: str) -> str | None:
     }
     text = texts.get(rule)
     return text() if text else None
+
+
+def actor_label(t: Translator, label: str) -> str:
+    """The stored name of who made a change, for people: the command line is "parancssor
+    (KSz)" (the operator is the cluster management), not "CLI". Not escaped."""
+    if label == CLI_LABEL:
+        return t.gettext("command line (KSz)")
+    return label
 
 
 def private_only_text(t: Translator, *, private: bool) -> str:

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Feature, encode
 from bot.i18n import Translator
 from bot.services.identity import ChangePreview
-from bot.views.common import page_row
+from bot.views.common import actor_label, page_row
 from storage.models import AuditEntry, JoinRequest, Member, MemberKind, Workgroup
 
 PAGE_SIZE = 20
@@ -204,8 +204,12 @@ def audit_line(t: Translator, entry: AuditEntry) -> str:
         old=_value(t, d.get("old")),
         new=_value(t, d.get("new")),
     )
-    actor = escape(clip(entry.actor_label, 80))
-    return f"{t.datetime(entry.at)} — {text} <i>({actor})</i>"
+    return f"{t.datetime(entry.at)} — {text} <i>({actor_name(t, entry)})</i>"
+
+
+def actor_name(t: Translator, entry: AuditEntry) -> str:
+    """Who made a change, in words a member understands (not "CLI")."""
+    return escape(clip(actor_label(t, entry.actor_label), 80))
 
 
 def audit_log(
@@ -471,4 +475,32 @@ def change_keyboard(t: Translator, preview: ChangePreview, action: str) -> Inlin
                 ),
             ]
         ]
+    )
+
+
+def member_not_found(t: Translator, name: str) -> str:
+    """No member of that name, and how a new member joins the directory."""
+    return "\n".join(
+        [
+            t.gettext("No member matches „{name}”.").format(name=escape(name)),
+            t.gettext(
+                "A new member is added by approving their request to join (they send /join to "
+                "the bot), or at the command line: "
+                '<code>klaszterbot members add "{name}" --kind internal</code> '
+                "(or <code>--kind external</code>). /members lists the members."
+            ).format(name=escape(name)),
+        ]
+    )
+
+
+def profile_sent_privately(t: Translator) -> str:
+    """/profil in a group: where the answer went."""
+    return t.gettext("Your profile is personal: I have sent it to you in a private message.")
+
+
+def profile_needs_private_chat(t: Translator) -> str:
+    """/profil in a group from someone who never started the bot."""
+    return t.gettext(
+        "Your profile is personal, so I send it only in a private chat. Please open the chat "
+        "with the bot, press Start, and send /profile there."
     )

@@ -35,7 +35,7 @@ from bot.services.workplan import (
     TaskNotFound,
 )
 from bot.views.ballots import resolution_label
-from bot.views.common import register_error_text
+from bot.views.common import actor_label, register_error_text
 from storage.models_ballots import Resolution
 from storage.models_workplan import (
     PlanStatus,
@@ -277,7 +277,7 @@ def event_line(t: Translator, event: TaskEvent, names: Mapping[int, str]) -> str
     else:
         what = field_change(t, event.field, event.old, event.new, names)
     line = t.gettext("{date} — {name}: {change}").format(
-        date=t.datetime(event.at), name=escape(event.actor_label), change=what
+        date=t.datetime(event.at), name=escape(actor_label(t, event.actor_label)), change=what
     )
     if event.note:
         line += "\n    " + t.gettext("Note: {note}").format(note=escape(event.note))
@@ -624,7 +624,7 @@ def versions_text(
             t.gettext("<b>Version {n}</b> · {date} · {name}").format(
                 n=version.number,
                 date=t.datetime(version.created_at),
-                name=escape(version.actor_label),
+                name=escape(actor_label(t, version.actor_label)),
             )
         )
         resolution = resolutions.get(version.resolution_id or -1)

@@ -376,3 +376,33 @@ async def test_an_external_supporter_cannot_become_a_founder(
     await harness.send(cast.ksz, "/tag Alapító Aladár")
     calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Legyen külső tag")
     assert any("Távolítsa el előbb az alapítói státuszt" in a for a in answers(calls))
+
+
+async def test_unknown_name_for_an_invitation_says_how_to_add_a_member(
+    harness: BotHarness, cast: Cast
+) -> None:
+    """Issue 21/11: /meghivo Új Ubul says how a new member is added, not only "no match"."""
+    [text] = texts(await harness.send(cast.ksz, "/meghivo Új Ubul"))
+    assert "Egy tag sem felel meg ennek: „Új Ubul”" in text
+    assert "/csatlakozas" in text and "klaszterbot members add" in text
+
+
+async def test_log_names_the_command_line_not_cli(harness: BotHarness, cast: Cast) -> None:
+    """Issue 21/11: changes made at the command line show as "parancssor (KSz)" in /naplo."""
+    [log] = texts(await harness.send(cast.internal, "/naplo"))
+    assert "(parancssor (KSz))" in log
+    assert "(CLI)" not in log
+
+
+async def test_profile_in_a_group_is_answered_privately(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast
+) -> None:
+    """Issue 21/11: own data is not posted in the group."""
+    group = tg.add_group(title="Klaszter", members=[cast.internal, cast.ksz])
+    calls = await harness.send(cast.internal, "/profil", chat=group)
+    sent = [c for c in calls if c.method == "sendMessage"]
+    in_group = [c for c in sent if c.params["chat_id"] == group.id]
+    private = [c for c in sent if c.params["chat_id"] == cast.internal.id]
+    assert len(in_group) == 1 and "Belső Béla" not in str(in_group[0].params["text"])
+    assert "privát üzenetben" in str(in_group[0].params["text"])
+    assert len(private) == 1 and "Név: Belső Béla" in str(private[0].params["text"])
