@@ -112,7 +112,10 @@ async def cmd_new_ballot(update: Update, context: BotContext) -> int:
     if not bodies:
         raise NotAllowed(Permission.BALLOT_CREATOR)
     defaults = _defaults(context)
-    form = (message.text or "").partition("\n")[2]
+    first_line, _, form = (message.text or "").partition("\n")
+    inline = first_line.partition(" ")[2].strip()  # "/szavazas_uj Kérdés?" on one line
+    if inline and form.strip():  # the first line of the form: a question, labelled or not
+        form = "question: " + ballots.inline_question(inline) + "\n" + form
     if form.strip():
         draft = ballots.parse_form(form, context.clock.now(), context.settings.tz, defaults, bodies)
         ballots.check_may_create(standing, draft.body)
@@ -122,6 +125,8 @@ async def cmd_new_ballot(update: Update, context: BotContext) -> int:
     context.user_data.ballot_draft = BallotDraft(
         body=body, quorum=defaults[body].quorum, majority=defaults[body].majority
     )
+    if inline:  # the question came with the command: straight to the next step
+        return await _after_question(update, context, ballots.inline_question(inline))
     await message.reply_html(
         t.gettext(
             "<b>New ballot</b>\nWrite the question or the text of the draft resolution. "
@@ -135,8 +140,15 @@ async def msg_question(update: Update, context: BotContext) -> int:
     """The question; then the body (if the creator may choose) or the kind."""
     message = update.effective_message
     assert message is not None
+    raise ApplicationHandlerStop(await _after_question(update, context, message.text or ""))
+
+
+async def _after_question(update: Update, context: BotContext, question: str) -> int:
+    """Record the question; ask the body (if the creator may choose) or the kind."""
+    message = update.effective_message
+    assert message is not None
     draft = _draft(context)
-    draft.question = ballots.clean_question(message.text or "")
+    draft.question = ballots.clean_question(question)
     t = context.t
     bodies = ballots.bodies_for(context.caller.standing)
     if len(bodies) > 1:
@@ -144,9 +156,9 @@ async def msg_question(update: Update, context: BotContext) -> int:
             t.gettext("Which body decides?"),
             reply_markup=views.choice_keyboard([(views.body_name(t, b), b.value) for b in bodies]),
         )
-        raise ApplicationHandlerStop(BODY)
+        return BODY
     await _ask_kind(update, context)
-    raise ApplicationHandlerStop(KIND)
+    return KIND
 
 
 async def _ask_kind(update: Update, context: BotContext, *, edit: bool = False) -> None:

@@ -120,6 +120,14 @@ def bodies_for(standing: Standing) -> list[Body]:
     return [b for b in Body if may_create(standing, b)]
 
 
+def inline_question(text: str) -> str:
+    """The question written after the command on its line; a leading ``Kérdés:`` label goes."""
+    label, colon, rest = text.partition(":")
+    if colon and _KEYS.get(label.strip().casefold()) == "question":
+        return rest.strip()
+    return text.strip()
+
+
 def clean_question(text: str) -> str:
     """Trim and check the question or draft resolution text."""
     text = text.strip()
