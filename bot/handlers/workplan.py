@@ -242,7 +242,10 @@ async def cmd_new_task(update: Update, context: BotContext) -> None:
         names = await uow.repo(WorkPlanRepository).workgroup_names()
         version = plan.version
         adopted = plan.status.value == "adopted"
+        concerns = workplan.deadline_concerns(plan.period, task.deadline, _today(context))
+        period = plan.period
     lines = [t.gettext("Task added to the plan:"), *views.task_lines(t, task, names)]
+    lines += views.deadline_warnings(t, concerns, task, period)
     if adopted:
         lines.append(t.gettext("The adopted plan now has version {n}.").format(n=version))
     await message.reply_html("\n".join(lines))

@@ -905,3 +905,27 @@ register_error_text(
         id=e.task_id
     ),
 )
+
+
+def deadline_warnings(t: Translator, concerns: Sequence[str], task: Task, period: str) -> list[str]:
+    """Warnings about a deadline that was accepted but looks wrong, with how to fix it."""
+    lines = []
+    if "past" in concerns:
+        lines.append(
+            t.gettext("⚠️ The deadline {date} has already passed.").format(
+                date=t.date(task.deadline)
+            )
+        )
+    if "outside_period" in concerns:
+        lines.append(
+            t.gettext("⚠️ The deadline {date} is not in the plan's period: {period}.").format(
+                date=t.date(task.deadline), period=escape(period)
+            )
+        )
+    if lines:
+        lines.append(
+            t.gettext(
+                "If it is a mistake: <code>/feladat_modositas {id} határidő 2027.01.31</code>"
+            ).format(id=task.id)
+        )
+    return lines
