@@ -33,7 +33,7 @@ from bot import courier, offload
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
-from bot.delivery import Recipient, active_recipients, recipients, translator_for
+from bot.delivery import Recipient, active_recipients, edit_from_button, recipients, translator_for
 from bot.handlers import ballots as ballot_handlers
 from bot.i18n import N_, Translator
 from bot.services import ballots, schedule, workplan
@@ -131,6 +131,9 @@ async def cb_filter(update: Update, context: BotContext) -> None:
     text, keyboard = await _show_plan(context, wanted)
     await query.answer()
     parts = split_lines(text)
+    if len(parts) == 1:  # the plan under the buttons changes in place
+        await edit_from_button(update, text, keyboard)
+        return
     for part in parts[:-1]:
         await context.bot.send_message(update.effective_chat.id, part)
     await context.bot.send_message(update.effective_chat.id, parts[-1], reply_markup=keyboard)

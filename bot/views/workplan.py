@@ -212,7 +212,8 @@ def filter_keyboard(
         return None
     rows: list[list[InlineKeyboardButton]] = []
     who: list[InlineKeyboardButton] = [
-        InlineKeyboardButton(t.gettext("All"), callback_data=_filter_data("any", wanted.status))
+        # "Mind": the whole plan again, every filter cleared
+        InlineKeyboardButton(t.gettext("All"), callback_data=_filter_data("any", None))
     ]
     for group in groups:
         label = "KSz" if group is None else names.get(group, "?")

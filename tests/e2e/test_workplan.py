@@ -118,8 +118,18 @@ async def test_ksz_builds_the_plan_in_the_bot_and_members_read_it(
     [text] = texts(await harness.send(cast.external, "/workplan késésben"))
     assert "Nincs a szűrésnek megfelelő feladat." in text
     calls = await harness.press_label(cast.external, message, "KSz")
-    [text] = texts(calls)
+    # issue 21/11: a filter button edits the plan in place instead of posting a new one
+    assert texts(calls) == []
+    [text] = texts(calls, "editMessageText")
     assert "Szűrő: KSz" in text and "Pályázatfigyelés" in text and "Piackutatás" not in text
+    message = harness.last(cast.external)
+    await harness.press_label(cast.external, message, "tervezett")
+    message = harness.last(cast.external)
+    assert "tervezett" in message.text and "KSz" in message.text
+    # "Mind" clears every filter, the status one included
+    calls = await harness.press_label(cast.external, message, "Mind")
+    [text] = texts(calls, "editMessageText")
+    assert "Szűrő" not in text and "Pályázatfigyelés" in text and "Piackutatás" in text
     [text] = texts(await harness.send(cast.external, "/munkaterv Nincsilyen"))
     assert "Nincsilyen" in text
     # the task card: description escaped, history
