@@ -52,7 +52,11 @@ from storage.models_ballots import (
     Majority,
     QuorumRule,
 )
-from storage.repositories_ballots import BallotRepository, ResolutionRepository
+from storage.repositories_ballots import (
+    BallotRepository,
+    ProposalRepository,
+    ResolutionRepository,
+)
 
 log = logging.getLogger(__name__)
 
@@ -394,21 +398,25 @@ async def queue_ballot(uow: UnitOfWork, data: Any, ballot: Ballot) -> int:
         ]
     translate = translator_for(data.translations)
     batch = f"ballot:{ballot.id}:publish"
+    # a proposal's ballot names the proposal and carries its discussion's comments
+    proposal = await uow.repo(ProposalRepository).by_ballot(ballot.id)
+    comments = await repo.comment_count(ballot.id)
+
+    def text_of(t: Translator, **extra: Any) -> str:
+        return views.ballot_text(t, ballot, comments=comments, proposal=proposal, **extra)
+
     rows = queued_rows(
         batch, await recipients(uow, voters), translate,
-        lambda t: (views.ballot_text(t, ballot), views.voter_keyboard(t, ballot)), now,
+        lambda t: (text_of(t), views.voter_keyboard(t, ballot)), now,
     )  # fmt: skip
     rows += queued_rows(
         batch, await recipients(uow, others), translate,
-        lambda t: (
-            views.ballot_text(t, ballot) + "\n\n" + views.info_note(t),
-            views.info_keyboard(t, ballot),
-        ),
+        lambda t: (text_of(t) + "\n\n" + views.info_note(t), views.info_keyboard(t, ballot)),
         now,
     )  # fmt: skip
     group = await cluster.main_group(uow)
     if group is not None:
-        text = views.ballot_text(data.translations.get(None), ballot, turnout=0)
+        text = text_of(data.translations.get(None), turnout=0)
         rows.append(courier.row(batch, group, text, now, purpose=GROUP_COPY, ref_id=ballot.id))
     return await courier.enqueue(uow, rows)
 
@@ -443,10 +451,11 @@ async def _update_group_copy(app: Any, ballot_id: int) -> None:
             return
         turnout = await repo.turnout(ballot_id)
         comments = await repo.comment_count(ballot_id)
+        proposal = await uow.repo(ProposalRepository).by_ballot(ballot_id)
     t = data.translations.get(None)
     try:
         await app.bot.edit_message_text(
-            views.ballot_text(t, ballot, turnout=turnout, comments=comments),
+            views.ballot_text(t, ballot, turnout=turnout, comments=comments, proposal=proposal),
             chat_id=ballot.group_chat_id,
             message_id=ballot.group_message_id,
         )
