@@ -293,6 +293,8 @@ def cmd_members_set(settings: Settings, args: argparse.Namespace) -> int:
         now = _now()
         member = await identity.find_member(uow, args.name)
         outcome = identity.Outcome(member=member)
+        if args.founder is False:  # before the kind: a founder cannot become external
+            await identity.set_flag(uow, member, "founder", False, CLI_ACTOR, now, outcome)
         if args.kind:
             await identity.set_kind(uow, member, parse_kind(args.kind), CLI_ACTOR, now, outcome)
         for flag in ("founder", "ksz", "st_chair", "active"):

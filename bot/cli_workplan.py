@@ -12,6 +12,7 @@ from bot.cli_members import _now, _plain, _with_db
 from bot.i18n import Translations
 from bot.services.errors import DomainError
 from bot.services.identity import CLI_ACTOR
+from bot.services.workplan import deadline_concerns
 from bot.services.workplan_import import Imported, import_tasks, parse_tasks_csv
 from bot.settings import Settings
 from bot.views import workplan as views  # registers the work plan's error texts
@@ -26,6 +27,12 @@ def _report(settings: Settings, exc: DomainError) -> int:
     for line in _plain(describe_error(t, exc)).splitlines():
         print(line, file=sys.stderr)
     return 1
+
+
+_CONCERNS = {
+    "past": "already passed",
+    "outside_period": "not in the plan's period",
+}
 
 
 def cmd_workplan_import(settings: Settings, args: argparse.Namespace) -> int:
@@ -54,10 +61,15 @@ def cmd_workplan_import(settings: Settings, args: argparse.Namespace) -> int:
     except DomainError as exc:
         return _report(settings, exc)
     plan = imported.plan
+    today = _now().astimezone(settings.tz).date()
     if imported.created_plan:
         print(f"created work plan: {plan.title} ({plan.period})")
     for task in imported.tasks:
         print(f"  #{task.id} {task.title} [{task.deadline.isoformat()}, {task.status.value}]")
+        for concern in deadline_concerns(plan.period, task.deadline, today):
+            print(
+                f"  warning: #{task.id} deadline {task.deadline.isoformat()}: {_CONCERNS[concern]}"
+            )
     print(f"imported {len(imported.tasks)} task(s) into {plan.title} ({plan.period})")
     if plan.status.value == "adopted":
         print(f"the adopted plan is now at version {plan.version}")

@@ -44,8 +44,9 @@ RATE = 28.0
 BURST = 20
 WAKE_JOB = "outbox:wake"
 
-#: Called in the transaction that records a sent row: ``effect(uow, ref_id, chat_id, message_id)``.
-Effect = Callable[[UnitOfWork, int, int, int], Awaitable[None]]
+#: Called in the transaction that records a sent row:
+#: ``effect(uow, ref_id, chat_id, message_id, text)`` (the text as sent).
+Effect = Callable[[UnitOfWork, int, int, int, str], Awaitable[None]]
 
 
 class Pacer:
@@ -350,7 +351,9 @@ class Courier:
                         )
                         effect = self.effects.get(message.purpose or "")
                         if effect is not None and message.ref_id is not None:
-                            await effect(uow, message.ref_id, message.chat_id, sent.message_id)
+                            await effect(
+                                uow, message.ref_id, message.chat_id, sent.message_id, message.text
+                            )
                     else:
                         assert failure is not None
                         state, later = rules.after_failure(

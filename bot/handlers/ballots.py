@@ -55,7 +55,11 @@ from storage.models_ballots import (
     Majority,
     QuorumRule,
 )
-from storage.repositories_ballots import BallotRepository, ResolutionRepository
+from storage.repositories_ballots import (
+    BallotRepository,
+    ProposalRepository,
+    ResolutionRepository,
+)
 
 log = logging.getLogger(__name__)
 
@@ -115,17 +119,21 @@ async def cmd_new_ballot(update: Update, context: BotContext) -> int:
     if not bodies:
         raise NotAllowed(Permission.BALLOT_CREATOR)
     defaults = _defaults(context)
-    form = (message.text or "").partition("\n")[2]
+    first_line, _, form = (message.text or "").partition("\n")
+    inline = first_line.partition(" ")[2].strip()  # "/szavazas_uj Kérdés?" on one line
+    if inline and form.strip():  # the first line of the form: a question, labelled or not
+        form = "question: " + ballots.inline_question(inline) + "\n" + form
     if form.strip():
         draft = ballots.parse_form(form, context.clock.now(), context.settings.tz, defaults, bodies)
-        if not ballots.may_create(standing, draft.body):
-            raise NotAllowed("ballot_" + draft.body.value)
+        ballots.check_may_create(standing, draft.body)
         context.user_data.ballot_draft = draft
         return await _show_preview(update, context)
     body = bodies[0]
     context.user_data.ballot_draft = BallotDraft(
         body=body, quorum=defaults[body].quorum, majority=defaults[body].majority
     )
+    if inline:  # the question came with the command: straight to the next step
+        return await _after_question(update, context, ballots.inline_question(inline))
     await message.reply_html(
         t.gettext(
             "<b>New ballot</b>\nWrite the question or the text of the draft resolution. "
@@ -139,8 +147,15 @@ async def msg_question(update: Update, context: BotContext) -> int:
     """The question; then the body (if the creator may choose) or the kind."""
     message = update.effective_message
     assert message is not None
+    raise ApplicationHandlerStop(await _after_question(update, context, message.text or ""))
+
+
+async def _after_question(update: Update, context: BotContext, question: str) -> int:
+    """Record the question; ask the body (if the creator may choose) or the kind."""
+    message = update.effective_message
+    assert message is not None
     draft = _draft(context)
-    draft.question = ballots.clean_question(message.text or "")
+    draft.question = ballots.clean_question(question)
     t = context.t
     bodies = ballots.bodies_for(context.caller.standing)
     if len(bodies) > 1:
@@ -148,9 +163,9 @@ async def msg_question(update: Update, context: BotContext) -> int:
             t.gettext("Which body decides?"),
             reply_markup=views.choice_keyboard([(views.body_name(t, b), b.value) for b in bodies]),
         )
-        raise ApplicationHandlerStop(BODY)
+        return BODY
     await _ask_kind(update, context)
-    raise ApplicationHandlerStop(KIND)
+    return KIND
 
 
 async def _ask_kind(update: Update, context: BotContext, *, edit: bool = False) -> None:
@@ -178,8 +193,7 @@ def _choice(update: Update, allowed: set[str]) -> str:
 async def cb_body(update: Update, context: BotContext) -> int:
     """The deciding body."""
     body = Body(_choice(update, {b.value for b in Body}))
-    if not ballots.may_create(context.caller.standing, body):
-        raise NotAllowed("ballot_" + body.value)
+    ballots.check_may_create(context.caller.standing, body)
     draft = _draft(context)
     defaults = _defaults(context)[body]
     draft.body, draft.quorum, draft.majority = body, defaults.quorum, defaults.majority
@@ -392,21 +406,25 @@ async def queue_ballot(uow: UnitOfWork, data: Any, ballot: Ballot) -> int:
         ]
     translate = translator_for(data.translations)
     batch = f"ballot:{ballot.id}:publish"
+    # a proposal's ballot names the proposal and carries its discussion's comments
+    proposal = await uow.repo(ProposalRepository).by_ballot(ballot.id)
+    comments = await repo.comment_count(ballot.id)
+
+    def text_of(t: Translator, **extra: Any) -> str:
+        return views.ballot_text(t, ballot, comments=comments, proposal=proposal, **extra)
+
     rows = queued_rows(
         batch, await recipients(uow, voters), translate,
-        lambda t: (views.ballot_text(t, ballot), views.voter_keyboard(t, ballot)), now,
+        lambda t: (text_of(t), views.voter_keyboard(t, ballot)), now,
     )  # fmt: skip
     rows += queued_rows(
         batch, await recipients(uow, others), translate,
-        lambda t: (
-            views.ballot_text(t, ballot) + "\n\n" + views.info_note(t),
-            views.info_keyboard(t, ballot),
-        ),
+        lambda t: (text_of(t) + "\n\n" + views.info_note(t), views.info_keyboard(t, ballot)),
         now,
     )  # fmt: skip
     group = await cluster.main_group(uow)
     if group is not None:
-        text = views.ballot_text(data.translations.get(None), ballot, turnout=0)
+        text = text_of(data.translations.get(None), turnout=0)
         rows.append(courier.row(batch, group, text, now, purpose=GROUP_COPY, ref_id=ballot.id))
     return await courier.enqueue(uow, rows)
 
@@ -418,12 +436,13 @@ def _digest(text: str) -> str:
 def _remember_group_copy(data: Any) -> courier.Effect:
     """The courier's effect for a sent group copy: keep its id and what it shows."""
 
-    async def effect(uow: UnitOfWork, ballot_id: int, chat_id: int, message_id: int) -> None:
+    async def effect(
+        uow: UnitOfWork, ballot_id: int, chat_id: int, message_id: int, text: str
+    ) -> None:
         stored = await uow.repo(BallotRepository).get(ballot_id)
         if stored is not None:
             stored.group_chat_id, stored.group_message_id = chat_id, message_id
-            shown = views.ballot_text(data.translations.get(None), stored, turnout=0)
-            stored.group_shown = _digest(shown)
+            stored.group_shown = _digest(text)
 
     return effect
 
@@ -450,8 +469,9 @@ async def _update_group_copy(app: Any, ballot_id: int) -> None:
             return
         turnout = await repo.turnout(ballot_id)
         comments = await repo.comment_count(ballot_id)
+        proposal = await uow.repo(ProposalRepository).by_ballot(ballot_id)
     text = views.ballot_text(
-        data.translations.get(None), ballot, turnout=turnout, comments=comments
+        data.translations.get(None), ballot, turnout=turnout, comments=comments, proposal=proposal
     )
     if _digest(text) == ballot.group_shown:
         return  # a changed vote, say: the copy already shows this, and Telegram would refuse

@@ -8,14 +8,14 @@ from datetime import timedelta
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ChatMemberStatus
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ChatJoinRequestHandler
 
 from bot import courier
 from bot.access import CommandSpec, add_buttons, add_commands, gate
-from bot.callbacks import Feature, decode, pattern
+from bot.callbacks import Feature, ForgedCallback, decode, pattern
 from bot.context import BotContext
 from bot.delivery import answer_sent, edit_from_button, remove_from_chats
 from bot.i18n import N_
@@ -53,7 +53,19 @@ async def cmd_profile(update: Update, context: BotContext) -> None:
     assert member is not None
     async with context.db.unit() as uow:
         catalyst_of = await _catalyst_names(uow, member)
-    await update.effective_message.reply_html(views.profile(context.t, member, catalyst_of))
+    text = views.profile(context.t, member, catalyst_of)
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        await update.effective_message.reply_html(text)
+        return
+    # own data stays private: in a group the profile goes to the private chat
+    assert update.effective_user is not None
+    try:
+        await context.bot.send_message(update.effective_user.id, text)
+    except Forbidden:
+        await update.effective_message.reply_html(views.profile_needs_private_chat(context.t))
+        return
+    await update.effective_message.reply_html(views.profile_sent_privately(context.t))
 
 
 async def _directory_page(
@@ -288,12 +300,25 @@ async def cmd_invite(update: Update, context: BotContext) -> None:
         return
     hours = context.settings.invite_ttl_hours
     async with context.db.unit() as uow:
-        member = await identity.find_member(uow, " ".join(context.args))
+        member = await _find_or_explain(uow, context, message, " ".join(context.args))
+        if member is None:
+            return
         token = await identity.issue_invitation(
             uow, member, _actor(context), context.clock.now(), timedelta(hours=hours)
         )
     link = f"https://t.me/{context.bot_data.bot_username}?start={token}"
     await message.reply_html(views.invitation(t, member.name, link, hours))
+
+
+async def _find_or_explain(
+    uow: UnitOfWork, context: BotContext, message: Message, name: str
+) -> Member | None:
+    """The member of that name, or None after telling the KSz how a new member is added."""
+    try:
+        return await identity.find_member(uow, name)
+    except NotFound as exc:
+        await message.reply_html(views.member_not_found(context.t, exc.key))
+        return None
 
 
 async def _card(context: BotContext, member_id: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -314,7 +339,9 @@ async def cmd_member(update: Update, context: BotContext) -> None:
         )
         return
     async with context.db.unit() as uow:
-        member = await identity.find_member(uow, " ".join(context.args))
+        member = await _find_or_explain(uow, context, message, " ".join(context.args))
+    if member is None:
+        return
     text, keyboard = await _card(context, member.id)
     await message.reply_html(text, reply_markup=keyboard)
 
@@ -326,7 +353,7 @@ async def cb_member(update: Update, context: BotContext) -> None:
     data = decode(
         query.data,
         Feature.MEMBER,
-        {"kind", "founder", "ksz", "chair", "active", "groups", "invite"},
+        {"kind", "founder", "ksz", "chair", "active", "groups", "invite", "do", "card"},
     )
     member_id = data.int_arg(0)
     actor = _actor(context)
@@ -355,18 +382,34 @@ async def cb_member(update: Update, context: BotContext) -> None:
             update.effective_chat.id, views.invitation(t, member.name, link, hours)
         )
         return
+    if data.action == "card":
+        text, keyboard = await _card(context, member_id)
+        await query.answer()
+        await edit_from_button(update, text, keyboard)
+        return
+    confirmed = data.action == "do"
+    action = data.arg(1, set(_CARD_CHANGES)) if confirmed else data.action
+    field_name, value = _card_change(action, data.args[2 if confirmed else 1 :])
+    if not confirmed:  # first press: check the rules and ask, changing nothing
+        async with context.db.unit() as uow:
+            member = await uow.members.get(member_id)
+            if member is None:
+                raise NotFound("member", str(member_id))
+            preview = await identity.preview_change(uow, member, field_name, value)
+            question = views.change_question(t, preview)
+            keyboard = views.change_keyboard(t, preview, action)
+        await query.answer()
+        await edit_from_button(update, question, keyboard)
+        return
     async with context.db.unit() as uow:
         member = await uow.members.get(member_id)
         if member is None:
             raise NotFound("member", str(member_id))
         outcome = Outcome(member=member)
-        if data.action == "kind":
-            kind = MemberKind.EXTERNAL if data.arg(1, {"i", "e"}) == "e" else MemberKind.INTERNAL
-            await identity.set_kind(uow, member, kind, actor, now, outcome)
+        if isinstance(value, MemberKind):
+            await identity.set_kind(uow, member, value, actor, now, outcome)
         else:
-            flag = {"chair": "st_chair"}.get(data.action, data.action)
-            value = data.arg(1, {"0", "1"}) == "1"
-            await identity.set_flag(uow, member, flag, value, actor, now, outcome)
+            await identity.set_flag(uow, member, field_name, value, actor, now, outcome)
         telegram_id = member.telegram_id
     if telegram_id is not None:
         await remove_from_chats(context.bot, outcome.leave_chats, telegram_id)
@@ -375,6 +418,14 @@ async def cb_member(update: Update, context: BotContext) -> None:
         notes.append(
             t.gettext("Previous ST chair: {name}").format(name=escape(outcome.previous_st_chair))
         )
+    if outcome.dropped_st_chair:
+        notes.append(
+            t.gettext(
+                "⚠️ The office of ST chair ended with the deactivation; reactivation does not "
+                "restore it. The ST has no chair until you appoint one („Make ST chair” on a "
+                "founder's card)."
+            )
+        )
     for name in outcome.cleared_catalyst_of:
         notes.append(t.gettext("No longer catalyst of: {workgroup}").format(workgroup=escape(name)))
     await query.answer(t.gettext("Saved."))
@@ -382,6 +433,29 @@ async def cb_member(update: Update, context: BotContext) -> None:
     if notes:
         text += "\n\n" + "\n".join(notes)
     await edit_from_button(update, text, keyboard)
+
+
+#: The changes of the member card that need a confirmation: button action → field.
+_CARD_CHANGES = {
+    "kind": "kind",
+    "founder": "founder",
+    "ksz": "ksz",
+    "chair": "st_chair",
+    "active": "active",
+}
+
+
+def _card_change(action: str, args: tuple[str, ...]) -> tuple[str, bool | MemberKind]:
+    """The field and the new value a card button asks for (forged data is refused)."""
+    if not args:
+        raise ForgedCallback("missing value")
+    if action == "kind":
+        if args[0] not in {"i", "e"}:
+            raise ForgedCallback("unexpected kind")
+        return "kind", MemberKind.EXTERNAL if args[0] == "e" else MemberKind.INTERNAL
+    if args[0] not in {"0", "1"}:
+        raise ForgedCallback("unexpected value")
+    return _CARD_CHANGES[action], args[0] == "1"
 
 
 async def cb_member_groups(update: Update, context: BotContext) -> None:

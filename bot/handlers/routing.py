@@ -350,12 +350,14 @@ async def _route_answer(update: Update, context: BotContext, copy_message_id: in
             )
             [delivery] = routed.deliveries
             delivery_id, target, in_group = delivery.id, delivery.chat_id, routed.thread.in_group
+            asker = await uow.members.get(routed.thread.member_id)
+            asker_name = asker.name if asker is not None else ""
     except RoutingRefused as err:
         await message.reply_html(views.refused(t, err))
         return
     outcome = await flush_chat(context.application, target)
     if delivery_id in outcome.delivered:
-        await _react(message)
+        await message.reply_html(views.answer_sent(t, asker_name))
     elif delivery_id in outcome.failed:
         await message.reply_html(views.not_delivered(t))
     else:

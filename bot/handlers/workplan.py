@@ -33,7 +33,7 @@ from bot import courier, dialogues, offload
 from bot.access import CommandSpec, add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext, UserData
-from bot.delivery import Recipient, active_recipients, recipients, translator_for
+from bot.delivery import Recipient, active_recipients, edit_from_button, recipients, translator_for
 from bot.handlers import ballots as ballot_handlers
 from bot.i18n import N_, Translator
 from bot.services import ballots, schedule, workplan
@@ -132,6 +132,9 @@ async def cb_filter(update: Update, context: BotContext) -> None:
     text, keyboard = await _show_plan(context, wanted)
     await query.answer()
     parts = split_lines(text)
+    if len(parts) == 1:  # the plan under the buttons changes in place
+        await edit_from_button(update, text, keyboard)
+        return
     for part in parts[:-1]:
         await context.bot.send_message(update.effective_chat.id, part)
     await context.bot.send_message(update.effective_chat.id, parts[-1], reply_markup=keyboard)
@@ -243,7 +246,10 @@ async def cmd_new_task(update: Update, context: BotContext) -> None:
         names = await uow.repo(WorkPlanRepository).workgroup_names()
         version = plan.version
         adopted = plan.status.value == "adopted"
+        concerns = workplan.deadline_concerns(plan.period, task.deadline, _today(context))
+        period = plan.period
     lines = [t.gettext("Task added to the plan:"), *views.task_lines(t, task, names)]
+    lines += views.deadline_warnings(t, concerns, task, period)
     if adopted:
         lines.append(t.gettext("The adopted plan now has version {n}.").format(n=version))
     await message.reply_html("\n".join(lines))
@@ -712,7 +718,7 @@ COMMANDS = [
         Permission.MEMBER, cmd_workplan, english="workplan",
     ),
     CommandSpec(
-        "elorehaladas", N_("report progress on your work-plan tasks"), Permission.MEMBER,
+        "elorehaladas", N_("report progress on your work-plan tasks"), Permission.REPORTER,
         cmd_progress, english="progress",
         help_note=N_(
             "Catalysts and the KSz: <code>/elorehaladas</code> lists your tasks as buttons; "

@@ -109,9 +109,26 @@ def may_create(standing: Standing, body: Body) -> bool:
     return standing.in_strategic_council
 
 
+def check_may_create(standing: Standing, body: Body) -> None:
+    """Refuse a ballot of a body this caller may not put a question to, naming the rule."""
+    if may_create(standing, body):
+        return
+    if body is Body.ST:
+        raise NotAllowed(Permission.FOUNDER, rule="st_ballot_founders")
+    raise NotAllowed(Permission.ANNOUNCER, rule="kgy_ballot_ksz_chair")
+
+
 def bodies_for(standing: Standing) -> list[Body]:
     """The bodies this member may put a question to."""
     return [b for b in Body if may_create(standing, b)]
+
+
+def inline_question(text: str) -> str:
+    """The question written after the command on its line; a leading ``Kérdés:`` label goes."""
+    label, colon, rest = text.partition(":")
+    if colon and _KEYS.get(label.strip().casefold()) == "question":
+        return rest.strip()
+    return text.strip()
 
 
 def clean_question(text: str) -> str:
@@ -477,8 +494,7 @@ async def publish(
     abstain_label: str,
 ) -> Ballot:
     """Open a ballot: its options and its electoral roll (a snapshot)."""
-    if not may_create(creator, draft.body):
-        raise NotAllowed("ballot_" + draft.body.value)
+    check_may_create(creator, draft.body)
     draft = validate(draft, now)
     assert draft.deadline is not None
     voters = await uow.members.voter_ids(founders=draft.body is Body.ST)
@@ -791,7 +807,7 @@ async def check_may_close(uow: UnitOfWork, ballot_id: int, who: Standing) -> Bal
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
     if not may_close(who, ballot):
-        raise NotAllowed("ballot_close")
+        raise NotAllowed(Permission.ST_CHAIR, rule="ballot_close")
     return ballot
 
 

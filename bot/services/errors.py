@@ -38,9 +38,12 @@ class Ambiguous(DomainError):
 
 @dataclass
 class NotAllowed(DomainError):
-    """The caller lacks the right; ``permission`` names the missing one."""
+    """The caller lacks the right; ``permission`` names the missing one, ``rule`` (when the
+    service knows it) the rule that refuses, e.g. ``st_ballot_founders`` or ``ballot_close``,
+    so the answer can say the real reason rather than the permission's audience."""
 
     permission: str
+    rule: str = ""
 
 
 @dataclass

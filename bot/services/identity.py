@@ -116,6 +116,8 @@ class Outcome:
     created: bool = False
     cleared_catalyst_of: list[str] = field(default_factory=list)
     previous_st_chair: str | None = None
+    #: The member held the ST chair and lost it (deactivation); reactivation does not restore it.
+    dropped_st_chair: bool = False
     created_workgroups: list[str] = field(default_factory=list)
     #: Linked Telegram groups the member's account must be removed from.
     leave_chats: list[int] = field(default_factory=list)
@@ -191,6 +193,8 @@ async def upsert_member(uow: UnitOfWork, spec: MemberSpec, actor: Actor, now: da
                 new=organisation,
             )
             member.organisation = organisation or None
+        if spec.founder is False:  # before the kind: a founder cannot become external
+            await set_flag(uow, member, "founder", False, actor, now, outcome)
         if spec.kind is not None:
             await set_kind(uow, member, spec.kind, actor, now, outcome)
     if spec.founder is not None:
@@ -229,6 +233,7 @@ async def set_kind(
     outcome = outcome or Outcome(member=member)
     if member.kind is kind:
         return outcome
+    check_kind_change(member, kind)
     audit(
         uow,
         actor,
@@ -244,6 +249,85 @@ async def set_kind(
         await _clear_catalyst_roles(uow, member, actor, now, outcome)
         await _strike_from_open_rolls(uow, member, actor, now)
     return outcome
+
+
+def check_kind_change(member: Member, kind: MemberKind) -> None:
+    """The Stratégiai Tanács is its active internal founders (``roles.has_vote_in``), so a
+    founder is always an internal associate member: a founder cannot be made external."""
+    if kind is MemberKind.EXTERNAL and member.is_founder:
+        raise RuleViolation("founder_stays_internal", member.name)
+
+
+async def check_flag_change(uow: UnitOfWork, member: Member, flag: str, value: bool) -> None:
+    """Refuse a change of office that breaks a rule, before anything is changed.
+
+    A founder must be internal (the ST is the active internal founders); the ST chair must stay
+    a founder and is replaced, never just removed; the last active KSz member can neither give
+    up the office nor be deactivated (nobody could manage the cluster any more).
+    """
+    if flag == "st_chair" and value:
+        if not member.is_founder:
+            raise RuleViolation("st_chair_not_founder", member.name)
+        if not member.is_active:
+            raise RuleViolation("inactive", member.name)
+    if flag == "founder" and value and member.kind is not MemberKind.INTERNAL:
+        raise RuleViolation("founder_not_internal", member.name)
+    if flag == "founder" and not value and member.is_st_chair:
+        raise RuleViolation("st_chair_must_be_founder", member.name)
+    if flag == "st_chair" and not value and member.is_st_chair and member.is_active:
+        raise RuleViolation("last_st_chair", member.name)
+    if flag in {"ksz", "active"} and not value and member.is_ksz and member.is_active:
+        others = [m for m in await uow.members.ksz() if m.id != member.id]
+        if not others:
+            raise RuleViolation("last_ksz", member.name)
+
+
+@dataclass
+class ChangePreview:
+    """What a change of kind, office or activity would do, for the confirmation question.
+
+    ``what`` is ``kind``, ``founder``, ``ksz``, ``st_chair`` or ``active``; building a preview
+    checks the rules, so a change that would be refused is refused before it is confirmed.
+    """
+
+    member: Member
+    what: str
+    value: bool | MemberKind
+    drops_st_chair: bool = False
+    #: Making someone ST chair moves the office from this member.
+    previous_st_chair: str | None = None
+    clears_catalyst_of: list[str] = field(default_factory=list)
+    #: Reactivating a member does not give back the offices dropped at deactivation.
+    offices_not_restored: bool = False
+
+
+async def preview_change(
+    uow: UnitOfWork, member: Member, field_name: str, value: bool | MemberKind
+) -> ChangePreview:
+    """Check a change of the member card and say what it would do, changing nothing."""
+    preview = ChangePreview(member=member, what=field_name, value=value)
+    if field_name == "kind":
+        assert isinstance(value, MemberKind)
+        check_kind_change(member, value)
+        if value is MemberKind.EXTERNAL:
+            preview.clears_catalyst_of = await _catalyst_names(uow, member)
+        return preview
+    assert isinstance(value, bool)
+    await check_flag_change(uow, member, field_name, value)
+    if field_name == "active" and not value:
+        preview.drops_st_chair = member.is_st_chair
+        preview.clears_catalyst_of = await _catalyst_names(uow, member)
+    if field_name == "st_chair" and value:
+        previous = await uow.members.st_chair()
+        if previous is not None and previous.id != member.id:
+            preview.previous_st_chair = previous.name
+    if field_name == "active" and value and not member.is_active:
+        preview.offices_not_restored = True
+    return preview
+
+
+async def _catalyst_names(uow: UnitOfWork, member: Member) -> list[str]:
+    return [g.name for g in await uow.workgroups.catalyst_of(member.id)]
 
 
 async def set_flag(
@@ -264,11 +348,8 @@ async def set_flag(
         raise InvalidInput("flag", "unknown")
     if getattr(member, attribute) == value:
         return outcome
+    await check_flag_change(uow, member, flag, value)
     if flag == "st_chair" and value:
-        if not member.is_founder:
-            raise RuleViolation("st_chair_not_founder", member.name)
-        if not member.is_active:
-            raise RuleViolation("inactive", member.name)
         previous = await uow.members.st_chair()
         if previous is not None and previous.id != member.id:
             previous.is_st_chair = False
@@ -277,11 +358,10 @@ async def set_flag(
             audit(
                 uow, actor, "member_changed", now, previous, field="st_chair", old=True, new=False
             )
-    if flag == "founder" and not value and member.is_st_chair:
-        raise RuleViolation("st_chair_must_be_founder", member.name)
     if flag == "active" and not value:
         if member.is_st_chair:
             member.is_st_chair = False
+            outcome.dropped_st_chair = True
             audit(uow, actor, "member_changed", now, member, field="st_chair", old=True, new=False)
         await _clear_catalyst_roles(uow, member, actor, now, outcome)
         if member.telegram_id is not None:

@@ -13,6 +13,7 @@ from bot.services.roles import Standing
 from storage.db import UnitOfWork
 from storage.models_ballots import (
     Ballot,
+    BallotComment,
     BallotKind,
     BallotResult,
     Body,
@@ -22,7 +23,7 @@ from storage.models_ballots import (
     ProposalStage,
     QuorumRule,
 )
-from storage.repositories_ballots import ProposalRepository
+from storage.repositories_ballots import BallotRepository, ProposalRepository
 
 TITLE_MAX = 200
 TEXT_MAX = 3000
@@ -181,6 +182,19 @@ async def open_kgy_ballot(
     ballot = await _put_to_vote(uow, proposal, Body.KGY, chair_standing, now, days, labels)
     proposal.stage = ProposalStage.KGY_VOTE
     proposal.kgy_ballot_id = ballot.id
+    # the ballot carries the discussion: its debate starts with the discussion's comments
+    ballot_repo = uow.repo(BallotRepository)
+    for item in await _repo(uow).comments(proposal.id):
+        ballot_repo.add_comment(
+            BallotComment(
+                ballot_id=ballot.id,
+                member_id=item.member_id,
+                author_label=item.author_label,
+                text=item.text,
+                created_at=item.created_at,
+            )
+        )
+    await uow.flush()
     return ballot
 
 

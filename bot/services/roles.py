@@ -36,6 +36,8 @@ class Permission(enum.StrEnum):
     BALLOT_CREATOR = "ballot_creator"
     #: KSz or ST chair: may send announcements (the service checks which kind).
     ANNOUNCER = "announcer"
+    #: KSz or a katalizátor: answers for work-plan tasks (the service checks which).
+    REPORTER = "reporter"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,7 @@ _RULES: dict[Permission, Callable[[Standing], bool]] = {
     Permission.KSZ: lambda s: s.is_ksz_staff,
     Permission.BALLOT_CREATOR: lambda s: s.is_ksz_staff or s.chairs_st or s.in_strategic_council,
     Permission.ANNOUNCER: lambda s: s.is_ksz_staff or s.chairs_st,
+    Permission.REPORTER: lambda s: s.is_ksz_staff or s.is_catalyst,
 }
 
 

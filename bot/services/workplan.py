@@ -173,6 +173,18 @@ def parse_deadline(text: str, row: int | None = None) -> date:
         raise PlanInputError("deadline", "impossible_date", value[:40], row=row) from None
 
 
+def deadline_concerns(period: str, deadline: date, today: date) -> list[str]:
+    """Why a deadline deserves a second look (it is accepted all the same): ``past`` (before
+    today) and ``outside_period`` (the plan's period is a year and the deadline is not in it)."""
+    concerns = []
+    if deadline < today:
+        concerns.append("past")
+    year = period.strip()
+    if year.isdigit() and len(year) == 4 and deadline.year != int(year):
+        concerns.append("outside_period")
+    return concerns
+
+
 def clean(
     value: str, name: str, limit: int, *, required: bool = True, row: int | None = None
 ) -> str:

@@ -391,7 +391,9 @@ def history(
         )
         if missed:
             delivery += "; " + t.gettext("not reached: {n}").format(n=missed)
-        if a.finished_at is None:
+        # in progress while a row waits or is being sent: the counts, not the worker's mark
+        # (set a moment after the last send, or at the next start after a stop), tell
+        if c.get(DeliveryState.QUEUED, 0) + c.get(DeliveryState.SENDING, 0):
             delivery += " " + t.gettext("(in progress)")
         lines.append(delivery)
     if pages > 1:

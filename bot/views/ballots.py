@@ -32,6 +32,7 @@ from storage.models_ballots import (
     BallotResult,
     Body,
     Majority,
+    Proposal,
     QuorumRule,
     Resolution,
 )
@@ -110,13 +111,27 @@ def turnout_line(t: Translator, turnout: int, electorate: int) -> str:
 
 
 def ballot_text(
-    t: Translator, ballot: Ballot, *, turnout: int | None = None, comments: int = 0
+    t: Translator,
+    ballot: Ballot,
+    *,
+    turnout: int | None = None,
+    comments: int = 0,
+    proposal: Proposal | None = None,
 ) -> str:
-    """The ballot as voters, supporters and the main group see it."""
+    """The ballot as voters, supporters and the main group see it (with the strategy proposal
+    it decides, if any)."""
     lines = [
         t.gettext("<b>Ballot #{id} — {body}</b>").format(
             id=ballot.id, body=body_name(t, ballot.body)
         ),
+    ]
+    if proposal is not None:
+        lines.append(
+            t.gettext("On strategy proposal #{id}: {title} (/javaslatok)").format(
+                id=proposal.id, title=escape(proposal.title)
+            )
+        )
+    lines += [
         "",
         escape(ballot.question),
         "",

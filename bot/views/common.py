@@ -26,7 +26,10 @@ from bot.services.errors import (
     RuleViolation,
     UnknownColumns,
 )
+from bot.services.identity import CLI_ACTOR
 from bot.services.roles import Permission
+
+CLI_LABEL = CLI_ACTOR.label
 
 E = TypeVar("E", bound=DomainError)
 
@@ -41,9 +44,37 @@ def refusal(t: Translator, permission: Permission | str) -> str:
         Permission.CATALYST: t.gettext("catalysts"),
         Permission.KSZ: t.gettext("the cluster management (KSz)"),
         Permission.ANNOUNCER: t.gettext("the KSz and the ST chair"),
+        Permission.REPORTER: t.gettext("catalysts and the KSz"),
         Permission.BALLOT_CREATOR: t.gettext("the KSz, the ST chair and the founders"),
     }.get(permission, t.gettext("members of the cluster"))  # type: ignore[call-overload]
     return t.gettext("Sorry, only {who} can do this.").format(who=who)
+
+
+def refusal_for_rule(t: Translator, rule: str) -> str | None:
+    """The refusal that names the rule a service applied (None: say who may, instead)."""
+    texts = {
+        "st_ballot_founders": lambda: t.gettext(
+            "Sorry, a ballot of the Strategic Council (ST) can be started by a founding member "
+            "only."
+        ),
+        "kgy_ballot_ksz_chair": lambda: t.gettext(
+            "Sorry, a ballot of the General Assembly can be started by the KSz or the ST chair "
+            "only."
+        ),
+        "ballot_close": lambda: t.gettext(
+            "Sorry, only the initiator of the ballot or the ST chair can close it early."
+        ),
+    }
+    text = texts.get(rule)
+    return text() if text else None
+
+
+def actor_label(t: Translator, label: str) -> str:
+    """The stored name of who made a change, for people: the command line is "parancssor
+    (KSz)" (the operator is the cluster management), not "CLI". Not escaped."""
+    if label == CLI_LABEL:
+        return t.gettext("command line (KSz)")
+    return label
 
 
 def private_only_text(t: Translator, *, private: bool) -> str:
@@ -207,7 +238,7 @@ def describe_error(t: Translator, err: DomainError) -> str:
             "Several members match „{name}”: {names}. Please be more specific."
         ).format(name=escape(err.key), names=names)
     if isinstance(err, NotAllowed):
-        return refusal(t, err.permission)
+        return refusal_for_rule(t, err.rule) or refusal(t, err.permission)
     if isinstance(err, InvitationProblem):
         return {
             "used": t.gettext(
@@ -256,6 +287,23 @@ def describe_rule(t: Translator, err: RuleViolation) -> str:
         ),
         "st_chair_must_be_founder": t.gettext(
             "{name} chairs the ST, so must stay a founder. Choose another chair first."
+        ),
+        "founder_not_internal": t.gettext(
+            "Only an internal associate member can be a founder: the Strategic Council is made "
+            "of the internal founders, who have the vote. {name} is an external supporting "
+            "member; make them internal first."
+        ),
+        "founder_stays_internal": t.gettext(
+            "{name} is a founder, a member of the Strategic Council, and a founder must be an "
+            "internal associate member. Remove the founder status first."
+        ),
+        "last_st_chair": t.gettext(
+            "{name} chairs the Strategic Council. The office is not simply removed: open the "
+            "card of the new chair and press „Make ST chair”, which moves the office."
+        ),
+        "last_ksz": t.gettext(
+            "{name} is the only active member of the cluster management (KSz); without a KSz "
+            "nobody could manage the cluster. Make someone else KSz first."
         ),
         "catalyst_not_internal": t.gettext(
             "A catalyst must be an internal associate member; {name} is not one."

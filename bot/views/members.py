@@ -9,7 +9,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
 from bot.i18n import Translator
-from bot.views.common import page_row
+from bot.services.identity import ChangePreview
+from bot.views.common import actor_label, page_row
 from storage.models import AuditEntry, JoinRequest, Member, MemberKind, Workgroup
 
 PAGE_SIZE = 20
@@ -203,8 +204,12 @@ def audit_line(t: Translator, entry: AuditEntry) -> str:
         old=_value(t, d.get("old")),
         new=_value(t, d.get("new")),
     )
-    actor = escape(clip(entry.actor_label, 80))
-    return f"{t.datetime(entry.at)} — {text} <i>({actor})</i>"
+    return f"{t.datetime(entry.at)} — {text} <i>({actor_name(t, entry)})</i>"
+
+
+def actor_name(t: Translator, entry: AuditEntry) -> str:
+    """Who made a change, in words a member understands (not "CLI")."""
+    return escape(clip(actor_label(t, entry.actor_label), 80))
 
 
 def audit_log(
@@ -403,3 +408,99 @@ def member_groups(
     if not groups:
         text = t.gettext("There are no workgroups yet. Create one with /newworkgroup.")
     return text, InlineKeyboardMarkup(rows)
+
+
+def change_question(t: Translator, preview: ChangePreview) -> str:
+    """The confirmation question of a change on the member card, with its consequences."""
+    name = escape(preview.member.name)
+    value = preview.value
+    if preview.what == "kind":
+        assert isinstance(value, MemberKind)
+        change = t.gettext("{name}: membership kind becomes {kind}.").format(
+            name=name, kind=kind_label(t, value)
+        )
+    else:
+        change = t.gettext("{name}: {field} {old} → {new}.").format(
+            name=name,
+            field=_field_name(t, preview.what),
+            old=_value(t, not value),
+            new=_value(t, value),
+        )
+    lines = [t.gettext("<b>Please confirm the change</b>"), change]
+    if preview.previous_st_chair:
+        lines.append(
+            t.gettext("The office moves from the current chair: {name}.").format(
+                name=escape(preview.previous_st_chair)
+            )
+        )
+    if preview.drops_st_chair:
+        lines.append(
+            t.gettext(
+                "⚠️ {name} chairs the Strategic Council: deactivation ends the office, and "
+                "reactivation does not restore it. The ST has no chair until you appoint one."
+            ).format(name=name)
+        )
+    for group in preview.clears_catalyst_of:
+        lines.append(
+            t.gettext("No longer catalyst of: {workgroup}").format(workgroup=escape(group))
+        )
+    if preview.offices_not_restored:
+        lines.append(
+            t.gettext(
+                "Offices ended at deactivation (ST chair, catalyst) are not restored; "
+                "assign them again if needed."
+            )
+        )
+    return "\n".join(lines)
+
+
+def change_keyboard(t: Translator, preview: ChangePreview, action: str) -> InlineKeyboardMarkup:
+    """Confirm or cancel a change of the member card."""
+    value = preview.value
+    arg = (
+        ("e" if value is MemberKind.EXTERNAL else "i")
+        if isinstance(value, MemberKind)
+        else int(value)
+    )
+    member_id = preview.member.id
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t.gettext("Yes, change it"),
+                    callback_data=encode(Feature.MEMBER, "do", member_id, action, arg),
+                ),
+                InlineKeyboardButton(
+                    t.gettext("Cancel"), callback_data=encode(Feature.MEMBER, "card", member_id)
+                ),
+            ]
+        ]
+    )
+
+
+def member_not_found(t: Translator, name: str) -> str:
+    """No member of that name, and how a new member joins the directory."""
+    return "\n".join(
+        [
+            t.gettext("No member matches „{name}”.").format(name=escape(name)),
+            t.gettext(
+                "A new member is added by approving their request to join (they send /join to "
+                "the bot), or at the command line: "
+                '<code>klaszterbot members add "{name}" --kind internal</code> '
+                "(or <code>--kind external</code>). /members lists the members."
+            ).format(name=escape(name)),
+        ]
+    )
+
+
+def profile_sent_privately(t: Translator) -> str:
+    """/profil in a group: where the answer went."""
+    return t.gettext("Your profile is personal: I have sent it to you in a private message.")
+
+
+def profile_needs_private_chat(t: Translator) -> str:
+    """/profil in a group from someone who never started the bot."""
+    return t.gettext(
+        "Your profile is personal, so I send it only in a private chat. Please open the chat "
+        "with the bot, press Start, and send /profile there."
+    )

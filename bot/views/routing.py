@@ -144,6 +144,11 @@ def pending_notice(t: Translator, where: Destination) -> str:
     )
 
 
+def answer_sent(t: Translator, name: str) -> str:
+    """The katalizátor's (or the KSz's) answer reached the member who asked."""
+    return t.gettext("Sent: {name}").format(name=escape(name))
+
+
 def answer_pending(t: Translator, *, in_group: bool) -> str:
     """The member (or the group) cannot be reached: the answer waits."""
     if in_group:

@@ -62,6 +62,7 @@ def _section_title(t: Translator, permission: Permission) -> str:
         Permission.KSZ: t.gettext("For the KSz"),
         Permission.ANNOUNCER: t.gettext("For the KSz and the ST chair"),
         Permission.BALLOT_CREATOR: t.gettext("For starting ballots (KSz, ST chair, founders)"),
+        Permission.REPORTER: t.gettext("For catalysts and the KSz"),
     }[permission]
 
 

@@ -35,7 +35,7 @@ from bot.services.workplan import (
     TaskNotFound,
 )
 from bot.views.ballots import resolution_label
-from bot.views.common import register_error_text
+from bot.views.common import actor_label, register_error_text
 from storage.models_ballots import Resolution
 from storage.models_workplan import (
     PlanStatus,
@@ -212,7 +212,8 @@ def filter_keyboard(
         return None
     rows: list[list[InlineKeyboardButton]] = []
     who: list[InlineKeyboardButton] = [
-        InlineKeyboardButton(t.gettext("All"), callback_data=_filter_data("any", wanted.status))
+        # "Mind": the whole plan again, every filter cleared
+        InlineKeyboardButton(t.gettext("All"), callback_data=_filter_data("any", None))
     ]
     for group in groups:
         label = "KSz" if group is None else names.get(group, "?")
@@ -277,7 +278,7 @@ def event_line(t: Translator, event: TaskEvent, names: Mapping[int, str]) -> str
     else:
         what = field_change(t, event.field, event.old, event.new, names)
     line = t.gettext("{date} — {name}: {change}").format(
-        date=t.datetime(event.at), name=escape(event.actor_label), change=what
+        date=t.datetime(event.at), name=escape(actor_label(t, event.actor_label)), change=what
     )
     if event.note:
         line += "\n    " + t.gettext("Note: {note}").format(note=escape(event.note))
@@ -624,7 +625,7 @@ def versions_text(
             t.gettext("<b>Version {n}</b> · {date} · {name}").format(
                 n=version.number,
                 date=t.datetime(version.created_at),
-                name=escape(version.actor_label),
+                name=escape(actor_label(t, version.actor_label)),
             )
         )
         resolution = resolutions.get(version.resolution_id or -1)
@@ -905,3 +906,27 @@ register_error_text(
         id=e.task_id
     ),
 )
+
+
+def deadline_warnings(t: Translator, concerns: Sequence[str], task: Task, period: str) -> list[str]:
+    """Warnings about a deadline that was accepted but looks wrong, with how to fix it."""
+    lines = []
+    if "past" in concerns:
+        lines.append(
+            t.gettext("⚠️ The deadline {date} has already passed.").format(
+                date=t.date(task.deadline)
+            )
+        )
+    if "outside_period" in concerns:
+        lines.append(
+            t.gettext("⚠️ The deadline {date} is not in the plan's period: {period}.").format(
+                date=t.date(task.deadline), period=escape(period)
+            )
+        )
+    if lines:
+        lines.append(
+            t.gettext(
+                "If it is a mistake: <code>/feladat_modositas {id} határidő 2027.01.31</code>"
+            ).format(id=task.id)
+        )
+    return lines

@@ -198,7 +198,7 @@ async def test_members_who_lose_the_vote_are_struck_from_open_rolls(
 ) -> None:
     """Made external, deactivated, no longer a founder: off the open rolls they have not voted
     in (a log line each); a vote already cast stands but cannot change; the quorum base is
-    the roll at the close; an external founder is not in the ST."""
+    the roll at the close; a former founder is not in the ST."""
     ids = await members(db, clock, 5)  # Belső 00 (KSz) and 01 are founders
     ksz = await standing(db, ids["Belső 00"])
     kgy = await publish(db, clock, ksz, changeable=True)
@@ -213,6 +213,10 @@ async def test_members_who_lose_the_vote_are_struck_from_open_rolls(
         )
         await identity.set_flag(
             uow, await get(ids["Belső 03"]), "active", False, actor, clock.now()
+        )
+        # a founder must be internal: the founder status goes first, then the kind
+        await identity.set_flag(
+            uow, await get(ids["Belső 01"]), "founder", False, actor, clock.now()
         )
         await identity.set_kind(
             uow, await get(ids["Belső 01"]), MemberKind.EXTERNAL, actor, clock.now()
@@ -238,6 +242,6 @@ async def test_members_who_lose_the_vote_are_struck_from_open_rolls(
     closing = await close(db, clock, kgy)
     assert (closing.tally.electorate, closing.tally.turnout) == (3, 2)  # 00, 02 (voted), 04
     assert [c.votes for c in closing.tally.counts] == [2, 0, 0]  # Belső 02's vote stands
-    # an external founder is not in the ST: not on a new ST ballot's roll
+    # a former founder is not in the ST: not on a new ST ballot's roll
     async with db.unit() as uow:
         assert await uow.members.voter_ids(founders=True) == [ids["Belső 00"]]

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from telegram.request import RequestData
 
 from bot import outbox
@@ -20,7 +20,7 @@ from bot.settings import load_settings
 from fakeapi import FakeRequest, FakeTelegram, FakeUser
 from storage.db import Database
 from storage.models import MemberKind
-from storage.models_announcements import AnnouncementDelivery, DeliveryState
+from storage.models_announcements import Announcement, AnnouncementDelivery, DeliveryState
 from tests.e2e.harness import TOKEN, BotHarness, answers, texts
 from tests.e2e.people import Cast, bind
 
@@ -103,6 +103,13 @@ async def test_preview_confirm_delivers_to_exactly_the_audience(
     assert "Közlemények" in listing and "operatív (KSz)" in listing
     assert "2026. november 27., 14:30" in listing and "Feladó: Menedzser Márta" in listing
     assert "Kézbesítve: 3/3" in listing and "Holnap 10-kor közgyűlés &amp; &lt;büfé&gt;." in listing
+    assert "folyamatban" not in listing
+    # issue 21/11: every row delivered but the worker's finish mark not (yet) written, e.g.
+    # stopped between the last send and the mark: the listing says what the rows say
+    async with db.unit() as uow:
+        await uow.session.execute(update(Announcement).values(finished_at=None))
+    [listing] = texts(await harness.send(cast.external, "/kozlemenyek"))
+    assert "Kézbesítve: 3/3" in listing and "folyamatban" not in listing
     [listing] = texts(await harness.send(cast.internal, "/announcements"))
     assert "Még nincs közlemény" in listing
 

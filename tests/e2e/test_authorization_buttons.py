@@ -75,7 +75,7 @@ BUTTONS: dict[tuple[Feature, str], Button] = {
     (Feature.JOIN, "no"): Button(KSZ),
     **{
         (Feature.MEMBER, a): Button(KSZ)
-        for a in ("kind", "founder", "ksz", "chair", "active", "groups", "invite")
+        for a in ("kind", "founder", "ksz", "chair", "active", "groups", "invite", "do", "card")
     },
     **{(Feature.MEMBER_GROUPS, a): Button(KSZ) for a in ("join", "leave", "cat", "uncat", "back")},
     # Writing to Innováció's katalizátor: its members (Belső Béla joined it) and its katalizátor.
@@ -309,13 +309,15 @@ DATA: dict[tuple[Feature, str], Data] = {
     (Feature.DIRECTORY, "page"): _fixed("dir:page:0"),
     (Feature.DIRECTORY, "csv"): _fixed("dir:csv"),
     (Feature.AUDIT, "page"): _fixed("log:page:0"),
-    (Feature.MEMBER, "kind"): _fixed("mem:kind:{tamas}:e"),
+    (Feature.MEMBER, "kind"): _fixed("mem:kind:{catalyst}:e"),  # a founder stays internal
     (Feature.MEMBER, "founder"): _fixed("mem:founder:{tamas}:0"),
     (Feature.MEMBER, "ksz"): _fixed("mem:ksz:{tamas}:1"),
     (Feature.MEMBER, "chair"): _fixed("mem:chair:{tamas}:1"),
     (Feature.MEMBER, "active"): _fixed("mem:active:{tamas}:0"),
     (Feature.MEMBER, "groups"): _fixed("mem:groups:{tamas}"),
     (Feature.MEMBER, "invite"): _fixed("mem:invite:{tamas}"),
+    (Feature.MEMBER, "do"): _fixed("mem:do:{tamas}:founder:0"),  # the confirmed change
+    (Feature.MEMBER, "card"): _fixed("mem:card:{tamas}"),  # "Mégse": back to the card
     (Feature.MEMBER_GROUPS, "join"): _fixed("mwg:join:{tamas}:{finance}"),
     (Feature.MEMBER_GROUPS, "leave"): _fixed("mwg:leave:{tamas}:{innovation}"),
     (Feature.MEMBER_GROUPS, "cat"): _fixed("mwg:cat:{tamas}:{innovation}"),

@@ -312,3 +312,34 @@ async def test_register_export_for_ksz(harness: BotHarness, cast: Cast, db: Data
     await harness.send(cast.internal, "/hatarozatok")
     assert "CSV" not in str(harness.last(cast.internal).buttons)
     assert calls
+
+
+async def test_refusals_name_the_real_rule(harness: BotHarness, cast: Cast) -> None:
+    """Issue 21/5: not "only for members of the cluster" to a member, but the rule itself."""
+    [text] = texts(
+        await harness.send(cast.ksz, "/szavazas_uj\nKérdés: x\nHatáridő: 3\nTestület: ST")
+    )
+    assert "ST-szavazást csak alapító tag kezdeményezhet" in text
+    assert "a klaszter tagjai" not in text
+    await harness.send(cast.ksz, "/szavazas_uj\nKérdés: Közgyűlési kérdés?\nHatáridő: 3")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
+    [text] = texts(await harness.send(cast.founder, "/szavazas_lezaras 1"))
+    assert "csak a kezdeményező vagy az ST elnöke zárhatja le" in text
+    assert "a klaszter tagjai" not in text
+
+
+async def test_question_on_the_command_line_is_kept(harness: BotHarness, cast: Cast) -> None:
+    """Issue 21/11: "/szavazas_uj Kérdés?" on one line: the question is taken, not asked again."""
+    [text] = texts(await harness.send(cast.ksz, "/szavazas_uj Legyen nyári tábor?"))
+    assert "Milyen típusú legyen a szavazás?" in text
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen / Nem")
+    prompt = harness.last(cast.ksz)  # open or secret: the first button, open
+    await harness.press(cast.ksz, prompt, prompt.buttons[0][0][1])
+    [text] = texts(await harness.send(cast.ksz, "3"))  # the deadline, in days
+    preview = harness.last(cast.ksz)
+    assert "Legyen nyári tábor?" in preview.text, (text, preview.text)
+    await harness.send(cast.ksz, "/megse")
+    # a labelled question on the first line and the rest of the form below it
+    await harness.send(cast.ksz, "/szavazas_uj Kérdés: Legyen őszi tábor?\nHatáridő: 3")
+    preview = harness.last(cast.ksz)
+    assert "Legyen őszi tábor?" in preview.text and "Előnézet" in preview.text

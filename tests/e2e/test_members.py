@@ -208,11 +208,15 @@ async def test_ksz_manages_a_member_from_the_card(harness: BotHarness, cast: Cas
     await harness.send(cast.ksz, "/tag Belső Béla")
     card = harness.last(cast.ksz)
     assert "Belső Béla" in card.text and "belső társult tag" in card.text
-    # not a founder yet: cannot be ST chair
+    # not a founder yet: cannot be ST chair (refused at the first press, before confirming)
     calls = await harness.press_label(cast.ksz, card, "Legyen ST elnöke")
     assert any("Az ST elnöke csak alapító tag lehet" in a for a in answers(calls))
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Alapító: igen")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen, módosítom")
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Legyen ST elnöke")
+    question = harness.last(cast.ksz)
+    assert "A tisztség átkerül a jelenlegi elnöktől: Elnök Emese" in question.text
+    await harness.press_label(cast.ksz, question, "Igen, módosítom")
     card = harness.last(cast.ksz)
     assert "Korábbi ST-elnök: Elnök Emese" in card.text
     [profile] = texts(await harness.send(cast.internal, "/profil"))
@@ -245,6 +249,7 @@ async def test_workgroups_and_catalyst_from_the_card(harness: BotHarness, cast: 
 async def test_deactivated_member_loses_rights(harness: BotHarness, cast: Cast) -> None:
     await harness.send(cast.ksz, "/tag Belső Béla")
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Inaktiválás")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen, módosítom")
     assert "Állapot: inaktív" in harness.last(cast.ksz).text
     [text] = texts(await harness.send(cast.internal, "/profil"))
     assert "Elnézést" in text
@@ -288,3 +293,116 @@ async def test_unknown_member_and_ambiguous_names(harness: BotHarness, cast: Cas
     assert "Egy tag sem felel meg ennek: „Senki Sándor”" in text
     [text] = texts(await harness.send(cast.ksz, "/meghivo a"))
     assert "Több tag is megfelel" in text
+
+
+async def test_card_changes_ask_for_confirmation_first(harness: BotHarness, cast: Cast) -> None:
+    """Issue 21/2: a change of office, kind or activity is made only at the second press."""
+    await harness.send(cast.ksz, "/tag Belső Béla")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Legyen külső tag")
+    question = harness.last(cast.ksz)
+    assert "Kérjük, erősítse meg a módosítást" in question.text
+    assert not any("Mentve" in a for a in answers(calls))
+    [profile] = texts(await harness.send(cast.internal, "/profil"))
+    assert "belső társult tag" in profile  # nothing changed yet
+    await harness.press_label(cast.ksz, question, "Mégse")
+    card = harness.last(cast.ksz)
+    assert "Tagság: belső társult tag" in card.text
+    await harness.press_label(cast.ksz, card, "Legyen külső tag")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen, módosítom")
+    assert any("Mentve" in a for a in answers(calls))
+    [profile] = texts(await harness.send(cast.internal, "/profil"))
+    assert "külső támogató tag" in profile
+
+
+async def test_the_only_ksz_cannot_remove_her_own_office(harness: BotHarness, cast: Cast) -> None:
+    """Issue 21/2: removing (or deactivating) the last KSz is refused; she keeps her commands."""
+    await harness.send(cast.ksz, "/tag Menedzser Márta")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "KSz: nem")
+    assert any("egyetlen aktív tagja" in a for a in answers(calls))
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Inaktiválás")
+    assert any("egyetlen aktív tagja" in a for a in answers(calls))
+    [text] = texts(await harness.send(cast.ksz, "/tag Menedzser Márta"))
+    assert "klasztermenedzsment (KSz)" in text
+    # a forged confirmation is refused by the service too
+    card = harness.last(cast.ksz)
+    member_id = card.buttons[0][0][1].split(":")[2]
+    calls = await harness.press(cast.ksz, card, f"mem:do:{member_id}:ksz:0", forge=True)
+    assert any("egyetlen aktív tagja" in a for a in answers(calls))
+    # with a second KSz, she may step down
+    await harness.send(cast.ksz, "/tag Belső Béla")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "KSz: igen")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen, módosítom")
+    await harness.send(cast.ksz, "/tag Menedzser Márta")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "KSz: nem")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen, módosítom")
+    assert any("Mentve" in a for a in answers(calls))
+
+
+async def test_st_chair_is_moved_not_removed_and_deactivation_says_so(
+    harness: BotHarness, cast: Cast
+) -> None:
+    """Issue 21/2: the ST chair is never just removed; deactivating the chair warns twice."""
+    await harness.send(cast.ksz, "/tag Elnök Emese")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "ST elnöke: nem")
+    assert any("Legyen ST elnöke" in a for a in answers(calls))
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Inaktiválás")
+    question = harness.last(cast.ksz)
+    assert "az újraaktiválás nem állítja vissza" in question.text
+    await harness.press_label(cast.ksz, question, "Igen, módosítom")
+    card = harness.last(cast.ksz)
+    assert "Állapot: inaktív" in card.text
+    assert "Az ST elnöki tisztsége az inaktiválással megszűnt" in card.text
+    await harness.press_label(cast.ksz, card, "Újraaktiválás")
+    question = harness.last(cast.ksz)
+    assert "nem állítja vissza" in question.text
+    await harness.press_label(cast.ksz, question, "Igen, módosítom")
+    assert "a Stratégiai Tanács elnöke" not in harness.last(cast.ksz).text
+
+
+async def test_an_external_supporter_cannot_become_a_founder(
+    harness: BotHarness, cast: Cast
+) -> None:
+    """Issue 21/3: the ST is its active internal founders, so a founder must be internal."""
+    await harness.send(cast.ksz, "/tag Külső Kata")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Alapító: igen")
+    assert any("Alapító tag csak belső társult tag lehet" in a for a in answers(calls))
+    card = harness.last(cast.ksz)
+    member_id = card.buttons[0][0][1].split(":")[2]
+    calls = await harness.press(cast.ksz, card, f"mem:do:{member_id}:founder:1", forge=True)
+    assert any("Alapító tag csak belső társult tag lehet" in a for a in answers(calls))
+    [profile] = texts(await harness.send(cast.external, "/profil"))
+    assert "alapító" not in profile and "tanácskozási jog" in profile
+    # and a founder cannot be made external while a founder
+    await harness.send(cast.ksz, "/tag Alapító Aladár")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Legyen külső tag")
+    assert any("Távolítsa el előbb az alapítói státuszt" in a for a in answers(calls))
+
+
+async def test_unknown_name_for_an_invitation_says_how_to_add_a_member(
+    harness: BotHarness, cast: Cast
+) -> None:
+    """Issue 21/11: /meghivo Új Ubul says how a new member is added, not only "no match"."""
+    [text] = texts(await harness.send(cast.ksz, "/meghivo Új Ubul"))
+    assert "Egy tag sem felel meg ennek: „Új Ubul”" in text
+    assert "/csatlakozas" in text and "klaszterbot members add" in text
+
+
+async def test_log_names_the_command_line_not_cli(harness: BotHarness, cast: Cast) -> None:
+    """Issue 21/11: changes made at the command line show as "parancssor (KSz)" in /naplo."""
+    [log] = texts(await harness.send(cast.internal, "/naplo"))
+    assert "(parancssor (KSz))" in log
+    assert "(CLI)" not in log
+
+
+async def test_profile_in_a_group_is_answered_privately(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast
+) -> None:
+    """Issue 21/11: own data is not posted in the group."""
+    group = tg.add_group(title="Klaszter", members=[cast.internal, cast.ksz])
+    calls = await harness.send(cast.internal, "/profil", chat=group)
+    sent = [c for c in calls if c.method == "sendMessage"]
+    in_group = [c for c in sent if c.params["chat_id"] == group.id]
+    private = [c for c in sent if c.params["chat_id"] == cast.internal.id]
+    assert len(in_group) == 1 and "Belső Béla" not in str(in_group[0].params["text"])
+    assert "privát üzenetben" in str(in_group[0].params["text"])
+    assert len(private) == 1 and "Név: Belső Béla" in str(private[0].params["text"])

@@ -52,6 +52,12 @@ async def test_from_draft_to_adoption(
     clock.advance(days=8)
     await harness.run_due_jobs()  # the discussion ends: the Közgyűlés ballot opens
     assert await _stage(db) is ProposalStage.KGY_VOTE
+    # issue 21/11: the Közgyűlés ballot names the proposal and carries its discussion
+    kgy = next(m for m in reversed(tg.outbox(cast.internal)) if "Közgyűlés" in m.text)
+    assert "Stratégiai javaslat #1: Zöld átállás 2030 (/javaslatok)" in kgy.text
+    assert "Vita: 1 hozzászólás" in kgy.text
+    await harness.press_label(cast.internal, kgy, "Vita")
+    assert "&lt;ütemterv&gt;" in (harness.last(cast.internal).html or "")
     for role in ("internal", "founder", "chair", "catalyst"):
         user = getattr(cast, role)
         ballot = next(m for m in reversed(tg.outbox(user)) if m.buttons and "Közgyűlés" in m.text)

@@ -141,7 +141,8 @@ async def test_answers_reach_the_member_signed_back_and_forth(
     assert "Holnap <b>küldöm</b> a részleteket." in answer.text
     assert answer.text.endswith(SIGNED)
     assert answer.reply_to_message_id == asked.message_id
-    assert _reacted(calls)
+    # issue 21/11: the katalizátor is told whom the answer reached
+    assert "Elküldve: Belső Béla" in texts(calls)
 
     await harness.send(cast.catalyst, photo=True, caption="Itt az ábra", reply_to=question)
     picture = harness.last(cast.internal)

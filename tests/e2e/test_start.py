@@ -51,6 +51,12 @@ async def test_help_lists_by_role(harness: BotHarness, tg: FakeTelegram, cast: C
     [text] = texts(await harness.send(cast.internal, "/help"))
     assert "/profil" in text and "/tagok" in text
     assert "/meghivo" not in text
+    # issue 21/11: not a command the caller would be refused
+    assert "/elorehaladas" not in text
+    [text] = texts(await harness.send(cast.external, "/help"))
+    assert "/elorehaladas" not in text
+    [text] = texts(await harness.send(cast.catalyst, "/help"))
+    assert "/elorehaladas" in text
     [text] = texts(await harness.send(cast.ksz, "/help"))
     assert "A KSz-nek" in text and "/meghivo" in text and "/tag " in text
 

@@ -89,7 +89,8 @@ async def test_ksz_builds_the_plan_in_the_bot_and_members_read_it(
     )
     assert "Új feladat a munkatervben:" in text
     assert "Felelős: Innováció · Határidő: 2026. december 31." in text
-    await harness.send(cast.ksz, "/feladat_uj Pályázatfigyelés | KSz | 2027-01-15")
+    [text] = texts(await harness.send(cast.ksz, "/feladat_uj Pályázatfigyelés | KSz | 2027-01-15"))
+    assert "⚠️" not in text
     # bad input: a clear answer, nothing added
     [text] = texts(await harness.send(cast.ksz, "/feladat_uj Rossz | Nincs ilyen | 2026.12.31"))
     assert "nincs „Nincs ilyen” nevű munkacsoport" in text
@@ -117,8 +118,18 @@ async def test_ksz_builds_the_plan_in_the_bot_and_members_read_it(
     [text] = texts(await harness.send(cast.external, "/workplan késésben"))
     assert "Nincs a szűrésnek megfelelő feladat." in text
     calls = await harness.press_label(cast.external, message, "KSz")
-    [text] = texts(calls)
+    # issue 21/11: a filter button edits the plan in place instead of posting a new one
+    assert texts(calls) == []
+    [text] = texts(calls, "editMessageText")
     assert "Szűrő: KSz" in text and "Pályázatfigyelés" in text and "Piackutatás" not in text
+    message = harness.last(cast.external)
+    await harness.press_label(cast.external, message, "tervezett")
+    message = harness.last(cast.external)
+    assert "tervezett" in message.text and "KSz" in message.text
+    # "Mind" clears every filter, the status one included
+    calls = await harness.press_label(cast.external, message, "Mind")
+    [text] = texts(calls, "editMessageText")
+    assert "Szűrő" not in text and "Pályázatfigyelés" in text and "Piackutatás" in text
     [text] = texts(await harness.send(cast.external, "/munkaterv Nincsilyen"))
     assert "Nincsilyen" in text
     # the task card: description escaped, history
@@ -388,3 +399,14 @@ async def test_a_workgroup_without_catalyst_is_answered_for_by_the_ksz(
     [text] = _to(calls, cast.ksz)
     assert "Vásár" in text
     assert not _to(calls, cast.catalyst)
+
+
+async def test_a_deadline_outside_the_plan_is_accepted_with_a_warning(
+    harness: BotHarness, cast: Cast
+) -> None:
+    """Issue 21/11: a deadline in 2020 goes into the 2027 plan, but not silently."""
+    await harness.send(cast.ksz, "/munkaterv_uj 2027 | A KSz 2027. évi munkaterve")
+    [text] = texts(await harness.send(cast.ksz, "/feladat_uj Régi | KSz | 2020.01.22"))
+    assert "A határidő (2020. január 22.) már elmúlt." in text
+    assert "nem esik a munkaterv időszakába: 2027" in text
+    assert "/feladat_modositas 1 határidő" in text

@@ -108,7 +108,12 @@ def test_members_invite_and_set(env: Path, capsys: pytest.CaptureFixture[str]) -
         capsys,
     )  # fmt: skip
     assert code == 0
-    code, out, _ = run(["members", "set", "Nagy Béla", "--kind", "external"], capsys)
+    # a founder must be internal: refused alone, done together with --no-founder
+    code, _, err = run(["members", "set", "Nagy Béla", "--kind", "external"], capsys)
+    assert code == 1 and "Távolítsa el előbb az alapítói státuszt" in err
+    code, out, _ = run(
+        ["members", "set", "Nagy Béla", "--kind", "external", "--no-founder"], capsys
+    )
     assert "no longer catalyst of: Export" in out
     code, _, err = run(["members", "invite", "Senki"], capsys)
     assert code == 1 and "Egy tag sem felel meg" in err

@@ -70,8 +70,8 @@ BASE = {P.PUBLIC, P.MEMBER}
         (INTERNAL, BASE | {P.VOTER}),
         (FOUNDER, BASE | {P.VOTER, P.FOUNDER, P.BALLOT_CREATOR}),
         (CHAIR, BASE | {P.VOTER, P.FOUNDER, P.ST_CHAIR, P.BALLOT_CREATOR, P.ANNOUNCER}),
-        (CATALYST, BASE | {P.VOTER, P.CATALYST}),
-        (KSZ, BASE | {P.KSZ, P.BALLOT_CREATOR, P.ANNOUNCER}),
+        (CATALYST, BASE | {P.VOTER, P.CATALYST, P.REPORTER}),
+        (KSZ, BASE | {P.KSZ, P.BALLOT_CREATOR, P.ANNOUNCER, P.REPORTER}),
     ],
 )
 def test_permission_matrix(who: Standing, granted: set[Permission]) -> None:
