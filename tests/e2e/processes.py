@@ -19,7 +19,7 @@ async def until(predicate: Callable[[], bool], seconds: float = 30.0) -> None:
 
 
 async def start_bot(
-    cwd: Path, token: str, base_url: str, database_url: str
+    cwd: Path, token: str, base_url: str, database_url: str, log_level: str = "WARNING"
 ) -> asyncio.subprocess.Process:
     """`python -m bot run` with the given token, Bot API and database; stderr is piped."""
     env = dict(
@@ -27,7 +27,7 @@ async def start_bot(
         TELEGRAM_BOT_TOKEN=token,
         TELEGRAM_API_BASE_URL=base_url,
         DATABASE_URL=database_url,
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL=log_level,
     )
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=cwd, env=env,

@@ -5,13 +5,12 @@ base URL, none refused, and a clean stop on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 from fakeapi import FakeTelegram
 from fakeapi.http import serve
+from tests.e2e.processes import start_bot
 
 TOKEN = "424242424:AAE-fake-token-for-the-process-test-0"
 
@@ -29,17 +28,8 @@ async def test_run_serves_by_long_polling_and_stops_on_sigterm(tmp_path: Path) -
     hungarian = tg.add_user(first_name="Anna", last_name="Kovács", language_code="hu")
     english = tg.add_user(first_name="John", last_name="Smith", language_code="en")
     async with serve(tg) as base_url:
-        env = dict(
-            os.environ,
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_BASE_URL=base_url,
-            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
-            LOG_LEVEL="WARNING",
-        )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        database_url = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
+        process = await start_bot(tmp_path, TOKEN, base_url, database_url, log_level="WARNING")
         try:
             await _wait_for(lambda: any(c.method == "getUpdates" for c in tg.calls))
             tg.message(hungarian, "/start")
@@ -73,17 +63,8 @@ async def test_debug_log_of_the_real_process_holds_no_token(tmp_path: Path) -> N
     user = tg.add_user(first_name="Anna", last_name="Kovács", language_code="hu")
     payload = "Zx9invitationTokenThatMustNotLeak_42"
     async with serve(tg) as base_url:
-        env = dict(
-            os.environ,
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_BASE_URL=base_url,
-            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
-            LOG_LEVEL="DEBUG",
-        )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        database_url = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
+        process = await start_bot(tmp_path, TOKEN, base_url, database_url, log_level="DEBUG")
         try:
             await _wait_for(lambda: any(c.method == "getUpdates" for c in tg.calls))
             tg.message(user, f"/start {payload}")
