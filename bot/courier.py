@@ -21,6 +21,7 @@ import asyncio
 import logging
 import math
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -88,19 +89,25 @@ class Window:
         return max(self.least, min(self.most, math.ceil(self.rate * self.latency) + 1))
 
 
+def retry_seconds(exc: RetryAfter) -> float:
+    """How long Telegram asks to wait (PTB warns about the type of ``retry_after``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
 def classify(exc: TelegramError) -> tuple[Failure, float | None]:
-    """What a failed send means for the row."""
+    """What a failed send means (both outboxes ask this)."""
     if isinstance(exc, Forbidden):
         text = exc.message.lower()
         if "blocked" in text:
             return Failure.BLOCKED, None
-        if "initiate" in text or "can't" in text:
+        if "initiate" in text:
             return Failure.NEVER_STARTED, None
         return Failure.REFUSED, None  # e.g. "user is deactivated"
     if isinstance(exc, RetryAfter):
-        value = exc.retry_after
-        seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-        return Failure.TRANSIENT, seconds
+        return Failure.TRANSIENT, retry_seconds(exc)
     if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
         return Failure.TRANSIENT, None  # timeouts, connection errors, 5xx
     return Failure.REFUSED, None

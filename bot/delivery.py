@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from html import unescape
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.courier import row
 from bot.i18n import Translations, Translator
@@ -23,9 +23,6 @@ from storage.models import Member, MemberKind, TelegramUser
 
 log = logging.getLogger(__name__)
 
-#: Sends in flight at once: enough to reach Telegram's ~30 messages a second through the
-#: rate limiter, which does the pacing.
-CONCURRENCY = 16
 
 Render = Callable[[Translator], tuple[str, InlineKeyboardMarkup | None]]
 
@@ -38,15 +35,6 @@ class Recipient:
     chat_id: int
     language: str | None
     language_code: str | None
-
-
-@dataclass
-class Report:
-    """What happened to a delivery."""
-
-    sent: list[tuple[Recipient, Message]] = field(default_factory=list)
-    unreachable: list[Recipient] = field(default_factory=list)
-    failed: list[Recipient] = field(default_factory=list)
 
 
 def translator_for(translations: Translations) -> Callable[[Recipient], Translator]:
@@ -110,33 +98,6 @@ def queued_rows(
             row(batch, target.chat_id, text, now, markup=markup, member_id=target.member_id)
         )
     return rows
-
-
-async def send_each(
-    bot: Any,
-    targets: Sequence[Recipient],
-    translator: Callable[[Recipient], Translator],
-    render: Render,
-) -> Report:
-    """Send ``render(t)`` to every recipient; 403s are reported as unreachable, not retried."""
-    report = Report()
-    gate = asyncio.Semaphore(CONCURRENCY)
-
-    async def one(target: Recipient) -> None:
-        text, markup = render(translator(target))
-        async with gate:
-            try:
-                message = await bot.send_message(target.chat_id, text, reply_markup=markup)
-            except Forbidden:
-                report.unreachable.append(target)
-            except (BadRequest, TelegramError) as exc:
-                log.warning("could not deliver to member %s: %s", target.member_id, exc)
-                report.failed.append(target)
-            else:
-                report.sent.append((target, message))
-
-    await asyncio.gather(*(one(target) for target in targets))
-    return report
 
 
 async def remove_from_chats(bot: Any, chat_ids: Sequence[int], telegram_id: int) -> None:

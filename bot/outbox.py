@@ -23,23 +23,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import warnings
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import BotContext, BotData
-from bot.courier import Pacer, Window
+from bot.courier import Pacer, Window, classify, retry_seconds
 from bot.i18n import Translations
 from bot.services import announcements, cluster
 from bot.services.announcements import Claim, DeliveryState, MediaKind
 from bot.services.clock import Clock
+from bot.services.outbox import Failure
 from bot.views import announcements as views
 from bot.views.split import split_lines
 from storage.db import Database, UnitOfWork
@@ -85,18 +84,11 @@ async def send(bot: Any, chat_id: int, payload: Payload) -> Message:
     return await bot.send_message(chat_id, payload.html)  # type: ignore[no-any-return]
 
 
-def _retry_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 def _forbidden(exc: Forbidden) -> DeliveryState:
-    text = exc.message.lower()
-    if "blocked" in text:
+    failure, _ = classify(exc)
+    if failure is Failure.BLOCKED:
         return DeliveryState.BLOCKED
-    if "initiate" in text:
+    if failure is Failure.NEVER_STARTED:
         return DeliveryState.NEVER_STARTED
     return DeliveryState.FAILED  # e.g. "user is deactivated"
 
@@ -226,7 +218,7 @@ class Delivery:
             except Forbidden as exc:
                 return _forbidden(exc), exc.message, None
             except RetryAfter as exc:  # the rate limiter already retried it
-                error, delay = exc.message, _retry_seconds(exc)
+                error, delay = exc.message, retry_seconds(exc)
             except BadRequest as exc:
                 return DeliveryState.FAILED, exc.message, None
             except NetworkError as exc:  # timeouts, connection errors, 5xx

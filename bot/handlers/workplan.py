@@ -61,8 +61,6 @@ NOTE = 40
 TICK_SECONDS = 60
 JOB_NAME = "workplan:tick"
 VOTE_DAYS = 8
-#: Sends in flight at once (the rate limiter does the pacing).
-CONCURRENCY = 16
 CAPTION_MAX = 1024
 
 Render = Callable[[Translator, int], tuple[str, InlineKeyboardMarkup | None]]
