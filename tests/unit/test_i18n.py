@@ -111,3 +111,12 @@ def test_hungarian_plural_keeps_noun_singular() -> None:
         5,
     ).format(n=5)
     assert text == "<b>A klaszter tagjai</b> (5 tag)"
+
+
+def test_no_full_stop_after_a_hungarian_date() -> None:
+    """A Hungarian date ends in a full stop (``2027. január 22.``): a template that puts one after a
+    date, a period or a deadline prints ``22..`` (issue 21)."""
+    for message in _catalog("hu"):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for string in strings:
+            assert not re.search(r"\{(date|deadline|period|when|until)\}\.", string), string
