@@ -46,7 +46,7 @@ from fakeapi import FakeRequest, FakeTelegram
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Member, MemberKind
-from storage.models_announcements import AnnouncementKind, DeliveryState
+from storage.models.announcements import AnnouncementKind, DeliveryState
 
 TOKEN = "123456789:AAE-fake-token-for-the-benchmark-000"
 RATE = 30.0  # messages per second, Telegram's overall ceiling for a bot

@@ -94,7 +94,7 @@ async def measure(members: int) -> dict[str, Any]:
     from bot.courier import Pacer
     from bot.handlers import workplan as handlers
     from bot.services.schedule import Slot, SlotKind
-    from storage.models_outbox import OutboxMessage, OutboxState
+    from storage.models.outbox import OutboxMessage, OutboxState
 
     tg = FakeTelegram(token=TOKEN, check_results=False)
     tg.keep_history = False  # 20,000 stored calls and messages are the fake's, not the bot's

@@ -25,7 +25,6 @@ from bot.services import ballots
 from bot.services.ballots import BallotDraft
 from bot.services.roles import standing_of
 from fakeapi import FakeTelegram
-from storage.repositories_ballots import BallotRepository
 
 
 @dataclass
@@ -90,7 +89,7 @@ async def burst(voters: int, db_kind: str = "sqlite") -> Burst:
         absorbed = time.perf_counter() - start
         async with data.db.unit() as uow:
             counted = sum(c.votes for c in await ballots.current_counts(uow, ballot))
-            turnout = await uow.repo(BallotRepository).turnout(ballot.id)
+            turnout = await uow.ballots.turnout(ballot.id)
         start = time.perf_counter()
         async with data.db.unit() as uow:
             closing = await ballots.close(

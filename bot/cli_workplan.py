@@ -19,7 +19,6 @@ from bot.views import workplan as views  # registers the work plan's error texts
 from bot.views.common import describe_error
 from storage.db import UnitOfWork
 from storage.migrate import upgrade
-from storage.repositories_workplan import WorkPlanRepository
 
 
 def _report(settings: Settings, exc: DomainError) -> int:
@@ -84,7 +83,7 @@ def cmd_workplan_show(settings: Settings, _args: argparse.Namespace) -> int:
     async def apply(uow: UnitOfWork) -> str:
         from bot.services import workplan
 
-        repo = uow.repo(WorkPlanRepository)
+        repo = uow.workplans
         plan = await workplan.current_plan(uow)
         tasks = list(await repo.tasks(plan.id))
         return views.plan_text(

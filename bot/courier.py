@@ -34,8 +34,7 @@ from bot.services import outbox as rules
 from bot.services.outbox import Failure
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
-from storage.models_outbox import OutboxMessage, OutboxState
-from storage.repositories_outbox import OutboxRepository
+from storage.models.outbox import OutboxMessage, OutboxState
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +150,7 @@ def row(
 
 async def enqueue(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> int:
     """Queue rows in the caller's transaction; call ``Courier.wake`` after it commits."""
-    return await uow.repo(OutboxRepository).add(rows)
+    return await uow.outbox.add(rows)
 
 
 class Courier:
@@ -181,7 +180,7 @@ class Courier:
         """Queue again what a hard kill left ``sending``, then start working."""
         data = self.app.bot_data
         async with data.db.unit() as uow:
-            again = await uow.repo(OutboxRepository).requeue_sending()
+            again = await uow.outbox.requeue_sending()
         if again:
             log.info("outbox: %d messages interrupted by a stop are queued again", again)
         self._stopping = False
@@ -265,12 +264,12 @@ class Courier:
     async def _claim(self, limit: int) -> list[OutboxMessage]:
         data = self.app.bot_data
         async with data.db.unit() as uow:
-            return await uow.repo(OutboxRepository).claim(limit, data.clock.now())
+            return await uow.outbox.claim(limit, data.clock.now())
 
     async def _arm_retry(self) -> None:
         """Wake when the earliest waiting row may go (a JobQueue job: it follows the clock)."""
         async with self.app.bot_data.db.unit() as uow:
-            due = await uow.repo(OutboxRepository).next_due()
+            due = await uow.outbox.next_due()
         if due is not None:
             self._schedule_wake(due)
 
@@ -314,7 +313,7 @@ class Courier:
             async with self._uploads.setdefault(key, asyncio.Lock()):  # one upload per picture
                 if key not in self._file_ids:
                     async with self.app.bot_data.db.unit() as uow:
-                        stored = await uow.repo(OutboxRepository).file(key)
+                        stored = await uow.outbox.file(key)
                     assert stored is not None, f"outbox file {key} is missing"
                     if stored.file_id is not None:
                         self._file_ids[key] = stored.file_id
@@ -325,9 +324,7 @@ class Courier:
                         if sent.photo:
                             self._file_ids[key] = sent.photo[-1].file_id
                             async with self.app.bot_data.db.unit() as uow:
-                                await uow.repo(OutboxRepository).set_file_id(
-                                    key, sent.photo[-1].file_id
-                                )
+                                await uow.outbox.set_file_id(key, sent.photo[-1].file_id)
                         return sent
         return await bot.send_photo(  # type: ignore[no-any-return]
             message.chat_id, photo=self._file_ids[key], caption=message.caption
@@ -351,7 +348,7 @@ class Courier:
         for attempt in range(3):
             try:
                 async with data.db.unit() as uow:
-                    repo = uow.repo(OutboxRepository)
+                    repo = uow.outbox
                     if sent is not None:
                         await repo.record(
                             message.id, OutboxState.SENT, now, message_id=sent.message_id

@@ -42,7 +42,6 @@ from bot.services.outbox import Failure
 from bot.views import announcements as views
 from bot.views.split import split_lines
 from storage.db import Database, UnitOfWork
-from storage.repositories_announcements import AnnouncementRepository
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +131,7 @@ class Delivery:
     async def run(self) -> None:
         """Post to the main group if asked, deliver every queued row, then report."""
         async with self.db.unit() as uow:
-            found = await uow.repo(AnnouncementRepository).get(self.announcement_id)
+            found = await uow.announcements.get(self.announcement_id)
             if found is None:
                 return
             payload = Payload(found.message_html, found.media_kind, found.file_id)

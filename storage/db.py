@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
@@ -19,14 +19,22 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from storage.repositories import (
+    AnnouncementRepository,
     AuditRepository,
+    BallotRepository,
     ClusterSettingsRepository,
     InvitationRepository,
     JoinRequestRepository,
     MemberRepository,
+    OutboxRepository,
+    ProposalRepository,
     Repository,
+    ResolutionRepository,
+    RoutingRepository,
+    ScheduleRepository,
     TelegramUserRepository,
     WorkgroupRepository,
+    WorkPlanRepository,
 )
 
 R = TypeVar("R", bound=Repository)
@@ -107,27 +115,44 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+class _Repo(Generic[R]):
+    """A unit of work's repository of one kind, made on first use and kept for the unit."""
+
+    def __init__(self, cls: type[R]) -> None:
+        self.cls = cls
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.slot = "_repo_" + name
+
+    def __get__(self, uow: UnitOfWork, owner: type[Any] | None = None) -> R:
+        found: R | None = uow.__dict__.get(self.slot)
+        if found is None:
+            found = uow.__dict__[self.slot] = self.cls(uow.session)
+        return found
+
+
 class UnitOfWork:
     """A session with its repositories; commits when the block ends without an error."""
 
+    members = _Repo(MemberRepository)
+    workgroups = _Repo(WorkgroupRepository)
+    invitations = _Repo(InvitationRepository)
+    join_requests = _Repo(JoinRequestRepository)
+    audit = _Repo(AuditRepository)
+    telegram_users = _Repo(TelegramUserRepository)
+    cluster = _Repo(ClusterSettingsRepository)
+    ballots = _Repo(BallotRepository)
+    resolutions = _Repo(ResolutionRepository)
+    proposals = _Repo(ProposalRepository)
+    announcements = _Repo(AnnouncementRepository)
+    outbox = _Repo(OutboxRepository)
+    routing = _Repo(RoutingRepository)
+    workplans = _Repo(WorkPlanRepository)
+    schedules = _Repo(ScheduleRepository)
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.members = MemberRepository(session)
-        self.workgroups = WorkgroupRepository(session)
-        self.invitations = InvitationRepository(session)
-        self.join_requests = JoinRequestRepository(session)
-        self.audit = AuditRepository(session)
-        self.telegram_users = TelegramUserRepository(session)
-        self.cluster = ClusterSettingsRepository(session)
-        self._extra: dict[type[Repository], Repository] = {}
         self.scrub = False
-
-    def repo(self, cls: type[R]) -> R:
-        """The unit's instance of a feature repository (created on first use)."""
-        found = self._extra.get(cls)
-        if found is None:
-            found = self._extra[cls] = cls(self.session)
-        return found  # type: ignore[return-value]
 
     async def flush(self) -> None:
         """Send pending changes so constraints are checked now."""

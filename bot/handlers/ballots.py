@@ -47,18 +47,13 @@ from bot.views.csv_export import csv_document, delimiter_for, register_header
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
 from storage.models import MemberKind
-from storage.models_ballots import (
+from storage.models.ballots import (
     Ballot,
     BallotKind,
     BallotStatus,
     Body,
     Majority,
     QuorumRule,
-)
-from storage.repositories_ballots import (
-    BallotRepository,
-    ProposalRepository,
-    ResolutionRepository,
 )
 
 log = logging.getLogger(__name__)
@@ -396,7 +391,7 @@ async def queue_ballot(uow: UnitOfWork, data: Any, ballot: Ballot) -> int:
     buttons to the voters, information to the external supporters of a Közgyűlés ballot, a
     copy for the main group (its message id is kept for the live turnout)."""
     now = data.clock.now()
-    repo = uow.repo(BallotRepository)
+    repo = uow.ballots
     voters = await repo.roll_members(ballot.id)
     voter_ids = {m.id for m in voters}
     others = []
@@ -407,7 +402,7 @@ async def queue_ballot(uow: UnitOfWork, data: Any, ballot: Ballot) -> int:
     translate = translator_for(data.translations)
     batch = f"ballot:{ballot.id}:publish"
     # a proposal's ballot names the proposal and carries its discussion's comments
-    proposal = await uow.repo(ProposalRepository).by_ballot(ballot.id)
+    proposal = await uow.proposals.by_ballot(ballot.id)
     comments = await repo.comment_count(ballot.id)
 
     def text_of(t: Translator, **extra: Any) -> str:
@@ -439,7 +434,7 @@ def _remember_group_copy(data: Any) -> courier.Effect:
     async def effect(
         uow: UnitOfWork, ballot_id: int, chat_id: int, message_id: int, text: str
     ) -> None:
-        stored = await uow.repo(BallotRepository).get(ballot_id)
+        stored = await uow.ballots.get(ballot_id)
         if stored is not None:
             stored.group_chat_id, stored.group_message_id = chat_id, message_id
             stored.group_shown = _digest(text)
@@ -463,13 +458,13 @@ async def _update_group_copy(app: Any, ballot_id: int) -> None:
     _pending_group_updates.discard(ballot_id)
     data = app.bot_data
     async with data.db.unit() as uow:
-        repo = uow.repo(BallotRepository)
+        repo = uow.ballots
         ballot = await repo.get(ballot_id)
         if ballot is None or ballot.group_message_id is None:
             return
         turnout = await repo.turnout(ballot_id)
         comments = await repo.comment_count(ballot_id)
-        proposal = await uow.repo(ProposalRepository).by_ballot(ballot_id)
+        proposal = await uow.proposals.by_ballot(ballot_id)
     text = views.ballot_text(
         data.translations.get(None), ballot, turnout=turnout, comments=comments, proposal=proposal
     )
@@ -484,7 +479,7 @@ async def _update_group_copy(app: Any, ballot_id: int) -> None:
             log.warning("could not update the group copy of ballot %s: %s", ballot_id, exc)
             return
     async with data.db.unit() as uow:
-        stored = await uow.repo(BallotRepository).get(ballot_id)
+        stored = await uow.ballots.get(ballot_id)
         if stored is not None:
             stored.group_shown = _digest(text)
 
@@ -710,7 +705,7 @@ async def msg_comment(update: Update, context: BotContext) -> int:
         comment = await ballots.add_comment(
             uow, ballot_id, context.caller.standing, message.text or "", context.clock.now()
         )
-        ballot = await uow.repo(BallotRepository).get(ballot_id)
+        ballot = await uow.ballots.get(ballot_id)
         group = await cluster.main_group(uow)
     context.user_data.comment_ballot_id = None
     t = context.t
@@ -770,7 +765,7 @@ async def remind(app: Any, ballot_id: int, hours: int) -> int:
     data = app.bot_data
     now = data.clock.now()
     async with data.db.unit() as uow:
-        repo = uow.repo(BallotRepository)
+        repo = uow.ballots
         ballot = await repo.get(ballot_id)
         if ballot is None or not ballots.reminder_due(ballot, hours, now):
             return 0
@@ -836,7 +831,7 @@ async def startup(app: Any) -> None:
     data = app.bot_data
     now = data.clock.now()
     async with data.db.unit() as uow:
-        open_ballots = list(await uow.repo(BallotRepository).open_ballots())
+        open_ballots = list(await uow.ballots.open_ballots())
     for ballot in open_ballots:
         if ballot.deadline <= now:
             await close_and_announce(app, ballot.id, "")
@@ -861,7 +856,7 @@ async def cmd_ballots(update: Update, context: BotContext) -> None:
     """Open and recent ballots."""
     assert update.effective_message is not None
     async with context.db.unit() as uow:
-        repo = uow.repo(BallotRepository)
+        repo = uow.ballots
         recent = await repo.recent(RECENT)
         turnouts = {b.id: await repo.turnout(b.id) for b in recent}
     text, keyboard = views.ballots_list(context.t, recent, turnouts)
@@ -942,7 +937,7 @@ async def _register_page(
     context: BotContext, page: int, query: str | None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     async with context.db.unit() as uow:
-        found, total = await uow.repo(ResolutionRepository).search(
+        found, total = await uow.resolutions.search(
             query, page * views.REGISTER_PAGE, views.REGISTER_PAGE
         )
     return views.register_text(
@@ -974,7 +969,7 @@ async def cb_register(update: Update, context: BotContext) -> None:
     if not context.caller.standing.is_ksz_staff:
         raise NotAllowed(Permission.KSZ)
     async with context.db.unit() as uow:
-        resolutions = await uow.repo(ResolutionRepository).all()
+        resolutions = await uow.resolutions.all()
     t = context.t
     if data.action == "csv":
         header = register_header(t)

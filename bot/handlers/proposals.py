@@ -36,9 +36,7 @@ from bot.views import proposals as views
 from bot.views.common import private_button_text
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
-from storage.models_ballots import ProposalStage
-from storage.repositories_ballots import ProposalRepository
-from storage.repositories_outbox import OutboxRepository
+from storage.models.proposals import ProposalStage
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +68,7 @@ async def cmd_proposals(update: Update, context: BotContext) -> None:
     """Every proposal with its stage."""
     assert update.effective_message is not None
     async with context.db.unit() as uow:
-        items = await uow.repo(ProposalRepository).recent(LIST_LIMIT)
+        items = await uow.proposals.recent(LIST_LIMIT)
     text, keyboard = views.listing(context.t, items)
     await update.effective_message.reply_html(text, reply_markup=keyboard)
 
@@ -107,7 +105,7 @@ async def cb_proposal(update: Update, context: BotContext) -> int | None:
             await query.answer(private_button_text(t)[:200], show_alert=True)
             return None
         async with context.db.unit() as uow:
-            proposal = await uow.repo(ProposalRepository).get(proposal_id)
+            proposal = await uow.proposals.get(proposal_id)
         if proposal is None:
             raise NotFound("proposal", str(proposal_id))
         if proposal.stage is not ProposalStage.DISCUSSION:
@@ -124,10 +122,10 @@ async def cb_proposal(update: Update, context: BotContext) -> int | None:
     else:
         await query.answer()
     async with context.db.unit() as uow:
-        proposal = await uow.repo(ProposalRepository).get(proposal_id)
+        proposal = await uow.proposals.get(proposal_id)
         if proposal is None:
             raise NotFound("proposal", str(proposal_id))
-        comments = await uow.repo(ProposalRepository).comments(proposal_id)
+        comments = await uow.proposals.comments(proposal_id)
     parts = split_lines(views.card(t, proposal, comments))
     for part in parts[:-1]:
         await context.bot.send_message(update.effective_chat.id, part)
@@ -160,7 +158,7 @@ async def open_discussion(app: Any, proposal_id: int) -> None:
     """Tell every member that the discussion started (through the outbox); schedule its end."""
     data = app.bot_data
     async with data.db.unit() as uow:
-        proposal = await uow.repo(ProposalRepository).get(proposal_id)
+        proposal = await uow.proposals.get(proposal_id)
         assert proposal is not None and proposal.discussion_until is not None
         await _queue_discussion_notice(uow, data, proposal)
     data.courier.wake()
@@ -228,9 +226,9 @@ async def startup(app: Any) -> None:
     data = app.bot_data
     now = data.clock.now()
     async with data.db.unit() as uow:
-        open_items = list(await uow.repo(ProposalRepository).in_discussion())
+        open_items = list(await uow.proposals.in_discussion())
         for proposal in open_items:  # a stop right after the stage changed: notice still due
-            if not await uow.repo(OutboxRepository).exists(f"proposal:{proposal.id}:discussion"):
+            if not await uow.outbox.exists(f"proposal:{proposal.id}:discussion"):
                 await _queue_discussion_notice(uow, data, proposal)
     data.courier.wake()
     for proposal in open_items:

@@ -31,7 +31,7 @@ from bot.views import dialogues as dialogue_views
 from bot.views import routing as views
 from bot.views.split import split_lines, visible_length
 from storage.db import UnitOfWork
-from storage.models_routing import Audience, RoutingDelivery
+from storage.models.routing import Audience, RoutingDelivery
 
 log = logging.getLogger(__name__)
 

@@ -50,10 +50,8 @@ from bot.views import workplan as views
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
 from storage.models import Member
-from storage.models_ballots import Body, Majority, QuorumRule
-from storage.models_workplan import Task, TaskStatus
-from storage.repositories_outbox import OutboxRepository
-from storage.repositories_workplan import WorkPlanRepository
+from storage.models.ballots import Body, Majority, QuorumRule
+from storage.models.workplan import Task, TaskStatus
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +89,7 @@ async def _show_plan(
     context: BotContext, wanted: Filter
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     async with context.db.unit() as uow:
-        repo = uow.repo(WorkPlanRepository)
+        repo = uow.workplans
         plan = await workplan.current_plan(uow)
         every = list(await repo.tasks(plan.id))
         shown = await workplan.filtered_tasks(uow, plan, wanted)
@@ -159,7 +157,7 @@ async def cmd_task(update: Update, context: BotContext) -> None:
         return
     async with context.db.unit() as uow:
         task = await workplan.get_task(uow, context.args[0])
-        repo = uow.repo(WorkPlanRepository)
+        repo = uow.workplans
         names = await repo.workgroup_names()
         events = await repo.events(task.id)
         catalyst = await _catalyst_name(uow, task)
@@ -171,7 +169,7 @@ async def cmd_versions(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     async with context.db.unit() as uow:
-        repo = uow.repo(WorkPlanRepository)
+        repo = uow.workplans
         plan = await workplan.current_plan(uow)
         versions = list(await repo.versions(plan.id))
         resolutions = {}
@@ -241,7 +239,7 @@ async def cmd_new_task(update: Update, context: BotContext) -> None:
             ),
         )
         [task] = await workplan.add_tasks(uow, plan, [spec], _actor(context), now)
-        names = await uow.repo(WorkPlanRepository).workgroup_names()
+        names = await uow.workplans.workgroup_names()
         version = plan.version
         adopted = plan.status.value == "adopted"
         concerns = workplan.deadline_concerns(plan.period, task.deadline, _today(context))
@@ -274,7 +272,7 @@ async def cmd_edit_task(update: Update, context: BotContext) -> None:
             uow, parts[0], field, parts[2], context.caller.standing, context.clock.now(),
             context.settings.tz,
         )  # fmt: skip
-        names = await uow.repo(WorkPlanRepository).workgroup_names()
+        names = await uow.workplans.workgroup_names()
         version, adopted = task.plan.version, task.plan.status.value == "adopted"
     if old == new:
         await message.reply_html(t.gettext("Nothing changed: the value is the same."))
@@ -305,7 +303,7 @@ async def cmd_vote(update: Update, context: BotContext) -> None:
     settings = context.settings
     default = context.bot_data.translations.get(None)
     async with context.db.unit() as uow:
-        repo = uow.repo(WorkPlanRepository)
+        repo = uow.workplans
         plan = await workplan.current_plan(uow, lock=True)
         tasks = list(await repo.tasks(plan.id))
         workplan.check_votable(plan, len(tasks))
@@ -357,7 +355,7 @@ async def cmd_progress(update: Update, context: BotContext) -> None:
     standing = context.caller.standing
     parts = _args_text(message).split(maxsplit=2)
     async with context.db.unit() as uow:
-        names = await uow.repo(WorkPlanRepository).workgroup_names()
+        names = await uow.workplans.workgroup_names()
         if not parts:
             tasks = await workplan.responsible_tasks(uow, standing)
             await message.reply_html(
@@ -404,7 +402,7 @@ async def cb_progress(update: Update, context: BotContext) -> None:
     if data.action == "t":
         async with context.db.unit() as uow:
             task = await _reportable(uow, context, data.int_arg(0))
-            names = await uow.repo(WorkPlanRepository).workgroup_names()
+            names = await uow.workplans.workgroup_names()
         await query.answer()
         await context.bot.send_message(
             update.effective_chat.id,
@@ -437,7 +435,7 @@ async def cb_note(update: Update, context: BotContext) -> int | None:
     event_id = data.int_arg(0)
     member = context.caller.member
     async with context.db.unit() as uow:
-        event = await uow.repo(WorkPlanRepository).event(event_id)
+        event = await uow.workplans.event(event_id)
     if event is None or member is None or event.actor_id != member.id:
         raise workplan.NotResponsible(event.task_id if event is not None else None)
     await dialogues.begin(update, context, "workplan_note")
@@ -536,7 +534,7 @@ async def _checkin(app: Any, slot: Slot, now: datetime) -> int:
     async with data.db.unit() as uow:
         if not await workplan.claim(uow, slot, now):
             return 0
-        repo = uow.repo(WorkPlanRepository)
+        repo = uow.workplans
         tasks = {t.id: t for t in await repo.open_tasks()}
         by_task = await workplan.responsible_members(uow, list(tasks.values()))
         by_member = _invert(by_task)
@@ -560,7 +558,7 @@ async def _task_alert(app: Any, slot: Slot, now: datetime) -> int:
     async with data.db.unit() as uow:
         if not await workplan.claim(uow, slot, now):
             return 0
-        repo = uow.repo(WorkPlanRepository)
+        repo = uow.workplans
         if slot.kind is SlotKind.OVERDUE:
             task = await workplan.mark_overdue(uow, slot.task_id, now, tz)
         else:
@@ -598,7 +596,7 @@ async def _digest(app: Any, slot: Slot, now: datetime) -> int:
         summary = await workplan.plan_summary(uow, now, tz)
         if summary is None:
             return 0
-        resolution = await uow.repo(WorkPlanRepository).resolution(summary.plan.resolution_id)
+        resolution = await uow.workplans.resolution(summary.plan.resolution_id)
         if slot.kind is SlotKind.WEEKLY_DIGEST:
             targets = await recipients(uow, await workplan.strategic_council(uow))
         else:
@@ -618,7 +616,7 @@ async def _digest(app: Any, slot: Slot, now: datetime) -> int:
     async with data.db.unit() as uow:
         if not await workplan.claim(uow, slot, now):
             return 0
-        repo = uow.repo(OutboxRepository)
+        repo = uow.outbox
         for language, picture in pictures.items():
             await repo.add_file(f"{batch}:{language}", picture, now)
         rows = []

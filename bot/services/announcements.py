@@ -14,14 +14,14 @@ from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.roles import Permission, Standing, allows
 from storage.db import UnitOfWork
 from storage.models import Workgroup
-from storage.models_announcements import (
+from storage.models.announcements import (
     Announcement,
     AnnouncementKind,
     AudienceGroup,
     DeliveryState,
     MediaKind,
 )
-from storage.repositories_announcements import AnnouncementRepository, Claim
+from storage.repositories.announcements import Claim
 
 __all__ = [
     "CAPTION_LIMIT",
@@ -160,13 +160,9 @@ def utf16_length(text: str) -> int:
 # --- composing -------------------------------------------------------------------------------
 
 
-def _repo(uow: UnitOfWork) -> AnnouncementRepository:
-    return uow.repo(AnnouncementRepository)
-
-
 async def preview(uow: UnitOfWork, audience: Audience) -> AudiencePreview:
     """Count the audience: recipients (bound accounts) and members who cannot be reached."""
-    repo = _repo(uow)
+    repo = uow.announcements
     recipients, without = await repo.audience_size(audience.groups, audience.workgroup_ids)
     names = (
         await repo.audience_without_account(audience.groups, audience.workgroup_ids, NAMES_SHOWN)
@@ -210,7 +206,7 @@ async def create(
     if audience.is_empty:
         raise InvalidInput("audience", "empty")
     groups = await _workgroups(uow, audience.workgroup_ids)
-    repo = _repo(uow)
+    repo = uow.announcements
     recipients, _without = await repo.audience_size(audience.groups, audience.workgroup_ids)
     if not recipients and not to_main_group:
         raise InvalidInput("audience", "no_recipients")
@@ -240,7 +236,7 @@ async def create(
 
 async def claim(uow: UnitOfWork, announcement_id: int, limit: int, now: datetime) -> list[Claim]:
     """The next queued rows, now marked ``sending`` (a row is claimed by one worker only)."""
-    return await _repo(uow).claim(announcement_id, limit, now)
+    return await uow.announcements.claim(announcement_id, limit, now)
 
 
 async def record(
@@ -251,28 +247,28 @@ async def record(
     now: datetime,
 ) -> None:
     """Store what happened to one row; an account that refused (403) is marked blocked."""
-    await _repo(uow).record(claimed.delivery_id, state, error, now)
+    await uow.announcements.record(claimed.delivery_id, state, error, now)
     if state in (DeliveryState.BLOCKED, DeliveryState.NEVER_STARTED):
         await uow.telegram_users.mark_blocked(claimed.telegram_id, now)
 
 
 async def release(uow: UnitOfWork, claims: list[Claim]) -> None:
     """Claimed rows that were not sent (the bot is stopping) go back to the queue."""
-    await _repo(uow).requeue([c.delivery_id for c in claims])
+    await uow.announcements.requeue([c.delivery_id for c in claims])
 
 
 async def resume(uow: UnitOfWork) -> list[int]:
     """At start: rows a killed process left ``sending`` are queued again (the at-most-one
     in-flight message per sending slot may thus arrive twice); returns the announcements whose
     delivery or report is not finished."""
-    repo = _repo(uow)
+    repo = uow.announcements
     await repo.requeue_interrupted()
     return await repo.unfinished()
 
 
 async def finish(uow: UnitOfWork, announcement_id: int, now: datetime) -> bool:
     """Mark the delivery finished when no row is queued or being sent; True when finished."""
-    repo = _repo(uow)
+    repo = uow.announcements
     if await repo.pending(announcement_id):
         return False
     await repo.mark_finished(announcement_id, now)
@@ -281,7 +277,7 @@ async def finish(uow: UnitOfWork, announcement_id: int, now: datetime) -> bool:
 
 async def requeue_orphans(uow: UnitOfWork, announcement_id: int) -> int:
     """Rows left ``sending`` although no send is in flight (their result could not be saved)."""
-    return await _repo(uow).requeue_interrupted(announcement_id)
+    return await uow.announcements.requeue_interrupted(announcement_id)
 
 
 async def record_main_group(
@@ -292,7 +288,7 @@ async def record_main_group(
     error: str | None,
 ) -> None:
     """Store the outcome of the post to the main group."""
-    announcement = await _repo(uow).get(announcement_id)
+    announcement = await uow.announcements.get(announcement_id)
     if announcement is None:
         return
     announcement.main_chat_id = chat_id
@@ -303,7 +299,7 @@ async def record_main_group(
 
 async def report(uow: UnitOfWork, announcement_id: int) -> Report:
     """Counts per state and the members who could not be reached (at most NAMES_SHOWN)."""
-    repo = _repo(uow)
+    repo = uow.announcements
     announcement = await repo.get(announcement_id)
     if announcement is None:
         raise NotFound("announcement", str(announcement_id))
@@ -315,7 +311,7 @@ async def report(uow: UnitOfWork, announcement_id: int) -> Report:
 
 
 async def mark_reported(uow: UnitOfWork, announcement_id: int, now: datetime) -> None:
-    await _repo(uow).mark_reported(announcement_id, now)
+    await uow.announcements.mark_reported(announcement_id, now)
 
 
 # --- listing ---------------------------------------------------------------------------------
@@ -337,7 +333,7 @@ async def history(
     if not allows(Permission.MEMBER, viewer) or viewer.member_id is None:
         raise NotAllowed(Permission.MEMBER)
     sees_all = allows(Permission.ANNOUNCER, viewer)
-    repo = _repo(uow)
+    repo = uow.announcements
     items, total = await repo.page(
         offset, limit, addressed_to=None if sees_all else viewer.member_id
     )

@@ -17,7 +17,7 @@ from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.services.roles import Permission, Standing, has_vote_in
 from storage.db import UnitOfWork
 from storage.models import Member
-from storage.models_ballots import (
+from storage.models.ballots import (
     Ballot,
     BallotComment,
     BallotKind,
@@ -29,7 +29,7 @@ from storage.models_ballots import (
     QuorumRule,
     Resolution,
 )
-from storage.repositories_ballots import BallotRepository, ResolutionRepository, RollVoter
+from storage.repositories.ballots import BallotRepository, RollVoter
 
 T = TypeVar("T")
 
@@ -480,10 +480,6 @@ def roman_month(day: date) -> str:
 # --- operations ------------------------------------------------------------------------------
 
 
-def _ballots(uow: UnitOfWork) -> BallotRepository:
-    return uow.repo(BallotRepository)
-
-
 async def publish(
     uow: UnitOfWork,
     draft: BallotDraft,
@@ -521,7 +517,7 @@ async def publish(
         ballot.options.append(
             BallotOption(position=position, label=label, is_abstain=label is abstain)
         )
-    repo = _ballots(uow)
+    repo = uow.ballots
     repo.add(ballot)
     await uow.flush()
     await repo.add_roll(ballot.id, voters)
@@ -531,7 +527,7 @@ async def publish(
 
 async def open_for_voting(uow: UnitOfWork, ballot_id: int, now: datetime) -> Ballot:
     """The ballot, if it still takes votes; a shared lock keeps a concurrent close waiting."""
-    ballot = await _ballots(uow).get(ballot_id, lock="share")
+    ballot = await uow.ballots.get(ballot_id, lock="share")
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
     if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
@@ -563,7 +559,7 @@ async def voting_booth(uow: UnitOfWork, ballot_id: int, member_id: int, now: dat
     closed), while voters do not wait for each other. On SQLite every unit holds the one
     writer lock.
     """
-    ballot, voter, vote_id = await _ballots(uow).get_with_entry(ballot_id, member_id, lock="share")
+    ballot, voter, vote_id = await uow.ballots.get_with_entry(ballot_id, member_id, lock="share")
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
     if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
@@ -579,7 +575,7 @@ def _votes(ballot: Ballot, voter: RollVoter | None) -> bool:
 
 async def ballot_for(uow: UnitOfWork, ballot_id: int, member_id: int) -> tuple[Ballot, bool]:
     """A ballot to show (no lock) and whether the member votes in it."""
-    ballot, voter, _ = await _ballots(uow).get_with_entry(ballot_id, member_id)
+    ballot, voter, _ = await uow.ballots.get_with_entry(ballot_id, member_id)
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
     return ballot, _votes(ballot, voter)
@@ -590,7 +586,7 @@ async def may_vote_again(uow: UnitOfWork, ballot: Ballot, member_id: int) -> boo
     whose vote cannot be changed): they are told at once instead of being shown buttons."""
     if ballot.changeable and not ballot.secret:
         return True
-    entry = await _ballots(uow).roll_entry(ballot.id, member_id)
+    entry = await uow.ballots.roll_entry(ballot.id, member_id)
     return entry is None or not entry.has_voted
 
 
@@ -661,7 +657,7 @@ async def cast_vote(
     if not booth.on_roll:
         raise NotOnRoll(ballot_id)
     chosen = check_choice(booth.ballot, option_ids)
-    repo = _ballots(uow)
+    repo = uow.ballots
     if booth.ballot.secret:
         # The roll mark and the paper in one transaction: a vote is never lost nor counted
         # twice. They share the transaction id only until the close empties the urn.
@@ -697,7 +693,7 @@ async def withdraw_vote(
         raise AlreadyVoted(ballot_id)
     if booth.vote_id is None:
         raise NotFound("vote", str(ballot_id))
-    repo = _ballots(uow)
+    repo = uow.ballots
     await repo.delete_vote(booth.vote_id)
     await repo.set_voted(ballot_id, member_id, False)
     return booth.ballot
@@ -705,7 +701,7 @@ async def withdraw_vote(
 
 async def current_counts(uow: UnitOfWork, ballot: Ballot) -> list[OptionCount]:
     """Votes per option so far (secret: the papers in the urn, or the counters once closed)."""
-    repo = _ballots(uow)
+    repo = uow.ballots
     if not ballot.secret:
         counts = await repo.open_counts(ballot.id)
     else:
@@ -734,7 +730,7 @@ async def close(
     uow: UnitOfWork, ballot_id: int, now: datetime, closed_by: str, tz: ZoneInfo
 ) -> Closing | None:
     """Close and tally; adopted decisions enter the register. None if already closed."""
-    repo = _ballots(uow)
+    repo = uow.ballots
     ballot = await repo.get(ballot_id, lock="update")
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
@@ -774,7 +770,7 @@ async def close(
 async def _register(
     uow: UnitOfWork, ballot: Ballot, result: Tally, now: datetime, tz: ZoneInfo
 ) -> Resolution:
-    registry = uow.repo(ResolutionRepository)
+    registry = uow.resolutions
     adopted_on = now.astimezone(tz).date()
     counts = {
         "electorate": result.electorate,
@@ -803,7 +799,7 @@ async def _register(
 
 async def check_may_close(uow: UnitOfWork, ballot_id: int, who: Standing) -> Ballot:
     """A ballot may be closed early by its creator or by the ST chair."""
-    ballot = await _ballots(uow).get(ballot_id)
+    ballot = await uow.ballots.get(ballot_id)
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
     if not may_close(who, ballot):
@@ -818,7 +814,7 @@ def may_close(who: Standing, ballot: Ballot) -> bool:
 
 async def closable(uow: UnitOfWork, who: Standing) -> list[Ballot]:
     """The open ballots this member may close early, newest first."""
-    found = [b for b in await _ballots(uow).open_ballots() if may_close(who, b)]
+    found = [b for b in await uow.ballots.open_ballots() if may_close(who, b)]
     return sorted(found, key=lambda b: b.id, reverse=True)
 
 
@@ -852,7 +848,7 @@ async def debate(
     uow: UnitOfWork, ballot_id: int, reader: Standing
 ) -> tuple[Ballot, Sequence[BallotComment]]:
     """The ballot and its debate, for a reader who takes part in it."""
-    repo = _ballots(uow)
+    repo = uow.ballots
     ballot = await repo.get(ballot_id)
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
@@ -862,7 +858,7 @@ async def debate(
 
 async def check_may_comment(uow: UnitOfWork, ballot_id: int, author: Standing) -> Ballot:
     """The open ballot, if ``author`` may comment on it (before asking for the text)."""
-    ballot = await _ballots(uow).get(ballot_id)
+    ballot = await uow.ballots.get(ballot_id)
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
     _check_debater(author, ballot)
@@ -885,19 +881,19 @@ async def add_comment(
         text=text,
         created_at=now,
     )
-    _ballots(uow).add_comment(comment)
+    uow.ballots.add_comment(comment)
     await uow.flush()
     return comment
 
 
 async def details(uow: UnitOfWork, ballot_id: int) -> tuple[Ballot, list[tuple[Member, list[int]]]]:
     """Who voted how: open ballots only."""
-    ballot = await _ballots(uow).get(ballot_id)
+    ballot = await uow.ballots.get(ballot_id)
     if ballot is None:
         raise NotFound("ballot", str(ballot_id))
     if ballot.secret:
         raise SecretBallot(ballot_id)
-    return ballot, await _ballots(uow).open_votes_by_member(ballot_id)
+    return ballot, await uow.ballots.open_votes_by_member(ballot_id)
 
 
 def reminder_due(ballot: Ballot, hours: int, now: datetime) -> bool:
@@ -910,7 +906,7 @@ def reminder_due(ballot: Ballot, hours: int, now: datetime) -> bool:
 
 async def claim_reminder(uow: UnitOfWork, ballot_id: int, hours: int, now: datetime) -> bool:
     """Record that the reminder goes out; False if it went out before (never twice)."""
-    repo = _ballots(uow)
+    repo = uow.ballots
     if await repo.reminder_sent(ballot_id, hours):
         return False
     try:

@@ -33,7 +33,6 @@ from storage.models import (
     Workgroup,
 )
 from storage.repositories import name_key
-from storage.repositories_ballots import BallotRepository
 
 NAME_MAX = 200
 WORKGROUP_NAME_MAX = 120
@@ -384,7 +383,7 @@ async def _strike_from_open_rolls(
     """A member who lost the vote of a body leaves the rolls of its open ballots, with a line
     in the log. Who has voted stays (the vote stands; the quorum base is the roll at the
     close). Each ballot is locked first, as a vote or a close locks it."""
-    repo = uow.repo(BallotRepository)
+    repo = uow.ballots
     for ballot in await repo.open_ballots_awaiting(member.id):
         if has_vote_in(
             ballot.body, is_active=member.is_active, kind=member.kind, is_founder=member.is_founder

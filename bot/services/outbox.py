@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
-from storage.models_outbox import OutboxState
+from storage.models.outbox import OutboxState
 
 #: Seconds to wait before the n-th retry of a transient failure (then the last, repeated).
 BACKOFF = (5.0, 15.0, 45.0, 120.0, 300.0, 600.0)

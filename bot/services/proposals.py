@@ -11,19 +11,16 @@ from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.services.identity import Actor
 from bot.services.roles import Standing
 from storage.db import UnitOfWork
-from storage.models_ballots import (
+from storage.models.ballots import (
     Ballot,
     BallotComment,
     BallotKind,
     BallotResult,
     Body,
     Majority,
-    Proposal,
-    ProposalComment,
-    ProposalStage,
     QuorumRule,
 )
-from storage.repositories_ballots import BallotRepository, ProposalRepository
+from storage.models.proposals import Proposal, ProposalComment, ProposalStage
 
 TITLE_MAX = 200
 TEXT_MAX = 3000
@@ -34,10 +31,6 @@ class WrongStage(DomainError):
     """The proposal is not at the stage this step needs."""
 
     stage: str
-
-
-def _repo(uow: UnitOfWork) -> ProposalRepository:
-    return uow.repo(ProposalRepository)
 
 
 def split_draft(raw: str) -> tuple[str, str]:
@@ -71,13 +64,13 @@ async def draft(uow: UnitOfWork, author: Standing, raw: str, now: datetime) -> P
         stage=ProposalStage.DRAFT,
         created_at=now,
     )
-    _repo(uow).add(proposal)
+    uow.proposals.add(proposal)
     await uow.flush()
     return proposal
 
 
 async def _get(uow: UnitOfWork, proposal_id: int, stage: ProposalStage | None = None) -> Proposal:
-    proposal = await _repo(uow).get(proposal_id, lock=True)
+    proposal = await uow.proposals.get(proposal_id, lock=True)
     if proposal is None:
         raise NotFound("proposal", str(proposal_id))
     if stage is not None and proposal.stage is not stage:
@@ -151,7 +144,7 @@ async def after_ballot(
     uow: UnitOfWork, ballot: Ballot, result: BallotResult, now: datetime, days: int
 ) -> Proposal | None:
     """Move the proposal on when its ST or Közgyűlés ballot closes."""
-    proposal = await _repo(uow).by_ballot(ballot.id)
+    proposal = await uow.proposals.by_ballot(ballot.id)
     if proposal is None:
         return None
     adopted = result is BallotResult.ADOPTED
@@ -183,8 +176,8 @@ async def open_kgy_ballot(
     proposal.stage = ProposalStage.KGY_VOTE
     proposal.kgy_ballot_id = ballot.id
     # the ballot carries the discussion: its debate starts with the discussion's comments
-    ballot_repo = uow.repo(BallotRepository)
-    for item in await _repo(uow).comments(proposal.id):
+    ballot_repo = uow.ballots
+    for item in await uow.proposals.comments(proposal.id):
         ballot_repo.add_comment(
             BallotComment(
                 ballot_id=ballot.id,
@@ -211,6 +204,6 @@ async def comment(
         text=text,
         created_at=now,
     )
-    _repo(uow).add(item)
+    uow.proposals.add(item)
     await uow.flush()
     return item

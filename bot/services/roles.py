@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from storage.models import Member, MemberKind, Workgroup
-from storage.models_ballots import Body
+from storage.models.ballots import Body
 
 
 class Role(enum.StrEnum):

@@ -15,7 +15,7 @@ from bot.services.collation import hu_sort_key
 from bot.services.errors import NotFound, RoutingRefused
 from storage.db import UnitOfWork
 from storage.models import Member, Workgroup
-from storage.models_routing import (
+from storage.models.routing import (
     Audience,
     DeliveryStatus,
     Direction,
@@ -28,7 +28,7 @@ from storage.models_routing import (
     Signer,
     ThreadStatus,
 )
-from storage.repositories_routing import RoutingRepository
+from storage.repositories.routing import RoutingRepository
 
 #: A private "writing to the katalizátor" session ends after this long without a message.
 SESSION_IDLE = timedelta(minutes=30)
@@ -105,10 +105,6 @@ class ThreadSummary:
     messages: int
     pending: int
     age: timedelta
-
-
-def _repo(uow: UnitOfWork) -> RoutingRepository:
-    return uow.repo(RoutingRepository)
 
 
 # --- who may write where ---------------------------------------------------------------------
@@ -203,7 +199,7 @@ async def open_session(
     """Start (or switch) the member's "writing to the katalizátor of X" session."""
     group = await find_workgroup(uow, workgroup_id)
     ensure_may_write(member, group)
-    repo = _repo(uow)
+    repo = uow.routing
     session = await repo.session_of(member.id)
     if session is None:
         repo.add_session(
@@ -230,7 +226,7 @@ async def current_session(
     uow: UnitOfWork, member_id: int, now: datetime
 ) -> tuple[RoutingSession | None, bool]:
     """The member's open session, and whether one has just expired (it is then removed)."""
-    repo = _repo(uow)
+    repo = uow.routing
     session = await repo.session_of(member_id)
     if session is None:
         return None, False
@@ -242,7 +238,7 @@ async def current_session(
 
 async def close_session(uow: UnitOfWork, member_id: int) -> Workgroup | None:
     """End the member's session; returns its workgroup, or None when there was none."""
-    repo = _repo(uow)
+    repo = uow.routing
     session = await repo.session_of(member_id)
     if session is None:
         return None
@@ -256,7 +252,7 @@ async def close_session(uow: UnitOfWork, member_id: int) -> Workgroup | None:
 
 async def admit(uow: UnitOfWork, member_id: int, now: datetime, limit: int) -> Admission:
     """Count one more message of the member in the current minute (fixed one-minute windows)."""
-    repo = _repo(uow)
+    repo = uow.routing
     flood = await repo.flood(member_id)
     if flood is None:
         flood = RoutingFlood(member_id=member_id, window_start=now, count=0, notified=False)
@@ -298,7 +294,7 @@ async def record_question(
     ensure_may_write(member, workgroup)
     if kind not in SUPPORTED_KINDS:
         raise RoutingRefused("unsupported", workgroup.name)
-    repo = _repo(uow)
+    repo = uow.routing
     thread: RoutingThread | None = None
     if thread_id is not None:
         thread = await repo.thread(thread_id, lock=True)
@@ -378,7 +374,7 @@ def _delivery(
 
 async def find_copy(uow: UnitOfWork, chat_id: int, message_id: int) -> RoutingCopy | None:
     """The routed message behind a bot message, so that a reply to it finds its way back."""
-    return await _repo(uow).copy(chat_id, message_id)
+    return await uow.routing.copy(chat_id, message_id)
 
 
 async def record_answer(
@@ -399,7 +395,7 @@ async def record_answer(
     assert replier is not None
     if kind not in SUPPORTED_KINDS:
         raise RoutingRefused("unsupported", thread.workgroup.name)
-    repo = _repo(uow)
+    repo = uow.routing
     message = RoutedMessage(
         thread_id=thread.id,
         direction=Direction.ANSWER,
@@ -427,19 +423,19 @@ async def record_answer(
 
 async def pending_for(uow: UnitOfWork, chat_id: int) -> Sequence[RoutingDelivery]:
     """What waits for one chat, oldest first (with message, thread, workgroup and member)."""
-    return await _repo(uow).pending_for_chat(chat_id)
+    return await uow.routing.pending_for_chat(chat_id)
 
 
 async def chats_with_pending(uow: UnitOfWork) -> Sequence[int]:
     """Chats with something waiting whose account is not known to have blocked the bot."""
-    return await _repo(uow).pending_chats()
+    return await uow.routing.pending_chats()
 
 
 async def mark_delivered(
     uow: UnitOfWork, delivery_id: int, chat_id: int, message_ids: Sequence[int], now: datetime
 ) -> None:
     """The bot sent the delivery as ``message_ids``: remember them, so replies find their way."""
-    repo = _repo(uow)
+    repo = uow.routing
     delivery = await repo.delivery(delivery_id)
     if delivery is None:
         return
@@ -451,7 +447,7 @@ async def mark_delivered(
 
 async def mark_failed(uow: UnitOfWork, delivery_id: int) -> None:
     """Telegram refused the delivery for good (not a 403): stop retrying it."""
-    delivery = await _repo(uow).delivery(delivery_id)
+    delivery = await uow.routing.delivery(delivery_id)
     if delivery is not None:
         delivery.status = DeliveryStatus.FAILED
 
@@ -464,14 +460,14 @@ async def mark_unreachable(uow: UnitOfWork, chat_id: int, now: datetime) -> None
 
 async def pending_in_thread(uow: UnitOfWork, thread_id: int, chat_id: int) -> int:
     """How many deliveries of the thread wait for this chat."""
-    return await _repo(uow).count_pending(thread_id, chat_id)
+    return await uow.routing.count_pending(thread_id, chat_id)
 
 
 # --- handing over and resolving --------------------------------------------------------------
 
 
 async def load_thread(uow: UnitOfWork, thread_id: int) -> RoutingThread:
-    thread = await _repo(uow).thread(thread_id, lock=True)
+    thread = await uow.routing.thread(thread_id, lock=True)
     if thread is None:
         raise NotFound("thread", str(thread_id))
     return thread
@@ -492,7 +488,7 @@ async def hand_to_ksz(uow: UnitOfWork, thread_id: int, actor: Member, now: datet
     # A KSz member who takes a thread over wants its questions too; a katalizátor has them.
     exclude = actor.id if signer is Signer.CATALYST else thread.member_id
     where = await destination(uow, thread.workgroup, thread.status, exclude)
-    repo = _repo(uow)
+    repo = uow.routing
     deliveries = [
         _delivery(repo, question, r.telegram_id, Audience.KSZ, None, now)
         for question in await repo.recent_questions(thread.id, HANDOVER_HISTORY)
@@ -518,12 +514,12 @@ async def resolve(uow: UnitOfWork, thread_id: int, actor: Member, now: datetime)
 
 async def last_question(uow: UnitOfWork, thread_id: int) -> RoutedMessage | None:
     """The thread's latest question (a group thread's notices reply to it)."""
-    return await _repo(uow).last_question(thread_id)
+    return await uow.routing.last_question(thread_id)
 
 
 async def open_threads(uow: UnitOfWork, now: datetime) -> list[ThreadSummary]:
     """Unresolved threads, oldest first, with their size, waiting deliveries and age."""
-    repo = _repo(uow)
+    repo = uow.routing
     threads = await repo.open_threads()
     ids = [t.id for t in threads]
     counts = await repo.count_messages(ids)

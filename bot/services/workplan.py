@@ -29,7 +29,7 @@ from bot.services.roles import Standing
 from bot.services.schedule import BadScheduleValue, ScheduleConfig
 from storage.db import UnitOfWork
 from storage.models import Member, Workgroup
-from storage.models_workplan import (
+from storage.models.workplan import (
     OPEN_STATUSES,
     PlanStatus,
     Task,
@@ -39,7 +39,7 @@ from storage.models_workplan import (
     WorkPlanVersion,
 )
 from storage.repositories import name_key
-from storage.repositories_workplan import ScheduleRepository, WorkPlanRepository
+from storage.repositories.workplan import WorkPlanRepository
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
@@ -263,13 +263,9 @@ def answers_for(standing: Standing, task: Task, catalysts: Mapping[int, int | No
 # --- plans -------------------------------------------------------------------------------------
 
 
-def _repo(uow: UnitOfWork) -> WorkPlanRepository:
-    return uow.repo(WorkPlanRepository)
-
-
 async def current_plan(uow: UnitOfWork, *, lock: bool = False) -> WorkPlan:
     """The newest plan, or NoPlan."""
-    plan = await _repo(uow).current_plan(lock=lock)
+    plan = await uow.workplans.current_plan(lock=lock)
     if plan is None:
         raise NoPlan()
     return plan
@@ -281,7 +277,7 @@ async def create_plan(
     """A new draft plan for a period (one plan per period)."""
     period = clean(period, "period", PERIOD_MAX)
     title = clean(title, "title", TITLE_MAX)
-    if await _repo(uow).by_period(period) is not None:
+    if await uow.workplans.by_period(period) is not None:
         raise PlanInputError("period", "duplicate", period)
     plan = WorkPlan(
         period=period,
@@ -291,7 +287,7 @@ async def create_plan(
         created_at=now,
         created_by_label=actor.label,
     )
-    _repo(uow).add_plan(plan)
+    uow.workplans.add_plan(plan)
     await uow.flush()
     return plan
 
@@ -333,7 +329,7 @@ async def add_tasks(
 ) -> list[Task]:
     """Add tasks to a plan; on an adopted plan this makes one new version."""
     _check_open_for_changes(plan)
-    repo = _repo(uow)
+    repo = uow.workplans
     position = await repo.next_position(plan.id)
     tasks: list[Task] = []
     for offset, spec in enumerate(specs):
@@ -362,7 +358,7 @@ async def add_tasks(
 
 
 async def _snapshot(uow: UnitOfWork, plan: WorkPlan) -> list[dict[str, Any]]:
-    repo = _repo(uow)
+    repo = uow.workplans
     names = await repo.workgroup_names()
     return [
         {
@@ -402,7 +398,7 @@ async def _changed(
         changes=changes,
         snapshot=await _snapshot(uow, plan),
     )
-    _repo(uow).add_version(version)
+    uow.workplans.add_version(version)
     return version
 
 
@@ -411,7 +407,7 @@ async def get_task(uow: UnitOfWork, task_id: int | str, *, lock: bool = False) -
     text = str(task_id).strip().lstrip("#")
     if not text.isdigit() or len(text) > 9:
         raise TaskNotFound(str(task_id)[:20])
-    task = await _repo(uow).task(int(text), lock=lock)
+    task = await uow.workplans.task(int(text), lock=lock)
     if task is None:
         raise TaskNotFound(text)
     return task
@@ -459,7 +455,7 @@ async def edit_task(
     task = await get_task(uow, task_id, lock=True)
     plan = task.plan
     _check_open_for_changes(plan)
-    repo = _repo(uow)
+    repo = uow.workplans
     names = await repo.workgroup_names()
     actor = Actor(who.member_id, who.name)
     old: str | None
@@ -556,7 +552,7 @@ async def report_progress(
         raise NotResponsible(task.id)
     if task.status is TaskStatus.CANCELLED:
         raise TaskCancelled(task.id)
-    repo = _repo(uow)
+    repo = uow.workplans
     actor = Actor(who.member_id, who.name)
     old_progress, old_status = task.progress, task.status
     event = _event(task, actor, now, "progress", old_progress, percent, note)
@@ -575,7 +571,7 @@ async def add_note(
 ) -> TaskEvent:
     """Add (or replace) the note of one's own progress report."""
     note = clean(note, "note", NOTE_MAX)
-    event = await _repo(uow).event(event_id)
+    event = await uow.workplans.event(event_id)
     if event is None or event.field != "progress":
         raise TaskNotFound(str(event_id))
     if event.actor_id is None or event.actor_id != who.member_id:
@@ -588,18 +584,18 @@ async def responsible_tasks(uow: UnitOfWork, who: Standing) -> list[Task]:
     """The open tasks this caller answers for (their workgroups'; the KSz's own)."""
     if not may_report_any(who):
         raise NotResponsible(None)
-    repo = _repo(uow)
+    repo = uow.workplans
     catalysts = await repo.catalysts()
     return [t for t in await repo.open_tasks() if answers_for(who, t, catalysts)]
 
 
 async def mark_overdue(uow: UnitOfWork, task_id: int, now: datetime, tz: ZoneInfo) -> Task | None:
     """The day after its deadline an open task becomes late (késésben); None if not open."""
-    task = await _repo(uow).task(task_id, lock=True)
+    task = await uow.workplans.task(task_id, lock=True)
     if task is None or task.status not in OPEN_STATUSES:
         return None
     if task.deadline < _today(now, tz) and task.status is not TaskStatus.LATE:
-        _set_status(_repo(uow), task, TaskStatus.LATE, Actor(None, SYSTEM_LABEL), now)
+        _set_status(uow.workplans, task, TaskStatus.LATE, Actor(None, SYSTEM_LABEL), now)
         task.updated_at = now
     return task
 
@@ -617,7 +613,7 @@ def check_votable(plan: WorkPlan, task_count: int) -> None:
 
 async def mark_voting(uow: UnitOfWork, plan: WorkPlan, ballot_id: int) -> None:
     """The plan is before the Közgyűlés in ballot ``ballot_id``."""
-    check_votable(plan, len(await _repo(uow).tasks(plan.id)))
+    check_votable(plan, len(await uow.workplans.tasks(plan.id)))
     plan.status = PlanStatus.VOTING
     plan.ballot_id = ballot_id
 
@@ -631,7 +627,7 @@ async def after_ballot(
     now: datetime,
 ) -> WorkPlan | None:
     """A ballot closed: its plan is adopted (version 1) or back to draft. Idempotent."""
-    plan = await _repo(uow).by_ballot(ballot_id)
+    plan = await uow.workplans.by_ballot(ballot_id)
     if plan is None or plan.status is not PlanStatus.VOTING:
         return None
     if not adopted:
@@ -641,7 +637,7 @@ async def after_ballot(
     plan.resolution_id = resolution_id
     plan.adopted_at = now
     plan.version = 1
-    _repo(uow).add_version(
+    uow.workplans.add_version(
         WorkPlanVersion(
             plan_id=plan.id,
             number=1,
@@ -733,7 +729,7 @@ def _is_late(task: Task, today: date) -> bool:
 
 async def plan_summary(uow: UnitOfWork, now: datetime, tz: ZoneInfo) -> Summary | None:
     """The current plan's summary, or None when there is no plan."""
-    repo = _repo(uow)
+    repo = uow.workplans
     plan = await repo.current_plan()
     if plan is None:
         return None
@@ -785,7 +781,7 @@ async def parse_filter(uow: UnitOfWork, words: Sequence[str]) -> Filter:
 async def filtered_tasks(uow: UnitOfWork, plan: WorkPlan, wanted: Filter) -> list[Task]:
     """The plan's tasks that pass the filter."""
     return list(
-        await _repo(uow).tasks(plan.id, responsible=wanted.responsible, status=wanted.status)
+        await uow.workplans.tasks(plan.id, responsible=wanted.responsible, status=wanted.status)
     )
 
 
@@ -794,7 +790,7 @@ async def filtered_tasks(uow: UnitOfWork, plan: WorkPlan, wanted: Filter) -> lis
 
 async def responsible_members(uow: UnitOfWork, tasks: Sequence[Task]) -> dict[int, list[Member]]:
     """Task id -> the people who answer for it: the katalizátor, else the KSz."""
-    catalysts = await _repo(uow).catalysts()
+    catalysts = await uow.workplans.catalysts()
     ksz = [m for m in await uow.members.ksz() if m.is_active]
     cache: dict[int, Member | None] = {}
     found: dict[int, list[Member]] = {}
@@ -907,18 +903,18 @@ async def due_slots(
     since = await schedule_since(uow, now)
     tasks = [
         schedule.TaskInfo(t.id, t.deadline, t.is_open, t.created_at)
-        for t in await _repo(uow).open_tasks()
+        for t in await uow.workplans.open_tasks()
     ]
     slots = schedule.due_slots(config, tasks, now, tz, since)
-    sent = await uow.repo(ScheduleRepository).sent(s.key for s in slots)
+    sent = await uow.schedules.sent(s.key for s in slots)
     return [s for s in slots if s.key not in sent]
 
 
 async def slot_sent(uow: UnitOfWork, slot: schedule.Slot) -> bool:
     """Whether the slot's message went out (was queued) already."""
-    return await uow.repo(ScheduleRepository).is_sent(slot.key)
+    return await uow.schedules.is_sent(slot.key)
 
 
 async def claim(uow: UnitOfWork, slot: schedule.Slot, now: datetime) -> bool:
     """Record the slot before its message goes out; False if it went out before."""
-    return await uow.repo(ScheduleRepository).claim(slot.key, now)
+    return await uow.schedules.claim(slot.key, now)

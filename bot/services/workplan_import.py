@@ -23,9 +23,8 @@ from bot.services.workplan import (
     resolve_responsible,
 )
 from storage.db import UnitOfWork
-from storage.models_workplan import Task, TaskStatus, WorkPlan
+from storage.models.workplan import Task, TaskStatus, WorkPlan
 from storage.repositories import name_key
-from storage.repositories_workplan import WorkPlanRepository
 
 MAX_ROWS = 2000
 
@@ -167,7 +166,7 @@ async def import_tasks(
     Any problem (an unknown workgroup, a title the plan already has) raises PlanImportFailed
     before anything is added; the caller's unit of work then commits nothing.
     """
-    repo = uow.repo(WorkPlanRepository)
+    repo = uow.workplans
     plan = await repo.by_period(period.strip()) if period else await repo.current_plan()
     created = False
     if plan is None:

@@ -24,7 +24,7 @@ from bot.services.ballots import (
 )
 from bot.views.common import page_row, register_error_text
 from storage.models import Member
-from storage.models_ballots import (
+from storage.models.ballots import (
     Ballot,
     BallotComment,
     BallotKind,

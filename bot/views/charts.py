@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.i18n import Translator
 from bot.services.workplan import Summary
-from storage.models_workplan import TaskStatus
+from storage.models.workplan import TaskStatus
 
 #: Tasks drawn one by one; a bigger plan shows the ones nearest their deadline.
 MAX_TASKS = 30

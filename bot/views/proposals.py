@@ -11,7 +11,7 @@ from bot.callbacks import Feature, encode
 from bot.i18n import Translator
 from bot.services.proposals import WrongStage
 from bot.views.common import register_error_text
-from storage.models_ballots import Proposal, ProposalComment, ProposalStage
+from storage.models.proposals import Proposal, ProposalComment, ProposalStage
 
 
 def stage_name(t: Translator, stage: ProposalStage) -> str:

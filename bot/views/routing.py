@@ -14,7 +14,7 @@ from bot.services.errors import RoutingRefused
 from bot.services.routing import Destination, KszReason, ThreadSummary
 from bot.views.members import clip
 from storage.models import Workgroup
-from storage.models_routing import Audience, RoutingThread, Signer, ThreadStatus
+from storage.models.routing import Audience, RoutingThread, Signer, ThreadStatus
 
 #: At most this many "resolved" buttons under /nyitott_kerdesek.
 MAX_BUTTONS = 30

@@ -36,8 +36,8 @@ from bot.services.workplan import (
 )
 from bot.views.ballots import resolution_label
 from bot.views.common import actor_label, register_error_text
-from storage.models_ballots import Resolution
-from storage.models_workplan import (
+from storage.models.ballots import Resolution
+from storage.models.workplan import (
     PlanStatus,
     Task,
     TaskEvent,

@@ -21,7 +21,7 @@ from bot.services.identity import CLI_ACTOR, MemberSpec
 from bot.services.roles import Permission, Standing, standing_of
 from storage.db import Database
 from storage.models import MemberKind
-from storage.models_announcements import AnnouncementDelivery, AnnouncementKind
+from storage.models.announcements import AnnouncementDelivery, AnnouncementKind
 
 OPERATIONAL = AnnouncementKind.OPERATIONAL
 STRATEGIC = AnnouncementKind.STRATEGIC

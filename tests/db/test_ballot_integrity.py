@@ -19,8 +19,8 @@ from bot.services.errors import NotAllowed
 from bot.services.identity import CLI_ACTOR
 from storage.db import Database
 from storage.models import MemberKind
-from storage.models_ballots import BallotResult, Body, UrnPaper
-from storage.repositories_ballots import BallotRepository, ResolutionRepository
+from storage.models.ballots import BallotResult, Body, UrnPaper
+from storage.repositories.ballots import BallotRepository
 from tests.db.test_ballots import TZ, close, members, publish, standing, vote
 
 
@@ -57,8 +57,8 @@ async def test_a_withdrawal_in_flight_holds_the_close(
     assert closed is not None
     assert closed.tally.turnout == 0 and closed.ballot.result is BallotResult.NO_QUORUM
     async with db.unit() as uow:
-        assert await uow.repo(BallotRepository).open_counts(ballot.id) == {}
-        assert await uow.repo(ResolutionRepository).by_ballot(ballot.id) is None
+        assert await uow.ballots.open_counts(ballot.id) == {}
+        assert await uow.resolutions.by_ballot(ballot.id) is None
 
 
 async def test_a_vote_after_a_close_in_flight_is_refused(db: Database, clock: FakeClock) -> None:
@@ -227,7 +227,7 @@ async def test_members_who_lose_the_vote_are_struck_from_open_rolls(
         with pytest.raises(ballots.NotOnRoll):
             await vote(db, clock, ballot, ids[name], 1)
     async with db.unit() as uow:
-        repo = uow.repo(BallotRepository)
+        repo = uow.ballots
         assert (await repo.get(kgy.id)).electorate == 3  # type: ignore[union-attr]
         assert (await repo.get(st.id)).electorate == 1  # type: ignore[union-attr]
         struck = [

@@ -24,7 +24,7 @@ from bot.services.identity import CLI_ACTOR, MemberSpec, upsert_member
 from bot.services.roles import Standing, standing_of
 from storage.db import Database
 from storage.models import MemberKind
-from storage.models_ballots import (
+from storage.models.ballots import (
     Ballot,
     BallotKind,
     BallotResult,
@@ -231,7 +231,7 @@ async def test_simultaneous_presses_count_once(db: Database, clock: FakeClock) -
         assert sum(r is None for r in results) == 1
         assert all(isinstance(r, (AlreadyVoted, Exception)) for r in results if r is not None)
         async with db.unit() as uow:
-            assert await uow.repo(ballots.BallotRepository).turnout(ballot.id) == 1
+            assert await uow.ballots.turnout(ballot.id) == 1
             assert sum(c.votes for c in await ballots.current_counts(uow, ballot)) == 1
 
 
@@ -344,7 +344,7 @@ async def test_resolution_register_search(db: Database, clock: FakeClock) -> Non
     await vote(db, clock, ballot, ids["Belső 00"], 0)
     await close(db, clock, ballot)
     async with db.unit() as uow:
-        found, total = await uow.repo(ballots.ResolutionRepository).search("éves", 0, 10)
+        found, total = await uow.resolutions.search("éves", 0, 10)
         assert total == 1 and isinstance(found[0], Resolution)
 
 

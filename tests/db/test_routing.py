@@ -13,7 +13,7 @@ from bot.services.identity import CLI_ACTOR, MemberSpec
 from bot.services.routing import Admission, KszReason
 from storage.db import Database
 from storage.models import Member, MemberKind, Workgroup
-from storage.models_routing import Audience, Direction, Signer, ThreadStatus
+from storage.models.routing import Audience, Direction, Signer, ThreadStatus
 
 MEMBER_CHAT, CATALYST_CHAT, KSZ_CHAT = 501, 502, 503
 

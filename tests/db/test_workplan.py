@@ -26,7 +26,7 @@ from bot.services.workplan import (
 from bot.services.workplan_import import import_tasks, parse_tasks_csv
 from storage.db import Database
 from storage.models import MemberKind
-from storage.models_workplan import (
+from storage.models.workplan import (
     PlanStatus,
     ScheduleSent,
     Task,
@@ -35,7 +35,6 @@ from storage.models_workplan import (
     WorkPlan,
     WorkPlanVersion,
 )
-from storage.repositories_workplan import WorkPlanRepository
 
 TZ = ZoneInfo("Europe/Budapest")
 CSV = (
@@ -101,7 +100,7 @@ async def _import(db: Database, clock: FakeClock, data: str = CSV) -> list[Task]
 
 async def _task(db: Database, task_id: int) -> Task:
     async with db.unit() as uow:
-        task = await uow.repo(WorkPlanRepository).task(task_id)
+        task = await uow.workplans.task(task_id)
         assert task is not None
         return task
 
@@ -167,7 +166,7 @@ async def test_import_with_errors_reports_each_row_and_imports_nothing(
         (3, "unknown_workgroup", "Nincs ilyen")
     ]
     async with db.unit() as uow:
-        assert await uow.repo(WorkPlanRepository).current_plan() is None
+        assert await uow.workplans.current_plan() is None
         assert await uow.session.scalar(select(func.count()).select_from(Task)) == 0
 
 
@@ -209,7 +208,7 @@ async def test_catalyst_reports_progress_with_history(
         )
     assert (report.old_progress, report.task.progress) == (40, 60)
     async with db.unit() as uow:
-        events = await uow.repo(WorkPlanRepository).events(tasks[0].id)
+        events = await uow.workplans.events(tasks[0].id)
     last = events[-1]
     assert (last.field, last.old, last.new, last.note, last.actor_label) == (
         "progress", "40", "60", "Elkészült a kérdőív", "Katalizátor Kálmán",
@@ -317,7 +316,7 @@ async def test_notes_belong_to_their_author(db: Database, clock: FakeClock, peop
     async with db.unit() as uow:
         await workplan.add_note(uow, report.event.id, people.catalyst, "Rendben", clock.now())
     async with db.unit() as uow:
-        events = await uow.repo(WorkPlanRepository).events(tasks[0].id)
+        events = await uow.workplans.events(tasks[0].id)
     assert [e.note for e in events if e.field == "progress"] == ["Rendben"]
 
 
@@ -346,7 +345,7 @@ async def test_adoption_makes_version_one_and_later_changes_make_versions(
     async with db.unit() as uow:
         plan = await workplan.current_plan(uow)
         assert (plan.status, plan.version, plan.resolution_id) == (PlanStatus.ADOPTED, 1, 7)
-        [first] = await uow.repo(WorkPlanRepository).versions(plan.id)
+        [first] = await uow.workplans.versions(plan.id)
         assert [s["title"] for s in first.snapshot] == [t.title for t in tasks]
         assert first.snapshot[0]["progress"] == 45
     clock.advance(days=1)
@@ -364,7 +363,7 @@ async def test_adoption_makes_version_one_and_later_changes_make_versions(
         await workplan.add_tasks(uow, plan, [spec], CLI_ACTOR, clock.now())
     async with db.unit() as uow:
         plan = await workplan.current_plan(uow)
-        versions = await uow.repo(WorkPlanRepository).versions(plan.id)
+        versions = await uow.workplans.versions(plan.id)
     assert plan.version == 3
     assert [v.number for v in versions] == [1, 2, 3]
     assert versions[1].changes == [
@@ -416,7 +415,7 @@ async def test_overdue_marks_the_task_late_once(
         again = await workplan.mark_overdue(uow, tasks[0].id, clock.now(), TZ)
         assert again is not None
     async with db.unit() as uow:
-        events = await uow.repo(WorkPlanRepository).events(tasks[0].id)
+        events = await uow.workplans.events(tasks[0].id)
     assert [(e.field, e.new, e.actor_label) for e in events if e.field == "status"] == [
         ("status", "late", "Klaszterbot")
     ]

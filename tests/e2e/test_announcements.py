@@ -20,7 +20,7 @@ from bot.settings import load_settings
 from fakeapi import FakeRequest, FakeTelegram, FakeUser
 from storage.db import Database
 from storage.models import MemberKind
-from storage.models_announcements import Announcement, AnnouncementDelivery, DeliveryState
+from storage.models.announcements import Announcement, AnnouncementDelivery, DeliveryState
 from tests.e2e.harness import TOKEN, BotHarness, answers, texts
 from tests.e2e.people import Cast, bind
 

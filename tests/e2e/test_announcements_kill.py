@@ -19,7 +19,7 @@ from fakeapi.http import serve
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import MemberKind
-from storage.models_announcements import AnnouncementKind
+from storage.models.announcements import AnnouncementKind
 from tests.e2e.processes import start_bot, until
 
 TOKEN = "424242424:AAE-fake-token-for-the-kill-test-0000"

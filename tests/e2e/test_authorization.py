@@ -11,8 +11,7 @@ import pytest
 from bot.services import ballots
 from bot.services.roles import standing_of
 from fakeapi import FakeTelegram
-from storage.models_ballots import Body
-from storage.repositories_ballots import BallotRepository
+from storage.models.ballots import Body
 from tests.e2e.harness import BotHarness, answers, texts
 from tests.e2e.people import Cast
 
@@ -189,4 +188,4 @@ async def test_button_matrix(
             assert refused == (role not in DEBATERS[body]), label
     if chat_type == "group":  # and nobody voted
         async with harness.app.bot_data.db.unit() as uow:
-            assert await uow.repo(BallotRepository).turnout(ballot.id) == 0
+            assert await uow.ballots.turnout(ballot.id) == 0

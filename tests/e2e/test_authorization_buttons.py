@@ -28,8 +28,8 @@ from bot.services.roles import standing_of
 from bot.services.workplan_import import import_tasks, parse_tasks_csv
 from fakeapi import ApiCall, FakeChat, FakeTelegram, FakeUser
 from storage.models import Base, MemberKind
-from storage.models_ballots import Body
-from storage.models_routing import RoutingThread, ThreadStatus
+from storage.models.ballots import Body
+from storage.models.routing import RoutingThread, ThreadStatus
 from tests.e2e.harness import BotHarness
 from tests.e2e.people import Cast
 

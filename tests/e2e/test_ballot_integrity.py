@@ -17,8 +17,8 @@ from bot.services.roles import standing_of
 from fakeapi import FakeTelegram
 from storage.db import Database
 from storage.models import MemberKind
-from storage.models_ballots import Ballot, BallotResult
-from storage.repositories_ballots import BallotRepository, ResolutionRepository
+from storage.models.ballots import Ballot, BallotResult
+from storage.repositories.ballots import BallotRepository
 from tests.e2e.harness import BotHarness, answers
 from tests.e2e.people import Cast, bind
 
@@ -30,7 +30,7 @@ async def _publish(harness: BotHarness, cast: Cast, form: str) -> Ballot:
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
     await harness.settle()
     async with harness.app.bot_data.db.unit() as uow:
-        [ballot] = await uow.repo(BallotRepository).recent(1)
+        [ballot] = await uow.ballots.recent(1)
         return ballot
 
 
@@ -64,11 +64,11 @@ async def test_withdraw_and_close_do_not_race(
     result = await task
     await harness.settle()
     async with db.unit() as uow:
-        repo = uow.repo(BallotRepository)
+        repo = uow.ballots
         stored = await repo.get(ballot.id)
         assert stored is not None
         counts = await repo.open_counts(ballot.id)
-        resolution = await uow.repo(ResolutionRepository).by_ballot(ballot.id)
+        resolution = await uow.resolutions.by_ballot(ballot.id)
     assert sum(counts.values()) == 0
     # the close saw the withdrawal: no vote counted, nothing adopted, nothing in the register
     assert result is not None and result.tally.turnout == 0
@@ -107,7 +107,7 @@ async def test_voting_in_the_main_group_goes_private(
         assert not any("Választása" in m.text for m in tg.history(group))
     assert len(tg.history(group)) == before
     async with db.unit() as uow:
-        assert await uow.repo(BallotRepository).turnout(ballot.id) == 0
+        assert await uow.ballots.turnout(ballot.id) == 0
     # a voter who never opened a private chat with the bot is told to do so first
     # (Telegram refuses the private message: the harness's strict check is bypassed)
     calls = await Driver.process(harness, tg.press(newcomer, listing, f"vote:o:{ballot.id}"))

@@ -11,8 +11,7 @@ from bot.handlers import ballots as handlers
 from bot.services.clock import FakeClock
 from fakeapi import FakeTelegram, FakeUser
 from storage.db import Database
-from storage.models_ballots import Ballot
-from storage.repositories_ballots import BallotRepository
+from storage.models.ballots import Ballot
 from tests.e2e.harness import BotHarness, answers, texts
 from tests.e2e.people import Cast
 
@@ -37,7 +36,7 @@ async def _publish_via_wizard(
 
 async def _ballot(db: Database) -> Ballot:
     async with db.unit() as uow:
-        [ballot] = await uow.repo(BallotRepository).recent(1)
+        [ballot] = await uow.ballots.recent(1)
         return ballot
 
 
@@ -83,7 +82,7 @@ async def test_ksz_publishes_and_only_voting_members_can_vote(
     )
     assert any("nem szerepel a szavazáson" in a for a in answers(calls))
     async with db.unit() as uow:
-        assert await uow.repo(BallotRepository).turnout(ballot.id) == 1
+        assert await uow.ballots.turnout(ballot.id) == 1
 
 
 async def test_open_ballot_closes_at_deadline_with_result_and_number(
@@ -263,7 +262,7 @@ async def test_bad_input_is_refused_and_nothing_saved(
     [text] = texts(await harness.send(cast.ksz, "   "))
     assert "kötelező megadni" in text
     async with db.unit() as uow:
-        assert list(await uow.repo(BallotRepository).recent(10)) == []
+        assert list(await uow.ballots.recent(10)) == []
 
 
 async def test_st_ballot_is_for_founders(harness: BotHarness, tg: FakeTelegram, cast: Cast) -> None:

@@ -15,8 +15,9 @@ from bot.services.identity import CLI_ACTOR
 from bot.services.workplan_import import import_tasks, parse_tasks_csv
 from fakeapi import FakeTelegram
 from storage.db import Database
-from storage.models_ballots import BallotComment, ProposalComment
-from storage.models_workplan import TaskEvent
+from storage.models.ballots import BallotComment
+from storage.models.proposals import ProposalComment
+from storage.models.workplan import TaskEvent
 from tests.e2e.harness import BotHarness, texts
 from tests.e2e.people import Cast
 from tests.e2e.test_routing import _join

@@ -14,7 +14,7 @@ from bot.services.identity import CLI_ACTOR, MemberSpec, upsert_member
 from bot.services.roles import standing_of
 from storage.db import Database
 from storage.models import MemberKind
-from storage.models_ballots import BallotKind
+from storage.models.ballots import BallotKind
 from tests.e2e.harness import BotHarness
 from tests.e2e.people import Cast
 

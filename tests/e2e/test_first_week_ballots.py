@@ -12,7 +12,6 @@ from bot.services import ballots
 from bot.services.clock import FakeClock
 from fakeapi import ApiCall, FakeTelegram
 from storage.db import Database
-from storage.repositories_ballots import BallotRepository
 from tests.e2e.harness import BotHarness, answers, texts
 from tests.e2e.people import SPECS, Cast
 
@@ -105,7 +104,7 @@ async def test_multi_choice_result_says_what_was_decided_everywhere(
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
     picks = {"internal": (1, 3), "founder": (1, 3), "chair": (1, 2), "catalyst": (1, 3)}
     async with db.unit() as uow:
-        [ballot] = await uow.repo(BallotRepository).recent(1)
+        [ballot] = await uow.ballots.recent(1)
         by_name = {m.name: m.id for m in await uow.members.all()}
     for role, chosen in picks.items():
         member_id = by_name[SPECS[role].name]

@@ -5,15 +5,14 @@ from __future__ import annotations
 from bot.services.clock import FakeClock
 from fakeapi import FakeTelegram
 from storage.db import Database
-from storage.models_ballots import ProposalStage
-from storage.repositories_ballots import ProposalRepository
+from storage.models.proposals import ProposalStage
 from tests.e2e.harness import BotHarness, answers, texts
 from tests.e2e.people import Cast
 
 
 async def _stage(db: Database) -> ProposalStage:
     async with db.unit() as uow:
-        [proposal] = await uow.repo(ProposalRepository).recent(1)
+        [proposal] = await uow.proposals.recent(1)
         return proposal.stage
 
 

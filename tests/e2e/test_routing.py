@@ -17,7 +17,7 @@ from bot.settings import load_settings
 from fakeapi import ApiCall, FakeChat, FakeMessage, FakeTelegram, FakeUser
 from storage.db import Database
 from storage.models import MemberKind
-from storage.models_routing import DeliveryStatus, RoutingDelivery
+from storage.models.routing import DeliveryStatus, RoutingDelivery
 from tests.e2e.harness import TOKEN, BotHarness, answers, texts
 from tests.e2e.people import Cast, bind
 

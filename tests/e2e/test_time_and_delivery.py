@@ -14,9 +14,8 @@ from bot.app import BotApp
 from bot.services.clock import FakeClock
 from fakeapi import FakeTelegram, FakeUser, Faults
 from storage.db import Database
-from storage.models_ballots import Ballot, BallotStatus
-from storage.models_outbox import OutboxMessage, OutboxState
-from storage.repositories_ballots import BallotRepository
+from storage.models.ballots import Ballot, BallotStatus
+from storage.models.outbox import OutboxMessage, OutboxState
 from tests.conftest import START
 from tests.e2e.conftest import bot_on
 from tests.e2e.harness import BotHarness, texts
@@ -56,7 +55,7 @@ async def publish(harness: BotHarness, author: FakeUser, question: str = "Halass
 
 async def the_ballot(db: Database) -> Ballot:
     async with db.unit() as uow:
-        [ballot] = await uow.repo(BallotRepository).recent(1)
+        [ballot] = await uow.ballots.recent(1)
         return ballot
 
 
@@ -134,7 +133,7 @@ async def test_a_flaky_bot_api_loses_nothing(
         await harness.press(user, message, data)
         await harness.press(user, message, data, forge=True)  # pressed again: no double
     async with db.unit() as uow:
-        assert await uow.repo(BallotRepository).turnout(ballot.id) == 4
+        assert await uow.ballots.turnout(ballot.id) == 4
     # the result reaches every member, once
     clock.advance(days=3, minutes=1)
     await harness.run_due_jobs()

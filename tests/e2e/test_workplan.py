@@ -17,8 +17,7 @@ from bot.services.identity import CLI_ACTOR, create_workgroup
 from bot.services.workplan_import import import_tasks, parse_tasks_csv
 from fakeapi import ApiCall, FakeTelegram, FakeUser
 from storage.db import Database
-from storage.models_workplan import Task, TaskStatus
-from storage.repositories_workplan import WorkPlanRepository
+from storage.models.workplan import Task, TaskStatus
 from tests.e2e.harness import BotHarness, answers, texts
 from tests.e2e.people import Cast
 
@@ -46,7 +45,7 @@ async def _import(db: Database, clock: FakeClock, data: str = PLAN) -> list[Task
 
 async def _task(db: Database, task_id: int) -> Task:
     async with db.unit() as uow:
-        task = await uow.repo(WorkPlanRepository).task(task_id)
+        task = await uow.workplans.task(task_id)
         assert task is not None
         return task
 

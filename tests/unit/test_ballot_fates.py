@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.services.ballots import Fate, OptionCount, option_fates, tally
-from storage.models_ballots import BallotKind, Majority, QuorumRule
+from storage.models.ballots import BallotKind, Majority, QuorumRule
 
 
 def _fates(kind: BallotKind, votes: list[int], max_choices: int) -> list[Fate]:

@@ -2,7 +2,7 @@ import pytest
 
 from bot.services.roles import STRANGER, Permission, Role, Standing, allows, has_vote_in
 from storage.models import MemberKind
-from storage.models_ballots import Body
+from storage.models.ballots import Body
 
 
 def standing(**kw: object) -> Standing:

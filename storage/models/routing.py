@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models import Base, Member, Workgroup, _enum
+from storage.models.base import Base, _enum
+from storage.models.identity import Member, Workgroup
 
 
 class ThreadStatus(enum.StrEnum):

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models import Base, _enum
+from storage.models.base import Base, _enum
 
 
 class PlanStatus(enum.StrEnum):

@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from storage.models import Workgroup
-from storage.models_ballots import Resolution
-from storage.models_workplan import (
+from storage.models.ballots import Resolution
+from storage.models.workplan import (
     OPEN_STATUSES,
     ScheduleSent,
     Task,
@@ -20,7 +20,7 @@ from storage.models_workplan import (
     WorkPlan,
     WorkPlanVersion,
 )
-from storage.repositories import Repository
+from storage.repositories.base import Repository
 
 _CHUNK = 500
 

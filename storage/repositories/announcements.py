@@ -22,13 +22,13 @@ from sqlalchemy import (
 )
 
 from storage.models import Member, MemberKind, Workgroup, WorkgroupMember
-from storage.models_announcements import (
+from storage.models.announcements import (
     Announcement,
     AnnouncementDelivery,
     AudienceGroup,
     DeliveryState,
 )
-from storage.repositories import Repository
+from storage.repositories.base import Repository
 
 D = AnnouncementDelivery
 

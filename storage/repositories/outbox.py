@@ -11,8 +11,8 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from storage.models_outbox import OutboxFile, OutboxMessage, OutboxState
-from storage.repositories import Repository
+from storage.models.outbox import OutboxFile, OutboxMessage, OutboxState
+from storage.repositories.base import Repository
 
 M = OutboxMessage
 

@@ -1,4 +1,4 @@
-"""Repositories: queries and persistence for one aggregate each. They never commit."""
+"""Members, workgroups, invitations, join requests, the audit log and cluster settings."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.models import (
+from storage.models.identity import (
     AuditEntry,
     ClusterSetting,
     Invitation,
@@ -22,18 +21,7 @@ from storage.models import (
     Workgroup,
     WorkgroupMember,
 )
-
-
-def name_key(name: str) -> str:
-    """The lookup key of a name: whitespace folded, casefolded."""
-    return " ".join(name.split()).casefold()
-
-
-class Repository:
-    """Base of every repository: it holds the unit of work's session and never commits."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+from storage.repositories.base import Repository, _escape_like, name_key
 
 
 class ClusterSettingsRepository(Repository):
@@ -349,7 +337,3 @@ class AuditRepository(Repository):
             .limit(limit)
         )
         return result.scalars().all(), int(total or 0)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

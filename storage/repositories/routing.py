@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from storage.models import Member, TelegramUser, WorkgroupMember
-from storage.models_routing import (
+from storage.models.routing import (
     DeliveryStatus,
     Direction,
     RoutedMessage,
@@ -19,7 +19,7 @@ from storage.models_routing import (
     RoutingThread,
     ThreadStatus,
 )
-from storage.repositories import Repository
+from storage.repositories.base import Repository
 
 OPEN_STATUSES = (ThreadStatus.OPEN, ThreadStatus.HANDED_TO_KSZ)
 

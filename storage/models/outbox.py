@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, _enum
+from storage.models.base import Base, _enum
 
 
 class OutboxState(enum.StrEnum):

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models import Base, _enum
+from storage.models.base import Base, _enum
 
 
 class Body(enum.StrEnum):
@@ -237,46 +237,3 @@ class Resolution(Base):
     text: Mapped[str] = mapped_column(Text)
     text_key: Mapped[str] = mapped_column(Text)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
-
-
-class ProposalStage(enum.StrEnum):
-    """Where a strategy proposal stands: drafted in the ST, debated, decided by the Közgyűlés."""
-
-    DRAFT = "draft"
-    ST_VOTE = "st_vote"
-    DISCUSSION = "discussion"
-    KGY_VOTE = "kgy_vote"
-    ADOPTED = "adopted"
-    REJECTED = "rejected"
-
-
-class Proposal(Base):
-    """A strategy proposal: a founder drafts it, the ST puts it forward, the Közgyűlés adopts it."""
-
-    __tablename__ = "proposals"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    text: Mapped[str] = mapped_column(Text)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    author_label: Mapped[str] = mapped_column(String(200))
-    stage: Mapped[ProposalStage] = mapped_column(_enum(ProposalStage, "proposal_stage"), index=True)
-    st_ballot_id: Mapped[int | None] = mapped_column(ForeignKey("ballots.id"), unique=True)
-    kgy_ballot_id: Mapped[int | None] = mapped_column(ForeignKey("ballots.id"), unique=True)
-    discussion_until: Mapped[datetime | None]
-    created_at: Mapped[datetime]
-
-
-class ProposalComment(Base):
-    """A member's comment during the Közgyűlés discussion period (external members included)."""
-
-    __tablename__ = "proposal_comments"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    author_label: Mapped[str] = mapped_column(String(200))
-    text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime]

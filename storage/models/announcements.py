@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, _enum
+from storage.models.base import Base, _enum
 
 
 class AnnouncementKind(enum.StrEnum):

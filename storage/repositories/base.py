@@ -1,0 +1,21 @@
+"""What every repository shares: the session it works in and small query helpers."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def name_key(name: str) -> str:
+    """The lookup key of a name: whitespace folded, casefolded."""
+    return " ".join(name.split()).casefold()
+
+
+class Repository:
+    """Base of every repository: it holds the unit of work's session and never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
