@@ -14,7 +14,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import handlers, logs
-from bot.access import CommandRegistry
+from bot.commands import CommandRegistry
 from bot.concurrency import PerChatUpdateProcessor
 from bot.context import BotContext, BotData, UserData
 from bot.courier import Courier

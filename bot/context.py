@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from telegram import Update
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.dialogues import Dialogues
 from bot.i18n import Translations, Translator
 from bot.services.clock import Clock, SystemClock
 from bot.services.roles import STRANGER, Standing, standing_of
@@ -21,9 +22,8 @@ from storage.db import Database, IdentityGeneration
 from storage.models import Member
 
 if TYPE_CHECKING:
-    from bot.access import CommandRegistry
+    from bot.commands import CommandRegistry
     from bot.courier import Courier
-    from bot.dialogues import Dialogues
     from bot.services.announcements import Draft as AnnouncementDraft
     from bot.services.ballots import BallotDraft
 
@@ -44,8 +44,6 @@ class BotData:
     dialogues: Dialogues
 
     def __init__(self) -> None:
-        from bot.dialogues import Dialogues
-
         self.dialogues = Dialogues()
         self.background: set[asyncio.Task[Any]] = set()
         self.callers = CallerCache()

@@ -16,20 +16,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ConversationHandler, MessageHandler, filters
 
-from bot.access import Group
-from bot.context import BotContext, UserData
+from bot.commands import Group
 from bot.views.dialogues import ended_notice
+
+if TYPE_CHECKING:
+    from bot.context import BotContext, UserData
 
 log = logging.getLogger(__name__)
 
-Check = Callable[[Update, BotContext], Awaitable[bool]]
-End = Callable[[Update, BotContext], Awaitable[None]]
+Check = Callable[[Update, "BotContext"], Awaitable[bool]]
+End = Callable[[Update, "BotContext"], Awaitable[None]]
 
 #: Commands that end a dialogue themselves (they answer "Cancelled." or close the session).
 SELF_ENDING = frozenset({"megse", "cancel"})

@@ -28,8 +28,9 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import dialogues, outbox
-from bot.access import CommandSpec, add_buttons, add_commands, gate
+from bot.access import add_buttons, add_commands, gate
 from bot.callbacks import Callback, Feature, ForgedCallback, decode, pattern
+from bot.commands import CommandSpec
 from bot.context import BotContext, UserData
 from bot.delivery import edit_from_button
 from bot.i18n import N_, Translator

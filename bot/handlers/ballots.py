@@ -25,8 +25,9 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import courier, dialogues
-from bot.access import CommandSpec, add_buttons, add_commands, gate
+from bot.access import add_buttons, add_commands, gate
 from bot.callbacks import Feature, ForgedCallback, decode, pattern
+from bot.commands import CommandSpec
 from bot.context import BotContext, UserData
 from bot.delivery import (
     active_recipients,

@@ -8,7 +8,8 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import Application
 
-from bot.access import CommandSpec, add_commands
+from bot.access import add_commands
+from bot.commands import CommandSpec
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import cluster

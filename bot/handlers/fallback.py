@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 
 from bot import dialogues
-from bot.access import Group
+from bot.commands import Group
 from bot.context import BotContext
 from bot.views import dialogues as views
 

@@ -14,8 +14,9 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ChatJoinRequestHandler
 
 from bot import courier
-from bot.access import CommandSpec, add_buttons, add_commands, gate
+from bot.access import add_buttons, add_commands, gate
 from bot.callbacks import Feature, ForgedCallback, decode, pattern
+from bot.commands import CommandSpec
 from bot.context import BotContext
 from bot.delivery import answer_sent, edit_from_button, remove_from_chats
 from bot.i18n import N_

@@ -20,8 +20,9 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import courier, dialogues
-from bot.access import CommandSpec, add_commands, gate
+from bot.access import add_commands, gate
 from bot.callbacks import Feature, decode, pattern
+from bot.commands import CommandSpec
 from bot.context import BotContext, UserData
 from bot.delivery import active_recipients, queued_rows, translator_for
 from bot.handlers import ballots as ballot_handlers

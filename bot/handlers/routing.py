@@ -20,8 +20,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ChatMemberHandler, MessageHandler, TypeHandler, filters
 
 from bot import dialogues
-from bot.access import CommandSpec, Group, add_buttons, add_commands, gate
+from bot.access import add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
+from bot.commands import CommandSpec, Group
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.services import routing

@@ -8,8 +8,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.access import CommandSpec, add_buttons, add_commands
+from bot.access import add_buttons, add_commands
 from bot.callbacks import Feature, decode, pattern
+from bot.commands import CommandSpec
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, N_
 from bot.services import identity

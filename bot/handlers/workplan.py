@@ -30,8 +30,9 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import courier, dialogues, offload
-from bot.access import CommandSpec, add_buttons, add_commands, gate
+from bot.access import add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
+from bot.commands import CommandSpec
 from bot.context import BotContext, UserData
 from bot.delivery import Recipient, active_recipients, edit_from_button, recipients, translator_for
 from bot.handlers import ballots as ballot_handlers

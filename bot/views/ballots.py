@@ -32,10 +32,10 @@ from storage.models.ballots import (
     BallotResult,
     Body,
     Majority,
-    Proposal,
     QuorumRule,
     Resolution,
 )
+from storage.models.proposals import Proposal
 
 REGISTER_PAGE = 10
 

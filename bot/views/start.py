@@ -6,8 +6,8 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.access import CommandSpec
 from bot.callbacks import Feature, encode
+from bot.commands import CommandSpec
 from bot.i18n import Translator
 from bot.services.roles import Permission, Standing
 
