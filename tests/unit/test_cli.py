@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot import cli_members
 from bot.cli import main
+from bot.cli import members as cli_members
 from bot.proc import run as run_process
 from fakeapi import FakeTelegram
 

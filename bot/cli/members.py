@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,20 +14,18 @@ from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
 from bot import logs
+from bot.cli.common import clock_now, report, with_db
 from bot.delivery import remove_from_chats
-from bot.i18n import Translations
 from bot.services import cluster, identity
 from bot.services.errors import DomainError
 from bot.services.identity import CLI_ACTOR, MemberSpec
 from bot.services.member_import import (
-    ImportRuleFailed,
     import_members,
     parse_kind,
     parse_members_csv,
 )
 from bot.settings import Settings
-from bot.views.common import describe_error
-from storage.db import Database, UnitOfWork
+from storage.db import UnitOfWork
 from storage.migrate import upgrade
 from storage.models import Member
 
@@ -48,24 +46,6 @@ def invite_link(username: str, token: str) -> str:
     return f"https://t.me/{username}?start={token}"
 
 
-def _plain(text: str) -> str:
-    """Strip the HTML the bot uses, for the terminal."""
-    import re
-    from html import unescape
-
-    return unescape(re.sub(r"<[^>]+>", "", text))
-
-
-async def _with_db(settings: Settings, work: Callable[[UnitOfWork], Awaitable[Any]]) -> Any:
-    db = Database(settings.database_url)
-    db.open()
-    try:
-        async with db.unit() as uow:
-            return await work(uow)
-    finally:
-        await db.close()
-
-
 class TelegramUnavailable(Exception):
     """The bot's username is not stored and Telegram could not tell it; ``reason`` says why."""
 
@@ -79,7 +59,7 @@ async def _username(settings: Settings) -> str:
 
     Raises TelegramUnavailable (before anything is changed) if neither is possible.
     """
-    stored = await _with_db(settings, cluster.bot_username)
+    stored = await with_db(settings, cluster.bot_username)
     if stored:
         return str(stored)
     try:
@@ -100,7 +80,7 @@ async def _username(settings: Settings) -> str:
     async def remember(uow: UnitOfWork) -> None:
         await cluster.remember_bot_username(uow, me.username)
 
-    await _with_db(settings, remember)
+    await with_db(settings, remember)
     return me.username
 
 
@@ -112,17 +92,6 @@ def _unavailable(exc: TelegramUnavailable, consequence: str) -> int:
         "network.",
         file=sys.stderr,
     )
-    return 1
-
-
-def _report(settings: Settings, exc: DomainError) -> int:
-    t = Translations(settings.bot_default_locale, settings.tz).get(None)
-    if isinstance(exc, ImportRuleFailed):
-        for row, error in exc.rules():
-            print(f"{row}. sor / row {row}: {_plain(describe_error(t, error))}", file=sys.stderr)
-        print(_plain(t.gettext("Nothing was imported.")), file=sys.stderr)
-    else:
-        print(_plain(describe_error(t, exc)), file=sys.stderr)
     return 1
 
 
@@ -163,7 +132,7 @@ def cmd_members_add(settings: Settings, args: argparse.Namespace) -> int:
         username = await _username(settings)
 
         async def apply(uow: UnitOfWork) -> tuple[identity.Outcome, str | None]:
-            now = _now()
+            now = clock_now()
             outcome = await identity.upsert_member(uow, spec, CLI_ACTOR, now)
             token = None
             if outcome.member.telegram_id is None or args.invite:
@@ -172,7 +141,7 @@ def cmd_members_add(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return outcome, token
 
-        outcome, token = await _with_db(settings, apply)
+        outcome, token = await with_db(settings, apply)
         _print_outcome(outcome)
         if token:
             print(f"  invitation: {invite_link(username, token)}")
@@ -183,7 +152,7 @@ def cmd_members_add(settings: Settings, args: argparse.Namespace) -> int:
     try:
         return int(asyncio.run(work()))
     except DomainError as exc:
-        return _report(settings, exc)
+        return report(settings, exc)
     except TelegramUnavailable as exc:
         return _unavailable(exc, "nothing was changed")
 
@@ -199,14 +168,14 @@ def cmd_members_import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         rows = parse_members_csv(data)
     except DomainError as exc:
-        return _report(settings, exc)
+        return report(settings, exc)
     upgrade(settings.database_url)
 
     async def work() -> int:
         username = await _username(settings)
 
         async def apply(uow: UnitOfWork) -> list[tuple[identity.Outcome, str | None]]:
-            now = _now()
+            now = clock_now()
             results = []
             for outcome in await import_members(uow, rows, CLI_ACTOR, now):
                 token = None
@@ -217,7 +186,7 @@ def cmd_members_import(settings: Settings, args: argparse.Namespace) -> int:
                 results.append((outcome, token))
             return results
 
-        results = await _with_db(settings, apply)
+        results = await with_db(settings, apply)
         for outcome, token in results:
             _print_outcome(outcome)
             if token:
@@ -228,7 +197,7 @@ def cmd_members_import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         return int(asyncio.run(work()))
     except DomainError as exc:
-        return _report(settings, exc)
+        return report(settings, exc)
     except TelegramUnavailable as exc:
         return _unavailable(exc, "nothing was imported")
 
@@ -242,17 +211,19 @@ def cmd_members_invite(settings: Settings, args: argparse.Namespace) -> int:
 
         async def apply(uow: UnitOfWork) -> tuple[Member, str]:
             member = await identity.find_member(uow, args.name)
-            token = await identity.issue_invitation(uow, member, CLI_ACTOR, _now(), _ttl(settings))
+            token = await identity.issue_invitation(
+                uow, member, CLI_ACTOR, clock_now(), _ttl(settings)
+            )
             return member, token
 
-        member, token = await _with_db(settings, apply)
+        member, token = await with_db(settings, apply)
         print(f"{member.name}: {invite_link(username, token)}")
         return 0
 
     try:
         return int(asyncio.run(work()))
     except DomainError as exc:
-        return _report(settings, exc)
+        return report(settings, exc)
     except TelegramUnavailable as exc:
         return _unavailable(exc, "no link was made")
 
@@ -265,7 +236,7 @@ def cmd_members_list(settings: Settings, _args: argparse.Namespace) -> int:
     async def apply(uow: UnitOfWork) -> list[Member]:
         return list(await uow.members.all())
 
-    members = asyncio.run(_with_db(settings, apply))
+    members = asyncio.run(with_db(settings, apply))
     for m in sorted(members, key=lambda m: hu_sort_key(m.name)):
         flags = [m.kind.value]
         flags += [
@@ -290,7 +261,7 @@ def cmd_members_set(settings: Settings, args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
 
     async def apply(uow: UnitOfWork) -> identity.Outcome:
-        now = _now()
+        now = clock_now()
         member = await identity.find_member(uow, args.name)
         outcome = identity.Outcome(member=member)
         if args.founder is False:  # before the kind: a founder cannot become external
@@ -313,9 +284,9 @@ def cmd_members_set(settings: Settings, args: argparse.Namespace) -> int:
         return outcome
 
     try:
-        outcome = asyncio.run(_with_db(settings, apply))
+        outcome = asyncio.run(with_db(settings, apply))
     except DomainError as exc:
-        return _report(settings, exc)
+        return report(settings, exc)
     _print_outcome(outcome)
     telegram_id = outcome.member.telegram_id
     if outcome.leave_chats and telegram_id is not None:
@@ -336,14 +307,14 @@ def cmd_workgroups_add(settings: Settings, args: argparse.Namespace) -> int:
 
     async def apply(uow: UnitOfWork) -> str:
         group = await identity.create_workgroup(
-            uow, args.name, args.description or "", CLI_ACTOR, _now()
+            uow, args.name, args.description or "", CLI_ACTOR, clock_now()
         )
         return group.name
 
     try:
-        name = asyncio.run(_with_db(settings, apply))
+        name = asyncio.run(with_db(settings, apply))
     except DomainError as exc:
-        return _report(settings, exc)
+        return report(settings, exc)
     print(f"created workgroup: {name}")
     return 0
 
@@ -360,15 +331,9 @@ def cmd_workgroups_list(settings: Settings, _args: argparse.Namespace) -> int:
             lines.append(f"{group.name}\tcatalyst: {catalyst}\tmembers: {len(names)}")
         return lines
 
-    for line in asyncio.run(_with_db(settings, apply)):
+    for line in asyncio.run(with_db(settings, apply)):
         print(line)
     return 0
-
-
-def _now() -> Any:
-    from bot.services.clock import SystemClock
-
-    return SystemClock().now()
 
 
 def _ttl(settings: Settings) -> timedelta:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli_members import _now, _plain, _with_db
+from bot.cli.common import clock_now, plain, report, with_db
 from bot.i18n import Translations
 from bot.services.errors import DomainError
 from bot.services.identity import CLI_ACTOR
@@ -16,17 +16,8 @@ from bot.services.workplan import deadline_concerns
 from bot.services.workplan_import import Imported, import_tasks, parse_tasks_csv
 from bot.settings import Settings
 from bot.views import workplan as views  # registers the work plan's error texts
-from bot.views.common import describe_error
 from storage.db import UnitOfWork
 from storage.migrate import upgrade
-
-
-def _report(settings: Settings, exc: DomainError) -> int:
-    t = Translations(settings.bot_default_locale, settings.tz).get(None)
-    for line in _plain(describe_error(t, exc)).splitlines():
-        print(line, file=sys.stderr)
-    return 1
-
 
 _CONCERNS = {
     "past": "already passed",
@@ -45,7 +36,7 @@ def cmd_workplan_import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         rows = parse_tasks_csv(data)
     except DomainError as exc:
-        return _report(settings, exc)
+        return report(settings, exc)
     upgrade(settings.database_url)
     t = Translations(settings.bot_default_locale, settings.tz).get(None)
     title = args.title or (
@@ -53,14 +44,16 @@ def cmd_workplan_import(settings: Settings, args: argparse.Namespace) -> int:
     )
 
     async def apply(uow: UnitOfWork) -> Imported:
-        return await import_tasks(uow, rows, CLI_ACTOR, _now(), period=args.period, title=title)
+        return await import_tasks(
+            uow, rows, CLI_ACTOR, clock_now(), period=args.period, title=title
+        )
 
     try:
-        imported = asyncio.run(_with_db(settings, apply))
+        imported = asyncio.run(with_db(settings, apply))
     except DomainError as exc:
-        return _report(settings, exc)
+        return report(settings, exc)
     plan = imported.plan
-    today = _now().astimezone(settings.tz).date()
+    today = clock_now().astimezone(settings.tz).date()
     if imported.created_plan:
         print(f"created work plan: {plan.title} ({plan.period})")
     for task in imported.tasks:
@@ -92,9 +85,9 @@ def cmd_workplan_show(settings: Settings, _args: argparse.Namespace) -> int:
         )  # fmt: skip
 
     try:
-        print(_plain(asyncio.run(_with_db(settings, apply))))
+        print(plain(asyncio.run(with_db(settings, apply))))
     except DomainError as exc:
-        return _report(settings, exc)
+        return report(settings, exc)
     return 0
 
 

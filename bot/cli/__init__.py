@@ -85,10 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_db_upgrade
     )
 
-    from bot import cli_members, cli_workplan
+    from bot.cli import members, workplan
 
-    cli_members.add_parsers(sub)
-    cli_workplan.add_parsers(sub)
+    members.add_parsers(sub)
+    workplan.add_parsers(sub)
 
     demo = sub.add_parser("demo", help="try the bot in the terminal, no token or network needed")
     demo.add_argument("--script", metavar="FILE", help="play a transcript instead of typing")
