@@ -92,7 +92,7 @@ class Probe:
 async def measure(members: int) -> dict[str, Any]:
     """One run, in this process."""
     from bot.courier import Pacer
-    from bot.handlers import workplan as handlers
+    from bot.jobs import workplan as jobs
     from bot.services.schedule import Slot, SlotKind
     from storage.models.outbox import OutboxMessage, OutboxState
 
@@ -110,7 +110,7 @@ async def measure(members: int) -> dict[str, Any]:
         slot = Slot(SlotKind.MONTHLY_DIGEST, f"bench:monthly:{members}", now)
         start = time.perf_counter()
         with Probe() as probe:
-            queued = await handlers.SENDERS[slot.kind](app, slot, now)
+            queued = await jobs.SENDERS[slot.kind](app, slot, now)
             queue_stalls = list(probe.stalls)
             data.courier.wake()
             queued_at = time.perf_counter() - start

@@ -20,7 +20,7 @@ from typing import Any
 from telegram import Update
 
 from bench.common import FIRST_ID, TOKEN, database, fill_members, running_bot
-from bot.handlers import ballots as ballot_handlers
+from bot.jobs import ballots as ballot_jobs
 from bot.services import ballots
 from bot.services.ballots import BallotDraft
 from bot.services.roles import standing_of
@@ -70,7 +70,7 @@ async def burst(voters: int, db_kind: str = "sqlite") -> Burst:
                 yes_no_labels=("Igen", "Nem", "Tartózkodom"),
                 abstain_label="Tartózkodom",
             )
-            await ballot_handlers.queue_ballot(uow, data, ballot)
+            await ballot_jobs.queue_ballot(uow, data, ballot)
         data.courier.wake()
         await data.settle()
         updates = []

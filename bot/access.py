@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
 
-from bot.callbacks import ForgedCallback
+from bot import dialogues
+from bot.callbacks import Feature, ForgedCallback, pattern
 from bot.commands import Callback, CommandRegistry, CommandSpec
-from bot.context import BotContext
+from bot.context import BotContext, UserData
+from bot.i18n import Translator
 from bot.services.errors import DomainError
 from bot.services.roles import Permission, allows
 from bot.views.common import (
@@ -112,3 +125,62 @@ def add_buttons(
     personal or privileged action, refused with an alert when pressed in a group)."""
     handler = gate(permission, private_only=private_only)(callback)
     app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
+
+
+#: A dialogue nobody answers for this long ends by itself.
+CONVERSATION_TIMEOUT = 30 * 60
+#: The commands that leave a dialogue.
+CANCEL = ("megse", "cancel")
+
+
+def on_text(permission: Permission, callback: Callback) -> MessageHandler[Any, Any]:
+    """A dialogue step that takes the person's next text (not a command), behind the gate."""
+    return MessageHandler(filters.TEXT & ~filters.COMMAND, gate(permission)(callback))
+
+
+def on_buttons(
+    feature: Feature, permission: Permission, callback: Callback, *, private_only: bool = False
+) -> CallbackQueryHandler[Any, Any]:
+    """A dialogue step that takes a press of one of ``feature``'s buttons, behind the gate."""
+    return CallbackQueryHandler(
+        gate(permission, private_only=private_only)(callback), pattern=pattern(feature)
+    )
+
+
+def add_conversation(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    name: str,
+    *,
+    entry: BaseHandler[Any, Any, Any],
+    states: dict[object, list[BaseHandler[Any, Any, Any]]],
+    label: str,
+    forget: Callable[[UserData], None],
+    cancelled: Callable[[Translator], str] = lambda t: t.gettext("Cancelled."),
+    commands: Iterable[str] = (),
+    fallbacks: Iterable[BaseHandler[Any, Any, Any]] = (),
+    timeout: float | timedelta = CONVERSATION_TIMEOUT,
+    allow_reentry: bool = False,
+) -> None:
+    """A dialogue (``bot.dialogues``) as a ``ConversationHandler``: ``entry`` opens it, ``states``
+    are its steps, /megse (/cancel) forgets what it collected and says ``cancelled``, silence
+    for ``timeout`` ends it, and another command ends it too (``forget``)."""
+
+    async def cancel(update: Update, context: BotContext) -> object:
+        if context.user_data is not None:
+            forget(context.user_data)
+        assert update.effective_message is not None
+        await update.effective_message.reply_html(cancelled(context.t))
+        return ConversationHandler.END
+
+    with warnings.catch_warnings():
+        # Buttons are tracked per chat and user, which is what a dialogue needs.
+        warnings.simplefilter("ignore", PTBUserWarning)
+        handler: ConversationHandler[Any] = ConversationHandler(
+            entry_points=[entry],
+            states=states,
+            fallbacks=[*fallbacks, CommandHandler(list(CANCEL), gate(Permission.PUBLIC)(cancel))],
+            conversation_timeout=timeout,
+            allow_reentry=allow_reentry,
+            name=name,
+        )
+    dialogues.add_conversation(app, handler, label, forget, commands)

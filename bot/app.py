@@ -13,7 +13,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import handlers, logs
+from bot import handlers, jobs, logs
 from bot.commands import CommandRegistry
 from bot.concurrency import PerChatUpdateProcessor
 from bot.context import BotContext, BotData, UserData
@@ -86,6 +86,7 @@ def build_application(
     data.courier = Courier(app)
 
     handlers.register_all(app)
+    jobs.register(app)
     app.add_error_handler(on_error)
     return app
 
@@ -100,8 +101,7 @@ async def _post_init(app: BotApp) -> None:
         await cluster.remember_bot_username(uow, me.username)
     await set_menus(app)
     await data.courier.start()
-    for hook in handlers.startup_hooks():
-        await hook(app)
+    await jobs.startup(app)
     # What start-up built lives as long as the bot: keep it out of the collector's full
     # passes, which otherwise walk it all and hold the loop for tens of milliseconds.
     gc.collect()

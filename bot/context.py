@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,10 @@ class BotData:
         self.dialogues = Dialogues()
         self.background: set[asyncio.Task[Any]] = set()
         self.callers = CallerCache()
+        #: Ballots whose main-group copy will be refreshed soon (``bot.jobs.ballots``).
+        self.pending_group_updates: set[int] = set()
+        #: What reacts to a closed ballot, in order: ``react(app, closing)`` (``bot.jobs``).
+        self.ballot_closed: tuple[Callable[[Any, Any], Awaitable[None]], ...] = ()
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run ``coro`` in the background (deliveries); ``settle`` and shutdown wait for it."""

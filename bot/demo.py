@@ -12,17 +12,20 @@ import html
 import re
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from telegram import Update
 
+from bot.services import workplan
 from bot.services.clock import FakeClock
+from bot.services.identity import CLI_ACTOR
 from fakeapi import ApiCall, FakeChat, FakeMessage, FakeTelegram, FakeUser
+from storage.models.workplan import TaskStatus
 
 TOKEN = "100000001:AAE-demo-token-for-the-fake-bot-api"
 USERNAME = "klaszter_demo_bot"
@@ -186,20 +189,9 @@ async def seed(app: Any, tg: FakeTelegram, driver: Driver) -> DemoCluster:
     publish = next(data for row in preview.buttons for text, data in row if text == "Közzététel")
     assert publish is not None
     await driver.press(ksz, preview, publish)
-    seeder = _workplan_seeder()
-    if seeder is not None:
-        await seeder(app)
+    await seed_demo(app)
     tg.clear_calls()
     return demo
-
-
-def _workplan_seeder() -> Callable[[Any], Awaitable[None]] | None:
-    """The work plan feature's demo seed, when it is installed."""
-    try:
-        from bot.handlers import workplan  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return getattr(workplan, "seed_demo", None)
 
 
 # --- rendering for the terminal --------------------------------------------------------------
@@ -565,3 +557,29 @@ async def run(script: Path | None, out: TextIO = sys.stdout) -> int:
         return 0
     finally:
         await session.stop()
+
+
+async def seed_demo(app: Any) -> None:
+    """A small draft plan for ``klaszterbot demo`` (``bot.demo`` calls this when it exists)."""
+    data = app.bot_data
+    now = data.clock.now()
+    today = now.astimezone(data.settings.tz).date()
+    year = today.year + 1
+    async with data.db.unit() as uow:
+        plan = await workplan.create_plan(
+            uow, str(year), f"A KSz {year}. évi munkaterve", CLI_ACTOR, now
+        )
+        innovation = await uow.workgroups.by_name("Innováció")
+        green = await uow.workgroups.by_name("Fenntarthatóság")
+        specs = [
+            workplan.TaskSpec(
+                "Piackutatás a tagok körében", innovation, today + timedelta(days=8),
+                "Kérdőív és interjúk a tagvállalatokkal", TaskStatus.IN_PROGRESS, 40,
+            ),
+            workplan.TaskSpec("Pályázatfigyelés", None, today + timedelta(days=30)),
+            workplan.TaskSpec(
+                "Fenntarthatósági jelentés", green, today + timedelta(days=2),
+                "Az éves jelentés vázlata", TaskStatus.IN_PROGRESS, 70,
+            ),
+        ]  # fmt: skip
+        await workplan.add_tasks(uow, plan, specs, CLI_ACTOR, now)

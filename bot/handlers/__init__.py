@@ -1,11 +1,11 @@
-"""Feature modules; each exposes ``register(app)`` and may expose ``async startup(app)``.
+"""Feature modules; each exposes ``register(app)``: its commands, buttons and dialogues.
+Scheduled and background work lives in ``bot.jobs``.
 
 Order matters: see ``register_all``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from types import ModuleType
 from typing import Any
 
@@ -49,8 +49,3 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     dialogues.register(app)
     for feature in FEATURES:
         feature.register(app)
-
-
-def startup_hooks() -> list[Callable[[Any], Awaitable[None]]]:
-    """Each feature's ``startup(app)``: rebuild jobs, resume deliveries (run in post_init)."""
-    return [f.startup for f in FEATURES if hasattr(f, "startup")]

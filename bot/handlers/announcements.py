@@ -10,7 +10,6 @@ older draft are refused. Delivery runs in the background: see ``bot.outbox``.
 from __future__ import annotations
 
 import secrets
-import warnings
 from datetime import timedelta
 from typing import Any
 
@@ -18,17 +17,15 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from bot import dialogues, outbox
-from bot.access import add_buttons, add_commands, gate
+from bot import outbox
+from bot.access import add_buttons, add_commands, add_conversation, gate, on_buttons
 from bot.callbacks import Callback, Feature, ForgedCallback, decode, pattern
 from bot.commands import CommandSpec
 from bot.context import BotContext, UserData
@@ -291,14 +288,6 @@ async def _confirm(update: Update, context: BotContext, draft: Draft) -> object:
     return ConversationHandler.END
 
 
-async def cmd_cancel(update: Update, context: BotContext) -> object:
-    """/megse while composing: drop the draft."""
-    _set_draft(context, None)
-    assert update.effective_message is not None
-    await update.effective_message.reply_html(views.cancelled(context.t))
-    return ConversationHandler.END
-
-
 def _forget(data: UserData) -> None:
     data.announcement_draft = None
 
@@ -365,43 +354,23 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     announcer = Permission.ANNOUNCER
     compose = next(s for s in COMMANDS if s.own_handler)
     step = gate(announcer, private_only=True)
-    with warnings.catch_warnings():
-        # Buttons are tracked per chat and user (and by the draft's serial), as a wizard needs.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        dialogues.add_conversation(
-            app,
-            ConversationHandler(
-                entry_points=[CommandHandler(list(compose.names), step(cmd_announce))],
-                states={
-                    Stage.CONTENT: [
-                        MessageHandler(PRIVATE_MESSAGE & CONTENT, step(msg_content)),
-                        MessageHandler(PRIVATE_MESSAGE & ~filters.COMMAND, step(msg_unsupported)),
-                    ],
-                    Stage.AUDIENCE: [],
-                    Stage.KIND: [],
-                    Stage.PREVIEW: [],
-                    ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
-                },
-                fallbacks=[
-                    CallbackQueryHandler(step(cb_announce), pattern=pattern(Feature.ANNOUNCE)),
-                    CommandHandler(["megse", "cancel"], gate(Permission.PUBLIC)(cmd_cancel)),
-                ],
-                allow_reentry=True,
-                conversation_timeout=DRAFT_TIMEOUT,
-                name="announcement",
-            ),
-            dialogue_views.ANNOUNCEMENT,
-            _forget,
-            compose.names,
-        )
+    add_conversation(
+        app, "announcement",
+        entry=CommandHandler(list(compose.names), step(cmd_announce)),
+        states={
+            Stage.CONTENT: [
+                MessageHandler(PRIVATE_MESSAGE & CONTENT, step(msg_content)),
+                MessageHandler(PRIVATE_MESSAGE & ~filters.COMMAND, step(msg_unsupported)),
+            ],
+            Stage.AUDIENCE: [],
+            Stage.KIND: [],
+            Stage.PREVIEW: [],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
+        },
+        fallbacks=[on_buttons(Feature.ANNOUNCE, announcer, cb_announce, private_only=True)],
+        label=dialogue_views.ANNOUNCEMENT, forget=_forget, cancelled=views.cancelled,
+        commands=compose.names, timeout=DRAFT_TIMEOUT, allow_reentry=True,
+    )  # fmt: skip
     add_buttons(app, pattern(Feature.ANNOUNCE), announcer, cb_stale)
     add_commands(app, COMMANDS)
     add_buttons(app, pattern(Feature.ANNOUNCEMENTS), Permission.MEMBER, cb_announcements)
-
-
-async def startup(app: Any) -> None:
-    """Carry on with every broadcast a stop or a crash interrupted."""
-    async with app.bot_data.db.unit() as uow:
-        pending = await announcements.resume(uow)
-    for announcement_id in pending:
-        outbox.schedule(app, announcement_id)

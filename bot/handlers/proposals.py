@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from typing import Any
 
 from telegram import Update
@@ -11,23 +10,18 @@ from telegram.constants import ChatType
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from bot import courier, dialogues
-from bot.access import add_commands, gate
-from bot.callbacks import Feature, decode, pattern
+from bot import dialogues
+from bot.access import add_commands, add_conversation, on_buttons, on_text
+from bot.callbacks import Feature, decode
 from bot.commands import CommandSpec
 from bot.context import BotContext, UserData
-from bot.delivery import active_recipients, queued_rows, translator_for
-from bot.handlers import ballots as ballot_handlers
 from bot.i18n import N_
-from bot.services import ballots, proposals
+from bot.jobs.ballots import queue_ballot, schedule
+from bot.jobs.proposals import open_discussion
+from bot.services import proposals
 from bot.services.errors import NotFound
 from bot.services.identity import Actor
 from bot.services.roles import Permission
@@ -36,7 +30,6 @@ from bot.views import dialogues as dialogue_views
 from bot.views import proposals as views
 from bot.views.common import private_button_text
 from bot.views.split import split_lines
-from storage.db import UnitOfWork
 from storage.models.proposals import ProposalStage
 
 log = logging.getLogger(__name__)
@@ -90,8 +83,8 @@ async def cb_proposal(update: Update, context: BotContext) -> int | None:
                 uow, proposal_id, context.caller.standing, now,
                 settings.proposal_ballot_days, ballot_views.yes_no_labels(t),
             )  # fmt: skip
-            await ballot_handlers.queue_ballot(uow, context.bot_data, ballot)
-        ballot_handlers.schedule(app, ballot)
+            await queue_ballot(uow, context.bot_data, ballot)
+        schedule(app, ballot)
         context.bot_data.courier.wake()
         await query.answer(t.gettext("The Strategic Council ballot has started."))
     elif data.action == "submit":
@@ -155,96 +148,6 @@ async def msg_comment(update: Update, context: BotContext) -> int:
     raise ApplicationHandlerStop(ConversationHandler.END)
 
 
-async def open_discussion(app: Any, proposal_id: int) -> None:
-    """Tell every member that the discussion started (through the outbox); schedule its end."""
-    data = app.bot_data
-    async with data.db.unit() as uow:
-        proposal = await uow.proposals.get(proposal_id)
-        assert proposal is not None and proposal.discussion_until is not None
-        await _queue_discussion_notice(uow, data, proposal)
-    data.courier.wake()
-    app.job_queue.run_once(
-        job_discussion_end,
-        when=proposal.discussion_until,
-        name=f"proposal:{proposal_id}:discussion",
-        data=proposal_id,
-    )
-
-
-async def _queue_discussion_notice(uow: UnitOfWork, data: Any, proposal: Any) -> int:
-    """Queue the "open for discussion" notice for every member (once per proposal)."""
-    everyone = await active_recipients(uow)
-    return await courier.enqueue(
-        uow,
-        queued_rows(
-            f"proposal:{proposal.id}:discussion",
-            everyone,
-            translator_for(data.translations),
-            lambda t: (views.discussion_opened(t, proposal), views.card_keyboard(t, proposal)),
-            data.clock.now(),
-        ),
-    )
-
-
-async def job_discussion_end(context: BotContext) -> None:
-    """The discussion period is over: the Közgyűlés votes."""
-    assert context.job is not None
-    await end_discussion(context.application, int(context.job.data))  # type: ignore[arg-type]
-
-
-async def end_discussion(app: Any, proposal_id: int) -> None:
-    """Open the Közgyűlés ballot on a proposal whose discussion ended."""
-    data = app.bot_data
-    t = data.translations.get(None)
-    async with data.db.unit() as uow:
-        ballot = await proposals.open_kgy_ballot(
-            uow, proposal_id, data.clock.now(), data.settings.proposal_ballot_days,
-            ballot_views.yes_no_labels(t),
-        )  # fmt: skip
-        if ballot is not None:
-            await ballot_handlers.queue_ballot(uow, data, ballot)
-    if ballot is None:
-        log.warning("proposal %s waits for an ST chair to open its ballot", proposal_id)
-        return
-    ballot_handlers.schedule(app, ballot)
-    data.courier.wake()
-
-
-async def on_ballot_closed(app: Any, closing: ballots.Closing) -> None:
-    """Move a proposal on when its ballot closes."""
-    data = app.bot_data
-    async with data.db.unit() as uow:
-        proposal = await proposals.after_ballot(
-            uow, closing.ballot, closing.tally.result, data.clock.now(),
-            data.settings.proposal_discussion_days,
-        )  # fmt: skip
-    if proposal is not None and proposal.stage is ProposalStage.DISCUSSION:
-        await open_discussion(app, proposal.id)
-
-
-async def startup(app: Any) -> None:
-    """Reschedule the end of every discussion; end those that passed while the bot was down."""
-    data = app.bot_data
-    now = data.clock.now()
-    async with data.db.unit() as uow:
-        open_items = list(await uow.proposals.in_discussion())
-        for proposal in open_items:  # a stop right after the stage changed: notice still due
-            if not await uow.outbox.exists(f"proposal:{proposal.id}:discussion"):
-                await _queue_discussion_notice(uow, data, proposal)
-    data.courier.wake()
-    for proposal in open_items:
-        assert proposal.discussion_until is not None
-        if proposal.discussion_until <= now:
-            await end_discussion(app, proposal.id)
-        else:
-            app.job_queue.run_once(
-                job_discussion_end,
-                when=proposal.discussion_until,
-                name=f"proposal:{proposal.id}:discussion",
-                data=proposal.id,
-            )
-
-
 COMMANDS = [
     CommandSpec(
         "javaslat", N_("draft a strategy proposal (title | text)"), Permission.FOUNDER,
@@ -263,33 +166,10 @@ def _forget_comment(data: UserData) -> None:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """The proposal buttons and comments (one conversation), then the commands."""
-    cancel = CommandHandler(
-        ["megse", "cancel"], gate(Permission.PUBLIC)(ballot_handlers.cmd_cancel)
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        dialogues.add_conversation(
-            app,
-            ConversationHandler(
-                entry_points=[
-                    CallbackQueryHandler(
-                        gate(Permission.MEMBER)(cb_proposal), pattern=pattern(Feature.PROPOSAL)
-                    )
-                ],
-                states={
-                    COMMENT: [
-                        MessageHandler(
-                            filters.TEXT & ~filters.COMMAND, gate(Permission.MEMBER)(msg_comment)
-                        )
-                    ]
-                },
-                fallbacks=[cancel],
-                conversation_timeout=ballot_handlers.CONVERSATION_TIMEOUT,
-                name="proposal_comment",
-            ),
-            dialogue_views.PROPOSAL_COMMENT,
-            _forget_comment,
-        )
+    add_conversation(
+        app, "proposal_comment",
+        entry=on_buttons(Feature.PROPOSAL, Permission.MEMBER, cb_proposal),
+        states={COMMENT: [on_text(Permission.MEMBER, msg_comment)]},
+        label=dialogue_views.PROPOSAL_COMMENT, forget=_forget_comment,
+    )  # fmt: skip
     add_commands(app, COMMANDS)
-    if on_ballot_closed not in ballot_handlers.closed_hooks:
-        ballot_handlers.closed_hooks.append(on_ballot_closed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
@@ -25,24 +25,21 @@ from bot.callbacks import Feature, decode, pattern
 from bot.commands import CommandSpec, Group
 from bot.context import BotContext
 from bot.i18n import N_, Translator
+from bot.jobs.routing import alert_ksz, flush_chat, translator_for_chat
 from bot.services import routing
 from bot.services.errors import RoutingRefused
 from bot.services.roles import Permission
 from bot.views import dialogues as dialogue_views
 from bot.views import routing as views
-from bot.views.split import split_lines, visible_length
-from storage.db import UnitOfWork
-from storage.models.routing import Audience, RoutingDelivery
+from bot.views.split import split_lines
+from storage.models.routing import Audience
 
 log = logging.getLogger(__name__)
 
 #: PTB runs one handler per group, so this feature's "see every update" hook gets a group of
 #: its own just after ``Group.EARLY``: another feature's early hook cannot shadow it.
 EARLY_GROUP = int(Group.EARLY) + 1
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
 #: Kinds a caption can be added to when copying (a round video message has none).
-CAPTIONED = frozenset({"photo", "document", "voice", "video", "audio", "animation"})
 HASHTAGS = frozenset({"#katalizator", "#katalizátor", "#catalyst"})
 ACK = "👍"
 GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
@@ -71,18 +68,6 @@ def body_of(message: Message, kind: str) -> str:
     return message.caption_html if message.caption else ""
 
 
-def _translator(context_or_app: Any, account: Any) -> Translator:
-    translations = context_or_app.bot_data.translations
-    if account is None:
-        return translations.get(None)  # type: ignore[no-any-return]
-    return translations.pick(account.language, account.language_code)  # type: ignore[no-any-return]
-
-
-async def _translator_for(app: Any, uow: UnitOfWork, chat_id: int) -> Translator:
-    account = await uow.telegram_users.get(chat_id) if chat_id > 0 else None
-    return _translator(app, account)
-
-
 async def _react(message: Message) -> None:
     """A quiet "received and passed on"."""
     try:
@@ -92,147 +77,6 @@ async def _react(message: Message) -> None:
 
 
 # --- deliveries ------------------------------------------------------------------------------
-
-
-@dataclass
-class Flushed:
-    """What happened to the deliveries waiting for one chat."""
-
-    delivered: set[int] = field(default_factory=set)
-    failed: set[int] = field(default_factory=set)
-    blocked: bool = False
-
-
-async def _send(bot: Any, delivery: RoutingDelivery, t: Translator) -> list[int]:
-    """Send one delivery; returns the ids of the messages it took (all are mapped)."""
-    message = delivery.message
-    thread = message.thread
-    top = bottom = ""
-    markup: InlineKeyboardMarkup | None = None
-    if delivery.audience in (Audience.CATALYST, Audience.KSZ):
-        top = views.question_header(t, thread, delivery.audience)
-        markup = views.handler_keyboard(t, thread.id, delivery.audience)
-    else:
-        author = message.author.name if message.author is not None else "—"
-        bottom = views.signature(t, message.signer, author, thread.workgroup.name)
-    reply = (
-        ReplyParameters(delivery.reply_to_message_id, allow_sending_without_reply=True)
-        if delivery.reply_to_message_id
-        else None
-    )
-    chat_id = delivery.chat_id
-    combined = "\n\n".join(p for p in (top, message.body_html, bottom) if p)
-    if message.kind == "text" and visible_length(combined) <= TEXT_LIMIT:
-        sent = await bot.send_message(
-            chat_id, combined, reply_markup=markup, reply_parameters=reply
-        )
-        return [sent.message_id]
-    if message.kind in CAPTIONED and visible_length(combined) <= CAPTION_LIMIT:
-        copied = await bot.copy_message(
-            chat_id,
-            message.origin_chat_id,
-            message.origin_message_id,
-            caption=combined,
-            reply_markup=markup,
-            reply_parameters=reply,
-        )
-        return [copied.message_id]
-    # Too long for one message, or a kind without a caption: header, copy, signature.
-    ids: list[int] = []
-    if top:
-        head = await bot.send_message(chat_id, top, reply_markup=markup, reply_parameters=reply)
-        ids.append(head.message_id)
-        reply = ReplyParameters(head.message_id)
-    copied = await bot.copy_message(
-        chat_id, message.origin_chat_id, message.origin_message_id, reply_parameters=reply
-    )
-    ids.append(copied.message_id)
-    if bottom:
-        sign = await bot.send_message(
-            chat_id, bottom, reply_parameters=ReplyParameters(copied.message_id)
-        )
-        ids.append(sign.message_id)
-    return ids
-
-
-async def flush_chat(app: Any, chat_id: int, *, intro: bool = False, attempt: int = 0) -> Flushed:
-    """Send what waits for ``chat_id``, oldest first; stop at a 403 (the rest keeps waiting)."""
-    data = app.bot_data
-    out = Flushed()
-    async with data.db.unit() as uow:
-        account = await uow.telegram_users.get(chat_id) if chat_id > 0 else None
-        if account is not None and account.blocked_at is not None:
-            out.blocked = True
-            return out
-        pending = list(await routing.pending_for(uow, chat_id))
-    if not pending:
-        return out
-    t = _translator(app, account)
-    try:
-        if intro:
-            await app.bot.send_message(chat_id, views.waiting_intro(t, len(pending)))
-        for delivery in pending:
-            try:
-                ids = await _send(app.bot, delivery, t)
-            except BadRequest as exc:
-                log.warning("delivery %s refused by Telegram: %s", delivery.id, exc)
-                async with data.db.unit() as uow:
-                    await routing.mark_failed(uow, delivery.id)
-                out.failed.add(delivery.id)
-                continue
-            async with data.db.unit() as uow:
-                await routing.mark_delivered(uow, delivery.id, chat_id, ids, data.clock.now())
-            out.delivered.add(delivery.id)
-    except Forbidden:
-        log.info("chat %s cannot be reached; its deliveries wait", chat_id)
-        async with data.db.unit() as uow:
-            await routing.mark_unreachable(uow, chat_id, data.clock.now())
-        out.blocked = True
-    except TelegramError as exc:
-        log.warning("delivering to chat %s stopped, will retry: %s", chat_id, exc)
-        retry_later(app, chat_id, attempt)
-    return out
-
-
-#: Seconds before the n-th retry of a chat whose delivery met a timeout, 5xx or network error.
-RETRY_BACKOFF = (5.0, 15.0, 45.0, 120.0, 300.0, 600.0)
-
-
-def retry_later(app: Any, chat_id: int, attempt: int) -> None:
-    """Flush the chat again after a backoff (a JobQueue job: it follows the app's clock)."""
-    name = f"routing:retry:{chat_id}"
-    queue = app.job_queue
-    for job in queue.get_jobs_by_name(name):
-        job.schedule_removal()
-    delay = RETRY_BACKOFF[min(attempt, len(RETRY_BACKOFF) - 1)]
-    queue.run_once(job_retry, when=delay, name=name, data=attempt + 1, chat_id=chat_id)
-
-
-async def job_retry(context: BotContext) -> None:
-    """Try a chat's waiting deliveries again."""
-    assert context.job is not None and context.job.chat_id is not None
-    await flush_chat(context.application, context.job.chat_id, attempt=int(context.job.data or 0))
-
-
-async def _alert_ksz(
-    app: Any,
-    render: Callable[[Translator], tuple[str, InlineKeyboardMarkup | None]],
-    exclude: int | None = None,
-) -> None:
-    """Tell every reachable KSz member (each in their language)."""
-    data = app.bot_data
-    async with data.db.unit() as uow:
-        staff = await routing.ksz_recipients(uow, exclude)
-        translators = {r.telegram_id: await _translator_for(app, uow, r.telegram_id) for r in staff}
-    for recipient in staff:
-        text, keyboard = render(translators[recipient.telegram_id])
-        try:
-            await app.bot.send_message(recipient.telegram_id, text, reply_markup=keyboard)
-        except Forbidden:
-            async with data.db.unit() as uow:
-                await routing.mark_unreachable(uow, recipient.telegram_id, data.clock.now())
-        except TelegramError as exc:
-            log.warning("could not alert KSz member %s: %s", recipient.member_id, exc)
 
 
 # --- questions -------------------------------------------------------------------------------
@@ -313,7 +157,7 @@ async def _route_question(
         async with context.db.unit() as uow:
             waiting = await routing.pending_in_thread(uow, thread, catalyst.telegram_id)
         if waiting == 1:  # the first message of this thread that waits: alert the KSz once
-            await _alert_ksz(
+            await alert_ksz(
                 context.application,
                 lambda kt: views.unreachable_alert(
                     kt, catalyst.name, group_name, member_name, thread
@@ -666,7 +510,7 @@ class _MemberNotice:
     async def send(self, app: Any, render: Callable[[Translator], str]) -> None:
         data = app.bot_data
         async with data.db.unit() as uow:
-            t = await _translator_for(app, uow, self.chat_id)
+            t = await translator_for_chat(app, uow, self.chat_id)
         reply = (
             ReplyParameters(self.reply_to, allow_sending_without_reply=True)
             if self.in_group and self.reply_to
@@ -718,15 +562,7 @@ async def on_bot_membership(update: Update, context: BotContext) -> None:
     if change.new_chat_member.status not in GONE:
         await flush_chat(context.application, change.chat.id)
     if new is not None and new != old:
-        await _alert_ksz(context.application, lambda kt: (views.group_alert(kt, name, new), None))
-
-
-async def startup(app: Any) -> None:
-    """Resume deliveries interrupted by a stop (recipients known to block the bot still wait)."""
-    async with app.bot_data.db.unit() as uow:
-        chats = await routing.chats_with_pending(uow)
-    for chat_id in chats:
-        await flush_chat(app, chat_id)
+        await alert_ksz(context.application, lambda kt: (views.group_alert(kt, name, new), None))
 
 
 COMMANDS = [

@@ -10,9 +10,7 @@ restarts; ``startup`` runs a tick at once, which sends what fell due while the b
 from __future__ import annotations
 
 import logging
-import warnings
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from html import escape
 from typing import Any
 
@@ -21,48 +19,34 @@ from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from bot import courier, dialogues, offload
-from bot.access import add_buttons, add_commands, gate
+from bot import dialogues
+from bot.access import add_buttons, add_commands, add_conversation, on_buttons, on_text
 from bot.callbacks import Feature, decode, pattern
 from bot.commands import CommandSpec
 from bot.context import BotContext, UserData
-from bot.delivery import Recipient, active_recipients, edit_from_button, recipients, translator_for
-from bot.handlers import ballots as ballot_handlers
-from bot.i18n import N_, Translator
+from bot.delivery import edit_from_button
+from bot.i18n import N_
+from bot.jobs import ballots as ballot_jobs
 from bot.services import ballots, schedule, workplan
 from bot.services.ballots import BallotDraft
 from bot.services.errors import InvalidInput
-from bot.services.identity import CLI_ACTOR, Actor
+from bot.services.identity import Actor
 from bot.services.roles import Permission
-from bot.services.schedule import Slot, SlotKind
 from bot.services.workplan import Filter
 from bot.views import ballots as ballot_views
-from bot.views import charts
 from bot.views import dialogues as dialogue_views
 from bot.views import workplan as views
 from bot.views.split import split_lines
-from storage.db import UnitOfWork
-from storage.models import Member
 from storage.models.ballots import Body, Majority, QuorumRule
 from storage.models.workplan import Task, TaskStatus
 
 log = logging.getLogger(__name__)
 
 NOTE = 40
-TICK_SECONDS = 60
-JOB_NAME = "workplan:tick"
 VOTE_DAYS = 8
-CAPTION_MAX = 1024
-
-Render = Callable[[Translator, int], tuple[str, InlineKeyboardMarkup | None]]
 
 
 def _today(context: BotContext) -> date:
@@ -322,8 +306,8 @@ async def cmd_vote(update: Update, context: BotContext) -> None:
             abstain_label=ballot_views.abstain_label(default),
         )  # fmt: skip
         await workplan.mark_voting(uow, plan, ballot.id)
-        await ballot_handlers.queue_ballot(uow, context.bot_data, ballot)
-    ballot_handlers.schedule(context.application, ballot)
+        await ballot_jobs.queue_ballot(uow, context.bot_data, ballot)
+    ballot_jobs.schedule(context.application, ballot)
     context.bot_data.courier.wake()
     await message.reply_html(
         t.gettext(
@@ -331,18 +315,6 @@ async def cmd_vote(update: Update, context: BotContext) -> None:
             "Until it closes the plan cannot change."
         ).format(id=ballot.id, date=t.datetime(ballot.deadline))
     )
-
-
-async def on_ballot_closed(app: Any, closing: ballots.Closing) -> None:
-    """The plan's ballot closed: adopted (version 1, with its resolution) or back to draft."""
-    data = app.bot_data
-    adopted = closing.resolution is not None
-    async with data.db.unit() as uow:
-        await workplan.after_ballot(
-            uow, closing.ballot.id, adopted,
-            closing.resolution.id if closing.resolution is not None else None,
-            workplan.SYSTEM_LABEL, data.clock.now(),
-        )  # fmt: skip
 
 
 # --- progress ------------------------------------------------------------------------------------
@@ -466,15 +438,6 @@ def _forget_note(data: UserData) -> None:
     data.progress_note_event_id = None
 
 
-async def cmd_cancel(update: Update, context: BotContext) -> int:
-    """/megse while writing a note."""
-    assert update.effective_message is not None
-    if context.user_data is not None:
-        context.user_data.progress_note_event_id = None
-    await update.effective_message.reply_html(context.t.gettext("Cancelled."))
-    return ConversationHandler.END
-
-
 # --- the schedule settings (KSz) -----------------------------------------------------------------
 
 
@@ -502,209 +465,6 @@ async def cmd_schedule(update: Update, context: BotContext) -> None:
 
 
 # --- sending what the schedule says --------------------------------------------------------------
-
-
-async def _queue_texts(
-    uow: UnitOfWork, data: Any, batch: str, targets: Sequence[Recipient], render: Render
-) -> int:
-    """Queue one message per recipient in the outbox, in the caller's transaction (the one that
-    claims the slot), so a stop can neither lose nor repeat it."""
-    translate = translator_for(data.translations)
-    now = data.clock.now()
-    rows = []
-    for target in targets:
-        text, keyboard = render(translate(target), target.member_id)
-        rows.append(
-            courier.row(
-                batch, target.chat_id, text, now, markup=keyboard, member_id=target.member_id
-            )
-        )
-    return await courier.enqueue(uow, rows)
-
-
-def _invert(by_task: dict[int, list[Member]]) -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {}
-    for task_id, members in by_task.items():
-        for member in members:
-            found.setdefault(member.id, []).append(task_id)
-    return found
-
-
-async def _checkin(app: Any, slot: Slot, now: datetime) -> int:
-    data = app.bot_data
-    async with data.db.unit() as uow:
-        if not await workplan.claim(uow, slot, now):
-            return 0
-        repo = uow.workplans
-        tasks = {t.id: t for t in await repo.open_tasks()}
-        by_task = await workplan.responsible_members(uow, list(tasks.values()))
-        by_member = _invert(by_task)
-        members = {m.id: m for ms in by_task.values() for m in ms}
-        targets = await recipients(uow, list(members.values()))
-        names = await repo.workgroup_names()
-
-        def render(t: Translator, member_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
-            own = [tasks[i] for i in by_member.get(member_id, [])]
-            own.sort(key=lambda task: (task.deadline, task.id))
-            return views.checkin_text(t, own, names), views.task_buttons(own)
-
-        return await _queue_texts(uow, data, f"workplan:{slot.key}", targets, render)
-
-
-async def _task_alert(app: Any, slot: Slot, now: datetime) -> int:
-    data = app.bot_data
-    tz = data.settings.tz
-    today = now.astimezone(tz).date()
-    assert slot.task_id is not None
-    async with data.db.unit() as uow:
-        if not await workplan.claim(uow, slot, now):
-            return 0
-        repo = uow.workplans
-        if slot.kind is SlotKind.OVERDUE:
-            task = await workplan.mark_overdue(uow, slot.task_id, now, tz)
-        else:
-            task = await repo.task(slot.task_id)
-        if task is None or not task.is_open:
-            return 0
-        names = await repo.workgroup_names()
-        responsible = (await workplan.responsible_members(uow, [task]))[task.id]
-        if slot.kind is SlotKind.ESCALATION:
-            members = await workplan.escalation_targets(uow)
-        else:
-            members = responsible
-        targets = await recipients(uow, members)
-        answering = [m.name for m in responsible]
-
-        def render(t: Translator, _member_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
-            if slot.kind is SlotKind.REMINDER:
-                return views.reminder_text(t, task, names, today), views.progress_keyboard(task)
-            if slot.kind is SlotKind.OVERDUE:
-                return views.overdue_text(t, task, names), views.progress_keyboard(task)
-            return views.escalation_text(t, task, names, today, answering), None
-
-        return await _queue_texts(uow, data, f"workplan:{slot.key}", targets, render)
-
-
-async def _digest(app: Any, slot: Slot, now: datetime) -> int:
-    """The chart is drawn in a thread before the slot is claimed; the slot, the chart and one
-    outbox row per member are then committed together."""
-    data = app.bot_data
-    tz = data.settings.tz
-    today = now.astimezone(tz).date()
-    async with data.db.unit() as uow:
-        if await workplan.slot_sent(uow, slot):
-            return 0
-        summary = await workplan.plan_summary(uow, now, tz)
-        if summary is None:
-            return 0
-        resolution = await uow.workplans.resolution(summary.plan.resolution_id)
-        if slot.kind is SlotKind.WEEKLY_DIGEST:
-            targets = await recipients(uow, await workplan.strategic_council(uow))
-        else:
-            targets = await active_recipients(uow)
-    translate = translator_for(data.translations)
-    translators = {}
-    for target in targets:
-        t = translate(target)
-        translators.setdefault(t.language, t)
-    pictures: dict[str, bytes] = {}
-    texts: dict[str, tuple[str, str]] = {}
-    for language, t in translators.items():
-        pictures[language] = await offload.run(charts.draw, charts.chart_data(t, summary))
-        caption = split_lines(views.digest_caption(t, summary, slot.kind), CAPTION_MAX)[0]
-        texts[language] = caption, views.digest_text(t, summary, slot.kind, resolution, today)
-    batch = f"workplan:{slot.key}"
-    async with data.db.unit() as uow:
-        if not await workplan.claim(uow, slot, now):
-            return 0
-        repo = uow.outbox
-        for language, picture in pictures.items():
-            await repo.add_file(f"{batch}:{language}", picture, now)
-        rows = []
-        for target in targets:
-            language = translate(target).language
-            caption, text = texts[language]
-            rows.append(
-                courier.row(
-                    batch,
-                    target.chat_id,
-                    text,
-                    now,
-                    member_id=target.member_id,
-                    photo_key=f"{batch}:{language}",
-                    caption=caption,
-                )
-            )
-        return await courier.enqueue(uow, rows)
-
-
-SENDERS: dict[SlotKind, Callable[[Any, Slot, datetime], Awaitable[int]]] = {
-    SlotKind.CHECKIN: _checkin,
-    SlotKind.REMINDER: _task_alert,
-    SlotKind.OVERDUE: _task_alert,
-    SlotKind.ESCALATION: _task_alert,
-    SlotKind.WEEKLY_DIGEST: _digest,
-    SlotKind.MONTHLY_DIGEST: _digest,
-}
-
-
-async def tick(app: Any) -> int:
-    """Queue every slot due now that has not gone out; returns the number of messages queued."""
-    data = app.bot_data
-    now = data.clock.now()
-    async with data.db.unit() as uow:
-        slots = await workplan.due_slots(
-            uow, data.settings.workplan_schedule, now, data.settings.tz
-        )
-    sent = 0
-    for slot in slots:
-        try:
-            sent += await SENDERS[slot.kind](app, slot, now)
-        except Exception:
-            log.exception("work-plan slot %s failed", slot.key)
-    if sent:
-        data.courier.wake()
-    return sent
-
-
-async def job_tick(context: BotContext) -> None:
-    """The recurring job."""
-    await tick(context.application)
-
-
-async def startup(app: Any) -> None:
-    """Start the recurring tick and send, once, what fell due while the bot was down."""
-    queue = app.job_queue
-    for job in queue.get_jobs_by_name(JOB_NAME):
-        job.schedule_removal()
-    queue.run_repeating(job_tick, interval=TICK_SECONDS, first=TICK_SECONDS, name=JOB_NAME)
-    app.bot_data.spawn(tick(app), name="workplan:catch-up")
-
-
-async def seed_demo(app: Any) -> None:
-    """A small draft plan for ``klaszterbot demo`` (``bot.demo`` calls this when it exists)."""
-    data = app.bot_data
-    now = data.clock.now()
-    today = now.astimezone(data.settings.tz).date()
-    year = today.year + 1
-    async with data.db.unit() as uow:
-        plan = await workplan.create_plan(
-            uow, str(year), f"A KSz {year}. évi munkaterve", CLI_ACTOR, now
-        )
-        innovation = await uow.workgroups.by_name("Innováció")
-        green = await uow.workgroups.by_name("Fenntarthatóság")
-        specs = [
-            workplan.TaskSpec(
-                "Piackutatás a tagok körében", innovation, today + timedelta(days=8),
-                "Kérdőív és interjúk a tagvállalatokkal", TaskStatus.IN_PROGRESS, 40,
-            ),
-            workplan.TaskSpec("Pályázatfigyelés", None, today + timedelta(days=30)),
-            workplan.TaskSpec(
-                "Fenntarthatósági jelentés", green, today + timedelta(days=2),
-                "Az éves jelentés vázlata", TaskStatus.IN_PROGRESS, 70,
-            ),
-        ]  # fmt: skip
-        await workplan.add_tasks(uow, plan, specs, CLI_ACTOR, now)
 
 
 # --- registration --------------------------------------------------------------------------------
@@ -755,34 +515,12 @@ COMMANDS = [
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """The note conversation first (it owns free text while active), then commands, buttons."""
-    cancel = CommandHandler(["megse", "cancel"], gate(Permission.PUBLIC)(cmd_cancel))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        dialogues.add_conversation(
-            app,
-            ConversationHandler(
-                entry_points=[
-                    CallbackQueryHandler(
-                        gate(Permission.MEMBER, private_only=True)(cb_note),
-                        pattern=pattern(Feature.PROGRESS_NOTE),
-                    )
-                ],
-                states={
-                    NOTE: [
-                        MessageHandler(
-                            filters.TEXT & ~filters.COMMAND, gate(Permission.MEMBER)(msg_note)
-                        )
-                    ]
-                },
-                fallbacks=[cancel],
-                conversation_timeout=ballot_handlers.CONVERSATION_TIMEOUT,
-                name="workplan_note",
-            ),
-            dialogue_views.PROGRESS_NOTE,
-            _forget_note,
-        )
+    add_conversation(
+        app, "workplan_note",
+        entry=on_buttons(Feature.PROGRESS_NOTE, Permission.MEMBER, cb_note, private_only=True),
+        states={NOTE: [on_text(Permission.MEMBER, msg_note)]},
+        label=dialogue_views.PROGRESS_NOTE, forget=_forget_note,
+    )  # fmt: skip
     add_commands(app, COMMANDS)
     add_buttons(app, pattern(Feature.WORKPLAN), Permission.MEMBER, cb_filter)
     add_buttons(app, pattern(Feature.PROGRESS), Permission.MEMBER, cb_progress, private_only=True)
-    if on_ballot_closed not in ballot_handlers.closed_hooks:
-        ballot_handlers.closed_hooks.append(on_ballot_closed)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.demo import Driver
-from bot.handlers import ballots as handlers
+from bot.jobs import ballots as jobs
 from bot.services import ballots
 from bot.services.ballots import BallotDraft
 from bot.services.clock import FakeClock
@@ -49,7 +49,7 @@ async def test_withdraw_and_close_do_not_race(
         await original(self, vote_id)
         # The withdrawal has deleted the vote but not committed: the deadline job closes now.
         task = asyncio.create_task(
-            handlers.close_and_announce(harness.app, ballot.id, ""),
+            jobs.close_and_announce(harness.app, ballot.id, ""),
             context=contextvars.Context(),
         )
         closing.append(task)

@@ -7,7 +7,7 @@ import io
 import re
 
 from bot.app import build_application, running
-from bot.handlers import ballots as handlers
+from bot.jobs import ballots as jobs
 from bot.services.clock import FakeClock
 from fakeapi import FakeTelegram, FakeUser
 from storage.db import Database
@@ -201,7 +201,7 @@ async def test_reminders_reach_only_non_voters_once(
     await _publish_via_wizard(harness, cast.ksz)
     await harness.press_label(cast.internal, harness.last(cast.internal), "Igen")
     ballot = await _ballot(db)
-    assert await handlers.remind(harness.app, ballot.id, 24) == 0  # not due yet
+    assert await jobs.remind(harness.app, ballot.id, 24) == 0  # not due yet
     clock.advance(days=2, minutes=-1)
     assert texts(await harness.run_due_jobs()) == []
     clock.advance(minutes=2)  # 23:59 before the deadline: the job follows the clock
@@ -210,7 +210,7 @@ async def test_reminders_reach_only_non_voters_once(
     assert reminded == {cast.founder.id, cast.chair.id, cast.catalyst.id}
     assert len(texts(calls)) == 3
     assert "Emlékeztető: még nem szavazott" in harness.last(cast.founder).text
-    assert await handlers.remind(harness.app, ballot.id, 24) == 0  # never twice
+    assert await jobs.remind(harness.app, ballot.id, 24) == 0  # never twice
 
 
 async def test_restart_closes_overdue_ballots_and_reschedules_open_ones(
@@ -295,7 +295,7 @@ async def test_register_export_for_ksz(harness: BotHarness, cast: Cast, db: Data
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
     for role in VOTERS:
         await harness.press_label(getattr(cast, role), harness.last(getattr(cast, role)), "Igen")
-    await handlers.close_and_announce(harness.app, 1, "Menedzser Márta")
+    await jobs.close_and_announce(harness.app, 1, "Menedzser Márta")
     await harness.settle()
     await harness.send(cast.ksz, "/hatarozatok")
     listing = harness.last(cast.ksz)

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.handlers.ballots import queue_ballot
 from bot.i18n import Translations
+from bot.jobs.ballots import queue_ballot
 from bot.services import ballots, identity
 from bot.services.ballots import BallotDraft
 from bot.services.clock import SystemClock

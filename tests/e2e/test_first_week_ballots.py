@@ -7,7 +7,7 @@ import csv
 import io
 import re
 
-from bot.handlers import ballots as handlers
+from bot.jobs import ballots as jobs
 from bot.services import ballots
 from bot.services.clock import FakeClock
 from fakeapi import ApiCall, FakeTelegram
@@ -111,7 +111,7 @@ async def test_multi_choice_result_says_what_was_decided_everywhere(
         async with db.unit() as uow:
             option_ids = [ballot.options[n - 1].id for n in chosen]
             await ballots.cast_vote(uow, ballot.id, member_id, option_ids, clock.now())
-    await handlers.close_and_announce(harness.app, ballot.id, "")
+    await jobs.close_and_announce(harness.app, ballot.id, "")
     await harness.settle()
     result = harness.last(cast.external).text
     assert "Döntés: megválasztva – Budapest, Szeged" in result
@@ -190,11 +190,11 @@ async def test_ballot_list_shows_open_first_then_newest_with_clean_excerpts(
     long = "A klaszter 2027. évi munkatervének és költségvetésének elfogadásáról szóló javaslat"
     await harness.send(cast.ksz, f"/szavazas_uj\nKérdés: {long}\nHatáridő: 3")
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
-    await handlers.close_and_announce(harness.app, 1, "")
+    await jobs.close_and_announce(harness.app, 1, "")
     clock.advance(minutes=1)
     await harness.send(cast.ksz, "/szavazas_uj\nKérdés: Harmadik?\nHatáridő: 3")
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
-    await handlers.close_and_announce(harness.app, 2, "")
+    await jobs.close_and_announce(harness.app, 2, "")
     clock.advance(minutes=1)
     await harness.send(cast.ksz, "/szavazas_uj\nKérdés: Nyitott?\nHatáridő: 3")
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
@@ -218,7 +218,7 @@ async def test_csv_exports_suit_hungarian_excel_and_english_on_request(
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
     for role in ("internal", "founder", "chair", "catalyst"):
         await harness.press_label(getattr(cast, role), harness.last(getattr(cast, role)), "Igen")
-    await handlers.close_and_announce(harness.app, 1, "")
+    await jobs.close_and_announce(harness.app, 1, "")
     await harness.settle()
 
     async def exports() -> tuple[bytes, bytes]:

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.app import BotApp, build_application, running
-from bot.handlers import ballots as ballot_handlers
-from bot.handlers import workplan as handlers
+from bot.jobs import ballots as ballot_jobs
+from bot.jobs import workplan as jobs
 from bot.services.clock import FakeClock
 from bot.services.identity import CLI_ACTOR, create_workgroup
 from bot.services.workplan_import import import_tasks, parse_tasks_csv
@@ -301,10 +301,10 @@ async def test_a_restart_neither_loses_nor_repeats_a_message(
         assert len(_to(calls, cast.internal, "sendPhoto")) == 1  # the monthly digest, once
         assert len(_to(calls, cast.chair, "sendPhoto")) == 1  # monthly only, not the weekly again
         assert not [t for t in _to(calls, cast.catalyst) if "bejelentkezés" in t]
-        assert [j.name for j in app.job_queue.jobs()].count(handlers.JOB_NAME) == 1
+        assert [j.name for j in app.job_queue.jobs()].count(jobs.JOB_NAME) == 1
         # an hour later nothing is due again
         clock.current = at(2026, 12, 1, 11, 0)
-        assert await handlers.tick(app) == 0
+        assert await jobs.tick(app) == 0
     # and a second restart sends nothing at all
     start = len(tg.calls)
     async with running(_new_app(tg, harness, clock)) as app:
@@ -372,7 +372,7 @@ async def test_the_general_assembly_adopts_the_plan_and_changes_make_versions(
     assert "Elfogadó határozat: 1/2026. (XII. 5.) Kgy. határozat" in text
     assert "Verzió: 1" in text
     # the hook is idempotent: closing again changes nothing
-    await harness.during(ballot_handlers.close_and_announce(harness.app, 1, ""))
+    await harness.during(ballot_jobs.close_and_announce(harness.app, 1, ""))
     clock.advance(days=1)
     [text] = texts(await harness.send(cast.ksz, "/feladat_modositas 1 határidő 2027.01.31"))
     assert "határidő: 2026. december 8. → 2027. január 31." in text
