@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from telegram.ext import (
 
 from bot import dialogues
 from bot.access import add_buttons, add_commands, add_conversation, gate, on_buttons, on_text
-from bot.callbacks import Feature, ForgedCallback, decode, pattern
+from bot.callbacks import Callback, Feature, ForgedCallback, decode, pattern
 from bot.commands import CommandSpec
 from bot.context import BotContext, UserData
 from bot.delivery import (
@@ -35,6 +36,7 @@ from bot.views import ballots as views
 from bot.views import dialogues as dialogue_views
 from bot.views.csv_export import csv_document, delimiter_for, register_header
 from bot.views.split import split_lines
+from storage.db import UnitOfWork
 from storage.models.ballots import (
     Ballot,
     BallotKind,
@@ -367,9 +369,6 @@ async def cmd_cancel_idle(update: Update, context: BotContext) -> None:
 _VOTE_ACTIONS = {"c", "t", "s", "k", "b", "r", "w", "o"}
 
 
-_CASTING = {"c", "s", "k", "w"}
-
-
 def _chosen(data: Any, ballot: Ballot, markup: InlineKeyboardMarkup | None) -> list[int]:
     """The options a cast/submit/confirm press chose (never trusted: the service checks them)."""
     if data.action == "c":
@@ -389,7 +388,7 @@ def _in_private(update: Update) -> bool:
 
 
 async def cb_vote(update: Update, context: BotContext) -> None:
-    """Every vote button: cast, toggle, submit, confirm (secret), back, change, withdraw, open.
+    """Every vote button; the action names its handler in ``_VOTE_HANDLERS``.
 
     Voting is personal: pressed in a group, nothing there changes and the ballot goes to the
     presser's private chat. Every action but "open" reads the ballot under the lock that keeps
@@ -398,85 +397,133 @@ async def cb_vote(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     data = decode(query.data, Feature.VOTE, _VOTE_ACTIONS)
-    ballot_id = data.int_arg(0)
     if not _in_private(update):
-        await _ballot_to_private(update, context, ballot_id)
+        await _ballot_to_private(update, context, data.int_arg(0))
         return
+    await _VOTE_HANDLERS[data.action](update, context, data)
+
+
+def _voter(context: BotContext) -> int:
     member = context.caller.member
     assert member is not None
-    t = context.t
-    now = context.clock.now()
-    markup = query.message.reply_markup if isinstance(query.message, Message) else None
-    result: ballots.CastResult | None = None
-    chosen: list[int] = []
+    return member.id
+
+
+def _markup(update: Update) -> InlineKeyboardMarkup | None:
+    query = update.callback_query
+    assert query is not None
+    return query.message.reply_markup if isinstance(query.message, Message) else None
+
+
+async def _booth(uow: UnitOfWork, context: BotContext, ballot_id: int) -> ballots.Booth:
+    """The ballot under the close lock; refused to whoever is not on its roll."""
+    booth = await ballots.voting_booth(uow, ballot_id, _voter(context), context.clock.now())
+    if not booth.on_roll:
+        raise ballots.NotOnRoll(ballot_id)
+    return booth
+
+
+async def _vote_open(update: Update, context: BotContext, data: Callback) -> None:
+    """ "Open" under a listed ballot: the ballot in this chat, with buttons if a vote is due."""
     async with context.db.unit() as uow:
-        if data.action == "o":
-            ballot, on_roll = await ballots.ballot_for(uow, ballot_id, member.id)
-            final = on_roll and not await ballots.may_vote_again(uow, ballot, member.id)
-        else:
-            booth = await ballots.voting_booth(uow, ballot_id, member.id, now)
-            ballot, on_roll = booth.ballot, booth.on_roll
-            if not on_roll:
-                raise ballots.NotOnRoll(ballot_id)
-            if data.action == "w":
-                await ballots.withdraw_vote(uow, booth, member.id, now)
-            elif data.action in _CASTING:
-                chosen = _chosen(data, ballot, markup)
-                if chosen and ballot.secret and data.action == "s":
-                    ballots.check_choice(ballot, chosen)  # before asking to confirm it
-                if chosen and not (ballot.secret and data.action != "k"):
-                    result = await ballots.cast_vote(uow, booth, member.id, chosen, now)
-    if data.action == "o":
-        assert update.effective_chat is not None
-        await query.answer()
-        await _send_ballot_to(
-            context, update.effective_chat.id, ballot, on_roll=on_roll, voted=final
-        )
-    elif data.action in {"b", "r"}:
-        await query.answer()
-        await edit_from_button(
-            update, views.ballot_text(t, ballot), views.voter_keyboard(t, ballot)
-        )
-    elif data.action == "t":
-        option = data.int_arg(1)
-        ticked = views.selected_in(markup, ballot)
-        ticked = [o for o in ticked if o != option] if option in ticked else [*ticked, option]
-        ballots.check_ticks(ballot, ticked)  # refused at the tick: an alert, the keyboard kept
-        await query.answer()
-        await edit_from_button(
-            update, views.ballot_text(t, ballot), views.voter_keyboard(t, ballot, ticked)
-        )
-    elif data.action == "w":
-        await query.answer(views.withdrawn(t)[:200])
-        await edit_from_button(
-            update,
-            views.ballot_text(t, ballot) + "\n\n" + views.withdrawn(t),
-            views.voter_keyboard(t, ballot),
-        )
-        _refresh_group(context, ballot)
-    elif not chosen:
+        ballot, on_roll = await ballots.ballot_for(uow, data.int_arg(0), _voter(context))
+        final = on_roll and not await ballots.may_vote_again(uow, ballot, _voter(context))
+    assert update.callback_query is not None and update.effective_chat is not None
+    await update.callback_query.answer()
+    await _send_ballot_to(context, update.effective_chat.id, ballot, on_roll=on_roll, voted=final)
+
+
+async def _vote_buttons(update: Update, context: BotContext, data: Callback) -> None:
+    """ "Back" from a confirmation, or "change my vote": the voting buttons again."""
+    async with context.db.unit() as uow:
+        ballot = (await _booth(uow, context, data.int_arg(0))).ballot
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    t = context.t
+    await edit_from_button(update, views.ballot_text(t, ballot), views.voter_keyboard(t, ballot))
+
+
+async def _vote_tick(update: Update, context: BotContext, data: Callback) -> None:
+    """Tick or untick an option of a multiple choice; too many is refused at the tick."""
+    async with context.db.unit() as uow:
+        ballot = (await _booth(uow, context, data.int_arg(0))).ballot
+    option = data.int_arg(1)
+    ticked = views.selected_in(_markup(update), ballot)
+    ticked = [o for o in ticked if o != option] if option in ticked else [*ticked, option]
+    ballots.check_ticks(ballot, ticked)  # refused: an alert, the keyboard kept
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    t = context.t
+    await edit_from_button(
+        update, views.ballot_text(t, ballot), views.voter_keyboard(t, ballot, ticked)
+    )
+
+
+async def _vote_withdraw(update: Update, context: BotContext, data: Callback) -> None:
+    """Withdraw an open vote while the ballot is open."""
+    async with context.db.unit() as uow:
+        booth = await _booth(uow, context, data.int_arg(0))
+        await ballots.withdraw_vote(uow, booth, _voter(context), context.clock.now())
+    t = context.t
+    assert update.callback_query is not None
+    await update.callback_query.answer(views.withdrawn(t)[:200])
+    text = views.ballot_text(t, booth.ballot) + "\n\n" + views.withdrawn(t)
+    await edit_from_button(update, text, views.voter_keyboard(t, booth.ballot))
+    _refresh_group(context, booth.ballot)
+
+
+async def _vote_cast(update: Update, context: BotContext, data: Callback) -> None:
+    """Cast (one option), submit (the ticked ones) or confirm (a secret vote). A secret vote is
+    confirmed first: only "k" records it."""
+    result: ballots.CastResult | None = None
+    async with context.db.unit() as uow:
+        booth = await _booth(uow, context, data.int_arg(0))
+        ballot = booth.ballot
+        chosen = _chosen(data, ballot, _markup(update))
+        if chosen and ballot.secret and data.action == "s":
+            ballots.check_choice(ballot, chosen)  # before asking to confirm it
+        if chosen and not (ballot.secret and data.action != "k"):
+            now = context.clock.now()
+            result = await ballots.cast_vote(uow, booth, _voter(context), chosen, now)
+    await _after_cast(update, context, ballot, chosen, result)
+
+
+async def _after_cast(
+    update: Update,
+    context: BotContext,
+    ballot: Ballot,
+    chosen: list[int],
+    result: ballots.CastResult | None,
+) -> None:
+    query, t = update.callback_query, context.t
+    assert query is not None
+    if not chosen:
         await query.answer(t.gettext("Choose at least one option first."), show_alert=True)
-    elif result is None:  # a secret ballot: confirm first
-        text, keyboard = views.secret_confirm(t, ballot, chosen)
+        return
+    if result is None:  # a secret ballot: confirm first
         await query.answer()
-        await edit_from_button(update, text, keyboard)
-    elif ballot.secret:
-        await query.answer(t.gettext("Vote recorded."))
-        await edit_from_button(
-            update,
-            views.ballot_text(t, ballot) + "\n\n" + views.secret_recorded(t),
-            views.info_keyboard(t, ballot),
-        )
-        _refresh_group(context, ballot)
+        await edit_from_button(update, *views.secret_confirm(t, ballot, chosen))
+        return
+    await query.answer(t.gettext("Vote recorded."))
+    if ballot.secret:
+        note, keyboard = views.secret_recorded(t), views.info_keyboard(t, ballot)
     else:
-        confirmation = views.vote_recorded(t, ballot, chosen, result.changed)
-        await query.answer(t.gettext("Vote recorded."))
-        await edit_from_button(
-            update,
-            views.ballot_text(t, ballot) + "\n\n" + confirmation,
-            views.after_vote_keyboard(t, ballot),
-        )
-        _refresh_group(context, ballot)
+        note = views.vote_recorded(t, ballot, chosen, result.changed)
+        keyboard = views.after_vote_keyboard(t, ballot)
+    await edit_from_button(update, views.ballot_text(t, ballot) + "\n\n" + note, keyboard)
+    _refresh_group(context, ballot)
+
+
+_VOTE_HANDLERS: dict[str, Callable[[Update, BotContext, Callback], Awaitable[None]]] = {
+    "o": _vote_open,
+    "b": _vote_buttons,
+    "r": _vote_buttons,
+    "t": _vote_tick,
+    "w": _vote_withdraw,
+    "c": _vote_cast,
+    "s": _vote_cast,
+    "k": _vote_cast,
+}
 
 
 def _refresh_group(context: BotContext, ballot: Ballot) -> None:
