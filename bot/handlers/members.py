@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from html import escape
 from typing import Any
@@ -15,7 +16,7 @@ from telegram.ext import Application, ChatJoinRequestHandler
 
 from bot import courier
 from bot.access import add_buttons, add_commands, gate
-from bot.callbacks import Feature, ForgedCallback, decode, pattern
+from bot.callbacks import Callback, Feature, ForgedCallback, decode, pattern
 from bot.commands import CommandSpec
 from bot.context import BotContext
 from bot.delivery import answer_sent, edit_from_button, remove_from_chats
@@ -347,65 +348,79 @@ async def cmd_member(update: Update, context: BotContext) -> None:
     await message.reply_html(text, reply_markup=keyboard)
 
 
+_CARD_ACTIONS = {"kind", "founder", "ksz", "chair", "active", "groups", "invite", "do", "card"}
+
+
 async def cb_member(update: Update, context: BotContext) -> None:
-    """Apply one change from the member card (KSz)."""
+    """A button of the member card (KSz); the action names its handler in ``_CARD_HANDLERS``."""
     query = update.callback_query
     assert query is not None
-    data = decode(
-        query.data,
-        Feature.MEMBER,
-        {"kind", "founder", "ksz", "chair", "active", "groups", "invite", "do", "card"},
-    )
-    member_id = data.int_arg(0)
-    actor = _actor(context)
-    now = context.clock.now()
-    t = context.t
-    if data.action == "groups":
-        async with context.db.unit() as uow:
-            member = await uow.members.get(member_id)
-            if member is None:
-                raise NotFound("member", str(member_id))
-            text, keyboard = views.member_groups(t, member, await uow.workgroups.all())
-        await query.answer()
-        await edit_from_button(update, text, keyboard)
-        return
-    if data.action == "invite":
-        hours = context.settings.invite_ttl_hours
-        async with context.db.unit() as uow:
-            member = await uow.members.get(member_id)
-            if member is None:
-                raise NotFound("member", str(member_id))
-            token = await identity.issue_invitation(uow, member, actor, now, timedelta(hours=hours))
-        link = f"https://t.me/{context.bot_data.bot_username}?start={token}"
-        await query.answer()
-        assert update.effective_chat is not None
-        await context.bot.send_message(
-            update.effective_chat.id, views.invitation(t, member.name, link, hours)
-        )
-        return
-    if data.action == "card":
-        text, keyboard = await _card(context, member_id)
-        await query.answer()
-        await edit_from_button(update, text, keyboard)
-        return
-    confirmed = data.action == "do"
-    action = data.arg(1, set(_CARD_CHANGES)) if confirmed else data.action
-    field_name, value = _card_change(action, data.args[2 if confirmed else 1 :])
-    if not confirmed:  # first press: check the rules and ask, changing nothing
-        async with context.db.unit() as uow:
-            member = await uow.members.get(member_id)
-            if member is None:
-                raise NotFound("member", str(member_id))
-            preview = await identity.preview_change(uow, member, field_name, value)
-            question = views.change_question(t, preview)
-            keyboard = views.change_keyboard(t, preview, action)
-        await query.answer()
-        await edit_from_button(update, question, keyboard)
-        return
+    data = decode(query.data, Feature.MEMBER, _CARD_ACTIONS)
+    handler = _CARD_HANDLERS.get(data.action, _card_ask)
+    await handler(update, context, data)
+
+
+async def _member(uow: UnitOfWork, member_id: int) -> Member:
+    member = await uow.members.get(member_id)
+    if member is None:
+        raise NotFound("member", str(member_id))
+    return member
+
+
+async def _answer_and_edit(
+    update: Update, text: str, keyboard: InlineKeyboardMarkup | None, answer: str | None = None
+) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer(answer)
+    await edit_from_button(update, text, keyboard)
+
+
+async def _card_groups(update: Update, context: BotContext, data: Callback) -> None:
+    """The member's workgroups, as toggles."""
     async with context.db.unit() as uow:
-        member = await uow.members.get(member_id)
-        if member is None:
-            raise NotFound("member", str(member_id))
+        member = await _member(uow, data.int_arg(0))
+        text, keyboard = views.member_groups(context.t, member, await uow.workgroups.all())
+    await _answer_and_edit(update, text, keyboard)
+
+
+async def _card_invite(update: Update, context: BotContext, data: Callback) -> None:
+    """A new invitation link for the member, sent to the KSz's chat."""
+    hours = context.settings.invite_ttl_hours
+    async with context.db.unit() as uow:
+        member = await _member(uow, data.int_arg(0))
+        token = await identity.issue_invitation(
+            uow, member, _actor(context), context.clock.now(), timedelta(hours=hours)
+        )
+    link = f"https://t.me/{context.bot_data.bot_username}?start={token}"
+    assert update.callback_query is not None and update.effective_chat is not None
+    await update.callback_query.answer()
+    await context.bot.send_message(
+        update.effective_chat.id, views.invitation(context.t, member.name, link, hours)
+    )
+
+
+async def _card_show(update: Update, context: BotContext, data: Callback) -> None:
+    """Back to the card."""
+    await _answer_and_edit(update, *await _card(context, data.int_arg(0)))
+
+
+async def _card_ask(update: Update, context: BotContext, data: Callback) -> None:
+    """First press of a change: check the rules and ask, changing nothing."""
+    field_name, value = _card_change(data.action, data.args[1:])
+    async with context.db.unit() as uow:
+        member = await _member(uow, data.int_arg(0))
+        preview = await identity.preview_change(uow, member, field_name, value)
+    question = views.change_question(context.t, preview)
+    await _answer_and_edit(update, question, views.change_keyboard(context.t, preview, data.action))
+
+
+async def _card_do(update: Update, context: BotContext, data: Callback) -> None:
+    """The confirmed change: saved, the member removed from chats they may no longer be in."""
+    member_id = data.int_arg(0)
+    field_name, value = _card_change(data.arg(1, set(_CARD_CHANGES)), data.args[2:])
+    actor, now = _actor(context), context.clock.now()
+    async with context.db.unit() as uow:
+        member = await _member(uow, member_id)
         outcome = Outcome(member=member)
         if isinstance(value, MemberKind):
             await identity.set_kind(uow, member, value, actor, now, outcome)
@@ -414,26 +429,18 @@ async def cb_member(update: Update, context: BotContext) -> None:
         telegram_id = member.telegram_id
     if telegram_id is not None:
         await remove_from_chats(context.bot, outcome.leave_chats, telegram_id)
-    notes = []
-    if outcome.previous_st_chair:
-        notes.append(
-            t.gettext("Previous ST chair: {name}").format(name=escape(outcome.previous_st_chair))
-        )
-    if outcome.dropped_st_chair:
-        notes.append(
-            t.gettext(
-                "⚠️ The office of ST chair ended with the deactivation; reactivation does not "
-                "restore it. The ST has no chair until you appoint one („Make ST chair” on a "
-                "founder's card)."
-            )
-        )
-    for name in outcome.cleared_catalyst_of:
-        notes.append(t.gettext("No longer catalyst of: {workgroup}").format(workgroup=escape(name)))
-    await query.answer(t.gettext("Saved."))
     text, keyboard = await _card(context, member_id)
-    if notes:
-        text += "\n\n" + "\n".join(notes)
-    await edit_from_button(update, text, keyboard)
+    notes = views.change_notes(context.t, outcome)
+    text += "\n\n" + "\n".join(notes) if notes else ""
+    await _answer_and_edit(update, text, keyboard, context.t.gettext("Saved."))
+
+
+_CARD_HANDLERS: dict[str, Callable[[Update, BotContext, Callback], Awaitable[None]]] = {
+    "groups": _card_groups,
+    "invite": _card_invite,
+    "card": _card_show,
+    "do": _card_do,
+}
 
 
 #: The changes of the member card that need a confirmation: button action → field.

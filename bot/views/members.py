@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
 from bot.i18n import Translator
-from bot.services.identity import ChangePreview
+from bot.services.identity import ChangePreview, Outcome
 from bot.views.common import actor_label, page_row
 from storage.models import AuditEntry, JoinRequest, Member, MemberKind, Workgroup
 
@@ -504,3 +504,24 @@ def profile_needs_private_chat(t: Translator) -> str:
         "Your profile is personal, so I send it only in a private chat. Please open the chat "
         "with the bot, press Start, and send /profile there."
     )
+
+
+def change_notes(t: Translator, outcome: Outcome) -> list[str]:
+    """What else a saved change of the member card did: the office of ST chair moved or ended,
+    catalyst roles cleared."""
+    notes = []
+    if outcome.previous_st_chair:
+        notes.append(
+            t.gettext("Previous ST chair: {name}").format(name=escape(outcome.previous_st_chair))
+        )
+    if outcome.dropped_st_chair:
+        notes.append(
+            t.gettext(
+                "⚠️ The office of ST chair ended with the deactivation; reactivation does not "
+                "restore it. The ST has no chair until you appoint one („Make ST chair” on a "
+                "founder's card)."
+            )
+        )
+    for name in outcome.cleared_catalyst_of:
+        notes.append(t.gettext("No longer catalyst of: {workgroup}").format(workgroup=escape(name)))
+    return notes
