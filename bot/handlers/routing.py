@@ -82,6 +82,31 @@ async def _react(message: Message) -> None:
 # --- questions -------------------------------------------------------------------------------
 
 
+@dataclass
+class _Question:
+    """Where a routed question went, for the acknowledgement."""
+
+    thread_id: int
+    destination: routing.Destination
+    first_in_session: bool
+    group_name: str
+    member_name: str
+    deliveries: dict[int, int]  # delivery id -> chat id
+
+
+async def _admitted(update: Update, context: BotContext) -> bool:
+    """The flood limit: over it, the member is told once and the message is dropped."""
+    message = update.effective_message
+    member = context.caller.member
+    assert message is not None and member is not None
+    limit = context.settings.routing_max_per_minute
+    async with context.db.unit() as uow:
+        admission = await routing.admit(uow, member.id, context.clock.now(), limit)
+    if admission is routing.Admission.SLOW_DOWN:
+        await message.reply_html(views.slow_down(context.t, limit))
+    return admission is routing.Admission.OK
+
+
 async def _route_question(
     update: Update,
     context: BotContext,
@@ -94,76 +119,84 @@ async def _route_question(
 ) -> None:
     """Route the member's message to the workgroup's katalizátor (or the KSz)."""
     message = update.effective_message
-    chat = update.effective_chat
-    caller = context.caller
-    assert message is not None and chat is not None and caller.member is not None
-    t = caller.t
-    now = context.clock.now()
-    limit = context.settings.routing_max_per_minute
-    async with context.db.unit() as uow:
-        admission = await routing.admit(uow, caller.member.id, now, limit)
-    if admission is routing.Admission.SLOW_DOWN:
-        await message.reply_html(views.slow_down(t, limit))
-        return
-    if admission is routing.Admission.SILENT:
+    assert message is not None
+    if not await _admitted(update, context):
         return
     kind = content_kind(message)
     if kind is None:
-        await message.reply_html(views.unsupported(t))
+        await message.reply_html(views.unsupported(context.t))
         return
+    body = body if body is not None else body_of(message, kind)
     try:
-        async with context.db.unit() as uow:
-            member = await uow.members.get(caller.member.id)
-            group = await routing.find_workgroup(uow, workgroup_id)
-            if member is None:
-                raise RoutingRefused("not_in_workgroup", group.name)
-            routed = await routing.record_question(
-                uow,
-                member,
-                group,
-                origin_chat_id=chat.id,
-                origin_message_id=message.message_id,
-                in_group=in_group,
-                kind=kind,
-                body_html=body if body is not None else body_of(message, kind),
-                now=now,
-                thread_id=thread_id,
-                reply_to=reply_to,
-            )
-            thread, where = routed.thread.id, routed.destination
-            first, group_name, member_name = routed.first_in_session, group.name, member.name
-            deliveries = {d.id: d.chat_id for d in routed.deliveries}
+        question = await _record_question(
+            update, context, workgroup_id, kind, body,
+            in_group=in_group, thread_id=thread_id, reply_to=reply_to,
+        )  # fmt: skip
     except RoutingRefused as err:
-        await message.reply_html(views.refused(t, err))
+        await message.reply_html(views.refused(context.t, err))
         return
-    assert where is not None
-    outcomes = [
-        await flush_chat(context.application, c) for c in dict.fromkeys(deliveries.values())
-    ]
-    delivered = {d for o in outcomes for d in o.delivered}
-    failed = {d for o in outcomes for d in o.failed}
-    if delivered & deliveries.keys():
-        if (in_group and where.audience is Audience.KSZ) or (not in_group and first):
-            await message.reply_html(views.sent(t, where))
-        else:
-            await _react(message)
+    await _deliver_question(update, context, question, in_group=in_group)
+
+
+async def _record_question(
+    update: Update,
+    context: BotContext,
+    workgroup_id: int,
+    kind: str,
+    body_html: str,
+    **where: Any,
+) -> _Question:
+    message, chat, caller = update.effective_message, update.effective_chat, context.caller
+    assert message is not None and chat is not None and caller.member is not None
+    async with context.db.unit() as uow:
+        member = await uow.members.get(caller.member.id)
+        group = await routing.find_workgroup(uow, workgroup_id)
+        if member is None:
+            raise RoutingRefused("not_in_workgroup", group.name)
+        routed = await routing.record_question(
+            uow, member, group, origin_chat_id=chat.id, origin_message_id=message.message_id,
+            kind=kind, body_html=body_html, now=context.clock.now(), **where,
+        )  # fmt: skip
+        assert routed.destination is not None
+        return _Question(
+            routed.thread.id, routed.destination, routed.first_in_session, group.name,
+            member.name, {d.id: d.chat_id for d in routed.deliveries},
+        )  # fmt: skip
+
+
+async def _deliver_question(
+    update: Update, context: BotContext, question: _Question, *, in_group: bool
+) -> None:
+    """Send it now where possible, tell the asker (``routing.acknowledgement``), and alert the
+    KSz once when the katalizátor cannot be reached."""
+    message, t, where = update.effective_message, context.t, question.destination
+    assert message is not None
+    chats = dict.fromkeys(question.deliveries.values())
+    outcomes = [await flush_chat(context.application, c) for c in chats]
+    ack = routing.acknowledgement(
+        question.deliveries, {d for o in outcomes for d in o.delivered},
+        {d for o in outcomes for d in o.failed}, in_group=in_group, audience=where.audience,
+        first_in_session=question.first_in_session,
+    )  # fmt: skip
+    if ack is routing.Ack.REACT:
+        await _react(message)
         return
-    if deliveries.keys() <= failed:
-        await message.reply_html(views.not_delivered(t))
+    if ack is not routing.Ack.PENDING:
+        await message.reply_html(
+            views.sent(t, where) if ack is routing.Ack.SENT else views.not_delivered(t)
+        )
         return
     await message.reply_html(views.pending_notice(t, where))
-    if where.audience is Audience.CATALYST:
-        catalyst = where.recipients[0]
-        async with context.db.unit() as uow:
-            waiting = await routing.pending_in_thread(uow, thread, catalyst.telegram_id)
-        if waiting == 1:  # the first message of this thread that waits: alert the KSz once
-            await alert_ksz(
-                context.application,
-                lambda kt: views.unreachable_alert(
-                    kt, catalyst.name, group_name, member_name, thread
-                ),
-                exclude=catalyst.member_id,
-            )
+    async with context.db.unit() as uow:
+        catalyst = await routing.unreachable_catalyst(uow, where, question.thread_id)
+    if catalyst is not None:
+        await alert_ksz(
+            context.application,
+            lambda kt: views.unreachable_alert(
+                kt, catalyst.name, question.group_name, question.member_name, question.thread_id
+            ),
+            exclude=catalyst.member_id,
+        )
 
 
 async def _route_answer(update: Update, context: BotContext, copy_message_id: int) -> None:

@@ -463,6 +463,46 @@ async def pending_in_thread(uow: UnitOfWork, thread_id: int, chat_id: int) -> in
     return await uow.routing.count_pending(thread_id, chat_id)
 
 
+class Ack(enum.Enum):
+    """How the asker learns what became of a routed message."""
+
+    SENT = "sent"  # "Elküldve: …" naming where it went
+    REACT = "react"  # a quiet reaction on the message
+    NOT_DELIVERED = "not_delivered"  # Telegram refused every copy
+    PENDING = "pending"  # it waits until the recipient can be reached
+
+
+def acknowledgement(
+    wanted: Iterable[int],
+    delivered: set[int],
+    failed: set[int],
+    *,
+    in_group: bool,
+    audience: Audience,
+    first_in_session: bool,
+) -> Ack:
+    """The reply rule: a delivered message is named when it is the first of a private session
+    or a group's question that went to the KSz, otherwise acknowledged with a reaction; when
+    nothing was delivered, the asker hears whether it failed or waits."""
+    wanted = set(wanted)
+    if delivered & wanted:
+        named = (in_group and audience is Audience.KSZ) or (not in_group and first_in_session)
+        return Ack.SENT if named else Ack.REACT
+    return Ack.NOT_DELIVERED if wanted <= failed else Ack.PENDING
+
+
+async def unreachable_catalyst(
+    uow: UnitOfWork, destination: Destination, thread_id: int
+) -> Recipient | None:
+    """The katalizátor to report to the KSz because a question waits for them: only for the
+    first message of the thread that waits, so the KSz is alerted once per thread."""
+    if destination.audience is not Audience.CATALYST:
+        return None
+    catalyst = destination.recipients[0]
+    waiting = await pending_in_thread(uow, thread_id, catalyst.telegram_id)
+    return catalyst if waiting == 1 else None
+
+
 # --- handing over and resolving --------------------------------------------------------------
 
 
