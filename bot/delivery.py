@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import unescape
@@ -18,6 +18,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.courier import row
 from bot.i18n import Translations, Translator
 from bot.views.common import sent_privately
+from bot.views.split import split_lines
 from storage.db import UnitOfWork
 from storage.models import Member, MemberKind, TelegramUser
 
@@ -134,11 +135,7 @@ async def edit_from_button(
     assert query is not None
     if isinstance(query.message, Message) and shows(query.message, text, keyboard):
         return
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
+    await edit_unless_unmodified(query.edit_message_text(text, reply_markup=keyboard))
 
 
 async def answer_sent(update: Update, context: Any) -> None:
@@ -150,3 +147,24 @@ async def answer_sent(update: Update, context: Any) -> None:
         await query.answer()
         return
     await query.answer(sent_privately(context.t)[:200], show_alert=True)
+
+
+async def reply_parts(
+    bot: Any, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
+    """Send ``text`` in messages of at most 4096 characters, cut at line ends, with the
+    keyboard under the last one."""
+    parts = split_lines(text)
+    for part in parts[:-1]:
+        await bot.send_message(chat_id, part)
+    await bot.send_message(chat_id, parts[-1], reply_markup=keyboard)
+
+
+async def edit_unless_unmodified(edit: Awaitable[Any]) -> None:
+    """Run an edit; Telegram's "message is not modified" (the message already shows it) is no
+    error. Anything else is raised."""
+    try:
+        await edit
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise

@@ -25,6 +25,7 @@ from bot.context import BotContext, UserData
 from bot.delivery import (
     answer_sent,
     edit_from_button,
+    reply_parts,
 )
 from bot.i18n import N_
 from bot.jobs.ballots import close_and_announce, queue_ballot, schedule, schedule_group_update
@@ -758,10 +759,7 @@ async def cmd_resolutions(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     query = " ".join(context.args or []).strip() or None
     text, keyboard = await _register_page(context, 0, query)
-    parts = split_lines(text)
-    for part in parts[:-1]:
-        await update.effective_message.reply_html(part)
-    await update.effective_message.reply_html(parts[-1], reply_markup=keyboard)
+    await reply_parts(context.bot, update.effective_message.chat_id, text, keyboard)
 
 
 async def cb_register(update: Update, context: BotContext) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -18,6 +19,7 @@ from bot.access import add_commands, add_conversation, on_buttons, on_text
 from bot.callbacks import Feature, decode
 from bot.commands import CommandSpec
 from bot.context import BotContext, UserData
+from bot.delivery import reply_parts
 from bot.i18n import N_
 from bot.jobs.ballots import queue_ballot, schedule
 from bot.jobs.proposals import open_discussion
@@ -29,8 +31,8 @@ from bot.views import ballots as ballot_views
 from bot.views import dialogues as dialogue_views
 from bot.views import proposals as views
 from bot.views.common import private_button_text
-from bot.views.split import split_lines
-from storage.models.proposals import ProposalStage
+from storage.db import UnitOfWork
+from storage.models.proposals import Proposal, ProposalStage
 
 log = logging.getLogger(__name__)
 
@@ -67,66 +69,96 @@ async def cmd_proposals(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_html(text, reply_markup=keyboard)
 
 
+_PROPOSAL_ACTIONS = {"show", "st", "submit", "comment"}
+
+
 async def cb_proposal(update: Update, context: BotContext) -> int | None:
-    """Show a proposal, start its ST ballot, submit it (ST chair), or start a comment."""
+    """A proposal's button; the action names its handler in ``_PROPOSAL_HANDLERS``. Every
+    action but a comment ends by showing the proposal."""
     query = update.callback_query
-    assert query is not None and update.effective_chat is not None
-    data = decode(query.data, Feature.PROPOSAL, {"show", "st", "submit", "comment"})
-    proposal_id = data.int_arg(0)
-    t = context.t
-    now = context.clock.now()
-    settings = context.settings
-    app = context.application
-    if data.action == "st":
-        async with context.db.unit() as uow:
-            ballot = await proposals.start_st_ballot(
-                uow, proposal_id, context.caller.standing, now,
-                settings.proposal_ballot_days, ballot_views.yes_no_labels(t),
-            )  # fmt: skip
-            await queue_ballot(uow, context.bot_data, ballot)
-        schedule(app, ballot)
-        context.bot_data.courier.wake()
-        await query.answer(t.gettext("The Strategic Council ballot has started."))
-    elif data.action == "submit":
-        async with context.db.unit() as uow:
-            proposal = await proposals.submit(
-                uow, proposal_id, context.caller.standing, now, settings.proposal_discussion_days
-            )
-        await open_discussion(app, proposal.id)
-        await query.answer(t.gettext("The discussion has started."))
-    elif data.action == "comment":
-        if update.effective_chat.type != ChatType.PRIVATE:  # a comment is written privately
-            await query.answer(private_button_text(t)[:200], show_alert=True)
-            return None
-        async with context.db.unit() as uow:
-            proposal = await uow.proposals.get(proposal_id)
-        if proposal is None:
-            raise NotFound("proposal", str(proposal_id))
-        if proposal.stage is not ProposalStage.DISCUSSION:
-            raise proposals.WrongStage(proposal.stage.value)
-        assert context.user_data is not None
-        await dialogues.begin(update, context, "proposal_comment")
-        context.user_data.comment_proposal_id = proposal_id
-        await query.answer()
-        await context.bot.send_message(
-            update.effective_chat.id,
-            t.gettext("Write your comment in one message (or /megse to cancel)."),
-        )
-        return COMMENT
-    else:
-        await query.answer()
-    async with context.db.unit() as uow:
-        proposal = await uow.proposals.get(proposal_id)
-        if proposal is None:
-            raise NotFound("proposal", str(proposal_id))
-        comments = await uow.proposals.comments(proposal_id)
-    parts = split_lines(views.card(t, proposal, comments))
-    for part in parts[:-1]:
-        await context.bot.send_message(update.effective_chat.id, part)
-    await context.bot.send_message(
-        update.effective_chat.id, parts[-1], reply_markup=views.card_keyboard(t, proposal)
-    )
+    assert query is not None
+    data = decode(query.data, Feature.PROPOSAL, _PROPOSAL_ACTIONS)
+    if data.action == "comment":
+        return await _comment(update, context, data.int_arg(0))
+    answer = await _PROPOSAL_HANDLERS[data.action](context, data.int_arg(0))
+    await query.answer(answer)
+    await _show(update, context, data.int_arg(0))
     return None
+
+
+async def _start_st_ballot(context: BotContext, proposal_id: int) -> str:
+    """The ST votes on the proposal."""
+    t = context.t
+    async with context.db.unit() as uow:
+        ballot = await proposals.start_st_ballot(
+            uow, proposal_id, context.caller.standing, context.clock.now(),
+            context.settings.proposal_ballot_days, ballot_views.yes_no_labels(t),
+        )  # fmt: skip
+        await queue_ballot(uow, context.bot_data, ballot)
+    schedule(context.application, ballot)
+    context.bot_data.courier.wake()
+    return t.gettext("The Strategic Council ballot has started.")
+
+
+async def _submit(context: BotContext, proposal_id: int) -> str:
+    """The ST chair puts the proposal to the members' discussion."""
+    async with context.db.unit() as uow:
+        proposal = await proposals.submit(
+            uow, proposal_id, context.caller.standing, context.clock.now(),
+            context.settings.proposal_discussion_days,
+        )  # fmt: skip
+    await open_discussion(context.application, proposal.id)
+    return context.t.gettext("The discussion has started.")
+
+
+async def _nothing(context: BotContext, proposal_id: int) -> None:
+    return None
+
+
+_PROPOSAL_HANDLERS: dict[str, Callable[[BotContext, int], Awaitable[str | None]]] = {
+    "show": _nothing,
+    "st": _start_st_ballot,
+    "submit": _submit,
+}
+
+
+async def _comment(update: Update, context: BotContext, proposal_id: int) -> int | None:
+    """Start writing a comment (privately, during the discussion)."""
+    query, t = update.callback_query, context.t
+    assert query is not None and update.effective_chat is not None
+    if update.effective_chat.type != ChatType.PRIVATE:  # a comment is written privately
+        await query.answer(private_button_text(t)[:200], show_alert=True)
+        return None
+    async with context.db.unit() as uow:
+        proposal = await _proposal(uow, proposal_id)
+    if proposal.stage is not ProposalStage.DISCUSSION:
+        raise proposals.WrongStage(proposal.stage.value)
+    assert context.user_data is not None
+    await dialogues.begin(update, context, "proposal_comment")
+    context.user_data.comment_proposal_id = proposal_id
+    await query.answer()
+    await context.bot.send_message(update.effective_chat.id, views.comment_prompt(t))
+    return COMMENT
+
+
+async def _proposal(uow: UnitOfWork, proposal_id: int) -> Proposal:
+    proposal = await uow.proposals.get(proposal_id)
+    if proposal is None:
+        raise NotFound("proposal", str(proposal_id))
+    return proposal
+
+
+async def _show(update: Update, context: BotContext, proposal_id: int) -> None:
+    """The proposal with its discussion, and the buttons the caller may press."""
+    assert update.effective_chat is not None
+    async with context.db.unit() as uow:
+        proposal = await _proposal(uow, proposal_id)
+        comments = await uow.proposals.comments(proposal_id)
+    t = context.t
+    await reply_parts(
+        context.bot, update.effective_chat.id, views.card(t, proposal, comments),
+        views.card_keyboard(t, proposal),
+    )  # fmt: skip
 
 
 async def msg_comment(update: Update, context: BotContext) -> int:

@@ -24,6 +24,7 @@ from bot.access import add_buttons, add_commands, gate
 from bot.callbacks import Feature, decode, pattern
 from bot.commands import CommandSpec, Group
 from bot.context import BotContext
+from bot.delivery import edit_unless_unmodified, reply_parts
 from bot.i18n import N_, Translator
 from bot.jobs.routing import alert_ksz, flush_chat, translator_for_chat
 from bot.services import routing
@@ -447,10 +448,7 @@ async def cmd_open_questions(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     text, keyboard = await _open_threads_view(context)
-    parts = split_lines(text)
-    for part in parts[:-1]:
-        await message.reply_html(part)
-    await message.reply_html(parts[-1], reply_markup=keyboard)
+    await reply_parts(context.bot, message.chat_id, text, keyboard)
 
 
 # --- buttons ---------------------------------------------------------------------------------
@@ -499,11 +497,9 @@ async def cb_routing(update: Update, context: BotContext) -> None:
     await query.answer(t.gettext("Marked resolved."))
     if data.args[1:2] == ("list",):
         text, keyboard = await _open_threads_view(context)
-        try:
-            await query.edit_message_text(split_lines(text)[-1], reply_markup=keyboard)
-        except BadRequest as exc:
-            if "not modified" not in exc.message:
-                raise
+        await edit_unless_unmodified(
+            query.edit_message_text(split_lines(text)[-1], reply_markup=keyboard)
+        )
     else:
         await _drop_button(query, t, thread_id, keep_resolve=False)
     await notice.send(

@@ -15,7 +15,6 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -27,7 +26,7 @@ from bot.access import add_buttons, add_commands, add_conversation, on_buttons, 
 from bot.callbacks import Feature, decode, pattern
 from bot.commands import CommandSpec
 from bot.context import BotContext, UserData
-from bot.delivery import edit_from_button
+from bot.delivery import edit_from_button, edit_unless_unmodified, reply_parts
 from bot.i18n import N_
 from bot.jobs import ballots as ballot_jobs
 from bot.services import ballots, schedule, workplan
@@ -56,10 +55,7 @@ def _today(context: BotContext) -> date:
 async def _reply_long(
     message: Message, text: str, keyboard: InlineKeyboardMarkup | None = None
 ) -> None:
-    parts = split_lines(text)
-    for part in parts[:-1]:
-        await message.reply_html(part)
-    await message.reply_html(parts[-1], reply_markup=keyboard)
+    await reply_parts(message.get_bot(), message.chat_id, text, keyboard)
 
 
 def _args_text(message: Message) -> str:
@@ -116,9 +112,7 @@ async def cb_filter(update: Update, context: BotContext) -> None:
     if len(parts) == 1:  # the plan under the buttons changes in place
         await edit_from_button(update, text, keyboard)
         return
-    for part in parts[:-1]:
-        await context.bot.send_message(update.effective_chat.id, part)
-    await context.bot.send_message(update.effective_chat.id, parts[-1], reply_markup=keyboard)
+    await reply_parts(context.bot, update.effective_chat.id, text, keyboard)
 
 
 async def _catalyst_name(uow: Any, task: Task) -> str | None:
@@ -390,13 +384,11 @@ async def cb_progress(update: Update, context: BotContext) -> None:
             context.settings.tz,
         )  # fmt: skip
     await query.answer(t.gettext("Progress recorded."))
-    try:
-        await query.edit_message_text(
+    await edit_unless_unmodified(
+        query.edit_message_text(
             views.report_saved(t, report), reply_markup=views.note_keyboard(t, report.event)
         )
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
+    )
 
 
 async def cb_note(update: Update, context: BotContext) -> int | None:

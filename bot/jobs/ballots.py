@@ -19,6 +19,7 @@ from bot import courier
 from bot.context import BotContext
 from bot.delivery import (
     active_recipients,
+    edit_unless_unmodified,
     queued_rows,
     recipients,
     translator_for,
@@ -122,13 +123,14 @@ async def _update_group_copy(app: Any, ballot_id: int) -> None:
     if _digest(text) == ballot.group_shown:
         return  # a changed vote, say: the copy already shows this, and Telegram would refuse
     try:
-        await app.bot.edit_message_text(
-            text, chat_id=ballot.group_chat_id, message_id=ballot.group_message_id
+        await edit_unless_unmodified(
+            app.bot.edit_message_text(
+                text, chat_id=ballot.group_chat_id, message_id=ballot.group_message_id
+            )
         )
     except BadRequest as exc:
-        if "not modified" not in exc.message:
-            log.warning("could not update the group copy of ballot %s: %s", ballot_id, exc)
-            return
+        log.warning("could not update the group copy of ballot %s: %s", ballot_id, exc)
+        return
     async with data.db.unit() as uow:
         stored = await uow.ballots.get(ballot_id)
         if stored is not None:

@@ -112,3 +112,8 @@ def discussion_opened(t: Translator, proposal: Proposal) -> str:
 register_error_text(
     WrongStage, lambda t, e: t.gettext("This step is not possible at the proposal's current stage.")
 )
+
+
+def comment_prompt(t: Translator) -> str:
+    """Asking for a comment on a proposal."""
+    return t.gettext("Write your comment in one message (or /megse to cancel).")
