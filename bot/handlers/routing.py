@@ -246,41 +246,48 @@ async def _route_answer(update: Update, context: BotContext, copy_message_id: in
 async def msg_private(update: Update, context: BotContext) -> None:
     """A message in a private chat: an answer, a follow-up, or a question in an open session."""
     message = update.effective_message
-    chat = update.effective_chat
-    assert message is not None and chat is not None
+    assert message is not None
     replied = message.reply_to_message
-    if replied is not None and (
-        replied.from_user is None or replied.from_user.id != context.bot.id
-    ):
-        replied = None  # a reply to someone else's message is an ordinary message
-    if replied is not None:
-        async with context.db.unit() as uow:
-            copy = await routing.find_copy(uow, chat.id, replied.message_id)
-            if copy is None:
-                context.decline()  # somebody else's prompt: not ours to answer
-                return
-            audience = copy.delivery.audience
-            routed = copy.delivery.message
-            thread_id, workgroup_id = routed.thread_id, routed.thread.workgroup_id
-            answer_at = {routed.origin_chat_id: routed.origin_message_id}
-        if audience in (Audience.CATALYST, Audience.KSZ):
-            await _route_answer(update, context, replied.message_id)
-        elif context.caller.member is not None:
-            # A reply to an answer the member received continues the same thread.
-            await _route_question(
-                update, context, workgroup_id, in_group=False, thread_id=thread_id,
-                reply_to=answer_at,
-            )  # fmt: skip
-        else:
-            context.decline()
+    by_bot = replied is not None and replied.from_user is not None
+    if by_bot and replied.from_user.id == context.bot.id:  # type: ignore[union-attr]
+        await _reply_to_copy(update, context, replied.message_id)  # type: ignore[union-attr]
         return
-    member = context.caller.member
+    await _in_session(update, context)  # a reply to someone else's message is ordinary
+
+
+async def _reply_to_copy(update: Update, context: BotContext, copy_message_id: int) -> None:
+    """A reply to a message the bot sent: the katalizátor's (or the KSz's) answer to a
+    question, or the member's follow-up to an answer, in the same thread."""
+    assert update.effective_chat is not None
+    async with context.db.unit() as uow:
+        copy = await routing.find_copy(uow, update.effective_chat.id, copy_message_id)
+        if copy is None:
+            context.decline()  # somebody else's prompt: not ours to answer
+            return
+        audience = copy.delivery.audience
+        routed = copy.delivery.message
+        thread_id, workgroup_id = routed.thread_id, routed.thread.workgroup_id
+        answer_at = {routed.origin_chat_id: routed.origin_message_id}
+    if audience in (Audience.CATALYST, Audience.KSZ):
+        await _route_answer(update, context, copy_message_id)
+    elif context.caller.member is not None:
+        await _route_question(
+            update, context, workgroup_id, in_group=False, thread_id=thread_id,
+            reply_to=answer_at,
+        )  # fmt: skip
+    else:
+        context.decline()
+
+
+async def _in_session(update: Update, context: BotContext) -> None:
+    """A message while the member writes to a katalizátor (``/katalizator``)."""
+    message, member = update.effective_message, context.caller.member
+    assert message is not None
     if member is None:
         context.decline()
         return
     async with context.db.unit() as uow:
         session, expired = await routing.current_session(uow, member.id, context.clock.now())
-        workgroup_id = session.workgroup_id if session is not None else 0
         if session is not None and not member.is_active:
             await routing.close_session(uow, member.id)
     if session is None:
@@ -293,7 +300,7 @@ async def msg_private(update: Update, context: BotContext) -> None:
     if not member.is_active:
         await message.reply_html(views.refused(context.t, RoutingRefused("inactive")))
         return
-    await _route_question(update, context, workgroup_id, in_group=False)
+    await _route_question(update, context, session.workgroup_id, in_group=False)
 
 
 def _addresses_bot(message: Message, bot_id: int, username: str) -> bool:
@@ -454,48 +461,74 @@ async def cmd_open_questions(update: Update, context: BotContext) -> None:
 # --- buttons ---------------------------------------------------------------------------------
 
 
+_ROUTING_ACTIONS = {"wg", "ksz", "ok"}
+
+
 async def cb_routing(update: Update, context: BotContext) -> None:
     """Choose a workgroup, hand a thread to the KSz, or mark it resolved."""
     query = update.callback_query
     assert query is not None
-    data = decode(query.data, Feature.ROUTING, {"wg", "ksz", "ok"})
-    t = context.t
-    member = context.caller.member
-    assert member is not None
-    now = context.clock.now()
+    data = decode(query.data, Feature.ROUTING, _ROUTING_ACTIONS)
     if data.action == "wg":
         await dialogues.begin(update, context, SESSION)
         text = await _open(context, data.int_arg(0))
         await query.answer()
         await query.edit_message_text(text)
         return
-    thread_id = data.int_arg(0)
     try:
-        async with context.db.unit() as uow:
-            actor = await uow.members.get(member.id)
-            assert actor is not None
-            if data.action == "ksz":
-                handed = await routing.hand_to_ksz(uow, thread_id, actor, now)
-                thread = handed.thread
-                chats = list(dict.fromkeys(d.chat_id for d in handed.deliveries))
-            else:
-                thread = await routing.resolve(uow, thread_id, actor, now)
-                chats = []
-            notice = _MemberNotice.of(thread)
-            last = await routing.last_question(uow, thread.id)
-            notice.reply_to = last.origin_message_id if last is not None else None
+        thread, chats, notice = await _close_thread(context, data.action, data.int_arg(0))
     except RoutingRefused as err:
-        await query.answer(views.refused(t, err)[:200], show_alert=True)
+        await query.answer(views.refused(context.t, err)[:200], show_alert=True)
         return
     if data.action == "ksz":
-        await query.answer(t.gettext("Handed over to the KSz."))
-        await _drop_button(query, t, thread_id, keep_resolve=True)
-        for chat_id in chats:
-            await flush_chat(context.application, chat_id)
-        await notice.send(context.application, lambda mt: views.handed_notice(mt, notice.workgroup))
-        return
+        await _handed_over(update, context, thread.id, chats, notice)
+    else:
+        await _resolved(update, context, thread.id, notice, from_list=data.args[1:2] == ("list",))
+
+
+async def _close_thread(
+    context: BotContext, action: str, thread_id: int
+) -> tuple[Any, list[int], _MemberNotice]:
+    """Hand the thread to the KSz ("ksz") or mark it resolved ("ok"); returns the thread, the
+    chats whose deliveries to flush, and where to tell the member."""
+    member = context.caller.member
+    assert member is not None
+    now = context.clock.now()
+    async with context.db.unit() as uow:
+        actor = await uow.members.get(member.id)
+        assert actor is not None
+        chats: list[int] = []
+        if action == "ksz":
+            handed = await routing.hand_to_ksz(uow, thread_id, actor, now)
+            thread = handed.thread
+            chats = list(dict.fromkeys(d.chat_id for d in handed.deliveries))
+        else:
+            thread = await routing.resolve(uow, thread_id, actor, now)
+        notice = _MemberNotice.of(thread)
+        last = await routing.last_question(uow, thread.id)
+        notice.reply_to = last.origin_message_id if last is not None else None
+    return thread, chats, notice
+
+
+async def _handed_over(
+    update: Update, context: BotContext, thread_id: int, chats: list[int], notice: _MemberNotice
+) -> None:
+    query, t = update.callback_query, context.t
+    assert query is not None
+    await query.answer(t.gettext("Handed over to the KSz."))
+    await _drop_button(query, t, thread_id, keep_resolve=True)
+    for chat_id in chats:
+        await flush_chat(context.application, chat_id)
+    await notice.send(context.application, lambda mt: views.handed_notice(mt, notice.workgroup))
+
+
+async def _resolved(
+    update: Update, context: BotContext, thread_id: int, notice: _MemberNotice, *, from_list: bool
+) -> None:
+    query, t = update.callback_query, context.t
+    assert query is not None
     await query.answer(t.gettext("Marked resolved."))
-    if data.args[1:2] == ("list",):
+    if from_list:  # the list of open questions, without this one
         text, keyboard = await _open_threads_view(context)
         await edit_unless_unmodified(
             query.edit_message_text(split_lines(text)[-1], reply_markup=keyboard)
