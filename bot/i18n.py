@@ -8,6 +8,7 @@ from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -94,6 +95,13 @@ class Translations:
     def get(self, language: str | None) -> Translator:
         """The translator for ``language``, or the default one."""
         return self._by_language.get(language or "", self._by_language[self.default])
+
+    def for_account(self, account: Any | None) -> Translator:
+        """The translator of a Telegram account (``storage.models.TelegramUser``): its stored
+        choice, else its Telegram language; the default when there is no account."""
+        if account is None:
+            return self.get(None)
+        return self.pick(account.language, account.language_code)
 
     def pick(self, stored: str | None, telegram_code: str | None) -> Translator:
         """The user's stored choice, else Telegram's language when we have it, else the default."""

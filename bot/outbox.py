@@ -264,9 +264,7 @@ class Delivery:
             author = await uow.members.get(author_id) if author_id is not None else None
             chat_id = author.telegram_id if author is not None else None
             account = await uow.telegram_users.get(chat_id) if chat_id is not None else None
-        t = self.translations.pick(
-            account.language if account else None, account.language_code if account else None
-        )
+        t = self.translations.for_account(account)
         if chat_id is not None:
             try:
                 for part in split_lines(views.report(t, rep)):

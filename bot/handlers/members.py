@@ -19,7 +19,14 @@ from bot.access import add_buttons, add_commands, gate
 from bot.callbacks import Callback, Feature, ForgedCallback, decode, pattern
 from bot.commands import CommandSpec
 from bot.context import BotContext
-from bot.delivery import answer_sent, edit_from_button, remove_from_chats
+from bot.delivery import (
+    answer_sent,
+    edit_from_button,
+    queued_rows,
+    recipients,
+    remove_from_chats,
+    translator_for,
+)
 from bot.i18n import N_
 from bot.services import identity
 from bot.services.errors import NotFound
@@ -215,18 +222,12 @@ async def cmd_join(update: Update, context: BotContext) -> None:
             log.warning("join request %s: the name matches member %s", request.id, collision.id)
         # The card goes to every KSz member through the outbox, in this transaction: retried
         # on a passing failure, and not lost if the bot stops now.
-        rows = []
-        for staff in await uow.members.ksz():
-            if staff.telegram_id is None:
-                continue
-            kt = context.bot_data.translations.get(await _language_of(uow, staff))
-            text, keyboard = views.join_request_for_ksz(
-                kt, request, collision, collision_catalyst_of
-            )
-            row = courier.row(
-                f"join:{request.id}", staff.telegram_id, text, context.clock.now(), markup=keyboard
-            )
-            rows.append(row)
+        rows = queued_rows(
+            f"join:{request.id}", await recipients(uow, await uow.members.ksz()),
+            translator_for(context.bot_data.translations),
+            lambda kt: views.join_request_for_ksz(kt, request, collision, collision_catalyst_of),
+            context.clock.now(),
+        )  # fmt: skip
         await courier.enqueue(uow, rows)
     context.bot_data.courier.wake()
     if not rows:
@@ -237,13 +238,6 @@ async def cmd_join(update: Update, context: BotContext) -> None:
             "You will get a message here when they decide."
         )
     )
-
-
-async def _language_of(uow: UnitOfWork, member: Member) -> str | None:
-    if member.telegram_id is None:
-        return None
-    account = await uow.telegram_users.get(member.telegram_id)
-    return account.language or account.language_code if account else None
 
 
 async def cb_join(update: Update, context: BotContext) -> None:
@@ -261,9 +255,7 @@ async def cb_join(update: Update, context: BotContext) -> None:
         )
         account = await uow.telegram_users.get(request.telegram_id)
     t = context.t
-    applicant_t = context.bot_data.translations.pick(
-        account.language if account else None, account.language_code if account else None
-    )
+    applicant_t = context.bot_data.translations.for_account(account)
     if member is not None:
         summary = t.gettext("Approved by {ksz}: {name} is now a member ({kind}).").format(
             ksz=escape(context.caller.standing.name),

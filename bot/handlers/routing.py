@@ -248,9 +248,9 @@ async def msg_private(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     replied = message.reply_to_message
-    by_bot = replied is not None and replied.from_user is not None
-    if by_bot and replied.from_user.id == context.bot.id:  # type: ignore[union-attr]
-        await _reply_to_copy(update, context, replied.message_id)  # type: ignore[union-attr]
+    sender = replied.from_user if replied is not None else None
+    if replied is not None and sender is not None and sender.id == context.bot.id:
+        await _reply_to_copy(update, context, replied.message_id)
         return
     await _in_session(update, context)  # a reply to someone else's message is ordinary
 

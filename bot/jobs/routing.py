@@ -26,16 +26,10 @@ CAPTION_LIMIT = 1024
 CAPTIONED = frozenset({"photo", "document", "voice", "video", "audio", "animation"})
 
 
-def _translator(context_or_app: Any, account: Any) -> Translator:
-    translations = context_or_app.bot_data.translations
-    if account is None:
-        return translations.get(None)  # type: ignore[no-any-return]
-    return translations.pick(account.language, account.language_code)  # type: ignore[no-any-return]
-
-
 async def translator_for_chat(app: Any, uow: UnitOfWork, chat_id: int) -> Translator:
+    """The language of a private chat's person; a group's is the default."""
     account = await uow.telegram_users.get(chat_id) if chat_id > 0 else None
-    return _translator(app, account)
+    return app.bot_data.translations.for_account(account)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -111,7 +105,7 @@ async def flush_chat(app: Any, chat_id: int, *, intro: bool = False, attempt: in
         pending = list(await routing.pending_for(uow, chat_id))
     if not pending:
         return out
-    t = _translator(app, account)
+    t = data.translations.for_account(account)
     try:
         if intro:
             await app.bot.send_message(chat_id, views.waiting_intro(t, len(pending)))
