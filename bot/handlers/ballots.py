@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -35,7 +36,6 @@ from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.roles import Permission
 from bot.views import ballots as views
 from bot.views import dialogues as dialogue_views
-from bot.views.csv_export import csv_document, delimiter_for, register_header
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
 from storage.models.ballots import (
@@ -776,31 +776,8 @@ async def cb_register(update: Update, context: BotContext) -> None:
         raise NotAllowed(Permission.KSZ)
     async with context.db.unit() as uow:
         resolutions = await uow.resolutions.all()
-    t = context.t
-    if data.action == "csv":
-        header = register_header(t)
-        rows = []
-        for r in resolutions:
-            votes = "; ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
-            decision = "\n".join(views.resolution_decision(t, r, esc=views.plain))
-            rows.append(
-                [views.resolution_label(t, r), r.body.value, r.adopted_on.isoformat(), r.text,
-                 r.counts.get("turnout", ""), r.counts.get("electorate", ""), votes, decision]
-            )  # fmt: skip
-        payload = csv_document(header, rows, delimiter=delimiter_for(t))
-        name = "hatarozatok.csv"
-    else:
-        title = t.gettext("Register of resolutions")
-        lines = [f"# {title}", ""]
-        for r in resolutions:
-            votes = ", ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
-            lines += [f"## {views.resolution_label(t, r)}", "", r.text, "", f"*{votes}*", ""]
-            decision = views.resolution_decision(t, r, esc=views.plain)
-            for line in decision:  # "• " items become a Markdown list
-                lines += ["- " + line[2:]] if line.startswith("• ") else [line, ""]
-            if decision:
-                lines.append("")
-        payload, name = "\n".join(lines).encode(), "hatarozatok.md"
+    render = views.register_csv if data.action == "csv" else views.register_markdown
+    payload, name = await asyncio.to_thread(render, context.t, resolutions)
     assert update.effective_user is not None  # the export goes to the private chat, never a group
     await context.bot.send_document(update.effective_user.id, document=payload, filename=name)
     await answer_sent(update, context)

@@ -37,7 +37,7 @@ from bot.views.common import refusal
 from bot.views.csv_export import csv_document, delimiter_for, member_header
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
-from storage.models import Member, MemberKind
+from storage.models import JoinRequest, Member, MemberKind
 
 log = logging.getLogger(__name__)
 
@@ -197,47 +197,38 @@ async def cmd_join(update: Update, context: BotContext) -> None:
     assert message is not None and user is not None
     t = context.t
     if context.caller.member is not None:
-        await message.reply_html(
-            t.gettext("You are already a member: {name}.").format(
-                name=escape(context.caller.member.name)
-            )
-        )
+        await message.reply_html(views.already_member(t, context.caller.member.name))
         return
     if not context.args:
-        await message.reply_html(
-            t.gettext(
-                "Please add a short introduction after the command: your name and organisation.\n"
-                "For example: <code>/join Kovács Anna, Példa Kft.</code>"
-            )
-        )
+        await message.reply_html(views.join_usage(t))
         return
     full_name = " ".join(p for p in (user.last_name, user.first_name) if p)
     async with context.db.unit() as uow:
         request = await identity.request_join(
             uow, user.id, full_name, user.username, " ".join(context.args), context.clock.now()
         )
-        collision = await identity.join_collision(uow, request)
-        collision_catalyst_of = await _catalyst_names(uow, collision) if collision else []
-        if collision is not None:
-            log.warning("join request %s: the name matches member %s", request.id, collision.id)
-        # The card goes to every KSz member through the outbox, in this transaction: retried
-        # on a passing failure, and not lost if the bot stops now.
-        rows = queued_rows(
-            f"join:{request.id}", await recipients(uow, await uow.members.ksz()),
-            translator_for(context.bot_data.translations),
-            lambda kt: views.join_request_for_ksz(kt, request, collision, collision_catalyst_of),
-            context.clock.now(),
-        )  # fmt: skip
-        await courier.enqueue(uow, rows)
+        reached = await _queue_join_card(uow, context, request)
     context.bot_data.courier.wake()
-    if not rows:
+    if not reached:
         log.error("join request %s reached no KSz member", request.id)
-    await message.reply_html(
-        t.gettext(
-            "Thank you! Your request has been sent to the cluster management (KSz). "
-            "You will get a message here when they decide."
-        )
-    )
+    await message.reply_html(views.join_requested(t))
+
+
+async def _queue_join_card(uow: UnitOfWork, context: BotContext, request: JoinRequest) -> int:
+    """The request's card for every KSz member, through the outbox in the request's own
+    transaction: retried on a passing failure, not lost if the bot stops now. A name that
+    matches a member is pointed out on the card."""
+    collision = await identity.join_collision(uow, request)
+    catalyst_of = await _catalyst_names(uow, collision) if collision else []
+    if collision is not None:
+        log.warning("join request %s: the name matches member %s", request.id, collision.id)
+    rows = queued_rows(
+        f"join:{request.id}", await recipients(uow, await uow.members.ksz()),
+        translator_for(context.bot_data.translations),
+        lambda kt: views.join_request_for_ksz(kt, request, collision, catalyst_of),
+        context.clock.now(),
+    )  # fmt: skip
+    return await courier.enqueue(uow, rows)
 
 
 async def cb_join(update: Update, context: BotContext) -> None:

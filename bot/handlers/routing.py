@@ -218,15 +218,9 @@ async def _route_answer(update: Update, context: BotContext, copy_message_id: in
             caller = context.caller.member
             replier = await uow.members.get(caller.id) if caller is not None else None
             routed = await routing.record_answer(
-                uow,
-                copy,
-                replier,
-                origin_chat_id=chat.id,
-                origin_message_id=message.message_id,
-                kind=kind,
-                body_html=body_of(message, kind),
-                now=context.clock.now(),
-            )
+                uow, copy, replier, origin_chat_id=chat.id, origin_message_id=message.message_id,
+                kind=kind, body_html=body_of(message, kind), now=context.clock.now(),
+            )  # fmt: skip
             [delivery] = routed.deliveries
             delivery_id, target, in_group = delivery.id, delivery.chat_id, routed.thread.in_group
             asker = await uow.members.get(routed.thread.member_id)

@@ -267,33 +267,33 @@ async def cmd_edit_task(update: Update, context: BotContext) -> None:
     await message.reply_html("\n".join(lines))
 
 
+def _vote_days(context: BotContext) -> int:
+    """``/munkaterv_szavazas 8``: how many days the ballot stays open (8 by default)."""
+    if not context.args:
+        return VOTE_DAYS
+    text = context.args[0]
+    if not text.isdigit() or not 1 <= int(text) <= ballots.MAX_DAYS_AHEAD:
+        raise InvalidInput("deadline", "too_far", limit=ballots.MAX_DAYS_AHEAD)
+    return int(text)
+
+
 async def cmd_vote(update: Update, context: BotContext) -> None:
     """Put the current draft plan to a Közgyűlés yes/no ballot (``/munkaterv_szavazas 8``)."""
     message = update.effective_message
     assert message is not None
-    t = context.t
-    days = VOTE_DAYS
-    if context.args:
-        text = context.args[0]
-        if not text.isdigit() or not 1 <= int(text) <= ballots.MAX_DAYS_AHEAD:
-            raise InvalidInput("deadline", "too_far", limit=ballots.MAX_DAYS_AHEAD)
-        days = int(text)
-    now = context.clock.now()
-    settings = context.settings
+    days = _vote_days(context)
+    now, settings = context.clock.now(), context.settings
     default = context.bot_data.translations.get(None)
     async with context.db.unit() as uow:
-        repo = uow.workplans
         plan = await workplan.current_plan(uow, lock=True)
-        tasks = list(await repo.tasks(plan.id))
+        tasks = list(await uow.workplans.tasks(plan.id))
         workplan.check_votable(plan, len(tasks))
-        names = await repo.workgroup_names()
+        names = await uow.workplans.workgroup_names()
         draft = BallotDraft(
-            question=views.vote_question(default, plan, tasks, names),
-            body=Body.KGY,
-            quorum=QuorumRule(settings.kgy_quorum),
-            majority=Majority(settings.kgy_majority),
+            question=views.vote_question(default, plan, tasks, names), body=Body.KGY,
+            quorum=QuorumRule(settings.kgy_quorum), majority=Majority(settings.kgy_majority),
             deadline=now + timedelta(days=days),
-        )
+        )  # fmt: skip
         ballot = await ballots.publish(
             uow, draft, context.caller.standing, now,
             yes_no_labels=ballot_views.yes_no_labels(default),
@@ -303,12 +303,7 @@ async def cmd_vote(update: Update, context: BotContext) -> None:
         await ballot_jobs.queue_ballot(uow, context.bot_data, ballot)
     ballot_jobs.schedule(context.application, ballot)
     context.bot_data.courier.wake()
-    await message.reply_html(
-        t.gettext(
-            "The work plan is put to the General Assembly: ballot #{id}, deadline {date}. "
-            "Until it closes the plan cannot change."
-        ).format(id=ballot.id, date=t.datetime(ballot.deadline))
-    )
+    await message.reply_html(views.put_to_vote(context.t, ballot.id, ballot.deadline))
 
 
 # --- progress ------------------------------------------------------------------------------------

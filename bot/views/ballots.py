@@ -23,6 +23,7 @@ from bot.services.ballots import (
     roman_month,
 )
 from bot.views.common import page_row, register_error_text
+from bot.views.csv_export import csv_document, delimiter_for, register_header
 from storage.models import Member
 from storage.models.ballots import (
     Ballot,
@@ -752,3 +753,30 @@ register_error_text(
     SecretBallot,
     lambda t, e: t.gettext("This is a secret ballot: who voted how is never shown."),
 )
+
+
+def register_csv(t: Translator, resolutions: Sequence[Resolution]) -> tuple[bytes, str]:
+    """The register as a CSV file for a spreadsheet (Hungarian headers and ``;`` in Hungarian)."""
+    rows = []
+    for r in resolutions:
+        votes = "; ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
+        decision = "\n".join(resolution_decision(t, r, esc=plain))
+        rows.append(
+            [resolution_label(t, r), r.body.value, r.adopted_on.isoformat(), r.text,
+             r.counts.get("turnout", ""), r.counts.get("electorate", ""), votes, decision]
+        )  # fmt: skip
+    return csv_document(register_header(t), rows, delimiter=delimiter_for(t)), "hatarozatok.csv"
+
+
+def register_markdown(t: Translator, resolutions: Sequence[Resolution]) -> tuple[bytes, str]:
+    """The register as a Markdown document."""
+    lines = [f"# {t.gettext('Register of resolutions')}", ""]
+    for r in resolutions:
+        votes = ", ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
+        lines += [f"## {resolution_label(t, r)}", "", r.text, "", f"*{votes}*", ""]
+        decision = resolution_decision(t, r, esc=plain)
+        for line in decision:  # "• " items become a Markdown list
+            lines += ["- " + line[2:]] if line.startswith("• ") else [line, ""]
+        if decision:
+            lines.append("")
+    return "\n".join(lines).encode(), "hatarozatok.md"

@@ -525,3 +525,24 @@ def change_notes(t: Translator, outcome: Outcome) -> list[str]:
     for name in outcome.cleared_catalyst_of:
         notes.append(t.gettext("No longer catalyst of: {workgroup}").format(workgroup=escape(name)))
     return notes
+
+
+def already_member(t: Translator, name: str) -> str:
+    """/join from someone who is a member already."""
+    return t.gettext("You are already a member: {name}.").format(name=escape(name))
+
+
+def join_usage(t: Translator) -> str:
+    """/join without an introduction."""
+    return t.gettext(
+        "Please add a short introduction after the command: your name and organisation.\n"
+        "For example: <code>/join Kovács Anna, Példa Kft.</code>"
+    )
+
+
+def join_requested(t: Translator) -> str:
+    """The request went to the KSz."""
+    return t.gettext(
+        "Thank you! Your request has been sent to the cluster management (KSz). "
+        "You will get a message here when they decide."
+    )

@@ -930,3 +930,11 @@ def deadline_warnings(t: Translator, concerns: Sequence[str], task: Task, period
             ).format(id=task.id)
         )
     return lines
+
+
+def put_to_vote(t: Translator, ballot_id: int, deadline: datetime) -> str:
+    """The plan went to the Közgyűlés."""
+    return t.gettext(
+        "The work plan is put to the General Assembly: ballot #{id}, deadline {date}. "
+        "Until it closes the plan cannot change."
+    ).format(id=ballot_id, date=t.datetime(deadline))
