@@ -24,7 +24,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import dialogues
 from bot.callbacks import Feature, ForgedCallback, pattern
-from bot.commands import Callback, CommandRegistry, CommandSpec
+from bot.commands import Callback, CommandRegistry, CommandSpec, ShowUsage
 from bot.context import BotContext, UserData
 from bot.i18n import Translator
 from bot.services.errors import DomainError
@@ -35,6 +35,7 @@ from bot.views.common import (
     private_only_text,
     refusal,
     stale_button,
+    usage_text,
 )
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,11 @@ async def _reply(update: Update, text: str) -> None:
 
 
 def gate(
-    permission: Permission, *, private_only: bool = False, group_only: bool = False
+    permission: Permission,
+    *,
+    private_only: bool = False,
+    group_only: bool = False,
+    spec: CommandSpec | None = None,
 ) -> Callable[[Callable[[Update, BotContext], Awaitable[Any]]], Callback]:
     """Load the caller, check the right, translate domain errors; the one place that does so.
 
@@ -81,6 +86,8 @@ def gate(
                 return
             try:
                 return await func(update, context)
+            except ShowUsage:
+                await _reply(update, usage_text(caller.t, spec))
             except ForgedCallback as exc:
                 log.warning(
                     "refused a forged or stale button from telegram user %s: %s",
@@ -107,9 +114,9 @@ def add_commands(
         registry.add(spec)
         if spec.own_handler:
             continue
-        handler = gate(spec.permission, private_only=spec.private_only, group_only=spec.group_only)(
-            spec.callback
-        )
+        handler = gate(
+            spec.permission, private_only=spec.private_only, group_only=spec.group_only, spec=spec
+        )(spec.callback)
         app.add_handler(CommandHandler(list(spec.names), handler))
 
 

@@ -33,6 +33,10 @@ class Group(enum.IntEnum):
     FALLBACK = 100
 
 
+class ShowUsage(Exception):
+    """A command's arguments are missing or malformed: the gate answers with its ``usage``."""
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     """A command: names, who may use it, its one-line help, and its handler."""
@@ -50,6 +54,9 @@ class CommandSpec:
     own_handler: bool = False
     #: Longer usage shown under the command in /help (an ``N_()``-marked text).
     help_note: str | None = None
+    #: How to call it, the answer when its arguments are missing (``raise ShowUsage``): an
+    #: ``N_()``-marked text with ``{command}``, which names the command in the reader's language.
+    usage: str | None = None
 
     @property
     def english_name(self) -> str:

@@ -21,7 +21,7 @@ from telegram.ext import (
 from bot import dialogues
 from bot.access import add_buttons, add_commands, add_conversation, gate, on_buttons, on_text
 from bot.callbacks import Callback, Feature, ForgedCallback, decode, pattern
-from bot.commands import CommandSpec
+from bot.commands import CommandSpec, ShowUsage
 from bot.context import BotContext, UserData
 from bot.delivery import (
     answer_sent,
@@ -676,10 +676,7 @@ async def cmd_details(update: Update, context: BotContext) -> None:
     """Who voted how in an open ballot."""
     assert update.effective_message is not None
     if not context.args:
-        await update.effective_message.reply_html(
-            context.t.gettext("Usage: <code>/ballotdetails 12</code> (the number of the ballot)")
-        )
-        return
+        raise ShowUsage
     async with context.db.unit() as uow:
         ballot, votes = await ballots.details(uow, _ballot_id(context))
     for part in split_lines(views.details_text(context.t, ballot, votes)):
@@ -805,6 +802,7 @@ COMMANDS = [
     CommandSpec(
         "szavazas_reszletek", N_("who voted how in an open ballot"), Permission.MEMBER,
         cmd_details, english="ballotdetails",
+        usage=N_("Usage: <code>{command} 12</code> (the number of the ballot)"),
     ),
     CommandSpec(
         "szavazas_lezaras", N_("close a ballot early (its creator or the ST chair)"),

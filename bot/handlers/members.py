@@ -17,7 +17,7 @@ from telegram.ext import Application, ChatJoinRequestHandler
 from bot import courier
 from bot.access import add_buttons, add_commands, gate
 from bot.callbacks import Callback, Feature, ForgedCallback, decode, pattern
-from bot.commands import CommandSpec
+from bot.commands import CommandSpec, ShowUsage
 from bot.context import BotContext
 from bot.delivery import (
     answer_sent,
@@ -281,8 +281,7 @@ async def cmd_invite(update: Update, context: BotContext) -> None:
     assert message is not None
     t = context.t
     if not context.args:
-        await message.reply_html(t.gettext("Usage: <code>/invite Name of the member</code>"))
-        return
+        raise ShowUsage
     hours = context.settings.invite_ttl_hours
     async with context.db.unit() as uow:
         member = await _find_or_explain(uow, context, message, " ".join(context.args))
@@ -319,10 +318,7 @@ async def cmd_member(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     if not context.args:
-        await message.reply_html(
-            context.t.gettext("Usage: <code>/member Name of the member</code>")
-        )
-        return
+        raise ShowUsage
     async with context.db.unit() as uow:
         member = await _find_or_explain(uow, context, message, " ".join(context.args))
     if member is None:
@@ -495,10 +491,7 @@ async def cmd_new_workgroup(update: Update, context: BotContext) -> None:
     t = context.t
     raw = " ".join(context.args or [])
     if not raw:
-        await message.reply_html(
-            t.gettext("Usage: <code>/newworkgroup Name | short description</code>")
-        )
-        return
+        raise ShowUsage
     name, _, description = raw.partition("|")
     async with context.db.unit() as uow:
         group = await identity.create_workgroup(
@@ -521,8 +514,7 @@ async def cmd_link_group(update: Update, context: BotContext) -> None:
     assert message is not None and chat is not None
     t = context.t
     if not context.args:
-        await message.reply_html(t.gettext("Usage: <code>/linkgroup Name of the workgroup</code>"))
-        return
+        raise ShowUsage
     me = await context.bot.get_chat_member(chat.id, context.bot.id)
     if me.status != ChatMemberStatus.ADMINISTRATOR or not (
         getattr(me, "can_invite_users", False) and getattr(me, "can_restrict_members", False)
@@ -598,18 +590,22 @@ COMMANDS = [
     CommandSpec(
         "meghivo", N_("invitation link for a member"), Permission.KSZ, cmd_invite,
         english="invite", private_only=True,
+        usage=N_("Usage: <code>{command} Name of the member</code>"),
     ),
     CommandSpec(
         "tag", N_("manage a member: kind, offices, workgroups, status"), Permission.KSZ,
         cmd_member, english="member", private_only=True,
+        usage=N_("Usage: <code>{command} Name of the member</code>"),
     ),
     CommandSpec(
         "munkacsoport_uj", N_("create a workgroup"), Permission.KSZ, cmd_new_workgroup,
         english="newworkgroup",
+        usage=N_("Usage: <code>{command} Name | short description</code>"),
     ),
     CommandSpec(
         "csoport_osszekotes", N_("link this Telegram group to a workgroup"), Permission.KSZ,
         cmd_link_group, english="linkgroup", group_only=True,
+        usage=N_("Usage: <code>{command} Name of the workgroup</code>"),
     ),
 ]  # fmt: skip
 

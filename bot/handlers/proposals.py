@@ -17,7 +17,7 @@ from telegram.ext import (
 from bot import dialogues
 from bot.access import add_commands, add_conversation, on_buttons, on_text
 from bot.callbacks import Feature, decode
-from bot.commands import CommandSpec
+from bot.commands import CommandSpec, ShowUsage
 from bot.context import BotContext, UserData
 from bot.delivery import reply_parts
 from bot.i18n import N_
@@ -46,13 +46,7 @@ async def cmd_propose(update: Update, context: BotContext) -> None:
     assert message is not None
     raw = (message.text or "").split(maxsplit=1)[1] if len((message.text or "").split()) > 1 else ""
     if not raw.strip():
-        await message.reply_html(
-            context.t.gettext(
-                "Usage: <code>/proposal Title | text of the proposal</code> (or the title in the "
-                "first line and the text below it)."
-            )
-        )
-        return
+        raise ShowUsage
     async with context.db.unit() as uow:
         proposal = await proposals.draft(uow, context.caller.standing, raw, context.clock.now())
     await message.reply_html(
@@ -184,6 +178,10 @@ COMMANDS = [
     CommandSpec(
         "javaslat", N_("draft a strategy proposal (title | text)"), Permission.FOUNDER,
         cmd_propose, english="proposal",
+        usage=N_(
+            "Usage: <code>{command} Title | text of the proposal</code> (or the title in the "
+            "first line and the text below it)."
+        ),
     ),
     CommandSpec(
         "javaslatok", N_("strategy proposals and their stage"), Permission.MEMBER,

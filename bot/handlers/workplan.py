@@ -24,7 +24,7 @@ from telegram.ext import (
 from bot import dialogues
 from bot.access import add_buttons, add_commands, add_conversation, on_buttons, on_text
 from bot.callbacks import Feature, decode, pattern
-from bot.commands import CommandSpec
+from bot.commands import CommandSpec, ShowUsage
 from bot.context import BotContext, UserData
 from bot.delivery import edit_from_button, edit_unless_unmodified, reply_parts
 from bot.i18n import N_
@@ -130,10 +130,7 @@ async def cmd_task(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     if not context.args:
-        await message.reply_html(
-            context.t.gettext("Usage: <code>/feladat 12</code> (the number of the task).")
-        )
-        return
+        raise ShowUsage
     async with context.db.unit() as uow:
         task = await workplan.get_task(uow, context.args[0])
         repo = uow.workplans
@@ -175,10 +172,7 @@ async def cmd_new_plan(update: Update, context: BotContext) -> None:
     t = context.t
     raw = _args_text(message)
     if not raw.strip():
-        await message.reply_html(
-            t.gettext("Usage: <code>/munkaterv_uj 2027 | Title of the plan</code>")
-        )
-        return
+        raise ShowUsage
     period, _, title = raw.partition("|")
     if not title.strip():
         title = t.gettext("Work plan {period}").format(period=period.strip())
@@ -199,13 +193,7 @@ async def cmd_new_task(update: Update, context: BotContext) -> None:
     t = context.t
     parts = [p.strip() for p in _args_text(message).split("|")]
     if len(parts) < 3 or not parts[0]:
-        await message.reply_html(
-            t.gettext(
-                "Usage: <code>/feladat_uj Title | KSz or workgroup | 2026.12.31 | "
-                "description</code> (the description may be left out)."
-            )
-        )
-        return
+        raise ShowUsage
     now = context.clock.now()
     async with context.db.unit() as uow:
         plan = await workplan.current_plan(uow, lock=True)
@@ -237,14 +225,7 @@ async def cmd_edit_task(update: Update, context: BotContext) -> None:
     t = context.t
     parts = _args_text(message).split(maxsplit=2)
     if len(parts) < 3:
-        await message.reply_html(
-            t.gettext(
-                "Usage: <code>/feladat_modositas 12 határidő 2027.01.31</code>. Fields: cím, "
-                "leírás, felelős, határidő, állapot (tervezett, folyamatban, kész, késésben, "
-                "felfüggesztve, törölve)."
-            )
-        )
-        return
+        raise ShowUsage
     field = workplan.parse_field(parts[1])
     async with context.db.unit() as uow:
         task, old, new = await workplan.edit_task(
@@ -472,6 +453,7 @@ COMMANDS = [
     CommandSpec(
         "feladat", N_("a work-plan task and its history"), Permission.MEMBER, cmd_task,
         english="task",
+        usage=N_("Usage: <code>{command} 12</code> (the number of the task)."),
     ),
     CommandSpec(
         "munkaterv_verziok", N_("versions of the adopted work plan"), Permission.MEMBER,
@@ -480,14 +462,23 @@ COMMANDS = [
     CommandSpec(
         "munkaterv_uj", N_("create a draft work plan (period | title)"), Permission.KSZ,
         cmd_new_plan, english="newworkplan",
+        usage=N_("Usage: <code>{command} 2027 | Title of the plan</code>"),
     ),
     CommandSpec(
         "feladat_uj", N_("add a task (title | responsible | deadline | description)"),
         Permission.KSZ, cmd_new_task, english="newtask",
+        usage=N_(
+            "Usage: <code>{command} Title | KSz or workgroup | 2026.12.31 | description</code> "
+            "(the description may be left out)."
+        ),
     ),
     CommandSpec(
         "feladat_modositas", N_("change a task (number, field, new value)"), Permission.KSZ,
         cmd_edit_task, english="edittask",
+        usage=N_(
+            "Usage: <code>{command} 12 határidő 2027.01.31</code>. Fields: cím, leírás, felelős, "
+            "határidő, állapot (tervezett, folyamatban, kész, késésben, felfüggesztve, törölve)."
+        ),
     ),
     CommandSpec(
         "munkaterv_szavazas", N_("put the draft work plan to the General Assembly"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import InlineKeyboardButton
 
@@ -28,6 +28,9 @@ from bot.services.errors import (
 )
 from bot.services.identity import CLI_ACTOR
 from bot.services.roles import Permission
+
+if TYPE_CHECKING:
+    from bot.commands import CommandSpec
 
 CLI_LABEL = CLI_ACTOR.label
 
@@ -75,6 +78,14 @@ def actor_label(t: Translator, label: str) -> str:
     if label == CLI_LABEL:
         return t.gettext("command line (KSz)")
     return label
+
+
+def usage_text(t: Translator, spec: CommandSpec | None) -> str:
+    """How to call a command, naming it as the reader knows it (its English alias in English)."""
+    if spec is None or spec.usage is None:
+        return t.gettext("Please check the command and try again.")
+    name = spec.english_name if t.language == "en" else spec.name
+    return t.gettext(spec.usage).format(command="/" + name)
 
 
 def private_only_text(t: Translator, *, private: bool) -> str:
