@@ -118,12 +118,7 @@ async def cmd_new_ballot(update: Update, context: BotContext) -> int:
     )
     if inline:  # the question came with the command: straight to the next step
         return await _after_question(update, context, ballots.inline_question(inline))
-    await message.reply_html(
-        t.gettext(
-            "<b>New ballot</b>\nWrite the question or the text of the draft resolution. "
-            "(/megse cancels.)\n\nTip: /help shows how to give everything in one message."
-        )
-    )
+    await message.reply_html(views.question_prompt(t))
     return QUESTION
 
 
@@ -143,25 +138,15 @@ async def _after_question(update: Update, context: BotContext, question: str) ->
     t = context.t
     bodies = ballots.bodies_for(context.caller.standing)
     if len(bodies) > 1:
-        await message.reply_html(
-            t.gettext("Which body decides?"),
-            reply_markup=views.choice_keyboard([(views.body_name(t, b), b.value) for b in bodies]),
-        )
+        text, keyboard = views.body_prompt(t, bodies)
+        await message.reply_html(text, reply_markup=keyboard)
         return BODY
     await _ask_kind(update, context)
     return KIND
 
 
 async def _ask_kind(update: Update, context: BotContext, *, edit: bool = False) -> None:
-    t = context.t
-    text = t.gettext("What kind of ballot?")
-    keyboard = views.choice_keyboard(
-        [
-            (t.gettext("Yes / No / Abstain"), BallotKind.YES_NO.value),
-            (t.gettext("One choice of several"), BallotKind.SINGLE.value),
-            (t.gettext("Several choices"), BallotKind.MULTI.value),
-        ]
-    )
+    text, keyboard = views.kind_prompt(context.t)
     if edit:
         await edit_from_button(update, text, keyboard)
     else:
@@ -199,14 +184,7 @@ async def cb_kind(update: Update, context: BotContext) -> int:
         draft.options = []
         await _ask_secret(update, context)
         return SECRET
-    await edit_from_button(
-        update,
-        t.gettext(
-            "Send the options in one message, separated by semicolons, e.g. "
-            "<code>Budapest; Debrecen; Szeged</code> (2 to 10 options)."
-        ),
-        None,
-    )
+    await edit_from_button(update, views.options_prompt(t), None)
     return OPTIONS
 
 
@@ -218,12 +196,8 @@ async def msg_options(update: Update, context: BotContext) -> int:
     draft.options = ballots.clean_options(message.text or "")
     t = context.t
     if draft.kind is BallotKind.MULTI:
-        await message.reply_html(
-            t.gettext("At most how many options may a voter choose?"),
-            reply_markup=views.choice_keyboard(
-                [(str(n), str(n)) for n in range(2, len(draft.options) + 1)]
-            ),
-        )
+        text, keyboard = views.max_prompt(t, len(draft.options))
+        await message.reply_html(text, reply_markup=keyboard)
         raise ApplicationHandlerStop(MAX)
     await _ask_secret(update, context, new=True)
     raise ApplicationHandlerStop(SECRET)
@@ -240,11 +214,7 @@ async def cb_max(update: Update, context: BotContext) -> int:
 
 
 async def _ask_secret(update: Update, context: BotContext, *, new: bool = False) -> None:
-    t = context.t
-    text = t.gettext("Open or secret ballot?")
-    keyboard = views.choice_keyboard(
-        [(t.gettext("Open (nyílt)"), "open"), (t.gettext("Secret (titkos)"), "secret")]
-    )
+    text, keyboard = views.secret_prompt(context.t)
     if new:
         assert update.effective_message is not None
         await update.effective_message.reply_html(text, reply_markup=keyboard)
@@ -258,16 +228,7 @@ async def cb_secret(update: Update, context: BotContext) -> int:
     draft.secret = _choice(update, {"open", "secret"}) == "secret"
     assert update.callback_query is not None
     await update.callback_query.answer()
-    t = context.t
-    await edit_from_button(
-        update,
-        t.gettext(
-            "Deadline? Choose, or write a date and time such as <code>2026.12.05 18:00</code>."
-        ),
-        views.choice_keyboard(
-            [(t.ngettext("{n} day", "{n} days", d).format(n=d), str(d)) for d in ballots.QUICK_DAYS]
-        ),
-    )
+    await edit_from_button(update, *views.deadline_prompt(context.t, ballots.QUICK_DAYS))
     return DEADLINE
 
 
@@ -310,7 +271,7 @@ async def cb_preview(update: Update, context: BotContext) -> int | None:
         draft.changeable = not draft.changeable
     elif action.action == "cancel":
         await query.answer()
-        await edit_from_button(update, context.t.gettext("The ballot was not published."), None)
+        await edit_from_button(update, views.not_published(context.t), None)
         _forget(context)
         return ConversationHandler.END
     else:
@@ -344,12 +305,10 @@ async def _publish(update: Update, context: BotContext, draft: BallotDraft) -> N
         )
         await queue_ballot(uow, context.bot_data, ballot)
     assert update.callback_query is not None
-    await update.callback_query.answer(t.gettext("Published."))
+    await update.callback_query.answer(views.published_short(t))
     await edit_from_button(
         update,
-        t.gettext(
-            "Ballot #{id} is published; the members with the vote are getting it now."
-        ).format(id=ballot.id),
+        views.published(t, ballot.id),
         None,
     )
     schedule(context.application, ballot)
@@ -359,7 +318,7 @@ async def _publish(update: Update, context: BotContext, draft: BallotDraft) -> N
 async def cmd_cancel_idle(update: Update, context: BotContext) -> None:
     """/megse outside a conversation."""
     assert update.effective_message is not None
-    await update.effective_message.reply_html(context.t.gettext("There is nothing to cancel."))
+    await update.effective_message.reply_html(views.nothing_to_cancel(context.t))
 
 
 # --- delivery --------------------------------------------------------------------------------
@@ -499,13 +458,13 @@ async def _after_cast(
     query, t = update.callback_query, context.t
     assert query is not None
     if not chosen:
-        await query.answer(t.gettext("Choose at least one option first."), show_alert=True)
+        await query.answer(views.choose_first(t), show_alert=True)
         return
     if result is None:  # a secret ballot: confirm first
         await query.answer()
         await edit_from_button(update, *views.secret_confirm(t, ballot, chosen))
         return
-    await query.answer(t.gettext("Vote recorded."))
+    await query.answer(views.vote_recorded_short(t))
     if ballot.secret:
         note, keyboard = views.secret_recorded(t), views.info_keyboard(t, ballot)
     else:
@@ -635,7 +594,7 @@ async def msg_comment(update: Update, context: BotContext) -> int:
         group = await cluster.main_group(uow)
     context.user_data.comment_ballot_id = None
     t = context.t
-    await message.reply_html(t.gettext("Thank you, your comment is published in the debate."))
+    await message.reply_html(views.comment_published(t))
     assert ballot is not None
     if group is not None and ballot.body is Body.KGY:
         try:
@@ -716,9 +675,7 @@ async def cb_close(update: Update, context: BotContext) -> None:
         ballot = await ballots.check_may_close(uow, ballot_id, context.caller.standing)
     if data.action == "no":
         await query.answer()
-        await edit_from_button(
-            update, t.gettext("Ballot #{id} stays open.").format(id=ballot_id), None
-        )
+        await edit_from_button(update, views.stays_open(t, ballot_id), None)
         return
     if ballot.status is not BallotStatus.OPEN:
         raise ballots.BallotClosed(ballot_id)
@@ -732,9 +689,7 @@ async def cb_close(update: Update, context: BotContext) -> None:
     await query.answer()
     await edit_from_button(
         update,
-        t.gettext("Ballot #{id} is closed; the result is being sent to every member.").format(
-            id=ballot_id
-        ),
+        views.closed_early(t, ballot_id),
         None,
     )
 

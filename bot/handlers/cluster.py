@@ -15,6 +15,7 @@ from bot.i18n import N_
 from bot.services import cluster
 from bot.services.identity import Actor
 from bot.services.roles import Permission
+from bot.views import cluster as views
 
 
 async def cmd_main_group(update: Update, context: BotContext) -> None:
@@ -26,23 +27,13 @@ async def cmd_main_group(update: Update, context: BotContext) -> None:
     t = context.t
     me = await context.bot.get_chat_member(chat.id, context.bot.id)
     if me.status != ChatMemberStatus.ADMINISTRATOR or not getattr(me, "can_pin_messages", False):
-        await message.reply_html(
-            t.gettext(
-                "I need to be an administrator of this group with the right „Pin messages” "
-                "to post ballots and announcements here."
-            )
-        )
+        await message.reply_html(views.needs_pin_rights(t))
         return
     async with context.db.unit() as uow:
         await cluster.link_main_group(
             uow, chat.id, Actor(member.id, member.name), context.clock.now()
         )
-    await message.reply_html(
-        t.gettext(
-            "This is now the main group of the cluster: ballots, results and announcements "
-            "will be posted here."
-        )
-    )
+    await message.reply_html(views.main_group_set(t))
 
 
 COMMANDS = [

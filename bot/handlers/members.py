@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -145,8 +144,8 @@ async def _send_directory_csv(update: Update, context: BotContext) -> None:
         update.effective_user.id,
         document=document,
         filename="tagok.csv",
-        caption=context.t.gettext("Member directory ({date})").format(
-            date=context.t.date(context.clock.now().astimezone(context.settings.tz).date())
+        caption=views.directory_caption(
+            context.t, context.clock.now().astimezone(context.settings.tz).date()
         ),
     )
 
@@ -247,23 +246,8 @@ async def cb_join(update: Update, context: BotContext) -> None:
         account = await uow.telegram_users.get(request.telegram_id)
     t = context.t
     applicant_t = context.bot_data.translations.for_account(account)
-    if member is not None:
-        summary = t.gettext("Approved by {ksz}: {name} is now a member ({kind}).").format(
-            ksz=escape(context.caller.standing.name),
-            name=escape(member.name),
-            kind=views.kind_label(t, member.kind),
-        )
-        notice = applicant_t.gettext(
-            "Your request to join has been approved. Welcome, {name}! "
-            "/profile shows your membership and rights."
-        ).format(name=escape(member.name))
-    else:
-        summary = t.gettext("Rejected by {ksz}: {name}.").format(
-            ksz=escape(context.caller.standing.name), name=escape(request.full_name)
-        )
-        notice = applicant_t.gettext(
-            "We are sorry: the cluster management did not approve your request to join."
-        )
+    summary = views.join_decided(t, context.caller.standing.name, request, member)
+    notice = views.join_decision_notice(applicant_t, member)
     await query.answer()
     await edit_from_button(update, summary, None)
     try:
@@ -411,7 +395,7 @@ async def _card_do(update: Update, context: BotContext, data: Callback) -> None:
     text, keyboard = await _card(context, member_id)
     notes = views.change_notes(context.t, outcome)
     text += "\n\n" + "\n".join(notes) if notes else ""
-    await _answer_and_edit(update, text, keyboard, context.t.gettext("Saved."))
+    await _answer_and_edit(update, text, keyboard, views.saved(context.t))
 
 
 _CARD_HANDLERS: dict[str, Callable[[Update, BotContext, Callback], Awaitable[None]]] = {
@@ -480,7 +464,7 @@ async def cb_member_groups(update: Update, context: BotContext) -> None:
         member = await uow.members.get(member_id)
         assert member is not None
         text, keyboard = views.member_groups(context.t, member, await uow.workgroups.all())
-    await query.answer(context.t.gettext("Saved."))
+    await query.answer(views.saved(context.t))
     await edit_from_button(update, text, keyboard)
 
 
@@ -497,11 +481,7 @@ async def cmd_new_workgroup(update: Update, context: BotContext) -> None:
         group = await identity.create_workgroup(
             uow, name, description, _actor(context), context.clock.now()
         )
-    await message.reply_html(
-        t.gettext("Workgroup created: {name}. Add members from their card: /member Name.").format(
-            name=escape(group.name)
-        )
-    )
+    await message.reply_html(views.workgroup_created(t, group.name))
 
 
 # --- linked Telegram groups ------------------------------------------------------------------
@@ -519,22 +499,12 @@ async def cmd_link_group(update: Update, context: BotContext) -> None:
     if me.status != ChatMemberStatus.ADMINISTRATOR or not (
         getattr(me, "can_invite_users", False) and getattr(me, "can_restrict_members", False)
     ):
-        await message.reply_html(
-            t.gettext(
-                "I need to be an administrator of this group with the rights "
-                "„Invite users via link” and „Ban users” to manage who may join."
-            )
-        )
+        await message.reply_html(views.needs_admin_rights(t))
         return
     async with context.db.unit() as uow:
         group = await identity.find_workgroup(uow, " ".join(context.args))
         await identity.link_group(uow, group, chat.id, _actor(context), context.clock.now())
-    await message.reply_html(
-        t.gettext(
-            "This group is now linked to the workgroup {name}. Join requests from its members "
-            "are approved automatically, others are declined."
-        ).format(name=escape(group.name))
-    )
+    await message.reply_html(views.group_linked(t, group.name))
 
 
 async def on_join_request(update: Update, context: BotContext) -> None:
@@ -557,10 +527,7 @@ async def on_join_request(update: Update, context: BotContext) -> None:
         return
     await request.decline()
     caller = await context.load_caller(update)
-    text = caller.t.gettext(
-        "Your request to join the group of the workgroup {name} was declined: "
-        "the group is open to the workgroup's members only. The KSz can add you to the workgroup."
-    ).format(name=escape(group_name))
+    text = views.group_join_declined(caller.t, group_name)
     try:
         await context.bot.send_message(request.user_chat_id, text)
     except TelegramError:

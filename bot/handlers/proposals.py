@@ -91,7 +91,7 @@ async def _start_st_ballot(context: BotContext, proposal_id: int) -> str:
         await queue_ballot(uow, context.bot_data, ballot)
     schedule(context.application, ballot)
     context.bot_data.courier.wake()
-    return t.gettext("The Strategic Council ballot has started.")
+    return views.st_ballot_started(t)
 
 
 async def _submit(context: BotContext, proposal_id: int) -> str:
@@ -102,7 +102,7 @@ async def _submit(context: BotContext, proposal_id: int) -> str:
             context.settings.proposal_discussion_days,
         )  # fmt: skip
     await open_discussion(context.application, proposal.id)
-    return context.t.gettext("The discussion has started.")
+    return views.discussion_started(context.t)
 
 
 async def _nothing(context: BotContext, proposal_id: int) -> None:
@@ -168,9 +168,7 @@ async def msg_comment(update: Update, context: BotContext) -> int:
             uow, proposal_id, Actor(member.id, member.name), message.text or "", context.clock.now()
         )
     context.user_data.comment_proposal_id = None
-    await message.reply_html(
-        context.t.gettext("Thank you, your comment is published in the debate.")
-    )
+    await message.reply_html(ballot_views.comment_published(context.t))
     raise ApplicationHandlerStop(ConversationHandler.END)
 
 

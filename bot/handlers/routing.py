@@ -509,7 +509,7 @@ async def _handed_over(
 ) -> None:
     query, t = update.callback_query, context.t
     assert query is not None
-    await query.answer(t.gettext("Handed over to the KSz."))
+    await query.answer(views.handed_over(t))
     await _drop_button(query, t, thread_id, keep_resolve=True)
     for chat_id in chats:
         await flush_chat(context.application, chat_id)
@@ -521,7 +521,7 @@ async def _resolved(
 ) -> None:
     query, t = update.callback_query, context.t
     assert query is not None
-    await query.answer(t.gettext("Marked resolved."))
+    await query.answer(views.marked_resolved(t))
     if from_list:  # the list of open questions, without this one
         text, keyboard = await _open_threads_view(context)
         await edit_unless_unmodified(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -175,15 +174,10 @@ async def cmd_new_plan(update: Update, context: BotContext) -> None:
         raise ShowUsage
     period, _, title = raw.partition("|")
     if not title.strip():
-        title = t.gettext("Work plan {period}").format(period=period.strip())
+        title = views.default_title(t, period.strip())
     async with context.db.unit() as uow:
         plan = await workplan.create_plan(uow, period, title, _actor(context), context.clock.now())
-    await message.reply_html(
-        t.gettext(
-            "Draft work plan created: {title} ({period}). Add tasks with /feladat_uj, or import "
-            "a CSV file with <code>klaszterbot workplan import</code>."
-        ).format(title=escape(plan.title), period=escape(plan.period))
-    )
+    await message.reply_html(views.plan_created(t, plan))
 
 
 async def cmd_new_task(update: Update, context: BotContext) -> None:
@@ -211,10 +205,9 @@ async def cmd_new_task(update: Update, context: BotContext) -> None:
         adopted = plan.status.value == "adopted"
         concerns = workplan.deadline_concerns(plan.period, task.deadline, _today(context))
         period = plan.period
-    lines = [t.gettext("Task added to the plan:"), *views.task_lines(t, task, names)]
+    lines = [views.task_added(t), *views.task_lines(t, task, names)]
     lines += views.deadline_warnings(t, concerns, task, period)
-    if adopted:
-        lines.append(t.gettext("The adopted plan now has version {n}.").format(n=version))
+    lines += [views.new_version(t, version)] if adopted else []
     await message.reply_html("\n".join(lines))
 
 
@@ -235,16 +228,10 @@ async def cmd_edit_task(update: Update, context: BotContext) -> None:
         names = await uow.workplans.workgroup_names()
         version, adopted = task.plan.version, task.plan.status.value == "adopted"
     if old == new:
-        await message.reply_html(t.gettext("Nothing changed: the value is the same."))
+        await message.reply_html(views.nothing_changed(t))
         return
-    lines = [
-        t.gettext("Task #{id} changed: {change}").format(
-            id=task.id, change=views.field_change(t, field, old, new, names)
-        ),
-        *views.task_lines(t, task, names),
-    ]
-    if adopted:
-        lines.append(t.gettext("The adopted plan now has version {n}.").format(n=version))
+    lines = [views.task_changed(t, task, field, old, new, names), *views.task_lines(t, task, names)]
+    lines += [views.new_version(t, version)] if adopted else []
     await message.reply_html("\n".join(lines))
 
 
@@ -359,7 +346,7 @@ async def cb_progress(update: Update, context: BotContext) -> None:
             uow, data.int_arg(0), context.caller.standing, percent, "", context.clock.now(),
             context.settings.tz,
         )  # fmt: skip
-    await query.answer(t.gettext("Progress recorded."))
+    await query.answer(views.progress_recorded(t))
     await edit_unless_unmodified(
         query.edit_message_text(
             views.report_saved(t, report), reply_markup=views.note_keyboard(t, report.event)

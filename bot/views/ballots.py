@@ -780,3 +780,106 @@ def register_markdown(t: Translator, resolutions: Sequence[Resolution]) -> tuple
         if decision:
             lines.append("")
     return "\n".join(lines).encode(), "hatarozatok.md"
+
+
+# --- the new-ballot wizard -----------------------------------------------------------------
+
+
+def question_prompt(t: Translator) -> str:
+    """The wizard's first step."""
+    return t.gettext(
+        "<b>New ballot</b>\nWrite the question or the text of the draft resolution. "
+        "(/megse cancels.)\n\nTip: /help shows how to give everything in one message."
+    )
+
+
+def body_prompt(t: Translator, bodies: Sequence[Body]) -> tuple[str, InlineKeyboardMarkup]:
+    """Which body decides (for a creator who may start ballots of several)."""
+    return t.gettext("Which body decides?"), choice_keyboard(
+        [(body_name(t, b), b.value) for b in bodies]
+    )
+
+
+def kind_prompt(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """Yes/no, one choice or several."""
+    return t.gettext("What kind of ballot?"), choice_keyboard(
+        [
+            (t.gettext("Yes / No / Abstain"), BallotKind.YES_NO.value),
+            (t.gettext("One choice of several"), BallotKind.SINGLE.value),
+            (t.gettext("Several choices"), BallotKind.MULTI.value),
+        ]
+    )
+
+
+def options_prompt(t: Translator) -> str:
+    """The options of a choice."""
+    return t.gettext(
+        "Send the options in one message, separated by semicolons, e.g. "
+        "<code>Budapest; Debrecen; Szeged</code> (2 to 10 options)."
+    )
+
+
+def max_prompt(t: Translator, options: int) -> tuple[str, InlineKeyboardMarkup]:
+    """How many options a voter may tick."""
+    return t.gettext("At most how many options may a voter choose?"), choice_keyboard(
+        [(str(n), str(n)) for n in range(2, options + 1)]
+    )
+
+
+def secret_prompt(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """Open or secret."""
+    return t.gettext("Open or secret ballot?"), choice_keyboard(
+        [(t.gettext("Open (nyílt)"), "open"), (t.gettext("Secret (titkos)"), "secret")]
+    )
+
+
+def deadline_prompt(t: Translator, quick_days: Sequence[int]) -> tuple[str, InlineKeyboardMarkup]:
+    """The deadline: a quick choice of days, or a typed date and time."""
+    return t.gettext(
+        "Deadline? Choose, or write a date and time such as <code>2026.12.05 18:00</code>."
+    ), choice_keyboard(
+        [(t.ngettext("{n} day", "{n} days", d).format(n=d), str(d)) for d in quick_days]
+    )
+
+
+# --- short answers -------------------------------------------------------------------------
+
+
+def not_published(t: Translator) -> str:
+    return t.gettext("The ballot was not published.")
+
+
+def published_short(t: Translator) -> str:
+    return t.gettext("Published.")
+
+
+def published(t: Translator, ballot_id: int) -> str:
+    return t.gettext(
+        "Ballot #{id} is published; the members with the vote are getting it now."
+    ).format(id=ballot_id)
+
+
+def nothing_to_cancel(t: Translator) -> str:
+    return t.gettext("There is nothing to cancel.")
+
+
+def choose_first(t: Translator) -> str:
+    return t.gettext("Choose at least one option first.")
+
+
+def vote_recorded_short(t: Translator) -> str:
+    return t.gettext("Vote recorded.")
+
+
+def comment_published(t: Translator) -> str:
+    return t.gettext("Thank you, your comment is published in the debate.")
+
+
+def stays_open(t: Translator, ballot_id: int) -> str:
+    return t.gettext("Ballot #{id} stays open.").format(id=ballot_id)
+
+
+def closed_early(t: Translator, ballot_id: int) -> str:
+    return t.gettext("Ballot #{id} is closed; the result is being sent to every member.").format(
+        id=ballot_id
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -546,3 +547,61 @@ def join_requested(t: Translator) -> str:
         "Thank you! Your request has been sent to the cluster management (KSz). "
         "You will get a message here when they decide."
     )
+
+
+def directory_caption(t: Translator, day: date) -> str:
+    return t.gettext("Member directory ({date})").format(date=t.date(day))
+
+
+def join_decided(t: Translator, ksz: str, request: JoinRequest, member: Member | None) -> str:
+    """The KSz's copy of a decided join request (``member`` when approved)."""
+    if member is not None:
+        return t.gettext("Approved by {ksz}: {name} is now a member ({kind}).").format(
+            ksz=escape(ksz), name=escape(member.name), kind=kind_label(t, member.kind)
+        )
+    return t.gettext("Rejected by {ksz}: {name}.").format(
+        ksz=escape(ksz), name=escape(request.full_name)
+    )
+
+
+def join_decision_notice(t: Translator, member: Member | None) -> str:
+    """To the applicant, in their language."""
+    if member is not None:
+        return t.gettext(
+            "Your request to join has been approved. Welcome, {name}! "
+            "/profile shows your membership and rights."
+        ).format(name=escape(member.name))
+    return t.gettext("We are sorry: the cluster management did not approve your request to join.")
+
+
+def saved(t: Translator) -> str:
+    return t.gettext("Saved.")
+
+
+def workgroup_created(t: Translator, name: str) -> str:
+    return t.gettext(
+        "Workgroup created: {name}. Add members from their card: /member Name."
+    ).format(name=escape(name))
+
+
+def needs_admin_rights(t: Translator) -> str:
+    """/csoport_osszekotes where the bot may not manage who joins."""
+    return t.gettext(
+        "I need to be an administrator of this group with the rights "
+        "„Invite users via link” and „Ban users” to manage who may join."
+    )
+
+
+def group_linked(t: Translator, name: str) -> str:
+    return t.gettext(
+        "This group is now linked to the workgroup {name}. Join requests from its members "
+        "are approved automatically, others are declined."
+    ).format(name=escape(name))
+
+
+def group_join_declined(t: Translator, name: str) -> str:
+    """To someone who asked to join a workgroup's group without being in the workgroup."""
+    return t.gettext(
+        "Your request to join the group of the workgroup {name} was declined: "
+        "the group is open to the workgroup's members only. The KSz can add you to the workgroup."
+    ).format(name=escape(name))

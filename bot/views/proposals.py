@@ -117,3 +117,11 @@ register_error_text(
 def comment_prompt(t: Translator) -> str:
     """Asking for a comment on a proposal."""
     return t.gettext("Write your comment in one message (or /megse to cancel).")
+
+
+def st_ballot_started(t: Translator) -> str:
+    return t.gettext("The Strategic Council ballot has started.")
+
+
+def discussion_started(t: Translator) -> str:
+    return t.gettext("The discussion has started.")

@@ -434,3 +434,11 @@ def open_threads(
     if rows:
         lines += ["", t.gettext("Press a button to mark the question resolved.")]
     return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+
+
+def handed_over(t: Translator) -> str:
+    return t.gettext("Handed over to the KSz.")
+
+
+def marked_resolved(t: Translator) -> str:
+    return t.gettext("Marked resolved.")

@@ -938,3 +938,45 @@ def put_to_vote(t: Translator, ballot_id: int, deadline: datetime) -> str:
         "The work plan is put to the General Assembly: ballot #{id}, deadline {date}. "
         "Until it closes the plan cannot change."
     ).format(id=ballot_id, date=t.datetime(deadline))
+
+
+def default_title(t: Translator, period: str) -> str:
+    """The title of a plan created without one."""
+    return t.gettext("Work plan {period}").format(period=period)
+
+
+def plan_created(t: Translator, plan: WorkPlan) -> str:
+    return t.gettext(
+        "Draft work plan created: {title} ({period}). Add tasks with /feladat_uj, or import "
+        "a CSV file with <code>klaszterbot workplan import</code>."
+    ).format(title=escape(plan.title), period=escape(plan.period))
+
+
+def task_added(t: Translator) -> str:
+    return t.gettext("Task added to the plan:")
+
+
+def new_version(t: Translator, version: int) -> str:
+    """A change of the adopted plan made a new version."""
+    return t.gettext("The adopted plan now has version {n}.").format(n=version)
+
+
+def nothing_changed(t: Translator) -> str:
+    return t.gettext("Nothing changed: the value is the same.")
+
+
+def task_changed(
+    t: Translator,
+    task: Task,
+    field: str,
+    old: str | None,
+    new: str | None,
+    names: Mapping[int, str],
+) -> str:
+    return t.gettext("Task #{id} changed: {change}").format(
+        id=task.id, change=field_change(t, field, old, new, names)
+    )
+
+
+def progress_recorded(t: Translator) -> str:
+    return t.gettext("Progress recorded.")
