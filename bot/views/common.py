@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import singledispatch
 from html import escape
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -221,72 +222,87 @@ def describe_input(t: Translator, err: InvalidInput) -> str:
     return text
 
 
-#: Feature errors and their texts, registered by each feature's views module.
-_FEATURE_TEXTS: dict[type[DomainError], Callable[[Translator, Any], str]] = {}
+@singledispatch
+def _error_text(err: DomainError, t: Translator) -> str:
+    return t.gettext("This could not be done.")
 
 
 def register_error_text(cls: type[E], render: Callable[[Translator, E], str]) -> None:
-    """Let a feature say what one of its domain errors means to the user."""
-    _FEATURE_TEXTS[cls] = render
+    """Let a feature say what one of its domain errors means to the user (a subclass without
+    a text of its own is described as its nearest registered base)."""
+    _error_text.register(cls)(lambda err, t: render(t, err))
 
 
 def describe_error(t: Translator, err: DomainError) -> str:
     """The user-facing text of a domain error (HTML, user data escaped)."""
-    for cls in type(err).__mro__:
-        if cls in _FEATURE_TEXTS:
-            return _FEATURE_TEXTS[cls](t, err)
-    if isinstance(err, InvalidInput):
-        return describe_input(t, err)
-    if isinstance(err, NotFound):
-        if err.what == "workgroup":
-            return t.gettext("No workgroup is called „{name}”.").format(name=escape(err.key))
-        if err.what == "member":
-            return t.gettext("No member matches „{name}”.").format(name=escape(err.key))
-        return t.gettext("It no longer exists.")
-    if isinstance(err, Ambiguous):
-        names = ", ".join(escape(n) for n in err.candidates[:10])
-        return t.gettext(
-            "Several members match „{name}”: {names}. Please be more specific."
-        ).format(name=escape(err.key), names=names)
-    if isinstance(err, NotAllowed):
-        return refusal_for_rule(t, err.rule) or refusal(t, err.permission)
-    if isinstance(err, InvitationProblem):
-        return {
-            "used": t.gettext(
-                "This invitation link has already been used. Ask the KSz for a new one."
-            ),
-            "expired": t.gettext("This invitation link has expired. Ask the KSz for a new one."),
-        }.get(
-            err.reason,
-            t.gettext("This invitation link is not valid. Please check it or ask the KSz."),
-        )
-    if isinstance(err, AccountAlreadyBound):
-        return t.gettext(
-            "This Telegram account already belongs to another member ({name}). "
-            "One account can belong to one member only."
-        ).format(name=escape(err.member_name))
-    if isinstance(err, AlreadyMember):
-        return t.gettext("This account already belongs to a member: {name}.").format(
-            name=escape(err.member_name)
-        )
-    if isinstance(err, AlreadyPending):
-        return t.gettext("Your request is already waiting for the KSz's decision.")
-    if isinstance(err, AlreadyDecided):
-        return t.gettext("This request has already been decided.")
-    if isinstance(err, RuleViolation):
-        return describe_rule(t, err)
-    if isinstance(err, UnknownColumns):
-        return t.ngettext(
-            "Unknown column: {columns}. The columns are: {expected}. Nothing was imported.",
-            "Unknown columns: {columns}. The columns are: {expected}. Nothing was imported.",
-            len(err.columns),
-        ).format(
-            columns=", ".join(escape(c) for c in err.columns), expected=", ".join(err.expected)
-        )
-    if isinstance(err, ImportFailed):
-        lines = [describe_input(t, e) for e in err.errors]
-        return "\n".join([t.gettext("Nothing was imported. Problems:"), *lines])
-    return t.gettext("This could not be done.")
+    return _error_text(err, t)
+
+
+def _not_found(t: Translator, err: NotFound) -> str:
+    if err.what == "workgroup":
+        return t.gettext("No workgroup is called „{name}”.").format(name=escape(err.key))
+    if err.what == "member":
+        return t.gettext("No member matches „{name}”.").format(name=escape(err.key))
+    return t.gettext("It no longer exists.")
+
+
+def _ambiguous(t: Translator, err: Ambiguous) -> str:
+    names = ", ".join(escape(n) for n in err.candidates[:10])
+    return t.gettext("Several members match „{name}”: {names}. Please be more specific.").format(
+        name=escape(err.key), names=names
+    )
+
+
+def _invitation(t: Translator, err: InvitationProblem) -> str:
+    if err.reason == "used":
+        return t.gettext("This invitation link has already been used. Ask the KSz for a new one.")
+    if err.reason == "expired":
+        return t.gettext("This invitation link has expired. Ask the KSz for a new one.")
+    return t.gettext("This invitation link is not valid. Please check it or ask the KSz.")
+
+
+def _unknown_columns(t: Translator, err: UnknownColumns) -> str:
+    return t.ngettext(
+        "Unknown column: {columns}. The columns are: {expected}. Nothing was imported.",
+        "Unknown columns: {columns}. The columns are: {expected}. Nothing was imported.",
+        len(err.columns),
+    ).format(columns=", ".join(escape(c) for c in err.columns), expected=", ".join(err.expected))
+
+
+def _import_failed(t: Translator, err: ImportFailed) -> str:
+    lines = [describe_input(t, e) for e in err.errors]
+    return "\n".join([t.gettext("Nothing was imported. Problems:"), *lines])
+
+
+register_error_text(InvalidInput, describe_input)
+register_error_text(NotFound, _not_found)
+register_error_text(Ambiguous, _ambiguous)
+register_error_text(
+    NotAllowed, lambda t, e: refusal_for_rule(t, e.rule) or refusal(t, e.permission)
+)
+register_error_text(InvitationProblem, _invitation)
+register_error_text(
+    AccountAlreadyBound,
+    lambda t, e: t.gettext(
+        "This Telegram account already belongs to another member ({name}). "
+        "One account can belong to one member only."
+    ).format(name=escape(e.member_name)),
+)
+register_error_text(
+    AlreadyMember,
+    lambda t, e: t.gettext("This account already belongs to a member: {name}.").format(
+        name=escape(e.member_name)
+    ),
+)
+register_error_text(
+    AlreadyPending,
+    lambda t, e: t.gettext("Your request is already waiting for the KSz's decision."),
+)
+register_error_text(
+    AlreadyDecided, lambda t, e: t.gettext("This request has already been decided.")
+)
+register_error_text(UnknownColumns, _unknown_columns)
+register_error_text(ImportFailed, _import_failed)
 
 
 def describe_rule(t: Translator, err: RuleViolation) -> str:
@@ -332,3 +348,6 @@ def describe_rule(t: Translator, err: RuleViolation) -> str:
     return texts.get(err.rule, t.gettext("This would break a rule of the cluster.")).format(
         name=subject
     )
+
+
+register_error_text(RuleViolation, describe_rule)
