@@ -34,7 +34,7 @@ from sqlalchemy import insert
 from telegram.request import RequestData
 
 from bot.app import BotApp, build_application
-from bot.outbox import Delivery, Pacer
+from bot.outbox import Delivery, make_pacer
 from bot.services import announcements
 from bot.services.announcements import Audience, AudienceGroup, Content
 from bot.services.clock import SystemClock
@@ -173,7 +173,7 @@ async def run(
                 clock=data.clock,
                 translations=data.translations,
                 announcement_id=created.id,
-                pacer=Pacer() if pace else Pacer(rate=1e9, burst=1),
+                pacer=make_pacer() if pace else make_pacer(rate=1e9, burst=1),
             ).run()
             seconds = time.perf_counter() - started
             peak = None

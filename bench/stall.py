@@ -91,7 +91,7 @@ class Probe:
 
 async def measure(members: int) -> dict[str, Any]:
     """One run, in this process."""
-    from bot.courier import Pacer
+    from bot.courier import make_pacer
     from bot.jobs import workplan as jobs
     from bot.services.schedule import Slot, SlotKind
     from storage.models.outbox import OutboxMessage, OutboxState
@@ -100,7 +100,7 @@ async def measure(members: int) -> dict[str, Any]:
     tg.keep_history = False  # 20,000 stored calls and messages are the fake's, not the bot's
     async with database("sqlite") as url, running_bot(url, tg) as app:
         data = app.bot_data
-        data.courier.pacer = Pacer(rate=1e9, burst=1)
+        data.courier.pacer = make_pacer(rate=1e9, burst=1)
         await fill_members(data.db, members)
         for i in range(1, members + 1):
             tg.add_user(first_name=f"Tag{i}", id=FIRST_ID + i).started = True

@@ -27,6 +27,7 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from telegram import InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -49,24 +50,11 @@ WAKE_JOB = "outbox:wake"
 Effect = Callable[[UnitOfWork, int, int, int, str], Awaitable[None]]
 
 
-class Pacer:
-    """Spaces sends at ``rate`` a second after an initial ``burst`` (the generic cell rate
-    algorithm: each call reserves the next slot before it sleeps, so it is fair to concurrent
-    callers and does not drift with late wake-ups)."""
-
-    def __init__(self, rate: float = RATE, burst: int = BURST) -> None:
-        self.interval = 1.0 / rate
-        self.tolerance = (burst - 1) * self.interval
-        self._due = 0.0
-
-    async def wait(self) -> None:
-        """Return when the next message may go."""
-        now = asyncio.get_running_loop().time()
-        due = max(self._due, now)
-        self._due = due + self.interval
-        delay = due - self.tolerance - now
-        if delay > 0:
-            await asyncio.sleep(delay)
+def make_pacer(rate: float = RATE, burst: int = BURST) -> AsyncLimiter:
+    """Spaces sends at ``rate`` a second after an initial ``burst``: a leaky bucket of
+    ``burst`` sends that drains at ``rate`` (``aiolimiter``, installed with PTB's rate limiter),
+    fair to concurrent callers. ``await pacer.acquire()`` returns when the next one may go."""
+    return AsyncLimiter(burst, burst / rate)
 
 
 class Window:
@@ -159,7 +147,7 @@ class Courier:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.effects: dict[str, Effect] = {}
-        self.pacer = Pacer()
+        self.pacer = make_pacer()
         self.window = Window()
         self.idle = asyncio.Event()
         self.idle.set()
@@ -332,7 +320,7 @@ class Courier:
 
     async def _deliver(self, message: OutboxMessage) -> None:
         data = self.app.bot_data
-        await self.pacer.wait()
+        await self.pacer.acquire()
         started = time.monotonic()
         sent: Message | None = None
         failure: tuple[Failure, float | None] | None = None

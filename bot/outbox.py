@@ -29,11 +29,12 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import BotContext, BotData
-from bot.courier import Pacer, Window, classify, retry_seconds
+from bot.courier import Window, classify, make_pacer, retry_seconds
 from bot.i18n import Translations
 from bot.services import announcements, cluster
 from bot.services.announcements import Claim, DeliveryState, MediaKind
@@ -108,7 +109,7 @@ class Delivery:
         announcement_id: int,
         running: Callable[[], bool] = lambda: True,
         lock: asyncio.Lock | None = None,
-        pacer: Pacer | None = None,
+        pacer: AsyncLimiter | None = None,
         window: Window | None = None,
     ) -> None:
         self.bot = bot
@@ -118,7 +119,7 @@ class Delivery:
         self.announcement_id = announcement_id
         self.running = running
         self.lock = lock or asyncio.Lock()
-        self.pacer = pacer or Pacer()
+        self.pacer = pacer or make_pacer()
         self.window = window or Window(RATE, most=WINDOW)
 
     @asynccontextmanager
@@ -210,7 +211,7 @@ class Delivery:
         """Send with bounded retries; None when the bot stopped before a retry."""
         error = ""
         for attempt in range(ATTEMPTS):
-            await self.pacer.wait()
+            await self.pacer.acquire()
             started = time.monotonic()
             try:
                 sent = await send(self.bot, chat_id, payload)
@@ -283,7 +284,7 @@ class _Courier:
     """The deliveries of one application: at most one job per announcement."""
 
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    pacer: Pacer = field(default_factory=Pacer)
+    pacer: AsyncLimiter = field(default_factory=make_pacer)
     active: set[int] = field(default_factory=set)
     tasks: dict[int, asyncio.Task[Any]] = field(default_factory=dict)
     idle: asyncio.Event = field(default_factory=asyncio.Event)
