@@ -8,7 +8,6 @@ from typing import Any
 
 from fakeapi.errors import ApiError, bad_request
 from fakeapi.html import parse_html
-from fakeapi.markdown import parse_markdown, parse_markdown_v2
 from fakeapi.textutil import EntityParseError, check_link, sort_entities, utf16_len
 
 ENTITY_TYPES = frozenset(
@@ -164,10 +163,10 @@ def format_text(
             plain, found = text, _check_given(text, entities, users)
         elif mode == "html":
             plain, found = parse_html(text, strict_html)
-        elif mode == "markdown":
-            plain, found = parse_markdown(text)
-        elif mode == "markdownv2":
-            plain, found = parse_markdown_v2(text)
+        elif mode in ("markdown", "markdownv2"):
+            # The bot speaks HTML only; the fake does not model Markdown, and says so rather
+            # than accept what it cannot check.
+            raise bad_request(f"the fake Bot API does not model parse_mode {parse_mode}")
         elif mode == "":
             plain, found = text, []
         else:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from fakeapi.entities import detect_entities
 from fakeapi.html import parse_html
-from fakeapi.markdown import parse_markdown, parse_markdown_v2
 from fakeapi.textutil import EntityParseError, check_link, utf16_len
 
 
@@ -69,50 +66,6 @@ def test_html_errors_use_telegrams_wording(markup: str, error: str) -> None:
 
 def test_bare_ampersand_is_text_for_telegram() -> None:
     assert parse_html("AT&T &nbsp;") == ("AT&T &nbsp;", [])
-
-
-def test_markdown_v2() -> None:
-    text, entities = parse_markdown_v2(
-        "*b* _i_ __u__ ~s~ ||sp|| `c` [link](https://example.com/a\\)b) hello\\."
-    )
-    assert text == "b i u s sp c link hello."
-    assert [e["type"] for e in entities] == [
-        "bold", "italic", "underline", "strikethrough", "spoiler", "code", "text_link",
-    ]  # fmt: skip
-    assert entities[-1]["url"] == "https://example.com/a)b"
-    text, entities = parse_markdown_v2("```python\nprint(1)\n```\n>quote\n>more")
-    assert text == "print(1)\n\nquote\nmore"
-    assert entities[0] == {"type": "pre", "offset": 0, "length": 9, "language": "python"}
-    assert entities[1]["type"] == "blockquote"
-
-
-@pytest.mark.parametrize(
-    ("markup", "error"),
-    [
-        ("hello.", "Character '.' is reserved and must be escaped with the preceding '\\'"),
-        ("a-b", "Character '-' is reserved and must be escaped with the preceding '\\'"),
-        ("*unclosed", "Can't find end of Bold entity at byte offset 0"),
-        ("*bold _italic\\_*", "Can't find end of Bold entity at byte offset 15"),
-        ("[x](https://a.hu", "Can't find end of a URL at byte offset 4"),
-    ],
-)
-def test_markdown_v2_errors(markup: str, error: str) -> None:
-    with pytest.raises(EntityParseError, match="^" + re.escape(error) + "$"):
-        parse_markdown_v2(markup)
-
-
-def test_legacy_markdown() -> None:
-    assert parse_markdown("*b* _i_ `c` [a](http://x.hu)") == (
-        "b i c a",
-        [
-            {"type": "bold", "offset": 0, "length": 1},
-            {"type": "italic", "offset": 2, "length": 1},
-            {"type": "code", "offset": 4, "length": 1},
-            {"type": "text_link", "offset": 6, "length": 1, "url": "http://x.hu"},
-        ],
-    )
-    with pytest.raises(EntityParseError, match="starting at byte offset 0"):
-        parse_markdown("*unclosed")
 
 
 def test_detected_entities() -> None:
