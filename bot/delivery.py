@@ -10,7 +10,6 @@ from datetime import datetime
 from html import unescape
 from typing import Any
 
-from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
@@ -20,7 +19,7 @@ from bot.i18n import Translations, Translator
 from bot.views.common import sent_privately
 from bot.views.split import split_lines
 from storage.db import UnitOfWork
-from storage.models import Member, MemberKind, TelegramUser
+from storage.models import Member, MemberKind
 
 log = logging.getLogger(__name__)
 
@@ -45,37 +44,17 @@ def translator_for(translations: Translations) -> Callable[[Recipient], Translat
 
 async def recipients(uow: UnitOfWork, members: Sequence[Member]) -> list[Recipient]:
     """The members who have a Telegram account, with their language choice."""
-    bound = [m for m in members if m.telegram_id is not None and m.is_active]
-    ids = [m.telegram_id for m in bound]
-    languages: dict[int, tuple[str | None, str | None]] = {}
-    for start in range(0, len(ids), 500):
-        rows = await uow.session.execute(
-            select(TelegramUser.id, TelegramUser.language, TelegramUser.language_code).where(
-                TelegramUser.id.in_(ids[start : start + 500])
-            )
-        )
-        languages.update({row[0]: (row[1], row[2]) for row in rows})
-    return [
-        Recipient(m.id, m.telegram_id, *languages.get(m.telegram_id, (None, None)))  # type: ignore[arg-type]
-        for m in bound
-    ]
+    bound = [(m.id, m.telegram_id) for m in members if m.telegram_id is not None and m.is_active]
+    languages = await uow.telegram_users.languages([chat for _, chat in bound])
+    return [Recipient(m, chat, *languages.get(chat, (None, None))) for m, chat in bound]
 
 
 async def active_recipients(uow: UnitOfWork, *, kind: MemberKind | None = None) -> list[Recipient]:
-    """Every active member with an account (of ``kind``), read in partitions: no ORM objects,
-    and the event loop gets a turn between partitions, so 100,000 members do not stall it."""
-    statement = (
-        select(Member.id, Member.telegram_id, TelegramUser.language, TelegramUser.language_code)
-        .outerjoin(TelegramUser, TelegramUser.id == Member.telegram_id)
-        .where(Member.is_active.is_(True), Member.telegram_id.is_not(None))
-        .order_by(Member.id)
-    )
-    if kind is not None:
-        statement = statement.where(Member.kind == kind)
+    """Every active member with an account (of ``kind``), read in partitions of plain rows; the
+    event loop gets a turn between partitions, so 100,000 members do not stall it."""
     found: list[Recipient] = []
-    result = await uow.session.stream(statement)
-    async for part in result.partitions(2000):
-        found.extend(Recipient(row[0], row[1], row[2], row[3]) for row in part)
+    async for part in uow.telegram_users.reachable_members(kind):
+        found.extend(Recipient(*row) for row in part)
         await asyncio.sleep(0)
     return found
 

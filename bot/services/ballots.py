@@ -11,8 +11,6 @@ from enum import StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.services.roles import Permission, Standing, has_vote_in
 from storage.db import UnitOfWork
@@ -672,11 +670,8 @@ async def cast_vote(
             booth.vote_id, chosen, now, single=booth.ballot.kind is not BallotKind.MULTI
         )
         return CastResult(booth.ballot, changed=True)
-    try:
-        async with uow.session.begin_nested():
-            await repo.insert_vote(ballot_id, member_id, chosen, now)
-    except IntegrityError:
-        raise AlreadyVoted(ballot_id) from None
+    if not await repo.insert_vote_once(ballot_id, member_id, chosen, now):
+        raise AlreadyVoted(ballot_id)
     await repo.set_voted(ballot_id, member_id, True)
     return CastResult(booth.ballot, changed=False)
 
@@ -909,9 +904,4 @@ async def claim_reminder(uow: UnitOfWork, ballot_id: int, hours: int, now: datet
     repo = uow.ballots
     if await repo.reminder_sent(ballot_id, hours):
         return False
-    try:
-        async with uow.session.begin_nested():
-            repo.add_reminder(ballot_id, hours, now)
-    except IntegrityError:
-        return False
-    return True
+    return await repo.add_reminder_once(ballot_id, hours, now)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import case, delete, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from storage.models import Member, MemberKind
@@ -204,10 +205,21 @@ class BallotRepository(Repository):
             )
         )
 
-    async def insert_vote(
+    async def insert_vote_once(
+        self, ballot_id: int, member_id: int, option_ids: Sequence[int], now: datetime
+    ) -> bool:
+        """A new open vote with its choices; False (nothing saved) when the member's vote is
+        already there: the unique key refuses a second one, in a savepoint."""
+        try:
+            async with self.session.begin_nested():
+                await self._insert_vote(ballot_id, member_id, option_ids, now)
+        except IntegrityError:
+            return False
+        return True
+
+    async def _insert_vote(
         self, ballot_id: int, member_id: int, option_ids: Sequence[int], now: datetime
     ) -> int:
-        """A new open vote with its choices (the unique key refuses a second one)."""
         vote_id = await self.session.scalar(
             insert(OpenVote)
             .values(ballot_id=ballot_id, member_id=member_id, cast_at=now)
@@ -343,8 +355,16 @@ class BallotRepository(Repository):
     async def reminder_sent(self, ballot_id: int, hours: int) -> bool:
         return await self.session.get(BallotReminder, (ballot_id, hours)) is not None
 
-    def add_reminder(self, ballot_id: int, hours: int, now: datetime) -> None:
-        self.session.add(BallotReminder(ballot_id=ballot_id, hours_before=hours, sent_at=now))
+    async def add_reminder_once(self, ballot_id: int, hours: int, now: datetime) -> bool:
+        """Record a sent reminder; False when it was recorded before (a unique key)."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(
+                    BallotReminder(ballot_id=ballot_id, hours_before=hours, sent_at=now)
+                )
+        except IntegrityError:
+            return False
+        return True
 
     def add_comment(self, comment: BallotComment) -> None:
         self.session.add(comment)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,35 @@ class TelegramUserRepository(Repository):
 
     async def get(self, telegram_id: int) -> TelegramUser | None:
         return await self.session.get(TelegramUser, telegram_id)
+
+    async def languages(self, ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
+        """Each account's stored language and Telegram language code (500 ids a query)."""
+        found: dict[int, tuple[str | None, str | None]] = {}
+        for start in range(0, len(ids), 500):
+            rows = await self.session.execute(
+                select(TelegramUser.id, TelegramUser.language, TelegramUser.language_code).where(
+                    TelegramUser.id.in_(ids[start : start + 500])
+                )
+            )
+            found.update({row[0]: (row[1], row[2]) for row in rows})
+        return found
+
+    async def reachable_members(
+        self, kind: MemberKind | None = None, partition: int = 2000
+    ) -> AsyncIterator[Sequence[tuple[int, int, str | None, str | None]]]:
+        """Every active member with an account (of ``kind``) as plain rows (member id, chat id,
+        language, language code), in partitions: no ORM objects for 100,000 members."""
+        statement = (
+            select(Member.id, Member.telegram_id, TelegramUser.language, TelegramUser.language_code)
+            .outerjoin(TelegramUser, TelegramUser.id == Member.telegram_id)
+            .where(Member.is_active.is_(True), Member.telegram_id.is_not(None))
+            .order_by(Member.id)
+        )
+        if kind is not None:
+            statement = statement.where(Member.kind == kind)
+        result = await self.session.stream(statement)
+        async for part in result.partitions(partition):
+            yield [(row[0], row[1] or 0, row[2], row[3]) for row in part]
 
     async def upsert(
         self,
