@@ -13,14 +13,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
 from bot.app import BotApp, build_application, running
 from bot.services.clock import SystemClock
 from bot.settings import load_settings
 from fakeapi import FakeTelegram
 from storage.db import Database
-from storage.migrate import upgrade
+from storage.migrate import drop_everything, upgrade
 from storage.models import Member, MemberKind
 
 TOKEN = "123456789:AAE-fake-token-for-the-benchmark-000"
@@ -48,23 +48,11 @@ class Timing:
         return len(self.samples) / sum(self.samples)
 
 
-async def _reset_postgres(url: str) -> None:
-    from storage.db import make_engine
-
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
-
-
 @asynccontextmanager
 async def database(kind: str) -> AsyncIterator[str]:
     """A fresh, migrated database URL: a temp SQLite file, or the benchmark PostgreSQL."""
     if kind == "postgresql":
-        await _reset_postgres(PG_URL)
+        await drop_everything(PG_URL)
         await asyncio.to_thread(upgrade, PG_URL)
         yield PG_URL
         return

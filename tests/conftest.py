@@ -13,21 +13,11 @@ import pytest
 from sqlalchemy import inspect, text
 
 from bot.services.clock import FakeClock
-from storage.db import Database, make_engine
-from storage.migrate import upgrade
+from storage.db import Database
+from storage.migrate import drop_everything, upgrade
 from storage.models import Base
 
 START = datetime(2026, 11, 27, 13, 30, tzinfo=UTC)  # 14:30 in Budapest
-
-
-async def _reset_postgres(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +25,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database for the whole run."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        asyncio.run(_reset_postgres(url))
+        asyncio.run(drop_everything(url))
     else:
         path: Path = tmp_path_factory.mktemp("db") / "test.db"
         url = f"sqlite+aiosqlite:///{path}"

@@ -35,6 +35,8 @@ from storage.models.workplan import (
     WorkPlan,
     WorkPlanVersion,
 )
+from tests.workplans import import_plan
+from tests.workplans import task as stored_task
 
 TZ = ZoneInfo("Europe/Budapest")
 CSV = (
@@ -90,19 +92,7 @@ async def people(db: Database, clock: FakeClock) -> People:
 
 
 async def _import(db: Database, clock: FakeClock, data: str = CSV) -> list[Task]:
-    rows = parse_tasks_csv(data.encode())
-    async with db.unit() as uow:
-        imported = await import_tasks(
-            uow, rows, CLI_ACTOR, clock.now(), period="2027", title="A KSz 2027. évi munkaterve"
-        )
-        return imported.tasks
-
-
-async def _task(db: Database, task_id: int) -> Task:
-    async with db.unit() as uow:
-        task = await uow.workplans.task(task_id)
-        assert task is not None
-        return task
+    return await import_plan(db, clock, data)
 
 
 async def _events(db: Database) -> int:
@@ -283,7 +273,7 @@ async def test_bad_reports_change_nothing(db: Database, clock: FakeClock, people
                 uow, innovation.id, "deadline", "2027.01.01", people.catalyst, clock.now(), TZ
             )
     assert await _events(db) == before
-    unchanged = await _task(db, innovation.id)
+    unchanged = await stored_task(db, innovation.id)
     assert (unchanged.progress, unchanged.status, unchanged.deadline) == (
         40, TaskStatus.IN_PROGRESS, date(2026, 12, 31),
     )  # fmt: skip
@@ -423,7 +413,7 @@ async def test_overdue_marks_the_task_late_once(
     async with db.unit() as uow:
         await workplan.edit_task(uow, tasks[0].id, "deadline", "2027.02.01", people.ksz,
                                  clock.now(), TZ)  # fmt: skip
-    assert (await _task(db, tasks[0].id)).status is TaskStatus.IN_PROGRESS
+    assert (await stored_task(db, tasks[0].id)).status is TaskStatus.IN_PROGRESS
 
 
 async def test_a_slot_is_claimed_once(db: Database, clock: FakeClock) -> None:

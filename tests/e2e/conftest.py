@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
+from telegram.request import BaseRequest
 
 from bot.app import build_application, running
 from bot.services.clock import FakeClock
@@ -22,8 +23,12 @@ def tg() -> FakeTelegram:
 
 
 @asynccontextmanager
-async def bot_on(db: Database, tg: FakeTelegram, clock: FakeClock) -> AsyncIterator[BotHarness]:
-    """The real application on the test database, the fake Bot API and ``clock``, running."""
+async def bot_on(
+    db: Database, tg: FakeTelegram, clock: FakeClock, request: BaseRequest | None = None
+) -> AsyncIterator[BotHarness]:
+    """The real application on the test database, the fake Bot API and ``clock``, running (a
+    second one on the same database and fake is a restart); ``request`` replaces the fake's
+    transport for the bot's calls (but not for getUpdates)."""
     settings = load_settings(
         _env_file=None,
         telegram_bot_token=TOKEN,
@@ -32,7 +37,7 @@ async def bot_on(db: Database, tg: FakeTelegram, clock: FakeClock) -> AsyncItera
         group_update_seconds=0,
     )
     app = build_application(
-        settings, request=tg.request(), updates_request=tg.request(), clock=clock
+        settings, request=request or tg.request(), updates_request=tg.request(), clock=clock
     )
     async with running(app):
         yield BotHarness(app, tg)

@@ -6,7 +6,14 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+
+from bot.services import identity
+from bot.services.identity import CLI_ACTOR, MemberSpec
+from fakeapi import FakeTelegram
+from storage.db import UnitOfWork
+from storage.models import MemberKind
 
 
 async def until(predicate: Callable[[], bool], seconds: float = 30.0) -> None:
@@ -33,3 +40,18 @@ async def start_bot(
         sys.executable, "-m", "bot", "run", cwd=cwd, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+
+
+async def seed_crowd(uow: UnitOfWork, tg: FakeTelegram, crowd: int, now: datetime) -> int:
+    """``crowd + 1`` internal members who started the bot, the first one KSz ("Tömeg Tag000");
+    returns the first one's member id."""
+    first = 0
+    for i in range(crowd + 1):
+        user = tg.add_user(first_name=f"Tag{i:03d}", last_name="Tömeg")
+        user.started = True
+        spec = MemberSpec(f"Tömeg Tag{i:03d}", MemberKind.INTERNAL, ksz=i == 0)
+        outcome = await identity.upsert_member(uow, spec, CLI_ACTOR, now)
+        outcome.member.telegram_id = user.id
+        await uow.flush()
+        first = first or outcome.member.id
+    return first

@@ -12,16 +12,16 @@ from sqlalchemy import select, update
 from telegram.request import RequestData
 
 from bot import outbox
-from bot.app import BotApp, build_application, running
+from bot.app import BotApp
 from bot.services import cluster
 from bot.services.clock import FakeClock
 from bot.services.identity import Actor, MemberSpec
-from bot.settings import load_settings
 from fakeapi import FakeRequest, FakeTelegram, FakeUser
 from storage.db import Database
 from storage.models import MemberKind
 from storage.models.announcements import Announcement, AnnouncementDelivery, DeliveryState
-from tests.e2e.harness import TOKEN, BotHarness, answers, texts
+from tests.e2e.conftest import bot_on
+from tests.e2e.harness import BotHarness, answers, texts
 from tests.e2e.people import Cast, bind
 
 HEADER = "Közlemény — KSz"
@@ -298,17 +298,8 @@ class Stalling(FakeRequest):
 async def running_bot(
     db: Database, tg: FakeTelegram, clock: FakeClock, request: FakeRequest
 ) -> AsyncIterator[BotApp]:
-    settings = load_settings(
-        _env_file=None,
-        telegram_bot_token=TOKEN,
-        database_url=db.url,
-        telegram_api_base_url="https://api.telegram.example/bot",
-    )
-    app = build_application(
-        settings, request=request, updates_request=tg.request(), clock=clock, database=None
-    )
-    async with running(app):
-        yield app
+    async with bot_on(db, tg, clock, request) as restarted:
+        yield restarted.app
 
 
 async def test_a_killed_broadcast_completes_after_restart_without_duplicates(

@@ -8,19 +8,17 @@ import signal
 from collections import Counter
 from pathlib import Path
 
-from bot.services import announcements, identity
+from bot.services import announcements
 from bot.services.announcements import Audience, AudienceGroup, Content
 from bot.services.clock import SystemClock
-from bot.services.identity import CLI_ACTOR, MemberSpec
 from bot.services.roles import standing_of
 from bot.views.split import visible_length
 from fakeapi import FakeTelegram
 from fakeapi.http import serve
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import MemberKind
 from storage.models.announcements import AnnouncementKind
-from tests.e2e.processes import start_bot, until
+from tests.e2e.processes import seed_crowd, start_bot, until
 
 TOKEN = "424242424:AAE-fake-token-for-the-kill-test-0000"
 MARK = "Túlélő közlemény"
@@ -34,16 +32,8 @@ async def _seed(url: str, tg: FakeTelegram) -> int:
     db.open()
     now = SystemClock().now()
     try:
-        author_id = 0
         async with db.unit() as uow:
-            for i in range(CROWD + 1):  # the first one is the KSz author
-                user = tg.add_user(first_name=f"Tag{i:03d}", last_name="Tömeg")
-                user.started = True
-                spec = MemberSpec(f"Tömeg Tag{i:03d}", MemberKind.INTERNAL, ksz=i == 0)
-                outcome = await identity.upsert_member(uow, spec, CLI_ACTOR, now)
-                outcome.member.telegram_id = user.id
-                await uow.flush()
-                author_id = author_id or outcome.member.id
+            author_id = await seed_crowd(uow, tg, CROWD, now)  # the first one is the KSz author
         async with db.unit() as uow:
             author = await uow.members.get(author_id)
             html = f"📢 <b>Közlemény — KSz</b>\n\n{MARK}"

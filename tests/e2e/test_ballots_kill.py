@@ -15,17 +15,15 @@ import pytest
 
 from bot.i18n import Translations
 from bot.jobs.ballots import queue_ballot
-from bot.services import ballots, identity
+from bot.services import ballots
 from bot.services.ballots import BallotDraft
 from bot.services.clock import SystemClock
-from bot.services.identity import CLI_ACTOR, MemberSpec
 from bot.services.roles import standing_of
 from fakeapi import FakeTelegram
 from fakeapi.http import serve
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import MemberKind
-from tests.e2e.processes import start_bot, until
+from tests.e2e.processes import seed_crowd, start_bot, until
 
 TOKEN = "434343434:AAE-fake-token-for-the-kill-test-0001"
 CROWD = 80
@@ -42,13 +40,7 @@ async def _seed(url: str, tg: FakeTelegram, *, overdue: bool) -> None:
     published_at = now - timedelta(days=4) if overdue else now
     try:
         async with db.unit() as uow:
-            for i in range(CROWD + 1):
-                user = tg.add_user(first_name=f"Tag{i:03d}", last_name="Tömeg")
-                user.started = True
-                spec = MemberSpec(f"Tömeg Tag{i:03d}", MemberKind.INTERNAL, ksz=i == 0)
-                outcome = await identity.upsert_member(uow, spec, CLI_ACTOR, published_at)
-                outcome.member.telegram_id = user.id
-                await uow.flush()
+            await seed_crowd(uow, tg, CROWD, published_at)
         async with db.unit() as uow:
             author = await uow.members.by_name("Tömeg Tag000")
             assert author is not None

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import func, select
 from telegram import Update
 
-from bot.app import build_application, running
 from bot.services import identity
 from bot.services.clock import FakeClock
 from bot.services.identity import CLI_ACTOR, MemberSpec
-from bot.settings import load_settings
 from fakeapi import ApiCall, FakeChat, FakeMessage, FakeTelegram, FakeUser
 from storage.db import Database
 from storage.models import MemberKind
 from storage.models.routing import DeliveryStatus, RoutingDelivery
-from tests.e2e.harness import TOKEN, BotHarness, answers, texts
+from tests.e2e.conftest import bot_on
+from tests.e2e.harness import BotHarness, answers, texts
 from tests.e2e.people import Cast, bind
 
 SIGNED = "— Katalizátor Kálmán, katalizátor (Innováció)"
@@ -61,22 +58,6 @@ async def _writing(harness: BotHarness, user: FakeUser) -> str:
     """/katalizator with a single workgroup opens the session at once."""
     [text] = texts(await harness.send(user, "/katalizator"))
     return text
-
-
-@asynccontextmanager
-async def _restarted(db: Database, tg: FakeTelegram, clock: FakeClock) -> AsyncIterator[BotHarness]:
-    """A new Application on the same database and the same fake Telegram: a restart."""
-    settings = load_settings(
-        _env_file=None,
-        telegram_bot_token=TOKEN,
-        database_url=db.url,
-        telegram_api_base_url="https://api.telegram.example/bot",
-    )
-    app = build_application(
-        settings, request=tg.request(), updates_request=tg.request(), clock=clock
-    )
-    async with running(app):
-        yield BotHarness(app, tg)
 
 
 # --- private chat ----------------------------------------------------------------------------
@@ -175,7 +156,7 @@ async def test_a_reply_finds_its_way_after_a_restart(
     await _writing(harness, cast.internal)
     await harness.send(cast.internal, "Kérdés újraindítás előtt")
     question = harness.last(cast.catalyst)
-    async with _restarted(db, tg, clock) as fresh:
+    async with bot_on(db, tg, clock) as fresh:
         await fresh.send(cast.catalyst, "Válasz újraindítás után", reply_to=question)
         answer = fresh.last(cast.internal)
         assert answer.text.startswith("Válasz újraindítás után") and answer.text.endswith(SIGNED)

@@ -14,12 +14,13 @@ from bot.jobs import ballots as ballot_jobs
 from bot.jobs import workplan as jobs
 from bot.services.clock import FakeClock
 from bot.services.identity import CLI_ACTOR, create_workgroup
-from bot.services.workplan_import import import_tasks, parse_tasks_csv
 from fakeapi import ApiCall, FakeTelegram, FakeUser
 from storage.db import Database
 from storage.models.workplan import Task, TaskStatus
 from tests.e2e.harness import BotHarness, answers, texts
 from tests.e2e.people import Cast
+from tests.workplans import import_plan
+from tests.workplans import task as stored_task
 
 PLAN = (
     "cím;felelős;határidő;állapot;készültség;leírás\n"
@@ -35,19 +36,7 @@ def at(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
 
 
 async def _import(db: Database, clock: FakeClock, data: str = PLAN) -> list[Task]:
-    async with db.unit() as uow:
-        imported = await import_tasks(
-            uow, parse_tasks_csv(data.encode()), CLI_ACTOR, clock.now(),
-            period="2027", title="A KSz 2027. évi munkaterve",
-        )  # fmt: skip
-        return imported.tasks
-
-
-async def _task(db: Database, task_id: int) -> Task:
-    async with db.unit() as uow:
-        task = await uow.workplans.task(task_id)
-        assert task is not None
-        return task
+    return await import_plan(db, clock, data)
 
 
 async def _tick(harness: BotHarness, clock: FakeClock, when: datetime) -> list[ApiCall]:
@@ -169,7 +158,7 @@ async def test_catalyst_reports_progress_from_the_weekly_checkin(
     assert "írja meg a megjegyzést" in harness.last(cast.catalyst).text
     [text] = texts(await harness.send(cast.catalyst, "Elkészült a <kérdőív>"))
     assert text == "Megjegyzés mentve."
-    task = await _task(db, tasks[0].id)
+    task = await stored_task(db, tasks[0].id)
     assert (task.progress, task.status) == (60, TaskStatus.IN_PROGRESS)
     [card] = texts(await harness.send(cast.internal, "/feladat 1"))
     assert "Katalizátor Kálmán: készültség: 40% → 60%" in card
@@ -183,8 +172,8 @@ async def test_catalyst_reports_progress_from_the_weekly_checkin(
     assert any("a feladat felelős katalizátora és a KSz" in a for a in answers(calls))
     calls = await harness.press(cast.catalyst, chooser, "wpp:s:1:150", forge=True)
     assert any("már nem érvényes" in a for a in answers(calls))
-    assert (await _task(db, tasks[0].id)).progress == 60
-    assert (await _task(db, tasks[1].id)).progress == 0
+    assert (await stored_task(db, tasks[0].id)).progress == 60
+    assert (await stored_task(db, tasks[1].id)).progress == 0
 
 
 async def test_progress_by_command_and_bad_input(
@@ -207,14 +196,14 @@ async def test_progress_by_command_and_bad_input(
     assert "a feladat felelős katalizátora és a KSz" in text
     [text] = texts(await harness.send(cast.internal, "/progress 1 50"))
     assert REFUSAL in text
-    assert (await _task(db, tasks[0].id)).progress == 40
-    assert (await _task(db, tasks[1].id)).progress == 0
+    assert (await stored_task(db, tasks[0].id)).progress == 40
+    assert (await stored_task(db, tasks[1].id)).progress == 0
     [text] = texts(await harness.send(cast.catalyst, "/progress 1 75% Interjúk kész"))
     assert "40% → ▓▓▓▓▓▓▓▓░░ 75%" in text and "Megjegyzés: Interjúk kész" in text
     # the KSz reports on any task
     [text] = texts(await harness.send(cast.ksz, "/elorehaladas 2 100"))
     assert "Állapot: kész" in text
-    assert (await _task(db, tasks[1].id)).status is TaskStatus.DONE
+    assert (await stored_task(db, tasks[1].id)).status is TaskStatus.DONE
 
 
 # --- the schedule -------------------------------------------------------------------------------
@@ -242,7 +231,7 @@ async def test_reminders_overdue_and_escalation_arrive_at_their_times(
     calls = await _tick(harness, clock, at(2026, 12, 9, 8, 0))
     [text] = _to(calls, cast.catalyst)
     assert "Késés: a feladat határideje lejárt" in text
-    assert (await _task(db, tasks[0].id)).status is TaskStatus.LATE
+    assert (await stored_task(db, tasks[0].id)).status is TaskStatus.LATE
     assert not _to(calls, cast.chair)
 
     # seven days later, still overdue: the ST chair is told, once

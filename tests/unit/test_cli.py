@@ -10,22 +10,19 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.cli import main
 from bot.cli import members as cli_members
 from bot.proc import run as run_process
 from fakeapi import FakeTelegram
+from tests.unit.conftest import CLI_TOKEN, run_cli
 
-TOKEN = "123456789:AAE-fake-token-for-the-cli-tests-000"
+TOKEN = CLI_TOKEN
 LINK = re.compile(r"https://t\.me/klaszter_cli_bot\?start=[A-Za-z0-9_-]{20,}")
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh SQLite database, a token, and a Bot that talks to the fake API."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("BOT_DEFAULT_LOCALE", "hu")
+def env(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The command line's database and token, and a Bot that talks to the fake API."""
+    tmp_path = cli_env
     tg = FakeTelegram(token=TOKEN, bot_username="klaszter_cli_bot")
     monkeypatch.setattr(
         cli_members, "bot_factory", lambda settings: Bot(TOKEN, request=tg.request())
@@ -37,10 +34,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 FAKES: dict[Path, FakeTelegram] = {}
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def test_run_without_token_exits_with_one_line(tmp_path: Path) -> None:

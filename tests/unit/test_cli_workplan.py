@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from tests.unit.conftest import run_cli
 
-TOKEN = "123456789:AAE-fake-token-for-the-cli-tests-000"
 GOOD = (
     "cím;felelős;határidő;állapot;készültség;leírás\n"
     "Piackutatás;Innováció;2026.12.31;folyamatban;40;Kérdőív a tagoknak\n"
@@ -18,19 +17,12 @@ GOOD = (
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh SQLite database; the import needs no Telegram at all."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("BOT_DEFAULT_LOCALE", "hu")
-    return tmp_path
+def env(cli_env: Path) -> Path:
+    """The command line's database; the import needs no Telegram at all."""
+    return cli_env
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def test_import_a_good_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
