@@ -9,7 +9,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import (
     Application,
@@ -23,9 +23,10 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import dialogues
-from bot.callbacks import Feature, ForgedCallback, pattern
+from bot.callbacks import Feature, ForgedCallback, decode, pattern
 from bot.commands import Callback, CommandRegistry, CommandSpec, ShowUsage
 from bot.context import BotContext, UserData
+from bot.delivery import edit_from_button
 from bot.i18n import Translator
 from bot.services.errors import DomainError
 from bot.services.roles import Permission, allows
@@ -191,3 +192,28 @@ def add_conversation(
             name=name,
         )
     dialogues.add_conversation(app, handler, label, forget, commands)
+
+
+Page = Callable[[BotContext, int], Awaitable[tuple[str, InlineKeyboardMarkup | None]]]
+PAGE_ACTIONS = frozenset({"page"})
+
+
+def paged_list(feature: Feature, page: Page) -> tuple[Callback, Callback]:
+    """A list shown a page at a time: the command's callback (the first page) and the callback
+    of its page buttons (``feature:page:N``, which edit the list in place). ``page(context, n)``
+    renders page ``n`` (clamped to the last one)."""
+
+    async def first(update: Update, context: BotContext) -> None:
+        assert update.effective_message is not None
+        text, keyboard = await page(context, 0)
+        await update.effective_message.reply_html(text, reply_markup=keyboard)
+
+    async def turn(update: Update, context: BotContext) -> None:
+        query = update.callback_query
+        assert query is not None
+        number = decode(query.data, feature, PAGE_ACTIONS).int_arg(0)
+        text, keyboard = await page(context, number)
+        await query.answer()
+        await edit_from_button(update, text, keyboard)
+
+    return first, turn

@@ -14,7 +14,14 @@ from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
 from bot import logs
-from bot.cli.common import clock_now, report, with_db
+from bot.cli.common import (
+    TelegramUnavailable,
+    clock_now,
+    read_input,
+    report,
+    run_work,
+    with_db,
+)
 from bot.delivery import remove_from_chats
 from bot.services import cluster, identity
 from bot.services.errors import DomainError
@@ -46,14 +53,6 @@ def invite_link(username: str, token: str) -> str:
     return f"https://t.me/{username}?start={token}"
 
 
-class TelegramUnavailable(Exception):
-    """The bot's username is not stored and Telegram could not tell it; ``reason`` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 async def _username(settings: Settings) -> str:
     """The bot's username for invitation links: as stored at its last start, else from getMe.
 
@@ -82,17 +81,6 @@ async def _username(settings: Settings) -> str:
 
     await with_db(settings, remember)
     return me.username
-
-
-def _unavailable(exc: TelegramUnavailable, consequence: str) -> int:
-    """One line: what failed, what it means, what to do."""
-    print(
-        f"klaszterbot: {exc.reason}; {consequence}. Start the bot once (klaszterbot run: it "
-        "remembers its username), or check TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL and the "
-        "network.",
-        file=sys.stderr,
-    )
-    return 1
 
 
 def _print_outcome(outcome: identity.Outcome) -> None:
@@ -149,26 +137,14 @@ def cmd_members_add(settings: Settings, args: argparse.Namespace) -> int:
             print("  account already connected (use --invite for a new link)")
         return 0
 
-    try:
-        return int(asyncio.run(work()))
-    except DomainError as exc:
-        return report(settings, exc)
-    except TelegramUnavailable as exc:
-        return _unavailable(exc, "nothing was changed")
+    return run_work(settings, work, "nothing was changed")
 
 
 def cmd_members_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import a CSV of members; any error imports nothing."""
-    path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        print(f"klaszterbot: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return 2
-    try:
-        rows = parse_members_csv(data)
-    except DomainError as exc:
-        return report(settings, exc)
+    rows = read_input(settings, Path(args.file), parse_members_csv)
+    if isinstance(rows, int):
+        return rows
     upgrade(settings.database_url)
 
     async def work() -> int:
@@ -194,12 +170,7 @@ def cmd_members_import(settings: Settings, args: argparse.Namespace) -> int:
         print(f"imported {len(results)} member(s)")
         return 0
 
-    try:
-        return int(asyncio.run(work()))
-    except DomainError as exc:
-        return report(settings, exc)
-    except TelegramUnavailable as exc:
-        return _unavailable(exc, "nothing was imported")
+    return run_work(settings, work, "nothing was imported")
 
 
 def cmd_members_invite(settings: Settings, args: argparse.Namespace) -> int:
@@ -220,12 +191,7 @@ def cmd_members_invite(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{member.name}: {invite_link(username, token)}")
         return 0
 
-    try:
-        return int(asyncio.run(work()))
-    except DomainError as exc:
-        return report(settings, exc)
-    except TelegramUnavailable as exc:
-        return _unavailable(exc, "no link was made")
+    return run_work(settings, work, "no link was made")
 
 
 def cmd_members_list(settings: Settings, _args: argparse.Namespace) -> int:

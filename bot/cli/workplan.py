@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import clock_now, plain, report, with_db
+from bot.cli.common import clock_now, plain, read_input, report, with_db
 from bot.i18n import Translations
 from bot.services.errors import DomainError
 from bot.services.identity import CLI_ACTOR
@@ -27,16 +26,9 @@ _CONCERNS = {
 
 def cmd_workplan_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import tasks from a CSV file; a file with any error imports nothing."""
-    path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        print(f"klaszterbot: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return 2
-    try:
-        rows = parse_tasks_csv(data)
-    except DomainError as exc:
-        return report(settings, exc)
+    rows = read_input(settings, Path(args.file), parse_tasks_csv)
+    if isinstance(rows, int):
+        return rows
     upgrade(settings.database_url)
     t = Translations(settings.bot_default_locale, settings.tz).get(None)
     title = args.title or (

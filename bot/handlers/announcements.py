@@ -25,7 +25,7 @@ from telegram.ext import (
 )
 
 from bot import outbox
-from bot.access import add_buttons, add_commands, add_conversation, gate, on_buttons
+from bot.access import add_buttons, add_commands, add_conversation, gate, on_buttons, paged_list
 from bot.callbacks import Callback, Feature, ForgedCallback, decode, pattern
 from bot.commands import CommandSpec
 from bot.context import BotContext, UserData
@@ -316,21 +316,8 @@ async def _history_page(context: BotContext, page: int) -> tuple[str, InlineKeyb
     return views.history(context.t, items, page, total)
 
 
-async def cmd_announcements(update: Update, context: BotContext) -> None:
-    """Past announcements, newest first."""
-    assert update.effective_message is not None
-    text, keyboard = await _history_page(context, 0)
-    await update.effective_message.reply_html(text, reply_markup=keyboard)
-
-
-async def cb_announcements(update: Update, context: BotContext) -> None:
-    """Turn a page of /kozlemenyek."""
-    query = update.callback_query
-    assert query is not None
-    page = decode(query.data, Feature.ANNOUNCEMENTS, {"page"}).int_arg(0)
-    text, keyboard = await _history_page(context, page)
-    await query.answer()
-    await edit_from_button(update, text, keyboard)
+#: Past announcements, newest first, a page at a time (/kozlemenyek).
+cmd_announcements, cb_announcements = paged_list(Feature.ANNOUNCEMENTS, _history_page)
 
 
 # --- wiring ----------------------------------------------------------------------------------

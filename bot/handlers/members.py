@@ -14,7 +14,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ChatJoinRequestHandler
 
 from bot import courier
-from bot.access import add_buttons, add_commands, gate
+from bot.access import add_buttons, add_commands, gate, paged_list
 from bot.callbacks import Callback, Feature, ForgedCallback, decode, pattern
 from bot.commands import CommandSpec, ShowUsage
 from bot.context import BotContext
@@ -89,22 +89,16 @@ async def _directory_page(
     )
 
 
-async def cmd_directory(update: Update, context: BotContext) -> None:
-    """The member directory, a page at a time."""
-    assert update.effective_message is not None
-    text, keyboard = await _directory_page(context, 0)
-    await update.effective_message.reply_html(text, reply_markup=keyboard)
+#: The member directory, a page at a time (/tagok).
+cmd_directory, _turn_directory = paged_list(Feature.DIRECTORY, _directory_page)
 
 
 async def cb_directory(update: Update, context: BotContext) -> None:
     """Turn a directory page, or (KSz) export the directory as CSV."""
     query = update.callback_query
     assert query is not None
-    data = decode(query.data, Feature.DIRECTORY, {"page", "csv"})
-    if data.action == "page":
-        text, keyboard = await _directory_page(context, data.int_arg(0))
-        await query.answer()
-        await edit_from_button(update, text, keyboard)
+    if decode(query.data, Feature.DIRECTORY, {"page", "csv"}).action == "page":
+        await _turn_directory(update, context)
         return
     if not context.caller.standing.is_ksz_staff:
         log.warning("refused directory export for telegram user %s", context.caller.telegram_id)
@@ -169,21 +163,8 @@ async def _log_page(context: BotContext, page: int) -> tuple[str, InlineKeyboard
     return views.audit_log(context.t, entries, page, total)
 
 
-async def cmd_log(update: Update, context: BotContext) -> None:
-    """The audit log of identity and role changes."""
-    assert update.effective_message is not None
-    text, keyboard = await _log_page(context, 0)
-    await update.effective_message.reply_html(text, reply_markup=keyboard)
-
-
-async def cb_log(update: Update, context: BotContext) -> None:
-    """Turn a page of the audit log."""
-    query = update.callback_query
-    assert query is not None
-    page = decode(query.data, Feature.AUDIT, {"page"}).int_arg(0)
-    text, keyboard = await _log_page(context, page)
-    await query.answer()
-    await edit_from_button(update, text, keyboard)
+#: The audit log of identity and role changes, a page at a time (/naplo).
+cmd_log, cb_log = paged_list(Feature.AUDIT, _log_page)
 
 
 # --- strangers: asking to join ---------------------------------------------------------------

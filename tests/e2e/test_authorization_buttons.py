@@ -148,6 +148,11 @@ def decoded_buttons() -> set[tuple[Feature, str]]:
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 names[stmt.target.id] = stmt.value or stmt.target
         for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "paged_list":
+                feature = node.args[0]  # access.paged_list decodes the page buttons
+                assert isinstance(feature, ast.Attribute), f"{path.name}: paged_list without X"
+                found.add((Feature[feature.attr], "page"))
+                continue
             if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "decode"):
                 continue
             _, feature, actions = node.args
