@@ -6,6 +6,7 @@ import gettext
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from html import escape
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,23 @@ BABEL_LOCALES = {"hu": "hu_HU", "en": "en_GB"}
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated later, where it is shown."""
     return message
+
+
+class Phrase:
+    """A fixed text of a view, translated where it is shown: ``SAVED = Phrase(N_("Saved."))``,
+    then ``SAVED(t)``. Keyword values fill its ``{placeholders}``; strings are HTML-escaped (they
+    came from users), numbers are not."""
+
+    __slots__ = ("msgid",)
+
+    def __init__(self, msgid: str) -> None:
+        self.msgid = msgid
+
+    def __call__(self, t: Translator, **values: object) -> str:
+        text = t.gettext(self.msgid)
+        if not values:
+            return text
+        return text.format(**{k: escape(v) if isinstance(v, str) else v for k, v in values.items()})
 
 
 @cache

@@ -308,7 +308,7 @@ async def _publish(update: Update, context: BotContext, draft: BallotDraft) -> N
     await update.callback_query.answer(views.published_short(t))
     await edit_from_button(
         update,
-        views.published(t, ballot.id),
+        views.published(t, id=ballot.id),
         None,
     )
     schedule(context.application, ballot)
@@ -675,7 +675,7 @@ async def cb_close(update: Update, context: BotContext) -> None:
         ballot = await ballots.check_may_close(uow, ballot_id, context.caller.standing)
     if data.action == "no":
         await query.answer()
-        await edit_from_button(update, views.stays_open(t, ballot_id), None)
+        await edit_from_button(update, views.stays_open(t, id=ballot_id), None)
         return
     if ballot.status is not BallotStatus.OPEN:
         raise ballots.BallotClosed(ballot_id)
@@ -689,7 +689,7 @@ async def cb_close(update: Update, context: BotContext) -> None:
     await query.answer()
     await edit_from_button(
         update,
-        views.closed_early(t, ballot_id),
+        views.closed_early(t, id=ballot_id),
         None,
     )
 

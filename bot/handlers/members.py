@@ -177,7 +177,7 @@ async def cmd_join(update: Update, context: BotContext) -> None:
     assert message is not None and user is not None
     t = context.t
     if context.caller.member is not None:
-        await message.reply_html(views.already_member(t, context.caller.member.name))
+        await message.reply_html(views.already_member(t, name=context.caller.member.name))
         return
     if not context.args:
         await message.reply_html(views.join_usage(t))
@@ -462,7 +462,7 @@ async def cmd_new_workgroup(update: Update, context: BotContext) -> None:
         group = await identity.create_workgroup(
             uow, name, description, _actor(context), context.clock.now()
         )
-    await message.reply_html(views.workgroup_created(t, group.name))
+    await message.reply_html(views.workgroup_created(t, name=group.name))
 
 
 # --- linked Telegram groups ------------------------------------------------------------------
@@ -485,7 +485,7 @@ async def cmd_link_group(update: Update, context: BotContext) -> None:
     async with context.db.unit() as uow:
         group = await identity.find_workgroup(uow, " ".join(context.args))
         await identity.link_group(uow, group, chat.id, _actor(context), context.clock.now())
-    await message.reply_html(views.group_linked(t, group.name))
+    await message.reply_html(views.group_linked(t, name=group.name))
 
 
 async def on_join_request(update: Update, context: BotContext) -> None:
@@ -508,7 +508,7 @@ async def on_join_request(update: Update, context: BotContext) -> None:
         return
     await request.decline()
     caller = await context.load_caller(update)
-    text = views.group_join_declined(caller.t, group_name)
+    text = views.group_join_declined(caller.t, name=group_name)
     try:
         await context.bot.send_message(request.user_chat_id, text)
     except TelegramError:

@@ -230,7 +230,7 @@ async def _route_answer(update: Update, context: BotContext, copy_message_id: in
         return
     outcome = await flush_chat(context.application, target)
     if delivery_id in outcome.delivered:
-        await message.reply_html(views.answer_sent(t, asker_name))
+        await message.reply_html(views.answer_sent(t, name=asker_name))
     elif delivery_id in outcome.failed:
         await message.reply_html(views.not_delivered(t))
     else:
@@ -513,7 +513,9 @@ async def _handed_over(
     await _drop_button(query, t, thread_id, keep_resolve=True)
     for chat_id in chats:
         await flush_chat(context.application, chat_id)
-    await notice.send(context.application, lambda mt: views.handed_notice(mt, notice.workgroup))
+    await notice.send(
+        context.application, lambda mt: views.handed_notice(mt, workgroup=notice.workgroup)
+    )
 
 
 async def _resolved(

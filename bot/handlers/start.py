@@ -32,14 +32,14 @@ async def cmd_start(update: Update, context: BotContext) -> None:
                 uow, context.args[0], user.id, context.clock.now()
             )
         caller = await context.load_caller(update, refresh=True)
-        await message.reply_html(views.bound(caller.t, member.name))
+        await message.reply_html(views.bound(caller.t, name=member.name))
         return
     if caller.member is None:
         await message.reply_html(views.welcome_stranger(caller.t))
     elif not caller.member.is_active:
-        await message.reply_html(views.welcome_inactive(caller.t, caller.member.name))
+        await message.reply_html(views.welcome_inactive(caller.t, name=caller.member.name))
     else:
-        await message.reply_html(views.welcome_member(caller.t, caller.member.name))
+        await message.reply_html(views.welcome_member(caller.t, name=caller.member.name))
 
 
 async def cmd_help(update: Update, context: BotContext) -> None:

@@ -207,7 +207,7 @@ async def cmd_new_task(update: Update, context: BotContext) -> None:
         period = plan.period
     lines = [views.task_added(t), *views.task_lines(t, task, names)]
     lines += views.deadline_warnings(t, concerns, task, period)
-    lines += [views.new_version(t, version)] if adopted else []
+    lines += [views.new_version(t, n=version)] if adopted else []
     await message.reply_html("\n".join(lines))
 
 
@@ -231,7 +231,7 @@ async def cmd_edit_task(update: Update, context: BotContext) -> None:
         await message.reply_html(views.nothing_changed(t))
         return
     lines = [views.task_changed(t, task, field, old, new, names), *views.task_lines(t, task, names)]
-    lines += [views.new_version(t, version)] if adopted else []
+    lines += [views.new_version(t, n=version)] if adopted else []
     await message.reply_html("\n".join(lines))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
-from bot.i18n import Translator
+from bot.i18n import N_, Phrase, Translator
 from bot.services.announcements import (
     AnnouncementKind,
     AudienceGroup,
@@ -79,9 +79,8 @@ def content_prompt(t: Translator, serial: int) -> tuple[str, InlineKeyboardMarku
     return text, InlineKeyboardMarkup([[_cancel(t, serial)]])
 
 
-def unsupported(t: Translator) -> str:
-    """The author sent something that cannot be an announcement (a sticker, a voice note...)."""
-    return t.gettext("Please send text, a photo or a document.")
+#: The author sent something that cannot be an announcement (a sticker, a voice note...).
+unsupported = Phrase(N_("Please send text, a photo or a document."))
 
 
 def problem(t: Translator, err: InvalidInput, length: int = 0) -> str:
@@ -295,8 +294,7 @@ def started(t: Translator, recipients: int) -> str:
     ).format(n=recipients)
 
 
-def cancelled(t: Translator) -> str:
-    return t.gettext("The announcement was discarded; nothing was sent.")
+cancelled = Phrase(N_("The announcement was discarded; nothing was sent."))
 
 
 # --- after delivery --------------------------------------------------------------------------

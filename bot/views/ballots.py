@@ -8,7 +8,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
-from bot.i18n import Translator
+from bot.i18n import N_, Phrase, Translator
 from bot.services.ballots import (
     AlreadyVoted,
     BallotClosed,
@@ -240,11 +240,10 @@ def info_keyboard(t: Translator, ballot: Ballot) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([_debate_row(t, ballot)])
 
 
-def info_note(t: Translator) -> str:
-    """Why a member gets the ballot without buttons to vote."""
-    return t.gettext(
-        "For information: you take part in the debate with an advisory right, without a vote."
-    )
+#: Why a member gets the ballot without buttons to vote.
+info_note = Phrase(
+    N_("For information: you take part in the debate with an advisory right, without a vote.")
+)
 
 
 def option_label(t: Translator, ballot: Ballot, option: BallotOption) -> str:
@@ -310,34 +309,31 @@ def secret_confirm(
     return text, keyboard
 
 
-def secret_recorded(t: Translator) -> str:
-    """After a secret vote: no trace of the choice in the chat."""
-    return t.gettext("Your secret vote is recorded. Thank you for voting.")
+#: After a secret vote: no trace of the choice in the chat.
+secret_recorded = Phrase(N_("Your secret vote is recorded. Thank you for voting."))
 
 
-def already_voted(t: Translator) -> str:
-    """Opening a ballot whose vote is final (secret, or not changeable) after voting."""
-    return t.gettext("You have already voted in this ballot; your vote is final.")
+#: Opening a ballot whose vote is final (secret, or not changeable) after voting.
+already_voted = Phrase(N_("You have already voted in this ballot; your vote is final."))
 
 
-def withdrawn(t: Translator) -> str:
-    """After withdrawing an open vote."""
-    return t.gettext("Your vote is withdrawn. You can vote again until the deadline.")
+#: After withdrawing an open vote.
+withdrawn = Phrase(N_("Your vote is withdrawn. You can vote again until the deadline."))
 
 
-def sent_privately(t: Translator) -> str:
-    """A ballot's button pressed in a group: where the ballot went instead."""
-    return t.gettext(
-        "Voting happens in your private chat with the bot: the ballot is sent to you there."
-    )
+#: A ballot's button pressed in a group: where the ballot went instead.
+sent_privately = Phrase(
+    N_("Voting happens in your private chat with the bot: the ballot is sent to you there.")
+)
 
 
-def start_private_first(t: Translator) -> str:
-    """A ballot's button pressed in a group by someone who never started the bot."""
-    return t.gettext(
+#: A ballot's button pressed in a group by someone who never started the bot.
+start_private_first = Phrase(
+    N_(
         "Voting happens in your private chat with the bot. Please open it and press Start "
         "first, then try again."
     )
+)
 
 
 def reminder(t: Translator, ballot: Ballot) -> str:
@@ -785,12 +781,13 @@ def register_markdown(t: Translator, resolutions: Sequence[Resolution]) -> tuple
 # --- the new-ballot wizard -----------------------------------------------------------------
 
 
-def question_prompt(t: Translator) -> str:
-    """The wizard's first step."""
-    return t.gettext(
+#: The wizard's first step.
+question_prompt = Phrase(
+    N_(
         "<b>New ballot</b>\nWrite the question or the text of the draft resolution. "
         "(/megse cancels.)\n\nTip: /help shows how to give everything in one message."
     )
+)
 
 
 def body_prompt(t: Translator, bodies: Sequence[Body]) -> tuple[str, InlineKeyboardMarkup]:
@@ -811,12 +808,13 @@ def kind_prompt(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
     )
 
 
-def options_prompt(t: Translator) -> str:
-    """The options of a choice."""
-    return t.gettext(
+#: The options of a choice.
+options_prompt = Phrase(
+    N_(
         "Send the options in one message, separated by semicolons, e.g. "
         "<code>Budapest; Debrecen; Szeged</code> (2 to 10 options)."
     )
+)
 
 
 def max_prompt(t: Translator, options: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -845,41 +843,28 @@ def deadline_prompt(t: Translator, quick_days: Sequence[int]) -> tuple[str, Inli
 # --- short answers -------------------------------------------------------------------------
 
 
-def not_published(t: Translator) -> str:
-    return t.gettext("The ballot was not published.")
+not_published = Phrase(N_("The ballot was not published."))
 
 
-def published_short(t: Translator) -> str:
-    return t.gettext("Published.")
+published_short = Phrase(N_("Published."))
 
 
-def published(t: Translator, ballot_id: int) -> str:
-    return t.gettext(
-        "Ballot #{id} is published; the members with the vote are getting it now."
-    ).format(id=ballot_id)
+published = Phrase(N_("Ballot #{id} is published; the members with the vote are getting it now."))
 
 
-def nothing_to_cancel(t: Translator) -> str:
-    return t.gettext("There is nothing to cancel.")
+nothing_to_cancel = Phrase(N_("There is nothing to cancel."))
 
 
-def choose_first(t: Translator) -> str:
-    return t.gettext("Choose at least one option first.")
+choose_first = Phrase(N_("Choose at least one option first."))
 
 
-def vote_recorded_short(t: Translator) -> str:
-    return t.gettext("Vote recorded.")
+vote_recorded_short = Phrase(N_("Vote recorded."))
 
 
-def comment_published(t: Translator) -> str:
-    return t.gettext("Thank you, your comment is published in the debate.")
+comment_published = Phrase(N_("Thank you, your comment is published in the debate."))
 
 
-def stays_open(t: Translator, ballot_id: int) -> str:
-    return t.gettext("Ballot #{id} stays open.").format(id=ballot_id)
+stays_open = Phrase(N_("Ballot #{id} stays open."))
 
 
-def closed_early(t: Translator, ballot_id: int) -> str:
-    return t.gettext("Ballot #{id} is closed; the result is being sent to every member.").format(
-        id=ballot_id
-    )
+closed_early = Phrase(N_("Ballot #{id} is closed; the result is being sent to every member."))

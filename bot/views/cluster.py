@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from bot.i18n import Translator
+from bot.i18n import N_, Phrase
 
-
-def needs_pin_rights(t: Translator) -> str:
-    """/fo_csoport where the bot may not pin messages."""
-    return t.gettext(
+#: /fo_csoport where the bot may not pin messages.
+needs_pin_rights = Phrase(
+    N_(
         "I need to be an administrator of this group with the right „Pin messages” "
         "to post ballots and announcements here."
     )
+)
 
 
-def main_group_set(t: Translator) -> str:
-    return t.gettext(
+main_group_set = Phrase(
+    N_(
         "This is now the main group of the cluster: ballots, results and announcements "
         "will be posted here."
     )
+)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from telegram import InlineKeyboardButton
 
 from bot.callbacks import Feature, encode
-from bot.i18n import Translator
+from bot.i18n import N_, Phrase, Translator
 from bot.services.ballots import MIN_LEAD_MINUTES
 from bot.services.errors import (
     AccountAlreadyBound,
@@ -96,14 +96,12 @@ def private_only_text(t: Translator, *, private: bool) -> str:
     return t.gettext("Please use this command in the group.")
 
 
-def private_button_text(t: Translator) -> str:
-    """A personal or privileged button pressed in a group: nothing there changed."""
-    return t.gettext("Please use this button in a private chat with the bot.")
+#: A personal or privileged button pressed in a group: nothing there changed.
+private_button_text = Phrase(N_("Please use this button in a private chat with the bot."))
 
 
-def sent_privately(t: Translator) -> str:
-    """A button pressed in a group whose answer went to the presser's private chat."""
-    return t.gettext("Sent to your private chat with the bot.")
+#: A button pressed in a group whose answer went to the presser's private chat.
+sent_privately = Phrase(N_("Sent to your private chat with the bot."))
 
 
 def page_row(feature: Feature, page: int, pages: int, *, forward: bool = True) -> list[Any]:
@@ -116,9 +114,8 @@ def page_row(feature: Feature, page: int, pages: int, *, forward: bool = True) -
     return row
 
 
-def stale_button(t: Translator) -> str:
-    """A button that no longer fits (old, forged or already used)."""
-    return t.gettext("This button is no longer valid.")
+#: A button that no longer fits (old, forged or already used).
+stale_button = Phrase(N_("This button is no longer valid."))
 
 
 def field_label(t: Translator, name: str) -> str:

@@ -9,7 +9,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
-from bot.i18n import Translator
+from bot.i18n import N_, Phrase, Translator
 from bot.services.identity import ChangePreview, Outcome
 from bot.views.common import actor_label, page_row
 from storage.models import AuditEntry, JoinRequest, Member, MemberKind, Workgroup
@@ -494,17 +494,19 @@ def member_not_found(t: Translator, name: str) -> str:
     )
 
 
-def profile_sent_privately(t: Translator) -> str:
-    """/profil in a group: where the answer went."""
-    return t.gettext("Your profile is personal: I have sent it to you in a private message.")
+#: /profil in a group: where the answer went.
+profile_sent_privately = Phrase(
+    N_("Your profile is personal: I have sent it to you in a private message.")
+)
 
 
-def profile_needs_private_chat(t: Translator) -> str:
-    """/profil in a group from someone who never started the bot."""
-    return t.gettext(
+#: /profil in a group from someone who never started the bot.
+profile_needs_private_chat = Phrase(
+    N_(
         "Your profile is personal, so I send it only in a private chat. Please open the chat "
         "with the bot, press Start, and send /profile there."
     )
+)
 
 
 def change_notes(t: Translator, outcome: Outcome) -> list[str]:
@@ -528,25 +530,26 @@ def change_notes(t: Translator, outcome: Outcome) -> list[str]:
     return notes
 
 
-def already_member(t: Translator, name: str) -> str:
-    """/join from someone who is a member already."""
-    return t.gettext("You are already a member: {name}.").format(name=escape(name))
+#: /join from someone who is a member already.
+already_member = Phrase(N_("You are already a member: {name}."))
 
 
-def join_usage(t: Translator) -> str:
-    """/join without an introduction."""
-    return t.gettext(
+#: /join without an introduction.
+join_usage = Phrase(
+    N_(
         "Please add a short introduction after the command: your name and organisation.\n"
         "For example: <code>/join Kovács Anna, Példa Kft.</code>"
     )
+)
 
 
-def join_requested(t: Translator) -> str:
-    """The request went to the KSz."""
-    return t.gettext(
+#: The request went to the KSz.
+join_requested = Phrase(
+    N_(
         "Thank you! Your request has been sent to the cluster management (KSz). "
         "You will get a message here when they decide."
     )
+)
 
 
 def directory_caption(t: Translator, day: date) -> str:
@@ -574,34 +577,35 @@ def join_decision_notice(t: Translator, member: Member | None) -> str:
     return t.gettext("We are sorry: the cluster management did not approve your request to join.")
 
 
-def saved(t: Translator) -> str:
-    return t.gettext("Saved.")
+saved = Phrase(N_("Saved."))
 
 
-def workgroup_created(t: Translator, name: str) -> str:
-    return t.gettext(
-        "Workgroup created: {name}. Add members from their card: /member Name."
-    ).format(name=escape(name))
+workgroup_created = Phrase(
+    N_("Workgroup created: {name}. Add members from their card: /member Name.")
+)
 
 
-def needs_admin_rights(t: Translator) -> str:
-    """/csoport_osszekotes where the bot may not manage who joins."""
-    return t.gettext(
+#: /csoport_osszekotes where the bot may not manage who joins.
+needs_admin_rights = Phrase(
+    N_(
         "I need to be an administrator of this group with the rights "
         "„Invite users via link” and „Ban users” to manage who may join."
     )
+)
 
 
-def group_linked(t: Translator, name: str) -> str:
-    return t.gettext(
+group_linked = Phrase(
+    N_(
         "This group is now linked to the workgroup {name}. Join requests from its members "
         "are approved automatically, others are declined."
-    ).format(name=escape(name))
+    )
+)
 
 
-def group_join_declined(t: Translator, name: str) -> str:
-    """To someone who asked to join a workgroup's group without being in the workgroup."""
-    return t.gettext(
+#: To someone who asked to join a workgroup's group without being in the workgroup.
+group_join_declined = Phrase(
+    N_(
         "Your request to join the group of the workgroup {name} was declined: "
         "the group is open to the workgroup's members only. The KSz can add you to the workgroup."
-    ).format(name=escape(name))
+    )
+)

@@ -8,7 +8,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
-from bot.i18n import Translator
+from bot.i18n import N_, Phrase, Translator
 from bot.services.proposals import WrongStage
 from bot.views.common import register_error_text
 from storage.models.proposals import Proposal, ProposalComment, ProposalStage
@@ -114,14 +114,11 @@ register_error_text(
 )
 
 
-def comment_prompt(t: Translator) -> str:
-    """Asking for a comment on a proposal."""
-    return t.gettext("Write your comment in one message (or /megse to cancel).")
+#: Asking for a comment on a proposal.
+comment_prompt = Phrase(N_("Write your comment in one message (or /megse to cancel)."))
 
 
-def st_ballot_started(t: Translator) -> str:
-    return t.gettext("The Strategic Council ballot has started.")
+st_ballot_started = Phrase(N_("The Strategic Council ballot has started."))
 
 
-def discussion_started(t: Translator) -> str:
-    return t.gettext("The discussion has started.")
+discussion_started = Phrase(N_("The discussion has started."))

@@ -9,7 +9,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
-from bot.i18n import Translator
+from bot.i18n import N_, Phrase, Translator
 from bot.services.errors import RoutingRefused
 from bot.services.routing import Destination, KszReason, ThreadSummary
 from bot.views.members import clip
@@ -144,9 +144,8 @@ def pending_notice(t: Translator, where: Destination) -> str:
     )
 
 
-def answer_sent(t: Translator, name: str) -> str:
-    """The katalizátor's (or the KSz's) answer reached the member who asked."""
-    return t.gettext("Sent: {name}").format(name=escape(name))
+#: The katalizátor's (or the KSz's) answer reached the member who asked.
+answer_sent = Phrase(N_("Sent: {name}"))
 
 
 def answer_pending(t: Translator, *, in_group: bool) -> str:
@@ -162,9 +161,8 @@ def answer_pending(t: Translator, *, in_group: bool) -> str:
     )
 
 
-def not_delivered(t: Translator) -> str:
-    """Telegram refused the copy for good."""
-    return t.gettext("Telegram did not accept this message, so it could not be passed on.")
+#: Telegram refused the copy for good.
+not_delivered = Phrase(N_("Telegram did not accept this message, so it could not be passed on."))
 
 
 def slow_down(t: Translator, limit: int) -> str:
@@ -178,20 +176,22 @@ def slow_down(t: Translator, limit: int) -> str:
     ).format(n=limit)
 
 
-def unsupported(t: Translator) -> str:
-    """Stickers, polls, locations and the like."""
-    return t.gettext(
+#: Stickers, polls, locations and the like.
+unsupported = Phrase(
+    N_(
         "Only text, photos, documents, voice and video messages can be passed on to the "
         "catalyst. Stickers, polls, locations and similar messages cannot."
     )
+)
 
 
-def group_usage(t: Translator) -> str:
-    """/katalizator in a group without a question."""
-    return t.gettext(
+#: /katalizator in a group without a question.
+group_usage = Phrase(
+    N_(
         "Write your question after the command, for example "
         "<code>/catalyst When is the next meeting?</code>, or reply to one of my messages."
     )
+)
 
 
 def refused(t: Translator, err: RoutingRefused) -> str:
@@ -299,12 +299,13 @@ def waiting_intro(t: Translator, n: int) -> str:
 # --- notices ---------------------------------------------------------------------------------
 
 
-def handed_notice(t: Translator, workgroup: str) -> str:
-    """Told to the member when their thread goes to the KSz."""
-    return t.gettext(
+#: Told to the member when their thread goes to the KSz.
+handed_notice = Phrase(
+    N_(
         "Your conversation has been handed over to the cluster management (KSz); the answers "
         "will arrive here. Workgroup: {workgroup}"
-    ).format(workgroup=escape(workgroup))
+    )
+)
 
 
 def resolved_notice(t: Translator, workgroup: str, *, in_group: bool) -> str:
@@ -436,9 +437,7 @@ def open_threads(
     return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
 
 
-def handed_over(t: Translator) -> str:
-    return t.gettext("Handed over to the KSz.")
+handed_over = Phrase(N_("Handed over to the KSz."))
 
 
-def marked_resolved(t: Translator) -> str:
-    return t.gettext("Marked resolved.")
+marked_resolved = Phrase(N_("Marked resolved."))

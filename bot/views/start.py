@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
 from bot.commands import CommandSpec
-from bot.i18n import Translator
+from bot.i18n import N_, Phrase, Translator
 from bot.services.roles import Permission, Standing
 
 LANGUAGE_NAMES = {"hu": "Magyar", "en": "English"}
 
 
-def welcome_stranger(t: Translator) -> str:
-    """What the bot is and how to become a member."""
-    return t.gettext(
+#: What the bot is and how to become a member.
+welcome_stranger = Phrase(
+    N_(
         "<b>Welcome to Klaszterbot!</b>\n\n"
         "This bot runs the day-to-day governance of the cluster: ballots, the register of "
         "resolutions, the work plan, workgroups and announcements.\n\n"
@@ -25,30 +23,34 @@ def welcome_stranger(t: Translator) -> str:
         "/join, adding a short introduction (name, organisation).\n\n"
         "/help lists what you can do here."
     )
+)
 
 
-def welcome_member(t: Translator, name: str) -> str:
-    """Greeting for a known member."""
-    return t.gettext(
+#: Greeting for a known member.
+welcome_member = Phrase(
+    N_(
         "Hello, {name}! Good to see you.\n\n"
         "/help lists the commands you can use, /profile shows your rights."
-    ).format(name=escape(name))
+    )
+)
 
 
-def welcome_inactive(t: Translator, name: str) -> str:
-    """Greeting for a deactivated member."""
-    return t.gettext(
+#: Greeting for a deactivated member.
+welcome_inactive = Phrase(
+    N_(
         "Hello, {name}. Your membership is currently inactive, so only the public commands "
         "are available. Please contact the KSz if this is a mistake."
-    ).format(name=escape(name))
+    )
+)
 
 
-def bound(t: Translator, name: str) -> str:
-    """Confirmation after an invitation link bound the account."""
-    return t.gettext(
+#: Confirmation after an invitation link bound the account.
+bound = Phrase(
+    N_(
         "<b>Your account is connected.</b> Welcome, {name}!\n\n"
         "/profile shows your membership and rights, /help lists your commands."
-    ).format(name=escape(name))
+    )
+)
 
 
 def _section_title(t: Translator, permission: Permission) -> str:
@@ -101,6 +103,5 @@ def language_prompt(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
     return t.gettext("Choose the language of the bot:"), keyboard
 
 
-def language_set(t: Translator) -> str:
-    """Confirmation, in the newly chosen language."""
-    return t.gettext("From now on I will write to you in English.")
+#: Confirmation, in the newly chosen language.
+language_set = Phrase(N_("From now on I will write to you in English."))

@@ -12,7 +12,7 @@ from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
-from bot.i18n import Translator
+from bot.i18n import N_, Phrase, Translator
 from bot.services.schedule import (
     BadScheduleValue,
     Monthly,
@@ -236,9 +236,8 @@ def filter_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-def no_plan(t: Translator) -> str:
-    """There is no plan yet."""
-    return t.gettext("There is no work plan yet.")
+#: There is no plan yet.
+no_plan = Phrase(N_("There is no work plan yet."))
 
 
 # --- a task and its history --------------------------------------------------------------------
@@ -412,22 +411,21 @@ def note_keyboard(t: Translator, event: TaskEvent) -> InlineKeyboardMarkup:
     )
 
 
-def note_prompt(t: Translator) -> str:
-    """Asking for the note."""
-    return t.gettext("Write the note in one message (at most 500 characters). /megse cancels.")
+#: Asking for the note.
+note_prompt = Phrase(N_("Write the note in one message (at most 500 characters). /megse cancels."))
 
 
-def note_saved(t: Translator) -> str:
-    """The note is saved."""
-    return t.gettext("Note saved.")
+#: The note is saved.
+note_saved = Phrase(N_("Note saved."))
 
 
-def usage_progress(t: Translator) -> str:
-    """How /elorehaladas is used."""
-    return t.gettext(
+#: How /elorehaladas is used.
+usage_progress = Phrase(
+    N_(
         "Usage: <code>/elorehaladas</code> (your tasks as buttons), or "
         "<code>/elorehaladas 12 60 note</code> (task, percentage, note)."
     )
+)
 
 
 # --- scheduled messages --------------------------------------------------------------------------
@@ -952,17 +950,14 @@ def plan_created(t: Translator, plan: WorkPlan) -> str:
     ).format(title=escape(plan.title), period=escape(plan.period))
 
 
-def task_added(t: Translator) -> str:
-    return t.gettext("Task added to the plan:")
+task_added = Phrase(N_("Task added to the plan:"))
 
 
-def new_version(t: Translator, version: int) -> str:
-    """A change of the adopted plan made a new version."""
-    return t.gettext("The adopted plan now has version {n}.").format(n=version)
+#: A change of the adopted plan made a new version.
+new_version = Phrase(N_("The adopted plan now has version {n}."))
 
 
-def nothing_changed(t: Translator) -> str:
-    return t.gettext("Nothing changed: the value is the same.")
+nothing_changed = Phrase(N_("Nothing changed: the value is the same."))
 
 
 def task_changed(
@@ -978,5 +973,4 @@ def task_changed(
     )
 
 
-def progress_recorded(t: Translator) -> str:
-    return t.gettext("Progress recorded.")
+progress_recorded = Phrase(N_("Progress recorded."))
