@@ -25,6 +25,7 @@ from bot.callbacks import Feature, decode, pattern
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.services import routing
+from bot.services.collation import hu_sort_key
 from bot.services.errors import RoutingRefused
 from bot.services.roles import Permission
 from bot.views import dialogues as dialogue_views
@@ -553,7 +554,7 @@ async def _open_threads_view(context: BotContext) -> tuple[str, InlineKeyboardMa
         items = await routing.open_threads(uow, context.clock.now())
         linked = [
             (g.name, g.telegram_chat_id)
-            for g in await uow.workgroups.all()
+            for g in sorted(await uow.workgroups.all(), key=lambda g: hu_sort_key(g.name))
             if g.telegram_chat_id is not None
         ]
     problems = []

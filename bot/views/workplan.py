@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
 from bot.i18n import Translator
+from bot.services.collation import hu_sort_key
 from bot.services.schedule import (
     BadScheduleValue,
     Monthly,
@@ -206,7 +207,9 @@ def filter_keyboard(
     for task in tasks:
         if task.workgroup_id not in groups:
             groups.append(task.workgroup_id)
-    groups.sort(key=lambda g: (g is not None, names.get(g, "") if g is not None else ""))
+    groups.sort(
+        key=lambda g: (g is not None, hu_sort_key(names.get(g, "") if g is not None else ""))
+    )
     statuses = [s for s in TaskStatus if any(task.status is s for task in tasks)]
     if len(groups) < 2 and len(statuses) < 2 and wanted.is_empty:
         return None
