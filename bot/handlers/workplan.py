@@ -720,7 +720,7 @@ COMMANDS = [
         cmd_progress, english="progress",
         help_note=N_(
             "Catalysts and the KSz: <code>/elorehaladas</code> lists your tasks as buttons; "
-            "<code>/elorehaladas 12 60 note</code> records 60% for task 12."
+            "<code>/elorehaladas 12 60 note</code> sets task 12 to 60%."
         ),
     ),
     CommandSpec(

@@ -827,7 +827,7 @@ def describe_plan_input(t: Translator, err: PlanInputError) -> str:
         "too_many_rows": t.gettext("{field}: at most {limit} rows."),
         "no_rows": t.gettext("{field}: there is no task in it."),
         "done_not_100": t.gettext("{field}: a task that is done is at 100%, not {value}%."),
-        "full_not_done": t.gettext("{field}: a task at 100% is done, not „{value}”."),
+        "full_not_done": t.gettext("{field}: at 100%, a task is done, not „{value}”."),
         "unknown_field": t.gettext(
             "{field}: „{value}” cannot be changed. Use cím, leírás, felelős, határidő or állapot."
         ),
