@@ -315,7 +315,7 @@ async def cmd_vote(update: Update, context: BotContext) -> None:
             body=Body.KGY,
             quorum=QuorumRule(settings.kgy_quorum),
             majority=Majority(settings.kgy_majority),
-            deadline=now + timedelta(days=days),
+            deadline=ballots.deadline_in(now, days=days),
         )
         ballot = await ballots.publish(
             uow, draft, context.caller.standing, now,

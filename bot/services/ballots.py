@@ -162,6 +162,24 @@ _DATE = re.compile(
 )
 
 
+QUARTER_HOUR = timedelta(minutes=15)
+
+
+def next_quarter_hour(moment: datetime) -> datetime:
+    """``moment`` rounded up to :00, :15, :30 or :45 (kept if it is on one to the second).
+
+    Every time zone in use is a whole number of quarter hours from UTC, so a quarter hour in UTC
+    is one on the wall clock too."""
+    hour = moment.replace(minute=0, second=0, microsecond=0)
+    return hour + -(-(moment - hour) // QUARTER_HOUR) * QUARTER_HOUR
+
+
+def deadline_in(now: datetime, *, days: int = 0, hours: int = 0) -> datetime:
+    """A deadline given as a number of days or hours, rounded up to the next quarter hour: three
+    days from 4:57 end at 5:00, not at the minute the button happened to be pressed."""
+    return next_quarter_hour(now + timedelta(days=days, hours=hours))
+
+
 def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     """``2026.12.05 18:00``, ``2026. 12. 05.``, ``2026-12-05 18:00`` or a number of days."""
     text = text.strip()
@@ -169,7 +187,7 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
         days = int(text)
         if not 1 <= days <= MAX_DAYS_AHEAD:
             raise InvalidInput("deadline", "window", limit=MAX_DAYS_AHEAD)
-        return now + timedelta(days=days)
+        return deadline_in(now, days=days)
     match = _DATE.match(text)
     if not match:
         raise InvalidInput("deadline", "bad_date")
@@ -189,10 +207,11 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
 
 
 def check_deadline(deadline: datetime, now: datetime) -> datetime:
-    """A deadline must be at least MIN_LEAD_MINUTES and at most MAX_DAYS_AHEAD days away;
-    returned in UTC. The refusal (``window``) names both limits."""
-    if deadline <= now + timedelta(minutes=MIN_LEAD_MINUTES) or deadline > now + timedelta(
-        days=MAX_DAYS_AHEAD
+    """A deadline must be at least MIN_LEAD_MINUTES and at most MAX_DAYS_AHEAD days away (the
+    latter rounded up as ``deadline_in`` rounds); returned in UTC. The refusal (``window``) names
+    both limits."""
+    if deadline <= now + timedelta(minutes=MIN_LEAD_MINUTES) or deadline > deadline_in(
+        now, days=MAX_DAYS_AHEAD
     ):
         raise InvalidInput("deadline", "window", limit=MAX_DAYS_AHEAD)
     return deadline.astimezone(UTC)
