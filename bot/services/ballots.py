@@ -394,6 +394,9 @@ class Tally:
     result: BallotResult
     winners: tuple[int, ...]
     tie: bool = False
+    #: A yes/no ballot that was quorate and every vote cast (at least one) was yes: no vote
+    #: against, no abstention. The minutes then say "egyhangúlag".
+    unanimous: bool = False
 
 
 def tally(
@@ -409,7 +412,9 @@ def tally(
     needed_q = quorum_needed(quorum, electorate)
     needed_v = votes_needed(majority, electorate, turnout)
 
-    def made(result: BallotResult, winners: tuple[int, ...], tie: bool = False) -> Tally:
+    def made(
+        result: BallotResult, winners: tuple[int, ...], tie: bool = False, unanimous: bool = False
+    ) -> Tally:
         return Tally(
             electorate=electorate,
             turnout=turnout,
@@ -420,6 +425,7 @@ def tally(
             result=result,
             winners=winners,
             tie=tie,
+            unanimous=unanimous,
         )
 
     if turnout < needed_q or turnout == 0:
@@ -428,10 +434,12 @@ def tally(
         (c for c in counts if not c.is_abstain), key=lambda c: c.votes, reverse=True
     )
     tie = False
+    unanimous = False
     winners: tuple[int, ...]
     if kind is BallotKind.YES_NO:
         yes = next(c for c in counts if not c.is_abstain)  # the first option is "Igen"
         winners = (yes.option_id,) if yes.votes >= needed_v else ()
+        unanimous = yes.votes == sum(c.votes for c in counts) > 0
     else:
         passing = [c for c in candidates if c.votes >= needed_v]
         limit = 1 if kind is BallotKind.SINGLE else max_choices
@@ -440,7 +448,7 @@ def tally(
             cut = passing[limit - 1].votes
             passing = [c for c in passing if c.votes > cut]
         winners = tuple(c.option_id for c in passing[:limit])
-    return made(BallotResult.ADOPTED if winners else BallotResult.REJECTED, winners, tie)
+    return made(BallotResult.ADOPTED if winners else BallotResult.REJECTED, winners, tie, unanimous)
 
 
 class Fate(StrEnum):

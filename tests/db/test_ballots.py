@@ -290,6 +290,42 @@ def test_thresholds_in_words_match_numbers() -> None:
     assert ballots.votes_needed(Majority.THREE_QUARTERS, 20, 12) == 9
 
 
+def _yes_no(
+    yes: int,
+    no: int,
+    abstain: int,
+    electorate: int = 10,
+    quorum: QuorumRule = QuorumRule.MORE_THAN_HALF,
+    majority: Majority = Majority.SIMPLE,
+) -> ballots.Tally:
+    counts = [OptionCount(1, "Igen", yes, False), OptionCount(2, "Nem", no, False),
+              OptionCount(3, "Tartózkodom", abstain, True)]  # fmt: skip
+    turnout = yes + no + abstain
+    return ballots.tally(BallotKind.YES_NO, electorate, turnout, counts, quorum, majority, 1)
+
+
+def test_unanimous_when_every_vote_cast_is_yes() -> None:
+    """Issue 14: "egyhangúlag" when every vote cast (at least one) was yes."""
+    assert _yes_no(7, 0, 0).unanimous
+    assert _yes_no(7, 0, 0).result is BallotResult.ADOPTED
+    assert not _yes_no(7, 1, 0).unanimous  # a vote against
+    assert not _yes_no(7, 0, 1).unanimous  # an abstention is a vote cast, not a yes
+    assert not _yes_no(3, 0, 0).unanimous  # 3 of 10: no quorum, no result to call unanimous
+    assert not _yes_no(0, 0, 0, quorum=QuorumRule.NONE).unanimous  # nobody voted
+    # every vote yes, but not the absolute majority of the members: rejected, though unanimous
+    rejected = _yes_no(6, 0, 0, electorate=20, quorum=QuorumRule.NONE, majority=Majority.ABSOLUTE)
+    assert rejected.unanimous and rejected.result is BallotResult.REJECTED
+
+
+def test_a_choice_ballot_is_never_called_unanimous() -> None:
+    counts = [OptionCount(1, "Alfa", 5, False), OptionCount(2, "Béta", 0, False),
+              OptionCount(3, "Tartózkodom", 0, True)]  # fmt: skip
+    result = ballots.tally(
+        BallotKind.SINGLE, 5, 5, counts, QuorumRule.MORE_THAN_HALF, Majority.SIMPLE, 1
+    )
+    assert result.result is BallotResult.ADOPTED and not result.unanimous
+
+
 def test_deadline_parsing(clock: FakeClock) -> None:
     now = clock.now()
     assert (
