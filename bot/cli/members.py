@@ -288,10 +288,11 @@ def cmd_workgroups_add(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_workgroups_list(settings: Settings, _args: argparse.Namespace) -> int:
     """Print workgroups with their catalyst and members."""
     upgrade(settings.database_url)
+    from bot.services.collation import hu_sort_key
 
     async def apply(uow: UnitOfWork) -> list[str]:
         lines = []
-        for group in await uow.workgroups.all():
+        for group in sorted(await uow.workgroups.all(), key=lambda g: hu_sort_key(g.name)):
             names = {link.member_id: link.member.name for link in group.memberships}
             catalyst = names.get(group.catalyst_id or -1, "-")
             lines.append(f"{group.name}\tcatalyst: {catalyst}\tmembers: {len(names)}")

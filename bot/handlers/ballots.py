@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -235,7 +234,7 @@ async def cb_secret(update: Update, context: BotContext) -> int:
 async def cb_deadline(update: Update, context: BotContext) -> int:
     """A quick deadline: 1, 3 or 8 days."""
     days = int(_choice(update, {str(d) for d in ballots.QUICK_DAYS}))
-    _draft(context).deadline = context.clock.now() + timedelta(days=days)
+    _draft(context).deadline = ballots.deadline_in(context.clock.now(), days=days)
     assert update.callback_query is not None
     await update.callback_query.answer()
     return await _show_preview(update, context, edit=True)

@@ -28,6 +28,7 @@ from bot.delivery import (
 )
 from bot.i18n import N_
 from bot.services import identity
+from bot.services.collation import hu_sort_key
 from bot.services.errors import NotFound
 from bot.services.identity import Actor, Outcome
 from bot.services.roles import Permission
@@ -126,8 +127,9 @@ async def _send_directory_csv(update: Update, context: BotContext) -> None:
         rows = (
             [m.name, m.kind.value, m.organisation or "", _yn(m.is_founder), _yn(m.is_ksz),
              _yn(m.is_st_chair), _yn(m.is_active), m.joined_on.isoformat(),
-             _yn(m.telegram_id is not None), ";".join(memberships.get(m.id, ())),
-             ";".join(catalysts.get(m.id, ()))]
+             _yn(m.telegram_id is not None),
+             ";".join(sorted(memberships.get(m.id, ()), key=hu_sort_key)),
+             ";".join(sorted(catalysts.get(m.id, ()), key=hu_sort_key))]
             for m in members
         )  # fmt: skip
         return csv_document(header, rows, delimiter=delimiter)

@@ -28,6 +28,7 @@ from bot.delivery import edit_unless_unmodified, reply_parts
 from bot.i18n import N_, Translator
 from bot.jobs.routing import alert_ksz, flush_chat, translator_for_chat
 from bot.services import routing
+from bot.services.collation import hu_sort_key
 from bot.services.errors import RoutingRefused
 from bot.services.roles import Permission
 from bot.views import dialogues as dialogue_views
@@ -433,7 +434,7 @@ async def _open_threads_view(context: BotContext) -> tuple[str, InlineKeyboardMa
         items = await routing.open_threads(uow, context.clock.now())
         linked = [
             (g.name, g.telegram_chat_id)
-            for g in await uow.workgroups.all()
+            for g in sorted(await uow.workgroups.all(), key=lambda g: hu_sort_key(g.name))
             if g.telegram_chat_id is not None
         ]
     problems = []

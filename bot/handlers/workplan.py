@@ -10,7 +10,7 @@ restarts; ``startup`` runs a tick at once, which sends what fell due while the b
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -260,7 +260,7 @@ async def cmd_vote(update: Update, context: BotContext) -> None:
         draft = BallotDraft(
             question=views.vote_question(default, plan, tasks, names), body=Body.KGY,
             quorum=QuorumRule(settings.kgy_quorum), majority=Majority(settings.kgy_majority),
-            deadline=now + timedelta(days=days),
+            deadline=ballots.deadline_in(now, days=days),
         )  # fmt: skip
         ballot = await ballots.publish(
             uow, draft, context.caller.standing, now,
@@ -434,7 +434,7 @@ COMMANDS = [
         cmd_progress, english="progress",
         help_note=N_(
             "Catalysts and the KSz: <code>/elorehaladas</code> lists your tasks as buttons; "
-            "<code>/elorehaladas 12 60 note</code> records 60% for task 12."
+            "<code>/elorehaladas 12 60 note</code> sets task 12 to 60%."
         ),
     ),
     CommandSpec(

@@ -160,6 +160,24 @@ _DATE = re.compile(
 )
 
 
+QUARTER_HOUR = timedelta(minutes=15)
+
+
+def next_quarter_hour(moment: datetime) -> datetime:
+    """``moment`` rounded up to :00, :15, :30 or :45 (kept if it is on one to the second).
+
+    Every time zone in use is a whole number of quarter hours from UTC, so a quarter hour in UTC
+    is one on the wall clock too."""
+    hour = moment.replace(minute=0, second=0, microsecond=0)
+    return hour + -(-(moment - hour) // QUARTER_HOUR) * QUARTER_HOUR
+
+
+def deadline_in(now: datetime, *, days: int = 0, hours: int = 0) -> datetime:
+    """A deadline given as a number of days or hours, rounded up to the next quarter hour: three
+    days from 4:57 end at 5:00, not at the minute the button happened to be pressed."""
+    return next_quarter_hour(now + timedelta(days=days, hours=hours))
+
+
 def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     """``2026.12.05 18:00``, ``2026. 12. 05.``, ``2026-12-05 18:00`` or a number of days."""
     text = text.strip()
@@ -167,7 +185,7 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
         days = int(text)
         if not 1 <= days <= MAX_DAYS_AHEAD:
             raise InvalidInput("deadline", "window", limit=MAX_DAYS_AHEAD)
-        return now + timedelta(days=days)
+        return deadline_in(now, days=days)
     match = _DATE.match(text)
     if not match:
         raise InvalidInput("deadline", "bad_date")
@@ -187,10 +205,11 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
 
 
 def check_deadline(deadline: datetime, now: datetime) -> datetime:
-    """A deadline must be at least MIN_LEAD_MINUTES and at most MAX_DAYS_AHEAD days away;
-    returned in UTC. The refusal (``window``) names both limits."""
-    if deadline <= now + timedelta(minutes=MIN_LEAD_MINUTES) or deadline > now + timedelta(
-        days=MAX_DAYS_AHEAD
+    """A deadline must be at least MIN_LEAD_MINUTES and at most MAX_DAYS_AHEAD days away (the
+    latter rounded up as ``deadline_in`` rounds); returned in UTC. The refusal (``window``) names
+    both limits."""
+    if deadline <= now + timedelta(minutes=MIN_LEAD_MINUTES) or deadline > deadline_in(
+        now, days=MAX_DAYS_AHEAD
     ):
         raise InvalidInput("deadline", "window", limit=MAX_DAYS_AHEAD)
     return deadline.astimezone(UTC)
@@ -373,6 +392,9 @@ class Tally:
     result: BallotResult
     winners: tuple[int, ...]
     tie: bool = False
+    #: A yes/no ballot that was quorate and every vote cast (at least one) was yes: no vote
+    #: against, no abstention. The minutes then say "egyhangúlag".
+    unanimous: bool = False
 
 
 def tally(
@@ -388,7 +410,9 @@ def tally(
     needed_q = quorum_needed(quorum, electorate)
     needed_v = votes_needed(majority, electorate, turnout)
 
-    def made(result: BallotResult, winners: tuple[int, ...], tie: bool = False) -> Tally:
+    def made(
+        result: BallotResult, winners: tuple[int, ...], tie: bool = False, unanimous: bool = False
+    ) -> Tally:
         return Tally(
             electorate=electorate,
             turnout=turnout,
@@ -399,6 +423,7 @@ def tally(
             result=result,
             winners=winners,
             tie=tie,
+            unanimous=unanimous,
         )
 
     if turnout < needed_q or turnout == 0:
@@ -407,10 +432,12 @@ def tally(
         (c for c in counts if not c.is_abstain), key=lambda c: c.votes, reverse=True
     )
     tie = False
+    unanimous = False
     winners: tuple[int, ...]
     if kind is BallotKind.YES_NO:
         yes = next(c for c in counts if not c.is_abstain)  # the first option is "Igen"
         winners = (yes.option_id,) if yes.votes >= needed_v else ()
+        unanimous = yes.votes == sum(c.votes for c in counts) > 0
     else:
         passing = [c for c in candidates if c.votes >= needed_v]
         limit = 1 if kind is BallotKind.SINGLE else max_choices
@@ -419,7 +446,7 @@ def tally(
             cut = passing[limit - 1].votes
             passing = [c for c in passing if c.votes > cut]
         winners = tuple(c.option_id for c in passing[:limit])
-    return made(BallotResult.ADOPTED if winners else BallotResult.REJECTED, winners, tie)
+    return made(BallotResult.ADOPTED if winners else BallotResult.REJECTED, winners, tie, unanimous)
 
 
 class Fate(StrEnum):

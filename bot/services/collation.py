@@ -1,4 +1,17 @@
-"""Hungarian alphabetical order (digraphs, long vowels) without ICU."""
+"""Hungarian alphabetical order (digraphs, doubled digraphs, long vowels) without ICU.
+
+PyICU has no wheels (it builds against libicu-dev with a compiler), so the rule is written out
+here, after the alphabetical-order rule of *A magyar helyesírás szabályai* and ICU's ``hu``
+tailoring:
+
+- cs, dz, dzs, gy, ly, ny, sz, ty, zs are letters of their own, after their first letter;
+- a doubled digraph counts as the digraph twice: ``ssz`` = sz + sz, ``ccs`` = cs + cs,
+  ``ddzs`` = dzs + dzs (so "Kasza" < "Kassza", "Rosta" < "Rosszné");
+- á, é, í, ó, ú sort with a, e, i, o, u; ö/ő and ü/ű are letters of their own; a short vowel
+  comes before the long one only when the words are otherwise equal.
+
+Like ICU, the rule cannot see a compound's seam: "Kisszabó" (kis + szabó) sorts as sz + sz.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +25,11 @@ _PRIMARY = [
 _RANK = {letter: index + 1 for index, letter in enumerate(_PRIMARY)}
 _LONG = {"á": "a", "é": "e", "í": "i", "ó": "o", "ő": "ö", "ú": "u", "ű": "ü"}
 _MULTI = sorted((k for k in _RANK if len(k) > 1), key=len, reverse=True)
+#: A doubled digraph and the digraph it stands for twice (longest first: ddzs before ddz).
+_DOUBLED = {
+    "ddzs": "dzs", "ccs": "cs", "ddz": "dz", "ggy": "gy", "lly": "ly", "nny": "ny", "ssz": "sz",
+    "tty": "ty", "zzs": "zs",
+}  # fmt: skip
 
 
 def hu_sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], str]:
@@ -21,6 +39,12 @@ def hu_sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], str]:
     secondary: list[int] = []
     i = 0
     while i < len(folded):
+        doubled = next((d for d in _DOUBLED if folded.startswith(d, i)), None)
+        if doubled is not None:
+            primary += [_RANK[_DOUBLED[doubled]]] * 2
+            secondary += [0, 0]
+            i += len(doubled)
+            continue
         for multi in _MULTI:
             if folded.startswith(multi, i):
                 primary.append(_RANK[multi])

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.services.collation import hu_collation_string
+from bot.services.collation import hu_collation_string, hu_sort_key
 from bot.services.errors import (
     AccountAlreadyBound,
     AlreadyDecided,
@@ -326,7 +326,7 @@ async def preview_change(
 
 
 async def _catalyst_names(uow: UnitOfWork, member: Member) -> list[str]:
-    return [g.name for g in await uow.workgroups.catalyst_of(member.id)]
+    return sorted((g.name for g in await uow.workgroups.catalyst_of(member.id)), key=hu_sort_key)
 
 
 async def set_flag(
@@ -398,7 +398,9 @@ async def _strike_from_open_rolls(
 async def _clear_catalyst_roles(
     uow: UnitOfWork, member: Member, actor: Actor, now: datetime, outcome: Outcome
 ) -> None:
-    for group in await uow.workgroups.catalyst_of(member.id):
+    for group in sorted(
+        await uow.workgroups.catalyst_of(member.id), key=lambda g: hu_sort_key(g.name)
+    ):
         group.catalyst_id = None
         outcome.cleared_catalyst_of.append(group.name)
         audit(uow, actor, "catalyst_cleared", now, member, workgroup=group.name)

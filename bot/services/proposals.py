@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.services import ballots
 from bot.services.ballots import BallotDraft
@@ -99,7 +99,7 @@ async def _put_to_vote(
             question=ballot_question(proposal),
             body=body,
             kind=BallotKind.YES_NO,
-            deadline=now + timedelta(days=days),
+            deadline=ballots.deadline_in(now, days=days),
             quorum=QuorumRule.MORE_THAN_HALF,
             majority=Majority.SIMPLE,
         ),
@@ -136,7 +136,7 @@ async def submit(
         raise NotAllowed("st_chair")
     proposal = await _get(uow, proposal_id, ProposalStage.DRAFT)
     proposal.stage = ProposalStage.DISCUSSION
-    proposal.discussion_until = now + timedelta(days=days)
+    proposal.discussion_until = ballots.deadline_in(now, days=days)
     return proposal
 
 
@@ -151,7 +151,7 @@ async def after_ballot(
     if proposal.st_ballot_id == ballot.id and proposal.stage is ProposalStage.ST_VOTE:
         if adopted:
             proposal.stage = ProposalStage.DISCUSSION
-            proposal.discussion_until = now + timedelta(days=days)
+            proposal.discussion_until = ballots.deadline_in(now, days=days)
         else:
             proposal.stage = ProposalStage.REJECTED
     elif proposal.kgy_ballot_id == ballot.id and proposal.stage is ProposalStage.KGY_VOTE:

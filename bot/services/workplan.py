@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.services import schedule
+from bot.services.collation import hu_sort_key
 from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.services.identity import Actor, clean_text
 from bot.services.roles import Standing
@@ -38,7 +39,6 @@ from storage.models.workplan import (
     WorkPlan,
     WorkPlanVersion,
 )
-from storage.repositories import name_key
 from storage.repositories.workplan import WorkPlanRepository
 
 TITLE_MAX = 200
@@ -709,7 +709,7 @@ def summarize(
         )
         for key, items in by_group.items()
     ]
-    summary.groups = sorted(groups, key=lambda g: (g.workgroup_id is not None, name_key(g.name)))
+    summary.groups = sorted(groups, key=lambda g: (g.workgroup_id is not None, hu_sort_key(g.name)))
     summary.late = [t for t in tasks if _is_late(t, today)]
     horizon = today + timedelta(days=UPCOMING_DAYS)
     summary.upcoming = sorted(

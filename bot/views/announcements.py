@@ -19,6 +19,7 @@ from bot.services.announcements import (
     Report,
     Summary,
 )
+from bot.services.collation import hu_sort_key
 from bot.services.errors import InvalidInput
 from bot.views.members import clip
 from bot.views.split import visible_length
@@ -135,7 +136,9 @@ def audience_label(t: Translator, audience: dict[str, Any]) -> str:
     parts = [_group_label(t, g) for g in audience.get("groups", [])]
     parts += [
         t.gettext("{name} workgroup").format(name=escape(str(w.get("name", ""))))
-        for w in audience.get("workgroups", [])
+        for w in sorted(
+            audience.get("workgroups", []), key=lambda w: hu_sort_key(str(w.get("name", "")))
+        )
     ]
     return ", ".join(parts) or "—"
 
@@ -170,7 +173,7 @@ def audience_picker(
         for g in AudienceGroup
     ]
     pair: list[InlineKeyboardButton] = []
-    for group_id, name in workgroups:
+    for group_id, name in sorted(workgroups, key=lambda w: hu_sort_key(w[1])):
         pair.append(
             InlineKeyboardButton(
                 mark(group_id in draft.workgroup_ids, "👥 " + clip(name, 28)),

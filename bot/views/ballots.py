@@ -455,8 +455,13 @@ def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolut
         lines.append(
             t.gettext("The quorum was not met (at least {n} needed).").format(n=tally.quorum_needed)
         )
+    unanimous = tally.unanimous and tally.result is BallotResult.ADOPTED
     labels = {o.id: option_label(t, ballot, o) for o in ballot.options}
     for count in tally.counts:
+        if count.is_abstain:  # "Tartózkodás: 0", not the button's "Tartózkodom: 0 szavazat"
+            label = t.pgettext("result", "Abstain")
+            lines.append(t.gettext("{label}: {n}").format(label=label, n=count.votes))
+            continue
         lines.append(
             t.ngettext("{label}: {n} vote", "{label}: {n} votes", count.votes).format(
                 label=labels.get(count.option_id, escape(count.label)), n=count.votes
@@ -473,7 +478,9 @@ def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolut
     if ballot.kind is BallotKind.YES_NO and tally.quorum_met:
         yes, no, abstain = (c.votes for c in tally.counts)
         sentence = (
-            t.gettext(
+            t.gettext("The proposal was adopted unanimously, with {yes} votes in favour.")
+            if unanimous
+            else t.gettext(
                 "The proposal was adopted with {yes} votes in favour, {no} against "
                 "and {abstain} abstentions."
             )
@@ -490,7 +497,9 @@ def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolut
     lines.append("")
     lines.append(
         t.gettext("Result: <b>{result}</b>").format(
-            result=result_word(t, tally.result, ballot.kind)
+            result=t.gettext("ADOPTED UNANIMOUSLY")
+            if unanimous
+            else result_word(t, tally.result, ballot.kind)
         )
     )
     if resolution is not None:

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
 from bot.i18n import N_, Phrase, Translator
+from bot.services.collation import hu_sort_key
 from bot.services.identity import ChangePreview, Outcome
 from bot.views.common import actor_label, page_row
 from storage.models import AuditEntry, JoinRequest, Member, MemberKind, Workgroup
@@ -48,7 +49,7 @@ def offices(t: Translator, member: Member, catalyst_of: Sequence[str]) -> list[s
         result.append(t.gettext("founding member, member of the Strategic Council"))
     if member.is_ksz:
         result.append(t.gettext("cluster management (KSz)"))
-    for name in catalyst_of:
+    for name in sorted(catalyst_of, key=hu_sort_key):
         result.append(t.gettext("catalyst: {workgroup}").format(workgroup=escape(name)))
     return result
 
@@ -69,7 +70,9 @@ def profile(t: Translator, member: Member, catalyst_of: Sequence[str]) -> str:
         lines.append(t.gettext("Status: inactive"))
     held = offices(t, member, catalyst_of)
     lines.append(t.gettext("Offices: {offices}").format(offices=", ".join(held) if held else "—"))
-    groups = [escape(link.workgroup.name) for link in member.memberships]
+    groups = [
+        escape(n) for n in sorted((m.workgroup.name for m in member.memberships), key=hu_sort_key)
+    ]
     lines.append(
         t.gettext("Workgroups: {workgroups}").format(
             workgroups=", ".join(groups) if groups else "—"
@@ -128,7 +131,7 @@ def workgroups(t: Translator, groups: Sequence[Workgroup]) -> str:
     if not groups:
         return t.gettext("There are no workgroups yet.")
     lines = [t.gettext("<b>Workgroups</b>")]
-    for group in groups:
+    for group in sorted(groups, key=lambda g: hu_sort_key(g.name)):
         names = {link.member_id: link.member.name for link in group.memberships}
         catalyst = names.get(group.catalyst_id) if group.catalyst_id else None
         lines.append("")
@@ -140,10 +143,12 @@ def workgroups(t: Translator, groups: Sequence[Workgroup]) -> str:
                 name=escape(catalyst) if catalyst else t.gettext("none yet")
             )
         )
-        others = sorted(n for mid, n in names.items() if mid != group.catalyst_id)
-        lines.append(
-            t.ngettext("Member ({n}): {names}", "Members ({n}): {names}", len(names)).format(
-                n=len(names), names=", ".join(escape(n) for n in others) or "—"
+        others = sorted(
+            (n for mid, n in names.items() if mid != group.catalyst_id), key=hu_sort_key
+        )
+        lines.append(  # the count is of the names listed: the katalizátor has a line of its own
+            t.ngettext("Member ({n}): {names}", "Members ({n}): {names}", len(others)).format(
+                n=len(others), names=", ".join(escape(n) for n in others) or "—"
             )
         )
     return "\n".join(lines)
@@ -315,7 +320,9 @@ def member_card(
     ]
     held = offices(t, member, catalyst_of)
     lines.append(t.gettext("Offices: {offices}").format(offices=", ".join(held) if held else "—"))
-    groups = [escape(link.workgroup.name) for link in member.memberships]
+    groups = [
+        escape(n) for n in sorted((m.workgroup.name for m in member.memberships), key=hu_sort_key)
+    ]
     lines.append(
         t.gettext("Workgroups: {workgroups}").format(
             workgroups=", ".join(groups) if groups else "—"
@@ -374,7 +381,7 @@ def member_groups(
     """Toggle a member's workgroups and catalyst offices."""
     mine = {link.workgroup_id for link in member.memberships}
     rows = []
-    for group in groups:
+    for group in sorted(groups, key=lambda g: hu_sort_key(g.name)):
         inside = group.id in mine
         is_catalyst = group.catalyst_id == member.id
         rows.append(

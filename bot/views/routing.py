@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
 from bot.i18n import N_, Phrase, Translator
+from bot.services.collation import hu_sort_key
 from bot.services.errors import RoutingRefused
 from bot.services.routing import Destination, KszReason, ThreadSummary
 from bot.views.members import clip
@@ -49,7 +50,7 @@ def no_workgroup(t: Translator, catalyst_of: Sequence[str]) -> str:
         return t.gettext(
             "You are the catalyst of your workgroup ({workgroups}): the members' questions "
             "come to you here, and you answer them by replying to them."
-        ).format(workgroups=", ".join(escape(n) for n in catalyst_of))
+        ).format(workgroups=", ".join(escape(n) for n in sorted(catalyst_of, key=hu_sort_key)))
     return t.gettext(
         "You are not a member of any workgroup yet, so there is no catalyst to write to. "
         "The KSz can add you to a workgroup."

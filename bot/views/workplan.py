@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
 from bot.i18n import N_, Phrase, Translator
+from bot.services.collation import hu_sort_key
 from bot.services.schedule import (
     BadScheduleValue,
     Monthly,
@@ -206,7 +207,9 @@ def filter_keyboard(
     for task in tasks:
         if task.workgroup_id not in groups:
             groups.append(task.workgroup_id)
-    groups.sort(key=lambda g: (g is not None, names.get(g, "") if g is not None else ""))
+    groups.sort(
+        key=lambda g: (g is not None, hu_sort_key(names.get(g, "") if g is not None else ""))
+    )
     statuses = [s for s in TaskStatus if any(task.status is s for task in tasks)]
     if len(groups) < 2 and len(statuses) < 2 and wanted.is_empty:
         return None
@@ -822,7 +825,7 @@ def describe_plan_input(t: Translator, err: PlanInputError) -> str:
         "too_many_rows": t.gettext("{field}: at most {limit} rows."),
         "no_rows": t.gettext("{field}: there is no task in it."),
         "done_not_100": t.gettext("{field}: a task that is done is at 100%, not {value}%."),
-        "full_not_done": t.gettext("{field}: a task at 100% is done, not „{value}”."),
+        "full_not_done": t.gettext("{field}: at 100%, a task is done, not „{value}”."),
         "unknown_field": t.gettext(
             "{field}: „{value}” cannot be changed. Use cím, leírás, felelős, határidő or állapot."
         ),

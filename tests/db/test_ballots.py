@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -290,6 +290,42 @@ def test_thresholds_in_words_match_numbers() -> None:
     assert ballots.votes_needed(Majority.THREE_QUARTERS, 20, 12) == 9
 
 
+def _yes_no(
+    yes: int,
+    no: int,
+    abstain: int,
+    electorate: int = 10,
+    quorum: QuorumRule = QuorumRule.MORE_THAN_HALF,
+    majority: Majority = Majority.SIMPLE,
+) -> ballots.Tally:
+    counts = [OptionCount(1, "Igen", yes, False), OptionCount(2, "Nem", no, False),
+              OptionCount(3, "Tartózkodom", abstain, True)]  # fmt: skip
+    turnout = yes + no + abstain
+    return ballots.tally(BallotKind.YES_NO, electorate, turnout, counts, quorum, majority, 1)
+
+
+def test_unanimous_when_every_vote_cast_is_yes() -> None:
+    """Issue 14: "egyhangúlag" when every vote cast (at least one) was yes."""
+    assert _yes_no(7, 0, 0).unanimous
+    assert _yes_no(7, 0, 0).result is BallotResult.ADOPTED
+    assert not _yes_no(7, 1, 0).unanimous  # a vote against
+    assert not _yes_no(7, 0, 1).unanimous  # an abstention is a vote cast, not a yes
+    assert not _yes_no(3, 0, 0).unanimous  # 3 of 10: no quorum, no result to call unanimous
+    assert not _yes_no(0, 0, 0, quorum=QuorumRule.NONE).unanimous  # nobody voted
+    # every vote yes, but not the absolute majority of the members: rejected, though unanimous
+    rejected = _yes_no(6, 0, 0, electorate=20, quorum=QuorumRule.NONE, majority=Majority.ABSOLUTE)
+    assert rejected.unanimous and rejected.result is BallotResult.REJECTED
+
+
+def test_a_choice_ballot_is_never_called_unanimous() -> None:
+    counts = [OptionCount(1, "Alfa", 5, False), OptionCount(2, "Béta", 0, False),
+              OptionCount(3, "Tartózkodom", 0, True)]  # fmt: skip
+    result = ballots.tally(
+        BallotKind.SINGLE, 5, 5, counts, QuorumRule.MORE_THAN_HALF, Majority.SIMPLE, 1
+    )
+    assert result.result is BallotResult.ADOPTED and not result.unanimous
+
+
 def test_deadline_parsing(clock: FakeClock) -> None:
     now = clock.now()
     assert (
@@ -314,6 +350,30 @@ def test_deadline_parsing(clock: FakeClock) -> None:
         with pytest.raises(InvalidInput) as err:
             ballots.parse_deadline(bad, now, TZ)
         assert err.value.reason == reason, bad
+
+
+def test_a_deadline_in_days_or_hours_is_rounded_up_to_the_quarter_hour() -> None:
+    """Issue 14: "3 days" pressed at 4:57:12 ended at "2026. december 5., 4:57"."""
+    now = datetime(2026, 12, 2, 3, 57, 12, 345, tzinfo=UTC)  # 4:57 in Budapest
+    assert ballots.deadline_in(now, days=3) == datetime(2026, 12, 5, 4, 0, tzinfo=UTC)
+    assert ballots.deadline_in(now, hours=2) == datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
+    assert ballots.parse_deadline("3", now, TZ) == datetime(2026, 12, 5, 4, 0, tzinfo=UTC)
+    for minute, second, rounded in ((0, 0, 0), (0, 1, 15), (14, 59, 15), (15, 0, 15), (16, 0, 30),
+                                    (30, 0, 30), (44, 0, 45), (46, 0, 60)):  # fmt: skip
+        moment = datetime(2026, 12, 2, 9, minute, second, tzinfo=UTC)
+        expected = datetime(2026, 12, 2, 9, tzinfo=UTC) + timedelta(minutes=rounded)
+        assert ballots.next_quarter_hour(moment) == expected, (minute, second)
+    # the wall clock in Budapest, also across the change to summer time
+    spring = datetime(2027, 3, 28, 0, 52, tzinfo=UTC)  # 1:52 CET; +1 day is 2:52 CEST
+    assert ballots.deadline_in(spring, days=1).astimezone(TZ).strftime("%H:%M") == "03:00"
+
+
+def test_the_longest_deadline_in_days_is_still_valid_at_publishing(clock: FakeClock) -> None:
+    """Rounded up, ``MAX_DAYS_AHEAD`` days is a few minutes more than that: still accepted."""
+    pressed = clock.now() + timedelta(minutes=1, seconds=7)
+    deadline = ballots.parse_deadline(str(ballots.MAX_DAYS_AHEAD), pressed, TZ)
+    assert deadline > pressed + timedelta(days=ballots.MAX_DAYS_AHEAD)
+    assert ballots.check_deadline(deadline, pressed + timedelta(seconds=30)) == deadline
 
 
 def test_form_parsing(clock: FakeClock) -> None:

@@ -107,7 +107,7 @@ async def test_open_ballot_closes_at_deadline_with_result_and_number(
     result = results[0]
     assert "Részvétel: 3/4 (75%)" in result
     assert "A testület határozatképes volt (legalább 3 fő kellett)." in result
-    assert "Igen: 2 szavazat" in result and "Tartózkodom: 1 szavazat" in result
+    assert "Igen: 2 szavazat" in result and "Tartózkodás: 1\n" in result  # not the button's word
     assert "Szükséges szavazat: 2" in result
     assert "A javaslatot 2 igen, 0 nem szavazattal, 1 tartózkodás mellett elfogadták." in result
     assert "Eredmény: <b>ELFOGADVA</b>" in result
@@ -124,6 +124,21 @@ async def test_open_ballot_closes_at_deadline_with_result_and_number(
     [register] = texts(await harness.send(cast.external, "/hatarozatok munkaterv"))
     assert "1/2026. (XI. 30.) Kgy. határozat" in register
     assert "&lt;2027.&gt;" in register
+
+
+async def test_a_unanimous_adoption_says_so(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast, clock: FakeClock
+) -> None:
+    """Issue 14: every vote cast was yes: "egyhangúlag", and the abstentions read "Tartózkodás"."""
+    await _publish_via_wizard(harness, cast.ksz)
+    for role in ("internal", "founder", "chair"):
+        await harness.press_label(getattr(cast, role), harness.last(getattr(cast, role)), "Igen")
+    clock.advance(days=3, minutes=1)
+    [result, *_] = texts(await harness.run_due_jobs())
+    assert "Igen: 3 szavazat\nNem: 0 szavazat\nTartózkodás: 0\n" in result
+    assert "A javaslatot egyhangúlag, 3 igen szavazattal elfogadták." in result
+    assert "Eredmény: <b>EGYHANGÚLAG ELFOGADVA</b>" in result
+    assert "tartózkodás mellett" not in result
 
 
 async def test_secret_ballot_from_one_message(

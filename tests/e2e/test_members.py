@@ -8,7 +8,7 @@ import re
 
 from bot.services.clock import FakeClock
 from bot.services.collation import hu_sort_key
-from bot.services.identity import MemberSpec
+from bot.services.identity import CLI_ACTOR, MemberSpec, upsert_member
 from fakeapi import FakeTelegram
 from storage.db import Database
 from storage.models import MemberKind
@@ -244,6 +244,29 @@ async def test_workgroups_and_catalyst_from_the_card(harness: BotHarness, cast: 
     [listing] = texts(await harness.send(cast.internal, "/munkacsoportok"))
     assert "<b>Export</b>" in listing and "Közös &lt;külpiaci&gt; megjelenés" in listing
     assert "Katalizátor: Katalizátor Kálmán" in listing
+
+
+async def test_workgroups_in_hungarian_order_and_the_count_is_of_the_names_listed(
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    """Issue 14: "Tagok (4):" listed 3 names (the katalizátor has a line of its own), and a plain
+    sort() put "Ágazati…" after "Zöld…" and "Kassza" before "Kasza"."""
+    async with db.unit() as uow:
+        for spec in (
+            MemberSpec("Kassza Béla", MemberKind.INTERNAL, workgroups=["Zöld jövő", "Ágazati kör"]),
+            MemberSpec("Ádám Éva", MemberKind.INTERNAL, catalyst_of=["Ágazati kör"]),
+            MemberSpec("Kasza Anna", MemberKind.EXTERNAL, workgroups=["Ágazati kör"]),
+            MemberSpec("Zsoldos Zoé", MemberKind.INTERNAL, workgroups=["Ágazati kör"]),
+        ):
+            await upsert_member(uow, spec, CLI_ACTOR, clock.now())
+    [listing] = texts(await harness.send(cast.internal, "/munkacsoportok"))
+    headings = re.findall(r"<b>([^<]+)</b>", listing)
+    assert headings == ["Munkacsoportok", "Ágazati kör", "Innováció", "Zöld jövő"]
+    assert (
+        "<b>Ágazati kör</b>\nKatalizátor: Ádám Éva\nTagok (3): Kasza Anna, Kassza Béla, Zsoldos Zoé"
+    ) in listing
+    assert "<b>Innováció</b>\nKatalizátor: Katalizátor Kálmán\nTagok (0): —" in listing
+    assert "<b>Zöld jövő</b>\nKatalizátor: még nincs\nTag (1): Kassza Béla" in listing
 
 
 async def test_deactivated_member_loses_rights(harness: BotHarness, cast: Cast) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.i18n import LOCALES_DIR, Translations
+from bot.proc import run
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"N_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
@@ -58,6 +60,34 @@ def test_catalogs_hold_no_message_the_code_no_longer_has(language: str) -> None:
 
 def test_english_catalog_knows_every_message() -> None:
     assert _code_messages() <= _ids(_catalog("en"))
+
+
+CATALOGS = [
+    LOCALES_DIR / "messages.pot",
+    *(LOCALES_DIR / language / "LC_MESSAGES" / "messages.po" for language in ("hu", "en")),
+]
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.parent.parent.name or p.name)
+def test_msgfmt_check_accepts_every_catalog(path: Path) -> None:
+    """GNU gettext's own check (``msgfmt --check``: formats, header, domain), as a translator's
+    tools run it. .ci/run installs Debian's ``gettext`` where it is missing."""
+    if shutil.which("msgfmt") is None:
+        pytest.skip("msgfmt is not installed (Debian package gettext)")
+    done = run(["msgfmt", "--check", "-o", "/dev/null", str(path)], timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("language", ["hu", "en"])
+def test_no_message_is_taken_for_a_percent_format(language: str) -> None:
+    """We format with ``str.format``. A msgid with "60% for" or "100% is" reads to gettext
+    tools as a %-placeholder (``% f``, ``% i``): Babel marks it ``python-format`` at every
+    extraction and msgfmt then rejects a translation such as "60%-os". Rephrase the English
+    ("sets task 12 to 60%.") instead; Babel's own checkers must find nothing either."""
+    catalog = _catalog(language)
+    marked = [m.id for m in catalog if m.id and "python-format" in m.flags]
+    assert not marked, f"rephrase so that no % is followed by a format letter: {marked}"
+    assert [(m.id, errors) for m, errors in catalog.check()] == []
 
 
 def test_hungarian_plural_forms_are_pinned() -> None:
