@@ -8,11 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.services.roles import Permission, Standing, has_vote_in
+from bot.services.text import clean_body
 from storage.db import UnitOfWork
 from storage.models import Member
 from storage.models.ballots import (
@@ -131,12 +132,7 @@ def inline_question(text: str) -> str:
 
 def clean_question(text: str) -> str:
     """Trim and check the question or draft resolution text."""
-    text = text.strip()
-    if not text:
-        raise InvalidInput("question", "empty")
-    if len(text) > QUESTION_MAX:
-        raise InvalidInput("question", "too_long", limit=QUESTION_MAX)
-    return text
+    return clean_body(text, "question", QUESTION_MAX)
 
 
 def clean_options(raw: str | Sequence[str]) -> list[str]:
@@ -840,14 +836,15 @@ async def closable(uow: UnitOfWork, who: Standing) -> list[Ballot]:
     return sorted(found, key=lambda b: b.id, reverse=True)
 
 
+def comment_row(member_id: int | None, label: str, text: str, at: datetime) -> dict[str, Any]:
+    """What a debate comment stores, on a ballot or a proposal: the author and their name at
+    the time, the text, when."""
+    return {"member_id": member_id, "author_label": label, "text": text, "created_at": at}
+
+
 def clean_comment(text: str) -> str:
     """A debate comment: not empty, not longer than COMMENT_MAX."""
-    text = text.strip()
-    if not text:
-        raise InvalidInput("comment", "empty")
-    if len(text) > COMMENT_MAX:
-        raise InvalidInput("comment", "too_long", limit=COMMENT_MAX)
-    return text
+    return clean_body(text, "comment", COMMENT_MAX)
 
 
 def may_comment(standing: Standing, body: Body) -> bool:
@@ -895,14 +892,8 @@ async def add_comment(
     """A comment in the debate, by a member who takes part in it (``may_comment``)."""
     ballot = await open_for_voting(uow, ballot_id, now)
     _check_debater(author, ballot)
-    text = clean_comment(text)
-    comment = BallotComment(
-        ballot_id=ballot.id,
-        member_id=author.member_id,
-        author_label=author.name,
-        text=text,
-        created_at=now,
-    )
+    row = comment_row(author.member_id, author.name, clean_comment(text), now)
+    comment = BallotComment(ballot_id=ballot.id, **row)
     uow.ballots.add_comment(comment)
     await uow.flush()
     return comment

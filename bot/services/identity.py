@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from bot.services.errors import (
     RuleViolation,
 )
 from bot.services.roles import has_vote_in
+from bot.services.text import clean_text
 from storage.db import UnitOfWork
 from storage.models import (
     AuditEntry,
@@ -49,18 +49,6 @@ class Actor:
 
 
 CLI_ACTOR = Actor(None, "CLI")
-
-
-def clean_text(value: str, field_name: str, limit: int, *, required: bool = True) -> str:
-    """Fold whitespace, refuse control characters and over-long or (if required) empty text."""
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
-        raise InvalidInput(field_name, "control_chars")
-    folded = " ".join(value.split())
-    if required and not folded:
-        raise InvalidInput(field_name, "empty")
-    if len(folded) > limit:
-        raise InvalidInput(field_name, "too_long", limit=limit)
-    return folded
 
 
 def hash_token(token: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,9 +12,9 @@ from bot.services.identity import (
     Actor,
     MemberSpec,
     Outcome,
-    clean_text,
     upsert_member,
 )
+from bot.services.text import clean_text, csv_reader
 from storage.db import UnitOfWork
 from storage.models import MemberKind
 from storage.repositories import name_key
@@ -86,21 +84,16 @@ def _names(value: str, field: str, row: int, errors: list[InvalidInput]) -> list
 
 def parse_members_csv(data: bytes) -> list[ParsedRow]:
     """Check every row; raise ImportFailed listing each problem, or return the rows."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFailed([InvalidInput("file", "not_utf8")]) from None
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().casefold() for h in reader.fieldnames or []]
+    reader = csv_reader(data, lambda name: name)
+    if reader is None:
+        raise ImportFailed([InvalidInput("file", "not_utf8")])
+    header = list(reader.fieldnames or [])
     unknown = [h for h in dict.fromkeys(header) if h and h not in COLUMNS]
     if unknown:  # a misspelt column would otherwise be dropped without a word
         raise UnknownColumns(unknown, list(COLUMNS))
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ImportFailed([InvalidInput(c, "missing_column", row=1) for c in missing])
-    reader.fieldnames = header
     errors: list[InvalidInput] = []
     rows: list[ParsedRow] = []
     seen: dict[str, int] = {}

@@ -178,15 +178,8 @@ async def open_kgy_ballot(
     # the ballot carries the discussion: its debate starts with the discussion's comments
     ballot_repo = uow.ballots
     for item in await uow.proposals.comments(proposal.id):
-        ballot_repo.add_comment(
-            BallotComment(
-                ballot_id=ballot.id,
-                member_id=item.member_id,
-                author_label=item.author_label,
-                text=item.text,
-                created_at=item.created_at,
-            )
-        )
+        row = ballots.comment_row(item.member_id, item.author_label, item.text, item.created_at)
+        ballot_repo.add_comment(BallotComment(ballot_id=ballot.id, **row))
     await uow.flush()
     return ballot
 
@@ -196,14 +189,8 @@ async def comment(
 ) -> ProposalComment:
     """Any member (external supporters included) comments during the discussion."""
     proposal = await _get(uow, proposal_id, ProposalStage.DISCUSSION)
-    text = ballots.clean_comment(text)
-    item = ProposalComment(
-        proposal_id=proposal.id,
-        member_id=author.member_id,
-        author_label=author.label,
-        text=text,
-        created_at=now,
-    )
+    row = ballots.comment_row(author.member_id, author.label, ballots.clean_comment(text), now)
+    item = ProposalComment(proposal_id=proposal.id, **row)
     uow.proposals.add(item)
     await uow.flush()
     return item

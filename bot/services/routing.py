@@ -321,19 +321,10 @@ async def record_question(
     where = await destination(uow, workgroup, thread.status, member.id)
     if not where.recipients:
         raise RoutingRefused("nobody", workgroup.name)
-    message = RoutedMessage(
-        thread_id=thread.id,
-        direction=Direction.QUESTION,
-        author_id=member.id,
-        signer=Signer.MEMBER,
-        origin_chat_id=origin_chat_id,
-        origin_message_id=origin_message_id,
-        kind=kind,
-        body_html=body_html,
-        created_at=now,
-    )
-    repo.add_message(message)
-    await uow.flush()
+    message = await _record_message(
+        uow, thread, Direction.QUESTION, member.id, Signer.MEMBER, now,
+        (origin_chat_id, origin_message_id, kind, body_html),
+    )  # fmt: skip
     deliveries = [
         _delivery(
             repo, message, r.telegram_id, where.audience, (reply_to or {}).get(r.telegram_id), now
@@ -350,6 +341,28 @@ async def record_question(
             first = session.messages == 1
     await uow.flush()
     return Routed(thread, message, deliveries, where, first)
+
+
+async def _record_message(
+    uow: UnitOfWork,
+    thread: RoutingThread,
+    direction: Direction,
+    author_id: int,
+    signer: Signer,
+    now: datetime,
+    origin: tuple[int, int, str, str],
+) -> RoutedMessage:
+    """A question or an answer of the thread: ``origin`` is the chat and message it was written
+    in, its kind and its HTML body."""
+    chat_id, message_id, kind, body_html = origin
+    message = RoutedMessage(
+        thread_id=thread.id, direction=direction, author_id=author_id, signer=signer,
+        origin_chat_id=chat_id, origin_message_id=message_id, kind=kind, body_html=body_html,
+        created_at=now,
+    )  # fmt: skip
+    uow.routing.add_message(message)
+    await uow.flush()
+    return message
 
 
 def _delivery(
@@ -396,19 +409,10 @@ async def record_answer(
     if kind not in SUPPORTED_KINDS:
         raise RoutingRefused("unsupported", thread.workgroup.name)
     repo = uow.routing
-    message = RoutedMessage(
-        thread_id=thread.id,
-        direction=Direction.ANSWER,
-        author_id=replier.id,
-        signer=signer,
-        origin_chat_id=origin_chat_id,
-        origin_message_id=origin_message_id,
-        kind=kind,
-        body_html=body_html,
-        created_at=now,
-    )
-    repo.add_message(message)
-    await uow.flush()
+    message = await _record_message(
+        uow, thread, Direction.ANSWER, replier.id, signer, now,
+        (origin_chat_id, origin_message_id, kind, body_html),
+    )  # fmt: skip
     audience = Audience.GROUP if thread.in_group else Audience.MEMBER
     delivery = _delivery(
         repo, message, question.origin_chat_id, audience, question.origin_message_id, now

@@ -25,9 +25,10 @@ from zoneinfo import ZoneInfo
 from bot.services import schedule
 from bot.services.collation import hu_sort_key
 from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from bot.services.identity import Actor, clean_text
+from bot.services.identity import Actor
 from bot.services.roles import Standing
 from bot.services.schedule import BadScheduleValue, ScheduleConfig
+from bot.services.text import clean_text
 from storage.db import UnitOfWork
 from storage.models import Member, Workgroup
 from storage.models.workplan import (

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.services.identity import Actor
+from bot.services.text import csv_reader
 from bot.services.workplan import (
     DESCRIPTION_MAX,
     TITLE_MAX,
@@ -82,20 +81,13 @@ def _status_and_progress(
 
 def parse_tasks_csv(data: bytes) -> list[TaskRow]:
     """Check every row's format; raise PlanImportFailed listing each problem, or return rows."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise PlanImportFailed([PlanInputError("file", "not_utf8")]) from None
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [
-        COLUMNS.get(h.strip().casefold(), h.strip().casefold()) for h in reader.fieldnames or []
-    ]
+    reader = csv_reader(data, lambda name: COLUMNS.get(name, name))
+    if reader is None:
+        raise PlanImportFailed([PlanInputError("file", "not_utf8")])
+    header = list(reader.fieldnames or [])
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise PlanImportFailed([PlanInputError(c, "missing_column", row=1) for c in missing])
-    reader.fieldnames = header
     errors: list[PlanInputError] = []
     rows: list[TaskRow] = []
     seen: dict[str, int] = {}

@@ -1,0 +1,47 @@
+"""Text from users and files, checked once: names and titles, longer bodies, CSV input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Callable
+
+from bot.services.errors import InvalidInput
+
+
+def clean_text(value: str, field_name: str, limit: int, *, required: bool = True) -> str:
+    """Fold whitespace, refuse control characters and over-long or (if required) empty text."""
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
+        raise InvalidInput(field_name, "control_chars")
+    folded = " ".join(value.split())
+    if required and not folded:
+        raise InvalidInput(field_name, "empty")
+    if len(folded) > limit:
+        raise InvalidInput(field_name, "too_long", limit=limit)
+    return folded
+
+
+def clean_body(value: str, field_name: str, limit: int) -> str:
+    """A longer text (a question, a comment): trimmed, its lines kept, not empty, not too long."""
+    text = value.strip()
+    if not text:
+        raise InvalidInput(field_name, "empty")
+    if len(text) > limit:
+        raise InvalidInput(field_name, "too_long", limit=limit)
+    return text
+
+
+def csv_reader(data: bytes, column: Callable[[str], str]) -> csv.DictReader[str] | None:
+    """Rows of a CSV file as dicts: UTF-8 (a BOM is fine), ``;`` or ``,`` as Excel wrote it,
+    header names passed through ``column`` (after trimming and casefolding). None when the file
+    is not UTF-8 text."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader.fieldnames = [column(h.strip().casefold()) for h in reader.fieldnames or []]
+    return reader
