@@ -35,7 +35,7 @@ async def _publish(harness: BotHarness, cast: Cast, form: str) -> Ballot:
 
 
 async def test_withdraw_and_close_do_not_race(
-    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock, monkeypatch: Any
+    harness: BotHarness, cast: Cast, db: Database, monkeypatch: Any
 ) -> None:
     """The close waits for a withdrawal in flight: it never counts a vote that is gone."""
     ballot = await _publish(

@@ -127,7 +127,7 @@ async def test_open_ballot_closes_at_deadline_with_result_and_number(
 
 
 async def test_a_unanimous_adoption_says_so(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, clock: FakeClock
+    harness: BotHarness, cast: Cast, clock: FakeClock
 ) -> None:
     """Issue 14: every vote cast was yes: "egyhangúlag", and the abstentions read "Tartózkodás"."""
     await _publish_via_wizard(harness, cast.ksz)
@@ -142,7 +142,7 @@ async def test_a_unanimous_adoption_says_so(
 
 
 async def test_secret_ballot_from_one_message(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
     form = "/szavazas_uj\nKérdés: Megválasztja Kovács Annát elnöknek?\nHatáridő: 2026.12.05 18:00\nTitkos: igen"
     await harness.send(cast.ksz, form)
@@ -171,9 +171,7 @@ async def test_secret_ballot_from_one_message(
     assert "Belső Béla" not in result
 
 
-async def test_multi_choice_toggle_and_submit(
-    harness: BotHarness, cast: Cast, db: Database
-) -> None:
+async def test_multi_choice_toggle_and_submit(harness: BotHarness, cast: Cast) -> None:
     form = "/newpoll\nQuestion: Where shall we meet?\nDeadline: 3\nOptions: Budapest; Debrecen; Szeged\nMax: 2"
     await harness.send(cast.ksz, form)
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
@@ -211,7 +209,7 @@ async def test_debate_and_comments(harness: BotHarness, tg: FakeTelegram, cast: 
 
 
 async def test_reminders_reach_only_non_voters_once(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
     await _publish_via_wizard(harness, cast.ksz)
     await harness.press_label(cast.internal, harness.last(cast.internal), "Igen")
@@ -229,7 +227,7 @@ async def test_reminders_reach_only_non_voters_once(
 
 
 async def test_restart_closes_overdue_ballots_and_reschedules_open_ones(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+    harness: BotHarness, tg: FakeTelegram, cast: Cast, clock: FakeClock
 ) -> None:
     await _publish_via_wizard(harness, cast.ksz)
     await harness.send(cast.ksz, "/szavazas_uj\nKérdés: Második?\nHatáridő: 8")
@@ -290,9 +288,7 @@ async def test_st_ballot_is_for_founders(harness: BotHarness, tg: FakeTelegram, 
     assert not any("Stratégiai irány" in m.text for m in tg.outbox(cast.internal))
 
 
-async def test_early_close_by_creator_only(
-    harness: BotHarness, cast: Cast, clock: FakeClock
-) -> None:
+async def test_early_close_by_creator_only(harness: BotHarness, cast: Cast) -> None:
     await _publish_via_wizard(harness, cast.ksz)
     [text] = texts(await harness.send(cast.founder, "/szavazas_lezaras 1"))
     assert "Elnézést" in text
@@ -305,7 +301,7 @@ async def test_early_close_by_creator_only(
     assert "lezárult" in text
 
 
-async def test_register_export_for_ksz(harness: BotHarness, cast: Cast, db: Database) -> None:
+async def test_register_export_for_ksz(harness: BotHarness, cast: Cast) -> None:
     await harness.send(cast.ksz, "/szavazas_uj\nKérdés: Tagdíj 2027\nHatáridő: 3")
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
     for role in VOTERS:

@@ -70,9 +70,7 @@ async def test_unknown_and_expired_links(
     assert "lejárt" in text
 
 
-async def test_account_bound_to_one_member_only(
-    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
-) -> None:
+async def test_account_bound_to_one_member_only(harness: BotHarness, cast: Cast) -> None:
     token = await _invite(harness, cast, "Külső Kata")
     [text] = texts(await harness.send(cast.internal, f"/start {token}"))
     assert "már egy másik taghoz tartozik" in text and "Belső Béla" in text

@@ -60,6 +60,21 @@ async def _writing(harness: BotHarness, user: FakeUser) -> str:
     return text
 
 
+async def _in_session(harness: BotHarness, cast: Cast, db: Database, clock: FakeClock) -> None:
+    """Belső Béla is in the Innováció workgroup and writes to its katalizátor."""
+    await _join(db, clock, "Belső Béla", "Innováció")
+    await _writing(harness, cast.internal)
+
+
+async def _asked(
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock, question: str
+) -> FakeMessage:
+    """Belső Béla asks the Innováció katalizátor; the copy the katalizátor got."""
+    await _in_session(harness, cast, db, clock)
+    await harness.send(cast.internal, question)
+    return harness.last(cast.catalyst)
+
+
 # --- private chat ----------------------------------------------------------------------------
 
 
@@ -152,10 +167,7 @@ async def test_answers_reach_the_member_signed_back_and_forth(
 async def test_a_reply_finds_its_way_after_a_restart(
     harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
-    await _join(db, clock, "Belső Béla", "Innováció")
-    await _writing(harness, cast.internal)
-    await harness.send(cast.internal, "Kérdés újraindítás előtt")
-    question = harness.last(cast.catalyst)
+    question = await _asked(harness, cast, db, clock, "Kérdés újraindítás előtt")
     async with bot_on(db, tg, clock) as fresh:
         await fresh.send(cast.catalyst, "Válasz újraindítás után", reply_to=question)
         answer = fresh.last(cast.internal)
@@ -166,10 +178,9 @@ async def test_a_reply_finds_its_way_after_a_restart(
 
 
 async def test_replies_to_unmapped_messages_are_ignored(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
-    await _join(db, clock, "Belső Béla", "Innováció")
-    await _writing(harness, cast.internal)
+    await _in_session(harness, cast, db, clock)
     prompt = harness.last(cast.internal)  # the bot's own text, not a routed message
     # not routed; since issue 21 (no silence) the fallback says so
     calls = await harness.send(cast.internal, "erre válaszolok", reply_to=prompt)
@@ -181,7 +192,7 @@ async def test_replies_to_unmapped_messages_are_ignored(
 
 
 async def test_only_workgroup_members_can_write(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
     [text] = texts(await harness.send(cast.external, "/katalizator"))
     assert "nem tagja egyetlen munkacsoportnak sem" in text
@@ -204,8 +215,7 @@ async def test_only_workgroup_members_can_write(
 async def test_session_ends_after_idle_time(
     harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
-    await _join(db, clock, "Belső Béla", "Innováció")
-    await _writing(harness, cast.internal)
+    await _in_session(harness, cast, db, clock)
     clock.advance(minutes=31)
     calls = await harness.send(cast.internal, "Van még valaki?")
     assert not _to(calls, cast.catalyst)
@@ -273,7 +283,7 @@ async def test_group_questions_are_routed_and_answered_in_the_group(
 
 
 async def test_group_without_admin_rights_warns_the_ksz(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+    harness: BotHarness, tg: FakeTelegram, cast: Cast
 ) -> None:
     group = await _linked_group(harness, tg, cast)
     calls = await _process(harness, tg.my_chat_member(group, "member", by=cast.ksz))
@@ -291,7 +301,7 @@ async def test_group_without_admin_rights_warns_the_ksz(
 
 
 async def test_no_catalyst_routes_to_the_ksz_saying_so(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
     await _join(db, clock, "Belső Béla", "Export")
     opened = await _writing(harness, cast.internal)
@@ -310,12 +320,9 @@ async def test_no_catalyst_routes_to_the_ksz_saying_so(
 
 
 async def test_catalyst_hands_a_thread_to_the_ksz(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
-    await _join(db, clock, "Belső Béla", "Innováció")
-    await _writing(harness, cast.internal)
-    await harness.send(cast.internal, "Ez inkább KSz-ügy.")
-    question = harness.last(cast.catalyst)
+    question = await _asked(harness, cast, db, clock, "Ez inkább KSz-ügy.")
     hand, resolve = question.callback_data
     calls = await harness.press_label(cast.catalyst, question, "Átadás a KSz-nek")
     assert "Átadva a KSz-nek." in answers(calls)
@@ -397,10 +404,7 @@ async def test_blocked_catalyst_and_ksz_takes_over(
 async def test_blocked_member_gets_the_answer_later(
     harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
-    await _join(db, clock, "Belső Béla", "Innováció")
-    await _writing(harness, cast.internal)
-    await harness.send(cast.internal, "Kérdés, aztán letiltom a botot")
-    question = harness.last(cast.catalyst)
+    question = await _asked(harness, cast, db, clock, "Kérdés, aztán letiltom a botot")
     tg.block_bot(cast.internal)
     calls = await _process(harness, tg.message(cast.catalyst, "A válasz", reply_to=question))
     assert "elmentettük" in texts(_to(calls, cast.catalyst))[0]
@@ -413,10 +417,9 @@ async def test_blocked_member_gets_the_answer_later(
 
 
 async def test_flooding_member_is_slowed_down(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
-    await _join(db, clock, "Belső Béla", "Innováció")
-    await _writing(harness, cast.internal)
+    await _in_session(harness, cast, db, clock)
     for n in range(10):
         calls = await harness.send(cast.internal, f"üzenet {n}")
         assert _to(calls, cast.catalyst)
@@ -430,10 +433,9 @@ async def test_flooding_member_is_slowed_down(
 
 
 async def test_stickers_and_polls_are_refused(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
-    await _join(db, clock, "Belső Béla", "Innováció")
-    await _writing(harness, cast.internal)
+    await _in_session(harness, cast, db, clock)
     for fields in ({"sticker": True}, {"poll": "Mikor találkozzunk?"}):
         calls = await harness.send(cast.internal, **fields)
         assert not _to(calls, cast.catalyst)
@@ -445,12 +447,9 @@ async def test_stickers_and_polls_are_refused(
 
 
 async def test_deactivated_member_is_not_routed(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
-    await _join(db, clock, "Belső Béla", "Innováció")
-    await _writing(harness, cast.internal)
-    await harness.send(cast.internal, "Kérdés")
-    answer_to = harness.last(cast.catalyst)
+    answer_to = await _asked(harness, cast, db, clock, "Kérdés")
     await harness.send(cast.catalyst, "Válasz", reply_to=answer_to)
     answer = harness.last(cast.internal)
     async with db.unit() as uow:
@@ -467,7 +466,7 @@ async def test_deactivated_member_is_not_routed(
 
 
 async def test_open_questions_list_their_age_and_resolve(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
     await _join(db, clock, "Belső Béla", "Innováció")
     await _join(db, clock, "Külső Kata", "Export")
@@ -506,8 +505,7 @@ async def test_open_questions_list_their_age_and_resolve(
 async def test_long_text_goes_as_header_and_copy(
     harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
-    await _join(db, clock, "Belső Béla", "Innováció")
-    await _writing(harness, cast.internal)
+    await _in_session(harness, cast, db, clock)
     long_text = "hosszú " * 580
     calls = await harness.send(cast.internal, long_text.strip())
     assert [c.method for c in _to(calls, cast.catalyst)] == ["sendMessage", "copyMessage"]

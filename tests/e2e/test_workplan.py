@@ -64,7 +64,7 @@ def _new_app(tg: FakeTelegram, harness: BotHarness, clock: FakeClock) -> BotApp:
 
 
 async def test_ksz_builds_the_plan_in_the_bot_and_members_read_it(
-    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database
+    harness: BotHarness, cast: Cast
 ) -> None:
     [text] = texts(await harness.send(cast.internal, "/munkaterv"))
     assert "Még nincs munkaterv." in text
