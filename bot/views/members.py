@@ -54,6 +54,17 @@ def offices(t: Translator, member: Member, catalyst_of: Sequence[str]) -> list[s
     return result
 
 
+def _offices_and_workgroups(t: Translator, member: Member, catalyst_of: Sequence[str]) -> list[str]:
+    held = offices(t, member, catalyst_of)
+    names = sorted((m.workgroup.name for m in member.memberships), key=hu_sort_key)
+    return [
+        t.gettext("Offices: {offices}").format(offices=", ".join(held) if held else "—"),
+        t.gettext("Workgroups: {workgroups}").format(
+            workgroups=", ".join(escape(n) for n in names) if names else "—"
+        ),
+    ]
+
+
 def profile(t: Translator, member: Member, catalyst_of: Sequence[str]) -> str:
     """/profil: who I am and what I may do."""
     lines = [
@@ -68,16 +79,7 @@ def profile(t: Translator, member: Member, catalyst_of: Sequence[str]) -> str:
     ]
     if not member.is_active:
         lines.append(t.gettext("Status: inactive"))
-    held = offices(t, member, catalyst_of)
-    lines.append(t.gettext("Offices: {offices}").format(offices=", ".join(held) if held else "—"))
-    groups = [
-        escape(n) for n in sorted((m.workgroup.name for m in member.memberships), key=hu_sort_key)
-    ]
-    lines.append(
-        t.gettext("Workgroups: {workgroups}").format(
-            workgroups=", ".join(groups) if groups else "—"
-        )
-    )
+    lines += _offices_and_workgroups(t, member, catalyst_of)
     return "\n".join(lines)
 
 
@@ -318,16 +320,7 @@ def member_card(
             state=t.gettext("connected") if member.telegram_id else t.gettext("not connected")
         ),
     ]
-    held = offices(t, member, catalyst_of)
-    lines.append(t.gettext("Offices: {offices}").format(offices=", ".join(held) if held else "—"))
-    groups = [
-        escape(n) for n in sorted((m.workgroup.name for m in member.memberships), key=hu_sort_key)
-    ]
-    lines.append(
-        t.gettext("Workgroups: {workgroups}").format(
-            workgroups=", ".join(groups) if groups else "—"
-        )
-    )
+    lines += _offices_and_workgroups(t, member, catalyst_of)
 
     def button(label: str, action: str, *args: object) -> InlineKeyboardButton:
         return InlineKeyboardButton(

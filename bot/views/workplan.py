@@ -365,6 +365,13 @@ def choose_percent(t: Translator, task: Task, names: Mapping[int, str]) -> str:
     )
 
 
+def progress_line(t: Translator, task: Task) -> str:
+    """``#12 Piackutatás · ▓▓▓▓░░░░░░ 40% · Határidő: 2026. december 8.``"""
+    return t.gettext("#{id} {title} · {bar} · Deadline: {date}").format(
+        id=task.id, title=escape(task.title), bar=bar(task.progress), date=t.date(task.deadline)
+    )
+
+
 def my_tasks(t: Translator, tasks: Sequence[Task], names: Mapping[int, str]) -> str:
     """The caller's open tasks, to report on."""
     if not tasks:
@@ -373,15 +380,7 @@ def my_tasks(t: Translator, tasks: Sequence[Task], names: Mapping[int, str]) -> 
             "<code>/elorehaladas 12 60 note</code>."
         )
     lines = [t.gettext("<b>Your open tasks</b>"), t.gettext("Choose a task to report on.")]
-    for task in tasks:
-        lines.append(
-            t.gettext("#{id} {title} · {bar} · Deadline: {date}").format(
-                id=task.id,
-                title=escape(task.title),
-                bar=bar(task.progress),
-                date=t.date(task.deadline),
-            )
-        )
+    lines += [progress_line(t, task) for task in tasks]
     if len(tasks) > MAX_TASK_BUTTONS:
         lines.append(t.gettext("More tasks: <code>/elorehaladas 12 60 note</code>."))
     return "\n".join(lines)
@@ -441,15 +440,7 @@ def checkin_text(t: Translator, tasks: Sequence[Task], names: Mapping[int, str])
         t.gettext("These open tasks are yours. Please report how far they are: press a task."),
         "",
     ]
-    for task in tasks:
-        lines.append(
-            t.gettext("#{id} {title} · {bar} · Deadline: {date}").format(
-                id=task.id,
-                title=escape(task.title),
-                bar=bar(task.progress),
-                date=t.date(task.deadline),
-            )
-        )
+    lines += [progress_line(t, task) for task in tasks]
     return "\n".join(lines)
 
 
