@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import singledispatch
 from html import escape
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -118,37 +118,40 @@ def page_row(feature: Feature, page: int, pages: int, *, forward: bool = True) -
 stale_button = Phrase(N_("This button is no longer valid."))
 
 
-def field_label(t: Translator, name: str) -> str:
-    """The translated name of an input field."""
-    labels = {
-        "name": t.gettext("name"),
-        "organisation": t.gettext("organisation"),
-        "kind": t.gettext("membership kind"),
-        "workgroup": t.gettext("workgroup"),
-        "description": t.gettext("description"),
-        "note": t.gettext("introduction"),
-        "founder": t.gettext("founder"),
-        "ksz": t.gettext("KSz"),
-        "st_chair": t.gettext("ST chair"),
-        "catalyst_of": t.gettext("catalyst of"),
-        "workgroups": t.gettext("workgroups"),
-        "file": t.gettext("file"),
-        "question": t.gettext("question"),
-        "options": t.gettext("options"),
-        "deadline": t.gettext("deadline"),
-        "secret": t.gettext("secret ballot"),
-        "changeable": t.gettext("changeable vote"),
-        "majority": t.gettext("majority"),
-        "quorum": t.gettext("quorum"),
-        "max": t.gettext("number of choices"),
-        "body": t.gettext("body"),
-        "form": t.gettext("form"),
-        "choice": t.gettext("choice"),
-        "comment": t.gettext("comment"),
-        "title": t.gettext("title"),
-        "text": t.gettext("text"),
-    }
-    return labels.get(name, name)
+#: The names of the fields people fill in or change, for error messages and change logs.
+FIELDS: dict[str, str] = {
+    "name": N_("name"),
+    "organisation": N_("organisation"),
+    "kind": N_("membership kind"),
+    "workgroup": N_("workgroup"),
+    "description": N_("description"),
+    "note": N_("introduction"),
+    "founder": N_("founder"),
+    "ksz": N_("KSz"),
+    "st_chair": N_("ST chair"),
+    "catalyst_of": N_("catalyst of"),
+    "workgroups": N_("workgroups"),
+    "file": N_("file"),
+    "question": N_("question"),
+    "options": N_("options"),
+    "deadline": N_("deadline"),
+    "secret": N_("secret ballot"),
+    "changeable": N_("changeable vote"),
+    "majority": N_("majority"),
+    "quorum": N_("quorum"),
+    "max": N_("number of choices"),
+    "body": N_("body"),
+    "form": N_("form"),
+    "choice": N_("choice"),
+    "comment": N_("comment"),
+    "title": N_("title"),
+    "text": N_("text"),
+}
+
+
+def field_label(t: Translator, name: str, fields: Mapping[str, str] = FIELDS) -> str:
+    """The translated name of a field (``fields`` maps names to ``N_()`` texts)."""
+    return t.gettext(fields[name]) if name in fields else escape(name)
 
 
 def describe_input(t: Translator, err: InvalidInput) -> str:

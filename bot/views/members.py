@@ -12,7 +12,7 @@ from bot.callbacks import Feature, encode
 from bot.i18n import N_, Phrase, Translator
 from bot.services.collation import hu_sort_key
 from bot.services.identity import ChangePreview, Outcome
-from bot.views.common import actor_label, page_row
+from bot.views.common import FIELDS, actor_label, field_label, page_row
 from storage.models import AuditEntry, JoinRequest, Member, MemberKind, Workgroup
 
 PAGE_SIZE = 20
@@ -156,15 +156,12 @@ def workgroups(t: Translator, groups: Sequence[Workgroup]) -> str:
     return "\n".join(lines)
 
 
+#: The fields of the member card, as its change log names them.
+CARD_FIELDS = {**FIELDS, "ksz": N_("KSz staff"), "active": N_("active")}
+
+
 def _field_name(t: Translator, name: str) -> str:
-    return {
-        "kind": t.gettext("membership kind"),
-        "founder": t.gettext("founder"),
-        "ksz": t.gettext("KSz staff"),
-        "st_chair": t.gettext("ST chair"),
-        "active": t.gettext("active"),
-        "organisation": t.gettext("organisation"),
-    }.get(name, name)
+    return field_label(t, name, CARD_FIELDS)
 
 
 def _value(t: Translator, value: object) -> str:

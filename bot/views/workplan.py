@@ -36,7 +36,7 @@ from bot.services.workplan import (
     TaskNotFound,
 )
 from bot.views.ballots import resolution_label
-from bot.views.common import actor_label, register_error_text
+from bot.views.common import FIELDS, actor_label, field_label, register_error_text
 from storage.models.ballots import Resolution
 from storage.models.workplan import (
     PlanStatus,
@@ -261,16 +261,22 @@ def _value(t: Translator, name: str, value: str | None, names: Mapping[int, str]
     return "„" + escape(value) + "”" if name in ("title", "description") else escape(value)
 
 
+#: The fields of a task and of a work-plan import.
+TASK_FIELDS = {
+    **FIELDS,
+    "responsible": N_("responsible"),
+    "status": N_("status"),
+    "progress": N_("progress"),
+    "note": N_("note"),
+    "period": N_("period"),
+    "field": N_("field"),
+    "plan": N_("work plan"),
+}
+
+
 def field_name(t: Translator, name: str) -> str:
     """The translated name of a task field."""
-    return {
-        "title": t.gettext("title"),
-        "description": t.gettext("description"),
-        "responsible": t.gettext("responsible"),
-        "deadline": t.gettext("deadline"),
-        "status": t.gettext("status"),
-        "progress": t.gettext("progress"),
-    }.get(name, escape(name))
+    return field_label(t, name, TASK_FIELDS)
 
 
 def event_line(t: Translator, event: TaskEvent, names: Mapping[int, str]) -> str:
@@ -776,19 +782,7 @@ def vote_question(
 
 def describe_plan_input(t: Translator, err: PlanInputError) -> str:
     """One invalid work-plan value, in words."""
-    label = {
-        "title": t.gettext("title"),
-        "description": t.gettext("description"),
-        "responsible": t.gettext("responsible"),
-        "deadline": t.gettext("deadline"),
-        "status": t.gettext("status"),
-        "progress": t.gettext("progress"),
-        "note": t.gettext("note"),
-        "period": t.gettext("period"),
-        "file": t.gettext("file"),
-        "field": t.gettext("field"),
-        "plan": t.gettext("work plan"),
-    }.get(err.field, escape(err.field))
+    label = field_name(t, err.field)
     value = escape(err.value)
     reasons = {
         "empty": t.gettext("{field}: this is required."),
