@@ -15,6 +15,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services import routing
 from bot.views import routing as views
+from bot.views.common import nothing
 from bot.views.split import visible_length
 from storage.db import UnitOfWork
 from storage.models.routing import Audience, RoutingDelivery
@@ -51,7 +52,7 @@ async def _send_one(bot: Any, delivery: RoutingDelivery, t: Translator) -> list[
         top = views.question_header(t, thread, delivery.audience)
         markup = views.handler_keyboard(t, thread.id, delivery.audience)
     else:
-        author = message.author.name if message.author is not None else "—"
+        author = message.author.name if message.author is not None else nothing(t)
         bottom = views.signature(t, message.signer, author, thread.workgroup.name)
     reply = (
         ReplyParameters(delivery.reply_to_message_id, allow_sending_without_reply=True)

@@ -827,7 +827,8 @@ async def strategic_council(uow: UnitOfWork) -> list[Member]:
 OVERRIDES_KEY = "workplan_schedule"
 SINCE_KEY = "workplan_schedule_since"
 SETTING_WORDS: dict[str, str] = {
-    "bejelentkezes": "checkin", "bejelentkezés": "checkin", "checkin": "checkin",
+    "jelenteskeres": "checkin", "jelentéskérés": "checkin", "checkin": "checkin",
+    "bejelentkezes": "checkin", "bejelentkezés": "checkin",  # the word of version 0.1
     "emlekezteto": "reminders", "emlékeztető": "reminders", "emlekeztetok": "reminders",
     "emlékeztetők": "reminders", "reminders": "reminders",
     "ido": "time", "idő": "time", "idopont": "time", "időpont": "time", "time": "time",

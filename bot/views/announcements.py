@@ -21,6 +21,7 @@ from bot.services.announcements import (
 )
 from bot.services.collation import hu_sort_key
 from bot.services.errors import InvalidInput
+from bot.views.common import nothing
 from bot.views.members import clip
 from bot.views.split import visible_length
 
@@ -140,7 +141,7 @@ def audience_label(t: Translator, audience: dict[str, Any]) -> str:
             audience.get("workgroups", []), key=lambda w: hu_sort_key(str(w.get("name", "")))
         )
     ]
-    return ", ".join(parts) or "—"
+    return ", ".join(parts) or nothing(t)
 
 
 def draft_audience_label(t: Translator, draft: Draft, workgroups: dict[int, str]) -> str:
@@ -351,7 +352,7 @@ def report(t: Translator, rep: Report) -> str:
         lines.append("")
         lines.append(t.gettext("<b>Could not be reached</b> (please contact them another way):"))
         lines += [
-            f"• {escape(name)} — {state_label(t, state)}" for name, state, _ in rep.unreachable
+            f"• {escape(name)} – {state_label(t, state)}" for name, state, _ in rep.unreachable
         ]
         more = rep.unreachable_total - len(rep.unreachable)
         if more > 0:
@@ -382,7 +383,7 @@ def history(
         )
         lines += [
             "",
-            f"<b>{t.datetime(a.created_at)}</b> — {kind_label(t, a.kind)}",
+            f"<b>{t.datetime(a.created_at)}</b> – {kind_label(t, a.kind)}",
             t.gettext("From: {name}").format(name=escape(a.author_name)),
             t.gettext("Audience: {audience}").format(audience=audience_label(t, a.audience)),
             f"<i>{escape(clip(' '.join(a.text.split()), EXCERPT))}</i>",

@@ -621,7 +621,7 @@ def ballots_list(
             else result_word(t, ballot.result, ballot.kind).lower()
         )
         lines.append(
-            f"#{ballot.id} — {body_name(t, ballot.body)} — {escape(excerpt(ballot.question))}\n   "
+            f"#{ballot.id} – {body_name(t, ballot.body)} – {escape(excerpt(ballot.question))}\n   "
             f"{state}; {turnout_line(t, turnouts.get(ballot.id, 0), ballot.electorate)}"
         )
         if ballot.result is None:

@@ -73,6 +73,11 @@ def refusal_for_rule(t: Translator, rule: str) -> str | None:
     return text() if text else None
 
 
+def nothing(t: Translator) -> str:
+    """An empty value in a list of facts ("nincs"; "none")."""
+    return t.pgettext("empty value", "none")
+
+
 def actor_label(t: Translator, label: str) -> str:
     """The stored name of who made a change, for people: the command line is "parancssor
     (KSz)" (the operator is the cluster management), not "CLI". Not escaped."""

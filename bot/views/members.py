@@ -12,7 +12,7 @@ from bot.callbacks import Feature, encode
 from bot.i18n import N_, Phrase, Translator
 from bot.services.collation import hu_sort_key
 from bot.services.identity import ChangePreview, Outcome
-from bot.views.common import FIELDS, actor_label, field_label, page_row
+from bot.views.common import FIELDS, actor_label, field_label, nothing, page_row
 from storage.models import AuditEntry, JoinRequest, Member, MemberKind, Workgroup
 
 PAGE_SIZE = 20
@@ -58,9 +58,9 @@ def _offices_and_workgroups(t: Translator, member: Member, catalyst_of: Sequence
     held = offices(t, member, catalyst_of)
     names = sorted((m.workgroup.name for m in member.memberships), key=hu_sort_key)
     return [
-        t.gettext("Offices: {offices}").format(offices=", ".join(held) if held else "—"),
+        t.gettext("Offices: {offices}").format(offices=", ".join(held) if held else nothing(t)),
         t.gettext("Workgroups: {workgroups}").format(
-            workgroups=", ".join(escape(n) for n in names) if names else "—"
+            workgroups=", ".join(escape(n) for n in names) if names else nothing(t)
         ),
     ]
 
@@ -71,7 +71,7 @@ def profile(t: Translator, member: Member, catalyst_of: Sequence[str]) -> str:
         t.gettext("<b>Your profile</b>"),
         t.gettext("Name: {name}").format(name=escape(member.name)),
         t.gettext("Organisation: {organisation}").format(
-            organisation=escape(member.organisation or "—")
+            organisation=escape(member.organisation or nothing(t))
         ),
         t.gettext("Membership: {kind}").format(kind=kind_label(t, member.kind)),
         t.gettext("Rights: {right}").format(right=right_label(t, member.kind)),
@@ -96,7 +96,7 @@ def _member_line(t: Translator, member: Member) -> str:
         if member.kind is MemberKind.INTERNAL
         else t.pgettext("directory mark", "external")
     )
-    org = f" — {escape(clip(member.organisation, 60))}" if member.organisation else ""
+    org = f" – {escape(clip(member.organisation, 60))}" if member.organisation else ""
     return f"• {escape(clip(member.name, 80))}{org} <i>({', '.join([kind, *marks])})</i>"
 
 
@@ -150,7 +150,7 @@ def workgroups(t: Translator, groups: Sequence[Workgroup]) -> str:
         )
         lines.append(  # the count is of the names listed: the katalizátor has a line of its own
             t.ngettext("Member ({n}): {names}", "Members ({n}): {names}", len(others)).format(
-                n=len(others), names=", ".join(escape(n) for n in others) or "—"
+                n=len(others), names=", ".join(escape(n) for n in others) or nothing(t)
             )
         )
     return "\n".join(lines)
@@ -171,7 +171,7 @@ def _value(t: Translator, value: object) -> str:
         return t.gettext("no")
     if value in {MemberKind.INTERNAL.value, MemberKind.EXTERNAL.value}:
         return kind_label(t, MemberKind(str(value)))
-    return escape(clip(str(value), 60)) if value not in (None, "") else "—"
+    return escape(clip(str(value), 60)) if value not in (None, "") else nothing(t)
 
 
 def audit_line(t: Translator, entry: AuditEntry) -> str:
@@ -209,7 +209,7 @@ def audit_line(t: Translator, entry: AuditEntry) -> str:
         old=_value(t, d.get("old")),
         new=_value(t, d.get("new")),
     )
-    return f"{t.datetime(entry.at)} — {text} <i>({actor_name(t, entry)})</i>"
+    return f"{t.datetime(entry.at)} – {text} <i>({actor_name(t, entry)})</i>"
 
 
 def actor_name(t: Translator, entry: AuditEntry) -> str:
@@ -257,7 +257,9 @@ def join_request_for_ksz(
     if request.username:
         lines.append(t.gettext("Username: @{username}").format(username=escape(request.username)))
     lines.append(
-        t.gettext("Introduction: {note}").format(note=escape(request.note) if request.note else "—")
+        t.gettext("Introduction: {note}").format(
+            note=escape(request.note) if request.note else nothing(t)
+        )
     )
     if collision is not None:
         held = offices(t, collision, collision_catalyst_of)
@@ -271,7 +273,7 @@ def join_request_for_ksz(
                 kind=kind_label(t, collision.kind),
                 connected=t.gettext("yes") if collision.telegram_id else t.gettext("no"),
             ),
-            t.gettext("Offices: {offices}").format(offices=", ".join(held) if held else "—"),
+            t.gettext("Offices: {offices}").format(offices=", ".join(held) if held else nothing(t)),
             t.gettext(
                 "This request cannot be approved: a request never takes over an existing "
                 "member. If the applicant is that member, send them their own invitation link "
@@ -307,7 +309,7 @@ def member_card(
     lines = [
         f"<b>{escape(member.name)}</b>",
         t.gettext("Organisation: {organisation}").format(
-            organisation=escape(member.organisation or "—")
+            organisation=escape(member.organisation or nothing(t))
         ),
         t.gettext("Membership: {kind}").format(kind=kind_label(t, member.kind)),
         t.gettext("Status: {status}").format(

@@ -82,7 +82,7 @@ def listing(
     rows = []
     for proposal in proposals:
         lines.append(
-            f"#{proposal.id} {escape(proposal.title[:80])} — {stage_name(t, proposal.stage)}"
+            f"#{proposal.id} {escape(proposal.title[:80])} – {stage_name(t, proposal.stage)}"
         )
         rows.append(
             [

@@ -13,6 +13,7 @@ from bot.i18n import N_, Phrase, Translator
 from bot.services.collation import hu_sort_key
 from bot.services.errors import RoutingRefused
 from bot.services.routing import Destination, KszReason, ThreadSummary
+from bot.views.common import nothing
 from bot.views.members import clip
 from storage.models import Workgroup
 from storage.models.routing import Audience, RoutingThread, Signer, ThreadStatus
@@ -241,7 +242,7 @@ def refused(t: Translator, err: RoutingRefused) -> str:
 def reason_for_ksz(t: Translator, thread: RoutingThread) -> str:
     """Why a question comes to the KSz."""
     if thread.status is ThreadStatus.HANDED_TO_KSZ:
-        name = thread.handed_by.name if thread.handed_by else "—"
+        name = thread.handed_by.name if thread.handed_by else nothing(t)
         return t.gettext("Handed over to the KSz by: {name}").format(name=escape(name))
     if thread.workgroup.catalyst_id is None:
         return t.gettext("The workgroup has no catalyst, so the question comes to the KSz.")
@@ -257,7 +258,7 @@ def question_header(t: Translator, thread: RoutingThread, audience: Audience) ->
         t.gettext("📨 <b>Question from a workgroup member</b>"),
         t.gettext("Member: {name}").format(name=escape(member.name)),
         t.gettext("Organisation: {organisation}").format(
-            organisation=escape(member.organisation or "—")
+            organisation=escape(member.organisation or nothing(t))
         ),
         t.gettext("Workgroup: {workgroup}").format(workgroup=escape(thread.workgroup.name)),
         t.gettext("Asked in the workgroup's Telegram group.") if thread.in_group else "",
@@ -405,7 +406,7 @@ def _thread_line(t: Translator, item: ThreadSummary) -> str:
                 n=item.pending
             )
         )
-    head = f"• <b>{escape(clip(thread.workgroup.name, 60))}</b> — {escape(clip(member.name, 80))}"
+    head = f"• <b>{escape(clip(thread.workgroup.name, 60))}</b> – {escape(clip(member.name, 80))}"
     return f"{head}{org}\n   <i>{' · '.join(details)}</i>"
 
 
@@ -427,7 +428,7 @@ def open_threads(
     rows = [
         [
             InlineKeyboardButton(
-                "✓ " + clip(f"{item.thread.workgroup.name} — {item.thread.member.name}", 40),
+                "✓ " + clip(f"{item.thread.workgroup.name} – {item.thread.member.name}", 40),
                 callback_data=encode(Feature.ROUTING, "ok", item.thread.id, "list"),
             )
         ]

@@ -81,7 +81,7 @@ def help_text(t: Translator, specs: list[CommandSpec], standing: Standing) -> st
         for spec in section:
             first = spec.english_name if english else spec.name
             shown = " ".join(f"/{n}" for n in dict.fromkeys((first, *spec.names)))
-            lines.append(f"{shown} — {t.gettext(spec.description)}")
+            lines.append(f"{shown} – {t.gettext(spec.description)}")
             if spec.help_note:
                 lines.append(f"<i>{t.gettext(spec.help_note)}</i>")
     if not standing.is_member:

@@ -36,7 +36,7 @@ from bot.services.workplan import (
     TaskNotFound,
 )
 from bot.views.ballots import resolution_label
-from bot.views.common import FIELDS, actor_label, field_label, register_error_text
+from bot.views.common import FIELDS, actor_label, field_label, nothing, register_error_text
 from storage.models.ballots import Resolution
 from storage.models.workplan import (
     PlanStatus,
@@ -248,7 +248,7 @@ no_plan = Phrase(N_("There is no work plan yet."))
 
 def _value(t: Translator, name: str, value: str | None, names: Mapping[int, str]) -> str:
     if value is None:
-        return "—"
+        return nothing(t)
     if name == "status" and value in STATUS_CODES:
         return status_name(t, STATUS_CODES[value])
     if name == "progress":
@@ -732,12 +732,24 @@ def schedule_text(
     return "\n".join(lines)
 
 
+def setting_name(t: Translator, key: str) -> str:
+    """A schedule setting as the KSz knows it (``weekly`` → "heti összefoglaló")."""
+    return {
+        "checkin": t.pgettext("schedule setting", "weekly progress request"),
+        "reminders": t.pgettext("schedule setting", "deadline reminders"),
+        "time": t.pgettext("schedule setting", "time of the daily messages"),
+        "escalation": t.pgettext("schedule setting", "escalation"),
+        "weekly": t.pgettext("schedule setting", "weekly report"),
+        "monthly": t.pgettext("schedule setting", "monthly report"),
+    }.get(key, escape(key))
+
+
 def setting_changed(t: Translator, key: str, value: str | None) -> str:
     """After the KSz changed a setting."""
     if value is None:
-        return t.gettext("Restored to the default: {setting}").format(setting=escape(key))
-    return t.gettext("Changed: {setting} = {value}").format(
-        setting=escape(key), value=escape(value)
+        return t.gettext("Restored to the default: {setting}").format(setting=setting_name(t, key))
+    return t.gettext("Changed: {setting}: {value}").format(
+        setting=setting_name(t, key), value=escape(value)
     )
 
 

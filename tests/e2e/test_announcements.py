@@ -24,8 +24,8 @@ from tests.e2e.conftest import bot_on
 from tests.e2e.harness import BotHarness, answers, texts
 from tests.e2e.people import Cast, bind
 
-HEADER = "Közlemény — KSz"
-STRATEGIC = "Stratégiai közlemény — az ST elnöke"
+HEADER = "Közlemény – KSz"
+STRATEGIC = "Stratégiai közlemény – az ST elnöke"
 
 
 async def delivered(app: BotApp) -> None:
@@ -71,7 +71,7 @@ async def test_preview_confirm_delivers_to_exactly_the_audience(
     )
     panel = harness.last(cast.ksz)
     preview = tg.outbox(cast.ksz)[-2]
-    assert preview.text.startswith("📢 Közlemény — KSz\nFeladó: Menedzser Márta\n\n")
+    assert preview.text.startswith("📢 Közlemény – KSz\nFeladó: Menedzser Márta\n\n")
     assert preview.html is not None
     assert "Holnap <b>10-kor</b> közgyűlés &amp; &lt;büfé&gt;." in preview.html
     assert "Címzettek száma: 3" in panel.text
@@ -235,9 +235,9 @@ async def test_unreachable_members_are_reported(
     assert "Kézbesítve: 6" in report
     assert "Letiltotta a botot: 1" in report and "Nem indította el a botot: 1" in report
     assert "Nincs összekapcsolt Telegram-fiókja: 1" in report
-    assert "• Blokkoló Benő — letiltotta a botot" in report
-    assert "• Néma Nándor — nem indította el a botot" in report
-    assert "• Fiók Nélküli Ferenc — nincs összekapcsolt Telegram-fiókja" in report
+    assert "• Blokkoló Benő – letiltotta a botot" in report
+    assert "• Néma Nándor – nem indította el a botot" in report
+    assert "• Fiók Nélküli Ferenc – nincs összekapcsolt Telegram-fiókja" in report
     async with db.unit() as uow:
         for user in (blocker, silent):
             account = await uow.telegram_users.get(user.id)

@@ -36,7 +36,7 @@ async def _seed(url: str, tg: FakeTelegram) -> int:
             author_id = await seed_crowd(uow, tg, CROWD, now)  # the first one is the KSz author
         async with db.unit() as uow:
             author = await uow.members.get(author_id)
-            html = f"📢 <b>Közlemény — KSz</b>\n\n{MARK}"
+            html = f"📢 <b>Közlemény – KSz</b>\n\n{MARK}"
             await announcements.create(
                 uow,
                 standing_of(author),

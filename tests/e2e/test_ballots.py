@@ -28,7 +28,7 @@ async def _publish_via_wizard(
     await harness.press_label(author, harness.last(author), "Titkos" if secret else "Nyílt")
     await harness.press_label(author, harness.last(author), "3 nap")
     preview = harness.last(author)
-    assert "Előnézet — Közgyűlés" in preview.text
+    assert "Előnézet – Közgyűlés" in preview.text
     assert "&lt;2027.&gt;" in preview.html
     assert "4 szavazásra jogosult tag kapja meg" in preview.text
     await harness.press_label(author, preview, "Közzététel")
@@ -47,7 +47,7 @@ async def test_ksz_publishes_and_only_voting_members_can_vote(
     assert any("Szavazás #1 közzétéve" in m.text for m in tg.outbox(cast.ksz))
     for role in VOTERS:
         message = harness.last(getattr(cast, role))
-        assert "Szavazás #1 — Közgyűlés" in message.text
+        assert "Szavazás #1 – Közgyűlés" in message.text
         assert [b[0] for b in message.buttons[0]] == ["Igen", "Nem", "Tartózkodom"]
         assert "Határidő: 2026. november 30., 14:30" in message.text
         assert (
@@ -118,7 +118,7 @@ async def test_open_ballot_closes_at_deadline_with_result_and_number(
         if j.name and j.name.startswith(f"ballot:{ballot.id}:")
     ]
     # a vote after the close is refused
-    old = next(m for m in tg.outbox(cast.catalyst) if m.buttons and "Szavazás #1 —" in m.text)
+    old = next(m for m in tg.outbox(cast.catalyst) if m.buttons and "Szavazás #1 –" in m.text)
     calls = await harness.press_label(cast.catalyst, old, "Igen")
     assert any("lezárult" in a for a in answers(calls))
     [register] = texts(await harness.send(cast.external, "/hatarozatok munkaterv"))
@@ -281,10 +281,10 @@ async def test_bad_input_is_refused_and_nothing_saved(
 async def test_st_ballot_is_for_founders(harness: BotHarness, tg: FakeTelegram, cast: Cast) -> None:
     await harness.send(cast.founder, "/szavazas_uj\nKérdés: Stratégiai irány?\nHatáridő: 3")
     preview = harness.last(cast.founder)
-    assert "Előnézet — Stratégiai Tanács" in preview.text
+    assert "Előnézet – Stratégiai Tanács" in preview.text
     assert "2 szavazásra jogosult tag" in preview.text
     await harness.press_label(cast.founder, preview, "Közzététel")
-    assert "Szavazás #1 — Stratégiai Tanács" in harness.last(cast.chair).text
+    assert "Szavazás #1 – Stratégiai Tanács" in harness.last(cast.chair).text
     assert not any("Stratégiai irány" in m.text for m in tg.outbox(cast.internal))
 
 

@@ -69,7 +69,7 @@ async def test_first_week_shows_the_collisions_and_the_answers() -> None:
     text = out.getvalue()
     assert "Megszakítva: hozzászólás a szavazáshoz." in text
     assert "Megszakítva: az új szavazás összeállítása." in text
-    assert "Szavazás #2 — Stratégiai Tanács" in text  # the multi-line one-message form
+    assert "Szavazás #2 – Stratégiai Tanács" in text  # the multi-line one-message form
     assert "Ezt az üzenetet semmi sem várta" in text
     assert "Ismeretlen parancs: /szavazsok." in text
     # the katalizátor's inbox and answer

@@ -27,7 +27,7 @@ async def test_private_messages_nobody_takes_get_a_hint(harness: BotHarness, cas
     [text] = texts(await harness.send(cast.internal, "/nincsilyen"))
     assert text == "Ismeretlen parancs: /nincsilyen. Az elérhető parancsok: /sugo"
     [text] = texts(await harness.send(cast.internal, sticker=True))
-    assert "nem tud mit kezdeni" in text and "/sugo" in text
+    assert "nem tudunk mit kezdeni" in text and "/sugo" in text
     # a known command is answered by its feature only
     said = texts(await harness.send(cast.internal, "/sugo"))
     assert len(said) == 1 and NOTHING_WAITED not in said[0]

@@ -76,7 +76,7 @@ async def test_changing_a_vote_makes_no_redundant_edit(
     ballot_message = harness.last(cast.internal)
     await harness.press_label(cast.internal, ballot_message, "Igen")
     await harness.settle()
-    copy = next(m for m in tg.outbox(group) if "Szavazás #1 —" in m.text)
+    copy = next(m for m in tg.outbox(group) if "Szavazás #1 –" in m.text)
     assert "Részvétel: 1/4 (25%)" in copy.text
     edits_of_copy = len(copy.edits)
     # change the vote twice: the turnout stays, so the group's copy is not touched
@@ -200,10 +200,10 @@ async def test_ballot_list_shows_open_first_then_newest_with_clean_excerpts(
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
     await harness.settle()
     [listing] = texts(await harness.send(cast.internal, "/szavazasok"))
-    order = [int(n) for n in re.findall(r"^#(\d+) —", listing, re.M)]
+    order = [int(n) for n in re.findall(r"^#(\d+) –", listing, re.M)]
     assert order == [3, 2, 1]
-    line = next(x for x in listing.splitlines() if x.startswith("#1 —"))
-    excerpt = line.split(" — ", 2)[2]
+    line = next(x for x in listing.splitlines() if x.startswith("#1 –"))
+    excerpt = line.split(" – ", 2)[2]
     assert excerpt.endswith("…") and long.startswith(excerpt[:-1]) and excerpt[-2] != " "
     assert long[len(excerpt) - 1] == " "  # cut before a word, not inside one
 

@@ -18,7 +18,7 @@ from tests.e2e.conftest import bot_on
 from tests.e2e.harness import BotHarness, answers, texts
 from tests.e2e.people import Cast, bind
 
-SIGNED = "— Katalizátor Kálmán, katalizátor (Innováció)"
+SIGNED = "– Katalizátor Kálmán, katalizátor (Innováció)"
 HEADER = ("Tag: Belső Béla", "Szervezet: Béta Zrt.", "Munkacsoport: Innováció")
 
 
@@ -316,7 +316,7 @@ async def test_no_catalyst_routes_to_the_ksz_saying_so(
     assert any("Továbbítva a klasztermenedzsment szervezetnek" in t for t in texts(calls))
     await harness.send(cast.ksz, "Nekünk.", reply_to=question)
     answer = harness.last(cast.internal)
-    assert answer.text.endswith("— Menedzser Márta, klasztermenedzsment (KSz)")
+    assert answer.text.endswith("– Menedzser Márta, klasztermenedzsment szervezet (KSz)")
 
 
 async def test_catalyst_hands_a_thread_to_the_ksz(
@@ -357,7 +357,7 @@ async def test_unreachable_catalyst_loses_nothing(
     refused = [c for c in calls if not c.ok]
     assert [(c.method, c.error_code) for c in refused] == [("sendMessage", 403)]
     [notice] = texts(_to(calls, cast.internal))
-    assert "nem éri el a katalizátort (Új Nóra)" in notice and "elmentettük" in notice
+    assert "nem érjük el a katalizátort (Új Nóra)" in notice and "elmentettük" in notice
     [alert] = texts(_to(calls, cast.ksz))
     assert "Egy katalizátor nem érhető el" in alert and "Kérdező: Belső Béla" in alert
 
@@ -375,11 +375,11 @@ async def test_unreachable_catalyst_loses_nothing(
     # the katalizátor starts the bot: everything arrives, in order, and can be answered
     calls = await harness.send(newcomer, "/start")
     delivered = tg.outbox(newcomer)
-    assert "Amíg a bot nem érte el, 2 üzenet érkezett:" in delivered[0].text
+    assert "Amíg nem értük el, 2 üzenet érkezett:" in delivered[0].text
     assert "Első kérdés" in delivered[1].text and "Munkacsoport: Export" in delivered[1].text
     assert delivered[2].media_kind == "document"
     await harness.send(newcomer, "Megkaptam.", reply_to=delivered[1])
-    assert harness.last(cast.internal).text.endswith("— Új Nóra, katalizátor (Export)")
+    assert harness.last(cast.internal).text.endswith("– Új Nóra, katalizátor (Export)")
 
 
 async def test_blocked_catalyst_and_ksz_takes_over(
@@ -389,13 +389,13 @@ async def test_blocked_catalyst_and_ksz_takes_over(
     await _process(harness, tg.block_bot(cast.catalyst))
     await _writing(harness, cast.internal)
     calls = await harness.send(cast.internal, "Sürgős kérdés")  # no 403: known to be blocked
-    assert "nem éri el a katalizátort" in texts(_to(calls, cast.internal))[0]
+    assert "nem érjük el a katalizátort" in texts(_to(calls, cast.internal))[0]
     alert = harness.last(cast.ksz)
     calls = await harness.press_label(cast.ksz, alert, "Átvétel")
     taken = harness.last(cast.ksz)
     assert "Sürgős kérdés" in taken.text and "Átadta a KSz-nek: Menedzser Márta" in taken.text
     await harness.send(cast.ksz, "Intézem.", reply_to=taken)
-    assert harness.last(cast.internal).text.endswith("— Menedzser Márta, klasztermenedzsment (KSz)")
+    assert harness.last(cast.internal).text.endswith("– Menedzser Márta, klasztermenedzsment szervezet (KSz)")
     # the katalizátor comes back and still gets what waited for them
     calls = await _process(harness, tg.unblock_bot(cast.catalyst))
     assert any("Sürgős kérdés" in str(c.params.get("text")) for c in _to(calls, cast.catalyst))
@@ -478,14 +478,14 @@ async def test_open_questions_list_their_age_and_resolve(
     clock.advance(minutes=20)
     [listing] = texts(await harness.send(cast.ksz, "/nyitott_kerdesek"))
     assert "<b>Nyitott kérdések</b> (2)" in listing
-    assert "<b>Innováció</b> — Belső Béla (Béta Zrt.)" in listing
+    assert "<b>Innováció</b> – Belső Béla (Béta Zrt.)" in listing
     assert "3 órája nyitott · 1 üzenet · a katalizátornál" in listing
     assert "20 perce nyitott · 1 üzenet · a KSz-nél" in listing
     clock.advance(days=3)
     [listing] = texts(await harness.send(cast.ksz, "/openquestions"))
     assert "3 napja nyitott" in listing
     overview = harness.last(cast.ksz)
-    calls = await harness.press_label(cast.ksz, overview, "Innováció — Belső Béla")
+    calls = await harness.press_label(cast.ksz, overview, "Innováció – Belső Béla")
     assert "Megoldottnak jelölve." in answers(calls)
     assert "<b>Nyitott kérdések</b> (1)" in harness.last(cast.ksz).html
     [notice] = texts(_to(calls, cast.internal))

@@ -46,7 +46,7 @@ async def test_run_serves_by_long_polling_and_stops_on_sigterm(tmp_path: Path) -
     assert process.returncode == 0, stderr.decode()
     assert "Traceback" not in stderr.decode()
     assert "Üdvözöljük a Klaszterbotban" in sent_to(hungarian)[0]
-    assert "Elérhető parancsai" in sent_to(hungarian)[1]
+    assert "Elérhető parancsok" in sent_to(hungarian)[1]
     assert "Welcome to Klaszterbot" in sent_to(english)[0]
     # On stop PTB abandons its waiting long poll and asks once more; Telegram then answers the
     # abandoned request 409, which nobody reads. Every other call must have been accepted.

@@ -123,11 +123,11 @@ async def test_a_flaky_bot_api_loses_nothing(
     await publish(harness, cast.ksz, "Elfogadja a Közgyűlés a tagdíjat?")
     ballot = await the_ballot(db)
     for role in VOTERS:
-        assert len(received(tg, getattr(cast, role), f"Szavazás #{ballot.id} —")) == 1, role
+        assert len(received(tg, getattr(cast, role), f"Szavazás #{ballot.id} –")) == 1, role
     # every vote is counted, once (a press whose answer was lost is pressed again)
     for role in VOTERS:
         user = getattr(cast, role)
-        message = next(m for m in tg.outbox(user) if m.buttons and f"#{ballot.id} —" in m.text)
+        message = next(m for m in tg.outbox(user) if m.buttons and f"#{ballot.id} –" in m.text)
         data = next(d for row in message.buttons for label, d in row if label == "Igen")
         assert data is not None
         await harness.press(user, message, data)
@@ -173,11 +173,11 @@ async def test_a_kill_after_publishing_or_closing_loses_nothing(
         await harness.app.bot_data.courier.halt()  # dies before sending anything
         await publish(harness, cast.ksz)
         ballot = await the_ballot(db)
-        assert received(tg, cast.internal, f"Szavazás #{ballot.id} —") == []
+        assert received(tg, cast.internal, f"Szavazás #{ballot.id} –") == []
     async with bot_on(db, tg, clock) as harness:
         await harness.settle()
         for role in VOTERS:
-            assert len(received(tg, getattr(cast, role), f"Szavazás #{ballot.id} —")) == 1
+            assert len(received(tg, getattr(cast, role), f"Szavazás #{ballot.id} –")) == 1
         await harness.app.bot_data.courier.halt()
         clock.advance(days=3, minutes=1)
         await harness.run_due_jobs()  # closes; the result is queued, not yet sent

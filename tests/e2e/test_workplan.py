@@ -137,14 +137,14 @@ async def test_catalyst_reports_progress_from_the_weekly_checkin(
     assert not _to(calls, cast.catalyst)
     calls = await _tick(harness, clock, at(2026, 11, 30, 8, 0))  # Monday 09:00
     [checkin] = _to(calls, cast.catalyst)
-    assert "Heti bejelentkezés: munkaterv" in checkin
+    assert "Heti jelentéskérés: munkaterv" in checkin
     assert "#1 Piackutatás · ▓▓▓▓░░░░░░ 40% · Határidő: 2026. december 8." in checkin
     assert "Pályázatfigyelés" not in checkin
     [ksz_checkin] = _to(calls, cast.ksz)
     assert "Pályázatfigyelés" in ksz_checkin and "Piackutatás" not in ksz_checkin
     assert not _to(calls, cast.internal) and not _to(calls, cast.external)
     # a few taps: the task, the percentage, a note
-    message = next(m for m in reversed(tg.outbox(cast.catalyst)) if "bejelentkezés" in m.text)
+    message = next(m for m in reversed(tg.outbox(cast.catalyst)) if "jelentéskérés" in m.text)
     assert message.buttons == [[("#1 Piackutatás · 40%", "wpp:t:1")]]
     await harness.press(cast.catalyst, message, "wpp:t:1")
     chooser = harness.last(cast.catalyst)
@@ -241,7 +241,7 @@ async def test_reminders_overdue_and_escalation_arrive_at_their_times(
     assert not escalations(await _tick(harness, clock, at(2026, 12, 16, 7, 59)))
     calls = await _tick(harness, clock, at(2026, 12, 16, 8, 0))
     [text] = escalations(calls)
-    assert "Késés: 8 nap." in text and "Felel érte: Katalizátor Kálmán" in text
+    assert "Késés: 8 nap." in text and "Felelős: Katalizátor Kálmán" in text
     assert not _to(calls, cast.catalyst)
     assert not escalations(await _tick(harness, clock, at(2026, 12, 17, 8, 0)))
 
@@ -289,7 +289,7 @@ async def test_a_restart_neither_loses_nor_repeats_a_message(
         assert len(_to(calls, cast.catalyst)) == 2  # the reminder and the monthly summary text
         assert len(_to(calls, cast.internal, "sendPhoto")) == 1  # the monthly digest, once
         assert len(_to(calls, cast.chair, "sendPhoto")) == 1  # monthly only, not the weekly again
-        assert not [t for t in _to(calls, cast.catalyst) if "bejelentkezés" in t]
+        assert not [t for t in _to(calls, cast.catalyst) if "jelentéskérés" in t]
         assert [j.name for j in app.job_queue.jobs()].count(jobs.JOB_NAME) == 1
         # an hour later nothing is due again
         clock.current = at(2026, 12, 1, 11, 0)
@@ -307,15 +307,15 @@ async def test_the_ksz_changes_the_schedule(
 ) -> None:
     await _import(db, clock)
     [text] = texts(await harness.send(cast.ksz, "/utemezes"))
-    assert "Heti bejelentkezés a felelősöknek: hétfő 9:00" in text
+    assert "Heti jelentéskérés a felelősöktől: hétfő 9:00" in text
     assert "Emlékeztetők a határidő előtt, napok: 7, 1" in text
     assert "Az ST elnökének: 7 nappal a késés jelzése után" in text
     assert "Havi jelentés minden tagnak: minden hónap 1. napján, 8:00" in text
-    assert "Következő bejelentkezés: 2026. november 30., 9:00" in text
+    assert "Következő jelentéskérés: 2026. november 30., 9:00" in text
     [text] = texts(await harness.send(cast.ksz, "/utemezes heti Funday 8:00"))
     assert "„Funday 8:00” nem értelmezhető" in text
     [text] = texts(await harness.send(cast.ksz, "/schedule heti P 15:00"))
-    assert "Módosítva: weekly = P 15:00" in text
+    assert "Módosítva: heti összefoglaló: P 15:00" in text
     assert "Heti jelentés az ST-nek: péntek 15:00 (a KSz módosította)" in text
     [text] = texts(await harness.send(cast.catalyst, "/utemezes heti H 8:00"))
     assert REFUSAL in text
@@ -346,7 +346,7 @@ async def test_the_general_assembly_adopts_the_plan_and_changes_make_versions(
         assert "Elfogadja a Közgyűlés a következő munkatervet: „A KSz 2027. évi munkaterve”" in (
             ballot.text
         )
-        assert "1. Piackutatás — Felelős: Innováció — Határidő: 2026. december 8." in ballot.text
+        assert "1. Piackutatás – Felelős: Innováció – Határidő: 2026. december 8." in ballot.text
         await harness.press_label(user, ballot, "Igen")
     [text] = texts(await harness.send(cast.ksz, "/feladat_modositas 1 határidő 2027.01.31"))
     assert "a szavazás lezárultáig nem módosítható" in text

@@ -110,7 +110,7 @@ def test_members_invite_and_set(env: Path, capsys: pytest.CaptureFixture[str]) -
     )
     assert "no longer catalyst of: Export" in out
     code, _, err = run(["members", "invite", "Senki"], capsys)
-    assert code == 1 and "Egy tag sem felel meg" in err
+    assert code == 1 and "Nincs ilyen nevű tag" in err
 
 
 def test_import_with_errors_imports_nothing(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -242,6 +242,6 @@ def test_import_refuses_an_unknown_column(env: Path, capsys: pytest.CaptureFixtu
     assert code == 1
     assert len(err.strip().splitlines()) == 1, err
     assert "org" in err and "organisation" in err and "catalyst_of" in err
-    assert "Semmi sem került importálásra" in err
+    assert "Nem importáltunk semmit" in err
     code, out, _ = run(["members", "list"], capsys)
     assert "0 member(s)" in out

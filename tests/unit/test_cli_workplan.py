@@ -64,7 +64,7 @@ def test_import_with_errors_imports_nothing(env: Path, capsys: pytest.CaptureFix
     code, _, err = run(["workplan", "import", str(bad), "--period", "2027"], capsys)
     assert code == 1
     lines = err.strip().splitlines()
-    assert lines[0] == "Semmi sem került importálásra. Hibák:"
+    assert lines[0] == "Nem importáltunk semmit. Hibák:"
     assert "3. sor: készültség: „150” kívül esik a megengedett tartományon." in lines[1]
     assert "4. sor: készültség: „-5” kívül esik" in lines[2]
     assert "5. sor: készültség: „sok” nem szám." in lines[3]
