@@ -395,7 +395,9 @@ async def test_blocked_catalyst_and_ksz_takes_over(
     taken = harness.last(cast.ksz)
     assert "Sürgős kérdés" in taken.text and "Átadta a KSz-nek: Menedzser Márta" in taken.text
     await harness.send(cast.ksz, "Intézem.", reply_to=taken)
-    assert harness.last(cast.internal).text.endswith("– Menedzser Márta, klasztermenedzsment szervezet (KSz)")
+    assert harness.last(cast.internal).text.endswith(
+        "– Menedzser Márta, klasztermenedzsment szervezet (KSz)"
+    )
     # the katalizátor comes back and still gets what waited for them
     calls = await _process(harness, tg.unblock_bot(cast.catalyst))
     assert any("Sürgős kérdés" in str(c.params.get("text")) for c in _to(calls, cast.catalyst))
