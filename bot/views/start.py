@@ -84,10 +84,21 @@ def help_text(t: Translator, specs: list[CommandSpec], standing: Standing) -> st
             lines.append(f"{shown} – {t.gettext(spec.description)}")
             if spec.help_note:
                 lines.append(f"<i>{t.gettext(spec.help_note)}</i>")
-    if not standing.is_member:
+    if standing.is_member:
+        lines += ["", CATALYST_GLOSS(t)]
+    else:
         lines.append("")
         lines.append(t.gettext("Members see more commands once their account is connected."))
     return "\n".join(lines)
+
+
+#: What a katalizátor is, under the commands.
+CATALYST_GLOSS = Phrase(
+    N_(
+        "<i>The catalyst (katalizátor) of a workgroup is the internal member who coordinates its "
+        "work; /catalyst writes to the catalyst of yours.</i>"
+    )
+)
 
 
 def language_prompt(t: Translator) -> tuple[str, InlineKeyboardMarkup]:

@@ -674,7 +674,7 @@ def schedule_text(
     def mark(key: str) -> str:
         return " " + t.gettext("(changed by the KSz)") if key in overridden else ""
 
-    days = ", ".join(str(d) for d in config.reminder_days) if config.reminder_days else ""
+    days = "; ".join(str(d) for d in config.reminder_days) if config.reminder_days else ""
     lines = [
         t.gettext("<b>Work-plan schedule</b> ({zone} time)").format(zone=escape(tz_name)),
         "",

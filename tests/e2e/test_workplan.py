@@ -308,7 +308,7 @@ async def test_the_ksz_changes_the_schedule(
     await _import(db, clock)
     [text] = texts(await harness.send(cast.ksz, "/utemezes"))
     assert "Heti jelentéskérés a felelősöktől: hétfő 9:00" in text
-    assert "Emlékeztetők a határidő előtt, napok: 7, 1" in text
+    assert "Emlékeztetők a határidő előtt, napok: 7; 1" in text
     assert "Az ST elnökének: 7 nappal a késés jelzése után" in text
     assert "Havi jelentés minden tagnak: minden hónap 1. napján, 8:00" in text
     assert "Következő jelentéskérés: 2026. november 30., 9:00" in text

@@ -150,3 +150,12 @@ def test_no_full_stop_after_a_hungarian_date() -> None:
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for string in strings:
             assert not re.search(r"\{(date|deadline|period|when|until)\}\.", string), string
+
+
+@pytest.mark.parametrize("language", ["hu", "en"])
+def test_translator_header_is_filled_in(language: str) -> None:
+    text = (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+    header = text.split('msgid ""', 1)[0] + text.split("\n\n", 1)[0]
+    assert "FULL NAME" not in header and "EMAIL@ADDRESS" not in header and "LL@li.org" not in header
+    if language == "hu":
+        assert "magázó" in header and "„Ön” nélkül" in header  # the register is stated
