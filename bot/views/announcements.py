@@ -115,7 +115,7 @@ def problem(t: Translator, err: InvalidInput, length: int = 0) -> str:
 def _group_label(t: Translator, group: AudienceGroup | str) -> str:
     return {
         AudienceGroup.ALL: t.gettext("all members"),
-        AudienceGroup.VOTERS: t.gettext("members with the vote"),
+        AudienceGroup.VOTERS: t.gettext("voting members"),
         AudienceGroup.EXTERNAL: t.gettext("external supporting members"),
         AudienceGroup.ST: t.gettext("the Strategic Council"),
         AudienceGroup.CATALYSTS: t.gettext("all catalysts"),
@@ -125,7 +125,7 @@ def _group_label(t: Translator, group: AudienceGroup | str) -> str:
 def _group_button(t: Translator, group: AudienceGroup) -> str:
     return {
         AudienceGroup.ALL: t.pgettext("audience button", "All members"),
-        AudienceGroup.VOTERS: t.pgettext("audience button", "With the vote"),
+        AudienceGroup.VOTERS: t.pgettext("audience button", "Voting members"),
         AudienceGroup.EXTERNAL: t.pgettext("audience button", "External supporters"),
         AudienceGroup.ST: t.pgettext("audience button", "Strategic Council"),
         AudienceGroup.CATALYSTS: t.pgettext("audience button", "All catalysts"),
@@ -233,7 +233,7 @@ def preview_panel(
     assert draft.kind is not None
     lines = [
         t.gettext("<b>Preview</b>: the message above is exactly what the recipients will get."),
-        t.gettext("Kind: {kind}").format(kind=kind_label(t, draft.kind)),
+        t.gettext("Type: {kind}").format(kind=kind_label(t, draft.kind)),
         t.gettext("Audience: {audience}").format(audience=audience),
         t.gettext("Recipients: {n}").format(n=counted.recipients),
     ]

@@ -74,8 +74,8 @@ def kind_name(t: Translator, kind: BallotKind, max_choices: int = 1) -> str:
 def quorum_words(t: Translator, rule: QuorumRule, electorate: int | None = None) -> str:
     """The quorum rule, with the concrete number when the electorate is known."""
     words = {
-        QuorumRule.MORE_THAN_HALF: t.gettext("more than half of the members with the vote"),
-        QuorumRule.TWO_THIRDS: t.gettext("at least two-thirds of the members with the vote"),
+        QuorumRule.MORE_THAN_HALF: t.gettext("more than half of the voting members"),
+        QuorumRule.TWO_THIRDS: t.gettext("at least two-thirds of the voting members"),
         QuorumRule.NONE: t.gettext("no quorum required"),
     }[rule]
     if electorate is None or rule is QuorumRule.NONE:
@@ -143,7 +143,7 @@ def ballot_text(
                 lines.append(f"{number}. {option_label(t, ballot, option)}")
         lines.append("")
     lines.append(
-        t.gettext("Kind: {kind}").format(kind=kind_name(t, ballot.kind, ballot.max_choices))
+        t.gettext("Type: {kind}").format(kind=kind_name(t, ballot.kind, ballot.max_choices))
     )
     lines.append(t.gettext("Deadline: {date}").format(date=t.datetime(ballot.deadline)))
     if ballot.secret:
@@ -691,7 +691,7 @@ def draft_preview(t: Translator, draft: BallotDraft, electorate: int) -> str:
         lines.append(f"{number}. {escape(option)}")
     if draft.options:
         lines.append("")
-    lines.append(t.gettext("Kind: {kind}").format(kind=kind_name(t, draft.kind, draft.max_choices)))
+    lines.append(t.gettext("Type: {kind}").format(kind=kind_name(t, draft.kind, draft.max_choices)))
     if draft.deadline is not None:
         lines.append(t.gettext("Deadline: {date}").format(date=t.datetime(draft.deadline)))
     lines.append(
@@ -858,7 +858,7 @@ not_published = Phrase(N_("The ballot was not published."))
 published_short = Phrase(N_("Published."))
 
 
-published = Phrase(N_("Ballot #{id} is published; the members with the vote are getting it now."))
+published = Phrase(N_("Ballot #{id} is published; the voting members are getting it now."))
 
 
 nothing_to_cancel = Phrase(N_("There is nothing to cancel."))

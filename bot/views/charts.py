@@ -81,7 +81,7 @@ def chart_data(t: Translator, summary: Summary) -> ChartData:
     return ChartData(
         title=_short(summary.plan.title) + f" ({summary.average}%)",
         tasks_title=t.gettext("Progress by task"),
-        groups_title=t.gettext("Progress by responsible"),
+        groups_title=t.gettext("Progress by owner"),
         task_labels=[_short(f"#{task.id} {task.title}") for task in tasks],
         task_values=[task.progress for task in tasks],
         task_colours=[COLOURS[task.status] for task in tasks],

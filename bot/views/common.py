@@ -42,7 +42,7 @@ def refusal(t: Translator, permission: Permission | str) -> str:
     """A polite refusal that says who may do this."""
     who = {
         Permission.MEMBER: t.gettext("members of the cluster"),
-        Permission.VOTER: t.gettext("members with the vote"),
+        Permission.VOTER: t.gettext("voting members"),
         Permission.FOUNDER: t.gettext("members of the Strategic Council"),
         Permission.ST_CHAIR: t.gettext("the chair of the Strategic Council"),
         Permission.CATALYST: t.gettext("catalysts"),

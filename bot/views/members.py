@@ -36,7 +36,7 @@ def kind_label(t: Translator, kind: MemberKind) -> str:
 def right_label(t: Translator, kind: MemberKind) -> str:
     """The right that follows from the kind."""
     if kind is MemberKind.INTERNAL:
-        return t.gettext("the vote (voting right)")
+        return t.gettext("a voting right")
     return t.gettext("advisory right (no vote)")
 
 

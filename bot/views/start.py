@@ -57,7 +57,7 @@ def _section_title(t: Translator, permission: Permission) -> str:
     return {
         Permission.PUBLIC: t.gettext("For everyone"),
         Permission.MEMBER: t.gettext("For members"),
-        Permission.VOTER: t.gettext("For members with the vote"),
+        Permission.VOTER: t.gettext("For voting members"),
         Permission.FOUNDER: t.gettext("For the Strategic Council"),
         Permission.ST_CHAIR: t.gettext("For the ST chair"),
         Permission.CATALYST: t.gettext("For catalysts"),

@@ -226,7 +226,7 @@ def filter_keyboard(
     rows += [who[i : i + 3] for i in range(0, len(who), 3)]
     what = [
         InlineKeyboardButton(
-            t.gettext("Every status"), callback_data=_filter_data(wanted.responsible, None)
+            t.gettext("All statuses"), callback_data=_filter_data(wanted.responsible, None)
         )
     ]
     for status in statuses:
@@ -366,7 +366,7 @@ def choose_percent(t: Translator, task: Task, names: Mapping[int, str]) -> str:
         [
             *task_lines(t, task, names),
             "",
-            t.gettext("How far is this task? Choose the percentage."),
+            t.gettext("How far along is this task? Choose the percentage."),
         ]
     )
 
@@ -443,7 +443,9 @@ def checkin_text(t: Translator, tasks: Sequence[Task], names: Mapping[int, str])
     """The weekly check-in: the person's open tasks, each a button."""
     lines = [
         t.gettext("<b>Weekly check-in: work plan</b>"),
-        t.gettext("These open tasks are yours. Please report how far they are: press a task."),
+        t.gettext(
+            "These open tasks are yours. Please report how far along they are: press a task."
+        ),
         "",
     ]
     lines += [progress_line(t, task) for task in tasks]
@@ -559,7 +561,7 @@ def digest_text(
         )
     )
     if summary.groups:
-        lines += ["", t.gettext("<b>By responsible</b>")]
+        lines += ["", t.gettext("<b>Progress by owner</b>")]
         for group in summary.groups:
             extra = t.gettext("{tasks}, done: {done}, late: {late}").format(
                 tasks=task_count(t, group.tasks), done=group.done, late=group.late
