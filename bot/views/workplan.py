@@ -794,8 +794,14 @@ def vote_question(
 # --- errors --------------------------------------------------------------------------------------
 
 
+#: A second plan for a period that has one.
+PLAN_EXISTS = Phrase(N_("There is already a work plan for this period ({period})."))
+
+
 def describe_plan_input(t: Translator, err: PlanInputError) -> str:
     """One invalid work-plan value, in words."""
+    if (err.field, err.reason) == ("period", "duplicate"):
+        return PLAN_EXISTS(t, period=err.value)
     label = field_name(t, err.field)
     value = escape(err.value)
     reasons = {

@@ -70,6 +70,8 @@ async def test_ksz_builds_the_plan_in_the_bot_and_members_read_it(
     assert "Még nincs munkaterv." in text
     [text] = texts(await harness.send(cast.ksz, "/munkaterv_uj 2027 | A KSz 2027. évi munkaterve"))
     assert "Munkaterv-tervezet létrehozva: A KSz 2027. évi munkaterve (2027)" in text
+    [text] = texts(await harness.send(cast.ksz, "/munkaterv_uj 2027 | Még egy"))
+    assert text == "Erre az időszakra már van munkaterv (2027)."  # issue 14
     [text] = texts(
         await harness.send(
             cast.ksz, "/feladat_uj Piackutatás | Innováció | 2026.12.31 | Kérdőív a <tagoknak>"
