@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from telegram import Update
+from telegram import Update, User
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.dialogues import Dialogues
@@ -28,6 +28,16 @@ if TYPE_CHECKING:
     from bot.services.ballots import BallotDraft
 
 log = logging.getLogger(__name__)
+
+
+def profile_of(user: User) -> dict[str, str | None]:
+    """What we keep of a Telegram account's public profile."""
+    return {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "username": user.username,
+        "language_code": user.language_code,
+    }
 
 
 class BotData:
@@ -223,13 +233,7 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData
                 or (account.first_name, account.last_name, account.username, account.language_code)
                 != (user.first_name, user.last_name, user.username, user.language_code)
             ):
-                account = await uow.telegram_users.upsert(
-                    user.id,
-                    first_name=user.first_name,
-                    last_name=user.last_name,
-                    username=user.username,
-                    language_code=user.language_code,
-                )
+                account = await uow.telegram_users.upsert(user.id, **profile_of(user))
                 just_started = account.started_at is None or account.blocked_at is not None
                 account.started_at = account.started_at or self.clock.now()
                 account.blocked_at = None

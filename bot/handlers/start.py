@@ -11,7 +11,7 @@ from telegram.ext import Application
 from bot.access import add_buttons, add_commands
 from bot.callbacks import Feature, decode, pattern
 from bot.commands import CommandSpec
-from bot.context import BotContext
+from bot.context import BotContext, profile_of
 from bot.i18n import LANGUAGES, N_
 from bot.services import identity
 from bot.services.roles import Permission
@@ -64,13 +64,7 @@ async def cb_language(update: Update, context: BotContext) -> None:
     assert query is not None and user is not None
     choice = decode(query.data, Feature.LANGUAGE, {"set"}).arg(0, set(LANGUAGES))
     async with context.db.unit() as uow:
-        account = await uow.telegram_users.upsert(
-            user.id,
-            first_name=user.first_name,
-            last_name=user.last_name,
-            username=user.username,
-            language_code=user.language_code,
-        )
+        account = await uow.telegram_users.upsert(user.id, **profile_of(user))
         account.language = choice
     t = context.bot_data.translations.get(choice)
     await query.answer()
