@@ -233,7 +233,7 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData
                 or (account.first_name, account.last_name, account.username, account.language_code)
                 != (user.first_name, user.last_name, user.username, user.language_code)
             ):
-                account = await uow.telegram_users.upsert(user.id, **profile_of(user))
+                account = uow.telegram_users.refresh(account, user.id, **profile_of(user))
                 just_started = account.started_at is None or account.blocked_at is not None
                 account.started_at = account.started_at or self.clock.now()
                 account.blocked_at = None

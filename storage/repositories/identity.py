@@ -84,7 +84,22 @@ class TelegramUserRepository(Repository):
         language_code: str | None,
     ) -> TelegramUser:
         """Create or refresh the account's profile as Telegram reports it."""
-        user = await self.get(telegram_id)
+        return self.refresh(
+            await self.get(telegram_id), telegram_id, first_name=first_name,
+            last_name=last_name, username=username, language_code=language_code,
+        )  # fmt: skip
+
+    def refresh(
+        self,
+        user: TelegramUser | None,
+        telegram_id: int,
+        *,
+        first_name: str,
+        last_name: str | None,
+        username: str | None,
+        language_code: str | None,
+    ) -> TelegramUser:
+        """``upsert`` for an account already read (None: not there): no second look-up."""
         if user is None:
             user = TelegramUser(id=telegram_id)
             self.session.add(user)
