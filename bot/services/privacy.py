@@ -363,18 +363,22 @@ async def plan_erasure(uow: UnitOfWork, member: Member) -> ErasurePlan:
     """Check the rules and count what an erasure would delete and keep, changing nothing."""
     await check_erasable(uow, member)
     plan = ErasurePlan(member, pseudonym(member.id))
-    plan.deleted, plan.kept = await _tally(uow, Person(member.id, member.telegram_id, member.name))
+    plan.deleted, plan.kept = await _tally(uow, member)
     return plan
 
 
-async def _tally(uow: UnitOfWork, person: Person) -> tuple[dict[str, int], dict[str, int]]:
-    """The person's own rows per table, in the tables whose rows go and those whose stay."""
+async def _tally(uow: UnitOfWork, member: Member) -> tuple[dict[str, int], dict[str, int]]:
+    """The member's own rows per table, in the tables whose rows go and those whose stay
+    (their places on the rolls of open ballots they have not voted in go with the vote)."""
+    person = Person(member.id, member.telegram_id, member.name)
     deleted: dict[str, int] = {}
     kept: dict[str, int] = {}
     for name, rule in PERSONAL_DATA.items():
         if rule.parent is not None or name == "members":
             continue
         count = await uow.privacy.count(name, person.refs(rule, own_only=True))
+        if name == "ballot_roll" and member.is_active:
+            count -= await uow.privacy.awaiting_votes(member.id)
         if count:
             (deleted if rule.fate is Fate.DELETE else kept)[name] = count
     return deleted, kept
@@ -405,7 +409,7 @@ async def erase(uow: UnitOfWork, member_id: int, actor: Actor, now: datetime) ->
     person = Person(member.id, member.telegram_id, member.name)
     needles = _needles(member.name, account)
     done = Erased(member.id, pseudonym(member.id), member.telegram_id)
-    done.deleted, done.kept = await _tally(uow, person)
+    done.deleted, done.kept = await _tally(uow, member)
     if member.is_active:  # off the rolls of open ballots, out of the linked groups
         outcome = Outcome(member=member)
         await set_flag(uow, member, "active", False, actor, now, outcome)

@@ -284,7 +284,7 @@ def _private(t: Translator, made: Export) -> list[str]:
         found += [
             t.gettext("Your Telegram account: id {id}, name {name}, username {username}").format(
                 id=row["id"],
-                name=" ".join(p for p in (row["first_name"], row["last_name"]) if p),
+                name=" ".join(p for p in (row["last_name"], row["first_name"]) if p),
                 username=f"@{row['username']}" if row["username"] else "—",
             ),
             t.gettext("Language: {language} (Telegram's: {code})").format(

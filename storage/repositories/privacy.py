@@ -33,6 +33,7 @@ from sqlalchemy.types import TypeEngine
 
 from storage.models import AuditEntry, Base, JoinRequest
 from storage.models.announcements import AnnouncementDelivery, DeliveryState
+from storage.models.ballots import Ballot, BallotStatus, RollEntry
 from storage.models.outbox import OutboxMessage
 from storage.models.routing import RoutedMessage, RoutingThread
 from storage.repositories.base import Repository, _escape_like
@@ -138,6 +139,23 @@ class PrivacyRepository(Repository):
             .where(*(source.c[k] == v for k, v in key.items()))
             .values({column: value})
             .execution_options(synchronize_session=False)
+        )
+
+    async def awaiting_votes(self, member_id: int) -> int:
+        """Open ballots on whose roll the member is and has not voted (a deactivation strikes
+        them off those rolls)."""
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(RollEntry)
+                .join(Ballot, Ballot.id == RollEntry.ballot_id)
+                .where(
+                    RollEntry.member_id == member_id,
+                    RollEntry.has_voted.is_(False),
+                    Ballot.status == BallotStatus.OPEN,
+                )
+            )
+            or 0
         )
 
     async def stop_announcement_deliveries(self, member_id: int) -> int:

@@ -406,6 +406,7 @@ async def test_the_plan_counts_what_goes_and_what_stays(
         done = await privacy.erase(uow, world.members["terez"], CLI_ACTOR, clock.now())
     assert (plan.deleted, plan.kept, plan.pseudonym) == (done.deleted, done.kept, done.pseudonym)
     assert plan.kept["ballot_votes"] == 3 and plan.deleted["routing_messages"] == 1
+    assert plan.kept["ballot_roll"] == 4  # the fifth goes: she had not voted in that open one
 
 
 # --- retention -----------------------------------------------------------------------------------
