@@ -420,6 +420,7 @@ async def erase(uow: UnitOfWork, member_id: int, actor: Actor, now: datetime) ->
     audit(uow, actor, "member_erased", now, member)
     await uow.flush()
     done.rewritten = await _sweep(uow, needles, done.pseudonym)
+    uow.scrub_after_commit()  # SQLite: no earlier page version keeps them in the WAL
     return done
 
 
@@ -534,4 +535,7 @@ async def apply_retention(uow: UnitOfWork, now: datetime, keep: timedelta) -> Re
     cutoff = now - keep
     messages, threads = await uow.privacy.delete_routed_before(cutoff)
     join_requests = await uow.privacy.delete_join_requests_before(cutoff)
-    return Retained(messages, threads, join_requests)
+    done = Retained(messages, threads, join_requests)
+    if done:
+        uow.scrub_after_commit()
+    return done
