@@ -31,6 +31,7 @@ class Feature(enum.StrEnum):
     WORKPLAN = "wp"
     PROGRESS = "wpp"
     PROGRESS_NOTE = "wpn"
+    ERASE = "era"
 
 
 class ForgedCallback(Exception):

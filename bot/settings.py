@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
@@ -54,6 +55,34 @@ class Settings(BaseSettings):
     workplan_escalation_days: str = "7"
     workplan_digest_weekly: str = "MON 08:00"
     workplan_digest_monthly: str = "1 08:00"
+    retention_days: int = Field(default=365, ge=1, le=36500)
+    privacy_notice_file: str | None = None
+
+    @field_validator("privacy_notice_file")
+    @classmethod
+    def _notice_file(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.strip():
+            return None
+        language = info.data.get("bot_default_locale", "hu")
+        path = Path(value.replace("{lang}", language)).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise ValueError(f"must be a readable UTF-8 text file ({path} is not)") from None
+        if not text.strip():
+            raise ValueError(f"{path} is empty")
+        return value
+
+    def privacy_notice_path(self, language: str) -> Path | None:
+        """The cluster's own privacy notice for ``language`` (``{lang}`` in the setting), else
+        the one of the default language; None: the built-in notice."""
+        if self.privacy_notice_file is None:
+            return None
+        for code in (language, self.bot_default_locale):
+            path = Path(self.privacy_notice_file.replace("{lang}", code)).expanduser()
+            if path.is_file():
+                return path
+        return None
 
     @field_validator(
         "workplan_checkin", "workplan_reminder_days", "workplan_alert_time",

@@ -27,6 +27,7 @@ from storage.repositories import (
     JoinRequestRepository,
     MemberRepository,
     OutboxRepository,
+    PrivacyRepository,
     ProposalRepository,
     Repository,
     ResolutionRepository,
@@ -149,6 +150,7 @@ class UnitOfWork:
     routing = _Repo(RoutingRepository)
     workplans = _Repo(WorkPlanRepository)
     schedules = _Repo(ScheduleRepository)
+    privacy = _Repo(PrivacyRepository)
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

@@ -85,9 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_db_upgrade
     )
 
-    from bot.cli import members, workplan
+    from bot.cli import members, privacy, workplan
 
-    members.add_parsers(sub)
+    privacy.add_parsers(members.add_parsers(sub))
     workplan.add_parsers(sub)
 
     demo = sub.add_parser("demo", help="try the bot in the terminal, no token or network needed")

@@ -307,8 +307,9 @@ def _ttl(settings: Settings) -> timedelta:
     return timedelta(hours=settings.invite_ttl_hours)
 
 
-def add_parsers(sub: Any) -> None:
-    """Add ``members`` and ``workgroups`` to the main parser."""
+def add_parsers(sub: Any) -> Any:
+    """Add ``members`` and ``workgroups`` to the main parser; returns the ``members``
+    subcommands (other features add theirs)."""
     members = sub.add_parser("members", help="members of the cluster")
     msub = members.add_subparsers(dest="members_command", required=True)
 
@@ -353,3 +354,4 @@ def add_parsers(sub: Any) -> None:
     gadd.add_argument("--description")
     gadd.set_defaults(func=cmd_workgroups_add)
     gsub.add_parser("list", help="list workgroups").set_defaults(func=cmd_workgroups_list)
+    return msub

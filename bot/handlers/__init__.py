@@ -18,6 +18,7 @@ from bot.handlers import (
     cluster,
     fallback,
     members,
+    privacy,
     proposals,
     routing,
     start,
@@ -29,8 +30,9 @@ from bot.handlers import (
 #: their text handlers in the handler groups of ``bot.access.Group``.
 #: ``announcements`` before ``ballots``: its conversation must see /megse before the ballots'
 #: "nothing to cancel" answer does; ``workplan`` before ``ballots`` for the same reason (its
-#: progress-note conversation). ``fallback`` last: its handlers (``Group.FALLBACK``) answer
-#: what no other handler took.
+#: progress-note conversation). ``privacy`` (/adataim, /adatvedelem, the erasure buttons)
+#: takes no free text. ``fallback`` last: its handlers (``Group.FALLBACK``) answer what no
+#: other handler took.
 FEATURES: tuple[ModuleType, ...] = (
     start,
     members,
@@ -40,6 +42,7 @@ FEATURES: tuple[ModuleType, ...] = (
     ballots,
     proposals,
     routing,
+    privacy,
     fallback,
 )
 

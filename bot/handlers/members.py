@@ -272,7 +272,7 @@ async def _find_or_explain(
         return None
 
 
-async def _card(context: BotContext, member_id: int) -> tuple[str, InlineKeyboardMarkup]:
+async def _card(context: BotContext, member_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
     async with context.db.unit() as uow:
         member = await uow.members.get(member_id)
         if member is None:

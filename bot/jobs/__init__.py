@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.jobs import announcements, ballots, proposals, routing, workplan
+from bot.jobs import announcements, ballots, privacy, proposals, routing, workplan
 
 
 def register(app: Any) -> None:
@@ -28,3 +28,4 @@ async def startup(app: Any) -> None:
     await ballots.startup(app)
     await proposals.startup(app)
     await routing.startup(app)
+    await privacy.startup(app)

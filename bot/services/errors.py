@@ -109,3 +109,28 @@ class RoutingRefused(DomainError):
 
     reason: str
     workgroup: str = ""
+
+
+@dataclass
+class OfficeHolder(DomainError):
+    """A member's data cannot be erased while they hold an office: ``offices`` are ``ksz``,
+    ``st_chair`` and ``catalyst`` (of ``workgroups``)."""
+
+    member_name: str
+    offices: list[str]
+    workgroups: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MemberErased(DomainError):
+    """The member's data was erased: the record that stays under the pseudonym is not changed
+    any more (nor erased again)."""
+
+    member_name: str
+
+
+@dataclass
+class ReservedName(DomainError):
+    """A name of the form the records of erased members use ("Volt tag #17")."""
+
+    name: str

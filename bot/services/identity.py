@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,7 +18,9 @@ from bot.services.errors import (
     Ambiguous,
     InvalidInput,
     InvitationProblem,
+    MemberErased,
     NotFound,
+    ReservedName,
     RuleViolation,
 )
 from bot.services.roles import has_vote_in
@@ -49,6 +52,27 @@ class Actor:
 
 
 CLI_ACTOR = Actor(None, "CLI")
+
+#: What an erased member is called in every record that stays (``bot.services.privacy``):
+#: stable, one per member, and never a name a living member can have.
+PSEUDONYM = "Volt tag #{id}"
+_PSEUDONYM_KEY = re.compile(r"volt tag #\d+")
+
+
+def pseudonym(member_id: int) -> str:
+    """The erased member's name in the records that stay: ``Volt tag #17``."""
+    return PSEUDONYM.format(id=member_id)
+
+
+def is_erased(member: Member) -> bool:
+    """Whether the member's data was erased (only the pseudonymous record is left)."""
+    return member.name == pseudonym(member.id)
+
+
+def check_not_erased(member: Member) -> None:
+    """An erased member's record is history: nothing about it changes any more."""
+    if is_erased(member):
+        raise MemberErased(member.name)
 
 
 def hash_token(token: str) -> str:
@@ -143,6 +167,10 @@ async def upsert_member(uow: UnitOfWork, spec: MemberSpec, actor: Actor, now: da
     )
     member = await uow.members.by_name(name)
     outcome: Outcome
+    if member is not None:
+        check_not_erased(member)
+    elif _PSEUDONYM_KEY.fullmatch(name_key(name)):
+        raise ReservedName(name)
     if member is None:
         if spec.kind is None:
             raise InvalidInput("kind", "empty")
@@ -241,6 +269,7 @@ async def set_kind(
 def check_kind_change(member: Member, kind: MemberKind) -> None:
     """The Stratégiai Tanács is its active internal founders (``roles.has_vote_in``), so a
     founder is always an internal associate member: a founder cannot be made external."""
+    check_not_erased(member)
     if kind is MemberKind.EXTERNAL and member.is_founder:
         raise RuleViolation("founder_stays_internal", member.name)
 
@@ -252,6 +281,7 @@ async def check_flag_change(uow: UnitOfWork, member: Member, flag: str, value: b
     a founder and is replaced, never just removed; the last active KSz member can neither give
     up the office nor be deactivated (nobody could manage the cluster any more).
     """
+    check_not_erased(member)
     if flag == "st_chair" and value:
         if not member.is_founder:
             raise RuleViolation("st_chair_not_founder", member.name)
@@ -418,6 +448,7 @@ async def join_workgroup(
     uow: UnitOfWork, group: Workgroup, member: Member, actor: Actor, now: datetime
 ) -> bool:
     """Add a member to a workgroup; False when already in it."""
+    check_not_erased(member)
     added = await uow.workgroups.add_member(group, member, now)
     if added:
         await uow.flush()
@@ -450,6 +481,7 @@ async def set_catalyst(
     uow: UnitOfWork, group: Workgroup, member: Member, actor: Actor, now: datetime
 ) -> None:
     """Make an active internal associate member of the workgroup its katalizátor."""
+    check_not_erased(member)
     if member.kind is not MemberKind.INTERNAL:
         raise RuleViolation("catalyst_not_internal", member.name)
     if not member.is_active:

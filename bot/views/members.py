@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Feature, encode
 from bot.i18n import N_, Phrase, Translator
 from bot.services.collation import hu_sort_key
-from bot.services.identity import ChangePreview, Outcome
+from bot.services.identity import ChangePreview, Outcome, is_erased
 from bot.views.common import FIELDS, actor_label, field_label, nothing, page_row
 from storage.models import AuditEntry, JoinRequest, Member, MemberKind, Workgroup
 
@@ -198,6 +198,7 @@ def audit_line(t: Translator, entry: AuditEntry) -> str:
         "struck_from_roll": lambda: t.gettext(
             "ballot #{ballot}: {subject} struck from the roll (no longer has the vote)"
         ),
+        "member_erased": lambda: t.gettext("data erased, the records name them: {subject}"),
     }
     template = texts.get(entry.action, lambda: entry.action)()
     text = template.format(
@@ -304,8 +305,9 @@ def join_request_for_ksz(
 
 def member_card(
     t: Translator, member: Member, catalyst_of: Sequence[str]
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The KSz's view of one member, with buttons to change kind, flags and offices."""
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The KSz's view of one member, with buttons to change kind, flags and offices (none for
+    an erased member's record)."""
     lines = [
         f"<b>{escape(member.name)}</b>",
         t.gettext("Organisation: {organisation}").format(
@@ -364,6 +366,16 @@ def member_card(
             )
         ],
     ]
+    if is_erased(member):  # a pseudonymous record: nothing on it changes any more
+        lines.append(t.gettext("The member's data have been erased; only this record is left."))
+        return "\n".join(lines), None
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t.gettext("Erase data…"), callback_data=encode(Feature.ERASE, "ask", member.id)
+            )
+        ]
+    )
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 

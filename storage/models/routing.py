@@ -76,7 +76,7 @@ class RoutingThread(Base):
         _enum(ThreadStatus, "routing_thread_status"), index=True
     )
     created_at: Mapped[datetime]
-    last_activity_at: Mapped[datetime]
+    last_activity_at: Mapped[datetime] = mapped_column(index=True)  # the retention's question
     handed_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(
@@ -107,7 +107,7 @@ class RoutedMessage(Base):
     kind: Mapped[str] = mapped_column(String(16))
     #: The text (or the caption) as Telegram HTML; the media itself stays on Telegram.
     body_html: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # the retention's question
 
     thread: Mapped[RoutingThread] = relationship()
     author: Mapped[Member | None] = relationship()

@@ -57,6 +57,9 @@ EXPECTED: dict[str, set[str]] = {
     "feladat_modositas": {"ksz"},
     "munkaterv_szavazas": {"ksz"},
     "utemezes": {"ksz"},
+    # one's own data: anyone the bot has met (members, former members, applicants) may have it
+    "adataim": EVERYONE,
+    "adatvedelem": EVERYONE,
 }
 
 

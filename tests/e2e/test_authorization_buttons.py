@@ -120,6 +120,9 @@ BUTTONS: dict[tuple[Feature, str], Button] = {
     (Feature.PROGRESS, "t"): Button(REPORTERS),
     (Feature.PROGRESS, "s"): Button(REPORTERS),
     (Feature.PROGRESS_NOTE, "n"): Button(REPORTERS),
+    # Erasing a member's data (Tag Tamás, a founder but no office holder): the KSz, privately.
+    (Feature.ERASE, "ask"): Button(KSZ),
+    (Feature.ERASE, "ok"): Button(KSZ),
 }
 
 
@@ -349,6 +352,8 @@ DATA: dict[tuple[Feature, str], Data] = {
     (Feature.WORKPLAN, "f"): _fixed("wp:f:a:a"),
     (Feature.PROGRESS, "t"): _fixed("wpp:t:{task}"),
     (Feature.PROGRESS, "s"): _fixed("wpp:s:{task}:60"),
+    (Feature.ERASE, "ask"): _fixed("era:ask:{tamas}"),
+    (Feature.ERASE, "ok"): _fixed("era:ok:{tamas}"),
 }
 
 

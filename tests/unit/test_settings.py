@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from bot.settings import SettingsError, load_settings
@@ -45,3 +47,26 @@ def test_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings(_env_file=None)
     assert settings.bot_default_locale == "en"
     assert settings.telegram_api_base_url == "http://127.0.0.1:8081/bot"
+
+
+def test_retention_and_the_privacy_notice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("RETENTION_DAYS", "PRIVACY_NOTICE_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings(_env_file=None)
+    assert settings.retention_days == 365
+    assert settings.privacy_notice_path("hu") is None
+    with pytest.raises(SettingsError, match="RETENTION_DAYS"):
+        load_settings(_env_file=None, retention_days=0)
+    with pytest.raises(SettingsError, match=r"PRIVACY_NOTICE_FILE is invalid.*readable UTF-8"):
+        load_settings(_env_file=None, privacy_notice_file=str(tmp_path / "nincs.txt"))
+    (tmp_path / "ures.txt").write_text("  \n", encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"PRIVACY_NOTICE_FILE is invalid.*empty"):
+        load_settings(_env_file=None, privacy_notice_file=str(tmp_path / "ures.txt"))
+    # {lang}: the reader's language, else the default language's file
+    (tmp_path / "adatvedelem.hu.txt").write_text("Tájékoztató", encoding="utf-8")
+    settings = load_settings(
+        _env_file=None, privacy_notice_file=str(tmp_path / "adatvedelem.{lang}.txt")
+    )
+    assert settings.privacy_notice_path("en") == tmp_path / "adatvedelem.hu.txt"
+    (tmp_path / "adatvedelem.en.txt").write_text("Notice", encoding="utf-8")
+    assert settings.privacy_notice_path("en") == tmp_path / "adatvedelem.en.txt"
