@@ -19,10 +19,12 @@ bot sent (replayed from the bot's run), through typed PTB methods, with no logic
 Bursts: strangers' ``/help`` (first contact); members' ``/help``, first contact and repeated
 (after the bot's caller cache has expired, as a command minutes later would find it); a vote
 press (first vote, then a change); a message routed to the katalizátor (the first of a
-session, then a follow-up). Memory: the bot's resident set (``VmRSS``) idle, after the monthly
-work-plan digest to ``--digest`` members (all sent at Telegram's pace: about 6 minutes for
-10,000) and idle with ``--large`` members, each in a fresh process; its chart worker process
-is counted apart.
+session, then a follow-up; every member has a katalizátor of their own). Then ``--crowd``
+members of one workgroup ask their one katalizátor at once: the ``routing`` row counts the
+messages it gets per question (1.00 is right). Memory: the bot's resident set (``VmRSS``)
+idle, after the monthly work-plan digest to ``--digest`` members (all sent at the outbox's
+pace: at best 6 minutes for 10,000) and idle with ``--large`` members, each in a fresh
+process; its chart worker process is counted apart.
 
 ``--profile DIR`` runs the bot's process under ``bench.profiled``: a stack sampler (or
 cProfile, ``--profiler cprofile``) and a count of SQL statements, on only during each measured
@@ -499,8 +501,9 @@ class Driver:
             payloads["help_stranger"] = _first_call(
                 calls, "sendMessage", people.strangers[WARM].id
             )["text"]
-        # The katalizátors and the KSz member start the bot, as the members do next.
-        await self.once(helps([*people.catalysts, ksz], "/help"), sent(len(people.catalysts) + 1))
+        # The katalizátors, the KSz member and the crowd start the bot, as the members do next.
+        others = [*people.catalysts, ksz, *people.crowd, people.crowd_catalyst]
+        await self.once(helps(others, "/help"), sent(len(others)))
         calls = await self.measured(
             "member /help, first contact", members, lambda us: helps(us, "/help"), sent
         )
@@ -552,7 +555,6 @@ class Driver:
     async def _crowd(self) -> None:
         """The crowd writes to their one katalizátor at once: how many messages they get."""
         tg, crowd, catalyst = self.tg, self.people.crowd, self.people.crowd_catalyst
-        await self.once(self.messages([*crowd, catalyst], "/help"), sent(len(crowd) + 1))
         await self.once(self.messages(crowd, "/katalizator"), sent(len(crowd)))
         start = len(tg.calls)
         await self.once(
