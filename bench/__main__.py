@@ -6,7 +6,8 @@
 1. overhead per update against a bare python-telegram-bot bot (SQLite, and PostgreSQL when
    it answers on 127.0.0.1:5432); 2. vote bursts; 3. a broadcast under Telegram's flood limits;
    4. growth of memory and of the heaviest answers with the number of members; 5. the longest
-   event-loop stall while the monthly digest goes to every member.
+   event-loop stall while the monthly digest goes to every member; 6. CPU per update of the bot
+   and of a bare PTB bot as processes, from /proc, and the bot's resident memory (issue 16).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import asyncio
 import os
 import platform
 
-from bench import broadcast, growth, overhead, stall, votes
+from bench import broadcast, cpu, growth, overhead, stall, votes
 from bench.common import postgres_available
 
 
@@ -59,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [100, 200] if smoke else [100, 1000, 10000, 100000]
     print("\n".join(growth.table(growth.run_sizes(sizes))))
     print("\n".join(stall.table(stall.run(200 if smoke else 10_000))))
+    for db in databases:  # memory only once: it is measured on SQLite
+        people = (10, 8) if smoke else (500, 200)
+        memory = ((30, 200) if smoke else (10_000, 100_000)) if db == "sqlite" else (0, 0)
+        costs = asyncio.run(cpu.measure(*people, *memory, db_kind=db, idle=1.0 if smoke else 3.0))
+        print("\n".join(cpu.table(costs)))
     return 0
 
 

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -140,15 +140,19 @@ def rss_mib() -> float:
 
 async def make_plan(app: Any, tasks: int = 20) -> None:
     """A draft work plan of ``tasks`` tasks, for the digest benchmarks."""
+    data = app.bot_data
+    now = data.clock.now()
+    await plan_in(data.db, now, now.astimezone(data.settings.tz).date(), tasks)
+
+
+async def plan_in(db: Database, now: datetime, today: date, tasks: int = 20) -> None:
+    """``make_plan`` on a database with no bot around (the bot runs in another process)."""
     from datetime import timedelta
 
     from bot.services import workplan
     from bot.services.identity import CLI_ACTOR
 
-    data = app.bot_data
-    now = data.clock.now()
-    today = now.astimezone(data.settings.tz).date()
-    async with data.db.unit() as uow:
+    async with db.unit() as uow:
         plan = await workplan.create_plan(uow, "2027", "Munkaterv 2027", CLI_ACTOR, now)
         specs = [
             workplan.TaskSpec(f"Feladat {i}", None, today + timedelta(days=10 + i))
