@@ -59,6 +59,8 @@ class BotData:
         self.callers = CallerCache()
         #: Ballots whose main-group copy will be refreshed soon (``bot.jobs.ballots``).
         self.pending_group_updates: set[int] = set()
+        #: One flush of a chat's routed deliveries at a time (``bot.jobs.routing``).
+        self.flush_locks: dict[int, asyncio.Lock] = {}
         #: What reacts to a closed ballot, in order: ``react(app, closing)`` (``bot.jobs``).
         self.ballot_closed: tuple[Callable[[Any, Any], Awaitable[None]], ...] = ()
 

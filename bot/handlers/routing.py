@@ -173,11 +173,12 @@ async def _deliver_question(
     KSz once when the katalizátor cannot be reached."""
     message, t, where = update.effective_message, context.t, question.destination
     assert message is not None
-    chats = dict.fromkeys(question.deliveries.values())
-    outcomes = [await flush_chat(context.application, c) for c in chats]
+    for chat in dict.fromkeys(question.deliveries.values()):
+        await flush_chat(context.application, chat)
+    async with context.db.unit() as uow:  # sent by this flush or by one running for another
+        delivered, failed = await routing.outcome(uow, question.deliveries)
     ack = routing.acknowledgement(
-        question.deliveries, {d for o in outcomes for d in o.delivered},
-        {d for o in outcomes for d in o.failed}, in_group=in_group, audience=where.audience,
+        question.deliveries, delivered, failed, in_group=in_group, audience=where.audience,
         first_in_session=question.first_in_session,
     )  # fmt: skip
     if ack is routing.Ack.REACT:
@@ -229,10 +230,12 @@ async def _route_answer(update: Update, context: BotContext, copy_message_id: in
     except RoutingRefused as err:
         await message.reply_html(views.refused(t, err))
         return
-    outcome = await flush_chat(context.application, target)
-    if delivery_id in outcome.delivered:
+    await flush_chat(context.application, target)
+    async with context.db.unit() as uow:  # sent by this flush or by one running for another
+        delivered, failed = await routing.outcome(uow, [delivery_id])
+    if delivery_id in delivered:
         await message.reply_html(views.answer_sent(t, name=asker_name))
-    elif delivery_id in outcome.failed:
+    elif delivery_id in failed:
         await message.reply_html(views.not_delivered(t))
     else:
         await message.reply_html(views.answer_pending(t, in_group=in_group))

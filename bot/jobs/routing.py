@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -95,7 +96,21 @@ async def _send_one(bot: Any, delivery: RoutingDelivery, t: Translator) -> list[
 
 
 async def flush_chat(app: Any, chat_id: int, *, intro: bool = False, attempt: int = 0) -> Flushed:
-    """Send what waits for ``chat_id``, oldest first; stop at a 403 (the rest keeps waiting)."""
+    """Send what waits for ``chat_id``, oldest first; stop at a 403 (the rest keeps waiting).
+
+    One flush of a chat at a time: many members asking one katalizátor at once start many
+    flushes of the katalizátor's chat, and each would send every question waiting there."""
+    locks = app.bot_data.flush_locks
+    lock = locks.setdefault(chat_id, asyncio.Lock())
+    try:
+        async with lock:
+            return await _flush(app, chat_id, intro=intro, attempt=attempt)
+    finally:
+        if not lock.locked() and locks.get(chat_id) is lock:
+            del locks[chat_id]
+
+
+async def _flush(app: Any, chat_id: int, *, intro: bool, attempt: int) -> Flushed:
     data = app.bot_data
     out = Flushed()
     async with data.db.unit() as uow:

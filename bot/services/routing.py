@@ -435,6 +435,14 @@ async def chats_with_pending(uow: UnitOfWork) -> Sequence[int]:
     return await uow.routing.pending_chats()
 
 
+async def outcome(uow: UnitOfWork, delivery_ids: Iterable[int]) -> tuple[set[int], set[int]]:
+    """Which of the deliveries were sent and which Telegram refused, whoever sent them."""
+    found = await uow.routing.statuses(list(delivery_ids))
+    delivered = {d for d, status in found.items() if status is DeliveryStatus.DELIVERED}
+    failed = {d for d, status in found.items() if status is DeliveryStatus.FAILED}
+    return delivered, failed
+
+
 async def mark_delivered(
     uow: UnitOfWork, delivery_id: int, chat_id: int, message_ids: Sequence[int], now: datetime
 ) -> None:

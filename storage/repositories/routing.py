@@ -127,6 +127,15 @@ class RoutingRepository(Repository):
     def add_delivery(self, delivery: RoutingDelivery) -> None:
         self.session.add(delivery)
 
+    async def statuses(self, delivery_ids: Sequence[int]) -> dict[int, DeliveryStatus]:
+        """Where each delivery stands now."""
+        rows = await self.session.execute(
+            select(RoutingDelivery.id, RoutingDelivery.status).where(
+                RoutingDelivery.id.in_(list(delivery_ids))
+            )
+        )
+        return {row[0]: row[1] for row in rows}
+
     async def delivery(self, delivery_id: int) -> RoutingDelivery | None:
         result = await self.session.execute(
             _delivery_query().where(RoutingDelivery.id == delivery_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import func, select
@@ -515,3 +516,30 @@ async def test_long_text_goes_as_header_and_copy(
     assert "Tag: Belső Béla" in header.text and copy.reply_to_message_id == header.message_id
     await harness.send(cast.catalyst, "Röviden: igen.", reply_to=copy)
     assert harness.last(cast.internal).text.startswith("Röviden: igen.")
+
+
+async def test_many_members_asking_at_once_reach_the_catalyst_once_each(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    """Their updates run in parallel (different chats), and each starts a flush of the
+    katalizátor's chat: every question must still arrive exactly once (bench/cpu.py found 20
+    copies of each before the flush of a chat was made one at a time)."""
+    askers = []
+    for i in range(8):
+        user = tg.add_user(first_name=f"Kérdező{i}", last_name="Tag")
+        await bind(db, clock, user, MemberSpec(f"Tag Kérdező{i}", MemberKind.INTERNAL))
+        await _join(db, clock, f"Tag Kérdező{i}", "Innováció")
+        await harness.send(user, "/start")
+        await _writing(harness, user)
+        askers.append(user)
+    bot = harness.app.bot
+    updates = [
+        Update.de_json(tg.message(user, f"Egyszerre kérdezek, {i}."), bot)
+        for i, user in enumerate(askers)
+    ]
+    await harness.during(asyncio.gather(*(harness.app.process_update(u) for u in updates)))
+    got = [m.text for m in tg.outbox(cast.catalyst) if "Egyszerre kérdezek" in m.text]
+    for i in range(len(askers)):
+        assert sum(f"Egyszerre kérdezek, {i}." in text for text in got) == 1, got
+    for user in askers:  # each asker hears that it went, none that it waits
+        assert not any("elmentettük" in m.text for m in tg.outbox(user))
