@@ -605,7 +605,7 @@ async def on_update(update: Update, context: BotContext) -> None:
             await routing.mark_unreachable(uow, chat.id, context.clock.now())
         return
     caller = await context.load_caller(update)
-    if caller.just_started:
+    if caller.just_started and caller.member is not None:  # only members' chats get deliveries
         await flush_chat(context.application, chat.id, intro=True)
 
 
