@@ -48,6 +48,13 @@ def body_name(t: Translator, body: Body) -> str:
     return t.gettext("Strategic Council")
 
 
+def body_subject(t: Translator, body: Body) -> str:
+    """The body as the subject that opens a sentence of the minutes: "A Közgyűlés …"."""
+    if body is Body.KGY:
+        return t.pgettext("sentence subject", "The General Assembly")
+    return t.pgettext("sentence subject", "The Strategic Council")
+
+
 def yes_no_labels(t: Translator) -> tuple[str, str, str]:
     """The options of a yes/no ballot, in the creator's language."""
     return (
@@ -85,17 +92,31 @@ def quorum_words(t: Translator, rule: QuorumRule, electorate: int | None = None)
     )
 
 
-def majority_words(t: Translator, rule: Majority) -> str:
-    """The majority rule in words."""
+def majority_name(t: Translator, rule: Majority) -> str:
+    """The majority rule's name (the result says it after the votes needed)."""
+    return {
+        Majority.SIMPLE: t.gettext("simple majority"),
+        Majority.ABSOLUTE: t.gettext("absolute majority"),
+        Majority.TWO_THIRDS: t.gettext("two-thirds majority"),
+        Majority.THREE_QUARTERS: t.gettext("three-quarters majority"),
+    }[rule]
+
+
+def majority_line(t: Translator, rule: Majority) -> str:
+    """The ``Többség:`` line of a ballot and its preview: the rule and what it counts, said once
+    ("Többség: egyszerű – a leadott szavazatok több mint fele; …")."""
     return {
         Majority.SIMPLE: t.gettext(
-            "simple majority: more than half of the votes cast (an abstention counts against)"
+            "Majority: simple – more than half of the votes cast; an abstention counts as a "
+            "vote against"
         ),
-        Majority.ABSOLUTE: t.gettext(
-            "absolute majority: more than half of all members with the vote"
+        Majority.ABSOLUTE: t.gettext("Majority: absolute – more than half of all voting members"),
+        Majority.TWO_THIRDS: t.gettext(
+            "Majority: two-thirds – at least two-thirds of the votes cast"
         ),
-        Majority.TWO_THIRDS: t.gettext("two-thirds of the votes cast"),
-        Majority.THREE_QUARTERS: t.gettext("three-quarters of the votes cast"),
+        Majority.THREE_QUARTERS: t.gettext(
+            "Majority: three-quarters – at least three-quarters of the votes cast"
+        ),
     }[rule]
 
 
@@ -162,7 +183,7 @@ def ballot_text(
     lines.append(
         t.gettext("Quorum: {rule}").format(rule=quorum_words(t, ballot.quorum, ballot.electorate))
     )
-    lines.append(t.gettext("Majority: {rule}").format(rule=majority_words(t, ballot.majority)))
+    lines.append(majority_line(t, ballot.majority))
     if turnout is not None:
         lines.append(turnout_line(t, turnout, ballot.electorate))
     if comments:
@@ -371,23 +392,26 @@ def decision_lines(
     *,
     esc: Callable[[str], str] = escape,
 ) -> list[str]:
-    """What a choice ballot decided, and why each other option failed (``esc`` escapes the
-    labels: HTML by default, ``plain`` for CSV and Markdown)."""
+    """What a choice ballot decided ("Nyertes: …"), and why each other option did not win
+    (``esc`` escapes the labels: HTML by default, ``plain`` for CSV and Markdown). Options may be
+    places or dates as well as people, so the winners are "Nyertes", never "Megválasztva"."""
     chosen = [esc(f.label) for f in fates if f.fate is Fate.CHOSEN]
-    lines = [
-        t.gettext("Decision: chosen — {options}").format(options=", ".join(chosen))
-        if chosen
-        else t.gettext("Decision: no option was chosen.")
-    ]
+    lines = []
+    if chosen:
+        lines.append(
+            t.ngettext(
+                "Winning option: {options}", "Winning options: {options}", len(chosen)
+            ).format(options=", ".join(chosen))
+        )
     failed = [f for f in fates if f.fate is not Fate.CHOSEN]
     if failed:
-        lines.append(t.gettext("Not chosen:"))
+        lines.append(t.gettext("Did not win:"))
     for fate in failed:
         votes = t.ngettext("{n} vote", "{n} votes", fate.votes).format(n=fate.votes)
         if fate.fate is Fate.SHORT:
             why = t.gettext("fewer than the votes needed")
         elif fate.fate is Fate.TIE:
-            why = t.gettext("tied for the last place, so not chosen")
+            why = t.gettext("tied for the last place")
         else:
             why = t.ngettext(
                 "enough votes, but only {limit} option may be chosen and it had more",
@@ -402,6 +426,58 @@ def decision_lines(
     return lines
 
 
+def yes_no_sentence(
+    t: Translator, body: Body, counts: tuple[int, int, int], *, adopted: bool, unanimous: bool
+) -> str:
+    """The sentence of the minutes on a yes/no ballot that had a quorum: "A Közgyűlés 12 igen,
+    2 nem szavazattal, 1 tartózkodás mellett elfogadta a javaslatot.", or "egyhangúlag" when it
+    was adopted and ``unanimous`` (``services.ballots.Tally.unanimous``)."""
+    yes, no, abstain = counts
+    if adopted and unanimous:
+        sentence = t.gettext("{body} adopted the proposal unanimously, {yes} for.")
+    elif adopted:
+        sentence = t.gettext(
+            "{body} adopted the proposal: {yes} for, {no} against, {abstain} abstaining."
+        )
+    else:
+        sentence = t.gettext(
+            "{body} rejected the proposal: {yes} for, {no} against, {abstain} abstaining."
+        )
+    return sentence.format(body=body_subject(t, body), yes=yes, no=no, abstain=abstain)
+
+
+def body_sentence(t: Translator, ballot: Ballot, tally: Tally) -> str:
+    """What the body did, in one sentence that names it."""
+    if not tally.quorum_met:
+        return t.gettext("{body} made no decision.").format(body=body_subject(t, ballot.body))
+    if ballot.kind is BallotKind.YES_NO:
+        yes, no, abstain = (c.votes for c in tally.counts)
+        adopted = tally.result is BallotResult.ADOPTED
+        return yes_no_sentence(
+            t, ballot.body, (yes, no, abstain), adopted=adopted, unanimous=tally.unanimous
+        )
+    if tally.result is BallotResult.ADOPTED:
+        return t.gettext("{body} made a decision.").format(body=body_subject(t, ballot.body))
+    return t.gettext("{body} made no decision: no option won.").format(
+        body=body_subject(t, ballot.body)
+    )
+
+
+def votes_needed_line(t: Translator, ballot: Ballot, tally: Tally) -> str:
+    """``Elfogadáshoz szükséges: 5 szavazat (egyszerű többség)``: the number the tally rules
+    computed, and the rule's name (the ballot itself said what the rule counts)."""
+    n, rule = tally.votes_needed, majority_name(t, ballot.majority)
+    if ballot.kind is BallotKind.YES_NO:
+        text = t.ngettext(
+            "Needed to adopt: {n} vote ({rule})", "Needed to adopt: {n} votes ({rule})", n
+        )
+    else:
+        text = t.ngettext(
+            "Needed to win: {n} vote ({rule})", "Needed to win: {n} votes ({rule})", n
+        )
+    return text.format(n=n, rule=rule)
+
+
 def stored_fates(resolution: Resolution) -> list[OptionFate] | None:
     """The options' fates kept in the register, or None for a yes/no resolution (or one
     registered before the fates were kept)."""
@@ -411,12 +487,35 @@ def stored_fates(resolution: Resolution) -> list[OptionFate] | None:
     return [OptionFate(str(label), int(votes), Fate(fate)) for label, votes, fate in rows]
 
 
+def stored_counts(t: Translator, resolution: Resolution) -> list[tuple[str, int]]:
+    """The votes kept in the register, labelled for the reader (not escaped): a yes/no
+    ballot's options and every abstention (the last option) in the reader's language and the
+    result's word ("Tartózkodás", not the button's "Tartózkodom")."""
+    rows = [(str(label), int(n)) for label, n in resolution.counts.get("options", [])]
+    if "kind" not in resolution.counts or not rows:  # registered before the kind was kept
+        return rows
+    if resolution.counts["kind"] == BallotKind.YES_NO.value and len(rows) == 3:
+        yes, no, _ = yes_no_labels(t)
+        rows[0], rows[1] = (yes, rows[0][1]), (no, rows[1][1])
+    rows[-1] = (t.pgettext("result", "Abstentions"), rows[-1][1])
+    return rows
+
+
 def resolution_decision(
     t: Translator, resolution: Resolution, *, esc: Callable[[str], str] = escape
 ) -> list[str]:
     """The decision of a registered resolution, in lines (empty if not known)."""
     if resolution.counts.get("kind") == BallotKind.YES_NO.value:
-        return [t.gettext("Decision: the proposal was adopted.")]
+        votes = [int(n) for _label, n in resolution.counts.get("options", [])]
+        if len(votes) != 3:
+            return []
+        yes, no, abstain = votes  # in ballot order: yes, no, the abstention
+        unanimous = yes == yes + no + abstain > 0  # Tally.unanimous: every vote cast was yes
+        return [
+            yes_no_sentence(
+                t, resolution.body, (yes, no, abstain), adopted=True, unanimous=unanimous
+            )
+        ]
     fates = stored_fates(resolution)
     if fates is None:
         return []
@@ -428,7 +527,7 @@ def result_word(t: Translator, result: BallotResult, kind: BallotKind = BallotKi
     if kind is not BallotKind.YES_NO and result is not BallotResult.NO_QUORUM:
         if result is BallotResult.ADOPTED:
             return t.gettext("DECIDED")
-        return t.gettext("NO DECISION (no option was chosen)")
+        return t.gettext("NO DECISION (no option won)")
     return {
         BallotResult.ADOPTED: t.gettext("ADOPTED"),
         BallotResult.REJECTED: t.gettext("REJECTED"),
@@ -437,7 +536,8 @@ def result_word(t: Translator, result: BallotResult, kind: BallotKind = BallotKi
 
 
 def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolution | None) -> str:
-    """The result in the wording of minutes."""
+    """The result in the wording of minutes: turnout and quorum, the counts, the votes needed,
+    one sentence naming the body and what it did, the winners of a choice, the result word."""
     lines = [
         t.gettext("<b>Result of ballot #{id} — {body}</b>").format(
             id=ballot.id, body=body_name(t, ballot.body)
@@ -459,7 +559,7 @@ def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolut
     labels = {o.id: option_label(t, ballot, o) for o in ballot.options}
     for count in tally.counts:
         if count.is_abstain:  # "Tartózkodás: 0", not the button's "Tartózkodom: 0 szavazat"
-            label = t.pgettext("result", "Abstain")
+            label = t.pgettext("result", "Abstentions")
             lines.append(t.gettext("{label}: {n}").format(label=label, n=count.votes))
             continue
         lines.append(
@@ -468,31 +568,11 @@ def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolut
             )
         )
     if tally.quorum_met:
-        lines.append(
-            t.gettext("Votes needed: {n} ({rule})").format(
-                n=tally.votes_needed, rule=majority_words(t, ballot.majority)
-            )
-        )
+        lines.append(votes_needed_line(t, ballot, tally))
     if tally.tie:
-        lines.append(t.gettext("There was a tie at the last place; tied options are not elected."))
-    if ballot.kind is BallotKind.YES_NO and tally.quorum_met:
-        yes, no, abstain = (c.votes for c in tally.counts)
-        sentence = (
-            t.gettext("The proposal was adopted unanimously, with {yes} votes in favour.")
-            if unanimous
-            else t.gettext(
-                "The proposal was adopted with {yes} votes in favour, {no} against "
-                "and {abstain} abstentions."
-            )
-            if tally.result is BallotResult.ADOPTED
-            else t.gettext(
-                "The proposal was rejected with {yes} votes in favour, {no} against "
-                "and {abstain} abstentions."
-            )
-        )
-        lines.append(sentence.format(yes=yes, no=no, abstain=abstain))
-    elif tally.quorum_met:
-        lines.append("")
+        lines.append(t.gettext("There was a tie for the last place; the tied options do not win."))
+    lines += ["", body_sentence(t, ballot, tally)]
+    if ballot.kind is not BallotKind.YES_NO and tally.quorum_met:
         lines += decision_lines(t, option_fates(tally, ballot.kind), ballot.max_choices)
     lines.append("")
     lines.append(
@@ -653,8 +733,9 @@ def register_text(
     pages = max(1, -(-total // REGISTER_PAGE))
     lines = [t.gettext("<b>Register of resolutions</b>")]
     for resolution in resolutions:
-        counts = resolution.counts.get("options", [])
-        summary = ", ".join(f"{escape(str(label))}: {votes}" for label, votes in counts)
+        summary = ", ".join(
+            f"{escape(label)}: {votes}" for label, votes in stored_counts(t, resolution)
+        )
         decision = "".join("\n" + line for line in resolution_decision(t, resolution))
         lines.append(
             f"<b>{resolution_label(t, resolution)}</b>\n"
@@ -706,7 +787,7 @@ def draft_preview(t: Translator, draft: BallotDraft, electorate: int) -> str:
             )
         )
     lines.append(t.gettext("Quorum: {rule}").format(rule=quorum_words(t, draft.quorum, electorate)))
-    lines.append(t.gettext("Majority: {rule}").format(rule=majority_words(t, draft.majority)))
+    lines.append(majority_line(t, draft.majority))
     lines.append("")
     lines.append(
         t.ngettext(
@@ -764,7 +845,7 @@ def register_csv(t: Translator, resolutions: Sequence[Resolution]) -> tuple[byte
     """The register as a CSV file for a spreadsheet (Hungarian headers and ``;`` in Hungarian)."""
     rows = []
     for r in resolutions:
-        votes = "; ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
+        votes = "; ".join(f"{label}: {n}" for label, n in stored_counts(t, r))
         decision = "\n".join(resolution_decision(t, r, esc=plain))
         rows.append(
             [resolution_label(t, r), r.body.value, r.adopted_on.isoformat(), r.text,
@@ -777,7 +858,7 @@ def register_markdown(t: Translator, resolutions: Sequence[Resolution]) -> tuple
     """The register as a Markdown document."""
     lines = [f"# {t.gettext('Register of resolutions')}", ""]
     for r in resolutions:
-        votes = ", ".join(f"{label}: {n}" for label, n in r.counts.get("options", []))
+        votes = ", ".join(f"{label}: {n}" for label, n in stored_counts(t, r))
         lines += [f"## {resolution_label(t, r)}", "", r.text, "", f"*{votes}*", ""]
         decision = resolution_decision(t, r, esc=plain)
         for line in decision:  # "• " items become a Markdown list

@@ -108,8 +108,11 @@ async def test_open_ballot_closes_at_deadline_with_result_and_number(
     assert "Részvétel: 3/4 (75%)" in result
     assert "A testület határozatképes volt (legalább 3 fő kellett)." in result
     assert "Igen: 2 szavazat" in result and "Tartózkodás: 1\n" in result  # not the button's word
-    assert "Szükséges szavazat: 2" in result
-    assert "A javaslatot 2 igen, 0 nem szavazattal, 1 tartózkodás mellett elfogadták." in result
+    assert "Elfogadáshoz szükséges: 2 szavazat (egyszerű többség)" in result
+    assert (
+        "A Közgyűlés 2 igen, 0 nem szavazattal, 1 tartózkodás mellett elfogadta a javaslatot."
+        in result
+    )
     assert "Eredmény: <b>ELFOGADVA</b>" in result
     assert "Határozat száma: 1/2026. (XI. 30.) Kgy. határozat" in result
     assert not [
@@ -136,7 +139,7 @@ async def test_a_unanimous_adoption_says_so(
     clock.advance(days=3, minutes=1)
     [result, *_] = texts(await harness.run_due_jobs())
     assert "Igen: 3 szavazat\nNem: 0 szavazat\nTartózkodás: 0\n" in result
-    assert "A javaslatot egyhangúlag, 3 igen szavazattal elfogadták." in result
+    assert "A Közgyűlés egyhangúlag, 3 igen szavazattal elfogadta a javaslatot." in result
     assert "Eredmény: <b>EGYHANGÚLAG ELFOGADVA</b>" in result
     assert "tartózkodás mellett" not in result
 

@@ -114,21 +114,21 @@ async def test_multi_choice_result_says_what_was_decided_everywhere(
     await jobs.close_and_announce(harness.app, ballot.id, "")
     await harness.settle()
     result = harness.last(cast.external).text
-    assert "Döntés: megválasztva – Budapest, Szeged" in result
+    assert "A Közgyűlés döntést hozott.\nNyertesek: Budapest, Szeged\nNem nyert:" in result
     assert "Debrecen: 1 szavazat (kevesebb, mint a szükséges szavazatszám)" in result
     assert "Pécs: 0 szavazat (kevesebb, mint a szükséges szavazatszám)" in result
     assert "ELFOGADVA" not in result and "Eredmény: DÖNTÉS SZÜLETETT" in result
     await harness.send(cast.ksz, "/hatarozatok")
     listing = harness.last(cast.ksz)
-    assert "Döntés: megválasztva – Budapest, Szeged" in listing.text
+    assert "Nyertesek: Budapest, Szeged" in listing.text
     assert "Debrecen: 1 szavazat (kevesebb" in listing.text
     await harness.press_label(cast.ksz, listing, "CSV")
     rows = _csv(harness.last(cast.ksz).document_bytes)
-    assert "Döntés: megválasztva – Budapest, Szeged" in rows[1][-1]
+    assert "Nyertesek: Budapest, Szeged" in rows[1][-1]
     assert "Debrecen: 1 szavazat" in rows[1][-1]
     await harness.press_label(cast.ksz, listing, "Markdown")
     markdown = harness.last(cast.ksz).document_bytes.decode()
-    assert "Döntés: megválasztva – Budapest, Szeged" in markdown
+    assert "Nyertesek: Budapest, Szeged" in markdown
     assert "- Debrecen: 1 szavazat (kevesebb, mint a szükséges szavazatszám)" in markdown
 
 
