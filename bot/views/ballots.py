@@ -74,8 +74,8 @@ def kind_name(t: Translator, kind: BallotKind, max_choices: int = 1) -> str:
     if kind is BallotKind.YES_NO:
         return t.gettext("yes / no / abstain")
     if kind is BallotKind.SINGLE:
-        return t.gettext("one choice")
-    return t.gettext("at most {n} choices").format(n=max_choices)
+        return t.gettext("one option can be chosen")
+    return t.gettext("at most {n} options can be chosen").format(n=max_choices)
 
 
 def quorum_words(t: Translator, rule: QuorumRule, electorate: int | None = None) -> str:
@@ -791,8 +791,8 @@ def draft_preview(t: Translator, draft: BallotDraft, electorate: int) -> str:
     lines.append("")
     lines.append(
         t.ngettext(
-            "{n} member with the vote will get the ballot.",
-            "{n} members with the vote will get the ballot.",
+            "{n} voting member will get the ballot.",
+            "{n} voting members will get the ballot.",
             electorate,
         ).format(n=electorate)
     )
@@ -827,9 +827,7 @@ def choice_keyboard(options: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
 register_error_text(BallotClosed, lambda t, e: t.gettext("This ballot is closed."))
 register_error_text(
     NotOnRoll,
-    lambda t, e: t.gettext(
-        "You have no vote in this ballot: only the members with the vote of the body vote."
-    ),
+    lambda t, e: t.gettext("You have no vote in this ballot: only the body's voting members vote."),
 )
 register_error_text(
     AlreadyVoted,
@@ -892,8 +890,8 @@ def kind_prompt(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
     return t.gettext("What kind of ballot?"), choice_keyboard(
         [
             (t.gettext("Yes / No / Abstain"), BallotKind.YES_NO.value),
-            (t.gettext("One choice of several"), BallotKind.SINGLE.value),
-            (t.gettext("Several choices"), BallotKind.MULTI.value),
+            (t.gettext("One option can be chosen"), BallotKind.SINGLE.value),
+            (t.gettext("Several options can be chosen"), BallotKind.MULTI.value),
         ]
     )
 

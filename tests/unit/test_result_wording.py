@@ -204,3 +204,14 @@ def test_the_register_says_the_sentence_and_the_results_words() -> None:
     assert views.stored_counts(EN, resolution) == [("Yes", 4), ("No", 0), ("Abstentions", 1)]
     resolution.counts["options"] = [["Igen", 5], ["Nem", 0], ["Tartózkodom", 0]]
     assert "egyhangúlag" in views.resolution_decision(HU, resolution)[0]
+
+
+def test_ballot_options_are_lehetoseg_in_hungarian() -> None:
+    multi = _ballot(BallotKind.MULTI, labels=("Budapest", "Debrecen", "Szeged"), max_choices=2)
+    assert "Típus: legfeljebb 2 lehetőség választható" in views.ballot_text(HU, multi)
+    single = _ballot(BallotKind.SINGLE, labels=("Budapest", "Debrecen"))
+    assert "Típus: egy lehetőség választható" in views.ballot_text(HU, single)
+    assert "Type: one option can be chosen" in views.ballot_text(EN, single)
+    _, keyboard = views.kind_prompt(HU)
+    labels = [row[0].text for row in keyboard.inline_keyboard]
+    assert labels[1:] == ["Egy lehetőség választható", "Több lehetőség választható"]
