@@ -329,6 +329,8 @@ def member_card(
         )
 
     to_kind = "e" if member.kind is MemberKind.INTERNAL else "i"
+    # Each button names what a press does ("Legyen alapító tag"): a state ("Alapító: igen") on a
+    # member who is not one read as the current state.
     rows = [
         [
             button(
@@ -337,19 +339,23 @@ def member_card(
                 to_kind,
             ),
             button(
-                t.gettext("Founder: no") if member.is_founder else t.gettext("Founder: yes"),
+                t.gettext("Remove founder status")
+                if member.is_founder
+                else t.gettext("Make founder"),
                 "founder",
                 int(not member.is_founder),
             ),
         ],
         [
             button(
-                t.gettext("KSz: no") if member.is_ksz else t.gettext("KSz: yes"),
+                t.gettext("Remove from the KSz") if member.is_ksz else t.gettext("Add to the KSz"),
                 "ksz",
                 int(not member.is_ksz),
             ),
             button(
-                t.gettext("ST chair: no") if member.is_st_chair else t.gettext("Make ST chair"),
+                t.gettext("Remove as ST chair")
+                if member.is_st_chair
+                else t.gettext("Make ST chair"),
                 "chair",
                 int(not member.is_st_chair),
             ),

@@ -209,7 +209,7 @@ async def test_ksz_manages_a_member_from_the_card(harness: BotHarness, cast: Cas
     # not a founder yet: cannot be ST chair (refused at the first press, before confirming)
     calls = await harness.press_label(cast.ksz, card, "Legyen az ST elnöke")
     assert any("Az ST elnöke csak alapító tag lehet" in a for a in answers(calls))
-    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Alapító: igen")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Legyen alapító tag")
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen, módosítom")
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Legyen az ST elnöke")
     question = harness.last(cast.ksz)
@@ -338,7 +338,7 @@ async def test_card_changes_ask_for_confirmation_first(harness: BotHarness, cast
 async def test_the_only_ksz_cannot_remove_her_own_office(harness: BotHarness, cast: Cast) -> None:
     """Issue 21/2: removing (or deactivating) the last KSz is refused; she keeps her commands."""
     await harness.send(cast.ksz, "/tag Menedzser Márta")
-    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "KSz: nem")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Ne legyen KSz-tag")
     assert any("egyetlen aktív tagja" in a for a in answers(calls))
     calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Inaktiválás")
     assert any("egyetlen aktív tagja" in a for a in answers(calls))
@@ -351,10 +351,10 @@ async def test_the_only_ksz_cannot_remove_her_own_office(harness: BotHarness, ca
     assert any("egyetlen aktív tagja" in a for a in answers(calls))
     # with a second KSz, she may step down
     await harness.send(cast.ksz, "/tag Belső Béla")
-    await harness.press_label(cast.ksz, harness.last(cast.ksz), "KSz: igen")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Legyen KSz-tag")
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen, módosítom")
     await harness.send(cast.ksz, "/tag Menedzser Márta")
-    await harness.press_label(cast.ksz, harness.last(cast.ksz), "KSz: nem")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Ne legyen KSz-tag")
     calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen, módosítom")
     assert any("Mentve" in a for a in answers(calls))
 
@@ -364,7 +364,7 @@ async def test_st_chair_is_moved_not_removed_and_deactivation_says_so(
 ) -> None:
     """Issue 21/2: the ST chair is never just removed; deactivating the chair warns twice."""
     await harness.send(cast.ksz, "/tag Elnök Emese")
-    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "ST elnöke: nem")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Ne legyen az ST elnöke")
     assert any("Legyen az ST elnöke" in a for a in answers(calls))
     await harness.press_label(cast.ksz, harness.last(cast.ksz), "Inaktiválás")
     question = harness.last(cast.ksz)
@@ -385,7 +385,7 @@ async def test_an_external_supporter_cannot_become_a_founder(
 ) -> None:
     """Issue 21/3: the ST is its active internal founders, so a founder must be internal."""
     await harness.send(cast.ksz, "/tag Külső Kata")
-    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Alapító: igen")
+    calls = await harness.press_label(cast.ksz, harness.last(cast.ksz), "Legyen alapító tag")
     assert any("Alapító tag csak belső társult tag lehet" in a for a in answers(calls))
     card = harness.last(cast.ksz)
     member_id = card.buttons[0][0][1].split(":")[2]

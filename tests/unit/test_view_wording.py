@@ -1,0 +1,66 @@
+"""Issue 14: texts whose wording is logic: buttons that name an action, not a state."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.i18n import Translations
+from bot.views import members as member_views
+from storage.models import Member, MemberKind
+
+TZ = ZoneInfo("Europe/Budapest")
+TRANSLATIONS = Translations("hu", TZ)
+HU = TRANSLATIONS.get("hu")
+EN = TRANSLATIONS.get("en")
+
+
+def _member(**flags: bool) -> Member:
+    return Member(
+        id=3,
+        name="Belső Béla",
+        organisation=None,
+        kind=MemberKind.INTERNAL,
+        is_founder=flags.get("founder", False),
+        is_ksz=flags.get("ksz", False),
+        is_st_chair=flags.get("chair", False),
+        is_active=True,
+        telegram_id=None,
+        memberships=[],
+    )
+
+
+def _labels(member: Member, language: str = "hu") -> list[str]:
+    _, keyboard = member_views.member_card(TRANSLATIONS.get(language), member, [])
+    return [button.text for row in keyboard.inline_keyboard for button in row]
+
+
+@pytest.mark.parametrize(
+    ("flags", "shown", "not_shown"),
+    [
+        ({}, ["Legyen alapító tag", "Legyen KSz-tag", "Legyen külső tag"], ["Ne legyen"]),
+        (
+            {"founder": True, "ksz": True, "chair": True},
+            ["Ne legyen alapító tag", "Ne legyen KSz-tag", "Ne legyen az ST elnöke"],
+            ["Legyen alapító tag", "Legyen KSz-tag"],
+        ),
+    ],
+)
+def test_member_card_buttons_name_the_action(
+    flags: dict[str, bool], shown: list[str], not_shown: list[str]
+) -> None:
+    labels = _labels(_member(**flags))
+    for label in shown:
+        assert label in labels
+    for label in not_shown:
+        assert not any(existing.startswith(label) for existing in labels), labels
+    assert not any(":" in label for label in labels)  # no "Alapító: igen" state labels
+
+
+def test_member_card_buttons_in_english() -> None:
+    assert {"Make founder", "Add to the KSz", "Make ST chair"} <= set(_labels(_member(), "en"))
+    founder = _member(founder=True, ksz=True, chair=True)
+    assert {"Remove founder status", "Remove from the KSz", "Remove as ST chair"} <= set(
+        _labels(founder, "en")
+    )
