@@ -10,6 +10,12 @@ from collections.abc import Callable
 from bot.services.errors import InvalidInput
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, the cut marked with "…" (a title on a
+    button, a value quoted back in an error): a shortened text never passes for the whole."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def clean_text(value: str, field_name: str, limit: int, *, required: bool = True) -> str:
     """Fold whitespace, refuse control characters and over-long or (if required) empty text."""
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):

@@ -28,7 +28,7 @@ from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.services.identity import Actor
 from bot.services.roles import Standing
 from bot.services.schedule import BadScheduleValue, ScheduleConfig
-from bot.services.text import clean_text
+from bot.services.text import clean_text, clip
 from storage.db import UnitOfWork
 from storage.models import Member, Workgroup
 from storage.models.workplan import (
@@ -140,7 +140,7 @@ def parse_status(text: str, row: int | None = None) -> TaskStatus:
     found = STATUS_WORDS.get(" ".join(text.split()).casefold())
     if found is None:
         reason = "unknown_status" if text.strip() else "empty"
-        raise PlanInputError("status", reason, text.strip()[:40], row=row)
+        raise PlanInputError("status", reason, clip(text.strip(), 40), row=row)
     return found
 
 
@@ -150,10 +150,10 @@ def parse_progress(text: str, row: int | None = None) -> int:
     match = _PERCENT.match(value)
     if not match:
         reason = "not_a_number" if value else "empty"
-        raise PlanInputError("progress", reason, value[:40], row=row)
+        raise PlanInputError("progress", reason, clip(value, 40), row=row)
     number = int(match.group(1))
     if not 0 <= number <= 100:
-        raise PlanInputError("progress", "out_of_range", value[:40], row=row, limit=100)
+        raise PlanInputError("progress", "out_of_range", clip(value, 40), row=row, limit=100)
     return number
 
 
@@ -164,14 +164,14 @@ def parse_deadline(text: str, row: int | None = None) -> date:
         raise PlanInputError("deadline", "empty", row=row)
     match = _DATE.match(value)
     if not match:
-        raise PlanInputError("deadline", "bad_date", value[:40], row=row)
+        raise PlanInputError("deadline", "bad_date", clip(value, 40), row=row)
     year, month, day = (int(g) for g in match.groups())
     if not 2000 <= year <= 2100:
-        raise PlanInputError("deadline", "impossible_date", value[:40], row=row)
+        raise PlanInputError("deadline", "impossible_date", clip(value, 40), row=row)
     try:
         return date(year, month, day)
     except ValueError:
-        raise PlanInputError("deadline", "impossible_date", value[:40], row=row) from None
+        raise PlanInputError("deadline", "impossible_date", clip(value, 40), row=row) from None
 
 
 def deadline_concerns(period: str, deadline: date, today: date) -> list[str]:
@@ -212,7 +212,7 @@ async def resolve_responsible(
         return None
     group = await uow.workgroups.by_name(value)
     if group is None:
-        raise PlanInputError("responsible", "unknown_workgroup", value[:120], row=row)
+        raise PlanInputError("responsible", "unknown_workgroup", clip(value, 120), row=row)
     return group
 
 
@@ -407,7 +407,7 @@ async def get_task(uow: UnitOfWork, task_id: int | str, *, lock: bool = False) -
     """A task by its number (``12`` or ``#12``)."""
     text = str(task_id).strip().lstrip("#")
     if not text.isdigit() or len(text) > 9:
-        raise TaskNotFound(str(task_id)[:20])
+        raise TaskNotFound(clip(str(task_id), 20))
     task = await uow.workplans.task(int(text), lock=lock)
     if task is None:
         raise TaskNotFound(text)
@@ -428,7 +428,7 @@ def parse_field(text: str) -> str:
     """The field to change, in Hungarian or English."""
     found = FIELD_WORDS.get(text.strip().casefold())
     if found is None:
-        raise PlanInputError("field", "unknown_field", text.strip()[:40])
+        raise PlanInputError("field", "unknown_field", clip(text.strip(), 40))
     return found
 
 
@@ -870,7 +870,7 @@ async def change_setting(
     _check_editor(who)
     key = SETTING_WORDS.get(key_word.strip().casefold())
     if key is None:
-        raise BadScheduleValue(key_word.strip()[:40], "unknown_setting", value[:40])
+        raise BadScheduleValue(clip(key_word.strip(), 40), "unknown_setting", clip(value, 40))
     current = await overrides(uow)
     if value.strip().casefold() in RESET_WORDS:
         current.pop(key, None)

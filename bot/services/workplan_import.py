@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.services.identity import Actor
-from bot.services.text import csv_reader
+from bot.services.text import clip, csv_reader
 from bot.services.workplan import (
     DESCRIPTION_MAX,
     TITLE_MAX,
@@ -106,7 +106,7 @@ def parse_tasks_csv(data: bytes) -> list[TaskRow]:
         except PlanInputError as exc:
             row_errors.append(exc)
         if title and name_key(title) in seen:
-            row_errors.append(PlanInputError("title", "duplicate", title[:60], row=line))
+            row_errors.append(PlanInputError("title", "duplicate", clip(title, 60), row=line))
         seen.setdefault(name_key(title), line)
         try:
             description = clean(
@@ -176,7 +176,7 @@ async def import_tasks(
             errors.append(exc)
             continue
         if name_key(row.title) in existing:
-            errors.append(PlanInputError("title", "exists", row.title[:60], row=row.row))
+            errors.append(PlanInputError("title", "exists", clip(row.title, 60), row=row.row))
             continue
         specs.append(
             TaskSpec(row.title, group, row.deadline, row.description, row.status, row.progress)

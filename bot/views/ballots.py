@@ -22,6 +22,7 @@ from bot.services.ballots import (
     quorum_needed,
     roman_month,
 )
+from bot.services.text import clip
 from bot.views.common import page_row, register_error_text
 from bot.views.csv_export import csv_document, delimiter_for, register_header
 from storage.models import Member
@@ -226,7 +227,7 @@ def voter_keyboard(
         for number, option in enumerate(ballot.options, start=1):
             mark = "☑" if option.id in selected else "☐"
             label = _button_label(t, ballot, option, number)
-            rows.append([_button(f"{mark} {label[:40]}", "t", ballot.id, option.id)])
+            rows.append([_button(f"{mark} {clip(label, 40)}", "t", ballot.id, option.id)])
         rows.append([_button(t.gettext("Cast the vote"), "s", ballot.id)])
     elif ballot.kind is BallotKind.YES_NO:
         rows.append(
@@ -235,7 +236,7 @@ def voter_keyboard(
     else:
         for number, option in enumerate(ballot.options, start=1):
             label = _button_label(t, ballot, option, number)
-            rows.append([_button(label[:48], "c", ballot.id, option.id)])
+            rows.append([_button(clip(label, 48), "c", ballot.id, option.id)])
     rows.append(_debate_row(t, ballot))
     return InlineKeyboardMarkup(rows)
 
@@ -593,7 +594,7 @@ def details_text(t: Translator, ballot: Ballot, votes: Sequence[tuple[Member, li
     """Who voted how, for an open ballot."""
     lines = [
         t.gettext("<b>Votes in ballot #{id}</b> (open ballot)").format(id=ballot.id),
-        escape(ballot.question[:300]),
+        escape(clip(ballot.question, 300)),
         "",
     ]
     if not votes:
@@ -607,7 +608,7 @@ def debate_text(t: Translator, ballot: Ballot, comments: Sequence[BallotComment]
     """The comments of a ballot."""
     lines = [
         t.gettext("<b>Debate of ballot #{id}</b>").format(id=ballot.id),
-        escape(ballot.question[:300]),
+        escape(clip(ballot.question, 300)),
         "",
     ]
     if not comments:
@@ -739,7 +740,7 @@ def register_text(
         decision = "".join("\n" + line for line in resolution_decision(t, resolution))
         lines.append(
             f"<b>{resolution_label(t, resolution)}</b>\n"
-            f"{escape(resolution.text[:400])}\n<i>{summary}</i>{decision}"
+            f"{escape(clip(resolution.text, 400))}\n<i>{summary}</i>{decision}"
         )
     if pages > 1:
         lines.append(t.gettext("Page {page} of {pages}").format(page=page + 1, pages=pages))

@@ -397,7 +397,7 @@ def member_groups(
         rows.append(
             [
                 InlineKeyboardButton(
-                    ("✓ " if inside else "") + group.name[:40],
+                    ("✓ " if inside else "") + clip(group.name, 40),
                     callback_data=encode(
                         Feature.MEMBER_GROUPS, "leave" if inside else "join", member.id, group.id
                     ),

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Feature, encode
 from bot.i18n import N_, Phrase, Translator
 from bot.services.proposals import WrongStage
+from bot.services.text import clip
 from bot.views.common import register_error_text
 from storage.models.proposals import Proposal, ProposalComment, ProposalStage
 
@@ -82,7 +83,7 @@ def listing(
     rows = []
     for proposal in proposals:
         lines.append(
-            f"#{proposal.id} {escape(proposal.title[:80])} – {stage_name(t, proposal.stage)}"
+            f"#{proposal.id} {escape(clip(proposal.title, 80))} – {stage_name(t, proposal.stage)}"
         )
         rows.append(
             [

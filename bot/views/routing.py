@@ -376,8 +376,11 @@ def group_alert(t: Translator, workgroup: str, problem: str) -> str:
 
 
 def age(t: Translator, value: timedelta) -> str:
-    """How long a thread has been open, in minutes, hours or days."""
+    """How long a thread has been open, in minutes, hours or days ("most nyílt" under a
+    minute, not "0 perce nyitott")."""
     minutes = int(value.total_seconds() // 60)
+    if minutes < 1:
+        return t.gettext("just opened")
     if minutes < 60:
         return t.ngettext("open for {n} minute", "open for {n} minutes", minutes).format(n=minutes)
     hours = minutes // 60

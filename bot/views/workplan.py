@@ -21,6 +21,7 @@ from bot.services.schedule import (
     SlotKind,
     Weekly,
 )
+from bot.services.text import clip
 from bot.services.workplan import (
     Filter,
     GroupSummary,
@@ -221,7 +222,7 @@ def filter_keyboard(
     for group in groups:
         label = "KSz" if group is None else names.get(group, "?")
         who.append(
-            InlineKeyboardButton(label[:30], callback_data=_filter_data(group, wanted.status))
+            InlineKeyboardButton(clip(label, 30), callback_data=_filter_data(group, wanted.status))
         )
     rows += [who[i : i + 3] for i in range(0, len(who), 3)]
     what = [
@@ -328,7 +329,7 @@ def task_card(
 
 def task_button_label(task: Task) -> str:
     """``#12 Piackutatás · 40%`` (short enough for a button)."""
-    title = task.title if len(task.title) <= 32 else task.title[:31] + "…"
+    title = clip(task.title, 32)
     return f"#{task.id} {title} · {task.progress}%"
 
 
@@ -530,7 +531,7 @@ def digest_caption(t: Translator, summary: Summary, kind: SlotKind) -> str:
     counts = summary.counts
     lines = [
         f"<b>{digest_title(t, kind)}</b>",
-        t.gettext("Work plan: {title}").format(title=escape(plan.title[:100])),
+        t.gettext("Work plan: {title}").format(title=escape(clip(plan.title, 100))),
         t.gettext("Progress: {bar} · {tasks}").format(
             bar=bar(summary.average), tasks=task_count(t, len(summary.tasks))
         ),

@@ -1,13 +1,17 @@
-"""Issue 14: texts whose wording is logic: buttons that name an action, not a state."""
+"""Issue 14: texts whose wording is logic: buttons that name an action, not a state; "most nyílt"
+rather than "0 perce nyitott"; a cut text marked with "…"."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.i18n import Translations
+from bot.services.text import clip
 from bot.views import members as member_views
+from bot.views import routing as routing_views
 from storage.models import Member, MemberKind
 
 TZ = ZoneInfo("Europe/Budapest")
@@ -64,3 +68,27 @@ def test_member_card_buttons_in_english() -> None:
     assert {"Remove founder status", "Remove from the KSz", "Remove as ST chair"} <= set(
         _labels(founder, "en")
     )
+
+
+@pytest.mark.parametrize(
+    ("seconds", "hungarian", "english"),
+    [
+        (0, "most nyílt", "just opened"),
+        (59, "most nyílt", "just opened"),
+        (60, "1 perce nyitott", "open for 1 minute"),
+        (3 * 3600, "3 órája nyitott", "open for 3 hours"),
+        (3 * 86400, "3 napja nyitott", "open for 3 days"),
+    ],
+)
+def test_a_question_under_a_minute_old_just_opened(
+    seconds: int, hungarian: str, english: str
+) -> None:
+    assert routing_views.age(HU, timedelta(seconds=seconds)) == hungarian
+    assert routing_views.age(EN, timedelta(seconds=seconds)) == english
+
+
+def test_a_cut_text_ends_in_an_ellipsis() -> None:
+    assert clip("Piackutatás", 20) == "Piackutatás"
+    assert clip("Piackutatás", 11) == "Piackutatás"
+    assert clip("Piackutatás 2027", 12) == "Piackutatás…"  # the space before the cut goes
+    assert len(clip("x" * 100, 40)) == 40 and clip("x" * 100, 40).endswith("…")
