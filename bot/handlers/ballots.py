@@ -234,7 +234,7 @@ async def cb_secret(update: Update, context: BotContext) -> int:
 async def cb_deadline(update: Update, context: BotContext) -> int:
     """A quick deadline: 1, 3 or 8 days."""
     days = int(_choice(update, {str(d) for d in ballots.QUICK_DAYS}))
-    _draft(context).deadline = ballots.deadline_in(context.clock.now(), days=days)
+    ballots.set_deadline(_draft(context), str(days), context.clock.now(), context.settings.tz)
     assert update.callback_query is not None
     await update.callback_query.answer()
     return await _show_preview(update, context, edit=True)
@@ -244,8 +244,8 @@ async def msg_deadline(update: Update, context: BotContext) -> int:
     """A typed deadline."""
     message = update.effective_message
     assert message is not None
-    _draft(context).deadline = ballots.parse_deadline(
-        message.text or "", context.clock.now(), context.settings.tz
+    ballots.set_deadline(
+        _draft(context), message.text or "", context.clock.now(), context.settings.tz
     )
     raise ApplicationHandlerStop(await _show_preview(update, context))
 

@@ -89,6 +89,8 @@ class BallotDraft:
     secret: bool = False
     changeable: bool = True
     deadline: datetime | None = None
+    #: The deadline was given in days and moved up to the next quarter hour (the preview says so).
+    deadline_rounded: bool = False
     quorum: QuorumRule = QuorumRule.MORE_THAN_HALF
     majority: Majority = Majority.SIMPLE
 
@@ -200,6 +202,14 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     return check_deadline(local, now)
 
 
+def set_deadline(draft: BallotDraft, text: str, now: datetime, tz: ZoneInfo) -> None:
+    """The draft's deadline from a typed date or a number of days (a wizard button sends its
+    days as text), noting whether the days were rounded up to the quarter hour."""
+    draft.deadline = parse_deadline(text, now, tz)
+    text = text.strip()
+    draft.deadline_rounded = text.isdigit() and draft.deadline != now + timedelta(days=int(text))
+
+
 def check_deadline(deadline: datetime, now: datetime) -> datetime:
     """A deadline must be at least MIN_LEAD_MINUTES and at most MAX_DAYS_AHEAD days away (the
     latter rounded up as ``deadline_in`` rounds); returned in UTC. The refusal (``window``) names
@@ -292,8 +302,8 @@ def parse_form(
         body=body,
         quorum=defaults[body].quorum,
         majority=defaults[body].majority,
-        deadline=parse_deadline(values["deadline"], now, tz),
     )
+    set_deadline(draft, values["deadline"], now, tz)
     if "options" in values:
         draft.options = clean_options(values["options"])
         draft.kind = BallotKind.SINGLE

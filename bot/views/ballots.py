@@ -775,7 +775,12 @@ def draft_preview(t: Translator, draft: BallotDraft, electorate: int) -> str:
         lines.append("")
     lines.append(t.gettext("Type: {kind}").format(kind=kind_name(t, draft.kind, draft.max_choices)))
     if draft.deadline is not None:
-        lines.append(t.gettext("Deadline: {date}").format(date=t.datetime(draft.deadline)))
+        deadline = (
+            t.gettext("Deadline: {date} (rounded up to the quarter hour)")
+            if draft.deadline_rounded
+            else t.gettext("Deadline: {date}")
+        )
+        lines.append(deadline.format(date=t.datetime(draft.deadline)))
     lines.append(
         t.gettext("Secret: {value}").format(
             value=t.gettext("yes") if draft.secret else t.gettext("no")

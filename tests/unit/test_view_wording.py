@@ -1,15 +1,18 @@
 """Issue 14: texts whose wording is logic: buttons that name an action, not a state; "most nyílt"
-rather than "0 perce nyitott"; a cut text marked with "…"."""
+rather than "0 perce nyitott"; a cut text marked with "…"; a deadline given in days and rounded up
+to the quarter hour says so in the preview."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.i18n import Translations
+from bot.services.ballots import BallotDraft, set_deadline
 from bot.services.text import clip
+from bot.views import ballots as ballot_views
 from bot.views import members as member_views
 from bot.views import routing as routing_views
 from storage.models import Member, MemberKind
@@ -92,3 +95,28 @@ def test_a_cut_text_ends_in_an_ellipsis() -> None:
     assert clip("Piackutatás", 11) == "Piackutatás"
     assert clip("Piackutatás 2027", 12) == "Piackutatás…"  # the space before the cut goes
     assert len(clip("x" * 100, 40)) == 40 and clip("x" * 100, 40).endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("now", "given", "shown"),
+    [
+        (datetime(2026, 12, 2, 3, 57, 12, tzinfo=UTC), "3", "2026. december 5., 5:00"),
+        (datetime(2026, 12, 2, 4, 0, tzinfo=UTC), "3", "2026. december 5., 5:00"),
+        (
+            datetime(2026, 12, 2, 3, 57, 12, tzinfo=UTC),
+            "2026.12.05 18:07",
+            "2026. december 5., 18:07",
+        ),
+    ],
+)
+def test_the_preview_says_when_days_were_rounded_up(now: datetime, given: str, shown: str) -> None:
+    draft = BallotDraft(question="Elfogadja a tagdíjat?")
+    set_deadline(draft, given, now, TZ)
+    preview = ballot_views.draft_preview(HU, draft, 4)
+    rounded = given.isdigit() and now.minute % 15 != 0
+    assert draft.deadline_rounded is rounded
+    if rounded:
+        assert f"Határidő: {shown} (negyedórára kerekítve)" in preview
+        assert "(rounded up to the quarter hour)" in ballot_views.draft_preview(EN, draft, 4)
+    else:
+        assert f"Határidő: {shown}\n" in preview
