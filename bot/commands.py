@@ -52,7 +52,8 @@ class CommandSpec:
     in_menu: bool = True
     #: The handler is registered by the feature itself (a conversation's entry point).
     own_handler: bool = False
-    #: Longer usage shown under the command in /help (an ``N_()``-marked text).
+    #: Longer usage shown under the command in /help (an ``N_()``-marked text; ``{command}``
+    #: names the command in the reader's language, as in ``usage``).
     help_note: str | None = None
     #: How to call it, the answer when its arguments are missing (``raise ShowUsage``): an
     #: ``N_()``-marked text with ``{command}``, which names the command in the reader's language.

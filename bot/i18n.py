@@ -46,6 +46,27 @@ class Phrase:
         return text.format(**{k: escape(v) if isinstance(v, str) else v for k, v in values.items()})
 
 
+#: Every command by the name an English reader types, with the name a Hungarian reader types
+#: (the spec's Hungarian ``name``; for /help its alias /sugo). A text that names a command says
+#: ``{cancel}`` and is formatted with ``t.commands("cancel")``, so no English msgid says /megse
+#: and the Hungarian msgstr keeps the placeholder. tests/unit/test_command_names.py keeps this in
+#: step with every ``CommandSpec``'s ``english=``.
+HUNGARIAN_COMMANDS: dict[str, str] = {
+    "start": "start", "help": "sugo", "language": "nyelv", "join": "csatlakozas",
+    "profile": "profil", "members": "tagok", "workgroups": "munkacsoportok", "log": "naplo",
+    "invite": "meghivo", "member": "tag", "newworkgroup": "munkacsoport_uj",
+    "linkgroup": "csoport_osszekotes", "maingroup": "fo_csoport", "announce": "kozlemeny",
+    "announcements": "kozlemenyek", "workplan": "munkaterv", "progress": "elorehaladas",
+    "task": "feladat", "workplanversions": "munkaterv_verziok", "newworkplan": "munkaterv_uj",
+    "newtask": "feladat_uj", "edittask": "feladat_modositas", "workplanvote": "munkaterv_szavazas",
+    "schedule": "utemezes", "newpoll": "szavazas_uj", "ballots": "szavazasok",
+    "ballotdetails": "szavazas_reszletek", "closeballot": "szavazas_lezaras",
+    "resolutions": "hatarozatok", "cancel": "megse", "proposal": "javaslat",
+    "proposals": "javaslatok", "catalyst": "katalizator", "done": "kesz",
+    "openquestions": "nyitott_kerdesek",
+}  # fmt: skip
+
+
 @cache
 def _catalog(language: str) -> gettext.NullTranslations:
     """Compile the language's .po in memory, so a stale .mo can never be served."""
@@ -81,6 +102,16 @@ class Translator:
 
     def pgettext(self, context: str, message: str) -> str:
         return self._t.pgettext(context, message)
+
+    def command(self, english: str) -> str:
+        """A command named inside a text, as this reader types it: ``command("cancel")`` is
+        ``/megse`` in Hungarian and ``/cancel`` in English."""
+        return "/" + (english if self.language == "en" else HUNGARIAN_COMMANDS[english])
+
+    def commands(self, *english: str) -> dict[str, str]:
+        """The placeholders of the commands a text names: ``text.format(**t.commands("cancel",
+        "help"))`` fills ``{cancel}`` and ``{help}``."""
+        return {name: self.command(name) for name in english}
 
     def datetime(self, value: datetime) -> str:
         """``2026. november 27., 14:30`` in Hungarian; the pattern is in the catalog."""

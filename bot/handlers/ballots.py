@@ -740,13 +740,13 @@ COMMANDS = [
         Permission.BALLOT_CREATOR, cmd_new_ballot, english="newpoll", private_only=True,
         own_handler=True,
         help_note=N_(
-            "In one message: the command, then one line each: <code>Kérdés: …</code>, "
-            "<code>Határidő: 2026.12.05 18:00</code> (or a number of days), optionally "
-            "<code>Titkos: igen</code>, <code>Opciók: a; b; c</code>, <code>Választható: 2</code>, "
-            "<code>Testület: Kgy</code> or <code>ST</code>, <code>Többség: egyszerű</code>, "
-            "<code>abszolút</code>, <code>kétharmad</code> or <code>háromnegyed</code>, "
-            "<code>Határozatképesség: 50%+1</code>, <code>kétharmad</code> or <code>nincs</code>, "
-            "<code>Módosítható: nem</code>."
+            "In one message: the command, then one line each: <code>Question: …</code>, "
+            "<code>Deadline: 2026.12.05 18:00</code> (or a number of days), optionally "
+            "<code>Secret: yes</code>, <code>Options: a; b; c</code>, <code>Max: 2</code>, "
+            "<code>Body: general assembly</code> or <code>strategic council</code>, "
+            "<code>Majority: simple</code>, <code>absolute</code>, <code>2/3</code> or "
+            "<code>3/4</code>, <code>Quorum: 50%+1</code>, <code>2/3</code> or <code>none</code>, "
+            "<code>Changeable: no</code>."
         ),
     ),
     CommandSpec(

@@ -433,8 +433,8 @@ COMMANDS = [
         "elorehaladas", N_("report progress on your work-plan tasks"), Permission.REPORTER,
         cmd_progress, english="progress",
         help_note=N_(
-            "Catalysts and the KSz: <code>/elorehaladas</code> lists your tasks as buttons; "
-            "<code>/elorehaladas 12 60 note</code> sets task 12 to 60%."
+            "Catalysts and the KSz: <code>{command}</code> lists your tasks as buttons; "
+            "<code>{command} 12 60 note</code> sets task 12 to 60%."
         ),
     ),
     CommandSpec(
@@ -463,8 +463,9 @@ COMMANDS = [
         "feladat_modositas", N_("change a task (number, field, new value)"), Permission.KSZ,
         cmd_edit_task, english="edittask",
         usage=N_(
-            "Usage: <code>{command} 12 határidő 2027.01.31</code>. Fields: cím, leírás, felelős, "
-            "határidő, állapot (tervezett, folyamatban, kész, késésben, felfüggesztve, törölve)."
+            "Usage: <code>{command} 12 deadline 2027.01.31</code>. Fields: title, description, "
+            "responsible, deadline, status (planned, in progress, done, late, suspended, "
+            "cancelled)."
         ),
     ),
     CommandSpec(

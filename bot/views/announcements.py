@@ -213,7 +213,7 @@ def kind_picker(
         for k in kinds
     ]
     text = t.gettext(
-        "<b>Kind</b>\n"
+        "<b>Type</b>\n"
         "An operational announcement speaks for the KSz, a strategic one for the ST chair. "
         "Which is this?"
     )

@@ -150,8 +150,8 @@ def ballot_text(
     ]
     if proposal is not None:
         lines.append(
-            t.gettext("On strategy proposal #{id}: {title} (/javaslatok)").format(
-                id=proposal.id, title=escape(proposal.title)
+            t.gettext("On strategy proposal #{id}: {title} ({proposals})").format(
+                id=proposal.id, title=escape(proposal.title), proposals=t.command("proposals")
             )
         )
     lines += [
@@ -631,8 +631,8 @@ def new_comment(t: Translator, ballot: Ballot, comment: BallotComment) -> str:
 def comment_prompt(t: Translator, ballot: Ballot) -> str:
     """Ask for the comment text."""
     return t.gettext(
-        "Write your comment on ballot #{id} in one message (or /megse to cancel)."
-    ).format(id=ballot.id)
+        "Write your comment on ballot #{id} in one message (or {cancel} to cancel)."
+    ).format(id=ballot.id, cancel=t.command("cancel"))
 
 
 def excerpt(text: str, limit: int = 80) -> str:
@@ -875,13 +875,12 @@ def register_markdown(t: Translator, resolutions: Sequence[Resolution]) -> tuple
 # --- the new-ballot wizard -----------------------------------------------------------------
 
 
-#: The wizard's first step.
-question_prompt = Phrase(
-    N_(
+def question_prompt(t: Translator) -> str:
+    """The wizard's first step."""
+    return t.gettext(
         "<b>New ballot</b>\nWrite the question or the text of the draft resolution. "
-        "(/megse cancels.)\n\nTip: /help shows how to give everything in one message."
-    )
-)
+        "({cancel} cancels.)\n\nTip: {help} shows how to give everything in one message."
+    ).format(**t.commands("cancel", "help"))
 
 
 def body_prompt(t: Translator, bodies: Sequence[Body]) -> tuple[str, InlineKeyboardMarkup]:
@@ -921,7 +920,10 @@ def max_prompt(t: Translator, options: int) -> tuple[str, InlineKeyboardMarkup]:
 def secret_prompt(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
     """Open or secret."""
     return t.gettext("Open or secret ballot?"), choice_keyboard(
-        [(t.gettext("Open (nyílt)"), "open"), (t.gettext("Secret (titkos)"), "secret")]
+        [
+            (t.pgettext("ballot secrecy", "Open"), "open"),
+            (t.pgettext("ballot secrecy", "Secret"), "secret"),
+        ]
     )
 
 

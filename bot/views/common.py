@@ -212,7 +212,7 @@ def describe_input(t: Translator, err: InvalidInput) -> str:
         text = t.gettext("{field}: only with options.").format(field=label)
     elif err.reason == "unknown_line":
         text = t.gettext(
-            "{field}: a line has no known label. Use Kérdés:, Határidő:, Titkos:, Opciók:."
+            "{field}: a line has no known label. Use Question:, Deadline:, Secret:, Options:."
         ).format(field=label)
     elif err.reason == "unknown_option":
         text = t.gettext("{field}: this option is not on the ballot.").format(field=label)
@@ -347,11 +347,11 @@ def describe_rule(t: Translator, err: RuleViolation) -> str:
         ),
         "join_name_taken": t.gettext(
             "A member called „{name}” already exists; a request to join cannot take their place. "
-            "If it is them, send them their invitation link (/meghivo); if not, reject it."
+            "If it is them, send them their invitation link ({invite}); if not, reject it."
         ),
     }
     return texts.get(err.rule, t.gettext("This would break a rule of the cluster.")).format(
-        name=subject
+        name=subject, invite=t.command("invite")
     )
 
 

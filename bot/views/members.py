@@ -278,8 +278,8 @@ def join_request_for_ksz(
             t.gettext(
                 "This request cannot be approved: a request never takes over an existing "
                 "member. If the applicant is that member, send them their own invitation link "
-                "(/meghivo); otherwise reject the request."
-            ),
+                "({invite}); otherwise reject the request."
+            ).format(invite=t.command("invite")),
         ]
     keyboard = InlineKeyboardMarkup(
         [

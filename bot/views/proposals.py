@@ -115,8 +115,11 @@ register_error_text(
 )
 
 
-#: Asking for a comment on a proposal.
-comment_prompt = Phrase(N_("Write your comment in one message (or /megse to cancel)."))
+def comment_prompt(t: Translator) -> str:
+    """Asking for a comment on a proposal."""
+    return t.gettext("Write your comment in one message (or {cancel} to cancel).").format(
+        **t.commands("cancel")
+    )
 
 
 st_ballot_started = Phrase(N_("The Strategic Council ballot has started."))

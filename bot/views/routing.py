@@ -358,11 +358,11 @@ def group_problem(t: Translator, workgroup: str, problem: str) -> str:
     else:
         text = t.gettext(
             "{workgroup}: the bot is not an administrator of the linked group and privacy mode "
-            "is on, so messages that mention the bot or use #katalizator do not reach it (replies "
-            "to its messages and /katalizator do). Make the bot an administrator, or turn privacy "
+            "is on, so messages that mention the bot or use #catalyst do not reach it (replies "
+            "to its messages and {catalyst} do). Make the bot an administrator, or turn privacy "
             "mode off in @BotFather (/setprivacy)."
         )
-    return text.format(workgroup=escape(workgroup))
+    return text.format(workgroup=escape(workgroup), **t.commands("catalyst"))
 
 
 def group_alert(t: Translator, workgroup: str, problem: str) -> str:

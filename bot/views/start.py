@@ -83,7 +83,7 @@ def help_text(t: Translator, specs: list[CommandSpec], standing: Standing) -> st
             shown = " ".join(f"/{n}" for n in dict.fromkeys((first, *spec.names)))
             lines.append(f"{shown} – {t.gettext(spec.description)}")
             if spec.help_note:
-                lines.append(f"<i>{t.gettext(spec.help_note)}</i>")
+                lines.append(f"<i>{t.gettext(spec.help_note).format(command='/' + first)}</i>")
     if standing.is_member:
         lines += ["", CATALYST_GLOSS(t)]
     else:

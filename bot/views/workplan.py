@@ -191,7 +191,12 @@ def plan_text(
     for task in tasks:
         lines.append("")
         lines += task_lines(t, task, names)
-    lines += ["", t.gettext("Details and history: /feladat and the number, e.g. /feladat 3")]
+    lines += [
+        "",
+        t.gettext("Details and history: {task} and the number, e.g. {task} 3").format(
+            **t.commands("task")
+        ),
+    ]
     return "\n".join(lines)
 
 
@@ -384,12 +389,16 @@ def my_tasks(t: Translator, tasks: Sequence[Task], names: Mapping[int, str]) -> 
     if not tasks:
         return t.gettext(
             "You have no open task to report on. The KSz can report on any task: "
-            "<code>/elorehaladas 12 60 note</code>."
-        )
+            "<code>{progress} 12 60 note</code>."
+        ).format(**t.commands("progress"))
     lines = [t.gettext("<b>Your open tasks</b>"), t.gettext("Choose a task to report on.")]
     lines += [progress_line(t, task) for task in tasks]
     if len(tasks) > MAX_TASK_BUTTONS:
-        lines.append(t.gettext("More tasks: <code>/elorehaladas 12 60 note</code>."))
+        lines.append(
+            t.gettext("More tasks: <code>{progress} 12 60 note</code>.").format(
+                **t.commands("progress")
+            )
+        )
     return "\n".join(lines)
 
 
@@ -420,21 +429,15 @@ def note_keyboard(t: Translator, event: TaskEvent) -> InlineKeyboardMarkup:
     )
 
 
-#: Asking for the note.
-note_prompt = Phrase(N_("Write the note in one message (at most 500 characters). /megse cancels."))
+def note_prompt(t: Translator) -> str:
+    """Asking for the note."""
+    return t.gettext(
+        "Write the note in one message (at most 500 characters). {cancel} cancels."
+    ).format(**t.commands("cancel"))
 
 
 #: The note is saved.
 note_saved = Phrase(N_("Note saved."))
-
-
-#: How /elorehaladas is used.
-usage_progress = Phrase(
-    N_(
-        "Usage: <code>/elorehaladas</code> (your tasks as buttons), or "
-        "<code>/elorehaladas 12 60 note</code> (task, percentage, note)."
-    )
-)
 
 
 # --- scheduled messages --------------------------------------------------------------------------
@@ -505,11 +508,11 @@ def escalation_text(
     ]
     if responsible:
         lines.append(
-            t.gettext("Answering for it: {names}").format(
+            t.gettext("Responsible: {names}").format(
                 names=", ".join(escape(n) for n in responsible)
             )
         )
-    lines += ["", t.gettext("Details: /feladat {id}").format(id=task.id)]
+    lines += ["", t.gettext("Details: {task} {id}").format(id=task.id, **t.commands("task"))]
     return "\n".join(lines)
 
 
@@ -576,7 +579,7 @@ def digest_text(
         lines += ["", t.gettext("<b>Deadlines in the next two weeks</b>")]
         for task in summary.upcoming:
             lines.append(digest_task_line(t, task, summary.names))
-    lines += ["", t.gettext("The whole plan: /munkaterv")]
+    lines += ["", t.gettext("The whole plan: {workplan}").format(**t.commands("workplan"))]
     return "\n".join(lines)
 
 
@@ -725,12 +728,12 @@ def schedule_text(
     lines += [
         "",
         t.gettext(
-            "To change one: <code>/utemezes heti P 14:00</code>. Settings: "
-            "<code>bejelentkezes</code> (H 9:00), <code>emlekezteto</code> (7,1), "
-            "<code>ido</code> (9:00), <code>eszkalacio</code> (7), <code>heti</code> (H 8:00), "
-            "<code>havi</code> (1 8:00); <code>ki</code> turns one off, <code>alap</code> "
-            "restores the default."
-        ),
+            "To change one: <code>{schedule} weekly FRI 14:00</code>. Settings: "
+            "<code>checkin</code> (MON 9:00), <code>reminders</code> (7, 1), "
+            "<code>time</code> (9:00), <code>escalation</code> (7), <code>weekly</code> "
+            "(MON 8:00), <code>monthly</code> (1 8:00); <code>off</code> turns one off, "
+            "<code>default</code> restores the default."
+        ).format(**t.commands("schedule")),
     ]
     return "\n".join(lines)
 
@@ -781,10 +784,10 @@ def vote_question(
             more = len(tasks) - number + 1
             lines.append(
                 t.ngettext(
-                    "… and {n} more task (see /munkaterv).",
-                    "… and {n} more tasks (see /munkaterv).",
+                    "… and {n} more task (see {workplan}).",
+                    "… and {n} more tasks (see {workplan}).",
                     more,
-                ).format(n=more)
+                ).format(n=more, **t.commands("workplan"))
             )
             break
         lines.append(line)
@@ -818,8 +821,8 @@ def describe_plan_input(t: Translator, err: PlanInputError) -> str:
         "bad_date": t.gettext("{field}: „{value}” is not a date. Write it like 2026.12.31."),
         "impossible_date": t.gettext("{field}: „{value}” is not a real date."),
         "unknown_status": t.gettext(
-            "{field}: „{value}” is unknown. Use tervezett, folyamatban, kész, késésben, "
-            "felfüggesztve or törölve."
+            "{field}: „{value}” is unknown. Use planned, in progress, done, late, suspended "
+            "or cancelled."
         ),
         "unknown_workgroup": t.gettext(
             "{field}: no workgroup is called „{value}”. Use KSz or a workgroup's name."
@@ -833,7 +836,8 @@ def describe_plan_input(t: Translator, err: PlanInputError) -> str:
         "done_not_100": t.gettext("{field}: a task that is done is at 100%, not {value}%."),
         "full_not_done": t.gettext("{field}: at 100%, a task is done, not „{value}”."),
         "unknown_field": t.gettext(
-            "{field}: „{value}” cannot be changed. Use cím, leírás, felelős, határidő or állapot."
+            "{field}: „{value}” cannot be changed. Use title, description, responsible, "
+            "deadline or status."
         ),
         "no_tasks": t.gettext("{field}: add tasks before putting it to the vote."),
     }
@@ -859,16 +863,16 @@ def describe_schedule(t: Translator, err: BadScheduleValue) -> str:
     """A schedule value that cannot be read."""
     if err.reason == "unknown_setting":
         return t.gettext(
-            "Unknown setting: „{value}”. Use bejelentkezes, emlekezteto, ido, eszkalacio, "
-            "heti or havi."
+            "Unknown setting: „{value}”. Use checkin, reminders, time, escalation, weekly or "
+            "monthly."
         ).format(value=escape(err.setting))
     hints = {
-        "checkin": t.gettext("a weekday and a time, e.g. H 9:00 (or ki)"),
-        "weekly": t.gettext("a weekday and a time, e.g. H 8:00 (or ki)"),
-        "monthly": t.gettext("a day of the month and a time, e.g. 1 8:00 (or ki)"),
-        "reminders": t.gettext("days before the deadline, e.g. 7,1 (or ki)"),
+        "checkin": t.gettext("a weekday and a time, e.g. MON 9:00 (or off)"),
+        "weekly": t.gettext("a weekday and a time, e.g. MON 8:00 (or off)"),
+        "monthly": t.gettext("a day of the month and a time, e.g. 1 8:00 (or off)"),
+        "reminders": t.gettext("days before the deadline, e.g. 7, 1 (or off)"),
         "time": t.gettext("a time of day, e.g. 9:00"),
-        "escalation": t.gettext("days after the overdue alert, e.g. 7 (or ki)"),
+        "escalation": t.gettext("days after the overdue alert, e.g. 7 (or off)"),
     }
     return t.gettext("„{value}” cannot be read. Expected: {hint}.").format(
         value=escape(err.value), hint=hints.get(err.setting, "")
@@ -880,8 +884,8 @@ register_error_text(PlanImportFailed, describe_import)
 register_error_text(BadScheduleValue, describe_schedule)
 register_error_text(
     TaskNotFound,
-    lambda t, e: t.gettext("There is no task #{id}. /munkaterv lists the tasks.").format(
-        id=escape(e.key)
+    lambda t, e: t.gettext("There is no task #{id}. {workplan} lists the tasks.").format(
+        id=escape(e.key), **t.commands("workplan")
     ),
 )
 register_error_text(NoPlan, lambda t, e: no_plan(t))
@@ -933,8 +937,8 @@ def deadline_warnings(t: Translator, concerns: Sequence[str], task: Task, period
     if lines:
         lines.append(
             t.gettext(
-                "If it is a mistake: <code>/feladat_modositas {id} határidő 2027.01.31</code>"
-            ).format(id=task.id)
+                "If it is a mistake: <code>{edittask} {id} deadline 2027.01.31</code>"
+            ).format(id=task.id, **t.commands("edittask"))
         )
     return lines
 
@@ -954,9 +958,9 @@ def default_title(t: Translator, period: str) -> str:
 
 def plan_created(t: Translator, plan: WorkPlan) -> str:
     return t.gettext(
-        "Draft work plan created: {title} ({period}). Add tasks with /feladat_uj, or import "
+        "Draft work plan created: {title} ({period}). Add tasks with {newtask}, or import "
         "a CSV file with <code>klaszterbot workplan import</code>."
-    ).format(title=escape(plan.title), period=escape(plan.period))
+    ).format(title=escape(plan.title), period=escape(plan.period), **t.commands("newtask"))
 
 
 task_added = Phrase(N_("Task added to the plan:"))

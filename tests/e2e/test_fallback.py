@@ -33,6 +33,25 @@ async def test_private_messages_nobody_takes_get_a_hint(harness: BotHarness, cas
     assert len(said) == 1 and NOTHING_WAITED not in said[0]
 
 
+async def test_an_english_reader_is_told_the_english_commands(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast
+) -> None:
+    """Issue 14: the English hints name /help and /catalyst, never /sugo or /katalizator, and
+    the help's notes the English commands and keywords."""
+    user = tg.add_user(first_name="John", last_name="Smith", language_code="en")
+    [text] = texts(await harness.send(user, "Hello bot!"))
+    assert "start with /catalyst" in text and text.endswith("What you can do: /help")
+    [text] = texts(await harness.send(user, "/nosuch"))
+    assert text == "Unknown command: /nosuch. The commands you can use: /help"
+    await harness.send(cast.ksz, "/nyelv")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "English")
+    [help_text] = texts(await harness.send(cast.ksz, "/help"))
+    assert "Catalysts and the KSz: <code>/progress</code> lists your tasks" in help_text
+    assert "<code>Question: …</code>, <code>Deadline: 2026.12.05 18:00</code>" in help_text
+    [help_text] = texts(await harness.send(cast.catalyst, "/sugo"))
+    assert "a <code>/elorehaladas</code> gombokként mutatja" in help_text
+
+
 async def test_text_where_a_button_is_expected(harness: BotHarness, cast: Cast) -> None:
     await harness.send(cast.ksz, "/szavazas_uj")
     await harness.send(cast.ksz, "Elfogadja a tagdíjat?")  # the question; buttons follow
