@@ -21,8 +21,8 @@ from bot.services.announcements import (
 )
 from bot.services.collation import hu_sort_key
 from bot.services.errors import InvalidInput
+from bot.services.text import clip
 from bot.views.common import nothing
-from bot.views.members import clip
 from bot.views.split import visible_length
 
 PAGE_SIZE = 5

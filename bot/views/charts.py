@@ -12,6 +12,7 @@ from io import BytesIO
 from typing import Any
 
 from bot.i18n import Translator
+from bot.services.text import clip
 from bot.services.workplan import Summary
 from storage.models.workplan import TaskStatus
 
@@ -30,7 +31,7 @@ GROUP_COLOUR = "#5e35b1"
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
+    return clip(text, LABEL_MAX)
 
 
 def _value_label(axes: Any, row: int, value: int) -> None:

@@ -12,15 +12,11 @@ from bot.callbacks import Feature, encode
 from bot.i18n import N_, Phrase, Translator
 from bot.services.collation import hu_sort_key
 from bot.services.identity import ChangePreview, Outcome, is_erased
+from bot.services.text import clip
 from bot.views.common import FIELDS, actor_label, field_label, nothing, page_row
 from storage.models import AuditEntry, JoinRequest, Member, MemberKind, Workgroup
 
 PAGE_SIZE = 20
-
-
-def clip(text: str, limit: int) -> str:
-    """Shorten ``text`` to ``limit`` characters with an ellipsis (directory lines stay short)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 LOG_PAGE_SIZE = 10

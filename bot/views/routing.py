@@ -13,8 +13,8 @@ from bot.i18n import N_, Phrase, Translator
 from bot.services.collation import hu_sort_key
 from bot.services.errors import RoutingRefused
 from bot.services.routing import Destination, KszReason, ThreadSummary
+from bot.services.text import clip
 from bot.views.common import nothing
-from bot.views.members import clip
 from storage.models import Workgroup
 from storage.models.routing import Audience, RoutingThread, Signer, ThreadStatus
 
