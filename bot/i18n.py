@@ -63,7 +63,7 @@ HUNGARIAN_COMMANDS: dict[str, str] = {
     "ballotdetails": "szavazas_reszletek", "closeballot": "szavazas_lezaras",
     "resolutions": "hatarozatok", "cancel": "megse", "proposal": "javaslat",
     "proposals": "javaslatok", "catalyst": "katalizator", "done": "kesz",
-    "openquestions": "nyitott_kerdesek",
+    "openquestions": "nyitott_kerdesek", "mydata": "adataim", "privacy": "adatvedelem",
 }  # fmt: skip
 
 

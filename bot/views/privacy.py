@@ -93,10 +93,6 @@ def export_intro(t: Translator) -> str:
     )
 
 
-def _command(t: Translator, hungarian: str, english: str) -> str:
-    return f"/{hungarian}" if t.language == "hu" else f"/{english}"
-
-
 def _plain(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", "", html))
 
@@ -167,7 +163,7 @@ def _public(t: Translator, made: Export) -> list[str]:
     me = made.person.member_id
     lines = [
         t.gettext("In the directory ({command}) and on your profile:").format(
-            command=_command(t, "tagok", "members")
+            command=t.command("members")
         ),
         *_member_lines(t, made),
     ]
@@ -177,7 +173,7 @@ def _public(t: Translator, made: Export) -> list[str]:
     ]
     if log and me is not None:
         title = t.gettext("In the log ({command}), the entries about you:")
-        lines += ["", title.format(command=_command(t, "naplo", "log")), *log]
+        lines += ["", title.format(command=t.command("log")), *log]
     ballots = made.context.get("ballots", {})
     options = made.context.get("options", {})
     votes = []
@@ -194,7 +190,7 @@ def _public(t: Translator, made: Export) -> list[str]:
         title = t.gettext("Your votes in open ballots ({command} shows them):")
         lines += [
             "",
-            title.format(command=_command(t, "szavazas_reszletek", "ballotdetails")),
+            title.format(command=t.command("ballotdetails")),
             *votes,
         ]
     lines += _written(t, made)
@@ -334,7 +330,7 @@ def _retention(t: Translator, days: int) -> str:
 
 def default_notice(t: Translator, retention_days: int) -> str:
     """The built-in privacy notice (HTML)."""
-    mydata = _command(t, "adataim", "mydata")
+    mydata = t.command("mydata")
     return "\n\n".join(
         [
             t.gettext("<b>Privacy notice</b>"),
