@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_SUBMITTED, JobSubmissionEvent
@@ -173,3 +173,17 @@ class ClockJobQueue(JobQueue):  # type: ignore[type-arg]
         await asyncio.sleep(0)
         while pending := list(getattr(self._executor, "_pending_futures", ())):
             await asyncio.gather(*pending, return_exceptions=True)
+
+
+def every(app: Any, work: Callable[[Any], Awaitable[Any]], seconds: float, name: str) -> None:
+    """Run ``work(app)`` every ``seconds`` on the app's clock (one job called ``name``, replacing
+    an earlier one), and once now in the background: what fell due while the bot was down."""
+
+    async def job(context: Any) -> None:
+        await work(context.application)
+
+    queue = app.job_queue
+    for old in queue.get_jobs_by_name(name):
+        old.schedule_removal()
+    queue.run_repeating(job, interval=seconds, first=seconds, name=name)
+    app.bot_data.spawn(work(app), name=f"{name}:catch-up")

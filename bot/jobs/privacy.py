@@ -17,7 +17,7 @@ from typing import Any
 
 from telegram.error import TelegramError
 
-from bot.context import BotContext
+from bot.scheduler import every
 from bot.services import privacy
 
 log = logging.getLogger(__name__)
@@ -41,18 +41,9 @@ async def retention(app: Any) -> privacy.Retained:
     return done
 
 
-async def job_retention(context: BotContext) -> None:
-    """The hourly job."""
-    await retention(context.application)
-
-
 async def startup(app: Any) -> None:
     """Start the hourly job, and run it once now."""
-    queue = app.job_queue
-    for job in queue.get_jobs_by_name(JOB_NAME):
-        job.schedule_removal()
-    queue.run_repeating(job_retention, interval=INTERVAL, first=INTERVAL, name=JOB_NAME)
-    app.bot_data.spawn(retention(app), name="privacy:retention:catch-up")
+    every(app, retention, INTERVAL, JOB_NAME)
 
 
 async def remove_from_groups(bot: Any, chat_ids: Sequence[int], telegram_id: int) -> int:

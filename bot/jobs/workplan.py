@@ -17,9 +17,9 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 
 from bot import courier, offload
-from bot.context import BotContext
 from bot.delivery import Recipient, active_recipients, recipients, translator_for
 from bot.i18n import Translator
+from bot.scheduler import every
 from bot.services import ballots, workplan
 from bot.services.schedule import Slot, SlotKind
 from bot.views import charts
@@ -217,15 +217,6 @@ async def tick(app: Any) -> int:
     return sent
 
 
-async def job_tick(context: BotContext) -> None:
-    """The recurring job."""
-    await tick(context.application)
-
-
 async def startup(app: Any) -> None:
     """Start the recurring tick and send, once, what fell due while the bot was down."""
-    queue = app.job_queue
-    for job in queue.get_jobs_by_name(JOB_NAME):
-        job.schedule_removal()
-    queue.run_repeating(job_tick, interval=TICK_SECONDS, first=TICK_SECONDS, name=JOB_NAME)
-    app.bot_data.spawn(tick(app), name="workplan:catch-up")
+    every(app, tick, TICK_SECONDS, JOB_NAME)
