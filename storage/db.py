@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -82,17 +82,30 @@ class IdentityGeneration:
         cls.value += 1
 
 
-def _identity_models() -> tuple[type[Any], ...]:
+#: What of an account a cached caller depends on: its language, and whether it may be written to.
+_ACCOUNT_STATE = ("language", "blocked_at", "started_at")
+
+
+def _changes_identity(session: Session, obj: Any) -> bool:
+    """Whether committing ``obj`` changes who someone is to the bot. An account's profile (its
+    name as Telegram reports it, refreshed on updates) and a new account do not: counting them
+    emptied every cached caller whenever a stranger wrote."""
     from storage.models import Member, TelegramUser, Workgroup, WorkgroupMember
 
-    return (Member, TelegramUser, Workgroup, WorkgroupMember)
+    if isinstance(obj, TelegramUser):
+        if obj in session.new:
+            return False
+        if obj in session.deleted:
+            return True
+        state = inspect(obj)
+        return any(state.attrs[name].history.has_changes() for name in _ACCOUNT_STATE)
+    return isinstance(obj, (Member, Workgroup, WorkgroupMember))
 
 
 @event.listens_for(Session, "before_flush")
 def _note_identity_change(session: Session, _context: Any, _instances: Any) -> None:
-    models = _identity_models()
     changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, models) for obj in changed):
+    if any(_changes_identity(session, obj) for obj in changed):
         session.info["identity_changed"] = True
 
 

@@ -1,0 +1,46 @@
+"""What empties the bot's caller cache (issue 16): who someone is changes it, a stranger's first
+contact or a refreshed profile name does not."""
+
+from __future__ import annotations
+
+from bot.services import identity
+from bot.services.clock import FakeClock
+from bot.services.identity import CLI_ACTOR, MemberSpec
+from storage.db import Database, IdentityGeneration
+from storage.models import MemberKind
+
+
+async def _moves(db: Database, work) -> bool:  # type: ignore[no-untyped-def]
+    before = IdentityGeneration.value
+    async with db.unit() as uow:
+        await work(uow)
+    return IdentityGeneration.value != before
+
+
+async def test_accounts_move_the_generation_only_when_who_they_are_changes(
+    db: Database, clock: FakeClock
+) -> None:
+    profile = {"first_name": "Anna", "last_name": "Kovács", "username": None, "language_code": "hu"}
+
+    async def first_contact(uow):  # type: ignore[no-untyped-def]
+        await uow.telegram_users.upsert(777, **profile)
+
+    async def renamed(uow):  # type: ignore[no-untyped-def]
+        await uow.telegram_users.upsert(777, **{**profile, "first_name": "Annamária"})
+
+    async def language(uow):  # type: ignore[no-untyped-def]
+        (await uow.telegram_users.get(777)).language = "en"
+
+    async def started(uow):  # type: ignore[no-untyped-def]
+        (await uow.telegram_users.get(777)).started_at = clock.now()
+
+    async def new_member(uow):  # type: ignore[no-untyped-def]
+        await identity.upsert_member(
+            uow, MemberSpec("Kovács Anna", MemberKind.INTERNAL), CLI_ACTOR, clock.now()
+        )
+
+    assert not await _moves(db, first_contact)
+    assert not await _moves(db, renamed)
+    assert await _moves(db, language)
+    assert await _moves(db, started)
+    assert await _moves(db, new_member)
