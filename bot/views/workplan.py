@@ -508,7 +508,7 @@ def escalation_text(
     ]
     if responsible:
         lines.append(
-            t.gettext("Responsible: {names}").format(
+            t.gettext("Responsible people: {names}").format(
                 names=", ".join(escape(n) for n in responsible)
             )
         )

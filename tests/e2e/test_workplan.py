@@ -243,7 +243,7 @@ async def test_reminders_overdue_and_escalation_arrive_at_their_times(
     assert not escalations(await _tick(harness, clock, at(2026, 12, 16, 7, 59)))
     calls = await _tick(harness, clock, at(2026, 12, 16, 8, 0))
     [text] = escalations(calls)
-    assert "Késés: 8 nap." in text and "Felelős: Katalizátor Kálmán" in text
+    assert "Késés: 8 nap." in text and "Felelős személyek: Katalizátor Kálmán" in text
     assert not _to(calls, cast.catalyst)
     assert not escalations(await _tick(harness, clock, at(2026, 12, 17, 8, 0)))
 
