@@ -127,7 +127,6 @@ async def set_menus(app: BotApp) -> None:
 
 async def _post_stop(app: BotApp) -> None:
     """Let background deliveries and the sends in flight finish while the bot can still send."""
-    await jobs.stop(app)
     await app.bot_data.settle(grace=SHUTDOWN_GRACE)
     await app.bot_data.courier.stop(grace=SHUTDOWN_GRACE)
 

@@ -57,8 +57,6 @@ class BotData:
         self.dialogues = Dialogues()
         self.background: set[asyncio.Task[Any]] = set()
         self.callers = CallerCache()
-        #: The watcher of other processes' identity changes (``bot.jobs.identity``).
-        self.identity_watch: asyncio.Task[Any] | None = None
         #: Ballots whose main-group copy will be refreshed soon (``bot.jobs.ballots``).
         self.pending_group_updates: set[int] = set()
         #: One flush of a chat's routed deliveries at a time (``bot.jobs.routing``).
@@ -113,12 +111,11 @@ class BotData:
 class CallerCache:
     """Who each recent caller is, so most updates need no database query.
 
-    An entry is valid while no identity change was committed since it was read: in this
-    process (``IdentityGeneration``) or in another one, which ``bot.jobs.identity`` notices
-    within a second; ``ttl`` is only a safety net.
+    An entry is valid while no identity change was committed in this process since it was
+    read, and for ``ttl`` seconds at most (changes made by the CLI, another process).
     """
 
-    def __init__(self, ttl: float = 3600.0, size: int = 10_000) -> None:
+    def __init__(self, ttl: float = 10.0, size: int = 10_000) -> None:
         self.ttl = ttl
         self.size = size
         self._entries: OrderedDict[int, tuple[int, float, Any]] = OrderedDict()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -69,16 +68,11 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-#: The ``cluster_settings`` key that every committed identity change rewrites.
-IDENTITY_EPOCH = "identity_epoch"
-
-
 class IdentityGeneration:
     """A counter that moves whenever a committed unit changed members, workgroups or accounts.
 
     Caches of who-is-who (the bot's caller cache) compare it to know they are stale. It counts
-    this process's commits; another process's (the CLI's) reach it through ``IDENTITY_EPOCH``,
-    which ``bot.jobs.identity`` watches.
+    this process's commits only: another process (the CLI) is covered by the caches' short TTL.
     """
 
     value = 0
@@ -252,27 +246,12 @@ class Database:
             try:
                 uow = UnitOfWork(session)
                 yield uow
-                await session.flush()
-                if session.info.get("identity_changed"):
-                    # other processes (the CLI, another replica) learn it from this row
-                    await uow.cluster.put(IDENTITY_EPOCH, uuid.uuid4().hex)
                 await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
         if uow.scrub and self.dialect == "sqlite":
             await self.truncate_wal()
-
-    async def identity_epoch(self) -> str | None:
-        """The mark the last identity change left in the database (whoever made it), read
-        without a unit of work (no writer lock)."""
-        from storage.models import ClusterSetting
-
-        async with self.engine.connect() as conn:
-            value = await conn.scalar(
-                select(ClusterSetting.value).where(ClusterSetting.key == IDENTITY_EPOCH)
-            )
-        return None if value is None else str(value)
 
     async def truncate_wal(self) -> bool:
         """SQLite: copy the WAL into the database file and cut the WAL to zero bytes, so no
