@@ -60,7 +60,7 @@ class BotData:
         #: Ballots whose main-group copy will be refreshed soon (``bot.jobs.ballots``).
         self.pending_group_updates: set[int] = set()
         #: One flush of a chat's routed deliveries at a time (``bot.jobs.routing``).
-        self.flush_locks: dict[int, asyncio.Lock] = {}
+        self.flush_locks: dict[int, tuple[asyncio.Lock, int]] = {}  # lock, holders + waiters
         #: What reacts to a closed ballot, in order: ``react(app, closing)`` (``bot.jobs``).
         self.ballot_closed: tuple[Callable[[Any, Any], Awaitable[None]], ...] = ()
 

@@ -101,13 +101,19 @@ async def flush_chat(app: Any, chat_id: int, *, intro: bool = False, attempt: in
     One flush of a chat at a time: many members asking one katalizátor at once start many
     flushes of the katalizátor's chat, and each would send every question waiting there."""
     locks = app.bot_data.flush_locks
-    lock = locks.setdefault(chat_id, asyncio.Lock())
+    lock, users = locks.get(chat_id, (asyncio.Lock(), 0))
+    locks[chat_id] = (lock, users + 1)
     try:
         async with lock:
             return await _flush(app, chat_id, intro=intro, attempt=attempt)
     finally:
-        if not lock.locked() and locks.get(chat_id) is lock:
+        # Dropped only when nobody holds or waits for it: a released lock whose waiter has not
+        # run yet still looks free, and a new lock then would let two flushes run at once.
+        lock, users = locks[chat_id]
+        if users == 1:
             del locks[chat_id]
+        else:
+            locks[chat_id] = (lock, users - 1)
 
 
 async def _flush(app: Any, chat_id: int, *, intro: bool, attempt: int) -> Flushed:
