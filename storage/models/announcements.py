@@ -12,10 +12,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, _enum
+from storage.models.base import Base, BigInt, IntPK, Label, LongText, _enum, cascade, set_null
 
 
 class AnnouncementKind(enum.StrEnum):
@@ -71,24 +71,24 @@ class Announcement(Base):
 
     __tablename__ = "announcements"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPK]
     kind: Mapped[AnnouncementKind] = mapped_column(_enum(AnnouncementKind, "announcement_kind"))
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    author_name: Mapped[str] = mapped_column(String(200))
+    author_id: Mapped[int | None] = set_null("members")
+    author_name: Mapped[Label]
     #: The author's plain text (for listings); ``message_html`` is exactly what recipients get.
-    text: Mapped[str] = mapped_column(Text)
-    message_html: Mapped[str] = mapped_column(Text)
+    text: Mapped[LongText]
+    message_html: Mapped[LongText]
     media_kind: Mapped[MediaKind | None] = mapped_column(_enum(MediaKind, "announcement_media"))
     file_id: Mapped[str | None] = mapped_column(String(256))
     #: ``{"groups": [...], "workgroups": [{"id": 1, "name": "Export"}]}`` as chosen.
     audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    to_main_group: Mapped[bool] = mapped_column(Boolean, default=False)
-    main_chat_id: Mapped[int | None] = mapped_column(BigInteger)
-    main_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    to_main_group: Mapped[bool] = mapped_column(default=False)
+    main_chat_id: Mapped[BigInt | None]
+    main_message_id: Mapped[BigInt | None]
     main_state: Mapped[DeliveryState | None] = mapped_column(
         _enum(DeliveryState, "announcement_main_state")
     )
-    main_error: Mapped[str | None] = mapped_column(String(200))
+    main_error: Mapped[Label | None]
     created_at: Mapped[datetime] = mapped_column(index=True)
     finished_at: Mapped[datetime | None]
     reported_at: Mapped[datetime | None]
@@ -103,15 +103,13 @@ class AnnouncementDelivery(Base):
         Index("ix_announcement_deliveries_state", "announcement_id", "state"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id", ondelete="CASCADE"))
-    member_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL"), index=True
-    )
+    id: Mapped[IntPK]
+    announcement_id: Mapped[int] = cascade("announcements")
+    member_id: Mapped[int | None] = set_null("members", index=True)
     #: The member's name when the announcement was made (the report names who was missed).
-    member_name: Mapped[str] = mapped_column(String(200))
-    telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    member_name: Mapped[Label]
+    telegram_id: Mapped[BigInt | None]
     state: Mapped[DeliveryState] = mapped_column(_enum(DeliveryState, "delivery_state"))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[Label | None]
     updated_at: Mapped[datetime | None]

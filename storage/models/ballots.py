@@ -8,19 +8,14 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Date,
     ForeignKey,
-    Integer,
     String,
-    Text,
     UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base, _enum
+from storage.models.base import Base, BigInt, IntPK, Label, LongText, _enum, cascade, set_null
 
 
 class Body(enum.StrEnum):
@@ -75,26 +70,26 @@ class Ballot(Base):
 
     __tablename__ = "ballots"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPK]
     body: Mapped[Body] = mapped_column(_enum(Body, "ballot_body"))
     kind: Mapped[BallotKind] = mapped_column(_enum(BallotKind, "ballot_kind"))
-    question: Mapped[str] = mapped_column(Text)
-    max_choices: Mapped[int] = mapped_column(Integer, default=1)
-    secret: Mapped[bool] = mapped_column(Boolean, default=False)
-    changeable: Mapped[bool] = mapped_column(Boolean, default=True)
+    question: Mapped[LongText]
+    max_choices: Mapped[int] = mapped_column(default=1)
+    secret: Mapped[bool] = mapped_column(default=False)
+    changeable: Mapped[bool] = mapped_column(default=True)
     quorum: Mapped[QuorumRule] = mapped_column(_enum(QuorumRule, "ballot_quorum"))
     majority: Mapped[Majority] = mapped_column(_enum(Majority, "ballot_majority"))
     deadline: Mapped[datetime] = mapped_column(index=True)
     status: Mapped[BallotStatus] = mapped_column(_enum(BallotStatus, "ballot_status"), index=True)
     result: Mapped[BallotResult | None] = mapped_column(_enum(BallotResult, "ballot_result"))
-    electorate: Mapped[int] = mapped_column(Integer)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    created_by_label: Mapped[str] = mapped_column(String(200))
+    electorate: Mapped[int]
+    created_by_id: Mapped[int | None] = set_null("members")
+    created_by_label: Mapped[Label]
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
-    closed_by_label: Mapped[str | None] = mapped_column(String(200))
-    group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
-    group_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    closed_by_label: Mapped[Label | None]
+    group_chat_id: Mapped[BigInt | None]
+    group_message_id: Mapped[BigInt | None]
     #: SHA-256 of the text the main group's copy shows, so an unchanged copy is never edited.
     group_shown: Mapped[str | None] = mapped_column(String(64))
 
@@ -109,11 +104,11 @@ class BallotOption(Base):
     __tablename__ = "ballot_options"
     __table_args__ = (UniqueConstraint("ballot_id", "position"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    label: Mapped[str] = mapped_column(String(200))
-    is_abstain: Mapped[bool] = mapped_column(Boolean, default=False)
+    id: Mapped[IntPK]
+    ballot_id: Mapped[int] = cascade("ballots", index=True)
+    position: Mapped[int]
+    label: Mapped[Label]
+    is_abstain: Mapped[bool] = mapped_column(default=False)
 
     ballot: Mapped[Ballot] = relationship(back_populates="options")
 
@@ -126,13 +121,9 @@ class RollEntry(Base):
 
     __tablename__ = "ballot_roll"
 
-    ballot_id: Mapped[int] = mapped_column(
-        ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True
-    )
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    has_voted: Mapped[bool] = mapped_column(Boolean, default=False)
+    ballot_id: Mapped[int] = cascade("ballots", primary_key=True)
+    member_id: Mapped[int] = cascade("members", primary_key=True, index=True)
+    has_voted: Mapped[bool] = mapped_column(default=False)
 
 
 class OpenVote(Base):
@@ -141,9 +132,9 @@ class OpenVote(Base):
     __tablename__ = "ballot_votes"
     __table_args__ = (UniqueConstraint("ballot_id", "member_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    id: Mapped[IntPK]
+    ballot_id: Mapped[int] = cascade("ballots")
+    member_id: Mapped[int] = cascade("members")
     cast_at: Mapped[datetime]
 
     choices: Mapped[list[OpenVoteChoice]] = relationship(cascade="all, delete-orphan")
@@ -154,12 +145,8 @@ class OpenVoteChoice(Base):
 
     __tablename__ = "ballot_vote_choices"
 
-    vote_id: Mapped[int] = mapped_column(
-        ForeignKey("ballot_votes.id", ondelete="CASCADE"), primary_key=True
-    )
-    option_id: Mapped[int] = mapped_column(
-        ForeignKey("ballot_options.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    vote_id: Mapped[int] = cascade("ballot_votes", primary_key=True)
+    option_id: Mapped[int] = cascade("ballot_options", primary_key=True, index=True)
 
 
 class SecretTally(Base):
@@ -171,13 +158,9 @@ class SecretTally(Base):
 
     __tablename__ = "ballot_secret_tallies"
 
-    ballot_id: Mapped[int] = mapped_column(
-        ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True
-    )
-    option_id: Mapped[int] = mapped_column(
-        ForeignKey("ballot_options.id", ondelete="CASCADE"), primary_key=True
-    )
-    votes: Mapped[int] = mapped_column(Integer, default=0)
+    ballot_id: Mapped[int] = cascade("ballots", primary_key=True)
+    option_id: Mapped[int] = cascade("ballot_options", primary_key=True)
+    votes: Mapped[int] = mapped_column(default=0)
 
 
 class UrnPaper(Base):
@@ -193,8 +176,8 @@ class UrnPaper(Base):
     __tablename__ = "ballot_urn"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
-    option_id: Mapped[int] = mapped_column(ForeignKey("ballot_options.id", ondelete="CASCADE"))
+    ballot_id: Mapped[int] = cascade("ballots")
+    option_id: Mapped[int] = cascade("ballot_options")
 
 
 class BallotReminder(Base):
@@ -202,10 +185,8 @@ class BallotReminder(Base):
 
     __tablename__ = "ballot_reminders"
 
-    ballot_id: Mapped[int] = mapped_column(
-        ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True
-    )
-    hours_before: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = cascade("ballots", primary_key=True)
+    hours_before: Mapped[int] = mapped_column(primary_key=True)
     sent_at: Mapped[datetime]
 
 
@@ -214,11 +195,11 @@ class BallotComment(Base):
 
     __tablename__ = "ballot_comments"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    author_label: Mapped[str] = mapped_column(String(200))
-    text: Mapped[str] = mapped_column(Text)
+    id: Mapped[IntPK]
+    ballot_id: Mapped[int] = cascade("ballots", index=True)
+    member_id: Mapped[int | None] = set_null("members")
+    author_label: Mapped[Label]
+    text: Mapped[LongText]
     created_at: Mapped[datetime]
 
 
@@ -228,12 +209,12 @@ class Resolution(Base):
     __tablename__ = "resolutions"
     __table_args__ = (UniqueConstraint("body", "year", "number"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPK]
     body: Mapped[Body] = mapped_column(_enum(Body, "resolution_body"))
-    year: Mapped[int] = mapped_column(Integer)
-    number: Mapped[int] = mapped_column(Integer)
-    adopted_on: Mapped[date] = mapped_column(Date)
+    year: Mapped[int]
+    number: Mapped[int]
+    adopted_on: Mapped[date]
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), unique=True)
-    text: Mapped[str] = mapped_column(Text)
-    text_key: Mapped[str] = mapped_column(Text)
+    text: Mapped[LongText]
+    text_key: Mapped[LongText]
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)

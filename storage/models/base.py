@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from sqlalchemy import JSON, Enum, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 
 from storage.types import UTCDateTime
 
@@ -41,3 +41,24 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
+
+
+# The column kinds every feature repeats, named once (SQLAlchemy's ``Annotated`` mapping).
+#: An integer surrogate key.
+IntPK = Annotated[int, mapped_column(primary_key=True)]
+#: A Telegram id (user, chat or message): 64 bits.
+BigInt = Annotated[int, mapped_column(BigInteger)]
+#: A name or a short label as it was shown (a member's name at the time, an error).
+Label = Annotated[str, mapped_column(String(200))]
+#: Free text of any length.
+LongText = Annotated[str, mapped_column(Text)]
+
+
+def cascade(table: str, **kw: Any) -> MappedColumn[Any]:
+    """A reference to ``table.id`` that goes with the row it points to."""
+    return mapped_column(ForeignKey(f"{table}.id", ondelete="CASCADE"), **kw)
+
+
+def set_null(table: str, **kw: Any) -> MappedColumn[Any]:
+    """A reference to ``table.id`` that is emptied when that row goes (the label stays)."""
+    return mapped_column(ForeignKey(f"{table}.id", ondelete="SET NULL"), **kw)

@@ -12,19 +12,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
-    Boolean,
-    Date,
-    ForeignKey,
     Index,
-    Integer,
     String,
-    Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base, _enum
+from storage.models.base import Base, BigInt, IntPK, Label, LongText, _enum, cascade, set_null
 
 
 class MemberKind(enum.StrEnum):
@@ -47,7 +41,7 @@ class TelegramUser(Base):
 
     __tablename__ = "telegram_users"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[BigInt] = mapped_column(primary_key=True, autoincrement=False)
     first_name: Mapped[str] = mapped_column(String(256), default="")
     last_name: Mapped[str | None] = mapped_column(String(256))
     username: Mapped[str | None] = mapped_column(String(64))
@@ -71,18 +65,18 @@ class Member(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    id: Mapped[IntPK]
+    name: Mapped[Label]
+    name_key: Mapped[Label] = mapped_column(unique=True)
     sort_key: Mapped[str] = mapped_column(String(700), index=True)
-    organisation: Mapped[str | None] = mapped_column(String(200))
+    organisation: Mapped[Label | None]
     kind: Mapped[MemberKind] = mapped_column(_enum(MemberKind, "member_kind"))
-    is_founder: Mapped[bool] = mapped_column(Boolean, default=False)
-    is_ksz: Mapped[bool] = mapped_column(Boolean, default=False)
-    is_st_chair: Mapped[bool] = mapped_column(Boolean, default=False)
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    joined_on: Mapped[date] = mapped_column(Date)
-    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    is_founder: Mapped[bool] = mapped_column(default=False)
+    is_ksz: Mapped[bool] = mapped_column(default=False)
+    is_st_chair: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    joined_on: Mapped[date]
+    telegram_id: Mapped[BigInt | None] = mapped_column(unique=True)
     created_at: Mapped[datetime]
 
     memberships: Mapped[list[WorkgroupMember]] = relationship(
@@ -95,12 +89,12 @@ class Workgroup(Base):
 
     __tablename__ = "workgroups"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPK]
     name: Mapped[str] = mapped_column(String(120))
     name_key: Mapped[str] = mapped_column(String(120), unique=True)
-    description: Mapped[str] = mapped_column(Text, default="")
-    catalyst_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    description: Mapped[LongText] = mapped_column(default="")
+    catalyst_id: Mapped[int | None] = set_null("members")
+    telegram_chat_id: Mapped[BigInt | None] = mapped_column(unique=True)
     created_at: Mapped[datetime]
 
     memberships: Mapped[list[WorkgroupMember]] = relationship(
@@ -113,12 +107,8 @@ class WorkgroupMember(Base):
 
     __tablename__ = "workgroup_members"
 
-    workgroup_id: Mapped[int] = mapped_column(
-        ForeignKey("workgroups.id", ondelete="CASCADE"), primary_key=True
-    )
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    workgroup_id: Mapped[int] = cascade("workgroups", primary_key=True)
+    member_id: Mapped[int] = cascade("members", primary_key=True, index=True)
     joined_at: Mapped[datetime]
 
     workgroup: Mapped[Workgroup] = relationship(back_populates="memberships")
@@ -130,14 +120,14 @@ class Invitation(Base):
 
     __tablename__ = "invitations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPK]
+    member_id: Mapped[int] = cascade("members", index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
-    used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    used_by_telegram_id: Mapped[BigInt | None]
+    created_by_id: Mapped[int | None] = set_null("members")
 
 
 class JoinRequest(Base):
@@ -154,16 +144,16 @@ class JoinRequest(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    id: Mapped[IntPK]
+    telegram_id: Mapped[BigInt] = mapped_column(index=True)
     full_name: Mapped[str] = mapped_column(String(300))
     username: Mapped[str | None] = mapped_column(String(64))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[LongText] = mapped_column(default="")
     status: Mapped[JoinStatus] = mapped_column(_enum(JoinStatus, "join_status"))
     created_at: Mapped[datetime] = mapped_column(index=True)  # the retention's question
     decided_at: Mapped[datetime | None]
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = set_null("members")
+    member_id: Mapped[int | None] = set_null("members")
 
 
 class AuditEntry(Base):
@@ -171,13 +161,13 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPK]
     at: Mapped[datetime] = mapped_column(index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    actor_label: Mapped[str] = mapped_column(String(200))
+    actor_id: Mapped[int | None] = set_null("members")
+    actor_label: Mapped[Label]
     action: Mapped[str] = mapped_column(String(40))
-    subject_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    subject_label: Mapped[str] = mapped_column(String(200), default="")
+    subject_id: Mapped[int | None] = set_null("members")
+    subject_label: Mapped[Label] = mapped_column(default="")
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

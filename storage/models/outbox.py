@@ -14,10 +14,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, _enum
+from storage.models.base import Base, BigInt, IntPK, Label, LongText, _enum, set_null
 
 
 class OutboxState(enum.StrEnum):
@@ -40,27 +40,27 @@ class OutboxMessage(Base):
         Index("ix_outbox_messages_due", "state", "not_before"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPK]
     #: What the message belongs to, e.g. ``ballot:12:result`` (reports, idempotent queuing).
     batch: Mapped[str] = mapped_column(String(120))
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    chat_id: Mapped[BigInt]
+    member_id: Mapped[int | None] = set_null("members")
     #: The message; a longer one goes in parts of at most 4,096 characters, in order.
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[LongText]
     #: A picture sent first (``OutboxFile.key``), with its caption.
     photo_key: Mapped[str | None] = mapped_column(String(120))
-    caption: Mapped[str | None] = mapped_column(Text)
+    caption: Mapped[LongText | None]
     #: The inline keyboard (on the last part) as Bot API JSON, or none.
     markup: Mapped[dict[str, Any] | None]
     #: What to record once it is sent (e.g. ``ballot_group_copy``), with the id it is about.
     purpose: Mapped[str | None] = mapped_column(String(40))
-    ref_id: Mapped[int | None] = mapped_column(Integer)
+    ref_id: Mapped[int | None]
     state: Mapped[OutboxState] = mapped_column(_enum(OutboxState, "outbox_state"))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
     #: Not sent before this time (the backoff of a transient failure).
     not_before: Mapped[datetime]
-    error: Mapped[str | None] = mapped_column(String(200))
-    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[Label | None]
+    message_id: Mapped[BigInt | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]
 

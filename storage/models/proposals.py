@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, _enum
+from storage.models.base import Base, IntPK, Label, LongText, _enum, cascade, set_null
 
 
 class ProposalStage(enum.StrEnum):
@@ -27,11 +27,11 @@ class Proposal(Base):
 
     __tablename__ = "proposals"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    text: Mapped[str] = mapped_column(Text)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    author_label: Mapped[str] = mapped_column(String(200))
+    id: Mapped[IntPK]
+    title: Mapped[Label]
+    text: Mapped[LongText]
+    author_id: Mapped[int | None] = set_null("members")
+    author_label: Mapped[Label]
     stage: Mapped[ProposalStage] = mapped_column(_enum(ProposalStage, "proposal_stage"), index=True)
     st_ballot_id: Mapped[int | None] = mapped_column(ForeignKey("ballots.id"), unique=True)
     kgy_ballot_id: Mapped[int | None] = mapped_column(ForeignKey("ballots.id"), unique=True)
@@ -44,11 +44,9 @@ class ProposalComment(Base):
 
     __tablename__ = "proposal_comments"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    author_label: Mapped[str] = mapped_column(String(200))
-    text: Mapped[str] = mapped_column(Text)
+    id: Mapped[IntPK]
+    proposal_id: Mapped[int] = cascade("proposals", index=True)
+    member_id: Mapped[int | None] = set_null("members")
+    author_label: Mapped[Label]
+    text: Mapped[LongText]
     created_at: Mapped[datetime]

@@ -12,10 +12,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base, _enum
+from storage.models.base import Base, BigInt, IntPK, LongText, _enum, cascade, set_null
 from storage.models.identity import Member, Workgroup
 
 
@@ -64,24 +64,20 @@ class RoutingThread(Base):
 
     __tablename__ = "routing_threads"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workgroup_id: Mapped[int] = mapped_column(
-        ForeignKey("workgroups.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPK]
+    workgroup_id: Mapped[int] = cascade("workgroups", index=True)
+    member_id: Mapped[int] = cascade("members", index=True)
     #: The member's private chat (their Telegram id) or the workgroup's linked group.
-    origin_chat_id: Mapped[int] = mapped_column(BigInteger)
-    in_group: Mapped[bool] = mapped_column(Boolean, default=False)
+    origin_chat_id: Mapped[BigInt]
+    in_group: Mapped[bool] = mapped_column(default=False)
     status: Mapped[ThreadStatus] = mapped_column(
         _enum(ThreadStatus, "routing_thread_status"), index=True
     )
     created_at: Mapped[datetime]
     last_activity_at: Mapped[datetime] = mapped_column(index=True)  # the retention's question
-    handed_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    handed_by_id: Mapped[int | None] = set_null("members")
     resolved_at: Mapped[datetime | None]
-    resolved_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL")
-    )
+    resolved_by_id: Mapped[int | None] = set_null("members")
 
     workgroup: Mapped[Workgroup] = relationship()
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
@@ -94,19 +90,17 @@ class RoutedMessage(Base):
     __tablename__ = "routing_messages"
     __table_args__ = (Index("ix_routing_messages_author_created", "author_id", "created_at"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    thread_id: Mapped[int] = mapped_column(
-        ForeignKey("routing_threads.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPK]
+    thread_id: Mapped[int] = cascade("routing_threads", index=True)
     direction: Mapped[Direction] = mapped_column(_enum(Direction, "routing_direction"))
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = set_null("members")
     signer: Mapped[Signer] = mapped_column(_enum(Signer, "routing_signer"))
-    origin_chat_id: Mapped[int] = mapped_column(BigInteger)
-    origin_message_id: Mapped[int] = mapped_column(BigInteger)
+    origin_chat_id: Mapped[BigInt]
+    origin_message_id: Mapped[BigInt]
     #: ``text``, ``photo``, ``document``, ``voice``, ``video``, ...
     kind: Mapped[str] = mapped_column(String(16))
     #: The text (or the caption) as Telegram HTML; the media itself stays on Telegram.
-    body_html: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[LongText] = mapped_column(default="")
     created_at: Mapped[datetime] = mapped_column(index=True)  # the retention's question
 
     thread: Mapped[RoutingThread] = relationship()
@@ -119,13 +113,11 @@ class RoutingDelivery(Base):
     __tablename__ = "routing_deliveries"
     __table_args__ = (Index("ix_routing_deliveries_chat_status", "chat_id", "status"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    message_id: Mapped[int] = mapped_column(
-        ForeignKey("routing_messages.id", ondelete="CASCADE"), index=True
-    )
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    id: Mapped[IntPK]
+    message_id: Mapped[int] = cascade("routing_messages", index=True)
+    chat_id: Mapped[BigInt]
     audience: Mapped[Audience] = mapped_column(_enum(Audience, "routing_audience"))
-    reply_to_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    reply_to_message_id: Mapped[BigInt | None]
     status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, "routing_delivery_status"))
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
@@ -141,12 +133,10 @@ class RoutingCopy(Base):
         Index("uq_routing_copies_chat_message", "chat_id", "message_id", unique=True),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    delivery_id: Mapped[int] = mapped_column(
-        ForeignKey("routing_deliveries.id", ondelete="CASCADE"), index=True
-    )
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    message_id: Mapped[int] = mapped_column(BigInteger)
+    id: Mapped[IntPK]
+    delivery_id: Mapped[int] = cascade("routing_deliveries", index=True)
+    chat_id: Mapped[BigInt]
+    message_id: Mapped[BigInt]
 
     delivery: Mapped[RoutingDelivery] = relationship()
 
@@ -156,13 +146,11 @@ class RoutingSession(Base):
 
     __tablename__ = "routing_sessions"
 
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
-    workgroup_id: Mapped[int] = mapped_column(ForeignKey("workgroups.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = cascade("members", primary_key=True)
+    workgroup_id: Mapped[int] = cascade("workgroups")
     opened_at: Mapped[datetime]
     last_activity_at: Mapped[datetime]
-    messages: Mapped[int] = mapped_column(Integer, default=0)
+    messages: Mapped[int] = mapped_column(default=0)
 
     workgroup: Mapped[Workgroup] = relationship()
 
@@ -172,9 +160,7 @@ class RoutingFlood(Base):
 
     __tablename__ = "routing_flood"
 
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
+    member_id: Mapped[int] = cascade("members", primary_key=True)
     window_start: Mapped[datetime]
-    count: Mapped[int] = mapped_column(Integer, default=0)
-    notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    count: Mapped[int] = mapped_column(default=0)
+    notified: Mapped[bool] = mapped_column(default=False)

@@ -14,16 +14,13 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Date,
     ForeignKey,
-    Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base, _enum
+from storage.models.base import Base, IntPK, Label, LongText, _enum, cascade, set_null
 
 
 class PlanStatus(enum.StrEnum):
@@ -54,15 +51,15 @@ class WorkPlan(Base):
 
     __tablename__ = "workplans"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPK]
     period: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[Label]
     status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus, "workplan_status"))
-    version: Mapped[int] = mapped_column(Integer, default=0)
-    ballot_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    resolution_id: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(default=0)
+    ballot_id: Mapped[int | None] = mapped_column(index=True)
+    resolution_id: Mapped[int | None]
     created_at: Mapped[datetime]
-    created_by_label: Mapped[str] = mapped_column(String(200))
+    created_by_label: Mapped[Label]
     adopted_at: Mapped[datetime | None]
     changed_at: Mapped[datetime | None]
 
@@ -77,12 +74,12 @@ class WorkPlanVersion(Base):
     __tablename__ = "workplan_versions"
     __table_args__ = (UniqueConstraint("plan_id", "number"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("workplans.id", ondelete="CASCADE"), index=True)
-    number: Mapped[int] = mapped_column(Integer)
+    id: Mapped[IntPK]
+    plan_id: Mapped[int] = cascade("workplans", index=True)
+    number: Mapped[int]
     created_at: Mapped[datetime]
-    actor_label: Mapped[str] = mapped_column(String(200))
-    resolution_id: Mapped[int | None] = mapped_column(Integer)
+    actor_label: Mapped[Label]
+    resolution_id: Mapped[int | None]
     #: What changed against the previous version: ``[{"task": 3, "field": "deadline", ...}]``.
     changes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     #: Every task as it stood: ``[{"id": 3, "title": ..., "deadline": "2026-12-31", ...}]``.
@@ -95,15 +92,15 @@ class Task(Base):
     __tablename__ = "workplan_tasks"
     __table_args__ = (CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("workplans.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
+    id: Mapped[IntPK]
+    plan_id: Mapped[int] = cascade("workplans", index=True)
+    position: Mapped[int]
+    title: Mapped[Label]
+    description: Mapped[LongText] = mapped_column(default="")
     workgroup_id: Mapped[int | None] = mapped_column(ForeignKey("workgroups.id"), index=True)
-    deadline: Mapped[date] = mapped_column(Date, index=True)
+    deadline: Mapped[date] = mapped_column(index=True)
     status: Mapped[TaskStatus] = mapped_column(_enum(TaskStatus, "workplan_task_status"))
-    progress: Mapped[int] = mapped_column(Integer, default=0)
+    progress: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -120,17 +117,15 @@ class TaskEvent(Base):
 
     __tablename__ = "workplan_task_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    task_id: Mapped[int] = mapped_column(
-        ForeignKey("workplan_tasks.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPK]
+    task_id: Mapped[int] = cascade("workplan_tasks", index=True)
     at: Mapped[datetime]
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    actor_label: Mapped[str] = mapped_column(String(200))
+    actor_id: Mapped[int | None] = set_null("members")
+    actor_label: Mapped[Label]
     field: Mapped[str] = mapped_column(String(20))
-    old: Mapped[str | None] = mapped_column(String(200))
-    new: Mapped[str | None] = mapped_column(String(200))
-    note: Mapped[str] = mapped_column(Text, default="")
+    old: Mapped[Label | None]
+    new: Mapped[Label | None]
+    note: Mapped[LongText] = mapped_column(default="")
 
 
 class ScheduleSent(Base):
