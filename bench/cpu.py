@@ -17,7 +17,8 @@ The bare bot (``bench/bare.py``) makes the same Bot API calls with the texts and
 bot sent (replayed from the bot's run), through typed PTB methods, with no logic of its own.
 
 Bursts: strangers' ``/help`` (first contact); members' ``/help``, first contact and repeated
-(after the bot's caller cache has expired, as a command minutes later would find it); a vote
+a few seconds later (a command minutes later finds the same: the caller cache keeps a member
+for half an hour and is emptied only when who-is-who changes, here or in another process); a vote
 press (first vote, then a change); a message routed to the katalizátor (the first of a
 session, then a follow-up; every member has a katalizátor of their own). Then ``--crowd``
 members of one workgroup ask their one katalizátor at once: the ``routing`` row counts the
@@ -489,7 +490,7 @@ class Driver:
         await asyncio.sleep(seconds)
         self.run.idle_cpu_per_s = (self.bot.cpu() - cpu) / seconds
 
-    async def all(self, cache_ttl: float) -> None:
+    async def all(self, pause: float) -> None:
         tg, people, payloads = self.tg, self.people, self.payloads
         members, ksz = people.members, people.ksz
         first = members[WARM]  # the member whose answers the bare bot replays
@@ -509,8 +510,8 @@ class Driver:
         )
         if not self.bare:
             payloads["help_member"] = _first_call(calls, "sendMessage", first.id)["text"]
-            # A command minutes later: the bot's cache of callers has forgotten them.
-            await asyncio.sleep(cache_ttl + 1)
+            # A command later on (the caller cache still knows them, as it would minutes later).
+            await asyncio.sleep(pause)
         await self.measured("member /help, repeat", members, lambda us: helps(us, "/help"), sent)
 
         ballots = await self._ballots()
@@ -621,8 +622,6 @@ async def bot_run(
     idle: float = 3.0,
 ) -> tuple[Run, dict[str, Any]]:
     """The bot: every burst; returns the figures and what it sent (for the bare bot)."""
-    from bot.context import CallerCache
-
     async with database(db_kind) as url, serve(tg) as base_url:
         await _seed(url, people)
         profile = f"{profiler.target}:{profiler.kind}" if profiler.target else None
@@ -631,10 +630,14 @@ async def bot_run(
             await _until(lambda: any(c.method == "getUpdates" for c in tg.calls), 120, "start")
             driver = Driver(tg, bot, people, profiler)
             await driver.idle(idle)
-            await driver.all(CallerCache().ttl)
+            await driver.all(REPEAT_PAUSE)
         finally:
             await bot.stop()
     return driver.run, driver.payloads
+
+
+#: Seconds between a member's first ``/help`` and the repeat.
+REPEAT_PAUSE = 3.0
 
 
 async def bare_run(

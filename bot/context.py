@@ -62,6 +62,9 @@ class BotData:
         #: One flush of a chat's routed deliveries at a time (``bot.jobs.routing``).
         self.flush_locks: dict[int, tuple[asyncio.Lock, int]] = {}  # lock, holders + waiters
         #: What reacts to a closed ballot, in order: ``react(app, closing)`` (``bot.jobs``).
+        #: The last identity epoch seen in the database (``bot.jobs.identity``).
+        self.identity_epoch: str | None = None
+        self.identity_files: tuple[int, ...] | None = None
         self.ballot_closed: tuple[Callable[[Any, Any], Awaitable[None]], ...] = ()
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
@@ -111,11 +114,13 @@ class BotData:
 class CallerCache:
     """Who each recent caller is, so most updates need no database query.
 
-    An entry is valid while no identity change was committed in this process since it was
-    read, and for ``ttl`` seconds at most (changes made by the CLI, another process).
+    An entry is valid while no identity change was committed since it was read: in this process
+    (``IdentityGeneration``, at once) or in another one (the command line, a replica: the
+    epoch ``bot.jobs.identity`` looks at every second). ``ttl`` only bounds how long a caller
+    whose account details changed on Telegram's side keeps its old language and name.
     """
 
-    def __init__(self, ttl: float = 10.0, size: int = 10_000) -> None:
+    def __init__(self, ttl: float = 1800.0, size: int = 10_000) -> None:
         self.ttl = ttl
         self.size = size
         self._entries: OrderedDict[int, tuple[int, float, Any]] = OrderedDict()

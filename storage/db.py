@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, make_url, select
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -68,11 +70,17 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+#: The ``cluster_settings`` key that every committed identity change rewrites, so that other
+#: processes (the command line, another replica) learn of it (``bot.jobs.identity``).
+IDENTITY_EPOCH = "identity_epoch"
+
+
 class IdentityGeneration:
     """A counter that moves whenever a committed unit changed members, workgroups or accounts.
 
     Caches of who-is-who (the bot's caller cache) compare it to know they are stale. It counts
-    this process's commits only: another process (the CLI) is covered by the caches' short TTL.
+    this process's commits; another process's (the CLI's, another replica's) reach it through
+    ``IDENTITY_EPOCH``, which ``bot.jobs.identity`` watches.
     """
 
     value = 0
@@ -246,12 +254,44 @@ class Database:
             try:
                 uow = UnitOfWork(session)
                 yield uow
+                if session.new or session.dirty or session.deleted:
+                    await session.flush()
+                if session.info.get("identity_changed"):
+                    await uow.cluster.stamp(IDENTITY_EPOCH, uuid.uuid4().hex)
                 await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
         if uow.scrub and self.dialect == "sqlite":
             await self.truncate_wal()
+
+    def file_mark(self) -> tuple[int, ...] | None:
+        """SQLite: the sizes and modification times of the database file and its WAL, which
+        every process's commit changes; a look at them costs no query. None for a server
+        database or one in memory."""
+        path = make_url(self.url).database if self.dialect == "sqlite" else None
+        if not path or path == ":memory:":
+            return None
+        mark: list[int] = []
+        for name in (path, f"{path}-wal"):
+            try:
+                stat = os.stat(name)
+            except OSError:
+                mark += (-1, -1)
+            else:
+                mark += (stat.st_size, stat.st_mtime_ns)
+        return tuple(mark)
+
+    async def identity_epoch(self) -> str | None:
+        """The mark the last committed identity change left (whoever made it): one indexed
+        read outside any unit of work (no writer lock, no transaction held)."""
+        from storage.models import ClusterSetting
+
+        async with self.engine.connect() as conn:
+            value = await conn.scalar(
+                select(ClusterSetting.value).where(ClusterSetting.key == IDENTITY_EPOCH)
+            )
+        return None if value is None else str(value)
 
     async def truncate_wal(self) -> bool:
         """SQLite: copy the WAL into the database file and cut the WAL to zero bytes, so no

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.jobs import announcements, ballots, privacy, proposals, routing, workplan
+from bot.jobs import announcements, ballots, identity, privacy, proposals, routing, workplan
 
 
 def register(app: Any) -> None:
@@ -23,6 +23,7 @@ def register(app: Any) -> None:
 
 async def startup(app: Any) -> None:
     """Rebuild every feature's jobs and resume its deliveries (``post_init`` calls this)."""
+    await identity.startup(app)
     await announcements.startup(app)
     await workplan.startup(app)
     await ballots.startup(app)

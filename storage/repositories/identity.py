@@ -38,6 +38,13 @@ class ClusterSettingsRepository(Repository):
         else:
             row.value = value
 
+    async def stamp(self, key: str, value: Any) -> None:
+        """Insert or overwrite in one statement: two writers at once never collide."""
+        statement = self.insert(ClusterSetting).values(key=key, value=value)
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=["key"], set_={"value": value})
+        )
+
 
 class TelegramUserRepository(Repository):
     """Telegram accounts that have talked to the bot."""

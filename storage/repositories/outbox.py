@@ -8,8 +8,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage.models.outbox import OutboxFile, OutboxMessage, OutboxState
 from storage.repositories.base import Repository
@@ -25,14 +23,12 @@ class OutboxRepository(Repository):
         skipped, so queuing the same delivery twice sends it once. Returns how many were new."""
         if not rows:
             return 0
-        dialect = self.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         # executemany of one compiled statement (SQLAlchemy batches it as "insertmanyvalues"):
         # a VALUES list of 500 dicts took half a second to compile, holding the event loop.
         # Core, not the ORM's bulk path; 200 rows a statement keeps each synchronous step short.
         table = cast(Table, M.__table__)
         statement = (
-            insert(table)
+            self.insert(table)
             .on_conflict_do_nothing(index_elements=["batch", "chat_id"])
             .returning(table.c.id)
         )

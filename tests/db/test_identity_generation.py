@@ -44,3 +44,27 @@ async def test_accounts_move_the_generation_only_when_who_they_are_changes(
     assert await _moves(db, language)
     assert await _moves(db, started)
     assert await _moves(db, new_member)
+
+
+async def test_an_identity_change_leaves_its_mark_for_other_processes(
+    db: Database, clock: FakeClock
+) -> None:
+    """The epoch row moves with who-is-who only, and on SQLite a commit changes the files the
+    bot's watcher looks at before it queries (so an idle bot queries nothing)."""
+    before, mark = await db.identity_epoch(), db.file_mark()
+    async with db.unit() as uow:
+        await uow.telegram_users.upsert(778, first_name="Béla", last_name=None, username=None,
+                                        language_code="hu")  # fmt: skip
+    assert await db.identity_epoch() == before  # a first contact is not an identity change
+    async with db.unit() as uow:
+        await identity.upsert_member(
+            uow, MemberSpec("Belső Béla", MemberKind.INTERNAL), CLI_ACTOR, clock.now()
+        )
+    assert await db.identity_epoch() not in (None, before)
+    if db.dialect == "sqlite":
+        assert db.file_mark() != mark
+        still = db.file_mark()
+        await db.identity_epoch()  # reading changes nothing on disk
+        assert db.file_mark() == still
+    else:
+        assert db.file_mark() is None

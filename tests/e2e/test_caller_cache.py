@@ -1,0 +1,39 @@
+"""The caller cache trusts a caller for long, yet a change made by another process (the
+command line, another replica) holds within a second (issue 16)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from bot.services.clock import FakeClock
+from storage.db import IDENTITY_EPOCH, Database
+from tests.e2e.harness import BotHarness, texts
+from tests.e2e.people import Cast
+
+
+async def test_a_change_made_by_another_process_holds_within_a_second(
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    [profile] = texts(await harness.send(cast.internal, "/profil"))
+    assert "Belső" in profile  # the caller is cached now
+    # Another process deactivates her: plain SQL, so nothing in this process notices by itself;
+    # what it leaves is the identity epoch, as every committed identity change does.
+    async with db.engine.begin() as conn:
+        await conn.execute(text("UPDATE members SET is_active = :no WHERE telegram_id = :id"),
+                           {"no": False, "id": cast.internal.id})  # fmt: skip
+        await conn.execute(
+            text("UPDATE cluster_settings SET value = :v WHERE key = :k"),
+            {"v": '"elsewhere"', "k": IDENTITY_EPOCH},
+        )
+        if (await conn.execute(text("SELECT 1 FROM cluster_settings WHERE key = :k"),
+                               {"k": IDENTITY_EPOCH})).first() is None:  # fmt: skip
+            await conn.execute(
+                text("INSERT INTO cluster_settings (key, value) VALUES (:k, :v)"),
+                {"v": '"elsewhere"', "k": IDENTITY_EPOCH},
+            )
+    [still] = texts(await harness.send(cast.internal, "/profil"))
+    assert "Belső" in still  # cached: nothing has looked at the epoch yet
+    clock.advance(seconds=1)
+    await harness.run_due_jobs()  # the watcher looks every second
+    [answer] = texts(await harness.send(cast.internal, "/profil"))
+    assert answer.startswith("Elnézést, ez csak"), answer  # an inactive member is refused
