@@ -19,7 +19,7 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.roles import STRANGER, Standing, standing_of
 from bot.settings import Settings
 from storage.db import Database, IdentityGeneration
-from storage.models import Member
+from storage.models import Member, TelegramUser
 
 if TYPE_CHECKING:
     from bot.commands import CommandRegistry
@@ -168,6 +168,18 @@ class Caller:
     just_started: bool = False
 
 
+def _stale(account: TelegramUser | None, user: User) -> bool:
+    """Whether the stored account must be written: new, never started, blocked since, or its
+    Telegram profile changed."""
+    return (
+        account is None
+        or account.started_at is None
+        or account.blocked_at is not None
+        or (account.first_name, account.last_name, account.username, account.language_code)
+        != (user.first_name, user.last_name, user.username, user.language_code)
+    )
+
+
 class BotContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData]):
     """Handlers get ``context.db``, ``context.settings``, ``context.caller`` and ``context.t``."""
 
@@ -229,24 +241,16 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData
             t = translations.pick(language, user.language_code)
             self._caller = Caller(user.id, member, standing, t)
             return self._caller
-        just_started = False
         generation = IdentityGeneration.value
-        async with self.db.unit() as uow:
+        async with self.db.read() as uow:
             account = await uow.telegram_users.get(user.id)
-            if private and (
-                account is None
-                or account.started_at is None
-                or account.blocked_at is not None
-                or (account.first_name, account.last_name, account.username, account.language_code)
-                != (user.first_name, user.last_name, user.username, user.language_code)
-            ):
-                account = uow.telegram_users.refresh(account, user.id, **profile_of(user))
-                just_started = account.started_at is None or account.blocked_at is not None
-                account.started_at = account.started_at or self.clock.now()
-                account.blocked_at = None
             member = await uow.members.by_telegram_id(user.id)
             catalyst_of = await uow.workgroups.catalyst_of(member.id) if member else ()
-            standing = standing_of(member, catalyst_of)
+        standing = standing_of(member, catalyst_of)
+        just_started = False
+        # A stranger's first contact writes nothing (``/start`` and joining remember them).
+        if private and (account is not None or member is not None) and _stale(account, user):
+            account, just_started = await self.remember(user)
         language = account.language if account else None
         t = translations.pick(language, user.language_code)
         self._caller = Caller(user.id, member, standing, t, just_started)
@@ -254,3 +258,17 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData
             # Only settled accounts are cached: a new or blocked one must reach the DB again.
             self.bot_data.callers.put(user.id, (member, standing, language), generation)
         return self._caller
+
+    async def remember(self, user: User) -> tuple[TelegramUser, bool]:
+        """Store the account as it is now and mark it started (it wrote to the bot privately);
+        also whether it is new or came back after blocking the bot."""
+        async with self.db.unit() as uow:
+            account = await uow.telegram_users.get(user.id)
+            if not _stale(account, user):
+                assert account is not None
+                return account, False
+            account = uow.telegram_users.refresh(account, user.id, **profile_of(user))
+            just_started = account.started_at is None or account.blocked_at is not None
+            account.started_at = account.started_at or self.clock.now()
+            account.blocked_at = None
+        return account, just_started

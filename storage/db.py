@@ -67,7 +67,11 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front: concurrent units (an update and a background
     # delivery) then wait for each other (busy_timeout) instead of failing on a stale snapshot.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read (``Database.read``) only needs a snapshot: a deferred BEGIN, no lock.
+    if connection.get_execution_options().get("read_only"):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 #: The ``cluster_settings`` key that every committed identity change rewrites, so that other
@@ -197,6 +201,7 @@ class Database:
         self._engine_kwargs = engine_kwargs
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self._reads: async_sessionmaker[AsyncSession] | None = None
         self._writer = asyncio.Lock()
 
     @property
@@ -216,6 +221,9 @@ class Database:
         if self._engine is None:
             self._engine = make_engine(self.url, **self._engine_kwargs)
             self._sessions = async_sessionmaker(self._engine, expire_on_commit=False)
+            self._reads = async_sessionmaker(
+                self._engine.execution_options(read_only=True), expire_on_commit=False
+            )
 
     async def close(self) -> None:
         """Dispose of the engine's connections."""
@@ -223,6 +231,7 @@ class Database:
             await self._engine.dispose()
             self._engine = None
             self._sessions = None
+            self._reads = None
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[UnitOfWork]:
@@ -246,6 +255,17 @@ class Database:
                     yield uow
             finally:
                 _IN_UNIT.reset(token)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work that only reads: one snapshot, no writer lock (SQLite begins it
+        deferred), nothing committed; the objects read stay usable after it."""
+        if self._reads is None:
+            raise RuntimeError("Database is not open")
+        async with self._reads() as session:
+            yield UnitOfWork(session)
+            if session.new or session.dirty or session.deleted:
+                raise RuntimeError("a read unit of work changed rows: use Database.unit")
 
     @asynccontextmanager
     async def _session_unit(self) -> AsyncIterator[UnitOfWork]:

@@ -185,6 +185,8 @@ async def cmd_join(update: Update, context: BotContext) -> None:
         await message.reply_html(views.join_usage(t))
         return
     full_name = " ".join(p for p in (user.last_name, user.first_name) if p)
+    if message.chat.type == "private":
+        await context.remember(user)  # the KSz's answer, and later deliveries, must reach them
     async with context.db.unit() as uow:
         request = await identity.request_join(
             uow, user.id, full_name, user.username, " ".join(context.args), context.clock.now()

@@ -660,9 +660,8 @@ async def _session_pending(update: Update, context: BotContext) -> bool:
     member = context.caller.member
     if member is None:
         return False
-    async with context.db.unit() as uow:
-        session, _ = await routing.current_session(uow, member.id, context.clock.now())
-    return session is not None
+    async with context.db.read() as uow:  # on every command of a member: no writer lock
+        return await routing.session_live(uow, member.id, context.clock.now())
 
 
 async def _session_end(update: Update, context: BotContext) -> None:

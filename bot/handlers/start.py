@@ -26,6 +26,8 @@ async def cmd_start(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert message is not None and user is not None
     caller = context.caller
+    if message.chat.type == "private":
+        await context.remember(user)  # a stranger's first contact stored nothing
     if context.args:
         async with context.db.unit() as uow:
             member = await identity.redeem_invitation(

@@ -236,6 +236,13 @@ async def current_session(
     return session, False
 
 
+async def session_live(uow: UnitOfWork, member_id: int, now: datetime) -> bool:
+    """Whether the member has a session that has not expired (reads only; ``current_session``
+    removes an expired one when the member next writes)."""
+    last = await uow.routing.session_activity(member_id)
+    return last is not None and now - last <= SESSION_IDLE
+
+
 async def close_session(uow: UnitOfWork, member_id: int) -> Workgroup | None:
     """End the member's session; returns its workgroup, or None when there was none."""
     repo = uow.routing

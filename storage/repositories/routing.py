@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
@@ -230,6 +231,12 @@ class RoutingRepository(Repository):
             .options(selectinload(RoutingSession.workgroup))
         )
         return result.scalar_one_or_none()
+
+    async def session_activity(self, member_id: int) -> datetime | None:
+        """When the member's session (if any) last carried a message: one column."""
+        return await self.session.scalar(
+            select(RoutingSession.last_activity_at).where(RoutingSession.member_id == member_id)
+        )
 
     def add_session(self, session: RoutingSession) -> None:
         self.session.add(session)

@@ -105,6 +105,10 @@ async def test_a_stranger_and_an_english_reader_get_theirs(
 ) -> None:
     await harness.send(cast.stranger, "/adataim")
     data = json.loads(_documents(harness, cast.stranger)["adataim.json"])
+    assert data["tables"] == {}  # looking around stores nothing about a stranger (issue 16)
+    await harness.send(cast.stranger, "/start")  # starting the bot does
+    await harness.send(cast.stranger, "/adataim")
+    data = json.loads(_documents(harness, cast.stranger)["adataim.json"])
     assert set(data["tables"]) == {"telegram_users"}
     assert data["tables"]["telegram_users"][0]["first_name"] == "Idegen"
     reader = tg.add_user(first_name="Reader", last_name="English", language_code="en")
