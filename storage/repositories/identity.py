@@ -135,7 +135,7 @@ class MemberRepository(Repository):
 
     def _with_groups(self) -> Select[Member]:
         return select(Member).options(
-            selectinload(Member.memberships).selectinload(WorkgroupMember.workgroup)
+            selectinload(Member.memberships).joinedload(WorkgroupMember.workgroup)
         )
 
     async def get(self, member_id: int) -> Member | None:
@@ -271,7 +271,7 @@ class WorkgroupRepository(Repository):
 
     def _full(self) -> Select[Workgroup]:
         return select(Workgroup).options(
-            selectinload(Workgroup.memberships).selectinload(WorkgroupMember.member)
+            selectinload(Workgroup.memberships).joinedload(WorkgroupMember.member)
         )
 
     async def get(self, workgroup_id: int) -> Workgroup | None:

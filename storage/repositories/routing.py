@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from storage.models import Member, TelegramUser, WorkgroupMember
 from storage.models.routing import (
@@ -36,17 +36,13 @@ def _thread_query() -> Select[RoutingThread]:
 
 
 def _delivery_query() -> Select[RoutingDelivery]:
+    # Every step is many-to-one: one SELECT with joins, not a SELECT ... IN per step.
+    thread = joinedload(RoutingDelivery.message).joinedload(RoutedMessage.thread)
     return select(RoutingDelivery).options(
-        selectinload(RoutingDelivery.message).selectinload(RoutedMessage.author),
-        selectinload(RoutingDelivery.message)
-        .selectinload(RoutedMessage.thread)
-        .selectinload(RoutingThread.workgroup),
-        selectinload(RoutingDelivery.message)
-        .selectinload(RoutedMessage.thread)
-        .selectinload(RoutingThread.member),
-        selectinload(RoutingDelivery.message)
-        .selectinload(RoutedMessage.thread)
-        .selectinload(RoutingThread.handed_by),
+        joinedload(RoutingDelivery.message).joinedload(RoutedMessage.author),
+        thread.joinedload(RoutingThread.workgroup),
+        thread.joinedload(RoutingThread.member),
+        thread.joinedload(RoutingThread.handed_by),
     )
 
 
@@ -206,18 +202,17 @@ class RoutingRepository(Repository):
 
     async def copy(self, chat_id: int, message_id: int) -> RoutingCopy | None:
         """The copy the bot sent as ``message_id`` in ``chat_id``, with its delivery and thread."""
+        thread = (
+            joinedload(RoutingCopy.delivery)
+            .joinedload(RoutingDelivery.message)
+            .joinedload(RoutedMessage.thread)
+        )
         result = await self.session.execute(
             select(RoutingCopy)
             .where(RoutingCopy.chat_id == chat_id, RoutingCopy.message_id == message_id)
             .options(
-                selectinload(RoutingCopy.delivery)
-                .selectinload(RoutingDelivery.message)
-                .selectinload(RoutedMessage.thread)
-                .selectinload(RoutingThread.workgroup),
-                selectinload(RoutingCopy.delivery)
-                .selectinload(RoutingDelivery.message)
-                .selectinload(RoutedMessage.thread)
-                .selectinload(RoutingThread.member),
+                thread.joinedload(RoutingThread.workgroup),
+                thread.joinedload(RoutingThread.member),
             )
         )
         return result.scalar_one_or_none()
@@ -228,7 +223,7 @@ class RoutingRepository(Repository):
         result = await self.session.execute(
             select(RoutingSession)
             .where(RoutingSession.member_id == member_id)
-            .options(selectinload(RoutingSession.workgroup))
+            .options(joinedload(RoutingSession.workgroup))
         )
         return result.scalar_one_or_none()
 
