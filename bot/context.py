@@ -168,9 +168,9 @@ class Caller:
     just_started: bool = False
 
 
-def _stale(account: TelegramUser | None, user: User) -> bool:
-    """Whether the stored account must be written: new, never started, blocked since, or its
-    Telegram profile changed."""
+def _stale(account: Any, user: User) -> bool:
+    """Whether the stored account (a ``TelegramUser`` or its row) must be written: new, never
+    started, blocked since, or its Telegram profile changed."""
     return (
         account is None
         or account.started_at is None
@@ -242,8 +242,9 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData
             self._caller = Caller(user.id, member, standing, t)
             return self._caller
         generation = IdentityGeneration.value
+        account: Any
         async with self.db.read() as uow:
-            account = await uow.telegram_users.get(user.id)
+            account = await uow.telegram_users.state(user.id)
             member = await uow.members.by_telegram_id(user.id)
             catalyst_of = await uow.workgroups.catalyst_of(member.id) if member else ()
         standing = standing_of(member, catalyst_of)

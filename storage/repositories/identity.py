@@ -46,11 +46,29 @@ class ClusterSettingsRepository(Repository):
         )
 
 
+_ACCOUNT_STATE = select(
+    TelegramUser.id,
+    TelegramUser.first_name,
+    TelegramUser.last_name,
+    TelegramUser.username,
+    TelegramUser.language_code,
+    TelegramUser.language,
+    TelegramUser.started_at,
+    TelegramUser.blocked_at,
+)
+
+
 class TelegramUserRepository(Repository):
     """Telegram accounts that have talked to the bot."""
 
     async def get(self, telegram_id: int) -> TelegramUser | None:
         return await self.session.get(TelegramUser, telegram_id)
+
+    async def state(self, telegram_id: int) -> Any:
+        """The account's columns as a plain row (or None): what an update needs to know of it,
+        without building an ORM object (every cache miss of the caller asks this)."""
+        result = await self.session.execute(_ACCOUNT_STATE.where(TelegramUser.id == telegram_id))
+        return result.first()
 
     async def languages(self, ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
         """Each account's stored language and Telegram language code (500 ids a query)."""
