@@ -63,6 +63,8 @@ class BotData:
         self.flush_locks: dict[int, tuple[asyncio.Lock, int]] = {}  # lock, holders + waiters
         #: What reacts to a closed ballot, in order: ``react(app, closing)`` (``bot.jobs``).
         self.ballot_closed: tuple[Callable[[Any, Any], Awaitable[None]], ...] = ()
+        #: The operations endpoints' own server in polling mode (``bot.ops.OpsServer``).
+        self.ops_server: Any = None
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run ``coro`` in the background (deliveries); ``settle`` and shutdown wait for it."""

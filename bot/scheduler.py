@@ -33,6 +33,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED
 from telegram.ext import JobQueue
 
+from bot import metrics
 from bot.services.clock import Clock, SystemClock
 
 #: Longest sleep of the scheduler between two looks at the clock (seconds).
@@ -112,6 +113,7 @@ class ClockScheduler(AsyncIOScheduler):  # type: ignore[misc]
                     run_times = run_times[-1:] if run_times and job.coalesce else run_times
                     if not run_times:
                         continue
+                    metrics.JOB_LAG.observe(max((now - run_times[-1]).total_seconds(), 0.0))
                     try:
                         executor.submit_job(job, run_times)
                     except MaxInstancesReachedError:

@@ -17,7 +17,11 @@ def _setup_logging(settings: Settings) -> None:
     from bot import logs
 
     secrets = (settings.telegram_bot_token, settings.webhook_secret)
-    logs.configure(settings.log_level, [s.get_secret_value() for s in secrets if s is not None])
+    logs.configure(
+        settings.log_level,
+        [s.get_secret_value() for s in secrets if s is not None],
+        settings.log_format,
+    )
 
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:

@@ -110,6 +110,16 @@ class OutboxRepository(Repository):
             select(func.min(M.not_before)).where(M.state == OutboxState.QUEUED)
         )
 
+    async def depth(self) -> int:
+        """Rows queued or being sent (the metrics' outbox depth)."""
+        waiting = [OutboxState.QUEUED, OutboxState.SENDING]
+        return int(
+            await self.session.scalar(
+                select(func.count()).select_from(M).where(M.state.in_(waiting))
+            )
+            or 0
+        )
+
     async def counts(self, batch: str) -> dict[OutboxState, int]:
         """How many rows of a batch are in each state."""
         rows = await self.session.execute(
