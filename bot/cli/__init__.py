@@ -29,10 +29,16 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     the webhook server when WEBHOOK_URL is set."""
     from bot.app import build_application
     from storage.migrate import upgrade
+    from storage.single import AlreadyRunning, hold_sqlite
 
     settings.token()
     webhook = settings.webhook()
     _setup_logging(settings)
+    try:
+        hold_sqlite(settings.database_url)
+    except AlreadyRunning as exc:
+        print(f"klaszterbot: {exc}", file=sys.stderr)
+        return 2
     upgrade(settings.database_url)
     app = build_application(settings)
     if webhook is None:
