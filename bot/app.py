@@ -27,7 +27,8 @@ from bot.services import cluster
 from bot.services.clock import Clock, SystemClock
 from bot.services.roles import Permission
 from bot.settings import Settings, split_address
-from storage.db import Database
+from storage.db import Database, IdentityGeneration
+from storage.replica import Replica
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def build_application(
     data.commands = CommandRegistry()
     data.clock = clock
     data.courier = Courier(app)
+    data.replica = Replica(data.db.url)
 
     handlers.register_all(app)
     jobs.register(app)
@@ -98,6 +100,9 @@ async def _post_init(app: BotApp) -> None:
     """Open the database, learn our username and set the command menus."""
     data = app.bot_data
     data.db.open()
+    # PostgreSQL: this replica's lock (its outbox claims) and its ear for other replicas'
+    # changes of roles and memberships (the caller cache forgets them at once).
+    await data.replica.start(IdentityGeneration.bump)
     me = await app.bot.get_me()
     data.bot_username = me.username
     async with data.db.unit() as uow:  # the command line makes invitation links without Telegram
@@ -151,6 +156,7 @@ async def _post_shutdown(app: BotApp) -> None:
     server, app.bot_data.ops_server = app.bot_data.ops_server, None
     if server is not None:
         await server.stop()
+    await app.bot_data.replica.stop()
     await app.bot_data.db.close()
 
 

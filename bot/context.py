@@ -20,6 +20,7 @@ from bot.services.roles import STRANGER, Standing, standing_of
 from bot.settings import Settings
 from storage.db import Database, IdentityGeneration
 from storage.models import Member
+from storage.replica import Replica
 
 if TYPE_CHECKING:
     from bot.commands import CommandRegistry
@@ -49,6 +50,8 @@ class BotData:
     commands: CommandRegistry
     clock: Clock = SystemClock()
     courier: Courier
+    #: This process among the replicas on a PostgreSQL database (``storage.replica``).
+    replica: Replica
     bot_username: str = ""
     #: Every kind of dialogue that waits for a person's next message (``bot.dialogues``).
     dialogues: Dialogues

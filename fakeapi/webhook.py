@@ -18,7 +18,7 @@ import contextlib
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -56,6 +56,8 @@ class Pusher:
         self.tg = tg
         self.delivered: dict[str, int] = {}  # per target URL (tests check the spread)
         self.failures = 0
+        #: Tests: ``route(update)`` names the target URL of an update (None: round-robin).
+        self.route: Callable[[dict[str, Any]], str | None] | None = None
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._in_flight: set[int] = set()
@@ -98,10 +100,13 @@ class Pusher:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
 
-    def _target(self) -> tuple[str, str | None] | None:
+    def _target(self, update: dict[str, Any]) -> tuple[str, str | None] | None:
         targets = list(self.tg.webhook_targets.items())
         if not targets:
             return None
+        chosen = self.route(update) if self.route is not None else None
+        if chosen in self.tg.webhook_targets:
+            return chosen, self.tg.webhook_targets[chosen]
         now = time.monotonic()
         up = [t for t in targets if self._resting.get(t[0], 0.0) <= now] or targets
         return up[next(self._turn) % len(up)]
@@ -109,7 +114,7 @@ class Pusher:
     async def _deliver(self, update: dict[str, Any], key: int | None) -> None:
         ok = False
         try:
-            target = self._target()
+            target = self._target(update)
             if target is None:
                 return
             url, secret = target

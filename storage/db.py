@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -72,7 +72,8 @@ class IdentityGeneration:
     """A counter that moves whenever a committed unit changed members, workgroups or accounts.
 
     Caches of who-is-who (the bot's caller cache) compare it to know they are stale. It counts
-    this process's commits only: another process (the CLI) is covered by the caches' short TTL.
+    this process's commits; on PostgreSQL every other process's too (``storage.replica``: their
+    NOTIFY bumps it); on SQLite another process (the CLI) is covered by the caches' short TTL.
     """
 
     value = 0
@@ -118,6 +119,16 @@ def _bump_identity_generation(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_identity_change(session: Session) -> None:
     session.info.pop("identity_changed", None)
+
+
+async def _notify_identity_change(session: AsyncSession) -> None:
+    """PostgreSQL: tell every replica (``storage.replica``) when this unit changed who someone
+    is; NOTIFY inside the transaction is delivered when it commits, and not if it rolls back."""
+    from storage.replica import CHANNEL
+
+    await session.flush()
+    if session.info.get("identity_changed"):
+        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -246,6 +257,8 @@ class Database:
             try:
                 uow = UnitOfWork(session)
                 yield uow
+                if self.dialect == "postgresql":
+                    await _notify_identity_change(session)
                 await session.commit()
             except BaseException:
                 await session.rollback()

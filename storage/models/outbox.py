@@ -61,6 +61,8 @@ class OutboxMessage(Base):
     not_before: Mapped[datetime]
     error: Mapped[str | None] = mapped_column(String(200))
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: The replica that marked it ``sending`` (its advisory-lock key, ``storage.replica``).
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]
 
