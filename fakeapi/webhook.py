@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from fakeapi.polling import _Waiter
+
 if TYPE_CHECKING:
     from fakeapi.fake import FakeTelegram
 
@@ -58,8 +60,8 @@ class Pusher:
         self.failures = 0
         #: Tests: ``route(update)`` names the target URL of an update (None: round-robin).
         self.route: Callable[[dict[str, Any]], str | None] | None = None
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
+        self._waiter = _Waiter()  # the same wake-up as a waiting getUpdates call
+        self._wake = self._waiter.event
         self._in_flight: set[int] = set()
         self._busy_chats: set[int | None] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -70,14 +72,7 @@ class Pusher:
 
     def wake(self) -> None:
         """Look at the queue (from any thread)."""
-        try:
-            same_loop = asyncio.get_running_loop() is self._loop
-        except RuntimeError:
-            same_loop = False
-        if same_loop:
-            self._wake.set()
-        elif not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wake.set)
+        self._waiter.wake()
 
     async def run(self) -> None:
         """Start a delivery for every update that may go now; sleep until something changes."""
