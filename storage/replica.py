@@ -13,8 +13,10 @@ life and on it:
   change commits, not when the cache expires.
 
 asyncpg delivers notifications from the connection's own protocol reader: there is no task to
-cancel. ``stop()`` closes the connection (``terminate()`` if the server does not answer within
-``CLOSE_TIMEOUT``), so a SIGTERM never waits on it. On SQLite nothing of this exists: one process.
+cancel while the connection lives. If it breaks, one task connects again (every
+``RECONNECT_SECONDS``) and takes the same lock; ``stop()`` cancels that task and closes the
+connection (``terminate()`` if the server does not answer within ``CLOSE_TIMEOUT``), so a
+SIGTERM never waits on either. On SQLite nothing of this exists: one process.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy.engine import make_url
@@ -31,6 +34,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "klaszterbot_identity"
 CLOSE_TIMEOUT = 5.0
+RECONNECT_SECONDS = 2.0
 
 
 def asyncpg_dsn(url: str) -> str | None:
@@ -50,6 +54,8 @@ class Replica:
         self.key = secrets.randbits(62) + 1 if self.dsn else 0
         self._conn: Any = None
         self._on_change: Callable[[], None] | None = None
+        self._stopping = False
+        self._reconnecting: asyncio.Task[None] | None = None
 
     @property
     def shared(self) -> bool:
@@ -60,24 +66,64 @@ class Replica:
         """Hold the replica's lock and listen for changes; ``on_change()`` on each NOTIFY."""
         if self.dsn is None or self._conn is not None:
             return
+        self._on_change = on_change
+        self._stopping = False
+        self._conn = await self._connect()
+
+    async def _connect(self) -> Any:
         import asyncpg  # type: ignore[import-untyped]
 
-        self._on_change = on_change
         conn = await asyncpg.connect(self.dsn)
         try:
             await conn.execute("SELECT pg_advisory_lock($1)", self.key)
             await conn.add_listener(CHANNEL, self._notified)
+            conn.add_termination_listener(self._lost)
         except BaseException:
             conn.terminate()
             raise
-        self._conn = conn
+        return conn
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, _payload: str) -> None:
         if self._on_change is not None:
             self._on_change()
 
+    def _lost(self, conn: Any) -> None:
+        """The connection broke (the server restarted, the network failed): connect again,
+        and meanwhile forget cached callers, since changes may go unheard."""
+        if self._stopping or conn is not self._conn:
+            return
+        log.warning("replica: lost the database connection; reconnecting")
+        self._conn = None
+        if self._on_change is not None:
+            self._on_change()
+        self._reconnecting = asyncio.get_running_loop().create_task(
+            self._reconnect(), name="replica-reconnect"
+        )
+
+    async def _reconnect(self) -> None:
+        while not self._stopping:
+            try:
+                conn = await self._connect()
+            except (OSError, Exception):
+                await asyncio.sleep(RECONNECT_SECONDS)
+                continue
+            if self._stopping:
+                conn.terminate()
+                return
+            self._conn = conn
+            if self._on_change is not None:
+                self._on_change()  # what changed while we were away
+            log.info("replica: reconnected")
+            return
+
     async def stop(self) -> None:
         """Close the connection (the lock and the LISTEN go with it); never hangs."""
+        self._stopping = True
+        task, self._reconnecting = self._reconnecting, None
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
         conn, self._conn = self._conn, None
         if conn is None:
             return

@@ -10,7 +10,7 @@ import pytest
 
 from bot import courier
 from bot.services import identity
-from bot.services.clock import FakeClock
+from bot.services.clock import FakeClock, SystemClock
 from bot.services.identity import CLI_ACTOR, MemberSpec
 from storage.db import Database
 from storage.locks import exclusive
@@ -104,3 +104,28 @@ async def test_exclusive_work_runs_in_one_process_at_a_time(db: Database) -> Non
     assert await first is True
     async with exclusive(db, "job:test") as again:
         assert again is True
+
+
+async def test_a_replica_reconnects_when_its_connection_breaks(db: Database) -> None:
+    from sqlalchemy import text
+
+    heard: list[int] = []
+    replica = Replica(db.url)
+    await replica.start(lambda: heard.append(1))
+    try:
+        async with db.unit() as uow:
+            backend = replica._conn.get_server_pid()
+            await uow.session.execute(text("SELECT pg_terminate_backend(:p)"), {"p": backend})
+        await until(lambda: len(heard) >= 2, 10)  # forgot at the loss, and at the reconnection
+        await until(lambda: replica._conn is not None, 10)
+        assert replica._conn.get_server_pid() != backend
+        heard.clear()
+        async with db.unit() as uow:
+            await identity.upsert_member(
+                uow, MemberSpec("Visszatérő Vilma", MemberKind.INTERNAL), CLI_ACTOR,
+                SystemClock().now(),
+            )  # fmt: skip
+        await until(lambda: bool(heard), 5)
+    finally:
+        await replica.stop()
+    assert replica._conn is None and replica._reconnecting is None
