@@ -163,7 +163,13 @@ async def _role_change_is_seen(db: Database, tg: FakeTelegram, pusher: Pusher, u
                     return message.text
             return None
 
-        await until(lambda: answer() is not None, 30)
+        try:
+            await until(lambda: answer() is not None, 60)
+        except TimeoutError:
+            texts = [m.text for m in tg.outbox(ksz)[-4:]]
+            raise AssertionError(
+                f"no answer; pending {tg.pending_updates}; last: {texts}"
+            ) from None
         return answer() or ""
 
     assert await ask() != refused
@@ -209,6 +215,14 @@ async def test_two_replicas_on_one_database(db: Database, tmp_path: Path) -> Non
             await until(lambda: not tg.pending_updates, 180)
             await until(lambda: len(_sent(tg, f"Szavazás #{st_id} eredménye")) >= FOUNDERS, 120)
             seconds = await _role_change_is_seen(db, tg, pusher, two_url)
+        except BaseException:
+            for process in processes:
+                if process.returncode is None:
+                    process.send_signal(signal.SIGTERM)
+            for process in processes:
+                _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+                print(f"--- replica log ---\n{stderr.decode()[-3000:]}")
+            raise
         finally:
             for process in processes:
                 if process.returncode is None:
