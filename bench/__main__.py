@@ -7,7 +7,8 @@
    it answers on 127.0.0.1:5432); 2. vote bursts; 3. a broadcast under Telegram's flood limits;
    4. growth of memory and of the heaviest answers with the number of members; 5. the longest
    event-loop stall while the monthly digest goes to every member; 6. CPU per update of the bot
-   and of a bare PTB bot as processes, from /proc, and the bot's resident memory (issue 16).
+   and of a bare PTB bot as processes, from /proc, and the bot's resident memory (issue 16);
+   7. updates per second with 1 and 2 replicas in webhook mode on PostgreSQL (issue 19).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import asyncio
 import os
 import platform
 
-from bench import broadcast, cpu, growth, overhead, stall, votes
+from bench import broadcast, cpu, growth, overhead, replicas, stall, votes
 from bench.common import postgres_available
 
 
@@ -65,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         memory = ((30, 200) if smoke else (10_000, 100_000)) if db == "sqlite" else (0, 0)
         costs = asyncio.run(cpu.measure(*people, *memory, db_kind=db, idle=1.0 if smoke else 3.0))
         print("\n".join(cpu.table(costs)))
+    if "postgresql" in databases:  # replicas share PostgreSQL only
+        load = (40, 20) if smoke else (1500, 300)
+        print("\n".join(replicas.table([asyncio.run(replicas.measure(n, *load)) for n in (1, 2)])))
     return 0
 
 

@@ -154,13 +154,17 @@ async def _spawn(args: list[str], env: dict[str, str], log: Path) -> Watched:
     return Watched(process, log)
 
 
-async def start_bot(workdir: Path, base_url: str, url: str, profile: str | None = None) -> Watched:
-    """``python -m bot run`` (or, to profile it, the same under ``bench.profiled``)."""
+async def start_bot(
+    workdir: Path, base_url: str, url: str, profile: str | None = None, **extra: str
+) -> Watched:
+    """``python -m bot run`` (or, to profile it, the same under ``bench.profiled``); ``extra``:
+    more settings (``WEBHOOK_URL=…``)."""
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": base_url,
         "DATABASE_URL": url,
         "LOG_LEVEL": "INFO",
+        **extra,
     }
     args = [sys.executable, "-m", "bot", "run"]
     if profile is not None:

@@ -20,13 +20,15 @@ from bot.context import BotContext, BotData, UserData
 from bot.courier import Courier
 from bot.errors import on_error
 from bot.i18n import Translations
+from bot.ops import OpsServer, ServingUpdater
 from bot.request import RetryingRequest
 from bot.scheduler import ClockJobQueue
 from bot.services import cluster
 from bot.services.clock import Clock, SystemClock
 from bot.services.roles import Permission
-from bot.settings import Settings
-from storage.db import Database
+from bot.settings import Settings, split_address
+from storage.db import Database, IdentityGeneration
+from storage.replica import Replica
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,8 @@ def build_application(
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
     app: BotApp = builder.build()
+    if app.updater is not None:  # /healthz, /readyz and /metrics beside the webhook
+        app.updater = ServingUpdater(app)
 
     data = app.bot_data
     data.settings = settings
@@ -84,6 +88,7 @@ def build_application(
     data.commands = CommandRegistry()
     data.clock = clock
     data.courier = Courier(app)
+    data.replica = Replica(data.db.url)
 
     handlers.register_all(app)
     jobs.register(app)
@@ -95,6 +100,9 @@ async def _post_init(app: BotApp) -> None:
     """Open the database, learn our username and set the command menus."""
     data = app.bot_data
     data.db.open()
+    # PostgreSQL: this replica's lock (its outbox claims) and its ear for other replicas'
+    # changes of roles and memberships (the caller cache forgets them at once).
+    await data.replica.start(IdentityGeneration.bump)
     me = await app.bot.get_me()
     data.bot_username = me.username
     async with data.db.unit() as uow:  # the command line makes invitation links without Telegram
@@ -102,6 +110,7 @@ async def _post_init(app: BotApp) -> None:
     await set_menus(app)
     await data.courier.start()
     await jobs.startup(app)
+    _start_ops_server(app)
     # What start-up built lives as long as the bot: keep it out of the collector's full
     # passes, which otherwise walk it all and hold the loop for tens of milliseconds.
     gc.collect()
@@ -125,6 +134,17 @@ async def set_menus(app: BotApp) -> None:
             await app.bot.set_my_commands(commands, language_code=language)
 
 
+def _start_ops_server(app: BotApp) -> None:
+    """Polling mode with HTTP_LISTEN: the operations endpoints on their own address (in webhook
+    mode they live on the webhook server)."""
+    settings = app.bot_data.settings
+    if settings.http_listen is None or settings.webhook_url is not None:
+        return
+    host, port = split_address(settings.http_listen)
+    app.bot_data.ops_server = OpsServer(app, host, port)
+    app.bot_data.ops_server.start()
+
+
 async def _post_stop(app: BotApp) -> None:
     """Let background deliveries and the sends in flight finish while the bot can still send."""
     await app.bot_data.settle(grace=SHUTDOWN_GRACE)
@@ -133,6 +153,10 @@ async def _post_stop(app: BotApp) -> None:
 
 async def _post_shutdown(app: BotApp) -> None:
     """Close what ``_post_init`` opened."""
+    server, app.bot_data.ops_server = app.bot_data.ops_server, None
+    if server is not None:
+        await server.stop()
+    await app.bot_data.replica.stop()
     await app.bot_data.db.close()
 
 

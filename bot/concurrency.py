@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot import metrics
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -31,6 +34,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        started = time.perf_counter()
+        try:
+            await self._in_order(update, coroutine)
+        finally:
+            # Metrics on the hot path: one observation and one increment, nothing more.
+            metrics.UPDATE_SECONDS.observe(time.perf_counter() - started)
+            metrics.UPDATES.inc()
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self._key(update)
         if key is None:
             await coroutine

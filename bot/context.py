@@ -20,6 +20,7 @@ from bot.services.roles import STRANGER, Standing, standing_of
 from bot.settings import Settings
 from storage.db import Database, IdentityGeneration
 from storage.models import Member, TelegramUser
+from storage.replica import Replica
 
 if TYPE_CHECKING:
     from bot.commands import CommandRegistry
@@ -49,6 +50,8 @@ class BotData:
     commands: CommandRegistry
     clock: Clock = SystemClock()
     courier: Courier
+    #: This process among the replicas on a PostgreSQL database (``storage.replica``).
+    replica: Replica
     bot_username: str = ""
     #: Every kind of dialogue that waits for a person's next message (``bot.dialogues``).
     dialogues: Dialogues
@@ -66,6 +69,8 @@ class BotData:
         self.identity_epoch: str | None = None
         self.identity_files: tuple[int, ...] | None = None
         self.ballot_closed: tuple[Callable[[Any, Any], Awaitable[None]], ...] = ()
+        #: The operations endpoints' own server in polling mode (``bot.ops.OpsServer``).
+        self.ops_server: Any = None
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run ``coro`` in the background (deliveries); ``settle`` and shutdown wait for it."""

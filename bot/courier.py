@@ -31,6 +31,7 @@ from aiolimiter import AsyncLimiter
 from telegram import InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.scheduler import every
 from bot.services import outbox as rules
 from bot.services.outbox import Failure
 from bot.views.split import split_lines
@@ -44,6 +45,9 @@ RATE = 28.0
 #: Messages that may go at once after a pause (Telegram's bucket holds 30).
 BURST = 20
 WAKE_JOB = "outbox:wake"
+RECLAIM_JOB = "outbox:reclaim"
+#: Replicas: how often each looks for rows a killed replica left ``sending``, in seconds.
+RECLAIM_SECONDS = 15.0
 
 #: Called in the transaction that records a sent row:
 #: ``effect(uow, ref_id, chat_id, message_id, text)`` (the text as sent).
@@ -165,15 +169,32 @@ class Courier:
     # --- life cycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Queue again what a hard kill left ``sending``, then start working."""
+        """Queue again what a hard kill left ``sending``, then start working. Replicas on
+        PostgreSQL: only rows of a replica that is gone (``storage.replica``), now and every
+        ``RECLAIM_SECONDS`` (a replica killed meanwhile), on every replica."""
         data = self.app.bot_data
-        async with data.db.unit() as uow:
-            again = await uow.outbox.requeue_sending()
-        if again:
-            log.info("outbox: %d messages interrupted by a stop are queued again", again)
+        if data.replica.shared:
+            every(self.app, self.reclaim, RECLAIM_SECONDS, RECLAIM_JOB)
+        else:
+            async with data.db.unit() as uow:
+                again = await uow.outbox.requeue_sending()
+            self._report_requeued(again)
         self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox")
         self.wake()
+
+    async def reclaim(self, app: Any) -> None:
+        """Rows left ``sending`` by a replica that is gone go back to the queue."""
+        async with app.bot_data.db.unit() as uow:
+            again = await uow.outbox.requeue_orphans()
+        self._report_requeued(again)
+        if again:
+            self.wake()
+
+    @staticmethod
+    def _report_requeued(again: int) -> None:
+        if again:
+            log.info("outbox: %d messages interrupted by a stop are queued again", again)
 
     def wake(self) -> None:
         """Something was queued, or a retry fell due: look at the queue now."""
@@ -252,7 +273,7 @@ class Courier:
     async def _claim(self, limit: int) -> list[OutboxMessage]:
         data = self.app.bot_data
         async with data.db.unit() as uow:
-            return await uow.outbox.claim(limit, data.clock.now())
+            return await uow.outbox.claim(limit, data.clock.now(), data.replica.key)
 
     async def _arm_retry(self) -> None:
         """Wake when the earliest waiting row may go (a JobQueue job: it follows the clock)."""

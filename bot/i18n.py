@@ -69,14 +69,34 @@ HUNGARIAN_COMMANDS: dict[str, str] = {
 
 @cache
 def _catalog(language: str) -> gettext.NullTranslations:
-    """Compile the language's .po in memory, so a stale .mo can never be served."""
+    """The language's catalog: the ``.mo`` compiled at build (the container image) when it is
+    newer than its ``.po``, else the ``.po`` compiled in memory, so a stale ``.mo`` is never
+    served."""
     po_path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo_path = po_path.with_suffix(".mo")
+    if mo_path.is_file() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+        with mo_path.open("rb") as handle:
+            return gettext.GNUTranslations(handle)
+    return gettext.GNUTranslations(BytesIO(_compiled(po_path, language)))
+
+
+def _compiled(po_path: Path, language: str) -> bytes:
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale=language)
     buffer = BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    return buffer.getvalue()
+
+
+def compile_catalogs(locales: Path = LOCALES_DIR) -> list[Path]:
+    """Write each language's ``.mo`` beside its ``.po`` (the Dockerfile runs this at build, so
+    a container starts without compiling); returns the files written."""
+    written = []
+    for po_path in sorted(locales.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo_path = po_path.with_suffix(".mo")
+        mo_path.write_bytes(_compiled(po_path, po_path.parent.parent.name))
+        written.append(mo_path)
+    return written
 
 
 @dataclass(frozen=True, slots=True)

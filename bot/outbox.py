@@ -43,6 +43,7 @@ from bot.services.outbox import Failure
 from bot.views import announcements as views
 from bot.views.split import split_lines
 from storage.db import Database, UnitOfWork
+from storage.locks import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -334,16 +335,21 @@ async def job_deliver(context: BotContext) -> None:
     data = context.bot_data
     again = False
     try:
-        await Delivery(
-            bot=context.bot,
-            db=data.db,
-            clock=data.clock,
-            translations=data.translations,
-            announcement_id=announcement_id,
-            running=lambda: bool(app.running),
-            lock=courier.lock,
-            pacer=courier.pacer,
-        ).run()
+        async with exclusive(data.db, f"{JOB_PREFIX}{announcement_id}") as mine:
+            if not mine:  # another replica delivers it; "announcements:resume" looks again
+                return
+            async with data.db.unit() as uow:  # only we send it now: what is "sending" is ours
+                await announcements.requeue_orphans(uow, announcement_id)
+            await Delivery(
+                bot=context.bot,
+                db=data.db,
+                clock=data.clock,
+                translations=data.translations,
+                announcement_id=announcement_id,
+                running=lambda: bool(app.running),
+                lock=courier.lock,
+                pacer=courier.pacer,
+            ).run()
     except Exception:
         log.exception("delivery of announcement %s broke off", announcement_id)
         again = bool(app.running)

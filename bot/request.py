@@ -19,6 +19,8 @@ from typing import Any
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 #: Seconds before each retry of a transient failure.
@@ -26,7 +28,7 @@ DELAYS = (0.25, 0.5, 1.0, 2.0)
 
 
 def _method(url: str) -> str:
-    return url.rsplit("/", 1)[-1]  # the token is in the URL: never log it
+    return metrics.api_method(url)  # the token is in the URL: never log it
 
 
 class RetryingRequest(BaseRequest):
@@ -57,6 +59,30 @@ class RetryingRequest(BaseRequest):
         write_timeout: Any = BaseRequest.DEFAULT_NONE,
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        name = _method(url)
+        metrics.API_CALLS.labels(name).inc()
+        try:
+            code, payload = await self._retrying(
+                url, method, request_data, read_timeout, write_timeout, connect_timeout,
+                pool_timeout,
+            )  # fmt: skip
+        except NetworkError:
+            metrics.API_ERRORS.labels(name).inc()
+            raise
+        if code >= 400:
+            metrics.API_ERRORS.labels(name).inc()
+        return code, payload
+
+    async def _retrying(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None,
+        read_timeout: Any,
+        write_timeout: Any,
+        connect_timeout: Any,
+        pool_timeout: Any,
     ) -> tuple[int, bytes]:
         for attempt, delay in enumerate((*self.delays, None)):
             try:

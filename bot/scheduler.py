@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -33,10 +34,19 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED
 from telegram.ext import JobQueue
 
+from bot import metrics
 from bot.services.clock import Clock, SystemClock
+from storage.locks import exclusive
+
+log = logging.getLogger(__name__)
 
 #: Longest sleep of the scheduler between two looks at the clock (seconds).
 MAX_WAIT = 30.0
+#: Jobs that do the cluster's work from the database (every replica schedules them at start):
+#: on PostgreSQL one replica at a time runs each. The others concern their own process (the
+#: courier's wake-up, a dialogue's timeout, an announcement's delivery, which takes its own
+#: lock) and run wherever they were scheduled.
+SHARED_JOBS = ("ballot:", "proposal:", "workplan:", "privacy:", "routing:")
 #: Every job runs however late, and once however many of its run times were missed.
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
@@ -112,6 +122,7 @@ class ClockScheduler(AsyncIOScheduler):  # type: ignore[misc]
                     run_times = run_times[-1:] if run_times and job.coalesce else run_times
                     if not run_times:
                         continue
+                    metrics.JOB_LAG.observe(max((now - run_times[-1]).total_seconds(), 0.0))
                     try:
                         executor.submit_job(job, run_times)
                     except MaxInstancesReachedError:
@@ -155,6 +166,21 @@ class ClockJobQueue(JobQueue):  # type: ignore[type-arg]
 
     def _tz_now(self) -> dtm.datetime:
         return self.clock.now().astimezone(self.scheduler.timezone)
+
+    @staticmethod
+    async def job_callback(job_queue: Any, job: Any) -> None:
+        """Run ``job``; one of ``SHARED_JOBS`` only if no other replica on the same PostgreSQL
+        database is running the job of that name right now (``storage.locks.exclusive``)."""
+        application = job_queue.application
+        name = job.name or ""
+        if not name.startswith(SHARED_JOBS):
+            await job.run(application)
+            return
+        async with exclusive(application.bot_data.db, f"job:{name}") as mine:
+            if mine:
+                await job.run(application)
+            else:
+                log.debug("job %s runs on another replica", name)
 
     def run_repeating(self, callback: Any, interval: Any, first: Any = None, **kw: Any) -> Any:
         # Without ``first`` APScheduler would start counting from datetime.now().

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
@@ -20,6 +22,29 @@ WORKPLAN_SETTINGS = {
     "workplan_alert_time": "time", "workplan_escalation_days": "escalation",
     "workplan_digest_weekly": "weekly", "workplan_digest_monthly": "monthly",
 }  # fmt: skip
+
+
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def split_address(value: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:8080`` for IPv6) as a pair; ValueError names the form."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("must be host:port, e.g. 0.0.0.0:8080")
+    return host, int(port)
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """Where Telegram posts updates and where the bot listens for them."""
+
+    url: str
+    host: str
+    port: int
+    path: str
+    secret: str
 
 
 class SettingsError(Exception):
@@ -57,6 +82,16 @@ class Settings(BaseSettings):
     workplan_digest_monthly: str = "1 08:00"
     retention_days: int = Field(default=365, ge=1, le=36500)
     privacy_notice_file: str | None = None
+    #: Webhook mode (issue 19): the public URL Telegram posts to; unset: long polling.
+    webhook_url: str | None = None
+    #: Where the webhook server listens (host:port), behind the reverse proxy.
+    webhook_listen: str | None = "0.0.0.0:8080"
+    #: Telegram sends it in X-Telegram-Bot-Api-Secret-Token; a request without it is refused.
+    webhook_secret: SecretStr | None = None
+    #: Polling mode: where /healthz, /readyz and /metrics listen (host:port); unset: nowhere.
+    http_listen: str | None = None
+    #: "text" (one line a record) or "json" (one JSON object a line, for a log collector).
+    log_format: str = "text"
 
     @field_validator("privacy_notice_file")
     @classmethod
@@ -149,6 +184,54 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("is not a known IANA time zone") from exc
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("https://", "http://")) or not urlsplit(value).hostname:
+            raise ValueError("must be the public https:// URL Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_listen", "http_listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        split_address(value)
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not SECRET_RE.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value
+
+    def webhook(self) -> Webhook | None:
+        """Webhook mode's settings, checked; None: long polling."""
+        if self.webhook_url is None:
+            return None
+        if self.webhook_secret is None:
+            raise SettingsError(
+                "WEBHOOK_SECRET is not set: webhook mode needs it, so that only Telegram can "
+                "post updates (1-256 characters of A-Z, a-z, 0-9, _ and -)"
+            )
+        host, port = split_address(self.webhook_listen or "0.0.0.0:8080")
+        path = urlsplit(self.webhook_url).path or "/"
+        return Webhook(self.webhook_url, host, port, path, self.webhook_secret.get_secret_value())
 
     @field_validator("log_level")
     @classmethod

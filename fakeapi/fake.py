@@ -64,6 +64,15 @@ class FakeTelegram(UpdateBuilders):
         self.bot_texts: dict[tuple[str, str], str] = {}
         self.menu_buttons: dict[int, dict[str, Any]] = {}
         self.webhook_url: str | None = None
+        #: Where updates are pushed (URL → secret token); ``fakeapi.webhook.Pusher`` does it.
+        self.webhook_targets: dict[str, str | None] = {}
+        #: Tests: keep every URL set and spread updates over them (replicas of one bot).
+        self.webhook_spread = False
+        #: Tests: accept plain http:// to a loopback address (a bot process on this machine).
+        self.webhook_allow_http = False
+        self.webhook_max_connections = 40
+        #: (unix time, message) of the last failed push, as getWebhookInfo reports it.
+        self.webhook_last_error: tuple[int, str] | None = None
         #: Injected faults (``Faults``), or none.
         self.faults: Faults | None = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from fakeapi.errors import ApiError
@@ -39,6 +40,8 @@ class UpdateQueue:
         self.allowed: frozenset[str] | None = None
         self._last_id = 100_000_000
         self._waiters: list[_Waiter] = []
+        #: Called on every push (the webhook pusher), on the pushing thread.
+        self.listeners: list[Callable[[], None]] = []
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an update, giving it the next update_id if it has none."""
@@ -48,7 +51,21 @@ class UpdateQueue:
         self.pending.append(update)
         for waiter in list(self._waiters):
             waiter.wake()
+        self.wake_listeners()
         return update
+
+    def wake_listeners(self) -> None:
+        """Tell the listeners (the webhook pusher) to look at the queue."""
+        for listener in list(self.listeners):
+            listener()
+
+    def deliverable(self) -> list[dict[str, Any]]:
+        """The pending updates the bot's allowed_updates lets through (others are dropped)."""
+        return self._take(len(self.pending))
+
+    def confirm(self, update_id: int) -> None:
+        """One update was delivered to a webhook: it is no longer pending."""
+        self.pending = [u for u in self.pending if u["update_id"] != update_id]
 
     def next_id(self) -> int:
         """The next update_id."""

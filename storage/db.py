@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import event, inspect, make_url, select
+from sqlalchemy import event, inspect, make_url, select, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -83,7 +83,8 @@ class IdentityGeneration:
     """A counter that moves whenever a committed unit changed members, workgroups or accounts.
 
     Caches of who-is-who (the bot's caller cache) compare it to know they are stale. It counts
-    this process's commits; another process's (the CLI's, another replica's) reach it through
+    this process's commits; another process's reach it too: on PostgreSQL at once through
+    NOTIFY (``storage.replica``), on SQLite (the command line) within a second through
     ``IDENTITY_EPOCH``, which ``bot.jobs.identity`` watches.
     """
 
@@ -130,6 +131,16 @@ def _bump_identity_generation(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_identity_change(session: Session) -> None:
     session.info.pop("identity_changed", None)
+
+
+async def _notify_identity_change(session: AsyncSession) -> None:
+    """PostgreSQL: tell every replica (``storage.replica``) when this unit changed who someone
+    is; NOTIFY inside the transaction is delivered when it commits, and not if it rolls back."""
+    from storage.replica import CHANNEL
+
+    await session.flush()
+    if session.info.get("identity_changed"):
+        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -274,10 +285,13 @@ class Database:
             try:
                 uow = UnitOfWork(session)
                 yield uow
-                if session.new or session.dirty or session.deleted:
-                    await session.flush()
-                if session.info.get("identity_changed"):
-                    await uow.cluster.stamp(IDENTITY_EPOCH, uuid.uuid4().hex)
+                if self.dialect == "postgresql":
+                    await _notify_identity_change(session)
+                else:
+                    if session.new or session.dirty or session.deleted:
+                        await session.flush()
+                    if session.info.get("identity_changed"):
+                        await uow.cluster.stamp(IDENTITY_EPOCH, uuid.uuid4().hex)
                 await session.commit()
             except BaseException:
                 await session.rollback()

@@ -39,6 +39,13 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+def head_revision() -> str | None:
+    """The newest revision of the migrations (what ``upgrade`` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 async def drop_everything(url: str) -> None:
     """Empty a PostgreSQL database to its bare ``public`` schema (tests and benchmarks start from
     it; never used on a cluster's database)."""

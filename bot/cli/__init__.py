@@ -16,20 +16,44 @@ log = logging.getLogger("klaszterbot")
 def _setup_logging(settings: Settings) -> None:
     from bot import logs
 
-    token = settings.telegram_bot_token
-    logs.configure(settings.log_level, [token.get_secret_value() if token else None])
+    secrets = (settings.telegram_bot_token, settings.webhook_secret)
+    logs.configure(
+        settings.log_level,
+        [s.get_secret_value() for s in secrets if s is not None],
+        settings.log_format,
+    )
 
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
-    """Upgrade the database, then serve Telegram by long polling until SIGINT/SIGTERM."""
+    """Upgrade the database, then serve Telegram until SIGINT/SIGTERM: by long polling, or on
+    the webhook server when WEBHOOK_URL is set."""
     from bot.app import build_application
     from storage.migrate import upgrade
+    from storage.single import AlreadyRunning, hold_sqlite
 
     settings.token()
+    webhook = settings.webhook()
     _setup_logging(settings)
+    try:
+        hold_sqlite(settings.database_url)
+    except AlreadyRunning as exc:
+        print(f"klaszterbot: {exc}", file=sys.stderr)
+        return 2
     upgrade(settings.database_url)
     app = build_application(settings)
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    if webhook is None:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+        return 0
+    log.info("webhook mode: listening on %s:%d%s", webhook.host, webhook.port, webhook.path)
+    app.run_webhook(
+        listen=webhook.host,
+        port=webhook.port,
+        url_path=webhook.path,
+        webhook_url=webhook.url,
+        secret_token=webhook.secret,
+        allowed_updates=ALLOWED_UPDATES,
+        drop_pending_updates=False,
+    )
     return 0
 
 
@@ -76,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="klaszterbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="serve Telegram by long polling")
+    run = sub.add_parser("run", help="serve Telegram (long polling, or a webhook: WEBHOOK_URL)")
     run.set_defaults(func=cmd_run)
 
     db = sub.add_parser("db", help="database schema")

@@ -1,9 +1,11 @@
-"""Changes of who is who made by another process (the command line, another replica).
+"""Changes of who is who made by another process on SQLite (the command line).
 
-Every committed identity change rewrites one database row (``storage.db.IDENTITY_EPOCH``); a
-JobQueue job reads it every second and, when it moved, empties the caller cache. So a cached
-caller is trusted for long (``bot.context.CallerCache``) and a change made elsewhere still
-holds within a second. A JobQueue job, not a task of its own: PTB stops it with the JobQueue.
+Every committed identity change on SQLite rewrites one database row
+(``storage.db.IDENTITY_EPOCH``); a JobQueue job reads it every second and, when it moved,
+empties the caller cache. So a cached caller is trusted for long (``bot.context.CallerCache``)
+and a change made elsewhere still holds within a second. A JobQueue job, not a task of its own:
+PTB stops it with the JobQueue. On PostgreSQL every process hears of a change at once through
+NOTIFY (``storage.replica``), so this job does not run there.
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ async def look(app: Any) -> None:
 
 
 async def startup(app: Any) -> None:
-    """Note the epoch as it is now, then look again every second."""
+    """Note the epoch as it is now, then look again every second (SQLite only)."""
     data = app.bot_data
+    if data.db.dialect != "sqlite":
+        return
     data.identity_files = data.db.file_mark()
     data.identity_epoch = await data.db.identity_epoch()
     scheduler.every(app, look, WATCH_SECONDS, JOB_NAME)

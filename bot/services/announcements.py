@@ -257,12 +257,14 @@ async def release(uow: UnitOfWork, claims: list[Claim]) -> None:
     await uow.announcements.requeue([c.delivery_id for c in claims])
 
 
-async def resume(uow: UnitOfWork) -> list[int]:
+async def resume(uow: UnitOfWork, *, requeue: bool = True) -> list[int]:
     """At start: rows a killed process left ``sending`` are queued again (the at-most-one
     in-flight message per sending slot may thus arrive twice); returns the announcements whose
-    delivery or report is not finished."""
+    delivery or report is not finished. ``requeue=False`` (replicas on PostgreSQL): only the
+    list; each delivery requeues its own rows once it holds the announcement's lock."""
     repo = uow.announcements
-    await repo.requeue_interrupted()
+    if requeue:
+        await repo.requeue_interrupted()
     return await repo.unfinished()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from fakeapi.api.registry import HANDLERS, Files, Params, method
 from fakeapi.errors import bad_request
@@ -52,16 +53,53 @@ def log_out(tg: FakeTelegram, p: Params, files: Files) -> Any:
 
 @method("setWebhook")
 def set_webhook(tg: FakeTelegram, p: Params, files: Files) -> Any:
-    """setWebhook: an HTTPS URL; getUpdates then answers 409 until deleteWebhook."""
+    """setWebhook: an HTTPS URL on a port Telegram serves (plain HTTP to loopback only when the
+    test allows it), an optional secret token; getUpdates then answers 409 until deleteWebhook.
+    With ``tg.webhook_spread`` every URL set is kept and updates are spread over them."""
     url = p["url"]
-    if url and not url.lower().startswith("https://"):
-        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    secret = p.get("secret_token")
+    if secret is not None and not _SECRET.match(secret):
+        raise bad_request("secret token contains unallowed characters")
+    if not 1 <= p.get("max_connections", 40) <= 100:
+        raise bad_request("bad webhook: max_connections must be between 1 and 100")
+    if url:
+        _check_webhook_url(tg, url)
     if p.get("drop_pending_updates"):
         tg.queue.clear()
     if p.get("allowed_updates") is not None:
         tg.queue.allowed = frozenset(p["allowed_updates"]) or None
     tg.webhook_url = url or None
+    if not url:
+        tg.webhook_targets.clear()
+    elif tg.webhook_spread:
+        tg.webhook_targets[url] = secret
+    else:
+        tg.webhook_targets = {url: secret}
+    tg.webhook_max_connections = p.get("max_connections", 40)
+    tg.queue.wake_listeners()
     return True
+
+
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _check_webhook_url(tg: FakeTelegram, url: str) -> None:
+    """Telegram's rules for a webhook URL (HTTPS, ports 443, 80, 88 or 8443)."""
+    parts = urlsplit(url)
+    unresolved = "bad webhook: Failed to resolve host: Name or service not known"
+    try:
+        port = parts.port
+    except ValueError:
+        raise bad_request(unresolved) from None
+    if parts.scheme == "http" and tg.webhook_allow_http and parts.hostname in _LOOPBACK:
+        return  # a test's bot on loopback
+    if parts.scheme != "https":
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    if not parts.hostname:
+        raise bad_request(unresolved)
+    if port not in (None, 443, 80, 88, 8443):
+        raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
 
 
 @method("deleteWebhook")
@@ -70,6 +108,7 @@ def delete_webhook(tg: FakeTelegram, p: Params, files: Files) -> Any:
     if p.get("drop_pending_updates"):
         tg.queue.clear()
     tg.webhook_url = None
+    tg.webhook_targets.clear()
     return True
 
 
@@ -81,6 +120,10 @@ def get_webhook_info(tg: FakeTelegram, p: Params, files: Files) -> Any:
         "has_custom_certificate": False,
         "pending_update_count": len(tg.queue.pending),
     }
+    if tg.webhook_url:
+        info["max_connections"] = tg.webhook_max_connections
+    if tg.webhook_last_error is not None:
+        info["last_error_date"], info["last_error_message"] = tg.webhook_last_error
     if tg.queue.allowed is not None:
         info["allowed_updates"] = sorted(tg.queue.allowed)
     return info

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from storage.db import make_engine
+from storage.locks import lock_key
 from storage.models import Base
 
 target_metadata = Base.metadata
+MIGRATION_LOCK = lock_key("klaszterbot:migrations")
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +24,10 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together each upgrade at start: one at a time; the next one
+            # then reads the new version and has nothing to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

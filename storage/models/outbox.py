@@ -61,6 +61,8 @@ class OutboxMessage(Base):
     not_before: Mapped[datetime]
     error: Mapped[Label | None]
     message_id: Mapped[BigInt | None]
+    #: The replica that marked it ``sending`` (its advisory-lock key, ``storage.replica``).
+    claimed_by: Mapped[BigInt | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]
 

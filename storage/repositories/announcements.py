@@ -209,6 +209,16 @@ class AnnouncementRepository(Repository):
             or 0
         )
 
+    async def depth(self) -> int:
+        """Rows of every announcement still queued or being sent (the metrics' outbox depth)."""
+        waiting = [DeliveryState.QUEUED, DeliveryState.SENDING]
+        return int(
+            await self.session.scalar(
+                select(func.count()).select_from(D).where(D.state.in_(waiting))
+            )
+            or 0
+        )
+
     async def mark_finished(self, announcement_id: int, now: datetime) -> None:
         await self.session.execute(
             update(Announcement)

@@ -7,12 +7,37 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Integer,
+    String,
+    Table,
+    column,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    update,
+)
 
 from storage.models.outbox import OutboxFile, OutboxMessage, OutboxState
 from storage.repositories.base import Repository
 
 M = OutboxMessage
+#: PostgreSQL's catalog views the orphan check reads.
+_PG_LOCKS = table(
+    "pg_locks",
+    column("locktype", String),
+    column("database", BigInteger),
+    column("classid", BigInteger),
+    column("objid", BigInteger),
+    column("objsubid", Integer),
+    column("granted", Boolean),
+)
+_PG_DATABASE = table("pg_database", column("oid", BigInteger), column("datname", String))
 
 
 class OutboxRepository(Repository):
@@ -38,20 +63,33 @@ class OutboxRepository(Repository):
             added += len(result.all())
         return added
 
-    async def claim(self, limit: int, now: datetime) -> list[OutboxMessage]:
-        """Mark up to ``limit`` due queued rows ``sending`` (oldest first) and return them."""
+    async def claim(self, limit: int, now: datetime, owner: int = 0) -> list[OutboxMessage]:
+        """Mark up to ``limit`` due queued rows ``sending`` (oldest first) and return them.
+        On PostgreSQL rows another replica is claiming right now are skipped (``FOR UPDATE
+        SKIP LOCKED``), so replicas draining the outbox together neither wait for each other
+        nor take the same row (SQLite ignores the clause: one process, one writer)."""
         due = (
             select(M.id)
             .where(M.state == OutboxState.QUEUED, M.not_before <= now)
             .order_by(M.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("due")
         )
+        # A CTE, not "id IN (subquery)": PostgreSQL may run a locking subquery under IN more
+        # than once and then update more than ``limit`` rows.
         ids = list(
             (
                 await self.session.execute(
                     update(M)
-                    .where(M.id.in_(due), M.state == OutboxState.QUEUED)
-                    .values(state=OutboxState.SENDING, attempts=M.attempts + 1, updated_at=now)
+                    .add_cte(due)
+                    .where(M.id == due.c.id, M.state == OutboxState.QUEUED)
+                    .values(
+                        state=OutboxState.SENDING,
+                        attempts=M.attempts + 1,
+                        updated_at=now,
+                        claimed_by=owner or None,
+                    )
                     .returning(M.id)
                     .execution_options(synchronize_session=False)
                 )
@@ -88,6 +126,37 @@ class OutboxRepository(Repository):
             .execution_options(synchronize_session=False)
         )
 
+    async def requeue_orphans(self) -> int:
+        """PostgreSQL: rows ``sending`` whose replica is gone (nobody holds the advisory lock
+        of their ``claimed_by``, ``storage.replica``) go back to the queue; another replica's
+        rows in flight stay."""
+        this_database = (
+            select(_PG_DATABASE.c.oid)
+            .where(_PG_DATABASE.c.datname == func.current_database())
+            .scalar_subquery()
+        )
+        high = _PG_LOCKS.c.classid.cast(BigInteger).op("<<")(literal_column("32"))
+        key = high.op("|")(_PG_LOCKS.c.objid.cast(BigInteger))
+        alive = (
+            select(literal(1))
+            .select_from(_PG_LOCKS)
+            .where(
+                _PG_LOCKS.c.locktype == "advisory",
+                _PG_LOCKS.c.objsubid == 1,
+                _PG_LOCKS.c.granted.is_(True),
+                _PG_LOCKS.c.database == this_database,
+                key == M.claimed_by,
+            )
+            .exists()
+        )
+        result = await self.session.execute(
+            update(M)
+            .where(M.state == OutboxState.SENDING, or_(M.claimed_by.is_(None), ~alive))
+            .values(state=OutboxState.QUEUED)
+            .execution_options(synchronize_session=False)
+        )
+        return max(getattr(result, "rowcount", 0) or 0, 0)
+
     async def requeue_sending(self, ids: Sequence[int] | None = None) -> int:
         """Rows left ``sending`` (a hard kill, or a stop before the send) go back to the queue."""
         statement = update(M).where(M.state == OutboxState.SENDING)
@@ -104,6 +173,16 @@ class OutboxRepository(Repository):
         """When the earliest queued row may go."""
         return await self.session.scalar(
             select(func.min(M.not_before)).where(M.state == OutboxState.QUEUED)
+        )
+
+    async def depth(self) -> int:
+        """Rows queued or being sent (the metrics' outbox depth)."""
+        waiting = [OutboxState.QUEUED, OutboxState.SENDING]
+        return int(
+            await self.session.scalar(
+                select(func.count()).select_from(M).where(M.state.in_(waiting))
+            )
+            or 0
         )
 
     async def counts(self, batch: str) -> dict[OutboxState, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -26,20 +27,43 @@ async def until(predicate: Callable[[], bool], seconds: float = 30.0) -> None:
 
 
 async def start_bot(
-    cwd: Path, token: str, base_url: str, database_url: str, log_level: str = "WARNING"
+    cwd: Path,
+    token: str,
+    base_url: str,
+    database_url: str,
+    log_level: str = "WARNING",
+    **extra: str,
 ) -> asyncio.subprocess.Process:
-    """`python -m bot run` with the given token, Bot API and database; stderr is piped."""
+    """`python -m bot run` with the given token, Bot API and database (and more settings in
+    ``extra``: ``WEBHOOK_URL=...``); stderr is piped."""
     env = dict(
         os.environ,
         TELEGRAM_BOT_TOKEN=token,
         TELEGRAM_API_BASE_URL=base_url,
         DATABASE_URL=database_url,
         LOG_LEVEL=log_level,
+        **extra,
     )
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=cwd, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (for a bot process's webhook or HTTP server)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def webhook_env(port: int, secret: str) -> dict[str, str]:
+    """The settings of webhook mode on a loopback port."""
+    return {
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+        "WEBHOOK_SECRET": secret,
+    }
 
 
 async def seed_crowd(uow: UnitOfWork, tg: FakeTelegram, crowd: int, now: datetime) -> int:

@@ -159,3 +159,34 @@ def test_translator_header_is_filled_in(language: str) -> None:
     assert "FULL NAME" not in header and "EMAIL@ADDRESS" not in header and "LL@li.org" not in header
     if language == "hu":
         assert "magázó" in header and "„Ön” nélkül" in header  # the register is stated
+
+
+def test_catalogs_compiled_at_build_are_served_and_a_stale_one_is_not(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The container compiles the .mo files at build; the bot serves them, but compiles the .po
+    in memory when a .mo is older than its .po."""
+    import gettext
+    import os
+    import shutil
+
+    from bot import i18n
+
+    copy = tmp_path / "locales"
+    shutil.copytree(i18n.LOCALES_DIR, copy, ignore=shutil.ignore_patterns("*.mo"))
+    written = i18n.compile_catalogs(copy)
+    assert sorted(p.parent.parent.name for p in written) == ["en", "hu"]
+    hu_mo = copy / "hu" / "LC_MESSAGES" / "messages.mo"
+    with hu_mo.open("rb") as handle:
+        built = gettext.GNUTranslations(handle)
+    assert built.gettext("Nothing was imported.") == i18n._catalog("hu").gettext(
+        "Nothing was imported."
+    )
+    original = i18n.LOCALES_DIR
+    try:
+        i18n.LOCALES_DIR = copy
+        i18n._catalog.cache_clear()
+        hu_mo.write_bytes(b"not a catalog")  # served if fresh: it fails to load
+        os.utime(hu_mo, (1, 1))  # older than the .po: not read at all
+        assert i18n._catalog("hu").gettext("Nothing was imported.") != "Nothing was imported."
+    finally:
+        i18n.LOCALES_DIR = original
+        i18n._catalog.cache_clear()
