@@ -119,8 +119,8 @@ async def flush_chat(app: Any, chat_id: int, *, intro: bool = False, attempt: in
 async def _flush(app: Any, chat_id: int, *, intro: bool, attempt: int) -> Flushed:
     data = app.bot_data
     out = Flushed()
-    async with data.db.unit() as uow:
-        account = await uow.telegram_users.get(chat_id) if chat_id > 0 else None
+    async with data.db.read() as uow:
+        account = await uow.telegram_users.state(chat_id) if chat_id > 0 else None
         if account is not None and account.blocked_at is not None:
             out.blocked = True
             return out

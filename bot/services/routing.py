@@ -455,20 +455,15 @@ async def mark_delivered(
 ) -> None:
     """The bot sent the delivery as ``message_ids``: remember them, so replies find their way."""
     repo = uow.routing
-    delivery = await repo.delivery(delivery_id)
-    if delivery is None:
+    if not await repo.set_delivery_status(delivery_id, DeliveryStatus.DELIVERED, now):
         return
-    delivery.status = DeliveryStatus.DELIVERED
-    delivery.delivered_at = now
     for message_id in message_ids:
         repo.add_copy(RoutingCopy(delivery_id=delivery_id, chat_id=chat_id, message_id=message_id))
 
 
 async def mark_failed(uow: UnitOfWork, delivery_id: int) -> None:
     """Telegram refused the delivery for good (not a 403): stop retrying it."""
-    delivery = await uow.routing.delivery(delivery_id)
-    if delivery is not None:
-        delivery.status = DeliveryStatus.FAILED
+    await uow.routing.set_delivery_status(delivery_id, DeliveryStatus.FAILED)
 
 
 async def mark_unreachable(uow: UnitOfWork, chat_id: int, now: datetime) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import CursorResult, Select, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from storage.models import Member, TelegramUser, WorkgroupMember
@@ -138,6 +139,18 @@ class RoutingRepository(Repository):
             _delivery_query().where(RoutingDelivery.id == delivery_id)
         )
         return result.scalar_one_or_none()
+
+    async def set_delivery_status(
+        self, delivery_id: int, status: DeliveryStatus, delivered_at: datetime | None = None
+    ) -> bool:
+        """One UPDATE, nothing loaded; False when the delivery is gone (retention)."""
+        values: dict[str, Any] = {"status": status}
+        if delivered_at is not None:
+            values["delivered_at"] = delivered_at
+        result = await self.session.execute(
+            update(RoutingDelivery).where(RoutingDelivery.id == delivery_id).values(**values)
+        )
+        return bool(cast(CursorResult[Any], result).rowcount)
 
     async def pending_for_chat(self, chat_id: int) -> Sequence[RoutingDelivery]:
         """Deliveries waiting for one chat, in the order they were made."""
