@@ -375,10 +375,9 @@ def _markup(update: Update) -> InlineKeyboardMarkup | None:
 
 
 async def _booth(uow: UnitOfWork, context: BotContext, ballot_id: int) -> ballots.Booth:
-    """The ballot under the close lock; refused to whoever is not on its roll."""
+    """The ballot under the close lock; refused to whoever is not on its roll or is affected."""
     booth = await ballots.voting_booth(uow, ballot_id, _voter(context), context.clock.now())
-    if not booth.on_roll:
-        raise ballots.NotOnRoll(ballot_id)
+    booth.check_voter()
     return booth
 
 

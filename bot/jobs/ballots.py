@@ -212,7 +212,7 @@ async def close_and_announce(app: Any, ballot_id: int, closed_by: str) -> ballot
         ballot, tally, resolution = closing.ballot, closing.tally, closing.resolution
 
         def render(t: Translator) -> tuple[str, None]:
-            text = views.result_text(t, ballot, tally, resolution)
+            text = views.result_text(t, ballot, tally, resolution, closing.affected)
             if closed_by:
                 text += "\n" + t.gettext("Closed early by {name}.").format(name=escape(closed_by))
             return text, None

@@ -74,6 +74,32 @@ class SecretBallot(DomainError):
     ballot_id: int
 
 
+@dataclass
+class AffectedVoter(DomainError):
+    """Ptk. 3:19 (2): the member is affected in the decision and may not vote on it."""
+
+    ballot_id: int
+    reason: str
+
+
+@dataclass
+class AlreadyAffected(DomainError):
+    """The member was marked affected on this ballot before."""
+
+    ballot_id: int
+    name: str
+
+
+@dataclass
+class VotedBeforeAffected(DomainError):
+    """A member who has voted cannot be marked affected; ``withdrawable`` when their open vote
+    can still be withdrawn (then they can be marked)."""
+
+    ballot_id: int
+    name: str
+    withdrawable: bool
+
+
 # --- drafts ----------------------------------------------------------------------------------
 
 
@@ -567,6 +593,76 @@ async def open_for_voting(uow: UnitOfWork, ballot_id: int, now: datetime) -> Bal
     return ballot
 
 
+def quorum_base(roll: int, affected: int) -> int:
+    """Ptk. 3:19 (2): who counts for the quorum of a ballot. Everyone on its roll (the members
+    with the vote when it opened, less those who lost the vote before voting), except the
+    members affected in the decision: they may not vote, so they cannot be counted as votes
+    that could be cast (BH 2018.12.342: the base is the members who can actually vote)."""
+    if not 0 <= affected <= roll:
+        raise ValueError("affected members are a part of the roll")
+    return roll - affected
+
+
+def may_mark_affected(actor: Standing, member_id: int) -> bool:
+    """A member declares themself affected; the KSz or the chair may mark anyone."""
+    return actor.member_id == member_id or actor.is_ksz_staff or actor.chairs_st
+
+
+REASON_MAX = 500
+
+
+async def declare_affected(
+    uow: UnitOfWork, ballot_id: int, member: Member, reason: str, actor: Standing, now: datetime
+) -> tuple[Ballot, str]:
+    """Mark ``member`` affected on an open ballot: out of its quorum base, no vote. The ballot
+    is locked as a close locks it, so no vote of theirs is in flight meanwhile."""
+    if not may_mark_affected(actor, member.id):
+        raise NotAllowed(Permission.KSZ, rule="affected_others")
+    reason = clean_body(reason, "reason", REASON_MAX)
+    repo = uow.ballots
+    ballot = await repo.get(ballot_id, lock="update")
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
+        raise BallotClosed(ballot_id)
+    entry = await repo.roll_entry(ballot_id, member.id)
+    if entry is None:
+        raise NotOnRoll(ballot_id)
+    if entry.affected_reason is not None:
+        raise AlreadyAffected(ballot_id, member.name)
+    if entry.has_voted:
+        raise VotedBeforeAffected(
+            ballot_id, member.name, withdrawable=ballot.changeable and not ballot.secret
+        )
+    if not await repo.mark_affected(ballot_id, member.id, reason, actor.name):
+        raise AlreadyAffected(ballot_id, member.name)
+    ballot.electorate = quorum_base(
+        await repo.roll_size(ballot_id), await repo.roll_size(ballot_id, affected=True)
+    )
+    await uow.flush()
+    return ballot, reason
+
+
+def parse_affected(text: str) -> tuple[int, str]:
+    """``12 indok`` or ``#12 Név: indok``: the ballot's number and the rest (not yet cleaned)."""
+    number, _sep, rest = text.strip().partition(" ")
+    number = number.lstrip("#")
+    if not number.isdigit():
+        raise InvalidInput("ballot", "empty")
+    return int(number), rest.strip()
+
+
+async def affected_subject(uow: UnitOfWork, rest: str, caller: Member) -> tuple[Member, str]:
+    """Whom a declaration is about, and its reason: ``Név: indok`` names another member (by
+    their exact name); anything else is the caller's own declaration."""
+    head, colon, tail = rest.partition(":")
+    if colon and head.strip():
+        other = await uow.members.by_name(" ".join(head.split()))
+        if other is not None:
+            return other, tail.strip()
+    return caller, rest
+
+
 @dataclass(frozen=True)
 class Booth:
     """What a vote press needs, read in one query under the ballot lock: the open ballot,
@@ -580,6 +676,15 @@ class Booth:
     on_roll: bool
     vote_id: int | None
     unit: UnitOfWork = field(repr=False, compare=False)
+    #: Why the member is affected and may not vote (Ptk. 3:19 (2)); None if they are not.
+    affected_reason: str | None = None
+
+    def check_voter(self) -> None:
+        """Refuse a voting action of a member off the roll, or affected in the decision."""
+        if not self.on_roll:
+            raise NotOnRoll(self.ballot.id)
+        if self.affected_reason is not None:
+            raise AffectedVoter(self.ballot.id, self.affected_reason)
 
 
 async def voting_booth(uow: UnitOfWork, ballot_id: int, member_id: int, now: datetime) -> Booth:
@@ -596,13 +701,21 @@ async def voting_booth(uow: UnitOfWork, ballot_id: int, member_id: int, now: dat
         raise NotFound("ballot", str(ballot_id))
     if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
         raise BallotClosed(ballot_id)
-    return Booth(ballot, _votes(ballot, voter), vote_id, uow)
+    affected = voter.affected_reason if voter is not None else None
+    return Booth(ballot, _on_roll(ballot, voter), vote_id, uow, affected)
+
+
+def _on_roll(ballot: Ballot, voter: RollVoter | None) -> bool:
+    """On the roll and, now, still with the vote of the ballot's body (a member who lost it
+    after voting stays on the roll, counted, but acts no more)."""
+    return voter is not None and has_vote_in(
+        ballot.body, is_active=voter.is_active, kind=voter.kind, is_founder=voter.is_founder
+    )
 
 
 def _votes(ballot: Ballot, voter: RollVoter | None) -> bool:
-    """On the roll and, now, still with the vote of the ballot's body (a member who lost it
-    after voting stays on the roll, counted, but acts no more)."""
-    return voter is not None and has_vote_in(ballot.body, **voter._asdict())
+    """On the roll (``_on_roll``) and not affected in the decision."""
+    return _on_roll(ballot, voter) and voter is not None and voter.affected_reason is None
 
 
 async def ballot_for(uow: UnitOfWork, ballot_id: int, member_id: int) -> tuple[Ballot, bool]:
@@ -686,8 +799,7 @@ async def cast_vote(
     """
     booth = await _booth(uow, ballot, member_id, now)
     ballot_id = booth.ballot.id
-    if not booth.on_roll:
-        raise NotOnRoll(ballot_id)
+    booth.check_voter()
     chosen = check_choice(booth.ballot, option_ids)
     repo = uow.ballots
     if booth.ballot.secret:
@@ -716,8 +828,7 @@ async def withdraw_vote(
     """Take back an open, changeable vote before the close (under the same lock as a vote)."""
     booth = await _booth(uow, ballot, member_id, now)
     ballot_id = booth.ballot.id
-    if not booth.on_roll:
-        raise NotOnRoll(ballot_id)
+    booth.check_voter()
     if booth.ballot.secret or not booth.ballot.changeable:
         raise AlreadyVoted(ballot_id)
     if booth.vote_id is None:
@@ -753,6 +864,9 @@ class Closing:
     ballot: Ballot
     tally: Tally
     resolution: Resolution | None
+    #: The members affected in the decision (Ptk. 3:19 (2)), who did not vote and were out of
+    #: the quorum base, in name order.
+    affected: tuple[str, ...] = ()
 
 
 async def close(
@@ -767,7 +881,9 @@ async def close(
         return None
     if ballot.secret:
         await repo.lock_urn()
-    ballot.electorate = await repo.roll_size(ballot_id)  # the quorum base: the roll at the close
+    # the quorum base: the roll at the close, less the members affected in the decision
+    affected = tuple(m.name for m, _entry in await repo.affected(ballot_id))
+    ballot.electorate = quorum_base(await repo.roll_size(ballot_id), len(affected))
     turnout = await repo.turnout(ballot_id)
     counts = await current_counts(uow, ballot)
     if ballot.secret:
@@ -791,13 +907,18 @@ async def close(
     ballot.closed_by_label = closed_by
     resolution = None
     if result.result is BallotResult.ADOPTED:
-        resolution = await _register(uow, ballot, result, now, tz)
+        resolution = await _register(uow, ballot, result, now, tz, affected)
     await uow.flush()
-    return Closing(ballot, result, resolution)
+    return Closing(ballot, result, resolution, affected)
 
 
 async def _register(
-    uow: UnitOfWork, ballot: Ballot, result: Tally, now: datetime, tz: ZoneInfo
+    uow: UnitOfWork,
+    ballot: Ballot,
+    result: Tally,
+    now: datetime,
+    tz: ZoneInfo,
+    affected: tuple[str, ...] = (),
 ) -> Resolution:
     registry = uow.resolutions
     adopted_on = now.astimezone(tz).date()
@@ -811,6 +932,8 @@ async def _register(
         "needed": result.votes_needed,
         "limit": ballot.max_choices,
         "fates": [[f.label, f.votes, f.fate.value] for f in option_fates(result, ballot.kind)],
+        # Ptk. 3:19 (2): who did not vote, being affected, and was out of the quorum base
+        "affected": list(affected),
     }
     resolution = Resolution(
         body=ballot.body,

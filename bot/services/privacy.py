@@ -123,8 +123,10 @@ PERSONAL_DATA: dict[str, TableRule] = {
         unrelated=("group_chat_id",),
     ),
     "ballot_roll": TableRule(
-        K, "electoral rolls: on the roll, has voted (a secret ballot keeps nothing more)",
-        subject=("member_id",),
+        K, "electoral rolls: on the roll, has voted (a secret ballot keeps nothing more), "
+        "affected in the decision and why (Ptk. 3:19 (2))",
+        subject=("member_id",), details=("affected_reason",),
+        actor_labels=("affected_by_label",), others=("affected_by_label",),
     ),
     "ballot_votes": TableRule(
         K, "votes in open ballots (kept: the record)", subject=("member_id",)

@@ -10,6 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Feature, encode
 from bot.i18n import N_, Phrase, Translator
 from bot.services.ballots import (
+    AffectedVoter,
+    AlreadyAffected,
     AlreadyVoted,
     BallotClosed,
     BallotDraft,
@@ -18,6 +20,7 @@ from bot.services.ballots import (
     OptionFate,
     SecretBallot,
     Tally,
+    VotedBeforeAffected,
     option_fates,
     quorum_needed,
     roman_month,
@@ -536,7 +539,13 @@ def result_word(t: Translator, result: BallotResult, kind: BallotKind = BallotKi
     }[result]
 
 
-def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolution | None) -> str:
+def result_text(
+    t: Translator,
+    ballot: Ballot,
+    tally: Tally,
+    resolution: Resolution | None,
+    affected: Sequence[str] = (),
+) -> str:
     """The result in the wording of minutes: turnout and quorum, the counts, the votes needed,
     one sentence naming the body and what it did, the winners of a choice, the result word."""
     lines = [
@@ -548,6 +557,8 @@ def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolut
         "",
         turnout_line(t, tally.turnout, tally.electorate),
     ]
+    if affected:
+        lines.append(affected_line(t, affected))
     if tally.quorum_met:
         lines.append(
             t.gettext("The quorum was met (at least {n} needed).").format(n=tally.quorum_needed)
@@ -588,6 +599,56 @@ def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolut
             t.gettext("Resolution number: {label}").format(label=resolution_label(t, resolution))
         )
     return "\n".join(lines)
+
+
+def affected_line(
+    t: Translator, names: Sequence[str], *, esc: Callable[[str], str] = escape
+) -> str:
+    """Who did not vote for being affected, and was out of the quorum base (Ptk. 3:19 (2))."""
+    return t.ngettext(
+        "Affected, did not vote and is not counted for the quorum (Ptk. 3:19 (2)): {names}",
+        "Affected, did not vote and are not counted for the quorum (Ptk. 3:19 (2)): {names}",
+        len(names),
+    ).format(names=", ".join(esc(n) for n in names))
+
+
+def affected_recorded(
+    t: Translator, ballot: Ballot, name: str, reason: str, *, themself: bool
+) -> str:
+    """The confirmation of a declaration (one's own, or another member's marked)."""
+    if themself:
+        head = t.gettext(
+            "Recorded: you are affected in ballot #{id} (Ptk. 3:19 (2)). You do not vote on it "
+            "and are not counted for its quorum."
+        ).format(id=ballot.id)
+    else:
+        head = t.gettext(
+            "Recorded as affected in ballot #{id} (Ptk. 3:19 (2)): {name}. They do not vote on "
+            "it and are not counted for its quorum; they have been told."
+        ).format(id=ballot.id, name=escape(name))
+    return "\n".join(
+        [
+            head,
+            t.gettext("Reason: {reason}").format(reason=escape(reason)),
+            t.gettext("Quorum: {rule}").format(
+                rule=quorum_words(t, ballot.quorum, ballot.electorate)
+            ),
+        ]
+    )
+
+
+def affected_notice(t: Translator, ballot: Ballot, by: str, reason: str) -> str:
+    """To a member whom the KSz or the chair marked affected."""
+    return "\n".join(
+        [
+            t.gettext(
+                "You have been marked affected in ballot #{id} (Ptk. 3:19 (2)) by {by}. You "
+                "cannot vote on it and are not counted for its quorum."
+            ).format(id=ballot.id, by=escape(by)),
+            escape(clip(ballot.question, 300)),
+            t.gettext("Reason: {reason}").format(reason=escape(reason)),
+        ]
+    )
 
 
 def details_text(t: Translator, ballot: Ballot, votes: Sequence[tuple[Member, list[int]]]) -> str:
@@ -738,6 +799,8 @@ def register_text(
             f"{escape(label)}: {votes}" for label, votes in stored_counts(t, resolution)
         )
         decision = "".join("\n" + line for line in resolution_decision(t, resolution))
+        if resolution.counts.get("affected"):
+            decision += "\n" + affected_line(t, resolution.counts["affected"])
         lines.append(
             f"<b>{resolution_label(t, resolution)}</b>\n"
             f"{escape(clip(resolution.text, 400))}\n<i>{summary}</i>{decision}"
@@ -839,6 +902,43 @@ register_error_text(
     AlreadyVoted,
     lambda t, e: t.gettext("You have already voted, and this vote cannot be changed."),
 )
+register_error_text(
+    AffectedVoter,
+    lambda t, e: t.gettext(
+        "You are affected in this decision (Ptk. 3:19 (2)), so you cannot vote on it. "
+        "Reason: {reason}"
+    ).format(reason=escape(clip(e.reason, 80))),
+)
+register_error_text(
+    AlreadyAffected,
+    lambda t, e: t.gettext("Already marked affected in ballot #{id}: {name}.").format(
+        id=e.ballot_id, name=escape(e.name)
+    ),
+)
+
+
+def _voted_before_affected(t: Translator, e: VotedBeforeAffected) -> str:
+    text = t.gettext("Has already voted in ballot #{id}: {name}.").format(
+        id=e.ballot_id, name=escape(e.name)
+    )
+    if e.withdrawable:
+        return (
+            text
+            + " "
+            + t.gettext(
+                "An affected member may not vote: withdraw the vote first, then declare it."
+            )
+        )
+    return (
+        text
+        + " "
+        + t.gettext(
+            "The vote is final (secret or not changeable), so it can no longer be excluded."
+        )
+    )
+
+
+register_error_text(VotedBeforeAffected, _voted_before_affected)
 register_error_text(
     SecretBallot,
     lambda t, e: t.gettext("This is a secret ballot: who voted how is never shown."),

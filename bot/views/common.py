@@ -68,6 +68,10 @@ def refusal_for_rule(t: Translator, rule: str) -> str | None:
         "ballot_close": lambda: t.gettext(
             "Sorry, only the initiator of the ballot or the ST chair can close it early."
         ),
+        "affected_others": lambda: t.gettext(
+            "Sorry, only the KSz or the chair can mark another member as affected; members "
+            "declare it themselves."
+        ),
     }
     text = texts.get(rule)
     return text() if text else None
@@ -149,6 +153,7 @@ FIELDS: dict[str, str] = {
     "form": N_("form"),
     "choice": N_("choice"),
     "comment": N_("comment"),
+    "reason": N_("reason"),
     "title": N_("title"),
     "text": N_("text"),
 }

@@ -133,6 +133,10 @@ class RollEntry(Base):
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     has_voted: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Ptk. 3:19 (2): the member is affected (érintett) and may not vote; why, and who said so
+    #: (themself, the KSz or the chair). An affected member is out of the ballot's quorum base.
+    affected_reason: Mapped[str | None] = mapped_column(Text)
+    affected_by_label: Mapped[str | None] = mapped_column(String(200))
 
 
 class OpenVote(Base):

@@ -45,6 +45,7 @@ EXPECTED: dict[str, set[str]] = {
     "szavazas_reszletek": MEMBERS,
     "szavazas_lezaras": {"ksz", "chair", "founder"},
     "hatarozatok": MEMBERS,
+    "erintett": MEMBERS,
     "megse": EVERYONE,
     "javaslat": {"founder", "chair"},
     "javaslatok": MEMBERS,

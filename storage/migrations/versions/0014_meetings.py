@@ -1,0 +1,29 @@
+"""conflicts of interest on the electoral roll (Ptk. 3:19 (2))
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-02 12:40:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0014"
+down_revision: str | Sequence[str] | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """An affected member stays on the roll, marked with the reason and who marked them."""
+    with op.batch_alter_table("ballot_roll") as batch:
+        batch.add_column(sa.Column("affected_reason", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("affected_by_label", sa.String(length=200), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("ballot_roll") as batch:
+        batch.drop_column("affected_by_label")
+        batch.drop_column("affected_reason")
