@@ -25,6 +25,7 @@ from storage.models.ballots import (
     BallotStatus,
     Body,
     Majority,
+    Procedure,
     QuorumRule,
     Resolution,
 )
@@ -41,6 +42,9 @@ QUICK_DAYS = (1, 3, 8)
 MAX_DAYS_AHEAD = 366
 #: The shortest time between now and a deadline (a ballot must be open long enough to vote).
 MIN_LEAD_MINUTES = 5
+#: Ptk. 3:20: at least this many days to vote in a decision without a meeting (the default of
+#: the NO_MEETING_DAYS setting).
+NO_MEETING_DAYS = 8
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -119,6 +123,7 @@ class BallotDraft:
     deadline_rounded: bool = False
     quorum: QuorumRule = QuorumRule.MORE_THAN_HALF
     majority: Majority = Majority.SIMPLE
+    procedure: Procedure = Procedure.BALLOT
 
 
 @dataclass(frozen=True)
@@ -259,6 +264,14 @@ _KEYS = {
     "többség": "majority", "tobbseg": "majority", "majority": "majority",
     "határozatképesség": "quorum", "hatarozatkepesseg": "quorum", "quorum": "quorum",
     "módosítható": "changeable", "modosithato": "changeable", "changeable": "changeable",
+    "eljárás": "procedure", "eljaras": "procedure", "procedure": "procedure",
+}  # fmt: skip
+_PROCEDURES = {
+    "ülés nélkül": Procedure.NO_MEETING, "ules nelkul": Procedure.NO_MEETING,
+    "ülés tartása nélkül": Procedure.NO_MEETING, "ules tartasa nelkul": Procedure.NO_MEETING,
+    "without a meeting": Procedure.NO_MEETING, "without meeting": Procedure.NO_MEETING,
+    "no_meeting": Procedure.NO_MEETING, "szavazás": Procedure.BALLOT,
+    "szavazas": Procedure.BALLOT, "ballot": Procedure.BALLOT,
 }  # fmt: skip
 _YES = {"igen", "i", "yes", "y", "true", "1"}
 _NO = {"nem", "n", "no", "false", "0"}
@@ -299,7 +312,13 @@ def _choice(table: Mapping[str, T], value: str, name: str) -> T:
 
 
 def parse_form(
-    text: str, now: datetime, tz: ZoneInfo, defaults: dict[Body, BodyDefaults], bodies: list[Body]
+    text: str,
+    now: datetime,
+    tz: ZoneInfo,
+    defaults: dict[Body, BodyDefaults],
+    bodies: list[Body],
+    *,
+    no_meeting_days: int = NO_MEETING_DAYS,
 ) -> BallotDraft:
     """The one-message form: ``Kérdés:``, ``Határidő:``, ``Titkos:``, ``Opciók: a; b`` lines."""
     values: dict[str, str] = {}
@@ -352,15 +371,41 @@ def parse_form(
         draft.majority = _choice(_MAJORITIES, values["majority"], "majority")
     if "quorum" in values:
         draft.quorum = _choice(_QUORUMS, values["quorum"], "quorum")
+    if "procedure" in values:
+        draft.procedure = _choice(_PROCEDURES, values["procedure"], "procedure")
+        check_procedure(draft, now, no_meeting_days)
     return draft
 
 
-def validate(draft: BallotDraft, now: datetime) -> BallotDraft:
+def check_procedure(draft: BallotDraft, now: datetime, no_meeting_days: int) -> None:
+    """Ptk. 3:20: a decision without a meeting gives at least ``no_meeting_days`` to vote."""
+    if draft.procedure is not Procedure.NO_MEETING or draft.deadline is None:
+        return
+    if draft.deadline < now + timedelta(days=no_meeting_days):
+        raise InvalidInput("deadline", "no_meeting_days", limit=no_meeting_days)
+
+
+def toggle_procedure(draft: BallotDraft, now: datetime, no_meeting_days: int) -> None:
+    """The wizard's switch: to a decision without a meeting (moving a shorter deadline to the
+    first one it allows), or back to a ballot."""
+    if draft.procedure is Procedure.NO_MEETING:
+        draft.procedure = Procedure.BALLOT
+        return
+    draft.procedure = Procedure.NO_MEETING
+    earliest = deadline_in(now, days=no_meeting_days)
+    if draft.deadline is None or draft.deadline < now + timedelta(days=no_meeting_days):
+        draft.deadline, draft.deadline_rounded = earliest, True
+
+
+def validate(
+    draft: BallotDraft, now: datetime, *, no_meeting_days: int = NO_MEETING_DAYS
+) -> BallotDraft:
     """Check a whole draft (just before publishing); returns a cleaned copy."""
     if draft.deadline is None:
         raise InvalidInput("deadline", "empty")
     cleaned = replace(draft, question=clean_question(draft.question))
     check_deadline(draft.deadline, now)
+    check_procedure(draft, now, no_meeting_days)
     if draft.kind is BallotKind.YES_NO:
         cleaned.options, cleaned.max_choices = [], 1
     else:
@@ -546,10 +591,11 @@ async def publish(
     *,
     yes_no_labels: tuple[str, str, str],
     abstain_label: str,
+    no_meeting_days: int = NO_MEETING_DAYS,
 ) -> Ballot:
     """Open a ballot: its options and its electoral roll (a snapshot)."""
     check_may_create(creator, draft.body)
-    draft = validate(draft, now)
+    draft = validate(draft, now, no_meeting_days=no_meeting_days)
     assert draft.deadline is not None
     voters = await uow.members.voter_ids(founders=draft.body is Body.ST)
     ballot = Ballot(
@@ -561,6 +607,7 @@ async def publish(
         changeable=draft.changeable and not draft.secret,
         quorum=draft.quorum,
         majority=draft.majority,
+        procedure=draft.procedure,
         deadline=draft.deadline,
         status=BallotStatus.OPEN,
         electorate=len(voters),
@@ -907,21 +954,84 @@ async def close(
     ballot.closed_by_label = closed_by
     resolution = None
     if result.result is BallotResult.ADOPTED:
-        resolution = await _register(uow, ballot, result, now, tz, affected)
+        adopted_on = decision_day(ballot, now, turnout >= ballot.electorate, tz)
+        resolution = await _register(uow, ballot, result, adopted_on, affected)
     await uow.flush()
     return Closing(ballot, result, resolution, affected)
+
+
+def decision_day(ballot: Ballot, closed_at: datetime, everyone_voted: bool, tz: ZoneInfo) -> date:
+    """The resolution's date. A ballot: the day it closed. A decision without a meeting
+    (Ptk. 3:20 (4)): the last day of the voting period, or the day of the last vote if every
+    member voted earlier (the ballot closes at that vote)."""
+    if ballot.procedure is not Procedure.NO_MEETING or (
+        everyone_voted and closed_at < ballot.deadline
+    ):
+        return closed_at.astimezone(tz).date()
+    # a period ending at midnight ends on the day before
+    return (ballot.deadline - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def everyone_voted(ballot: Ballot, turnout: int) -> bool:
+    """An open decision without a meeting in which every member of the quorum base voted: it
+    closes at once (its result is due within three days of the last vote, Ptk. 3:20 (4))."""
+    return (
+        ballot.procedure is Procedure.NO_MEETING
+        and ballot.status is BallotStatus.OPEN
+        and turnout >= ballot.electorate > 0
+    )
+
+
+@dataclass
+class NotNoMeeting(DomainError):
+    """Only a decision without a meeting can be stopped by a request for a meeting."""
+
+    ballot_id: int
+
+
+@dataclass
+class NoMeetingEarlyClose(DomainError):
+    """A decision without a meeting runs to its deadline (or until everyone has voted)."""
+
+    ballot_id: int
+
+
+async def request_meeting(
+    uow: UnitOfWork, ballot_id: int, member_id: int, name: str, now: datetime
+) -> Ballot:
+    """Ptk. 3:20: a member with the vote asks for a meeting; the procedure stops without a
+    result (a secret one's urn is emptied uncounted) and the KSz has to convene a meeting."""
+    repo = uow.ballots
+    ballot, voter, _vote = await repo.get_with_entry(ballot_id, member_id, lock="update")
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
+        raise BallotClosed(ballot_id)
+    if not _on_roll(ballot, voter):
+        raise NotOnRoll(ballot_id)
+    if ballot.procedure is not Procedure.NO_MEETING:
+        raise NotNoMeeting(ballot_id)
+    if ballot.secret:
+        await repo.lock_urn()
+        await repo.empty_urn(ballot_id)
+        uow.scrub_after_commit()
+    ballot.status = BallotStatus.CLOSED
+    ballot.closed_at = now
+    ballot.closed_by_label = name
+    ballot.meeting_requested_by_label = name
+    ballot.meeting_requested_at = now
+    await uow.flush()
+    return ballot
 
 
 async def _register(
     uow: UnitOfWork,
     ballot: Ballot,
     result: Tally,
-    now: datetime,
-    tz: ZoneInfo,
+    adopted_on: date,
     affected: tuple[str, ...] = (),
 ) -> Resolution:
     registry = uow.resolutions
-    adopted_on = now.astimezone(tz).date()
     counts = {
         "electorate": result.electorate,
         "turnout": result.turnout,
@@ -934,6 +1044,7 @@ async def _register(
         "fates": [[f.label, f.votes, f.fate.value] for f in option_fates(result, ballot.kind)],
         # Ptk. 3:19 (2): who did not vote, being affected, and was out of the quorum base
         "affected": list(affected),
+        "procedure": ballot.procedure.value,
     }
     resolution = Resolution(
         body=ballot.body,
@@ -956,6 +1067,8 @@ async def check_may_close(uow: UnitOfWork, ballot_id: int, who: Standing) -> Bal
         raise NotFound("ballot", str(ballot_id))
     if not may_close(who, ballot):
         raise NotAllowed(Permission.ST_CHAIR, rule="ballot_close")
+    if ballot.procedure is Procedure.NO_MEETING and ballot.status is BallotStatus.OPEN:
+        raise NoMeetingEarlyClose(ballot_id)
     return ballot
 
 
@@ -966,7 +1079,11 @@ def may_close(who: Standing, ballot: Ballot) -> bool:
 
 async def closable(uow: UnitOfWork, who: Standing) -> list[Ballot]:
     """The open ballots this member may close early, newest first."""
-    found = [b for b in await uow.ballots.open_ballots() if may_close(who, b)]
+    found = [
+        b
+        for b in await uow.ballots.open_ballots()
+        if may_close(who, b) and b.procedure is not Procedure.NO_MEETING
+    ]
     return sorted(found, key=lambda b: b.id, reverse=True)
 
 

@@ -117,9 +117,12 @@ PERSONAL_DATA: dict[str, TableRule] = {
         actor_labels=("actor_label",), others=("subject_id", "subject_label", "details"),
     ),
     "ballots": TableRule(
-        K, "ballots the person put or closed", actor=("created_by_id",),
-        actor_labels=("created_by_label", "closed_by_label"),
-        others=("created_by_id", "created_by_label", "closed_by_label"),
+        K, "ballots the person put or closed, or stopped by asking for a meeting",
+        actor=("created_by_id",),
+        actor_labels=("created_by_label", "closed_by_label", "meeting_requested_by_label"),
+        others=(
+            "created_by_id", "created_by_label", "closed_by_label", "meeting_requested_by_label"
+        ),
         unrelated=("group_chat_id",),
     ),
     "ballot_roll": TableRule(

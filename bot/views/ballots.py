@@ -16,6 +16,8 @@ from bot.services.ballots import (
     BallotClosed,
     BallotDraft,
     Fate,
+    NoMeetingEarlyClose,
+    NotNoMeeting,
     NotOnRoll,
     OptionFate,
     SecretBallot,
@@ -35,8 +37,10 @@ from storage.models.ballots import (
     BallotKind,
     BallotOption,
     BallotResult,
+    BallotStatus,
     Body,
     Majority,
+    Procedure,
     QuorumRule,
     Resolution,
 )
@@ -188,6 +192,8 @@ def ballot_text(
         t.gettext("Quorum: {rule}").format(rule=quorum_words(t, ballot.quorum, ballot.electorate))
     )
     lines.append(majority_line(t, ballot.majority))
+    if ballot.procedure is Procedure.NO_MEETING:
+        lines += no_meeting_lines(t, ballot)
     if turnout is not None:
         lines.append(turnout_line(t, turnout, ballot.electorate))
     if comments:
@@ -195,6 +201,100 @@ def ballot_text(
             t.ngettext("Debate: {n} comment", "Debate: {n} comments", comments).format(n=comments)
         )
     return "\n".join(lines)
+
+
+def no_meeting_lines(t: Translator, ballot: Ballot) -> list[str]:
+    """What a decision without a meeting means for the voter (Ptk. 3:20)."""
+    needed = quorum_needed(ballot.quorum, ballot.electorate)
+    return [
+        procedure_line(t),
+        t.ngettext(
+            "It is valid only if at least {n} vote arrives (what a meeting's quorum needs).",
+            "It is valid only if at least {n} votes arrive (what a meeting's quorum needs).",
+            needed,
+        ).format(n=needed),
+        t.gettext(
+            "Any member with the vote may ask for a meeting instead with the „{button}” "
+            "button; that stops this procedure."
+        ).format(button=t.gettext("Ask for a meeting")),
+    ]
+
+
+def procedure_line(t: Translator) -> str:
+    """``Eljárás: ülés tartása nélküli határozathozatal (Ptk. 3:20)``."""
+    return t.gettext("Procedure: decision without a meeting (Ptk. 3:20)")
+
+
+def _meeting_row(t: Translator, ballot: Ballot) -> list[list[InlineKeyboardButton]]:
+    if ballot.procedure is not Procedure.NO_MEETING:
+        return []
+    return [[_button(t.gettext("Ask for a meeting"), "m", ballot.id)]]
+
+
+def meeting_request_confirm(t: Translator, ballot: Ballot) -> tuple[str, InlineKeyboardMarkup]:
+    """Ask before a request for a meeting stops the procedure."""
+    text = t.gettext(
+        "Do you ask for a meeting on ballot #{id}? The decision without a meeting stops at "
+        "once for everyone, votes cast in it are not counted, and the KSz convenes a meeting."
+    ).format(id=ballot.id)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                _button(t.gettext("Yes, a meeting"), "q", ballot.id),
+                _button(t.gettext("Back"), "b", ballot.id),
+            ]
+        ]
+    )
+    return text, keyboard
+
+
+def meeting_requested(t: Translator, ballot: Ballot) -> str:
+    """To the member who asked for the meeting."""
+    return t.gettext(
+        "Your request is recorded: the decision without a meeting (ballot #{id}) has stopped, "
+        "and the KSz has been asked to convene a meeting."
+    ).format(id=ballot.id)
+
+
+def stopped_for_meeting(t: Translator, ballot: Ballot) -> str:
+    """To every member and the main group: the procedure stopped without a result."""
+    return "\n".join(
+        [
+            t.gettext("<b>Ballot #{id}: the decision without a meeting has stopped</b>").format(
+                id=ballot.id
+            ),
+            "",
+            escape(ballot.question),
+            "",
+            t.gettext("A meeting was asked for (Ptk. 3:20) by: {name}.").format(
+                name=escape(ballot.meeting_requested_by_label or "")
+            ),
+            t.gettext(
+                "The ballot is closed without a result; the question will be decided at a "
+                "meeting that the KSz convenes."
+            ),
+        ]
+    )
+
+
+def convene_meeting(t: Translator, ballot: Ballot, notice_days: int) -> str:
+    """To the KSz: convene a meeting on the question."""
+    return "\n".join(
+        [
+            t.gettext("<b>A meeting must be convened</b> (ballot #{id}, Ptk. 3:20)").format(
+                id=ballot.id
+            ),
+            escape(ballot.question),
+            t.gettext("Asked for by: {name}.").format(
+                name=escape(ballot.meeting_requested_by_label or "")
+            ),
+            t.ngettext(
+                "The invitation must go out at least {n} day before the meeting.",
+                "The invitation must go out at least {n} days before the meeting.",
+                notice_days,
+            ).format(n=notice_days),
+        ]
+    )
 
 
 def _button(text: str, action: str, *args: object) -> InlineKeyboardButton:
@@ -240,6 +340,7 @@ def voter_keyboard(
         for number, option in enumerate(ballot.options, start=1):
             label = _button_label(t, ballot, option, number)
             rows.append([_button(clip(label, 48), "c", ballot.id, option.id)])
+    rows += _meeting_row(t, ballot)
     rows.append(_debate_row(t, ballot))
     return InlineKeyboardMarkup(rows)
 
@@ -306,6 +407,7 @@ def after_vote_keyboard(t: Translator, ballot: Ballot) -> InlineKeyboardMarkup:
                 _button(t.gettext("Withdraw vote"), "w", ballot.id),
             ]
         )
+    rows += _meeting_row(t, ballot)
     rows.append(_debate_row(t, ballot))
     return InlineKeyboardMarkup(rows)
 
@@ -539,6 +641,35 @@ def result_word(t: Translator, result: BallotResult, kind: BallotKind = BallotKi
     }[result]
 
 
+def result_word_of(t: Translator, ballot: Ballot, tally: Tally) -> str:
+    """The result's word; a decision without a meeting with too few votes is invalid for that."""
+    if tally.result is BallotResult.ADOPTED and tally.unanimous:
+        return t.gettext("ADOPTED UNANIMOUSLY")
+    if tally.result is BallotResult.NO_QUORUM and ballot.procedure is Procedure.NO_MEETING:
+        return t.gettext("INVALID (too few votes)")
+    return result_word(t, tally.result, ballot.kind)
+
+
+def quorum_lines(t: Translator, ballot: Ballot, tally: Tally) -> list[str]:
+    """Whether the quorum was met; for a decision without a meeting, whether it was valid."""
+    n = tally.quorum_needed
+    if ballot.procedure is not Procedure.NO_MEETING:
+        if tally.quorum_met:
+            return [t.gettext("The quorum was met (at least {n} needed).").format(n=n)]
+        return [t.gettext("The quorum was not met (at least {n} needed).").format(n=n)]
+    if tally.quorum_met:
+        valid = t.gettext(
+            "The procedure is valid: {turnout} votes arrived, at least {n} were needed (what a "
+            "meeting's quorum needs)."
+        )
+    else:
+        valid = t.gettext(
+            "The procedure is invalid: {turnout} votes arrived, at least {n} were needed (what a "
+            "meeting's quorum needs)."
+        )
+    return [procedure_line(t), valid.format(turnout=tally.turnout, n=n)]
+
+
 def result_text(
     t: Translator,
     ballot: Ballot,
@@ -559,15 +690,7 @@ def result_text(
     ]
     if affected:
         lines.append(affected_line(t, affected))
-    if tally.quorum_met:
-        lines.append(
-            t.gettext("The quorum was met (at least {n} needed).").format(n=tally.quorum_needed)
-        )
-    else:
-        lines.append(
-            t.gettext("The quorum was not met (at least {n} needed).").format(n=tally.quorum_needed)
-        )
-    unanimous = tally.unanimous and tally.result is BallotResult.ADOPTED
+    lines += quorum_lines(t, ballot, tally)
     labels = {o.id: option_label(t, ballot, o) for o in ballot.options}
     for count in tally.counts:
         if count.is_abstain:  # "Tartózkodás: 0", not the button's "Tartózkodom: 0 szavazat"
@@ -588,16 +711,18 @@ def result_text(
         lines += decision_lines(t, option_fates(tally, ballot.kind), ballot.max_choices)
     lines.append("")
     lines.append(
-        t.gettext("Result: <b>{result}</b>").format(
-            result=t.gettext("ADOPTED UNANIMOUSLY")
-            if unanimous
-            else result_word(t, tally.result, ballot.kind)
-        )
+        t.gettext("Result: <b>{result}</b>").format(result=result_word_of(t, ballot, tally))
     )
     if resolution is not None:
         lines.append(
             t.gettext("Resolution number: {label}").format(label=resolution_label(t, resolution))
         )
+        if ballot.procedure is Procedure.NO_MEETING:
+            lines.append(
+                t.gettext("Date of the decision (Ptk. 3:20 (4)): {date}").format(
+                    date=t.date(resolution.adopted_on)
+                )
+            )
     return "\n".join(lines)
 
 
@@ -757,16 +882,17 @@ def ballots_list(
     lines = [t.gettext("<b>Ballots</b>")]
     rows = []
     for ballot in ballots:
-        state = (
-            t.gettext("open until {date}").format(date=t.datetime(ballot.deadline))
-            if ballot.result is None
-            else result_word(t, ballot.result, ballot.kind).lower()
-        )
+        if ballot.meeting_requested_at is not None:
+            state = t.gettext("stopped: a meeting was asked for")
+        elif ballot.result is None:
+            state = t.gettext("open until {date}").format(date=t.datetime(ballot.deadline))
+        else:
+            state = result_word(t, ballot.result, ballot.kind).lower()
         lines.append(
             f"#{ballot.id} – {body_name(t, ballot.body)} – {escape(excerpt(ballot.question))}\n   "
             f"{state}; {turnout_line(t, turnouts.get(ballot.id, 0), ballot.electorate)}"
         )
-        if ballot.result is None:
+        if ballot.status is BallotStatus.OPEN:
             rows.append(
                 [
                     InlineKeyboardButton(
@@ -799,6 +925,8 @@ def register_text(
             f"{escape(label)}: {votes}" for label, votes in stored_counts(t, resolution)
         )
         decision = "".join("\n" + line for line in resolution_decision(t, resolution))
+        if resolution.counts.get("procedure") == Procedure.NO_MEETING.value:
+            decision += "\n" + procedure_line(t)
         if resolution.counts.get("affected"):
             decision += "\n" + affected_line(t, resolution.counts["affected"])
         lines.append(
@@ -857,6 +985,8 @@ def draft_preview(t: Translator, draft: BallotDraft, electorate: int) -> str:
         )
     lines.append(t.gettext("Quorum: {rule}").format(rule=quorum_words(t, draft.quorum, electorate)))
     lines.append(majority_line(t, draft.majority))
+    if draft.procedure is Procedure.NO_MEETING:
+        lines.append(procedure_line(t))
     lines.append("")
     lines.append(
         t.ngettext(
@@ -878,6 +1008,7 @@ def preview_keyboard(t: Translator, draft: BallotDraft) -> InlineKeyboardMarkup:
         [b(t.gettext("Majority ↻"), "maj"), b(t.gettext("Quorum ↻"), "quo")],
         [b(t.gettext("Secret ↻"), "sec")]
         + ([] if draft.secret else [b(t.gettext("Changeable ↻"), "chg")]),
+        [b(t.gettext("Procedure ↻"), "proc")],
         [b(t.gettext("Publish"), "pub"), b(t.gettext("Cancel"), "cancel")],
     ]
     return InlineKeyboardMarkup(rows)
@@ -939,6 +1070,17 @@ def _voted_before_affected(t: Translator, e: VotedBeforeAffected) -> str:
 
 
 register_error_text(VotedBeforeAffected, _voted_before_affected)
+register_error_text(
+    NotNoMeeting,
+    lambda t, e: t.gettext("Only a decision without a meeting can be stopped by asking for one."),
+)
+register_error_text(
+    NoMeetingEarlyClose,
+    lambda t, e: t.gettext(
+        "A decision without a meeting cannot be closed early: it runs to its deadline, or closes "
+        "by itself when every member with the vote has voted (Ptk. 3:20)."
+    ),
+)
 register_error_text(
     SecretBallot,
     lambda t, e: t.gettext("This is a secret ballot: who voted how is never shown."),

@@ -154,6 +154,7 @@ FIELDS: dict[str, str] = {
     "choice": N_("choice"),
     "comment": N_("comment"),
     "reason": N_("reason"),
+    "procedure": N_("procedure"),
     "title": N_("title"),
     "text": N_("text"),
 }
@@ -213,6 +214,12 @@ def describe_input(t: Translator, err: InvalidInput) -> str:
         text = t.gettext("{field}: must be between 1 and {limit}.").format(
             field=label, limit=err.limit
         )
+    elif err.reason == "no_meeting_days":
+        text = t.ngettext(
+            "{field}: a decision without a meeting gives at least {limit} day to vote.",
+            "{field}: a decision without a meeting gives at least {limit} days to vote.",
+            err.limit or 0,
+        ).format(field=label, limit=err.limit)
     elif err.reason == "needs_options":
         text = t.gettext("{field}: only with options.").format(field=label)
     elif err.reason == "unknown_line":

@@ -55,6 +55,13 @@ class QuorumRule(enum.StrEnum):
     NONE = "none"
 
 
+class Procedure(enum.StrEnum):
+    """How the body decides: an electronic ballot, or a decision without a meeting (Ptk. 3:20)."""
+
+    BALLOT = "ballot"
+    NO_MEETING = "no_meeting"
+
+
 class BallotStatus(enum.StrEnum):
     """Open for votes, or closed with a result."""
 
@@ -97,6 +104,12 @@ class Ballot(Base):
     group_message_id: Mapped[int | None] = mapped_column(BigInteger)
     #: SHA-256 of the text the main group's copy shows, so an unchanged copy is never edited.
     group_shown: Mapped[str | None] = mapped_column(String(64))
+    procedure: Mapped[Procedure] = mapped_column(
+        _enum(Procedure, "ballot_procedure"), default=Procedure.BALLOT, server_default="ballot"
+    )
+    #: Ptk. 3:20: a member asked for a meeting, which stopped the procedure (result: none).
+    meeting_requested_by_label: Mapped[str | None] = mapped_column(String(200))
+    meeting_requested_at: Mapped[datetime | None]
 
     options: Mapped[list[BallotOption]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan", order_by="BallotOption.position"

@@ -86,7 +86,7 @@ BUTTONS: dict[tuple[Feature, str], Button] = {
     # private chat (its steps are tracked per chat): outside it, "no longer valid".
     **{
         (Feature.NEW_BALLOT, a): Button(CREATORS, allowed="stale")
-        for a in ("set", "maj", "quo", "sec", "chg", "pub", "cancel")
+        for a in ("set", "maj", "quo", "sec", "chg", "proc", "pub", "cancel")
     },
     # Voting (see also test_authorization.py::test_button_matrix for both bodies).
     # In a group every member gets the ballot privately (those on the roll with the buttons):
@@ -97,6 +97,12 @@ BUTTONS: dict[tuple[Feature, str], Button] = {
     **{
         (Feature.VOTE, a): Button(KGY_ROLL, allowed="refused", to_private=True, privately=MEMBERS)
         for a in "sw"
+    },
+    # Asking for a meeting: only under a decision without a meeting (Ptk. 3:20); the world's
+    # ballot is an ordinary one, so the roll gets the polite rule answer, the rest a refusal.
+    **{
+        (Feature.VOTE, a): Button(KGY_ROLL, allowed="refused", to_private=True, privately=MEMBERS)
+        for a in "mq"
     },
     (Feature.VOTE, "o"): Button(MEMBERS, to_private=True),
     (Feature.DEBATE, "add"): Button(MEMBERS, to_private=True),
@@ -332,13 +338,16 @@ DATA: dict[tuple[Feature, str], Data] = {
     (Feature.MEMBER_GROUPS, "uncat"): _fixed("mwg:uncat:{catalyst}:{innovation}"),
     (Feature.MEMBER_GROUPS, "back"): _fixed("mwg:back:{tamas}"),
     (Feature.ROUTING, "wg"): _fixed("rt:wg:{innovation}"),
-    **{(Feature.NEW_BALLOT, a): _fixed(f"nb:{a}") for a in ("maj", "quo", "sec", "chg", "pub")},
+    **{
+        (Feature.NEW_BALLOT, a): _fixed(f"nb:{a}")
+        for a in ("maj", "quo", "sec", "chg", "proc", "pub")
+    },
     (Feature.NEW_BALLOT, "cancel"): _fixed("nb:cancel"),
     (Feature.NEW_BALLOT, "set"): _fixed("nb:set:kgy"),
     (Feature.VOTE, "c"): _fixed("vote:c:{ballot}:{option}"),
     (Feature.VOTE, "t"): _fixed("vote:t:{ballot}:{option}"),
     (Feature.VOTE, "k"): _fixed("vote:k:{ballot}:0"),
-    **{(Feature.VOTE, a): _fixed(f"vote:{a}:{{ballot}}") for a in "sbrwo"},
+    **{(Feature.VOTE, a): _fixed(f"vote:{a}:{{ballot}}") for a in "sbrwomq"},
     (Feature.DEBATE, "add"): _fixed("deb:add:{ballot}"),
     (Feature.DEBATE, "show"): _fixed("deb:show:{ballot}"),
     (Feature.REGISTER, "page"): _fixed("reg:page:0"),
