@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.jobs import announcements, ballots, privacy, proposals, routing, workplan
+from bot.jobs import announcements, ballots, meetings, privacy, proposals, routing, workplan
 
 
 def register(app: Any) -> None:
@@ -26,6 +26,7 @@ async def startup(app: Any) -> None:
     await announcements.startup(app)
     await workplan.startup(app)
     await ballots.startup(app)
+    await meetings.startup(app)
     await proposals.startup(app)
     await routing.startup(app)
     await privacy.startup(app)

@@ -592,12 +592,15 @@ async def publish(
     yes_no_labels: tuple[str, str, str],
     abstain_label: str,
     no_meeting_days: int = NO_MEETING_DAYS,
+    voters: Sequence[int] | None = None,
 ) -> Ballot:
-    """Open a ballot: its options and its electoral roll (a snapshot)."""
+    """Open a ballot: its options and its electoral roll (a snapshot: every member with the
+    body's vote, or ``voters``, those of them present at a meeting)."""
     check_may_create(creator, draft.body)
     draft = validate(draft, now, no_meeting_days=no_meeting_days)
     assert draft.deadline is not None
-    voters = await uow.members.voter_ids(founders=draft.body is Body.ST)
+    if voters is None:
+        voters = await uow.members.voter_ids(founders=draft.body is Body.ST)
     ballot = Ballot(
         body=draft.body,
         kind=draft.kind,

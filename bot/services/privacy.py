@@ -140,6 +140,14 @@ PERSONAL_DATA: dict[str, TableRule] = {
     "ballot_comments": TableRule(
         D, "comments in ballot debates", subject=("member_id",), labels=("author_label",)
     ),
+    "meetings": TableRule(
+        K, "meetings the person convened (kept: the cluster's record)", actor=("created_by_id",),
+        actor_labels=("created_by_label",), others=("created_by_id", "created_by_label"),
+    ),
+    "meeting_attendance": TableRule(
+        K, "attendance sheets of meetings (kept: the minutes' annex)", subject=("member_id",),
+        actor_labels=("recorded_by_label",), others=("recorded_by_label",),
+    ),
     "announcements": TableRule(
         K, "announcements the person sent (kept: the cluster's communication)",
         subject=("author_id",), labels=("author_name",), unrelated=("main_chat_id",),
@@ -195,6 +203,8 @@ NOT_PERSONAL: dict[str, str] = {
     "ballot_secret_tallies": "a closed secret ballot's counts, per option",
     "ballot_urn": "an open secret ballot's papers: a random id, the ballot and the option",
     "resolutions": "the register of resolutions",
+    "meeting_items": "meetings' agenda items and the ballots that decided them",
+    "meeting_reminders": "which reminders of a meeting went out",
     "workplan_tasks": "work-plan tasks (a workgroup or the KSz answers for them)",
 }
 

@@ -158,7 +158,7 @@ class BallotRepository(Repository):
             .where(RollEntry.ballot_id == ballot_id, RollEntry.affected_reason.is_not(None))
             .order_by(Member.sort_key)
         )
-        return [(m, e) for m, e in result.tuples().all()]
+        return [(m, e) for m, e in result.all()]
 
     async def open_ballots_awaiting(self, member_id: int) -> Sequence[Ballot]:
         """Open ballots on whose roll the member is and has not voted, locked for update (in

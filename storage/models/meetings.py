@@ -1,0 +1,94 @@
+"""Meetings (ülés) of a body: the invitation's facts, the agenda, the attendance sheet."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.ballots import Body, QuorumRule
+from storage.models.base import Base, _enum
+
+
+class MeetingStatus(enum.StrEnum):
+    """Convened (invitation sent), quorate and running, not quorate, or closed."""
+
+    CONVENED = "convened"
+    OPEN = "open"
+    NOT_QUORATE = "not_quorate"
+    CLOSED = "closed"
+
+
+class Meeting(Base):
+    """A meeting of the Közgyűlés or the Stratégiai Tanács."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body: Mapped[Body] = mapped_column(_enum(Body, "meeting_body"))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    place: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(Text)
+    quorum: Mapped[QuorumRule] = mapped_column(_enum(QuorumRule, "meeting_quorum"))
+    status: Mapped[MeetingStatus] = mapped_column(
+        _enum(MeetingStatus, "meeting_status"), index=True
+    )
+    #: The levezető elnök: the convener, who opens and closes the agenda items' votes.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_by_label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    quorum_reached_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    items: Mapped[list[MeetingItem]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingItem.position"
+    )
+
+
+class MeetingItem(Base):
+    """An agenda item (napirendi pont), with its draft resolution and the ballot that decided it."""
+
+    __tablename__ = "meeting_items"
+    __table_args__ = (UniqueConstraint("meeting_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    draft: Mapped[str | None] = mapped_column(Text)
+    ballot_id: Mapped[int | None] = mapped_column(ForeignKey("ballots.id"), unique=True)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="items")
+
+
+class Attendance(Base):
+    """A line of the attendance sheet (jelenléti ív): arrived, and left if they checked out."""
+
+    __tablename__ = "meeting_attendance"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    arrived_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+    #: Who recorded the arrival: the member themself, or the chair for someone present in person.
+    recorded_by_label: Mapped[str] = mapped_column(String(200))
+
+
+class MeetingReminder(Base):
+    """A reminder of a meeting that went out (``day`` or ``hour``), so it never goes twice."""
+
+    __tablename__ = "meeting_reminders"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sent_at: Mapped[datetime]
