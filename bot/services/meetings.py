@@ -28,6 +28,7 @@ from storage.models.ballots import (
     BallotStatus,
     Body,
     Majority,
+    Procedure,
     QuorumRule,
     Resolution,
 )
@@ -415,6 +416,7 @@ async def open_item_vote(
         deadline=now + timedelta(minutes=minutes),
         quorum=QuorumRule.NONE,  # the meeting's quorum, checked above
         majority=Majority.ABSOLUTE,  # of those present with the vote: the roll
+        procedure=Procedure.MEETING,
     )
     ballot = await ballots.publish(
         uow, draft, chair, now, yes_no_labels=yes_no_labels, abstain_label=yes_no_labels[2],

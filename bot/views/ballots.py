@@ -188,10 +188,15 @@ def ballot_text(
                 else ""
             )
         )
-    lines.append(
-        t.gettext("Quorum: {rule}").format(rule=quorum_words(t, ballot.quorum, ballot.electorate))
-    )
-    lines.append(majority_line(t, ballot.majority))
+    if ballot.procedure is Procedure.MEETING:
+        lines += meeting_vote_lines(t, ballot)
+    else:
+        lines.append(
+            t.gettext("Quorum: {rule}").format(
+                rule=quorum_words(t, ballot.quorum, ballot.electorate)
+            )
+        )
+        lines.append(majority_line(t, ballot.majority))
     if ballot.procedure is Procedure.NO_MEETING:
         lines += no_meeting_lines(t, ballot)
     if turnout is not None:
@@ -201,6 +206,17 @@ def ballot_text(
             t.ngettext("Debate: {n} comment", "Debate: {n} comments", comments).format(n=comments)
         )
     return "\n".join(lines)
+
+
+def meeting_vote_lines(t: Translator, ballot: Ballot) -> list[str]:
+    """An agenda item's vote at a meeting: who votes and what adopts it (Ptk. 3:19 (1))."""
+    return [
+        t.gettext(
+            "Vote at a meeting: the members with the vote present ({n}) vote; the meeting's "
+            "quorum was checked when the vote opened."
+        ).format(n=ballot.electorate),
+        t.gettext("Majority: more than half of the members with the vote present"),
+    ]
 
 
 def no_meeting_lines(t: Translator, ballot: Ballot) -> list[str]:
@@ -573,6 +589,8 @@ def votes_needed_line(t: Translator, ballot: Ballot, tally: Tally) -> str:
     """``Elfogadáshoz szükséges: 5 szavazat (egyszerű többség)``: the number the tally rules
     computed, and the rule's name (the ballot itself said what the rule counts)."""
     n, rule = tally.votes_needed, majority_name(t, ballot.majority)
+    if ballot.procedure is Procedure.MEETING:
+        rule = t.gettext("more than half of those present")
     if ballot.kind is BallotKind.YES_NO:
         text = t.ngettext(
             "Needed to adopt: {n} vote ({rule})", "Needed to adopt: {n} votes ({rule})", n
@@ -653,6 +671,8 @@ def result_word_of(t: Translator, ballot: Ballot, tally: Tally) -> str:
 def quorum_lines(t: Translator, ballot: Ballot, tally: Tally) -> list[str]:
     """Whether the quorum was met; for a decision without a meeting, whether it was valid."""
     n = tally.quorum_needed
+    if ballot.procedure is Procedure.MEETING:
+        return [meeting_vote_lines(t, ballot)[0]]
     if ballot.procedure is not Procedure.NO_MEETING:
         if tally.quorum_met:
             return [t.gettext("The quorum was met (at least {n} needed).").format(n=n)]

@@ -56,10 +56,12 @@ class QuorumRule(enum.StrEnum):
 
 
 class Procedure(enum.StrEnum):
-    """How the body decides: an electronic ballot, or a decision without a meeting (Ptk. 3:20)."""
+    """How the body decides: an electronic ballot, a decision without a meeting (Ptk. 3:20), or
+    an agenda item's vote at a meeting among the members present."""
 
     BALLOT = "ballot"
     NO_MEETING = "no_meeting"
+    MEETING = "meeting"
 
 
 class BallotStatus(enum.StrEnum):

@@ -31,7 +31,7 @@ def upgrade() -> None:
             sa.Column(
                 "procedure",
                 sa.Enum(
-                    "ballot", "no_meeting", name="ballot_procedure", native_enum=False,
+                    "ballot", "no_meeting", "meeting", name="ballot_procedure", native_enum=False,
                     create_constraint=True, length=16,
                 ),
                 nullable=False,
