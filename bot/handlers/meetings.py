@@ -9,9 +9,11 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot import offload
-from bot.access import add_commands
+from bot.access import add_buttons, add_commands
+from bot.callbacks import Feature, decode, pattern
 from bot.commands import CommandSpec, ShowUsage
 from bot.context import BotContext
+from bot.delivery import edit_from_button
 from bot.i18n import N_
 from bot.jobs import ballots as ballot_jobs
 from bot.jobs import meetings as jobs
@@ -107,6 +109,43 @@ async def cmd_item_vote(update: Update, context: BotContext) -> None:
     await message.reply_html(views.vote_opened(t, meeting, item, ballot.id))
 
 
+async def cmd_officers(update: Update, context: BotContext) -> None:
+    """The chair puts the minute-taker and the authenticators to an open vote of those present:
+    ``/ules_tisztsegviselok 3 Jegyzőkönyvvezető: Név; Hitelesítők: Név, Név``."""
+    message = update.effective_message
+    assert message is not None
+    number, _sep, rest = _rest(update).partition(" ")
+    if not number.lstrip("#").isdigit() or not rest.strip():
+        raise ShowUsage
+    t, now = context.t, context.clock.now()
+    async with context.db.unit() as uow:
+        officers = await meetings.parse_officers(uow, rest)
+        meeting = await meetings.chaired_meeting(
+            uow, int(number.lstrip("#")), context.caller.standing
+        )
+        taker, (first, second) = officers.minute_taker, officers.authenticators
+        question = views.officers_question(t, meeting, taker.name, first.name, second.name)
+        meeting, ballot = await meetings.propose_officers(
+            uow, meeting.id, officers, question, context.caller.standing, now,
+            yes_no_labels=ballot_views.yes_no_labels(t),
+        )  # fmt: skip
+        await ballot_jobs.queue_ballot(uow, context.bot_data, ballot)
+    ballot_jobs.schedule(context.application, ballot)
+    context.bot_data.courier.wake()
+    await message.reply_html(views.officers_vote_opened(t, meeting, ballot.id))
+
+
+async def cb_minutes(update: Update, context: BotContext) -> None:
+    """An elected authenticator confirms the minutes."""
+    query, member = update.callback_query, context.caller.member
+    assert query is not None and member is not None
+    data = decode(query.data, Feature.MINUTES, {"ok"})
+    async with context.db.unit() as uow:
+        meeting = await meetings.confirm_minutes(uow, data.int_arg(0), member, context.clock.now())
+    await query.answer()
+    await edit_from_button(update, views.confirmed(context.t, meeting), None)
+
+
 async def cmd_close_meeting(update: Update, context: BotContext) -> None:
     """The chair closes the meeting; every invitee is told where the minutes are."""
     message = update.effective_message
@@ -165,6 +204,14 @@ COMMANDS = [
         ),
     ),
     CommandSpec(
+        "ules_tisztsegviselok", N_("elect the minute-taker and the authenticators (the chair)"),
+        Permission.BALLOT_CREATOR, cmd_officers, english="officers", private_only=True,
+        usage=N_(
+            "Usage: <code>{command} 3 Minute-taker: Name; Authenticators: Name, Name</code> "
+            "(the meeting, then the members proposed; those present vote on them)"
+        ),
+    ),
+    CommandSpec(
         "ules_zaras", N_("close a meeting (the chair)"), Permission.BALLOT_CREATOR,
         cmd_close_meeting, english="closemeeting", private_only=True,
         usage=N_("Usage: <code>{command} 3</code> (the number of the meeting)"),
@@ -179,3 +226,4 @@ COMMANDS = [
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_commands(app, COMMANDS)
+    add_buttons(app, pattern(Feature.MINUTES), Permission.MEMBER, cb_minutes, private_only=True)

@@ -141,11 +141,21 @@ async def give_up(app: Any, meeting_id: int) -> None:
 
 
 async def queue_closed(uow: UnitOfWork, data: Any, meeting: Meeting) -> int:
-    """The meeting is closed: every invitee is told where the minutes are."""
-    return await _to_invitees(
-        uow, data, meeting, f"meeting:{meeting.id}:closed",
-        lambda t: views.meeting_closed(t, meeting),
+    """The meeting is closed: every invitee is told where the minutes are; the elected
+    authenticators are asked to confirm them (with a button)."""
+    batch = f"meeting:{meeting.id}:closed"
+    queued = await _to_invitees(
+        uow, data, meeting, batch, lambda t: views.meeting_closed(t, meeting)
+    )
+    if not await meetings.officers_elected(uow, meeting):
+        return queued
+    found = [await uow.members.get(m) for m in meetings.authenticators(meeting)]
+    rows = queued_rows(
+        batch + ":confirm", await recipients(uow, [m for m in found if m is not None]),
+        translator_for(data.translations), lambda t: views.confirm_request(t, meeting),
+        data.clock.now(),
     )  # fmt: skip
+    return queued + await courier.enqueue(uow, rows)
 
 
 async def startup(app: Any) -> None:

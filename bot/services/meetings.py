@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.services import ballots
 from bot.services.ballots import BallotDraft
 from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from bot.services.identity import find_member
 from bot.services.roles import Permission, Standing, has_vote_in
 from bot.services.text import clean_text
 from storage.db import UnitOfWork
@@ -25,6 +26,7 @@ from storage.models import Member, MemberKind
 from storage.models.ballots import (
     Ballot,
     BallotKind,
+    BallotResult,
     BallotStatus,
     Body,
     Majority,
@@ -32,7 +34,13 @@ from storage.models.ballots import (
     QuorumRule,
     Resolution,
 )
-from storage.models.meetings import Attendance, Meeting, MeetingItem, MeetingStatus
+from storage.models.meetings import (
+    Attendance,
+    Meeting,
+    MeetingItem,
+    MeetingStatus,
+    MinutesConfirmation,
+)
 
 #: Members check in from this long before the start (jelenléti ív).
 CHECK_IN_MINUTES = 30
@@ -402,15 +410,43 @@ async def open_item_vote(
         raise NotFound("item", str(position))
     if item.ballot_id is not None:
         raise ItemDecided(position)
-    for other in meeting.items:
-        ballot = await uow.ballots.get(other.ballot_id) if other.ballot_id else None
+    ballot = await _meeting_vote(
+        uow, meeting, item.draft or item.title, minutes, chair, now, yes_no_labels
+    )
+    item.ballot_id = ballot.id
+    await uow.flush()
+    return meeting, item, ballot
+
+
+async def _open_votes(uow: UnitOfWork, meeting: Meeting) -> list[int]:
+    """The meeting's ballots (the officers' and the items') that are still open."""
+    ids = [meeting.officers_ballot_id, *(i.ballot_id for i in meeting.items)]
+    found = []
+    for ballot_id in ids:
+        ballot = await uow.ballots.get(ballot_id) if ballot_id else None
         if ballot is not None and ballot.status is BallotStatus.OPEN:
-            raise VoteInProgress(ballot.id)
+            found.append(ballot.id)
+    return found
+
+
+async def _meeting_vote(
+    uow: UnitOfWork,
+    meeting: Meeting,
+    question: str,
+    minutes: int,
+    chair: Standing,
+    now: datetime,
+    yes_no_labels: tuple[str, str, str],
+) -> Ballot:
+    """An open vote of the members with the vote present, after the quorum is checked again;
+    one at a time."""
+    if still_open := await _open_votes(uow, meeting):
+        raise VoteInProgress(still_open[0])
     state = await quorum(uow, meeting)
     if meeting.status is not MeetingStatus.OPEN or not state.met:
         raise NotQuorate(state.present, state.needed)
     draft = BallotDraft(
-        question=item.draft or item.title,
+        question=question,
         body=meeting.body,
         kind=BallotKind.YES_NO,
         deadline=now + timedelta(minutes=minutes),
@@ -418,13 +454,10 @@ async def open_item_vote(
         majority=Majority.ABSOLUTE,  # of those present with the vote: the roll
         procedure=Procedure.MEETING,
     )
-    ballot = await ballots.publish(
+    return await ballots.publish(
         uow, draft, chair, now, yes_no_labels=yes_no_labels, abstain_label=yes_no_labels[2],
         voters=await present_voters(uow, meeting),
     )  # fmt: skip
-    item.ballot_id = ballot.id
-    await uow.flush()
-    return meeting, item, ballot
 
 
 async def close_meeting(
@@ -432,13 +465,111 @@ async def close_meeting(
 ) -> Meeting:
     """The chair closes the meeting (no agenda item's vote may still be open)."""
     meeting = await chaired_meeting(uow, meeting_id, chair)
-    for item in meeting.items:
-        ballot = await uow.ballots.get(item.ballot_id) if item.ballot_id else None
-        if ballot is not None and ballot.status is BallotStatus.OPEN:
-            raise VoteInProgress(ballot.id)
+    if still_open := await _open_votes(uow, meeting):
+        raise VoteInProgress(still_open[0])
     meeting.status = MeetingStatus.CLOSED
     meeting.closed_at = now
     await uow.flush()
+    return meeting
+
+
+# --- the officers and the authenticators' confirmation ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Officers:
+    """The minute-taker and the two authenticators proposed to the meeting."""
+
+    minute_taker: Member
+    authenticators: tuple[Member, Member]
+
+
+_OFFICER_KEYS = {
+    "jegyzőkönyvvezető": "taker", "jegyzokonyvvezeto": "taker", "minute-taker": "taker",
+    "minute taker": "taker", "hitelesítők": "auth", "hitelesitok": "auth",
+    "authenticators": "auth",
+}  # fmt: skip
+
+
+async def parse_officers(uow: UnitOfWork, text: str) -> Officers:
+    """``Jegyzőkönyvvezető: Név; Hitelesítők: Név, Név`` (members, by name)."""
+    values: dict[str, str] = {}
+    for part in text.split(";"):
+        head, colon, rest = part.partition(":")
+        key = _OFFICER_KEYS.get(head.strip().casefold()) if colon else None
+        if key is None or key in values:
+            raise InvalidInput("officers", "bad_value")
+        values[key] = rest
+    if set(values) != {"taker", "auth"}:
+        raise InvalidInput("officers", "empty")
+    names = [n for n in values["auth"].split(",") if n.strip()]
+    if len(names) != 2:
+        raise InvalidInput("officers", "two_authenticators")
+    first, second = [await find_member(uow, n) for n in names]
+    if first.id == second.id:
+        raise InvalidInput("officers", "two_authenticators")
+    return Officers(await find_member(uow, values["taker"]), (first, second))
+
+
+async def propose_officers(
+    uow: UnitOfWork,
+    meeting_id: int,
+    officers: Officers,
+    question: str,
+    chair: Standing,
+    now: datetime,
+    *,
+    yes_no_labels: tuple[str, str, str],
+) -> tuple[Meeting, Ballot]:
+    """The chair proposes the minute-taker and the authenticators; the meeting elects them by
+    an open vote of those present (``officers_elected`` once its ballot is adopted)."""
+    meeting = await chaired_meeting(uow, meeting_id, chair)
+    ballot = await _meeting_vote(
+        uow, meeting, question, VOTE_MINUTES_DEFAULT, chair, now, yes_no_labels
+    )
+    first, second = officers.authenticators
+    meeting.officers_ballot_id = ballot.id
+    meeting.minute_taker_id, meeting.minute_taker_label = (
+        officers.minute_taker.id, officers.minute_taker.name,
+    )  # fmt: skip
+    meeting.authenticator1_id, meeting.authenticator1_label = first.id, first.name
+    meeting.authenticator2_id, meeting.authenticator2_label = second.id, second.name
+    await uow.flush()
+    return meeting, ballot
+
+
+async def officers_elected(uow: UnitOfWork, meeting: Meeting) -> bool:
+    """The meeting adopted its officers' ballot."""
+    if meeting.officers_ballot_id is None:
+        return False
+    ballot = await uow.ballots.get(meeting.officers_ballot_id)
+    return ballot is not None and ballot.result is BallotResult.ADOPTED
+
+
+def authenticators(meeting: Meeting) -> list[int]:
+    """The member ids of the proposed authenticators."""
+    return [m for m in (meeting.authenticator1_id, meeting.authenticator2_id) if m is not None]
+
+
+async def confirm_minutes(
+    uow: UnitOfWork, meeting_id: int, member: Member, now: datetime
+) -> Meeting:
+    """An elected authenticator confirms the minutes of a closed meeting (once)."""
+    meeting = await uow.meetings.get(meeting_id)
+    if meeting is None:
+        raise NotFound("meeting", str(meeting_id))
+    if meeting.status is not MeetingStatus.CLOSED:
+        raise MeetingNotOver(meeting_id)
+    if member.id not in authenticators(meeting) or not await officers_elected(uow, meeting):
+        raise NotAllowed(Permission.MEMBER, rule="minutes_authenticator")
+    if await uow.session.get(MinutesConfirmation, (meeting_id, member.id)) is None:
+        uow.session.add(
+            MinutesConfirmation(
+                meeting_id=meeting_id, member_id=member.id, member_label=member.name,
+                confirmed_at=now,
+            )
+        )  # fmt: skip
+        await uow.flush()
     return meeting
 
 
@@ -465,6 +596,9 @@ class Record:
     items: list[ItemRecord]
     #: The quorum when the meeting became quorate (or at its end, if it never did).
     quorum: Quorum
+    #: The resolution that elected the officers, if the meeting elected them.
+    officers: Resolution | None = None
+    confirmations: tuple[MinutesConfirmation, ...] = ()
 
 
 def present_at(sheet: Sequence[tuple[Member, Attendance]], body: Body, at: datetime) -> int:
@@ -505,7 +639,11 @@ async def record(uow: UnitOfWork, meeting_id: int) -> Record:
                 affected,
             )
         )
-    return Record(meeting, sheet, items, state)
+    officers = None
+    if await officers_elected(uow, meeting) and meeting.officers_ballot_id is not None:
+        officers = await uow.resolutions.by_ballot(meeting.officers_ballot_id)
+    confirmations = tuple(await uow.meetings.confirmations(meeting_id))
+    return Record(meeting, sheet, items, state, officers, confirmations)
 
 
 @dataclass

@@ -141,8 +141,22 @@ PERSONAL_DATA: dict[str, TableRule] = {
         D, "comments in ballot debates", subject=("member_id",), labels=("author_label",)
     ),
     "meetings": TableRule(
-        K, "meetings the person convened (kept: the cluster's record)", actor=("created_by_id",),
-        actor_labels=("created_by_label",), others=("created_by_id", "created_by_label"),
+        K, "meetings the person convened, or was elected minute-taker or authenticator of "
+        "(kept: the cluster's record)",
+        actor=("created_by_id", "minute_taker_id", "authenticator1_id", "authenticator2_id"),
+        actor_labels=(
+            "created_by_label", "minute_taker_label", "authenticator1_label",
+            "authenticator2_label",
+        ),
+        others=(
+            "created_by_id", "created_by_label", "minute_taker_id", "minute_taker_label",
+            "authenticator1_id", "authenticator1_label", "authenticator2_id",
+            "authenticator2_label",
+        ),
+    ),
+    "meeting_confirmations": TableRule(
+        K, "minutes the person confirmed as an authenticator (kept: the minutes' record)",
+        subject=("member_id",), labels=("member_label",),
     ),
     "meeting_attendance": TableRule(
         K, "attendance sheets of meetings (kept: the minutes' annex)", subject=("member_id",),

@@ -71,6 +71,9 @@ def refusal_for_rule(t: Translator, rule: str) -> str | None:
         "meeting_chair": lambda: t.gettext(
             "Sorry, only the chair of the meeting (who convened it) or the KSz can do this."
         ),
+        "minutes_authenticator": lambda: t.gettext(
+            "Sorry, only the authenticators the meeting elected confirm its minutes."
+        ),
         "affected_others": lambda: t.gettext(
             "Sorry, only the KSz or the chair can mark another member as affected; members "
             "declare it themselves."
@@ -163,6 +166,7 @@ FIELDS: dict[str, str] = {
     "link": N_("online link"),
     "item": N_("agenda item"),
     "minutes": N_("minutes"),
+    "officers": N_("officers"),
     "title": N_("title"),
     "text": N_("text"),
 }
@@ -242,6 +246,8 @@ def describe_input(t: Translator, err: InvalidInput) -> str:
         text = t.gettext(
             "{field}: a line has no known label. Use Time:, Place:, Online:, Item:, Body:."
         ).format(field=label)
+    elif err.reason == "two_authenticators":
+        text = t.gettext("{field}: name two different authenticators.").format(field=label)
     elif err.reason == "needs_options":
         text = t.gettext("{field}: only with options.").format(field=label)
     elif err.reason == "unknown_line":

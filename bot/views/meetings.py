@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import Feature, encode
 from bot.i18n import Translator
 from bot.services.meetings import (
     ItemDecided,
@@ -152,6 +155,39 @@ def vote_opened(t: Translator, meeting: Meeting, item: MeetingItem, ballot_id: i
         ballot=ballot_id,
         close=t.command("closeballot") + f" {ballot_id}",
     )
+
+
+def officers_question(t: Translator, meeting: Meeting, taker: str, first: str, second: str) -> str:
+    """The question of the officers' election (stored as the ballot's text, not escaped)."""
+    return t.gettext(
+        "Election of the officers of meeting #{id} — chair: {chair}; minute-taker: {taker}; "
+        "authenticators: {first}, {second}."
+    ).format(id=meeting.id, chair=meeting.created_by_label, taker=taker, first=first, second=second)
+
+
+def officers_vote_opened(t: Translator, meeting: Meeting, ballot_id: int) -> str:
+    """To the chair: the officers' election is open for those present."""
+    return t.gettext(
+        "The election of the officers of meeting #{meeting} is open as ballot #{ballot}; the "
+        "members with the vote present got it privately."
+    ).format(meeting=meeting.id, ballot=ballot_id)
+
+
+def confirm_request(t: Translator, meeting: Meeting) -> tuple[str, InlineKeyboardMarkup]:
+    """To an elected authenticator after the close: read the minutes, then confirm them."""
+    text = t.gettext(
+        "You are an authenticator of the minutes of meeting #{id}. Read them ({minutes} {id}); "
+        "if they are right, confirm them."
+    ).format(id=meeting.id, minutes=t.command("minutes"))
+    button = InlineKeyboardButton(
+        t.gettext("Confirm the minutes"), callback_data=encode(Feature.MINUTES, "ok", meeting.id)
+    )
+    return text, InlineKeyboardMarkup([[button]])
+
+
+def confirmed(t: Translator, meeting: Meeting) -> str:
+    """The answer to the confirmation."""
+    return t.gettext("Recorded: you confirmed the minutes of meeting #{id}.").format(id=meeting.id)
 
 
 def convened(t: Translator, meeting: Meeting, invited: int) -> str:

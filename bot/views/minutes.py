@@ -85,6 +85,28 @@ def _item_blocks(t: Translator, item: ItemRecord) -> list[tuple[str, str]]:
     return blocks
 
 
+def _officer_blocks(t: Translator, record: Record) -> list[tuple[str, str]]:
+    """The minute-taker and the authenticators, if the meeting elected them."""
+    meeting = record.meeting
+    if record.officers is None:
+        return [("p", t.gettext("The meeting elected no minute-taker or authenticators."))]
+    return [
+        ("p", t.gettext("Minute-taker: {name}").format(name=meeting.minute_taker_label)),
+        (
+            "p",
+            t.gettext("Authenticators: {first}, {second}").format(
+                first=meeting.authenticator1_label, second=meeting.authenticator2_label
+            ),
+        ),
+        (
+            "p",
+            t.gettext("Elected by an open vote of those present: {label}").format(
+                label=resolution_label(t, record.officers)
+            ),
+        ),
+    ]
+
+
 def _quorum_block(t: Translator, record: Record) -> str:
     quorum = record.quorum
     if record.meeting.status is MeetingStatus.NOT_QUORATE:
@@ -119,6 +141,7 @@ def minutes_doc(t: Translator, record: Record) -> MinutesDoc:
         blocks.append(("p", t.gettext("Online: {link}").format(link=meeting.link)))
     blocks += [
         ("p", t.gettext("Chair: {name}").format(name=meeting.created_by_label)),
+        *_officer_blocks(t, record),
         ("p", t.gettext("Attendance: see the attendance sheet in the annex.")),
         ("p", _quorum_block(t, record)),
         ("h", t.gettext("Agenda")),
@@ -130,6 +153,15 @@ def minutes_doc(t: Translator, record: Record) -> MinutesDoc:
     signers = [t.gettext("chair"), t.gettext("minute-taker")] + 2 * [t.gettext("authenticator")]
     blocks += [("h", t.gettext("Signatures"))]
     blocks += [("sign", SIGNATURE + "\n" + signer) for signer in signers]
+    blocks += [
+        (
+            "p",
+            t.gettext("Confirmed by the authenticator {name} ({date})").format(
+                name=c.member_label, date=t.datetime(c.confirmed_at)
+            ),
+        )
+        for c in record.confirmations
+    ]
     return MinutesDoc(
         blocks=tuple(blocks),
         sheet_title=t.gettext("Annex: attendance sheet"),

@@ -41,6 +41,20 @@ class Meeting(Base):
     created_at: Mapped[datetime]
     quorum_reached_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    #: The officers the meeting elected by an open vote of those present (its ballot).
+    officers_ballot_id: Mapped[int | None] = mapped_column(ForeignKey("ballots.id"))
+    minute_taker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    minute_taker_label: Mapped[str | None] = mapped_column(String(200))
+    authenticator1_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    authenticator1_label: Mapped[str | None] = mapped_column(String(200))
+    authenticator2_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    authenticator2_label: Mapped[str | None] = mapped_column(String(200))
 
     items: Mapped[list[MeetingItem]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingItem.position"
@@ -80,6 +94,21 @@ class Attendance(Base):
     left_at: Mapped[datetime | None]
     #: Who recorded the arrival: the member themself, or the chair for someone present in person.
     recorded_by_label: Mapped[str] = mapped_column(String(200))
+
+
+class MinutesConfirmation(Base):
+    """An authenticator (jegyzőkönyv-hitelesítő) confirmed the minutes."""
+
+    __tablename__ = "meeting_confirmations"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_label: Mapped[str] = mapped_column(String(200))
+    confirmed_at: Mapped[datetime]
 
 
 class MeetingReminder(Base):

@@ -16,6 +16,7 @@ from storage.models.meetings import (
     MeetingItem,
     MeetingReminder,
     MeetingStatus,
+    MinutesConfirmation,
 )
 from storage.repositories.base import Repository
 
@@ -76,6 +77,14 @@ class MeetingRepository(Repository):
             .order_by(Member.sort_key)
         )
         return [(m, a) for m, a in result.all()]
+
+    async def confirmations(self, meeting_id: int) -> Sequence[MinutesConfirmation]:
+        result = await self.session.execute(
+            select(MinutesConfirmation)
+            .where(MinutesConfirmation.meeting_id == meeting_id)
+            .order_by(MinutesConfirmation.confirmed_at)
+        )
+        return result.scalars().all()
 
     async def item_by_ballot(self, ballot_id: int) -> MeetingItem | None:
         return (

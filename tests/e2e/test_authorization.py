@@ -52,6 +52,7 @@ EXPECTED: dict[str, set[str]] = {
     "tavozom": MEMBERS,
     "ules_szavazas": {"ksz", "chair", "founder"},
     "ules_zaras": {"ksz", "chair", "founder"},
+    "ules_tisztsegviselok": {"ksz", "chair", "founder"},
     "jegyzokonyv": MEMBERS,
     "megse": EVERYONE,
     "javaslat": {"founder", "chair"},

@@ -127,6 +127,10 @@ BUTTONS: dict[tuple[Feature, str], Button] = {
     (Feature.PROGRESS, "s"): Button(REPORTERS),
     (Feature.PROGRESS_NOTE, "n"): Button(REPORTERS),
     # Erasing a member's data (Tag Tamás, a founder but no office holder): the KSz, privately.
+    # Confirming the minutes: the service lets only the meeting's elected authenticators (the
+    # world has no closed meeting, so every member gets the rule's answer; test_meetings.py
+    # confirms through it).
+    (Feature.MINUTES, "ok"): Button(MEMBERS, allowed="refused"),
     (Feature.ERASE, "ask"): Button(KSZ),
     (Feature.ERASE, "ok"): Button(KSZ),
 }
@@ -361,6 +365,7 @@ DATA: dict[tuple[Feature, str], Data] = {
     (Feature.WORKPLAN, "f"): _fixed("wp:f:a:a"),
     (Feature.PROGRESS, "t"): _fixed("wpp:t:{task}"),
     (Feature.PROGRESS, "s"): _fixed("wpp:s:{task}:60"),
+    (Feature.MINUTES, "ok"): _fixed("min:ok:999"),
     (Feature.ERASE, "ask"): _fixed("era:ask:{tamas}"),
     (Feature.ERASE, "ok"): _fixed("era:ok:{tamas}"),
 }

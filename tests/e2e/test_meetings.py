@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from bot.services.clock import FakeClock
 from fakeapi import FakeUser
-from tests.e2e.harness import BotHarness, texts
+from tests.e2e.harness import BotHarness, answers, texts
 from tests.e2e.people import Cast
 
 START = datetime(2026, 12, 8, 16, 0, tzinfo=UTC)  # 17:00 in Budapest
@@ -75,18 +75,30 @@ async def test_a_meeting_from_invitation_to_minutes(
     # the start: quorate, the members present are told
     await _at(harness, clock, START)
     assert "Az ülés #1 határozatképes, megnyílt." in harness.last(cast.internal).text
-    # item 1: an affected member; the vote among those present
-    opened = texts(await harness.send(cast.ksz, "/ules_szavazas 1 1 10"))
-    assert any("1. napirendi pont, szavazás #1" in text for text in opened)
+    # the officers: elected by an open vote of those present
+    officers = "Jegyzőkönyvvezető: Külső Kata; Hitelesítők: Alapító Aladár, Elnök Emese"
+    opened = texts(await harness.send(cast.ksz, f"/ules_tisztsegviselok 1 {officers}"))
+    assert any("tisztségviselők választása (ülés #1, szavazás #1)" in text for text in opened)
     await harness.settle()
-    ballot_messages = {u: harness.last(u) for u in (cast.internal, cast.founder, cast.chair)}
-    assert "Szavazás #1" in ballot_messages[cast.founder].text
-    assert "Szavazás #1" not in harness.last(cast.catalyst).text  # absent: no ballot
-    await _say(harness, cast.founder, "/erintett 1 a cégem készítette a beszámolót")
-    for user in (cast.internal, cast.chair):
-        await harness.press_label(user, ballot_messages[user], "Igen")
+    assert (
+        "Az ülés #1 tisztségviselőinek megválasztása – levezető elnök: Menedzser Márta; "
+        "jegyzőkönyvvezető: Külső Kata; hitelesítők: Alapító Aladár, Elnök Emese."
+    ) in harness.last(cast.internal).text
+    await _vote(harness, {cast.internal: "Igen", cast.founder: "Igen", cast.chair: "Igen"})
     await _at(harness, clock, datetime(2026, 12, 8, 16, 10, 30, tzinfo=UTC))
     assert "1/2026. (XII. 8.) Kgy. határozat" in harness.last(cast.internal).text
+    # item 1: an affected member; the vote among those present
+    opened = texts(await harness.send(cast.ksz, "/ules_szavazas 1 1 10"))
+    assert any("1. napirendi pont, szavazás #2" in text for text in opened)
+    await harness.settle()
+    ballot_messages = {u: harness.last(u) for u in (cast.internal, cast.founder, cast.chair)}
+    assert "Szavazás #2" in ballot_messages[cast.founder].text
+    assert "Szavazás #2" not in harness.last(cast.catalyst).text  # absent: no ballot
+    await _say(harness, cast.founder, "/erintett 2 a cégem készítette a beszámolót")
+    for user in (cast.internal, cast.chair):
+        await harness.press_label(user, ballot_messages[user], "Igen")
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 20, 30, tzinfo=UTC))
+    assert "2/2026. (XII. 8.) Kgy. határozat" in harness.last(cast.internal).text
     # a member leaves before the last item: no quorum until the chair records another one
     left = await _say(harness, cast.internal, "/tavozom")
     assert "2 / 4 (3 kell): még nem határozatképes." in left
@@ -95,11 +107,18 @@ async def test_a_meeting_from_invitation_to_minutes(
     assert "Katalizátor Kálmán" in recorded and "3 / 4" in recorded
     await _say(harness, cast.ksz, "/ules_szavazas 1 2 10")
     await _vote(harness, {cast.founder: "Nem", cast.chair: "Igen", cast.catalyst: "Igen"})
-    await _at(harness, clock, datetime(2026, 12, 8, 16, 25, tzinfo=UTC))
-    assert "2/2026. (XII. 8.) Kgy. határozat" in harness.last(cast.chair).text
-    # the close, and the minutes
-    closed = await _say(harness, cast.ksz, "/ules_zaras 1")
-    assert "Az ülés #1 (Közgyűlés) lezárult." in closed
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 35, tzinfo=UTC))
+    assert "3/2026. (XII. 8.) Kgy. határozat" in harness.last(cast.chair).text
+    # the close; the authenticators confirm the minutes with a button
+    closed = texts(await harness.send(cast.ksz, "/ules_zaras 1"))
+    assert "Az ülés #1 (Közgyűlés) lezárult. A jegyzőkönyv: /jegyzokonyv 1" in closed
+    await harness.settle()
+    request = harness.last(cast.founder)
+    assert "jegyzőkönyv-hitelesítője" in request.text
+    refused = await harness.press(cast.internal, request, "min:ok:1", forge=True)
+    assert any("csak az ülés által megválasztott hitelesítők" in a for a in answers(refused))
+    await harness.press_label(cast.founder, request, "Jegyzőkönyv hitelesítése")
+    assert "hitelesítette" in harness.last(cast.founder).text
     await harness.send(cast.internal, "/jegyzokonyv 1")
     document = harness.last(cast.internal)
     assert document.document_name == "jegyzokonyv-ules-1.pdf"
@@ -117,11 +136,15 @@ async def test_a_meeting_from_invitation_to_minutes(
         "A Közgyűlés elfogadja a 2026. évi szakmai beszámolót.",
         "Érintett, nem szavazott, nem számít bele (Ptk. 3:19 (2)): Alapító Aladár",
         "2 igen, 0 nem, 0 tartózkodás (egyhangúlag)",
-        "Elfogadva, határozat száma: 1/2026. (XII. 8.) Kgy. határozat",
+        "Jegyzőkönyvvezető: Külső Kata",
+        "Jegyzőkönyv-hitelesítők: Alapító Aladár, Elnök Emese",
+        "Megválasztva a jelenlévők nyílt szavazásával: 1/2026. (XII. 8.) Kgy. határozat",
+        "Elfogadva, határozat száma: 2/2026. (XII. 8.) Kgy. határozat",
         "ő és ű betűvel",
         "2 igen, 1 nem, 0 tartózkodás",
-        "2/2026. (XII. 8.) Kgy. határozat",
+        "3/2026. (XII. 8.) Kgy. határozat",
         "jegyzőkönyv-hitelesítő",
+        "Hitelesítette Alapító Aladár jegyzőkönyv-hitelesítő (2026. december 8.,",
         "Melléklet: jelenléti ív",
         "Belső Béla",
         "Külső Kata",

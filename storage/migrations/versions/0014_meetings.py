@@ -101,6 +101,27 @@ def _create_meetings() -> None:
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("quorum_reached_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("officers_ballot_id", sa.Integer(), nullable=True),
+        sa.Column("minute_taker_id", sa.Integer(), nullable=True),
+        sa.Column("minute_taker_label", sa.String(length=200), nullable=True),
+        sa.Column("authenticator1_id", sa.Integer(), nullable=True),
+        sa.Column("authenticator1_label", sa.String(length=200), nullable=True),
+        sa.Column("authenticator2_id", sa.Integer(), nullable=True),
+        sa.Column("authenticator2_label", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["officers_ballot_id"],
+            ["ballots.id"],
+            name=op.f("fk_meetings_officers_ballot_id_ballots"),
+        ),
+        *[
+            sa.ForeignKeyConstraint(
+                [column],
+                ["members.id"],
+                name=op.f(f"fk_meetings_{column}_members"),
+                ondelete="SET NULL",
+            )
+            for column in ("minute_taker_id", "authenticator1_id", "authenticator2_id")
+        ],
         sa.ForeignKeyConstraint(
             ["created_by_id"],
             ["members.id"],
@@ -166,6 +187,22 @@ def _create_meetings() -> None:
         )
 
     op.create_table(
+        "meeting_confirmations",
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("member_label", sa.String(length=200), nullable=False),
+        sa.Column("confirmed_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"], ["meetings.id"],
+            name=op.f("fk_meeting_confirmations_meeting_id_meetings"), ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"],
+            name=op.f("fk_meeting_confirmations_member_id_members"), ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("meeting_id", "member_id", name=op.f("pk_meeting_confirmations")),
+    )  # fmt: skip
+    op.create_table(
         "meeting_reminders",
         sa.Column("meeting_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
@@ -182,6 +219,7 @@ def _create_meetings() -> None:
 
 def downgrade() -> None:
     op.drop_table("meeting_reminders")
+    op.drop_table("meeting_confirmations")
     with op.batch_alter_table("meeting_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meeting_items_meeting_id"))
 
