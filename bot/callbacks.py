@@ -32,6 +32,7 @@ class Feature(enum.StrEnum):
     PROGRESS = "wpp"
     PROGRESS_NOTE = "wpn"
     ERASE = "era"
+    MINUTES = "min"
 
 
 class ForgedCallback(Exception):

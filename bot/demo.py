@@ -189,9 +189,25 @@ async def seed(app: Any, tg: FakeTelegram, driver: Driver) -> DemoCluster:
     publish = next(data for row in preview.buttons for text, data in row if text == "Közzététel")
     assert publish is not None
     await driver.press(ksz, preview, publish)
+    await driver.send(ksz, demo_meeting_form(now, data.settings))
     await seed_demo(app)
     tg.clear_calls()
     return demo
+
+
+def demo_meeting_form(now: datetime, settings: Any) -> str:
+    """The seeded Közgyűlés: exactly the notice period and an hour from now, so that a script
+    reaches its check-in with ``/time +8d`` and ``/time +40m`` (see examples/meeting-demo.txt)."""
+    start = (now + timedelta(days=settings.meeting_notice_days, hours=1)).astimezone(settings.tz)
+    return (
+        "/ules_uj\n"
+        f"Időpont: {start:%Y.%m.%d %H:%M}\n"
+        "Helyszín: Klaszteriroda, Budapest, Fő utca 1.\n"
+        "Online: https://meet.example/klaszter-kgy\n"
+        "Napirend: A 2027. évi munkaterv | A Közgyűlés elfogadja a KSz 2027. évi munkatervét.\n"
+        "Napirend: Tagdíj 2027 | A Közgyűlés a 2027. évi tagdíjat évi 120 000 Ft-ban állapítja "
+        "meg."
+    )
 
 
 # --- rendering for the terminal --------------------------------------------------------------

@@ -61,7 +61,11 @@ HUNGARIAN_COMMANDS: dict[str, str] = {
     "newtask": "feladat_uj", "edittask": "feladat_modositas", "workplanvote": "munkaterv_szavazas",
     "schedule": "utemezes", "newpoll": "szavazas_uj", "ballots": "szavazasok",
     "ballotdetails": "szavazas_reszletek", "closeballot": "szavazas_lezaras",
-    "resolutions": "hatarozatok", "cancel": "megse", "proposal": "javaslat",
+    "resolutions": "hatarozatok", "affected": "erintett", "newmeeting": "ules_uj",
+    "meetings": "ulesek", "present": "jelen", "leave": "tavozom", "itemvote": "ules_szavazas",
+    "closemeeting": "ules_zaras", "minutes": "jegyzokonyv", "officers": "ules_tisztsegviselok",
+    "cancel": "megse",
+    "proposal": "javaslat",
     "proposals": "javaslatok", "catalyst": "katalizator", "done": "kesz",
     "openquestions": "nyitott_kerdesek", "mydata": "adataim", "privacy": "adatvedelem",
 }  # fmt: skip

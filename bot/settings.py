@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     group_update_seconds: float = Field(default=5.0, ge=0, le=600)
     proposal_discussion_days: int = Field(default=7, ge=1, le=90)
     proposal_ballot_days: int = Field(default=7, ge=1, le=90)
+    #: Ptk. 3:20: the shortest voting period of a decision without a meeting.
+    no_meeting_days: int = Field(default=8, ge=1, le=90)
+    #: The invitation to a meeting goes at least this many days before it.
+    meeting_notice_days: int = Field(default=8, ge=0, le=90)
+    #: Minutes after a meeting's start when, still without a quorum, it is recorded as such.
+    meeting_quorum_wait: int = Field(default=30, ge=0, le=24 * 60)
+    #: Where the minutes' PDF finds DejaVuSans.ttf and DejaVuSans-Bold.ttf (Debian:
+    #: fonts-dejavu-core).
+    minutes_font_dir: str = "/usr/share/fonts/truetype/dejavu"
     workplan_checkin: str = "MON 09:00"
     workplan_reminder_days: str = "7,1"
     workplan_alert_time: str = "09:00"

@@ -27,6 +27,7 @@ from storage.repositories import (
     ClusterSettingsRepository,
     InvitationRepository,
     JoinRequestRepository,
+    MeetingRepository,
     MemberRepository,
     OutboxRepository,
     PrivacyRepository,
@@ -187,6 +188,7 @@ class UnitOfWork:
     workplans = _Repo(WorkPlanRepository)
     schedules = _Repo(ScheduleRepository)
     privacy = _Repo(PrivacyRepository)
+    meetings = _Repo(MeetingRepository)
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

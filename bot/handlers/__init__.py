@@ -16,7 +16,9 @@ from bot.handlers import (
     announcements,
     ballots,
     cluster,
+    conflicts,
     fallback,
+    meetings,
     members,
     privacy,
     proposals,
@@ -31,8 +33,8 @@ from bot.handlers import (
 #: ``announcements`` before ``ballots``: its conversation must see /megse before the ballots'
 #: "nothing to cancel" answer does; ``workplan`` before ``ballots`` for the same reason (its
 #: progress-note conversation). ``privacy`` (/adataim, /adatvedelem, the erasure buttons)
-#: takes no free text. ``fallback`` last: its handlers (``Group.FALLBACK``) answer what no
-#: other handler took.
+#: takes no free text; nor do ``conflicts`` (/erintett) and ``meetings``. ``fallback`` last:
+#: its handlers (``Group.FALLBACK``) answer what no other handler took.
 FEATURES: tuple[ModuleType, ...] = (
     start,
     members,
@@ -40,6 +42,8 @@ FEATURES: tuple[ModuleType, ...] = (
     announcements,
     workplan,
     ballots,
+    conflicts,
+    meetings,
     proposals,
     routing,
     privacy,

@@ -28,7 +28,14 @@ from bot.delivery import (
     reply_parts,
 )
 from bot.i18n import N_
-from bot.jobs.ballots import close_and_announce, queue_ballot, schedule, schedule_group_update
+from bot.jobs.ballots import (
+    close_and_announce,
+    close_if_everyone_voted,
+    queue_ballot,
+    schedule,
+    schedule_group_update,
+    stop_for_meeting,
+)
 from bot.services import ballots, cluster
 from bot.services.ballots import BallotDraft, BodyDefaults
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
@@ -43,6 +50,7 @@ from storage.models.ballots import (
     BallotStatus,
     Body,
     Majority,
+    Procedure,
     QuorumRule,
 )
 
@@ -107,7 +115,10 @@ async def cmd_new_ballot(update: Update, context: BotContext) -> int:
     if inline and form.strip():  # the first line of the form: a question, labelled or not
         form = "question: " + ballots.inline_question(inline) + "\n" + form
     if form.strip():
-        draft = ballots.parse_form(form, context.clock.now(), context.settings.tz, defaults, bodies)
+        draft = ballots.parse_form(
+            form, context.clock.now(), context.settings.tz, defaults, bodies,
+            no_meeting_days=context.settings.no_meeting_days,
+        )  # fmt: skip
         ballots.check_may_create(standing, draft.body)
         context.user_data.ballot_draft = draft
         return await _show_preview(update, context)
@@ -254,13 +265,18 @@ _CYCLE_MAJORITY = list(Majority)
 _CYCLE_QUORUM = list(QuorumRule)
 
 
+_PREVIEW_ACTIONS = {"maj", "quo", "sec", "chg", "proc", "pub", "cancel"}
+
+
 async def cb_preview(update: Update, context: BotContext) -> int | None:
     """Change the rules, publish, or cancel."""
     query = update.callback_query
     assert query is not None
-    action = decode(query.data, Feature.NEW_BALLOT, {"maj", "quo", "sec", "chg", "pub", "cancel"})
+    action = decode(query.data, Feature.NEW_BALLOT, _PREVIEW_ACTIONS)
     draft = _draft(context)
-    if action.action == "maj":
+    if action.action == "proc":
+        ballots.toggle_procedure(draft, context.clock.now(), context.settings.no_meeting_days)
+    elif action.action == "maj":
         draft.majority = _CYCLE_MAJORITY[(_CYCLE_MAJORITY.index(draft.majority) + 1) % 4]
     elif action.action == "quo":
         draft.quorum = _CYCLE_QUORUM[(_CYCLE_QUORUM.index(draft.quorum) + 1) % 3]
@@ -301,6 +317,7 @@ async def _publish(update: Update, context: BotContext, draft: BallotDraft) -> N
             context.clock.now(),
             yes_no_labels=views.yes_no_labels(t),
             abstain_label=views.abstain_label(t),
+            no_meeting_days=context.settings.no_meeting_days,
         )
         await queue_ballot(uow, context.bot_data, ballot)
     assert update.callback_query is not None
@@ -325,7 +342,7 @@ async def cmd_cancel_idle(update: Update, context: BotContext) -> None:
 
 # --- voting ----------------------------------------------------------------------------------
 
-_VOTE_ACTIONS = {"c", "t", "s", "k", "b", "r", "w", "o"}
+_VOTE_ACTIONS = {"c", "t", "s", "k", "b", "r", "w", "o", "m", "q"}
 
 
 def _chosen(data: Any, ballot: Ballot, markup: InlineKeyboardMarkup | None) -> list[int]:
@@ -375,10 +392,9 @@ def _markup(update: Update) -> InlineKeyboardMarkup | None:
 
 
 async def _booth(uow: UnitOfWork, context: BotContext, ballot_id: int) -> ballots.Booth:
-    """The ballot under the close lock; refused to whoever is not on its roll."""
+    """The ballot under the close lock; refused to whoever is not on its roll or is affected."""
     booth = await ballots.voting_booth(uow, ballot_id, _voter(context), context.clock.now())
-    if not booth.on_roll:
-        raise ballots.NotOnRoll(ballot_id)
+    booth.check_voter()
     return booth
 
 
@@ -471,6 +487,33 @@ async def _after_cast(
         keyboard = views.after_vote_keyboard(t, ballot)
     await edit_from_button(update, views.ballot_text(t, ballot) + "\n\n" + note, keyboard)
     _refresh_group(context, ballot)
+    if ballot.procedure is Procedure.NO_MEETING:
+        await close_if_everyone_voted(context.application, ballot.id)
+
+
+async def _vote_meeting_ask(update: Update, context: BotContext, data: Callback) -> None:
+    """ "Ülést kérek" under a decision without a meeting: ask before it stops the procedure."""
+    async with context.db.unit() as uow:
+        booth = await ballots.voting_booth(
+            uow, data.int_arg(0), _voter(context), context.clock.now()
+        )
+    if not booth.on_roll:
+        raise ballots.NotOnRoll(booth.ballot.id)
+    if booth.ballot.procedure is not Procedure.NO_MEETING:
+        raise ballots.NotNoMeeting(booth.ballot.id)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await edit_from_button(update, *views.meeting_request_confirm(context.t, booth.ballot))
+
+
+async def _vote_meeting(update: Update, context: BotContext, data: Callback) -> None:
+    """The request for a meeting, confirmed: the procedure stops, the KSz is told."""
+    member = context.caller.member
+    assert member is not None and update.callback_query is not None
+    ballot = await stop_for_meeting(context.application, data.int_arg(0), member.id, member.name)
+    await update.callback_query.answer()
+    await edit_from_button(update, views.meeting_requested(context.t, ballot), None)
+    _refresh_group(context, ballot)
 
 
 _VOTE_HANDLERS: dict[str, Callable[[Update, BotContext, Callback], Awaitable[None]]] = {
@@ -482,6 +525,8 @@ _VOTE_HANDLERS: dict[str, Callable[[Update, BotContext, Callback], Awaitable[Non
     "c": _vote_cast,
     "s": _vote_cast,
     "k": _vote_cast,
+    "m": _vote_meeting_ask,
+    "q": _vote_meeting,
 }
 
 

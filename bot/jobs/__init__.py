@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.jobs import announcements, ballots, identity, privacy, proposals, routing, workplan
+from bot.jobs import (
+    announcements,
+    ballots,
+    identity,
+    meetings,
+    privacy,
+    proposals,
+    routing,
+    workplan,
+)
 
 
 def register(app: Any) -> None:
@@ -27,6 +36,7 @@ async def startup(app: Any) -> None:
     await announcements.startup(app)
     await workplan.startup(app)
     await ballots.startup(app)
+    await meetings.startup(app)
     await proposals.startup(app)
     await routing.startup(app)
     await privacy.startup(app)

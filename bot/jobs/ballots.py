@@ -212,7 +212,7 @@ async def close_and_announce(app: Any, ballot_id: int, closed_by: str) -> ballot
         ballot, tally, resolution = closing.ballot, closing.tally, closing.resolution
 
         def render(t: Translator) -> tuple[str, None]:
-            text = views.result_text(t, ballot, tally, resolution)
+            text = views.result_text(t, ballot, tally, resolution, closing.affected)
             if closed_by:
                 text += "\n" + t.gettext("Closed early by {name}.").format(name=escape(closed_by))
             return text, None
@@ -232,6 +232,47 @@ async def close_and_announce(app: Any, ballot_id: int, closed_by: str) -> ballot
     for react in data.ballot_closed:
         await react(app, closing)
     return closing
+
+
+async def close_if_everyone_voted(app: Any, ballot_id: int) -> ballots.Closing | None:
+    """A decision without a meeting closes at the last vote of its quorum base (Ptk. 3:20 (4));
+    two last votes at once close it once."""
+    async with app.bot_data.db.unit() as uow:
+        ballot = await uow.ballots.get(ballot_id)
+        done = ballot is not None and ballots.everyone_voted(
+            ballot, await uow.ballots.turnout(ballot_id)
+        )
+    return await close_and_announce(app, ballot_id, "") if done else None
+
+
+async def stop_for_meeting(app: Any, ballot_id: int, member_id: int, name: str) -> Ballot:
+    """A member asked for a meeting: the procedure stops; every member is told, and the KSz is
+    asked to convene a meeting, in the stopping transaction (Ptk. 3:20)."""
+    data = app.bot_data
+    now = data.clock.now()
+    async with data.db.unit() as uow:
+        ballot = await ballots.request_meeting(uow, ballot_id, member_id, name, now)
+        translate = translator_for(data.translations)
+        batch = f"ballot:{ballot_id}:meeting_request"
+        rows = queued_rows(
+            batch, await active_recipients(uow), translate,
+            lambda t: (views.stopped_for_meeting(t, ballot), None), now,
+        )  # fmt: skip
+        rows += queued_rows(
+            batch + ":ksz", await recipients(uow, await uow.members.ksz()), translate,
+            lambda t: (views.convene_meeting(t, ballot, data.settings.meeting_notice_days), None),
+            now,
+        )  # fmt: skip
+        group = await cluster.main_group(uow)
+        if group is not None:
+            text = views.stopped_for_meeting(data.translations.get(None), ballot)
+            rows.append(courier.row(batch, group, text, now))
+        await courier.enqueue(uow, rows)
+    data.courier.wake()
+    for job in app.job_queue.jobs():
+        if job.name and job.name.startswith(_job_names(ballot_id)):
+            job.schedule_removal()
+    return ballot
 
 
 async def startup(app: Any) -> None:

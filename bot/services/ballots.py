@@ -25,6 +25,7 @@ from storage.models.ballots import (
     BallotStatus,
     Body,
     Majority,
+    Procedure,
     QuorumRule,
     Resolution,
 )
@@ -41,6 +42,9 @@ QUICK_DAYS = (1, 3, 8)
 MAX_DAYS_AHEAD = 366
 #: The shortest time between now and a deadline (a ballot must be open long enough to vote).
 MIN_LEAD_MINUTES = 5
+#: Ptk. 3:20: at least this many days to vote in a decision without a meeting (the default of
+#: the NO_MEETING_DAYS setting).
+NO_MEETING_DAYS = 8
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -74,6 +78,32 @@ class SecretBallot(DomainError):
     ballot_id: int
 
 
+@dataclass
+class AffectedVoter(DomainError):
+    """Ptk. 3:19 (2): the member is affected in the decision and may not vote on it."""
+
+    ballot_id: int
+    reason: str
+
+
+@dataclass
+class AlreadyAffected(DomainError):
+    """The member was marked affected on this ballot before."""
+
+    ballot_id: int
+    name: str
+
+
+@dataclass
+class VotedBeforeAffected(DomainError):
+    """A member who has voted cannot be marked affected; ``withdrawable`` when their open vote
+    can still be withdrawn (then they can be marked)."""
+
+    ballot_id: int
+    name: str
+    withdrawable: bool
+
+
 # --- drafts ----------------------------------------------------------------------------------
 
 
@@ -93,6 +123,7 @@ class BallotDraft:
     deadline_rounded: bool = False
     quorum: QuorumRule = QuorumRule.MORE_THAN_HALF
     majority: Majority = Majority.SIMPLE
+    procedure: Procedure = Procedure.BALLOT
 
 
 @dataclass(frozen=True)
@@ -233,6 +264,14 @@ _KEYS = {
     "többség": "majority", "tobbseg": "majority", "majority": "majority",
     "határozatképesség": "quorum", "hatarozatkepesseg": "quorum", "quorum": "quorum",
     "módosítható": "changeable", "modosithato": "changeable", "changeable": "changeable",
+    "eljárás": "procedure", "eljaras": "procedure", "procedure": "procedure",
+}  # fmt: skip
+_PROCEDURES = {
+    "ülés nélkül": Procedure.NO_MEETING, "ules nelkul": Procedure.NO_MEETING,
+    "ülés tartása nélkül": Procedure.NO_MEETING, "ules tartasa nelkul": Procedure.NO_MEETING,
+    "without a meeting": Procedure.NO_MEETING, "without meeting": Procedure.NO_MEETING,
+    "no_meeting": Procedure.NO_MEETING, "szavazás": Procedure.BALLOT,
+    "szavazas": Procedure.BALLOT, "ballot": Procedure.BALLOT,
 }  # fmt: skip
 _YES = {"igen", "i", "yes", "y", "true", "1"}
 _NO = {"nem", "n", "no", "false", "0"}
@@ -273,7 +312,13 @@ def _choice(table: Mapping[str, T], value: str, name: str) -> T:
 
 
 def parse_form(
-    text: str, now: datetime, tz: ZoneInfo, defaults: dict[Body, BodyDefaults], bodies: list[Body]
+    text: str,
+    now: datetime,
+    tz: ZoneInfo,
+    defaults: dict[Body, BodyDefaults],
+    bodies: list[Body],
+    *,
+    no_meeting_days: int = NO_MEETING_DAYS,
 ) -> BallotDraft:
     """The one-message form: ``Kérdés:``, ``Határidő:``, ``Titkos:``, ``Opciók: a; b`` lines."""
     values: dict[str, str] = {}
@@ -326,15 +371,41 @@ def parse_form(
         draft.majority = _choice(_MAJORITIES, values["majority"], "majority")
     if "quorum" in values:
         draft.quorum = _choice(_QUORUMS, values["quorum"], "quorum")
+    if "procedure" in values:
+        draft.procedure = _choice(_PROCEDURES, values["procedure"], "procedure")
+        check_procedure(draft, now, no_meeting_days)
     return draft
 
 
-def validate(draft: BallotDraft, now: datetime) -> BallotDraft:
+def check_procedure(draft: BallotDraft, now: datetime, no_meeting_days: int) -> None:
+    """Ptk. 3:20: a decision without a meeting gives at least ``no_meeting_days`` to vote."""
+    if draft.procedure is not Procedure.NO_MEETING or draft.deadline is None:
+        return
+    if draft.deadline < now + timedelta(days=no_meeting_days):
+        raise InvalidInput("deadline", "no_meeting_days", limit=no_meeting_days)
+
+
+def toggle_procedure(draft: BallotDraft, now: datetime, no_meeting_days: int) -> None:
+    """The wizard's switch: to a decision without a meeting (moving a shorter deadline to the
+    first one it allows), or back to a ballot."""
+    if draft.procedure is Procedure.NO_MEETING:
+        draft.procedure = Procedure.BALLOT
+        return
+    draft.procedure = Procedure.NO_MEETING
+    earliest = deadline_in(now, days=no_meeting_days)
+    if draft.deadline is None or draft.deadline < now + timedelta(days=no_meeting_days):
+        draft.deadline, draft.deadline_rounded = earliest, True
+
+
+def validate(
+    draft: BallotDraft, now: datetime, *, no_meeting_days: int = NO_MEETING_DAYS
+) -> BallotDraft:
     """Check a whole draft (just before publishing); returns a cleaned copy."""
     if draft.deadline is None:
         raise InvalidInput("deadline", "empty")
     cleaned = replace(draft, question=clean_question(draft.question))
     check_deadline(draft.deadline, now)
+    check_procedure(draft, now, no_meeting_days)
     if draft.kind is BallotKind.YES_NO:
         cleaned.options, cleaned.max_choices = [], 1
     else:
@@ -520,12 +591,16 @@ async def publish(
     *,
     yes_no_labels: tuple[str, str, str],
     abstain_label: str,
+    no_meeting_days: int = NO_MEETING_DAYS,
+    voters: Sequence[int] | None = None,
 ) -> Ballot:
-    """Open a ballot: its options and its electoral roll (a snapshot)."""
+    """Open a ballot: its options and its electoral roll (a snapshot: every member with the
+    body's vote, or ``voters``, those of them present at a meeting)."""
     check_may_create(creator, draft.body)
-    draft = validate(draft, now)
+    draft = validate(draft, now, no_meeting_days=no_meeting_days)
     assert draft.deadline is not None
-    voters = await uow.members.voter_ids(founders=draft.body is Body.ST)
+    if voters is None:
+        voters = await uow.members.voter_ids(founders=draft.body is Body.ST)
     ballot = Ballot(
         body=draft.body,
         kind=draft.kind,
@@ -535,6 +610,7 @@ async def publish(
         changeable=draft.changeable and not draft.secret,
         quorum=draft.quorum,
         majority=draft.majority,
+        procedure=draft.procedure,
         deadline=draft.deadline,
         status=BallotStatus.OPEN,
         electorate=len(voters),
@@ -567,6 +643,76 @@ async def open_for_voting(uow: UnitOfWork, ballot_id: int, now: datetime) -> Bal
     return ballot
 
 
+def quorum_base(roll: int, affected: int) -> int:
+    """Ptk. 3:19 (2): who counts for the quorum of a ballot. Everyone on its roll (the members
+    with the vote when it opened, less those who lost the vote before voting), except the
+    members affected in the decision: they may not vote, so they cannot be counted as votes
+    that could be cast (BH 2018.12.342: the base is the members who can actually vote)."""
+    if not 0 <= affected <= roll:
+        raise ValueError("affected members are a part of the roll")
+    return roll - affected
+
+
+def may_mark_affected(actor: Standing, member_id: int) -> bool:
+    """A member declares themself affected; the KSz or the chair may mark anyone."""
+    return actor.member_id == member_id or actor.is_ksz_staff or actor.chairs_st
+
+
+REASON_MAX = 500
+
+
+async def declare_affected(
+    uow: UnitOfWork, ballot_id: int, member: Member, reason: str, actor: Standing, now: datetime
+) -> tuple[Ballot, str]:
+    """Mark ``member`` affected on an open ballot: out of its quorum base, no vote. The ballot
+    is locked as a close locks it, so no vote of theirs is in flight meanwhile."""
+    if not may_mark_affected(actor, member.id):
+        raise NotAllowed(Permission.KSZ, rule="affected_others")
+    reason = clean_body(reason, "reason", REASON_MAX)
+    repo = uow.ballots
+    ballot = await repo.get(ballot_id, lock="update")
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
+        raise BallotClosed(ballot_id)
+    entry = await repo.roll_entry(ballot_id, member.id)
+    if entry is None:
+        raise NotOnRoll(ballot_id)
+    if entry.affected_reason is not None:
+        raise AlreadyAffected(ballot_id, member.name)
+    if entry.has_voted:
+        raise VotedBeforeAffected(
+            ballot_id, member.name, withdrawable=ballot.changeable and not ballot.secret
+        )
+    if not await repo.mark_affected(ballot_id, member.id, reason, actor.name):
+        raise AlreadyAffected(ballot_id, member.name)
+    ballot.electorate = quorum_base(
+        await repo.roll_size(ballot_id), await repo.roll_size(ballot_id, affected=True)
+    )
+    await uow.flush()
+    return ballot, reason
+
+
+def parse_affected(text: str) -> tuple[int, str]:
+    """``12 indok`` or ``#12 Név: indok``: the ballot's number and the rest (not yet cleaned)."""
+    number, _sep, rest = text.strip().partition(" ")
+    number = number.lstrip("#")
+    if not number.isdigit():
+        raise InvalidInput("ballot", "empty")
+    return int(number), rest.strip()
+
+
+async def affected_subject(uow: UnitOfWork, rest: str, caller: Member) -> tuple[Member, str]:
+    """Whom a declaration is about, and its reason: ``Név: indok`` names another member (by
+    their exact name); anything else is the caller's own declaration."""
+    head, colon, tail = rest.partition(":")
+    if colon and head.strip():
+        other = await uow.members.by_name(" ".join(head.split()))
+        if other is not None:
+            return other, tail.strip()
+    return caller, rest
+
+
 @dataclass(frozen=True)
 class Booth:
     """What a vote press needs, read in one query under the ballot lock: the open ballot,
@@ -580,6 +726,15 @@ class Booth:
     on_roll: bool
     vote_id: int | None
     unit: UnitOfWork = field(repr=False, compare=False)
+    #: Why the member is affected and may not vote (Ptk. 3:19 (2)); None if they are not.
+    affected_reason: str | None = None
+
+    def check_voter(self) -> None:
+        """Refuse a voting action of a member off the roll, or affected in the decision."""
+        if not self.on_roll:
+            raise NotOnRoll(self.ballot.id)
+        if self.affected_reason is not None:
+            raise AffectedVoter(self.ballot.id, self.affected_reason)
 
 
 async def voting_booth(uow: UnitOfWork, ballot_id: int, member_id: int, now: datetime) -> Booth:
@@ -596,13 +751,21 @@ async def voting_booth(uow: UnitOfWork, ballot_id: int, member_id: int, now: dat
         raise NotFound("ballot", str(ballot_id))
     if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
         raise BallotClosed(ballot_id)
-    return Booth(ballot, _votes(ballot, voter), vote_id, uow)
+    affected = voter.affected_reason if voter is not None else None
+    return Booth(ballot, _on_roll(ballot, voter), vote_id, uow, affected)
+
+
+def _on_roll(ballot: Ballot, voter: RollVoter | None) -> bool:
+    """On the roll and, now, still with the vote of the ballot's body (a member who lost it
+    after voting stays on the roll, counted, but acts no more)."""
+    return voter is not None and has_vote_in(
+        ballot.body, is_active=voter.is_active, kind=voter.kind, is_founder=voter.is_founder
+    )
 
 
 def _votes(ballot: Ballot, voter: RollVoter | None) -> bool:
-    """On the roll and, now, still with the vote of the ballot's body (a member who lost it
-    after voting stays on the roll, counted, but acts no more)."""
-    return voter is not None and has_vote_in(ballot.body, **voter._asdict())
+    """On the roll (``_on_roll``) and not affected in the decision."""
+    return _on_roll(ballot, voter) and voter is not None and voter.affected_reason is None
 
 
 async def ballot_for(uow: UnitOfWork, ballot_id: int, member_id: int) -> tuple[Ballot, bool]:
@@ -686,8 +849,7 @@ async def cast_vote(
     """
     booth = await _booth(uow, ballot, member_id, now)
     ballot_id = booth.ballot.id
-    if not booth.on_roll:
-        raise NotOnRoll(ballot_id)
+    booth.check_voter()
     chosen = check_choice(booth.ballot, option_ids)
     repo = uow.ballots
     if booth.ballot.secret:
@@ -716,8 +878,7 @@ async def withdraw_vote(
     """Take back an open, changeable vote before the close (under the same lock as a vote)."""
     booth = await _booth(uow, ballot, member_id, now)
     ballot_id = booth.ballot.id
-    if not booth.on_roll:
-        raise NotOnRoll(ballot_id)
+    booth.check_voter()
     if booth.ballot.secret or not booth.ballot.changeable:
         raise AlreadyVoted(ballot_id)
     if booth.vote_id is None:
@@ -753,6 +914,9 @@ class Closing:
     ballot: Ballot
     tally: Tally
     resolution: Resolution | None
+    #: The members affected in the decision (Ptk. 3:19 (2)), who did not vote and were out of
+    #: the quorum base, in name order.
+    affected: tuple[str, ...] = ()
 
 
 async def close(
@@ -767,7 +931,9 @@ async def close(
         return None
     if ballot.secret:
         await repo.lock_urn()
-    ballot.electorate = await repo.roll_size(ballot_id)  # the quorum base: the roll at the close
+    # the quorum base: the roll at the close, less the members affected in the decision
+    affected = tuple(m.name for m, _entry in await repo.affected(ballot_id))
+    ballot.electorate = quorum_base(await repo.roll_size(ballot_id), len(affected))
     turnout = await repo.turnout(ballot_id)
     counts = await current_counts(uow, ballot)
     if ballot.secret:
@@ -791,16 +957,84 @@ async def close(
     ballot.closed_by_label = closed_by
     resolution = None
     if result.result is BallotResult.ADOPTED:
-        resolution = await _register(uow, ballot, result, now, tz)
+        adopted_on = decision_day(ballot, now, turnout >= ballot.electorate, tz)
+        resolution = await _register(uow, ballot, result, adopted_on, affected)
     await uow.flush()
-    return Closing(ballot, result, resolution)
+    return Closing(ballot, result, resolution, affected)
+
+
+def decision_day(ballot: Ballot, closed_at: datetime, everyone_voted: bool, tz: ZoneInfo) -> date:
+    """The resolution's date. A ballot: the day it closed. A decision without a meeting
+    (Ptk. 3:20 (4)): the last day of the voting period, or the day of the last vote if every
+    member voted earlier (the ballot closes at that vote)."""
+    if ballot.procedure is not Procedure.NO_MEETING or (
+        everyone_voted and closed_at < ballot.deadline
+    ):
+        return closed_at.astimezone(tz).date()
+    # a period ending at midnight ends on the day before
+    return (ballot.deadline - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def everyone_voted(ballot: Ballot, turnout: int) -> bool:
+    """An open decision without a meeting in which every member of the quorum base voted: it
+    closes at once (its result is due within three days of the last vote, Ptk. 3:20 (4))."""
+    return (
+        ballot.procedure is Procedure.NO_MEETING
+        and ballot.status is BallotStatus.OPEN
+        and turnout >= ballot.electorate > 0
+    )
+
+
+@dataclass
+class NotNoMeeting(DomainError):
+    """Only a decision without a meeting can be stopped by a request for a meeting."""
+
+    ballot_id: int
+
+
+@dataclass
+class NoMeetingEarlyClose(DomainError):
+    """A decision without a meeting runs to its deadline (or until everyone has voted)."""
+
+    ballot_id: int
+
+
+async def request_meeting(
+    uow: UnitOfWork, ballot_id: int, member_id: int, name: str, now: datetime
+) -> Ballot:
+    """Ptk. 3:20: a member with the vote asks for a meeting; the procedure stops without a
+    result (a secret one's urn is emptied uncounted) and the KSz has to convene a meeting."""
+    repo = uow.ballots
+    ballot, voter, _vote = await repo.get_with_entry(ballot_id, member_id, lock="update")
+    if ballot is None:
+        raise NotFound("ballot", str(ballot_id))
+    if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
+        raise BallotClosed(ballot_id)
+    if not _on_roll(ballot, voter):
+        raise NotOnRoll(ballot_id)
+    if ballot.procedure is not Procedure.NO_MEETING:
+        raise NotNoMeeting(ballot_id)
+    if ballot.secret:
+        await repo.lock_urn()
+        await repo.empty_urn(ballot_id)
+        uow.scrub_after_commit()
+    ballot.status = BallotStatus.CLOSED
+    ballot.closed_at = now
+    ballot.closed_by_label = name
+    ballot.meeting_requested_by_label = name
+    ballot.meeting_requested_at = now
+    await uow.flush()
+    return ballot
 
 
 async def _register(
-    uow: UnitOfWork, ballot: Ballot, result: Tally, now: datetime, tz: ZoneInfo
+    uow: UnitOfWork,
+    ballot: Ballot,
+    result: Tally,
+    adopted_on: date,
+    affected: tuple[str, ...] = (),
 ) -> Resolution:
     registry = uow.resolutions
-    adopted_on = now.astimezone(tz).date()
     counts = {
         "electorate": result.electorate,
         "turnout": result.turnout,
@@ -811,6 +1045,9 @@ async def _register(
         "needed": result.votes_needed,
         "limit": ballot.max_choices,
         "fates": [[f.label, f.votes, f.fate.value] for f in option_fates(result, ballot.kind)],
+        # Ptk. 3:19 (2): who did not vote, being affected, and was out of the quorum base
+        "affected": list(affected),
+        "procedure": ballot.procedure.value,
     }
     resolution = Resolution(
         body=ballot.body,
@@ -833,6 +1070,8 @@ async def check_may_close(uow: UnitOfWork, ballot_id: int, who: Standing) -> Bal
         raise NotFound("ballot", str(ballot_id))
     if not may_close(who, ballot):
         raise NotAllowed(Permission.ST_CHAIR, rule="ballot_close")
+    if ballot.procedure is Procedure.NO_MEETING and ballot.status is BallotStatus.OPEN:
+        raise NoMeetingEarlyClose(ballot_id)
     return ballot
 
 
@@ -843,7 +1082,11 @@ def may_close(who: Standing, ballot: Ballot) -> bool:
 
 async def closable(uow: UnitOfWork, who: Standing) -> list[Ballot]:
     """The open ballots this member may close early, newest first."""
-    found = [b for b in await uow.ballots.open_ballots() if may_close(who, b)]
+    found = [
+        b
+        for b in await uow.ballots.open_ballots()
+        if may_close(who, b) and b.procedure is not Procedure.NO_MEETING
+    ]
     return sorted(found, key=lambda b: b.id, reverse=True)
 
 

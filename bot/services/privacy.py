@@ -117,14 +117,19 @@ PERSONAL_DATA: dict[str, TableRule] = {
         actor_labels=("actor_label",), others=("subject_id", "subject_label", "details"),
     ),
     "ballots": TableRule(
-        K, "ballots the person put or closed", actor=("created_by_id",),
-        actor_labels=("created_by_label", "closed_by_label"),
-        others=("created_by_id", "created_by_label", "closed_by_label"),
+        K, "ballots the person put or closed, or stopped by asking for a meeting",
+        actor=("created_by_id",),
+        actor_labels=("created_by_label", "closed_by_label", "meeting_requested_by_label"),
+        others=(
+            "created_by_id", "created_by_label", "closed_by_label", "meeting_requested_by_label"
+        ),
         unrelated=("group_chat_id",),
     ),
     "ballot_roll": TableRule(
-        K, "electoral rolls: on the roll, has voted (a secret ballot keeps nothing more)",
-        subject=("member_id",),
+        K, "electoral rolls: on the roll, has voted (a secret ballot keeps nothing more), "
+        "affected in the decision and why (Ptk. 3:19 (2))",
+        subject=("member_id",), details=("affected_reason",),
+        actor_labels=("affected_by_label",), others=("affected_by_label",),
     ),
     "ballot_votes": TableRule(
         K, "votes in open ballots (kept: the record)", subject=("member_id",)
@@ -134,6 +139,28 @@ PERSONAL_DATA: dict[str, TableRule] = {
     ),
     "ballot_comments": TableRule(
         D, "comments in ballot debates", subject=("member_id",), labels=("author_label",)
+    ),
+    "meetings": TableRule(
+        K, "meetings the person convened, or was elected minute-taker or authenticator of "
+        "(kept: the cluster's record)",
+        actor=("created_by_id", "minute_taker_id", "authenticator1_id", "authenticator2_id"),
+        actor_labels=(
+            "created_by_label", "minute_taker_label", "authenticator1_label",
+            "authenticator2_label",
+        ),
+        others=(
+            "created_by_id", "created_by_label", "minute_taker_id", "minute_taker_label",
+            "authenticator1_id", "authenticator1_label", "authenticator2_id",
+            "authenticator2_label",
+        ),
+    ),
+    "meeting_confirmations": TableRule(
+        K, "minutes the person confirmed as an authenticator (kept: the minutes' record)",
+        subject=("member_id",), labels=("member_label",),
+    ),
+    "meeting_attendance": TableRule(
+        K, "attendance sheets of meetings (kept: the minutes' annex)", subject=("member_id",),
+        actor_labels=("recorded_by_label",), others=("recorded_by_label",),
     ),
     "announcements": TableRule(
         K, "announcements the person sent (kept: the cluster's communication)",
@@ -190,6 +217,8 @@ NOT_PERSONAL: dict[str, str] = {
     "ballot_secret_tallies": "a closed secret ballot's counts, per option",
     "ballot_urn": "an open secret ballot's papers: a random id, the ballot and the option",
     "resolutions": "the register of resolutions",
+    "meeting_items": "meetings' agenda items and the ballots that decided them",
+    "meeting_reminders": "which reminders of a meeting went out",
     "workplan_tasks": "work-plan tasks (a workgroup or the KSz answers for them)",
 }
 

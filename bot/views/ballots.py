@@ -10,14 +10,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Feature, encode
 from bot.i18n import N_, Phrase, Translator
 from bot.services.ballots import (
+    AffectedVoter,
+    AlreadyAffected,
     AlreadyVoted,
     BallotClosed,
     BallotDraft,
     Fate,
+    NoMeetingEarlyClose,
+    NotNoMeeting,
     NotOnRoll,
     OptionFate,
     SecretBallot,
     Tally,
+    VotedBeforeAffected,
     option_fates,
     quorum_needed,
     roman_month,
@@ -32,8 +37,10 @@ from storage.models.ballots import (
     BallotKind,
     BallotOption,
     BallotResult,
+    BallotStatus,
     Body,
     Majority,
+    Procedure,
     QuorumRule,
     Resolution,
 )
@@ -181,10 +188,17 @@ def ballot_text(
                 else ""
             )
         )
-    lines.append(
-        t.gettext("Quorum: {rule}").format(rule=quorum_words(t, ballot.quorum, ballot.electorate))
-    )
-    lines.append(majority_line(t, ballot.majority))
+    if ballot.procedure is Procedure.MEETING:
+        lines += meeting_vote_lines(t, ballot)
+    else:
+        lines.append(
+            t.gettext("Quorum: {rule}").format(
+                rule=quorum_words(t, ballot.quorum, ballot.electorate)
+            )
+        )
+        lines.append(majority_line(t, ballot.majority))
+    if ballot.procedure is Procedure.NO_MEETING:
+        lines += no_meeting_lines(t, ballot)
     if turnout is not None:
         lines.append(turnout_line(t, turnout, ballot.electorate))
     if comments:
@@ -192,6 +206,111 @@ def ballot_text(
             t.ngettext("Debate: {n} comment", "Debate: {n} comments", comments).format(n=comments)
         )
     return "\n".join(lines)
+
+
+def meeting_vote_lines(t: Translator, ballot: Ballot) -> list[str]:
+    """An agenda item's vote at a meeting: who votes and what adopts it (Ptk. 3:19 (1))."""
+    return [
+        t.gettext(
+            "Vote at a meeting: the members with the vote present ({n}) vote; the meeting's "
+            "quorum was checked when the vote opened."
+        ).format(n=ballot.electorate),
+        t.gettext("Majority: more than half of the members with the vote present"),
+    ]
+
+
+def no_meeting_lines(t: Translator, ballot: Ballot) -> list[str]:
+    """What a decision without a meeting means for the voter (Ptk. 3:20)."""
+    needed = quorum_needed(ballot.quorum, ballot.electorate)
+    return [
+        procedure_line(t),
+        t.ngettext(
+            "It is valid only if at least {n} vote arrives (what a meeting's quorum needs).",
+            "It is valid only if at least {n} votes arrive (what a meeting's quorum needs).",
+            needed,
+        ).format(n=needed),
+        t.gettext(
+            "Any member with the vote may ask for a meeting instead with the „{button}” "
+            "button; that stops this procedure."
+        ).format(button=t.gettext("Ask for a meeting")),
+    ]
+
+
+def procedure_line(t: Translator) -> str:
+    """``Eljárás: ülés tartása nélküli határozathozatal (Ptk. 3:20)``."""
+    return t.gettext("Procedure: decision without a meeting (Ptk. 3:20)")
+
+
+def _meeting_row(t: Translator, ballot: Ballot) -> list[list[InlineKeyboardButton]]:
+    if ballot.procedure is not Procedure.NO_MEETING:
+        return []
+    return [[_button(t.gettext("Ask for a meeting"), "m", ballot.id)]]
+
+
+def meeting_request_confirm(t: Translator, ballot: Ballot) -> tuple[str, InlineKeyboardMarkup]:
+    """Ask before a request for a meeting stops the procedure."""
+    text = t.gettext(
+        "Do you ask for a meeting on ballot #{id}? The decision without a meeting stops at "
+        "once for everyone, votes cast in it are not counted, and the KSz convenes a meeting."
+    ).format(id=ballot.id)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                _button(t.gettext("Yes, a meeting"), "q", ballot.id),
+                _button(t.gettext("Back"), "b", ballot.id),
+            ]
+        ]
+    )
+    return text, keyboard
+
+
+def meeting_requested(t: Translator, ballot: Ballot) -> str:
+    """To the member who asked for the meeting."""
+    return t.gettext(
+        "Your request is recorded: the decision without a meeting (ballot #{id}) has stopped, "
+        "and the KSz has been asked to convene a meeting."
+    ).format(id=ballot.id)
+
+
+def stopped_for_meeting(t: Translator, ballot: Ballot) -> str:
+    """To every member and the main group: the procedure stopped without a result."""
+    return "\n".join(
+        [
+            t.gettext("<b>Ballot #{id}: the decision without a meeting has stopped</b>").format(
+                id=ballot.id
+            ),
+            "",
+            escape(ballot.question),
+            "",
+            t.gettext("A meeting was asked for (Ptk. 3:20) by: {name}.").format(
+                name=escape(ballot.meeting_requested_by_label or "")
+            ),
+            t.gettext(
+                "The ballot is closed without a result; the question will be decided at a "
+                "meeting that the KSz convenes."
+            ),
+        ]
+    )
+
+
+def convene_meeting(t: Translator, ballot: Ballot, notice_days: int) -> str:
+    """To the KSz: convene a meeting on the question."""
+    return "\n".join(
+        [
+            t.gettext("<b>A meeting must be convened</b> (ballot #{id}, Ptk. 3:20)").format(
+                id=ballot.id
+            ),
+            escape(ballot.question),
+            t.gettext("Asked for by: {name}.").format(
+                name=escape(ballot.meeting_requested_by_label or "")
+            ),
+            t.ngettext(
+                "The invitation must go out at least {n} day before the meeting.",
+                "The invitation must go out at least {n} days before the meeting.",
+                notice_days,
+            ).format(n=notice_days),
+        ]
+    )
 
 
 def _button(text: str, action: str, *args: object) -> InlineKeyboardButton:
@@ -237,6 +356,7 @@ def voter_keyboard(
         for number, option in enumerate(ballot.options, start=1):
             label = _button_label(t, ballot, option, number)
             rows.append([_button(clip(label, 48), "c", ballot.id, option.id)])
+    rows += _meeting_row(t, ballot)
     rows.append(_debate_row(t, ballot))
     return InlineKeyboardMarkup(rows)
 
@@ -303,6 +423,7 @@ def after_vote_keyboard(t: Translator, ballot: Ballot) -> InlineKeyboardMarkup:
                 _button(t.gettext("Withdraw vote"), "w", ballot.id),
             ]
         )
+    rows += _meeting_row(t, ballot)
     rows.append(_debate_row(t, ballot))
     return InlineKeyboardMarkup(rows)
 
@@ -468,6 +589,8 @@ def votes_needed_line(t: Translator, ballot: Ballot, tally: Tally) -> str:
     """``Elfogadáshoz szükséges: 5 szavazat (egyszerű többség)``: the number the tally rules
     computed, and the rule's name (the ballot itself said what the rule counts)."""
     n, rule = tally.votes_needed, majority_name(t, ballot.majority)
+    if ballot.procedure is Procedure.MEETING:
+        rule = t.gettext("more than half of those present")
     if ballot.kind is BallotKind.YES_NO:
         text = t.ngettext(
             "Needed to adopt: {n} vote ({rule})", "Needed to adopt: {n} votes ({rule})", n
@@ -536,7 +659,44 @@ def result_word(t: Translator, result: BallotResult, kind: BallotKind = BallotKi
     }[result]
 
 
-def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolution | None) -> str:
+def result_word_of(t: Translator, ballot: Ballot, tally: Tally) -> str:
+    """The result's word; a decision without a meeting with too few votes is invalid for that."""
+    if tally.result is BallotResult.ADOPTED and tally.unanimous:
+        return t.gettext("ADOPTED UNANIMOUSLY")
+    if tally.result is BallotResult.NO_QUORUM and ballot.procedure is Procedure.NO_MEETING:
+        return t.gettext("INVALID (too few votes)")
+    return result_word(t, tally.result, ballot.kind)
+
+
+def quorum_lines(t: Translator, ballot: Ballot, tally: Tally) -> list[str]:
+    """Whether the quorum was met; for a decision without a meeting, whether it was valid."""
+    n = tally.quorum_needed
+    if ballot.procedure is Procedure.MEETING:
+        return [meeting_vote_lines(t, ballot)[0]]
+    if ballot.procedure is not Procedure.NO_MEETING:
+        if tally.quorum_met:
+            return [t.gettext("The quorum was met (at least {n} needed).").format(n=n)]
+        return [t.gettext("The quorum was not met (at least {n} needed).").format(n=n)]
+    if tally.quorum_met:
+        valid = t.gettext(
+            "The procedure is valid: {turnout} votes arrived, at least {n} were needed (what a "
+            "meeting's quorum needs)."
+        )
+    else:
+        valid = t.gettext(
+            "The procedure is invalid: {turnout} votes arrived, at least {n} were needed (what a "
+            "meeting's quorum needs)."
+        )
+    return [procedure_line(t), valid.format(turnout=tally.turnout, n=n)]
+
+
+def result_text(
+    t: Translator,
+    ballot: Ballot,
+    tally: Tally,
+    resolution: Resolution | None,
+    affected: Sequence[str] = (),
+) -> str:
     """The result in the wording of minutes: turnout and quorum, the counts, the votes needed,
     one sentence naming the body and what it did, the winners of a choice, the result word."""
     lines = [
@@ -548,15 +708,9 @@ def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolut
         "",
         turnout_line(t, tally.turnout, tally.electorate),
     ]
-    if tally.quorum_met:
-        lines.append(
-            t.gettext("The quorum was met (at least {n} needed).").format(n=tally.quorum_needed)
-        )
-    else:
-        lines.append(
-            t.gettext("The quorum was not met (at least {n} needed).").format(n=tally.quorum_needed)
-        )
-    unanimous = tally.unanimous and tally.result is BallotResult.ADOPTED
+    if affected:
+        lines.append(affected_line(t, affected))
+    lines += quorum_lines(t, ballot, tally)
     labels = {o.id: option_label(t, ballot, o) for o in ballot.options}
     for count in tally.counts:
         if count.is_abstain:  # "Tartózkodás: 0", not the button's "Tartózkodom: 0 szavazat"
@@ -577,17 +731,69 @@ def result_text(t: Translator, ballot: Ballot, tally: Tally, resolution: Resolut
         lines += decision_lines(t, option_fates(tally, ballot.kind), ballot.max_choices)
     lines.append("")
     lines.append(
-        t.gettext("Result: <b>{result}</b>").format(
-            result=t.gettext("ADOPTED UNANIMOUSLY")
-            if unanimous
-            else result_word(t, tally.result, ballot.kind)
-        )
+        t.gettext("Result: <b>{result}</b>").format(result=result_word_of(t, ballot, tally))
     )
     if resolution is not None:
         lines.append(
             t.gettext("Resolution number: {label}").format(label=resolution_label(t, resolution))
         )
+        if ballot.procedure is Procedure.NO_MEETING:
+            lines.append(
+                t.gettext("Date of the decision (Ptk. 3:20 (4)): {date}").format(
+                    date=t.date(resolution.adopted_on)
+                )
+            )
     return "\n".join(lines)
+
+
+def affected_line(
+    t: Translator, names: Sequence[str], *, esc: Callable[[str], str] = escape
+) -> str:
+    """Who did not vote for being affected, and was out of the quorum base (Ptk. 3:19 (2))."""
+    return t.ngettext(
+        "Affected, did not vote and is not counted for the quorum (Ptk. 3:19 (2)): {names}",
+        "Affected, did not vote and are not counted for the quorum (Ptk. 3:19 (2)): {names}",
+        len(names),
+    ).format(names=", ".join(esc(n) for n in names))
+
+
+def affected_recorded(
+    t: Translator, ballot: Ballot, name: str, reason: str, *, themself: bool
+) -> str:
+    """The confirmation of a declaration (one's own, or another member's marked)."""
+    if themself:
+        head = t.gettext(
+            "Recorded: you are affected in ballot #{id} (Ptk. 3:19 (2)). You do not vote on it "
+            "and are not counted for its quorum."
+        ).format(id=ballot.id)
+    else:
+        head = t.gettext(
+            "Recorded as affected in ballot #{id} (Ptk. 3:19 (2)): {name}. They do not vote on "
+            "it and are not counted for its quorum; they have been told."
+        ).format(id=ballot.id, name=escape(name))
+    return "\n".join(
+        [
+            head,
+            t.gettext("Reason: {reason}").format(reason=escape(reason)),
+            t.gettext("Quorum: {rule}").format(
+                rule=quorum_words(t, ballot.quorum, ballot.electorate)
+            ),
+        ]
+    )
+
+
+def affected_notice(t: Translator, ballot: Ballot, by: str, reason: str) -> str:
+    """To a member whom the KSz or the chair marked affected."""
+    return "\n".join(
+        [
+            t.gettext(
+                "You have been marked affected in ballot #{id} (Ptk. 3:19 (2)) by {by}. You "
+                "cannot vote on it and are not counted for its quorum."
+            ).format(id=ballot.id, by=escape(by)),
+            escape(clip(ballot.question, 300)),
+            t.gettext("Reason: {reason}").format(reason=escape(reason)),
+        ]
+    )
 
 
 def details_text(t: Translator, ballot: Ballot, votes: Sequence[tuple[Member, list[int]]]) -> str:
@@ -696,16 +902,17 @@ def ballots_list(
     lines = [t.gettext("<b>Ballots</b>")]
     rows = []
     for ballot in ballots:
-        state = (
-            t.gettext("open until {date}").format(date=t.datetime(ballot.deadline))
-            if ballot.result is None
-            else result_word(t, ballot.result, ballot.kind).lower()
-        )
+        if ballot.meeting_requested_at is not None:
+            state = t.gettext("stopped: a meeting was asked for")
+        elif ballot.result is None:
+            state = t.gettext("open until {date}").format(date=t.datetime(ballot.deadline))
+        else:
+            state = result_word(t, ballot.result, ballot.kind).lower()
         lines.append(
             f"#{ballot.id} – {body_name(t, ballot.body)} – {escape(excerpt(ballot.question))}\n   "
             f"{state}; {turnout_line(t, turnouts.get(ballot.id, 0), ballot.electorate)}"
         )
-        if ballot.result is None:
+        if ballot.status is BallotStatus.OPEN:
             rows.append(
                 [
                     InlineKeyboardButton(
@@ -738,6 +945,10 @@ def register_text(
             f"{escape(label)}: {votes}" for label, votes in stored_counts(t, resolution)
         )
         decision = "".join("\n" + line for line in resolution_decision(t, resolution))
+        if resolution.counts.get("procedure") == Procedure.NO_MEETING.value:
+            decision += "\n" + procedure_line(t)
+        if resolution.counts.get("affected"):
+            decision += "\n" + affected_line(t, resolution.counts["affected"])
         lines.append(
             f"<b>{resolution_label(t, resolution)}</b>\n"
             f"{escape(clip(resolution.text, 400))}\n<i>{summary}</i>{decision}"
@@ -794,6 +1005,8 @@ def draft_preview(t: Translator, draft: BallotDraft, electorate: int) -> str:
         )
     lines.append(t.gettext("Quorum: {rule}").format(rule=quorum_words(t, draft.quorum, electorate)))
     lines.append(majority_line(t, draft.majority))
+    if draft.procedure is Procedure.NO_MEETING:
+        lines.append(procedure_line(t))
     lines.append("")
     lines.append(
         t.ngettext(
@@ -815,6 +1028,7 @@ def preview_keyboard(t: Translator, draft: BallotDraft) -> InlineKeyboardMarkup:
         [b(t.gettext("Majority ↻"), "maj"), b(t.gettext("Quorum ↻"), "quo")],
         [b(t.gettext("Secret ↻"), "sec")]
         + ([] if draft.secret else [b(t.gettext("Changeable ↻"), "chg")]),
+        [b(t.gettext("Procedure ↻"), "proc")],
         [b(t.gettext("Publish"), "pub"), b(t.gettext("Cancel"), "cancel")],
     ]
     return InlineKeyboardMarkup(rows)
@@ -838,6 +1052,54 @@ register_error_text(
 register_error_text(
     AlreadyVoted,
     lambda t, e: t.gettext("You have already voted, and this vote cannot be changed."),
+)
+register_error_text(
+    AffectedVoter,
+    lambda t, e: t.gettext(
+        "You are affected in this decision (Ptk. 3:19 (2)), so you cannot vote on it. "
+        "Reason: {reason}"
+    ).format(reason=escape(clip(e.reason, 80))),
+)
+register_error_text(
+    AlreadyAffected,
+    lambda t, e: t.gettext("Already marked affected in ballot #{id}: {name}.").format(
+        id=e.ballot_id, name=escape(e.name)
+    ),
+)
+
+
+def _voted_before_affected(t: Translator, e: VotedBeforeAffected) -> str:
+    text = t.gettext("Has already voted in ballot #{id}: {name}.").format(
+        id=e.ballot_id, name=escape(e.name)
+    )
+    if e.withdrawable:
+        return (
+            text
+            + " "
+            + t.gettext(
+                "An affected member may not vote: withdraw the vote first, then declare it."
+            )
+        )
+    return (
+        text
+        + " "
+        + t.gettext(
+            "The vote is final (secret or not changeable), so it can no longer be excluded."
+        )
+    )
+
+
+register_error_text(VotedBeforeAffected, _voted_before_affected)
+register_error_text(
+    NotNoMeeting,
+    lambda t, e: t.gettext("Only a decision without a meeting can be stopped by asking for one."),
+)
+register_error_text(
+    NoMeetingEarlyClose,
+    lambda t, e: t.gettext(
+        "A decision without a meeting cannot be closed early: it runs to its deadline, or closes "
+        "by itself when every member with the vote has voted (Ptk. 3:20)."
+    ),
 )
 register_error_text(
     SecretBallot,

@@ -68,6 +68,16 @@ def refusal_for_rule(t: Translator, rule: str) -> str | None:
         "ballot_close": lambda: t.gettext(
             "Sorry, only the initiator of the ballot or the ST chair can close it early."
         ),
+        "meeting_chair": lambda: t.gettext(
+            "Sorry, only the chair of the meeting (who convened it) or the KSz can do this."
+        ),
+        "minutes_authenticator": lambda: t.gettext(
+            "Sorry, only the authenticators the meeting elected confirm its minutes."
+        ),
+        "affected_others": lambda: t.gettext(
+            "Sorry, only the KSz or the chair can mark another member as affected; members "
+            "declare it themselves."
+        ),
     }
     text = texts.get(rule)
     return text() if text else None
@@ -149,6 +159,14 @@ FIELDS: dict[str, str] = {
     "form": N_("form"),
     "choice": N_("choice"),
     "comment": N_("comment"),
+    "reason": N_("reason"),
+    "procedure": N_("procedure"),
+    "time": N_("time"),
+    "place": N_("place"),
+    "link": N_("online link"),
+    "item": N_("agenda item"),
+    "minutes": N_("minutes"),
+    "officers": N_("officers"),
     "title": N_("title"),
     "text": N_("text"),
 }
@@ -208,6 +226,28 @@ def describe_input(t: Translator, err: InvalidInput) -> str:
         text = t.gettext("{field}: must be between 1 and {limit}.").format(
             field=label, limit=err.limit
         )
+    elif err.reason == "no_meeting_days":
+        text = t.ngettext(
+            "{field}: a decision without a meeting gives at least {limit} day to vote.",
+            "{field}: a decision without a meeting gives at least {limit} days to vote.",
+            err.limit or 0,
+        ).format(field=label, limit=err.limit)
+    elif err.reason == "notice":
+        text = t.ngettext(
+            "{field}: the invitation must go out at least {limit} day before the meeting.",
+            "{field}: the invitation must go out at least {limit} days before the meeting.",
+            err.limit or 0,
+        ).format(field=label, limit=err.limit)
+    elif err.reason == "vote_minutes":
+        text = t.gettext("{field}: from {low} to {limit} minutes.").format(
+            field=label, low=MIN_LEAD_MINUTES + 1, limit=err.limit
+        )
+    elif err.reason == "unknown_meeting_line":
+        text = t.gettext(
+            "{field}: a line has no known label. Use Time:, Place:, Online:, Item:, Body:."
+        ).format(field=label)
+    elif err.reason == "two_authenticators":
+        text = t.gettext("{field}: name two different authenticators.").format(field=label)
     elif err.reason == "needs_options":
         text = t.gettext("{field}: only with options.").format(field=label)
     elif err.reason == "unknown_line":
@@ -248,6 +288,10 @@ def _not_found(t: Translator, err: NotFound) -> str:
         return t.gettext("No workgroup is called „{name}”.").format(name=escape(err.key))
     if err.what == "member":
         return t.gettext("No member matches „{name}”.").format(name=escape(err.key))
+    if err.what == "meeting":
+        return t.gettext("There is no meeting #{id}.").format(id=escape(err.key))
+    if err.what == "item":
+        return t.gettext("The agenda has no item {n}.").format(n=escape(err.key))
     return t.gettext("It no longer exists.")
 
 

@@ -11,6 +11,7 @@ from storage.models.ballots import *  # noqa: F403
 from storage.models.base import Base as Base
 from storage.models.base import _enum as _enum
 from storage.models.identity import *  # noqa: F403
+from storage.models.meetings import *  # noqa: F403
 from storage.models.outbox import *  # noqa: F403
 from storage.models.proposals import *  # noqa: F403
 from storage.models.routing import *  # noqa: F403

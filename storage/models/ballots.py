@@ -50,6 +50,15 @@ class QuorumRule(enum.StrEnum):
     NONE = "none"
 
 
+class Procedure(enum.StrEnum):
+    """How the body decides: an electronic ballot, a decision without a meeting (Ptk. 3:20), or
+    an agenda item's vote at a meeting among the members present."""
+
+    BALLOT = "ballot"
+    NO_MEETING = "no_meeting"
+    MEETING = "meeting"
+
+
 class BallotStatus(enum.StrEnum):
     """Open for votes, or closed with a result."""
 
@@ -92,6 +101,12 @@ class Ballot(Base):
     group_message_id: Mapped[BigInt | None]
     #: SHA-256 of the text the main group's copy shows, so an unchanged copy is never edited.
     group_shown: Mapped[str | None] = mapped_column(String(64))
+    procedure: Mapped[Procedure] = mapped_column(
+        _enum(Procedure, "ballot_procedure"), default=Procedure.BALLOT, server_default="ballot"
+    )
+    #: Ptk. 3:20: a member asked for a meeting, which stopped the procedure (result: none).
+    meeting_requested_by_label: Mapped[Label | None]
+    meeting_requested_at: Mapped[datetime | None]
 
     options: Mapped[list[BallotOption]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan", order_by="BallotOption.position"
@@ -124,6 +139,10 @@ class RollEntry(Base):
     ballot_id: Mapped[int] = cascade("ballots", primary_key=True)
     member_id: Mapped[int] = cascade("members", primary_key=True, index=True)
     has_voted: Mapped[bool] = mapped_column(default=False)
+    #: Ptk. 3:19 (2): the member is affected (érintett) and may not vote; why, and who said so
+    #: (themself, the KSz or the chair). An affected member is out of the ballot's quorum base.
+    affected_reason: Mapped[LongText | None]
+    affected_by_label: Mapped[Label | None]
 
 
 class OpenVote(Base):

@@ -8,6 +8,7 @@ from storage.repositories.base import Repository as Repository
 from storage.repositories.base import _escape_like as _escape_like
 from storage.repositories.base import name_key as name_key
 from storage.repositories.identity import *  # noqa: F403
+from storage.repositories.meetings import *  # noqa: F403
 from storage.repositories.outbox import *  # noqa: F403
 from storage.repositories.privacy import PrivacyRepository as PrivacyRepository
 from storage.repositories.proposals import *  # noqa: F403

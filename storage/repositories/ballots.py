@@ -35,6 +35,8 @@ class RollVoter(NamedTuple):
     is_active: bool
     kind: MemberKind
     is_founder: bool
+    #: Why the member is affected (Ptk. 3:19 (2)) and may not vote; None if they are not.
+    affected_reason: str | None = None
 
 
 class BallotRepository(Repository):
@@ -59,6 +61,7 @@ class BallotRepository(Repository):
                 Member.is_active,
                 Member.kind,
                 Member.is_founder,
+                RollEntry.affected_reason,
                 OpenVote.id,
             )
             .options(joinedload(Ballot.options))
@@ -77,8 +80,12 @@ class BallotRepository(Repository):
         row = (await self.session.execute(query)).unique().one_or_none()
         if row is None:
             return None, None, None
-        ballot, on_roll, is_active, kind, is_founder, vote_id = row
-        voter = RollVoter(bool(is_active), kind, bool(is_founder)) if on_roll is not None else None
+        ballot, on_roll, is_active, kind, is_founder, affected, vote_id = row
+        voter = (
+            RollVoter(bool(is_active), kind, bool(is_founder), affected)
+            if on_roll is not None
+            else None
+        )
         return ballot, voter, vote_id
 
     def add(self, ballot: Ballot) -> None:
@@ -118,13 +125,40 @@ class BallotRepository(Repository):
     async def roll_entry(self, ballot_id: int, member_id: int) -> RollEntry | None:
         return await self.session.get(RollEntry, (ballot_id, member_id))
 
-    async def roll_size(self, ballot_id: int) -> int:
-        return int(
-            await self.session.scalar(
-                select(func.count()).select_from(RollEntry).where(RollEntry.ballot_id == ballot_id)
+    async def roll_size(self, ballot_id: int, *, affected: bool | None = None) -> int:
+        """Members on the roll (``affected``: only those who are, or only those who are not)."""
+        query = select(func.count()).select_from(RollEntry).where(RollEntry.ballot_id == ballot_id)
+        if affected is not None:
+            query = query.where(
+                RollEntry.affected_reason.is_not(None)
+                if affected
+                else RollEntry.affected_reason.is_(None)
             )
-            or 0
+        return int(await self.session.scalar(query) or 0)
+
+    async def mark_affected(self, ballot_id: int, member_id: int, reason: str, by: str) -> bool:
+        """Mark a member on the roll affected; False if they have voted or were marked before."""
+        result = await self.session.execute(
+            update(RollEntry)
+            .where(
+                RollEntry.ballot_id == ballot_id,
+                RollEntry.member_id == member_id,
+                RollEntry.has_voted.is_(False),
+                RollEntry.affected_reason.is_(None),
+            )
+            .values(affected_reason=reason, affected_by_label=by)
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def affected(self, ballot_id: int) -> Sequence[tuple[Member, RollEntry]]:
+        """The affected members of a ballot with their roll entries, in name order."""
+        result = await self.session.execute(
+            select(Member, RollEntry)
+            .join(RollEntry, RollEntry.member_id == Member.id)
+            .where(RollEntry.ballot_id == ballot_id, RollEntry.affected_reason.is_not(None))
+            .order_by(Member.sort_key)
+        )
+        return [(m, e) for m, e in result.all()]
 
     async def open_ballots_awaiting(self, member_id: int) -> Sequence[Ballot]:
         """Open ballots on whose roll the member is and has not voted, locked for update (in
@@ -149,6 +183,7 @@ class BallotRepository(Repository):
                 RollEntry.ballot_id == ballot_id,
                 RollEntry.member_id == member_id,
                 RollEntry.has_voted.is_(False),
+                RollEntry.affected_reason.is_(None),  # already out of the quorum base
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -184,7 +219,8 @@ class BallotRepository(Repository):
         )
 
     async def roll_members(self, ballot_id: int, *, voted: bool | None = None) -> Sequence[Member]:
-        """Members on the roll (optionally only those who have or have not voted)."""
+        """Members on the roll (optionally only those who have or have not voted; the latter
+        without the affected, who may not vote)."""
         query = (
             select(Member)
             .join(RollEntry, RollEntry.member_id == Member.id)
@@ -193,6 +229,8 @@ class BallotRepository(Repository):
         )
         if voted is not None:
             query = query.where(RollEntry.has_voted.is_(voted))
+        if voted is False:
+            query = query.where(RollEntry.affected_reason.is_(None))
         return (await self.session.execute(query)).scalars().all()
 
     # --- open votes --------------------------------------------------------------------------

@@ -211,11 +211,15 @@ async def test_the_export_holds_nothing_about_others(
     strings = [text for _path, text in _strings(plain)]
     for needle in (TEREZ.name, TEREZ.username, TEREZ.organisation, *TEREZ.texts):
         assert any(needle in text for text in strings), needle
-    # a secret vote: on the roll and voted, nothing more
+    # a secret vote: on the roll and voted, nothing more (not affected in the decision)
     secret = world.ballots["secret"]
-    assert {"ballot_id": secret, "member_id": world.members["terez"], "has_voted": True} in (
-        plain["tables"]["ballot_roll"]
-    )
+    assert {
+        "ballot_id": secret,
+        "member_id": world.members["terez"],
+        "has_voted": True,
+        "affected_reason": None,
+        "affected_by_label": None,
+    } in plain["tables"]["ballot_roll"]
     assert secret not in {v["ballot_id"] for v in plain["tables"]["ballot_votes"]}
     # the invitation is there, its token's hash is not
     assert all("token_hash" not in row for row in plain["tables"]["invitations"])

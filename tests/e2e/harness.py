@@ -8,6 +8,7 @@ from typing import Any
 from bot.app import BotApp
 from bot.demo import Driver
 from fakeapi import ApiCall, FakeChat, FakeMessage, FakeUser
+from storage.models.ballots import Ballot
 
 TOKEN = "123456789:AAE-fake-token-for-the-test-suite-00"
 
@@ -22,6 +23,15 @@ class BotHarness(Driver):
         failed = [c for c in calls if not c.ok and not c.injected]
         assert not failed, f"Telegram refused: {[(c.method, c.error) for c in failed]}"
         return calls
+
+    async def publish_form(self, author: FakeUser, form: str) -> Ballot:
+        """Publish a ballot from the one-message form (``Kérdés: …`` lines) and deliver it."""
+        await self.send(author, "/szavazas_uj\n" + form)
+        await self.press_label(author, self.last(author), "Közzététel")
+        await self.settle()
+        async with self.app.bot_data.db.unit() as uow:
+            [ballot] = await uow.ballots.recent(1)
+            return ballot
 
     async def press_label(self, user: FakeUser, message: FakeMessage, label: str) -> list[ApiCall]:
         """The user presses the button whose text contains ``label``."""

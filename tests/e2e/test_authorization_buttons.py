@@ -86,7 +86,7 @@ BUTTONS: dict[tuple[Feature, str], Button] = {
     # private chat (its steps are tracked per chat): outside it, "no longer valid".
     **{
         (Feature.NEW_BALLOT, a): Button(CREATORS, allowed="stale")
-        for a in ("set", "maj", "quo", "sec", "chg", "pub", "cancel")
+        for a in ("set", "maj", "quo", "sec", "chg", "proc", "pub", "cancel")
     },
     # Voting (see also test_authorization.py::test_button_matrix for both bodies).
     # In a group every member gets the ballot privately (those on the roll with the buttons):
@@ -97,6 +97,12 @@ BUTTONS: dict[tuple[Feature, str], Button] = {
     **{
         (Feature.VOTE, a): Button(KGY_ROLL, allowed="refused", to_private=True, privately=MEMBERS)
         for a in "sw"
+    },
+    # Asking for a meeting: only under a decision without a meeting (Ptk. 3:20); the world's
+    # ballot is an ordinary one, so the roll gets the polite rule answer, the rest a refusal.
+    **{
+        (Feature.VOTE, a): Button(KGY_ROLL, allowed="refused", to_private=True, privately=MEMBERS)
+        for a in "mq"
     },
     (Feature.VOTE, "o"): Button(MEMBERS, to_private=True),
     (Feature.DEBATE, "add"): Button(MEMBERS, to_private=True),
@@ -121,6 +127,10 @@ BUTTONS: dict[tuple[Feature, str], Button] = {
     (Feature.PROGRESS, "s"): Button(REPORTERS),
     (Feature.PROGRESS_NOTE, "n"): Button(REPORTERS),
     # Erasing a member's data (Tag Tamás, a founder but no office holder): the KSz, privately.
+    # Confirming the minutes: the service lets only the meeting's elected authenticators (the
+    # world has no closed meeting, so every member gets the rule's answer; test_meetings.py
+    # confirms through it).
+    (Feature.MINUTES, "ok"): Button(MEMBERS, allowed="refused"),
     (Feature.ERASE, "ask"): Button(KSZ),
     (Feature.ERASE, "ok"): Button(KSZ),
 }
@@ -332,13 +342,16 @@ DATA: dict[tuple[Feature, str], Data] = {
     (Feature.MEMBER_GROUPS, "uncat"): _fixed("mwg:uncat:{catalyst}:{innovation}"),
     (Feature.MEMBER_GROUPS, "back"): _fixed("mwg:back:{tamas}"),
     (Feature.ROUTING, "wg"): _fixed("rt:wg:{innovation}"),
-    **{(Feature.NEW_BALLOT, a): _fixed(f"nb:{a}") for a in ("maj", "quo", "sec", "chg", "pub")},
+    **{
+        (Feature.NEW_BALLOT, a): _fixed(f"nb:{a}")
+        for a in ("maj", "quo", "sec", "chg", "proc", "pub")
+    },
     (Feature.NEW_BALLOT, "cancel"): _fixed("nb:cancel"),
     (Feature.NEW_BALLOT, "set"): _fixed("nb:set:kgy"),
     (Feature.VOTE, "c"): _fixed("vote:c:{ballot}:{option}"),
     (Feature.VOTE, "t"): _fixed("vote:t:{ballot}:{option}"),
     (Feature.VOTE, "k"): _fixed("vote:k:{ballot}:0"),
-    **{(Feature.VOTE, a): _fixed(f"vote:{a}:{{ballot}}") for a in "sbrwo"},
+    **{(Feature.VOTE, a): _fixed(f"vote:{a}:{{ballot}}") for a in "sbrwomq"},
     (Feature.DEBATE, "add"): _fixed("deb:add:{ballot}"),
     (Feature.DEBATE, "show"): _fixed("deb:show:{ballot}"),
     (Feature.REGISTER, "page"): _fixed("reg:page:0"),
@@ -352,6 +365,7 @@ DATA: dict[tuple[Feature, str], Data] = {
     (Feature.WORKPLAN, "f"): _fixed("wp:f:a:a"),
     (Feature.PROGRESS, "t"): _fixed("wpp:t:{task}"),
     (Feature.PROGRESS, "s"): _fixed("wpp:s:{task}:60"),
+    (Feature.MINUTES, "ok"): _fixed("min:ok:999"),
     (Feature.ERASE, "ask"): _fixed("era:ask:{tamas}"),
     (Feature.ERASE, "ok"): _fixed("era:ok:{tamas}"),
 }

@@ -17,7 +17,7 @@ from bot.services.roles import standing_of
 from fakeapi import FakeTelegram
 from storage.db import Database
 from storage.models import MemberKind
-from storage.models.ballots import Ballot, BallotResult
+from storage.models.ballots import BallotResult
 from storage.repositories.ballots import BallotRepository
 from tests.e2e.harness import BotHarness, answers
 from tests.e2e.people import Cast, bind
@@ -25,21 +25,12 @@ from tests.e2e.people import Cast, bind
 DAYS_3 = timedelta(days=3)
 
 
-async def _publish(harness: BotHarness, cast: Cast, form: str) -> Ballot:
-    await harness.send(cast.ksz, "/szavazas_uj\n" + form)
-    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Közzététel")
-    await harness.settle()
-    async with harness.app.bot_data.db.unit() as uow:
-        [ballot] = await uow.ballots.recent(1)
-        return ballot
-
-
 async def test_withdraw_and_close_do_not_race(
     harness: BotHarness, cast: Cast, db: Database, monkeypatch: Any
 ) -> None:
     """The close waits for a withdrawal in flight: it never counts a vote that is gone."""
-    ballot = await _publish(
-        harness, cast, "Kérdés: Tagdíj 2027?\nHatáridő: 3\nHatározatképesség: nincs"
+    ballot = await harness.publish_form(
+        cast.ksz, "Kérdés: Tagdíj 2027?\nHatáridő: 3\nHatározatképesség: nincs"
     )
     await harness.press_label(cast.internal, harness.last(cast.internal), "Igen")
     original = BallotRepository.delete_vote

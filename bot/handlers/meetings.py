@@ -1,0 +1,229 @@
+"""Meetings (ülés): /ules_uj, /ulesek, /jelen, /tavozom, /ules_szavazas, /ules_zaras,
+/jegyzokonyv."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot import offload
+from bot.access import add_buttons, add_commands
+from bot.callbacks import Feature, decode, pattern
+from bot.commands import CommandSpec, ShowUsage
+from bot.context import BotContext
+from bot.delivery import edit_from_button
+from bot.i18n import N_
+from bot.jobs import ballots as ballot_jobs
+from bot.jobs import meetings as jobs
+from bot.services import meetings
+from bot.services.identity import find_member
+from bot.services.roles import Permission
+from bot.views import ballots as ballot_views
+from bot.views import meetings as views
+from bot.views import minutes as minutes_views
+from storage.models.ballots import Body, QuorumRule
+
+
+def _rest(update: Update) -> str:
+    """The message's text after the command (its lines kept)."""
+    text = (update.effective_message.text or "") if update.effective_message else ""
+    parts = text.split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _number(context: BotContext) -> int:
+    text = (context.args or [""])[0].lstrip("#")
+    if not text.isdigit():
+        raise ShowUsage
+    return int(text)
+
+
+async def cmd_new_meeting(update: Update, context: BotContext) -> None:
+    """Convene a meeting from the one-message form; the invitation goes through the outbox."""
+    message, form = update.effective_message, _rest(update)
+    assert message is not None
+    if not form.strip():
+        raise ShowUsage
+    settings, now = context.settings, context.clock.now()
+    draft = meetings.parse_form(form, now, settings.tz, settings.meeting_notice_days)
+    rule = QuorumRule(settings.kgy_quorum if draft.body is Body.KGY else settings.st_quorum)
+    async with context.db.unit() as uow:
+        meeting = await meetings.convene(uow, draft, context.caller.standing, rule, now)
+        invited = len(await meetings.invitees(uow, meeting))
+        await jobs.queue_invitation(uow, context.bot_data, meeting)
+    context.bot_data.courier.wake()
+    jobs.schedule(context.application, meeting)
+    await message.reply_html(views.convened(context.t, meeting, invited))
+
+
+async def cmd_meetings(update: Update, context: BotContext) -> None:
+    """The meetings convened or running, with their agenda."""
+    assert update.effective_message is not None
+    async with context.db.unit() as uow:
+        found = await uow.meetings.active()
+    await update.effective_message.reply_html(views.meetings_text(context.t, found))
+
+
+async def cmd_present(update: Update, context: BotContext) -> None:
+    """Check in (jelenléti ív); the chair records another member with ``/jelen Név``."""
+    message, caller = update.effective_message, context.caller.member
+    assert message is not None and caller is not None
+    name, now = _rest(update).strip(), context.clock.now()
+    async with context.db.unit() as uow:
+        member = await find_member(uow, name) if name else caller
+        done = await meetings.check_in(uow, member, context.caller.standing, now)
+        if done.opened:
+            await jobs.announce_quorate(uow, context.bot_data, done.meeting)
+    context.bot_data.courier.wake()
+    text = views.checked_in(
+        context.t, done.meeting, member.name, done.quorum, self=member.id == caller.id
+    )
+    await message.reply_html(text)
+
+
+async def cmd_leave(update: Update, context: BotContext) -> None:
+    """Check out: the following votes count without the member."""
+    message, caller = update.effective_message, context.caller.member
+    assert message is not None and caller is not None
+    async with context.db.unit() as uow:
+        done = await meetings.check_out(uow, caller, context.clock.now())
+    await message.reply_html(views.checked_out(context.t, done.meeting, done.quorum))
+
+
+async def cmd_item_vote(update: Update, context: BotContext) -> None:
+    """The chair opens an agenda item's vote among the members with the vote present."""
+    message = update.effective_message
+    assert message is not None
+    meeting_id, position, minutes = meetings.parse_item_vote(list(context.args or []))
+    t, now = context.t, context.clock.now()
+    async with context.db.unit() as uow:
+        meeting, item, ballot = await meetings.open_item_vote(
+            uow, meeting_id, position, minutes, context.caller.standing, now,
+            yes_no_labels=ballot_views.yes_no_labels(t),
+        )  # fmt: skip
+        await ballot_jobs.queue_ballot(uow, context.bot_data, ballot)
+    ballot_jobs.schedule(context.application, ballot)
+    context.bot_data.courier.wake()
+    await message.reply_html(views.vote_opened(t, meeting, item, ballot.id))
+
+
+async def cmd_officers(update: Update, context: BotContext) -> None:
+    """The chair puts the minute-taker and the authenticators to an open vote of those present:
+    ``/ules_tisztsegviselok 3 Jegyzőkönyvvezető: Név; Hitelesítők: Név, Név``."""
+    message = update.effective_message
+    assert message is not None
+    number, _sep, rest = _rest(update).partition(" ")
+    if not number.lstrip("#").isdigit() or not rest.strip():
+        raise ShowUsage
+    t, now = context.t, context.clock.now()
+    async with context.db.unit() as uow:
+        officers = await meetings.parse_officers(uow, rest)
+        meeting = await meetings.chaired_meeting(
+            uow, int(number.lstrip("#")), context.caller.standing
+        )
+        taker, (first, second) = officers.minute_taker, officers.authenticators
+        question = views.officers_question(t, meeting, taker.name, first.name, second.name)
+        meeting, ballot = await meetings.propose_officers(
+            uow, meeting.id, officers, question, context.caller.standing, now,
+            yes_no_labels=ballot_views.yes_no_labels(t),
+        )  # fmt: skip
+        await ballot_jobs.queue_ballot(uow, context.bot_data, ballot)
+    ballot_jobs.schedule(context.application, ballot)
+    context.bot_data.courier.wake()
+    await message.reply_html(views.officers_vote_opened(t, meeting, ballot.id))
+
+
+async def cb_minutes(update: Update, context: BotContext) -> None:
+    """An elected authenticator confirms the minutes."""
+    query, member = update.callback_query, context.caller.member
+    assert query is not None and member is not None
+    data = decode(query.data, Feature.MINUTES, {"ok"})
+    async with context.db.unit() as uow:
+        meeting = await meetings.confirm_minutes(uow, data.int_arg(0), member, context.clock.now())
+    await query.answer()
+    await edit_from_button(update, views.confirmed(context.t, meeting), None)
+
+
+async def cmd_close_meeting(update: Update, context: BotContext) -> None:
+    """The chair closes the meeting; every invitee is told where the minutes are."""
+    message = update.effective_message
+    assert message is not None
+    async with context.db.unit() as uow:
+        meeting = await meetings.close_meeting(
+            uow, _number(context), context.caller.standing, context.clock.now()
+        )
+        await jobs.queue_closed(uow, context.bot_data, meeting)
+    context.bot_data.courier.wake()
+    await message.reply_html(views.meeting_closed(context.t, meeting))
+
+
+async def cmd_minutes(update: Update, context: BotContext) -> None:
+    """The minutes as a PDF, rendered in the worker process."""
+    user = update.effective_user
+    assert user is not None
+    meeting_id, t = _number(context), context.t
+    async with context.db.unit() as uow:
+        record = await meetings.record(uow, meeting_id)
+    doc = minutes_views.minutes_doc(t, record)
+    pdf = await offload.run(minutes_views.render_pdf, doc, context.settings.minutes_font_dir)
+    name = minutes_views.minutes_name(t, meeting_id)
+    await context.bot.send_document(user.id, document=pdf, filename=name)
+
+
+COMMANDS = [
+    CommandSpec(
+        "ules_uj", N_("convene a meeting (invitation, agenda)"), Permission.BALLOT_CREATOR,
+        cmd_new_meeting, english="newmeeting", private_only=True,
+        usage=N_(
+            "Usage, in one message: <code>{command}</code>, then one line each: "
+            "<code>Time: 2026.12.10 17:00</code>, <code>Place: …</code> and/or "
+            "<code>Online: https://…</code>, one <code>Item: title | draft resolution</code> "
+            "line per agenda item, optionally <code>Body: strategic council</code>."
+        ),
+    ),
+    CommandSpec(
+        "ulesek", N_("meetings convened, with their agenda"), Permission.MEMBER, cmd_meetings,
+        english="meetings",
+    ),
+    CommandSpec(
+        "jelen", N_("check in at a meeting (the chair: another member, by name)"),
+        Permission.MEMBER, cmd_present, english="present", private_only=True,
+    ),
+    CommandSpec(
+        "tavozom", N_("check out of a meeting"), Permission.MEMBER, cmd_leave, english="leave",
+        private_only=True,
+    ),
+    CommandSpec(
+        "ules_szavazas", N_("open the vote on an agenda item (the chair)"),
+        Permission.BALLOT_CREATOR, cmd_item_vote, english="itemvote", private_only=True,
+        usage=N_(
+            "Usage: <code>{command} 3 2 10</code> (the meeting, the agenda item, and the "
+            "minutes the vote stays open)"
+        ),
+    ),
+    CommandSpec(
+        "ules_tisztsegviselok", N_("elect the minute-taker and the authenticators (the chair)"),
+        Permission.BALLOT_CREATOR, cmd_officers, english="officers", private_only=True,
+        usage=N_(
+            "Usage: <code>{command} 3 Minute-taker: Name; Authenticators: Name, Name</code> "
+            "(the meeting, then the members proposed; those present vote on them)"
+        ),
+    ),
+    CommandSpec(
+        "ules_zaras", N_("close a meeting (the chair)"), Permission.BALLOT_CREATOR,
+        cmd_close_meeting, english="closemeeting", private_only=True,
+        usage=N_("Usage: <code>{command} 3</code> (the number of the meeting)"),
+    ),
+    CommandSpec(
+        "jegyzokonyv", N_("the minutes of a meeting as a PDF"), Permission.MEMBER, cmd_minutes,
+        english="minutes", private_only=True,
+        usage=N_("Usage: <code>{command} 3</code> (the number of the meeting)"),
+    ),
+]  # fmt: skip
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    add_commands(app, COMMANDS)
+    add_buttons(app, pattern(Feature.MINUTES), Permission.MEMBER, cb_minutes, private_only=True)

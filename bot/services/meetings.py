@@ -1,0 +1,653 @@
+"""Meetings (ülés): convening, the attendance sheet, the live quorum, the agenda items' votes.
+
+A meeting's quorum (Ptk. 3:18 (1)) is counted from the members with the vote who are present;
+each agenda item is decided by a ballot whose roll is the members with the vote present when
+the chair opens it, so the register, the conflicts of interest (``/erintett``) and the tally
+are the ballots' own. The majority of such a ballot is counted against that roll (Ptk. 3:19
+(1): "a határozatképesség megállapításánál figyelembe vett szavazatok többsége"), so an
+abstention, or a present member who does not vote, counts against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.services import ballots
+from bot.services.ballots import BallotDraft
+from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from bot.services.identity import find_member
+from bot.services.roles import Permission, Standing, has_vote_in
+from bot.services.text import clean_text
+from storage.db import UnitOfWork
+from storage.models import Member, MemberKind
+from storage.models.ballots import (
+    Ballot,
+    BallotKind,
+    BallotResult,
+    BallotStatus,
+    Body,
+    Majority,
+    Procedure,
+    QuorumRule,
+    Resolution,
+)
+from storage.models.meetings import (
+    Attendance,
+    Meeting,
+    MeetingItem,
+    MeetingStatus,
+    MinutesConfirmation,
+)
+
+#: Members check in from this long before the start (jelenléti ív).
+CHECK_IN_MINUTES = 30
+ITEMS_MAX = 20
+TITLE_MAX = 200
+PLACE_MAX = 300
+#: How long the chair may keep an agenda item's vote open.
+VOTE_MINUTES_MIN = ballots.MIN_LEAD_MINUTES + 1
+VOTE_MINUTES_MAX = 120
+VOTE_MINUTES_DEFAULT = 10
+REMINDERS = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+@dataclass
+class NoMeetingNow(DomainError):
+    """No meeting takes check-ins now (it starts more than 30 minutes later, or none is on)."""
+
+
+@dataclass
+class MeetingOver(DomainError):
+    """The meeting is closed, or was recorded as not quorate."""
+
+    meeting_id: int
+
+
+@dataclass
+class NotQuorate(DomainError):
+    """The agenda cannot be acted on: fewer members with the vote are present than needed."""
+
+    present: int
+    needed: int
+
+
+@dataclass
+class ItemDecided(DomainError):
+    """The agenda item has had its vote."""
+
+    position: int
+
+
+@dataclass
+class VoteInProgress(DomainError):
+    """An agenda item's vote is still open: close it first."""
+
+    ballot_id: int
+
+
+@dataclass
+class NotPresent(DomainError):
+    """The member is not on the attendance sheet (or has checked out)."""
+
+    meeting_id: int
+
+
+# --- the invitation --------------------------------------------------------------------------
+
+
+@dataclass
+class MeetingDraft:
+    """A meeting as its invitation describes it (Ptk. 3:17)."""
+
+    body: Body = Body.KGY
+    starts_at: datetime | None = None
+    place: str | None = None
+    link: str | None = None
+    items: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+_KEYS = {
+    "időpont": "time", "idopont": "time", "time": "time", "kezdés": "time", "kezdes": "time",
+    "helyszín": "place", "helyszin": "place", "place": "place",
+    "online": "link", "link": "link",
+    "napirend": "item", "napirendi pont": "item", "item": "item", "agenda": "item",
+    "testület": "body", "testulet": "body", "body": "body",
+}  # fmt: skip
+
+
+def parse_form(text: str, now: datetime, tz: ZoneInfo, notice_days: int) -> MeetingDraft:
+    """``Időpont:``, ``Helyszín:``, ``Online:``, ``Testület:`` once, ``Napirend: cím |
+    határozati javaslat`` once per agenda item."""
+    draft = MeetingDraft()
+    seen: set[str] = set()
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        head, sep, rest = line.partition(":")
+        key = _KEYS.get(head.strip().casefold()) if sep else None
+        if key is None:
+            raise InvalidInput("form", "unknown_meeting_line")
+        if key != "item" and key in seen:
+            raise InvalidInput(key, "duplicate")
+        seen.add(key)
+        _set(draft, key, rest.strip(), now, tz)
+    return check_draft(draft, now, notice_days)
+
+
+def _set(draft: MeetingDraft, key: str, value: str, now: datetime, tz: ZoneInfo) -> None:
+    if key == "time":
+        draft.starts_at = ballots.parse_deadline(value, now, tz)
+    elif key == "place":
+        draft.place = clean_text(value, "place", PLACE_MAX)
+    elif key == "link":
+        draft.link = clean_text(value, "link", PLACE_MAX)
+    elif key == "body":
+        draft.body = ballots._choice(ballots._BODIES, value, "body")
+    else:
+        title, _bar, resolution = value.partition("|")
+        draft.items.append(
+            (
+                clean_text(title, "item", TITLE_MAX),
+                ballots.clean_question(resolution) if resolution.strip() else None,
+            )
+        )
+
+
+def check_draft(draft: MeetingDraft, now: datetime, notice_days: int) -> MeetingDraft:
+    """The invitation names the time, the place (or the online link) and at least one agenda
+    item, and goes at least ``notice_days`` before the meeting."""
+    if draft.starts_at is None:
+        raise InvalidInput("time", "empty")
+    if draft.place is None and draft.link is None:
+        raise InvalidInput("place", "empty")
+    if not draft.items:
+        raise InvalidInput("item", "empty")
+    if len(draft.items) > ITEMS_MAX:
+        raise InvalidInput("item", "too_many", limit=ITEMS_MAX)
+    if draft.starts_at < now + timedelta(days=notice_days):
+        raise InvalidInput("time", "notice", limit=notice_days)
+    return draft
+
+
+async def convene(
+    uow: UnitOfWork, draft: MeetingDraft, convener: Standing, quorum: QuorumRule, now: datetime
+) -> Meeting:
+    """Convene a meeting: who may put a question to the body may convene it."""
+    ballots.check_may_create(convener, draft.body)
+    assert draft.starts_at is not None
+    meeting = Meeting(
+        body=draft.body,
+        starts_at=draft.starts_at,
+        place=draft.place,
+        link=draft.link,
+        quorum=quorum,
+        status=MeetingStatus.CONVENED,
+        created_by_id=convener.member_id,
+        created_by_label=convener.name,
+        created_at=now,
+        items=[
+            MeetingItem(position=n, title=title, draft=text)
+            for n, (title, text) in enumerate(draft.items, start=1)
+        ],
+    )
+    uow.meetings.add(meeting)
+    await uow.flush()
+    return meeting
+
+
+def invited(member: Member, body: Body) -> bool:
+    """Who is invited: every active member to the Közgyűlés (external supporters with their
+    advisory right), the founders to the Stratégiai Tanács."""
+    if not member.is_active:
+        return False
+    return body is Body.KGY or (member.is_founder and member.kind is MemberKind.INTERNAL)
+
+
+async def invitees(uow: UnitOfWork, meeting: Meeting) -> list[Member]:
+    """The members the invitation and the reminders go to."""
+    return [m for m in await uow.members.active() if invited(m, meeting.body)]
+
+
+def reminder_due(meeting: Meeting, kind: str, now: datetime) -> bool:
+    """The reminder ``kind`` (a day, an hour before) is due: its time passed, the meeting not."""
+    return (
+        meeting.status is MeetingStatus.CONVENED
+        and meeting.starts_at - REMINDERS[kind] <= now < meeting.starts_at
+    )
+
+
+async def claim_reminder(uow: UnitOfWork, meeting_id: int, kind: str, now: datetime) -> bool:
+    """Record that the reminder goes out; False if it went out before (never twice)."""
+    if await uow.meetings.reminder_sent(meeting_id, kind):
+        return False
+    return await uow.meetings.add_reminder_once(meeting_id, kind, now)
+
+
+# --- the quorum ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """The live quorum: members with the vote, those of them present, how many are needed."""
+
+    electorate: int
+    present: int
+    needed: int
+
+    @property
+    def met(self) -> bool:
+        return self.present >= self.needed and self.present > 0
+
+
+def quorum_of(rule: QuorumRule, electorate: int, present: int) -> Quorum:
+    """Ptk. 3:18 (1): the body has a quorum if more than half of the votes that can be cast
+    are present (or the bylaws' share); only members with the vote count."""
+    return Quorum(electorate, present, ballots.quorum_needed(rule, electorate))
+
+
+async def present_voters(uow: UnitOfWork, meeting: Meeting) -> list[int]:
+    """The members with the vote who are present now (checked in, not checked out)."""
+    return [
+        m.id
+        for m, a in await uow.meetings.sheet(meeting.id)
+        if a.left_at is None
+        and has_vote_in(meeting.body, is_active=m.is_active, kind=m.kind, is_founder=m.is_founder)
+    ]
+
+
+async def quorum(uow: UnitOfWork, meeting: Meeting) -> Quorum:
+    """The live quorum of a meeting."""
+    electorate = len(await uow.members.voter_ids(founders=meeting.body is Body.ST))
+    return quorum_of(meeting.quorum, electorate, len(await present_voters(uow, meeting)))
+
+
+# --- attendance ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """A check-in or a check-out, and the quorum after it."""
+
+    meeting: Meeting
+    member: Member
+    quorum: Quorum
+    #: The quorum was reached by this check-in: the meeting is quorate from now.
+    opened: bool = False
+
+
+async def check_in(uow: UnitOfWork, member: Member, recorder: Standing, now: datetime) -> CheckIn:
+    """Put ``member`` on the attendance sheet of the meeting taking check-ins; the chair (the
+    convener) or the KSz records someone present in person."""
+    meeting = await _checking_in(uow, now)
+    if recorder.member_id != member.id and not _chairs(recorder, meeting):
+        raise NotAllowed(Permission.KSZ, rule="meeting_chair")
+    if not invited(member, meeting.body):
+        raise NotAllowed(Permission.FOUNDER if meeting.body is Body.ST else Permission.MEMBER)
+    row = await uow.meetings.attendance(meeting.id, member.id)
+    if row is None:
+        uow.meetings.add_attendance(
+            Attendance(
+                meeting_id=meeting.id,
+                member_id=member.id,
+                arrived_at=now,
+                recorded_by_label=recorder.name,
+            )
+        )
+    else:
+        row.left_at = None
+    await uow.flush()
+    state = await quorum(uow, meeting)
+    opened = state.met and meeting.quorum_reached_at is None and now >= meeting.starts_at
+    if opened:
+        open_meeting(meeting, now)
+    return CheckIn(meeting, member, state, opened)
+
+
+def open_meeting(meeting: Meeting, now: datetime) -> None:
+    """The quorum is reached at or after the start: the meeting is quorate and runs."""
+    meeting.quorum_reached_at = now
+    meeting.status = MeetingStatus.OPEN
+
+
+async def check_out(uow: UnitOfWork, member: Member, now: datetime) -> CheckIn:
+    """``/tavozom``: the member leaves; the following votes count without them."""
+    meeting = await _checking_in(uow, now)
+    row = await uow.meetings.attendance(meeting.id, member.id)
+    if row is None or row.left_at is not None:
+        raise NotPresent(meeting.id)
+    row.left_at = now
+    await uow.flush()
+    return CheckIn(meeting, member, await quorum(uow, meeting))
+
+
+async def _checking_in(uow: UnitOfWork, now: datetime) -> Meeting:
+    meeting = await uow.meetings.checking_in(now + timedelta(minutes=CHECK_IN_MINUTES))
+    if meeting is None:
+        raise NoMeetingNow()
+    return meeting
+
+
+def _chairs(who: Standing, meeting: Meeting) -> bool:
+    """The levezető elnök (the convener) or the KSz runs the meeting."""
+    return who.is_ksz_staff or (
+        who.member_id is not None and who.member_id == meeting.created_by_id
+    )
+
+
+async def start(uow: UnitOfWork, meeting_id: int, now: datetime) -> Meeting | None:
+    """At the start time: quorate if enough members with the vote are present."""
+    meeting = await uow.meetings.get(meeting_id, lock=True)
+    if meeting is None or meeting.status is not MeetingStatus.CONVENED:
+        return None
+    if (await quorum(uow, meeting)).met:
+        open_meeting(meeting, now)
+        await uow.flush()
+        return meeting
+    return None
+
+
+async def give_up(uow: UnitOfWork, meeting_id: int, now: datetime) -> Meeting | None:
+    """MEETING_QUORUM_WAIT after the start: a meeting still without a quorum is recorded as not
+    quorate (a reconvened meeting can be called). None if it was quorate or is over."""
+    if await start(uow, meeting_id, now) is not None:
+        return None  # quorate after all
+    meeting = await uow.meetings.get(meeting_id, lock=True)
+    if meeting is None or meeting.status is not MeetingStatus.CONVENED:
+        return None
+    meeting.status = MeetingStatus.NOT_QUORATE
+    meeting.closed_at = now
+    await uow.flush()
+    return meeting
+
+
+# --- the agenda ------------------------------------------------------------------------------
+
+
+async def chaired_meeting(uow: UnitOfWork, meeting_id: int, chair: Standing) -> Meeting:
+    """A running meeting, for its chair (the convener) or the KSz."""
+    meeting = await uow.meetings.get(meeting_id, lock=True)
+    if meeting is None:
+        raise NotFound("meeting", str(meeting_id))
+    if not _chairs(chair, meeting):
+        raise NotAllowed(Permission.KSZ, rule="meeting_chair")
+    if meeting.status in (MeetingStatus.CLOSED, MeetingStatus.NOT_QUORATE):
+        raise MeetingOver(meeting_id)
+    return meeting
+
+
+def parse_item_vote(args: list[str]) -> tuple[int, int, int]:
+    """``/ules_szavazas 3 2 10``: the meeting, the agenda item, the minutes (optional)."""
+    numbers = [a.lstrip("#") for a in args]
+    if len(numbers) not in (2, 3) or not all(n.isdigit() for n in numbers):
+        raise InvalidInput("item", "empty")
+    minutes = int(numbers[2]) if len(numbers) == 3 else VOTE_MINUTES_DEFAULT
+    if not VOTE_MINUTES_MIN <= minutes <= VOTE_MINUTES_MAX:
+        raise InvalidInput("minutes", "vote_minutes", limit=VOTE_MINUTES_MAX)
+    return int(numbers[0]), int(numbers[1]), minutes
+
+
+async def open_item_vote(
+    uow: UnitOfWork,
+    meeting_id: int,
+    position: int,
+    minutes: int,
+    chair: Standing,
+    now: datetime,
+    *,
+    yes_no_labels: tuple[str, str, str],
+) -> tuple[Meeting, MeetingItem, Ballot]:
+    """The chair opens an agenda item's vote: a ballot on its draft resolution (or its title)
+    whose roll is the members with the vote present now; the quorum is checked again first."""
+    meeting = await chaired_meeting(uow, meeting_id, chair)
+    item = next((i for i in meeting.items if i.position == position), None)
+    if item is None:
+        raise NotFound("item", str(position))
+    if item.ballot_id is not None:
+        raise ItemDecided(position)
+    ballot = await _meeting_vote(
+        uow, meeting, item.draft or item.title, minutes, chair, now, yes_no_labels
+    )
+    item.ballot_id = ballot.id
+    await uow.flush()
+    return meeting, item, ballot
+
+
+async def _open_votes(uow: UnitOfWork, meeting: Meeting) -> list[int]:
+    """The meeting's ballots (the officers' and the items') that are still open."""
+    ids = [meeting.officers_ballot_id, *(i.ballot_id for i in meeting.items)]
+    found = []
+    for ballot_id in ids:
+        ballot = await uow.ballots.get(ballot_id) if ballot_id else None
+        if ballot is not None and ballot.status is BallotStatus.OPEN:
+            found.append(ballot.id)
+    return found
+
+
+async def _meeting_vote(
+    uow: UnitOfWork,
+    meeting: Meeting,
+    question: str,
+    minutes: int,
+    chair: Standing,
+    now: datetime,
+    yes_no_labels: tuple[str, str, str],
+) -> Ballot:
+    """An open vote of the members with the vote present, after the quorum is checked again;
+    one at a time."""
+    if still_open := await _open_votes(uow, meeting):
+        raise VoteInProgress(still_open[0])
+    state = await quorum(uow, meeting)
+    if meeting.status is not MeetingStatus.OPEN or not state.met:
+        raise NotQuorate(state.present, state.needed)
+    draft = BallotDraft(
+        question=question,
+        body=meeting.body,
+        kind=BallotKind.YES_NO,
+        deadline=now + timedelta(minutes=minutes),
+        quorum=QuorumRule.NONE,  # the meeting's quorum, checked above
+        majority=Majority.ABSOLUTE,  # of those present with the vote: the roll
+        procedure=Procedure.MEETING,
+    )
+    return await ballots.publish(
+        uow, draft, chair, now, yes_no_labels=yes_no_labels, abstain_label=yes_no_labels[2],
+        voters=await present_voters(uow, meeting),
+    )  # fmt: skip
+
+
+async def close_meeting(
+    uow: UnitOfWork, meeting_id: int, chair: Standing, now: datetime
+) -> Meeting:
+    """The chair closes the meeting (no agenda item's vote may still be open)."""
+    meeting = await chaired_meeting(uow, meeting_id, chair)
+    if still_open := await _open_votes(uow, meeting):
+        raise VoteInProgress(still_open[0])
+    meeting.status = MeetingStatus.CLOSED
+    meeting.closed_at = now
+    await uow.flush()
+    return meeting
+
+
+# --- the officers and the authenticators' confirmation ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Officers:
+    """The minute-taker and the two authenticators proposed to the meeting."""
+
+    minute_taker: Member
+    authenticators: tuple[Member, Member]
+
+
+_OFFICER_KEYS = {
+    "jegyzőkönyvvezető": "taker", "jegyzokonyvvezeto": "taker", "minute-taker": "taker",
+    "minute taker": "taker", "hitelesítők": "auth", "hitelesitok": "auth",
+    "authenticators": "auth",
+}  # fmt: skip
+
+
+async def parse_officers(uow: UnitOfWork, text: str) -> Officers:
+    """``Jegyzőkönyvvezető: Név; Hitelesítők: Név, Név`` (members, by name)."""
+    values: dict[str, str] = {}
+    for part in text.split(";"):
+        head, colon, rest = part.partition(":")
+        key = _OFFICER_KEYS.get(head.strip().casefold()) if colon else None
+        if key is None or key in values:
+            raise InvalidInput("officers", "bad_value")
+        values[key] = rest
+    if set(values) != {"taker", "auth"}:
+        raise InvalidInput("officers", "empty")
+    names = [n for n in values["auth"].split(",") if n.strip()]
+    if len(names) != 2:
+        raise InvalidInput("officers", "two_authenticators")
+    first, second = [await find_member(uow, n) for n in names]
+    if first.id == second.id:
+        raise InvalidInput("officers", "two_authenticators")
+    return Officers(await find_member(uow, values["taker"]), (first, second))
+
+
+async def propose_officers(
+    uow: UnitOfWork,
+    meeting_id: int,
+    officers: Officers,
+    question: str,
+    chair: Standing,
+    now: datetime,
+    *,
+    yes_no_labels: tuple[str, str, str],
+) -> tuple[Meeting, Ballot]:
+    """The chair proposes the minute-taker and the authenticators; the meeting elects them by
+    an open vote of those present (``officers_elected`` once its ballot is adopted)."""
+    meeting = await chaired_meeting(uow, meeting_id, chair)
+    ballot = await _meeting_vote(
+        uow, meeting, question, VOTE_MINUTES_DEFAULT, chair, now, yes_no_labels
+    )
+    first, second = officers.authenticators
+    meeting.officers_ballot_id = ballot.id
+    meeting.minute_taker_id, meeting.minute_taker_label = (
+        officers.minute_taker.id, officers.minute_taker.name,
+    )  # fmt: skip
+    meeting.authenticator1_id, meeting.authenticator1_label = first.id, first.name
+    meeting.authenticator2_id, meeting.authenticator2_label = second.id, second.name
+    await uow.flush()
+    return meeting, ballot
+
+
+async def officers_elected(uow: UnitOfWork, meeting: Meeting) -> bool:
+    """The meeting adopted its officers' ballot."""
+    if meeting.officers_ballot_id is None:
+        return False
+    ballot = await uow.ballots.get(meeting.officers_ballot_id)
+    return ballot is not None and ballot.result is BallotResult.ADOPTED
+
+
+def authenticators(meeting: Meeting) -> list[int]:
+    """The member ids of the proposed authenticators."""
+    return [m for m in (meeting.authenticator1_id, meeting.authenticator2_id) if m is not None]
+
+
+async def confirm_minutes(
+    uow: UnitOfWork, meeting_id: int, member: Member, now: datetime
+) -> Meeting:
+    """An elected authenticator confirms the minutes of a closed meeting (once)."""
+    meeting = await uow.meetings.get(meeting_id)
+    if meeting is None:
+        raise NotFound("meeting", str(meeting_id))
+    if meeting.status is not MeetingStatus.CLOSED:
+        raise MeetingNotOver(meeting_id)
+    if member.id not in authenticators(meeting) or not await officers_elected(uow, meeting):
+        raise NotAllowed(Permission.MEMBER, rule="minutes_authenticator")
+    if await uow.session.get(MinutesConfirmation, (meeting_id, member.id)) is None:
+        uow.session.add(
+            MinutesConfirmation(
+                meeting_id=meeting_id, member_id=member.id, member_label=member.name,
+                confirmed_at=now,
+            )
+        )  # fmt: skip
+        await uow.flush()
+    return meeting
+
+
+# --- the minutes -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """What the minutes say of an agenda item: its ballot, the counts, the resolution."""
+
+    item: MeetingItem
+    ballot: Ballot | None
+    counts: tuple[ballots.OptionCount, ...] = ()
+    resolution: Resolution | None = None
+    affected: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Record:
+    """Everything the minutes of a meeting hold."""
+
+    meeting: Meeting
+    sheet: list[tuple[Member, Attendance]]
+    items: list[ItemRecord]
+    #: The quorum when the meeting became quorate (or at its end, if it never did).
+    quorum: Quorum
+    #: The resolution that elected the officers, if the meeting elected them.
+    officers: Resolution | None = None
+    confirmations: tuple[MinutesConfirmation, ...] = ()
+
+
+def present_at(sheet: Sequence[tuple[Member, Attendance]], body: Body, at: datetime) -> int:
+    """Members with the vote on the sheet who were present at ``at``."""
+    return sum(
+        1
+        for m, a in sheet
+        if a.arrived_at <= at
+        and (a.left_at is None or a.left_at > at)
+        and has_vote_in(body, is_active=m.is_active, kind=m.kind, is_founder=m.is_founder)
+    )
+
+
+async def record(uow: UnitOfWork, meeting_id: int) -> Record:
+    """The minutes' content of a meeting that is over (closed, or not quorate)."""
+    meeting = await uow.meetings.get(meeting_id)
+    if meeting is None:
+        raise NotFound("meeting", str(meeting_id))
+    if meeting.status not in (MeetingStatus.CLOSED, MeetingStatus.NOT_QUORATE):
+        raise MeetingNotOver(meeting_id)
+    sheet = await uow.meetings.sheet(meeting_id)
+    at = meeting.quorum_reached_at or meeting.closed_at or meeting.starts_at
+    electorate = len(await uow.members.voter_ids(founders=meeting.body is Body.ST))
+    state = quorum_of(meeting.quorum, electorate, present_at(sheet, meeting.body, at))
+    items = []
+    for item in meeting.items:
+        ballot = await uow.ballots.get(item.ballot_id) if item.ballot_id else None
+        if ballot is None:
+            items.append(ItemRecord(item, None))
+            continue
+        affected = tuple(m.name for m, _entry in await uow.ballots.affected(ballot.id))
+        items.append(
+            ItemRecord(
+                item,
+                ballot,
+                tuple(await ballots.current_counts(uow, ballot)),
+                await uow.resolutions.by_ballot(ballot.id),
+                affected,
+            )
+        )
+    officers = None
+    if await officers_elected(uow, meeting) and meeting.officers_ballot_id is not None:
+        officers = await uow.resolutions.by_ballot(meeting.officers_ballot_id)
+    confirmations = tuple(await uow.meetings.confirmations(meeting_id))
+    return Record(meeting, sheet, items, state, officers, confirmations)
+
+
+@dataclass
+class MeetingNotOver(DomainError):
+    """The minutes are made when the meeting is over."""
+
+    meeting_id: int

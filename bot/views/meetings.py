@@ -1,0 +1,264 @@
+"""Meetings: the invitation, reminders, the attendance and quorum lines, the agenda's votes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import Feature, encode
+from bot.i18n import Translator
+from bot.services.meetings import (
+    ItemDecided,
+    MeetingNotOver,
+    MeetingOver,
+    NoMeetingNow,
+    NotPresent,
+    NotQuorate,
+    Quorum,
+    VoteInProgress,
+)
+from bot.views.ballots import body_name, quorum_words
+from bot.views.common import register_error_text
+from storage.models.meetings import Meeting, MeetingItem
+
+
+def where_lines(t: Translator, meeting: Meeting) -> list[str]:
+    """Time, place, online link."""
+    lines = [t.gettext("Time: {date}").format(date=t.datetime(meeting.starts_at))]
+    if meeting.place:
+        lines.append(t.gettext("Place: {place}").format(place=escape(meeting.place)))
+    if meeting.link:
+        lines.append(t.gettext("Online: {link}").format(link=escape(meeting.link)))
+    return lines
+
+
+def agenda_lines(t: Translator, meeting: Meeting) -> list[str]:
+    """The agenda, each item with its draft resolution."""
+    lines = [t.gettext("<b>Agenda</b>")]
+    for item in meeting.items:
+        lines.append(f"{item.position}. {escape(item.title)}")
+        if item.draft:
+            lines.append(
+                "   " + t.gettext("Draft resolution: {text}").format(text=escape(item.draft))
+            )
+    return lines
+
+
+def invitation(t: Translator, meeting: Meeting, electorate: int) -> str:
+    """The meghívó (Ptk. 3:17): who convenes what, when, where, the agenda, the quorum rule."""
+    lines = [
+        t.gettext("<b>Invitation — meeting #{id}</b>").format(id=meeting.id),
+        t.gettext("Body: {body}").format(body=body_name(t, meeting.body)),
+        t.gettext("Convened by: {name}").format(name=escape(meeting.created_by_label)),
+        "",
+        *where_lines(t, meeting),
+        "",
+        *agenda_lines(t, meeting),
+        "",
+        t.gettext("Quorum: {rule}").format(rule=quorum_words(t, meeting.quorum, electorate)),
+        t.gettext(
+            "Check in from 30 minutes before the start with {present}; leaving early: {leave}."
+        ).format(**t.commands("present", "leave")),
+        t.gettext(
+            "If the meeting has no quorum, a reconvened meeting can be called on the same agenda."
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def reminder(t: Translator, meeting: Meeting, kind: str) -> str:
+    """A day or an hour before."""
+    head = (
+        t.gettext("Reminder: meeting #{id} ({body}) is tomorrow.")
+        if kind == "day"
+        else t.gettext("Reminder: meeting #{id} ({body}) starts in an hour.")
+    )
+    return "\n".join(
+        [
+            head.format(id=meeting.id, body=body_name(t, meeting.body)),
+            *where_lines(t, meeting),
+            t.gettext("Check in with {present} from 30 minutes before the start.").format(
+                **t.commands("present")
+            ),
+        ]
+    )
+
+
+def quorum_line(t: Translator, quorum: Quorum) -> str:
+    """``Jelen: 3 a 4 szavazásra jogosultból (legalább 3 kell): határozatképes``."""
+    text = (
+        t.gettext("Present with the vote: {present} of {electorate} ({needed} needed): quorate.")
+        if quorum.met
+        else t.gettext(
+            "Present with the vote: {present} of {electorate} ({needed} needed): no quorum yet."
+        )
+    )
+    return text.format(present=quorum.present, electorate=quorum.electorate, needed=quorum.needed)
+
+
+def checked_in(t: Translator, meeting: Meeting, name: str, quorum: Quorum, *, self: bool) -> str:
+    """The answer to /jelen."""
+    head = (
+        t.gettext("You are on the attendance sheet of meeting #{id}.")
+        if self
+        else t.gettext("On the attendance sheet of meeting #{id}: {name}.")
+    )
+    return head.format(id=meeting.id, name=escape(name)) + "\n" + quorum_line(t, quorum)
+
+
+def checked_out(t: Translator, meeting: Meeting, quorum: Quorum) -> str:
+    """The answer to /tavozom."""
+    return (
+        t.gettext(
+            "You have left meeting #{id}: the following votes are counted without you."
+        ).format(id=meeting.id)
+        + "\n"
+        + quorum_line(t, quorum)
+    )
+
+
+def quorate_now(t: Translator, meeting: Meeting, quorum: Quorum) -> str:
+    """To the present members: the meeting has a quorum and runs."""
+    return (
+        t.gettext("Meeting #{id} has a quorum and is open.").format(id=meeting.id)
+        + "\n"
+        + quorum_line(t, quorum)
+    )
+
+
+def not_quorate(t: Translator, meeting: Meeting, quorum: Quorum) -> str:
+    """To every invitee: the meeting was not quorate."""
+    return "\n".join(
+        [
+            t.gettext("<b>Meeting #{id} ({body}) had no quorum</b>").format(
+                id=meeting.id, body=body_name(t, meeting.body)
+            ),
+            quorum_line(t, quorum),
+            t.gettext(
+                "It is recorded as not quorate; the KSz can call a reconvened meeting on the same "
+                "agenda."
+            ),
+        ]
+    )
+
+
+def vote_opened(t: Translator, meeting: Meeting, item: MeetingItem, ballot_id: int) -> str:
+    """To the chair: the item's vote is open for those present."""
+    return t.gettext(
+        "The vote on agenda item {n} of meeting #{meeting} is open as ballot #{ballot}; the "
+        "members with the vote present got it privately. Close it with {close}."
+    ).format(
+        n=item.position,
+        meeting=meeting.id,
+        ballot=ballot_id,
+        close=t.command("closeballot") + f" {ballot_id}",
+    )
+
+
+def officers_question(t: Translator, meeting: Meeting, taker: str, first: str, second: str) -> str:
+    """The question of the officers' election (stored as the ballot's text, not escaped)."""
+    return t.gettext(
+        "Election of the officers of meeting #{id} — chair: {chair}; minute-taker: {taker}; "
+        "authenticators: {first}, {second}."
+    ).format(id=meeting.id, chair=meeting.created_by_label, taker=taker, first=first, second=second)
+
+
+def officers_vote_opened(t: Translator, meeting: Meeting, ballot_id: int) -> str:
+    """To the chair: the officers' election is open for those present."""
+    return t.gettext(
+        "The election of the officers of meeting #{meeting} is open as ballot #{ballot}; the "
+        "members with the vote present got it privately."
+    ).format(meeting=meeting.id, ballot=ballot_id)
+
+
+def confirm_request(t: Translator, meeting: Meeting) -> tuple[str, InlineKeyboardMarkup]:
+    """To an elected authenticator after the close: read the minutes, then confirm them."""
+    text = t.gettext(
+        "You are an authenticator of the minutes of meeting #{id}. Read them ({minutes} {id}); "
+        "if they are right, confirm them."
+    ).format(id=meeting.id, minutes=t.command("minutes"))
+    button = InlineKeyboardButton(
+        t.gettext("Confirm the minutes"), callback_data=encode(Feature.MINUTES, "ok", meeting.id)
+    )
+    return text, InlineKeyboardMarkup([[button]])
+
+
+def confirmed(t: Translator, meeting: Meeting) -> str:
+    """The answer to the confirmation."""
+    return t.gettext("Recorded: you confirmed the minutes of meeting #{id}.").format(id=meeting.id)
+
+
+def convened(t: Translator, meeting: Meeting, invited: int) -> str:
+    """To the convener."""
+    return t.ngettext(
+        "Meeting #{id} convened; the invitation goes to {n} member.",
+        "Meeting #{id} convened; the invitation goes to {n} members.",
+        invited,
+    ).format(id=meeting.id, n=invited)
+
+
+def meeting_closed(t: Translator, meeting: Meeting) -> str:
+    """To every invitee: the meeting is over, the minutes can be had."""
+    return t.gettext("Meeting #{id} ({body}) is closed. The minutes: {minutes} {id}").format(
+        id=meeting.id, body=body_name(t, meeting.body), minutes=t.command("minutes")
+    )
+
+
+def meetings_text(t: Translator, meetings: Sequence[Meeting]) -> str:
+    """The meetings convened or running."""
+    if not meetings:
+        return t.gettext("No meeting is convened.")
+    parts = []
+    for meeting in meetings:
+        parts.append(
+            "\n".join(
+                [
+                    t.gettext("<b>Meeting #{id} — {body}</b>").format(
+                        id=meeting.id, body=body_name(t, meeting.body)
+                    ),
+                    *where_lines(t, meeting),
+                    *agenda_lines(t, meeting),
+                ]
+            )
+        )
+    return "\n\n".join(parts)
+
+
+register_error_text(
+    NoMeetingNow,
+    lambda t, e: t.gettext("No meeting takes check-ins now (from 30 minutes before its start)."),
+)
+register_error_text(
+    MeetingOver,
+    lambda t, e: t.gettext("Meeting #{id} is over.").format(id=e.meeting_id),
+)
+register_error_text(
+    NotQuorate,
+    lambda t, e: t.gettext(
+        "The meeting has no quorum now: {present} present with the vote, {needed} needed."
+    ).format(present=e.present, needed=e.needed),
+)
+register_error_text(
+    ItemDecided,
+    lambda t, e: t.gettext("Agenda item {n} has had its vote.").format(n=e.position),
+)
+register_error_text(
+    VoteInProgress,
+    lambda t, e: t.gettext("Ballot #{id} of this meeting is still open: close it first.").format(
+        id=e.ballot_id
+    ),
+)
+register_error_text(
+    MeetingNotOver,
+    lambda t, e: t.gettext(
+        "Meeting #{id} is not over yet: its minutes are made after the close."
+    ).format(id=e.meeting_id),
+)
+register_error_text(
+    NotPresent,
+    lambda t, e: t.gettext("You are not on the attendance sheet of meeting #{id}.").format(
+        id=e.meeting_id
+    ),
+)

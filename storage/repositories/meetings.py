@@ -1,0 +1,106 @@
+"""Queries of meetings, their agenda and their attendance sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from storage.models import Member
+from storage.models.meetings import (
+    Attendance,
+    Meeting,
+    MeetingItem,
+    MeetingReminder,
+    MeetingStatus,
+    MinutesConfirmation,
+)
+from storage.repositories.base import Repository
+
+__all__ = ["MeetingRepository"]
+
+#: Meetings whose agenda may still be acted on.
+ACTIVE = (MeetingStatus.CONVENED, MeetingStatus.OPEN)
+
+
+class MeetingRepository(Repository):
+    """Meetings, agenda items, attendance and sent reminders."""
+
+    def add(self, meeting: Meeting) -> None:
+        self.session.add(meeting)
+
+    async def get(self, meeting_id: int, *, lock: bool = False) -> Meeting | None:
+        """A meeting with its agenda; ``lock`` takes it for update (a state change)."""
+        query = select(Meeting).options(selectinload(Meeting.items)).where(Meeting.id == meeting_id)
+        if lock:
+            query = query.with_for_update(of=Meeting)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def active(self) -> Sequence[Meeting]:
+        """Convened or running meetings, soonest first."""
+        result = await self.session.execute(
+            select(Meeting)
+            .options(selectinload(Meeting.items))
+            .where(Meeting.status.in_(ACTIVE))
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+        return result.scalars().all()
+
+    async def checking_in(self, opens_before: datetime) -> Meeting | None:
+        """The active meeting whose check-in has opened (it starts before ``opens_before``),
+        the latest such, locked for update."""
+        result = await self.session.execute(
+            select(Meeting)
+            .options(selectinload(Meeting.items))
+            .where(Meeting.status.in_(ACTIVE), Meeting.starts_at <= opens_before)
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+            .limit(1)
+            .with_for_update(of=Meeting)
+        )
+        return result.scalar_one_or_none()
+
+    async def attendance(self, meeting_id: int, member_id: int) -> Attendance | None:
+        return await self.session.get(Attendance, (meeting_id, member_id))
+
+    def add_attendance(self, row: Attendance) -> None:
+        self.session.add(row)
+
+    async def sheet(self, meeting_id: int) -> list[tuple[Member, Attendance]]:
+        """The attendance sheet: every member who checked in, in name order."""
+        result = await self.session.execute(
+            select(Member, Attendance)
+            .join(Attendance, Attendance.member_id == Member.id)
+            .where(Attendance.meeting_id == meeting_id)
+            .order_by(Member.sort_key)
+        )
+        return [(m, a) for m, a in result.all()]
+
+    async def confirmations(self, meeting_id: int) -> Sequence[MinutesConfirmation]:
+        result = await self.session.execute(
+            select(MinutesConfirmation)
+            .where(MinutesConfirmation.meeting_id == meeting_id)
+            .order_by(MinutesConfirmation.confirmed_at)
+        )
+        return result.scalars().all()
+
+    async def item_by_ballot(self, ballot_id: int) -> MeetingItem | None:
+        return (
+            await self.session.execute(
+                select(MeetingItem).where(MeetingItem.ballot_id == ballot_id)
+            )
+        ).scalar_one_or_none()
+
+    async def reminder_sent(self, meeting_id: int, kind: str) -> bool:
+        return await self.session.get(MeetingReminder, (meeting_id, kind)) is not None
+
+    async def add_reminder_once(self, meeting_id: int, kind: str, now: datetime) -> bool:
+        """Record a sent reminder; False when it was recorded before (a unique key)."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(MeetingReminder(meeting_id=meeting_id, kind=kind, sent_at=now))
+        except IntegrityError:
+            return False
+        return True

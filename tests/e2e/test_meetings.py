@@ -1,0 +1,184 @@
+"""Meetings end to end: the invitation, the reminders, the attendance sheet and the live quorum,
+the agenda items' votes (an affected member, a member leaving before the last item), the close
+and the minutes' PDF; a meeting without a quorum."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+from pypdf import PdfReader
+
+from bot.services.clock import FakeClock
+from fakeapi import FakeUser
+from tests.e2e.harness import BotHarness, answers, texts
+from tests.e2e.people import Cast
+
+START = datetime(2026, 12, 8, 16, 0, tzinfo=UTC)  # 17:00 in Budapest
+FORM = (
+    "/ules_uj\n"
+    "Időpont: 2026.12.08 17:00\n"
+    "Helyszín: Klaszteriroda, Budapest\n"
+    "Online: https://meet.example/kgy\n"
+    "Napirend: Beszámoló 2026 | A Közgyűlés elfogadja a 2026. évi szakmai beszámolót.\n"
+    "Napirend: Tagdíj 2027 | A tagdíj 2027-ben évi 50 000 Ft, ő és ű betűvel."
+)
+
+
+async def _at(harness: BotHarness, clock: FakeClock, when: datetime) -> None:
+    clock.current = when
+    await harness.run_due_jobs()
+    await harness.settle()
+
+
+async def _say(harness: BotHarness, user: FakeUser, text: str) -> str:
+    await harness.send(user, text)
+    await harness.settle()
+    return harness.last(user).text
+
+
+async def _vote(harness: BotHarness, votes: dict[FakeUser, str]) -> None:
+    for user, label in votes.items():
+        await harness.press_label(user, harness.last(user), label)
+
+
+async def test_a_meeting_from_invitation_to_minutes(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    # convening: the notice period is kept; the invitation goes to every member
+    refused = await _say(harness, cast.ksz, FORM.replace("2026.12.08", "2026.11.30"))
+    assert "legalább 8 nappal" in refused
+    replies = texts(await harness.send(cast.ksz, FORM))
+    assert "Ülés #1 összehívva; a meghívó 6 taghoz megy." in replies
+    await harness.settle()
+    for user in (cast.internal, cast.external, cast.chair):
+        invitation = harness.last(user).text
+        assert "Meghívó – ülés #1" in invitation and "Testület: Közgyűlés" in invitation
+        assert "Időpont: 2026. december 8., 17:00" in invitation
+        assert "Helyszín: Klaszteriroda, Budapest" in invitation
+        assert "2. Tagdíj 2027" in invitation
+    # the reminders, a day and an hour before
+    await _at(harness, clock, datetime(2026, 12, 7, 16, 0, 30, tzinfo=UTC))
+    assert "holnap" in harness.last(cast.founder).text
+    assert "Nincs most olyan ülés" in await _say(harness, cast.internal, "/jelen")
+    await _at(harness, clock, datetime(2026, 12, 8, 15, 0, 30, tzinfo=UTC))
+    assert "egy óra múlva kezdődik" in harness.last(cast.founder).text
+    # attendance from 30 minutes before: the live quorum (3 of the 4 with the vote needed)
+    await _at(harness, clock, datetime(2026, 12, 8, 15, 40, tzinfo=UTC))
+    first = await _say(harness, cast.internal, "/jelen")
+    assert "Felkerült az ülés #1 jelenléti ívére." in first
+    assert "Jelen lévő szavazásra jogosultak: 1 / 4 (3 kell): még nem határozatképes." in first
+    await _say(harness, cast.external, "/jelen")  # advisory right: on the sheet, not counted
+    await _say(harness, cast.founder, "/jelen")
+    third = await _say(harness, cast.chair, "/jelen")
+    assert "3 / 4 (3 kell): határozatképes." in third
+    # the start: quorate, the members present are told
+    await _at(harness, clock, START)
+    assert "Az ülés #1 határozatképes, megnyílt." in harness.last(cast.internal).text
+    # the officers: elected by an open vote of those present
+    officers = "Jegyzőkönyvvezető: Külső Kata; Hitelesítők: Alapító Aladár, Elnök Emese"
+    opened = texts(await harness.send(cast.ksz, f"/ules_tisztsegviselok 1 {officers}"))
+    assert any("tisztségviselők választása (ülés #1, szavazás #1)" in text for text in opened)
+    await harness.settle()
+    assert (
+        "Az ülés #1 tisztségviselőinek megválasztása – levezető elnök: Menedzser Márta; "
+        "jegyzőkönyvvezető: Külső Kata; hitelesítők: Alapító Aladár, Elnök Emese."
+    ) in harness.last(cast.internal).text
+    await _vote(harness, {cast.internal: "Igen", cast.founder: "Igen", cast.chair: "Igen"})
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 10, 30, tzinfo=UTC))
+    assert "1/2026. (XII. 8.) Kgy. határozat" in harness.last(cast.internal).text
+    # item 1: an affected member; the vote among those present
+    opened = texts(await harness.send(cast.ksz, "/ules_szavazas 1 1 10"))
+    assert any("1. napirendi pont, szavazás #2" in text for text in opened)
+    await harness.settle()
+    ballot_messages = {u: harness.last(u) for u in (cast.internal, cast.founder, cast.chair)}
+    assert "Szavazás #2" in ballot_messages[cast.founder].text
+    assert "Szavazás #2" not in harness.last(cast.catalyst).text  # absent: no ballot
+    await _say(harness, cast.founder, "/erintett 2 a cégem készítette a beszámolót")
+    for user in (cast.internal, cast.chair):
+        await harness.press_label(user, ballot_messages[user], "Igen")
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 20, 30, tzinfo=UTC))
+    assert "2/2026. (XII. 8.) Kgy. határozat" in harness.last(cast.internal).text
+    # a member leaves before the last item: no quorum until the chair records another one
+    left = await _say(harness, cast.internal, "/tavozom")
+    assert "2 / 4 (3 kell): még nem határozatképes." in left
+    assert "nincs határozatképes" in await _say(harness, cast.ksz, "/ules_szavazas 1 2 10")
+    recorded = await _say(harness, cast.ksz, "/jelen Katalizátor Kálmán")
+    assert "Katalizátor Kálmán" in recorded and "3 / 4" in recorded
+    await _say(harness, cast.ksz, "/ules_szavazas 1 2 10")
+    await _vote(harness, {cast.founder: "Nem", cast.chair: "Igen", cast.catalyst: "Igen"})
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 35, tzinfo=UTC))
+    assert "3/2026. (XII. 8.) Kgy. határozat" in harness.last(cast.chair).text
+    # the close; the authenticators confirm the minutes with a button
+    closed = texts(await harness.send(cast.ksz, "/ules_zaras 1"))
+    assert "Az ülés #1 (Közgyűlés) lezárult. A jegyzőkönyv: /jegyzokonyv 1" in closed
+    await harness.settle()
+    request = harness.last(cast.founder)
+    assert "jegyzőkönyv-hitelesítője" in request.text
+    refused = await harness.press(cast.internal, request, "min:ok:1", forge=True)
+    assert any("csak az ülés által megválasztott hitelesítők" in a for a in answers(refused))
+    await harness.press_label(cast.founder, request, "Jegyzőkönyv hitelesítése")
+    assert "hitelesítette" in harness.last(cast.founder).text
+    await harness.send(cast.internal, "/jegyzokonyv 1")
+    document = harness.last(cast.internal)
+    assert document.document_name == "jegyzokonyv-ules-1.pdf"
+    pdf = PdfReader(io.BytesIO(document.document_bytes or b""))
+    text = " ".join((page.extract_text() or "") for page in pdf.pages)
+    text = " ".join(text.split())
+    for expected in (
+        "JEGYZŐKÖNYV",
+        "Ülés #1, testület: Közgyűlés",
+        "Időpont: 2026. december 8., 17:00",
+        "Helyszín: Klaszteriroda, Budapest",
+        "Levezető elnök: Menedzser Márta",
+        "az ülés határozatképes: jelen van 3 szavazásra jogosult tag (összesen 4; 3 kell)",
+        "1. napirendi pont: Beszámoló 2026",
+        "A Közgyűlés elfogadja a 2026. évi szakmai beszámolót.",
+        "Érintett, nem szavazott, nem számít bele (Ptk. 3:19 (2)): Alapító Aladár",
+        "2 igen, 0 nem, 0 tartózkodás (egyhangúlag)",
+        "Jegyzőkönyvvezető: Külső Kata",
+        "Jegyzőkönyv-hitelesítők: Alapító Aladár, Elnök Emese",
+        "Megválasztva a jelenlévők nyílt szavazásával: 1/2026. (XII. 8.) Kgy. határozat",
+        "Elfogadva, határozat száma: 2/2026. (XII. 8.) Kgy. határozat",
+        "ő és ű betűvel",
+        "2 igen, 1 nem, 0 tartózkodás",
+        "3/2026. (XII. 8.) Kgy. határozat",
+        "jegyzőkönyv-hitelesítő",
+        "Hitelesítette Alapító Aladár jegyzőkönyv-hitelesítő (2026. december 8.,",
+        "Melléklet: jelenléti ív",
+        "Belső Béla",
+        "Külső Kata",
+        "tanácskozási",
+    ):
+        assert expected in text, (expected, text)
+
+
+async def test_a_meeting_without_a_quorum(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    await _say(harness, cast.ksz, FORM)
+    await _at(harness, clock, datetime(2026, 12, 8, 15, 45, tzinfo=UTC))
+    await _say(harness, cast.internal, "/jelen")
+    await _at(harness, clock, START)
+    assert "Tagdíj 2027" in await _say(harness, cast.chair, "/ulesek")
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 30, 30, tzinfo=UTC))  # 30 minutes
+    notice = harness.last(cast.founder).text
+    assert "Az ülés #1 (Közgyűlés) határozatképtelen volt" in notice
+    assert "megismételt ülés" in notice
+    assert "véget ért" in await _say(harness, cast.ksz, "/ules_szavazas 1 1 10")
+    await harness.send(cast.chair, "/jegyzokonyv 1")
+    pdf = PdfReader(io.BytesIO(harness.last(cast.chair).document_bytes or b""))
+    text = " ".join(" ".join((p.extract_text() or "") for p in pdf.pages).split())
+    assert (
+        "Az ülés határozatképtelen volt: jelen volt 1 szavazásra jogosult tag (összesen 4)" in text
+    )
+    assert "1. napirendi pont" not in text
+
+
+async def test_only_the_convener_or_the_ksz_chairs(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    await _say(harness, cast.ksz, FORM)
+    assert texts(await harness.send(cast.founder, "/ules_szavazas 1 1"))
+    assert "levezető elnöke" in harness.last(cast.founder).text
+    assert "még nem ért véget" in await _say(harness, cast.internal, "/jegyzokonyv 1")

@@ -1,0 +1,142 @@
+"""Decisions without a meeting (Ptk. 3:20) end to end: valid, invalid for too few votes, closed
+at the last vote, stopped by a request for a meeting; the form and the wizard."""
+
+from __future__ import annotations
+
+from bot.services.clock import FakeClock
+from fakeapi import FakeMessage, FakeUser
+from storage.models.ballots import Ballot
+from tests.e2e.harness import BotHarness, answers, texts
+from tests.e2e.people import Cast
+
+FORM = "Kérdés: A tagdíj 2027-ben 50 000 Ft legyen?\nHatáridő: 8\nEljárás: ülés nélkül"
+VOTERS = ("internal", "founder", "chair", "catalyst")
+
+
+async def _publish(harness: BotHarness, cast: Cast) -> tuple[Ballot, dict[str, FakeMessage]]:
+    ballot = await harness.publish_form(cast.ksz, FORM)
+    return ballot, {role: harness.last(getattr(cast, role)) for role in VOTERS}
+
+
+async def _vote(
+    harness: BotHarness, cast: Cast, messages: dict[str, FakeMessage], *roles: str
+) -> None:
+    for role in roles:
+        await harness.press_label(getattr(cast, role), messages[role], "Igen")
+
+
+def _result(harness: BotHarness, user: FakeUser) -> str:
+    return harness.last(user).text
+
+
+async def _after_deadline(harness: BotHarness, clock: FakeClock, user: FakeUser) -> str:
+    """Past the 8 days: the deadline's jobs run; what ``user`` got last."""
+    clock.advance(days=8, minutes=1)
+    await harness.run_due_jobs()
+    await harness.settle()
+    return _result(harness, user)
+
+
+async def test_valid_when_a_meetings_quorum_of_votes_arrives(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    ballot, messages = await _publish(harness, cast)
+    text = messages["internal"].text
+    assert "Eljárás: ülés tartása nélküli határozathozatal (Ptk. 3:20)" in text
+    assert "Csak akkor eredményes, ha legalább 3 szavazat érkezik" in text
+    assert ["Ülést kérek"] in [[label for label, _ in row] for row in messages["internal"].buttons]
+    deadline_day = "2026. december 5."
+    assert f"Határidő: {deadline_day}" in text
+    # it runs to its deadline: an early close is refused
+    [refused] = texts(await harness.send(cast.ksz, f"/szavazas_lezaras {ballot.id}"))
+    assert "nem zárható le korábban" in refused
+    await _vote(harness, cast, messages, "internal", "founder", "chair")
+    result = await _after_deadline(harness, clock, cast.catalyst)
+    assert "Az eljárás eredményes: 3 szavazat érkezett, legalább 3 kellett" in result
+    assert "ELFOGADVA" in result
+    # the resolution's date is the last day of the voting period, also in its number
+    assert f"A határozathozatal napja (Ptk. 3:20 (4)): {deadline_day}" in result
+    assert "1/2026. (XII. 5.) Kgy. határozat" in result
+    [register] = texts(await harness.send(cast.internal, "/hatarozatok"))
+    assert "Eljárás: ülés tartása nélküli határozathozatal (Ptk. 3:20)" in register
+
+
+async def test_invalid_with_too_few_votes(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    _ballot, messages = await _publish(harness, cast)
+    await _vote(harness, cast, messages, "internal", "founder")
+    result = await _after_deadline(harness, clock, cast.chair)
+    assert "Az eljárás eredménytelen: 2 szavazat érkezett, legalább 3 kellett" in result
+    assert "EREDMÉNYTELEN (kevés szavazat)" in result
+    assert "határozat" not in result.split("Eredmény:")[1]  # no resolution number
+
+
+async def test_everyone_voting_early_closes_it_on_the_day_of_the_last_vote(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    _ballot, messages = await _publish(harness, cast)
+    clock.advance(days=2)
+    await _vote(harness, cast, messages, *VOTERS)
+    await harness.settle()
+    result = _result(harness, cast.ksz)
+    assert "Az eljárás eredményes: 4 szavazat érkezett" in result
+    assert "A határozathozatal napja (Ptk. 3:20 (4)): 2026. november 29." in result
+    assert "1/2026. (XI. 29.) Kgy. határozat" in result
+
+
+async def test_a_request_for_a_meeting_stops_it_and_tells_the_ksz(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    ballot, messages = await _publish(harness, cast)
+    await _vote(harness, cast, messages, "internal")
+    # the external supporter has no vote: no such button, and a forged one is refused
+    calls = await harness.press(
+        cast.external, messages["internal"], f"vote:m:{ballot.id}", forge=True
+    )
+    assert any("nincs szavazati joga" in a for a in answers(calls))
+    founder_message = messages["founder"]
+    await harness.press_label(cast.founder, founder_message, "Ülést kérek")
+    assert "Ülés tartását kéri (szavazás #" in founder_message.text
+    await harness.press_label(cast.founder, founder_message, "Vissza")  # changed their mind
+    await harness.press_label(cast.founder, founder_message, "Ülést kérek")
+    await harness.press_label(cast.founder, founder_message, "Igen, ülést kérek")
+    assert "Kérését rögzítettük" in founder_message.text
+    await harness.settle()
+    stopped = _result(harness, cast.chair)
+    assert "az ülés nélküli eljárás leállt" in stopped
+    assert "Ülés tartását kérte (Ptk. 3:20): Alapító Aladár." in stopped
+    assert "Ülés tartását kérte" in _result(harness, cast.external)  # every member is told
+    ksz = _result(harness, cast.ksz)
+    assert "Ülést kell összehívni" in ksz and "legalább 8 nappal" in ksz
+    # no more votes, no result at the deadline, the list says why
+    calls = await harness.press_label(cast.chair, messages["chair"], "Igen")
+    assert any("lezárult" in a for a in answers(calls))
+    sent = len(harness.tg.calls)
+    await _after_deadline(harness, clock, cast.chair)
+    assert not any("eredménye" in t for t in texts(harness.tg.calls[sent:]))
+    [listing] = texts(await harness.send(cast.internal, "/szavazasok"))
+    assert "leállt: ülést kértek" in listing
+
+
+async def test_the_form_and_the_wizard(harness: BotHarness, cast: Cast) -> None:
+    [refused] = texts(
+        await harness.send(
+            cast.ksz, "/szavazas_uj\nKérdés: Tagdíj?\nHatáridő: 3\nEljárás: ülés nélkül"
+        )
+    )
+    assert "legalább 8 napot kell adni" in refused
+    await harness.send(cast.ksz, "/szavazas_uj")
+    await harness.send(cast.ksz, "Elfogadja a Közgyűlés a tagdíjat?")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen / Nem / Tartózkodom")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Nyílt")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "3 nap")
+    preview = harness.last(cast.ksz)
+    await harness.press_label(cast.ksz, preview, "Eljárás ↻")
+    assert "Eljárás: ülés tartása nélküli határozathozatal (Ptk. 3:20)" in preview.text
+    assert "Határidő: 2026. december 5., 14:30" in preview.text  # moved to 8 days
+    await harness.press_label(cast.ksz, preview, "Közzététel")
+    await harness.settle()
+    assert "Ülés tartása nélküli" in harness.last(cast.internal).text or (
+        "ülés tartása nélküli" in harness.last(cast.internal).text
+    )
