@@ -64,6 +64,7 @@ HUNGARIAN_COMMANDS: dict[str, str] = {
     "resolutions": "hatarozatok", "cancel": "megse", "proposal": "javaslat",
     "proposals": "javaslatok", "catalyst": "katalizator", "done": "kesz",
     "openquestions": "nyitott_kerdesek", "mydata": "adataim", "privacy": "adatvedelem",
+    "transparency": "atlathatosag",
 }  # fmt: skip
 
 

@@ -22,6 +22,7 @@ from bot.handlers import (
     proposals,
     routing,
     start,
+    transparency,
     workplan,
 )
 
@@ -31,8 +32,8 @@ from bot.handlers import (
 #: ``announcements`` before ``ballots``: its conversation must see /megse before the ballots'
 #: "nothing to cancel" answer does; ``workplan`` before ``ballots`` for the same reason (its
 #: progress-note conversation). ``privacy`` (/adataim, /adatvedelem, the erasure buttons)
-#: takes no free text. ``fallback`` last: its handlers (``Group.FALLBACK``) answer what no
-#: other handler took.
+#: takes no free text, nor does ``transparency`` (/atlathatosag). ``fallback`` last: its
+#: handlers (``Group.FALLBACK``) answer what no other handler took.
 FEATURES: tuple[ModuleType, ...] = (
     start,
     members,
@@ -43,6 +44,7 @@ FEATURES: tuple[ModuleType, ...] = (
     proposals,
     routing,
     privacy,
+    transparency,
     fallback,
 )
 
