@@ -28,7 +28,7 @@ from bot.views.ballots import (
     turnout_line,
 )
 from bot.views.workplan import plan_status_name, status_name, task_count
-from storage.models.ballots import BallotStatus, Body
+from storage.models.ballots import Ballot, BallotOption, BallotStatus, Body
 from storage.models.workplan import TaskStatus
 
 Json = dict[str, Any]
@@ -148,6 +148,12 @@ def _own_part(t: Translator, state: BallotState) -> str | None:
     return t.gettext("You have not voted yet: the bot sent you the ballot in the private chat.")
 
 
+def _count_label(t: Translator, b: Ballot, option: BallotOption) -> str:
+    """A result's label: the options, and "Tartózkodás" (as in the register), not the button's
+    "Tartózkodom"."""
+    return t.pgettext("result", "Abstentions") if option.is_abstain else option_text(t, b, option)
+
+
 def ballot(t: Translator, state: BallotState) -> Json:
     """A ballot: its question and turnout; once closed, its counts and result."""
     b = state.ballot
@@ -155,7 +161,7 @@ def ballot(t: Translator, state: BallotState) -> Json:
     winners = set(state.tally.winners) if state.tally is not None else set()
     counts = [
         {
-            "label": option_text(t, b, options[c.option_id]),
+            "label": _count_label(t, b, options[c.option_id]),
             "votes": c.votes,
             "percent": percent(c.votes, state.turnout),
             "winner": c.option_id in winners,
@@ -211,6 +217,7 @@ def workplan(t: Translator, summary: Summary | None, today: date) -> Json:
             "deadline": t.gettext("Deadline: {date}").format(date=t.date(task.deadline)),
             "status": task.status.value,
             "status_name": status_name(t, TaskStatus.LATE if task.id in late else task.status),
+            "late": task.id in late,
             "progress": task.progress,
         }
         for task in summary.tasks

@@ -135,7 +135,7 @@ async def test_ballots_show_turnout_and_results_never_who_voted_how(
     secret = closed[world.secret_adopted.id]
     assert secret["secret"] and secret["state"] == "ELFOGADVA"
     assert [(c["label"], c["votes"], c["winner"]) for c in secret["counts"]] == [
-        ("Igen", 3, True), ("Nem", 1, False), ("Tartózkodom", 0, False),
+        ("Igen", 3, True), ("Nem", 1, False), ("Tartózkodás", 0, False),
     ]  # fmt: skip
     assert secret["resolution"] == "1/2026. (XI. 27.) Kgy. határozat"
     assert closed[world.rejected.id]["state"] == "ELUTASÍTVA"
