@@ -153,15 +153,7 @@ async def ballot_state(uow: UnitOfWork, ballot: Ballot, member_id: int | None) -
     if ballot.status is BallotStatus.OPEN:
         return BallotState(ballot, turnout, voted)
     counts = await ballots.current_counts(uow, ballot)
-    result = ballots.tally(
-        ballot.kind,
-        ballot.electorate,
-        turnout,
-        counts,
-        ballot.quorum,
-        ballot.majority,
-        ballot.max_choices,
-    )
+    result = ballots.tally_of(ballot, turnout, counts)
     resolution = await uow.resolutions.by_ballot(ballot.id)
     return BallotState(ballot, turnout, voted, counts, result, resolution)
 

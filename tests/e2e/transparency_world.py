@@ -43,14 +43,19 @@ def init_data(user: FakeUser, clock: FakeClock, *, language: str | None = "hu") 
     return sign(user_fields(user.id, user.first_name, clock.now(), language), TOKEN)
 
 
-async def _ballot(db: Database, clock: FakeClock, cast: Cast, draft: BallotDraft) -> Ballot:
+async def _ballot(
+    db: Database, clock: FakeClock, cast: Cast, question: str, votes: str, *, secret: bool = False
+) -> Ballot:
+    """A Közgyűlés yes/no ballot for a week, published by the KSz, with ``votes`` cast."""
+    draft = BallotDraft(question=question, secret=secret, deadline=clock.now() + timedelta(days=7))
     async with db.unit() as uow:
         author = await uow.members.by_telegram_id(cast.ksz.id)
         ballot = await ballots.publish(
             uow, draft, standing_of(author), clock.now(),
             yes_no_labels=LABELS, abstain_label=LABELS[2],
         )  # fmt: skip
-        return ballot
+    await _vote(db, clock, cast, ballot, votes)
+    return ballot
 
 
 async def _vote(db: Database, clock: FakeClock, cast: Cast, ballot: Ballot, choices: str) -> None:
@@ -71,22 +76,15 @@ async def _close(db: Database, clock: FakeClock, ballot: Ballot) -> None:
 
 
 async def build(db: Database, clock: FakeClock, cast: Cast) -> World:
-    """The ballots and the plan; the clock ends where it started."""
-    start = clock.now()
-    week = start + timedelta(days=7)
-    secret = await _ballot(db, clock, cast, BallotDraft(
-        question="Elfogadja a Közgyűlés a 2027. évi költségvetést?", secret=True, deadline=week,
-    ))  # fmt: skip
-    await _vote(db, clock, cast, secret, "yyyn")
-    rejected = await _ballot(db, clock, cast, BallotDraft(
-        question="Költözzön a klaszter irodája Győrbe?", deadline=week,
-    ))  # fmt: skip
-    await _vote(db, clock, cast, rejected, "nny-")
+    """The ballots and the plan (the clock does not move)."""
+    secret = await _ballot(
+        db, clock, cast, "Elfogadja a Közgyűlés a 2027. évi költségvetést?", "yyyn", secret=True
+    )
+    rejected = await _ballot(db, clock, cast, "Költözzön a klaszter irodája Győrbe?", "nny-")
     await _close(db, clock, secret)
     await _close(db, clock, rejected)
-    opened = await _ballot(db, clock, cast, BallotDraft(
-        question="Csatlakozzon a klaszter a regionális innovációs hálózathoz?", deadline=week,
-    ))  # fmt: skip
-    await _vote(db, clock, cast, opened, "y---")
+    opened = await _ballot(
+        db, clock, cast, "Csatlakozzon a klaszter a regionális innovációs hálózathoz?", "y---"
+    )
     await import_plan(db, clock, PLAN)
     return World(secret, opened, rejected)
