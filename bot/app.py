@@ -27,6 +27,7 @@ from bot.services import cluster
 from bot.services.clock import Clock, SystemClock
 from bot.services.roles import Permission
 from bot.settings import Settings, split_address
+from bot.views import transparency as transparency_views
 from storage.db import Database, IdentityGeneration
 from storage.replica import Replica
 
@@ -119,7 +120,7 @@ async def _post_init(app: BotApp) -> None:
 
 
 async def set_menus(app: BotApp) -> None:
-    """Hungarian menu by default, English for English clients."""
+    """Hungarian menu by default, English for English clients; the Mini App's menu button."""
     data = app.bot_data
     specs = [s for s in data.commands if s.in_menu and s.permission in MENU_PERMISSIONS]
     for language in ("hu", "en"):
@@ -132,6 +133,10 @@ async def set_menus(app: BotApp) -> None:
             await app.bot.set_my_commands(commands)
         else:
             await app.bot.set_my_commands(commands, language_code=language)
+    url = data.settings.webapp_url
+    if url is not None:  # the button beside the message field opens the transparency page
+        t = data.translations.get(data.settings.bot_default_locale)
+        await app.bot.set_chat_menu_button(menu_button=transparency_views.menu_button(t, url))
 
 
 def _start_ops_server(app: BotApp) -> None:

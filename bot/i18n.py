@@ -68,6 +68,7 @@ HUNGARIAN_COMMANDS: dict[str, str] = {
     "proposal": "javaslat",
     "proposals": "javaslatok", "catalyst": "katalizator", "done": "kesz",
     "openquestions": "nyitott_kerdesek", "mydata": "adataim", "privacy": "adatvedelem",
+    "transparency": "atlathatosag",
 }  # fmt: skip
 
 

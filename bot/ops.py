@@ -26,7 +26,7 @@ from sqlalchemy import text
 from telegram.ext import Updater
 from tornado.httpserver import HTTPServer
 
-from bot import metrics
+from bot import metrics, webapp
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +97,14 @@ class MetricsHandler(_Handler):
         self.finish(generate_latest())
 
 
-def routes(app: Any) -> list[tuple[str, type[_Handler], dict[str, Any]]]:
-    """The operations endpoints of ``app``."""
+def routes(app: Any) -> list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]]:
+    """The operations endpoints of ``app``, and the transparency Mini App (issue 20)."""
     shared = {"app": app}
     return [
         (r"/healthz", HealthHandler, shared),
         (r"/readyz", ReadyHandler, shared),
         (r"/metrics", MetricsHandler, shared),
+        *webapp.routes(app),
     ]
 
 

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     http_listen: str | None = None
     #: "text" (one line a record) or "json" (one JSON object a line, for a log collector).
     log_format: str = "text"
+    #: The transparency Mini App's public https:// URL (issue 20): /atlathatosag's button and the
+    #: menu button open it; unset: the command says it is not set up.
+    webapp_url: str | None = None
+    #: How old (seconds) a Mini App's signed initData may be before the API refuses it.
+    webapp_init_max_age: int = Field(default=86400, ge=60, le=7 * 86400)
 
     @field_validator("privacy_notice_file")
     @classmethod
@@ -202,6 +207,16 @@ class Settings(BaseSettings):
         value = value.strip()
         if not value.startswith(("https://", "http://")) or not urlsplit(value).hostname:
             raise ValueError("must be the public https:// URL Telegram posts updates to")
+        return value
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith("https://") or not urlsplit(value).hostname:
+            raise ValueError("must be the Mini App's public https:// URL (Telegram opens no other)")
         return value
 
     @field_validator("webhook_listen", "http_listen")

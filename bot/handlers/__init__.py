@@ -24,6 +24,7 @@ from bot.handlers import (
     proposals,
     routing,
     start,
+    transparency,
     workplan,
 )
 
@@ -33,8 +34,9 @@ from bot.handlers import (
 #: ``announcements`` before ``ballots``: its conversation must see /megse before the ballots'
 #: "nothing to cancel" answer does; ``workplan`` before ``ballots`` for the same reason (its
 #: progress-note conversation). ``privacy`` (/adataim, /adatvedelem, the erasure buttons)
-#: takes no free text; nor do ``conflicts`` (/erintett) and ``meetings``. ``fallback`` last:
-#: its handlers (``Group.FALLBACK``) answer what no other handler took.
+#: takes no free text; nor do ``conflicts`` (/erintett), ``meetings`` and ``transparency``
+#: (/atlathatosag). ``fallback`` last: its handlers (``Group.FALLBACK``) answer what no other
+#: handler took.
 FEATURES: tuple[ModuleType, ...] = (
     start,
     members,
@@ -47,6 +49,7 @@ FEATURES: tuple[ModuleType, ...] = (
     proposals,
     routing,
     privacy,
+    transparency,
     fallback,
 )
 

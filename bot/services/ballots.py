@@ -527,6 +527,19 @@ def tally(
     return made(BallotResult.ADOPTED if winners else BallotResult.REJECTED, winners, tie, unanimous)
 
 
+def tally_of(ballot: Ballot, turnout: int, counts: Sequence[OptionCount]) -> Tally:
+    """The ballot's own quorum and majority applied to its counts."""
+    return tally(
+        ballot.kind,
+        ballot.electorate,
+        turnout,
+        counts,
+        ballot.quorum,
+        ballot.majority,
+        ballot.max_choices,
+    )
+
+
 class Fate(StrEnum):
     """Why an option of a choice ballot was chosen or not (stored in the register)."""
 
@@ -942,15 +955,7 @@ async def close(
         await repo.set_secret_tallies(ballot_id, {c.option_id: c.votes for c in counts})
         await repo.empty_urn(ballot_id)
         uow.scrub_after_commit()
-    result = tally(
-        ballot.kind,
-        ballot.electorate,
-        turnout,
-        counts,
-        ballot.quorum,
-        ballot.majority,
-        ballot.max_choices,
-    )
+    result = tally_of(ballot, turnout, counts)
     ballot.status = BallotStatus.CLOSED
     ballot.result = result.result
     ballot.closed_at = now

@@ -388,14 +388,19 @@ info_note = Phrase(
 )
 
 
-def option_label(t: Translator, ballot: Ballot, option: BallotOption) -> str:
-    """An option's label in the reader's language (yes / no / abstain are translated), escaped."""
+def option_text(t: Translator, ballot: Ballot, option: BallotOption) -> str:
+    """An option's label in the reader's language (yes / no / abstain are translated), plain."""
     if option.is_abstain:
-        return escape(t.pgettext("ballot option", "Abstain"))
+        return t.pgettext("ballot option", "Abstain")
     if ballot.kind is BallotKind.YES_NO:
         yes, no, _ = yes_no_labels(t)
-        return escape(yes if option.position == 0 else no)
-    return escape(option.label)
+        return yes if option.position == 0 else no
+    return option.label
+
+
+def option_label(t: Translator, ballot: Ballot, option: BallotOption) -> str:
+    """An option's label in the reader's language, escaped for HTML."""
+    return escape(option_text(t, ballot, option))
 
 
 def labels_of(t: Translator, ballot: Ballot, option_ids: Sequence[int]) -> str:

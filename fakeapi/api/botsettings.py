@@ -213,8 +213,18 @@ for _field, _camel in (("name", "Name"), ("description", "Description"),
 @method("setChatMenuButton")
 def set_chat_menu_button(tg: FakeTelegram, p: Params, files: Files) -> Any:
     """setChatMenuButton: store the menu button (default or per private chat)."""
-    key = tg.resolve_chat(p["chat_id"]).id if p.get("chat_id") is not None else 0
-    tg.menu_buttons[key] = p.get("menu_button") or {"type": "default"}
+    key = 0
+    if p.get("chat_id") is not None:
+        chat = tg.resolve_chat(p["chat_id"])
+        if chat.type != "private":
+            raise bad_request("chat_id must be a private chat")  # "the target private chat"
+        key = chat.id
+    button = p.get("menu_button") or {"type": "default"}
+    if button.get("type") == "web_app" and not button["web_app"]["url"].startswith("https://"):
+        raise bad_request("BUTTON_URL_INVALID")
+    if button.get("type") == "web_app" and not button.get("text", "").strip():
+        raise bad_request("BUTTON_TEXT_INVALID")
+    tg.menu_buttons[key] = button
     return True
 
 

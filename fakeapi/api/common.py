@@ -47,8 +47,9 @@ def caption_of(tg: FakeTelegram, p: Params) -> tuple[str | None, list[Any]]:
     return plain or None, entities
 
 
-def check_button(button: dict[str, Any]) -> None:
-    """One inline keyboard button: text, exactly one action, valid data/URL."""
+def check_button(button: dict[str, Any], private: bool = True) -> None:
+    """One inline keyboard button: text, exactly one action, valid data/URL; a Web App button
+    only in a private chat (``private``)."""
     prefix = "can't parse inline keyboard button: "
     if not button["text"].strip():
         raise bad_request("BUTTON_TEXT_INVALID")
@@ -64,6 +65,8 @@ def check_button(button: dict[str, Any]) -> None:
         checked, reason = check_link(value)
         if checked is None:
             raise bad_request(f"inline keyboard button URL '{value}' is invalid: {reason}")
+    if action == "web_app" and not private:
+        raise bad_request("BUTTON_TYPE_INVALID")
     if action == "web_app" and not value["url"].lower().startswith("https://"):
         raise bad_request(
             f"inline keyboard button Web App URL '{value['url']}' is invalid: "
@@ -77,8 +80,8 @@ def check_button(button: dict[str, Any]) -> None:
         raise bad_request("BUTTON_STYLE_INVALID")
 
 
-def reply_markup(p: Params) -> dict[str, Any] | None:
-    """The reply_markup, with Telegram's semantic checks on keyboards."""
+def reply_markup(p: Params, chat: FakeChat | None = None) -> dict[str, Any] | None:
+    """The reply_markup, with Telegram's semantic checks on keyboards (in ``chat``)."""
     markup: dict[str, Any] | None = p.get("reply_markup")
     if markup is None:
         return None
@@ -89,7 +92,7 @@ def reply_markup(p: Params) -> dict[str, Any] | None:
         for row in rows:
             for button in row:
                 if "inline_keyboard" in markup:
-                    check_button(button)
+                    check_button(button, chat is None or chat.type == "private")
                 elif not button["text"].strip():
                     raise bad_request("BUTTON_TEXT_INVALID")
     return markup
@@ -125,7 +128,7 @@ def writable(tg: FakeTelegram, p: Params) -> FakeChat:
 
 def post(tg: FakeTelegram, chat: FakeChat, p: Params, **fields: Any) -> FakeMessage:
     """Create a bot message with the request's markup and reply target."""
-    markup = reply_markup(p)
+    markup = reply_markup(p, chat)
     reply = reply_to(tg, chat, p)
     return tg.new_message(chat, tg.bot, reply_markup=markup, reply_to_message_id=reply, **fields)
 

@@ -38,7 +38,7 @@ def edit_message_text(tg: FakeTelegram, p: Params, files: Files) -> Any:
     msg = edit_target(tg, p)
     if msg.text is None:
         raise bad_request("there is no text in the message to edit")
-    markup = reply_markup(p)
+    markup = reply_markup(p, tg.chats.get(msg.chat_id))
     if (plain, entities, markup) == (msg.text, msg.entities, inline_only(msg.reply_markup)):
         raise bad_request(NOT_MODIFIED)
     return _record_edit(
@@ -54,7 +54,7 @@ def edit_message_caption(tg: FakeTelegram, p: Params, files: Files) -> Any:
     msg = edit_target(tg, p)
     if msg.media_kind is None:
         raise bad_request("there is no caption in the message to edit")
-    markup = reply_markup(p)
+    markup = reply_markup(p, tg.chats.get(msg.chat_id))
     if (caption, entities, markup) == (
         msg.caption, msg.caption_entities, inline_only(msg.reply_markup)
     ):  # fmt: skip
@@ -69,7 +69,7 @@ def edit_message_caption(tg: FakeTelegram, p: Params, files: Files) -> Any:
 def edit_message_reply_markup(tg: FakeTelegram, p: Params, files: Files) -> Any:
     """editMessageReplyMarkup: a changed inline keyboard (omitted = removed)."""
     msg = edit_target(tg, p)
-    markup = reply_markup(p)
+    markup = reply_markup(p, tg.chats.get(msg.chat_id))
     if markup == inline_only(msg.reply_markup):
         raise bad_request(NOT_MODIFIED)
     return _record_edit(tg, msg, "editMessageReplyMarkup", reply_markup=markup)
@@ -93,7 +93,7 @@ def edit_message_media(tg: FakeTelegram, p: Params, files: Files) -> Any:
         tg, msg, "editMessageMedia", media_kind=item["type"],
         media=media_object(item["type"], stored, item), file_id=stored.file_id,
         file_bytes=stored.content, caption=caption, caption_html=item.get("caption"),
-        caption_entities=entities, reply_markup=reply_markup(p),
+        caption_entities=entities, reply_markup=reply_markup(p, tg.chats.get(msg.chat_id)),
     )  # fmt: skip
 
 

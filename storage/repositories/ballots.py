@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import case, delete, func, insert, select, text, update
+from sqlalchemy import ColumnElement, case, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -450,16 +450,26 @@ class ResolutionRepository(Repository):
         return result.scalar_one_or_none()
 
     async def search(
-        self, text: str | None, offset: int, limit: int
+        self,
+        text: str | None,
+        offset: int,
+        limit: int,
+        *,
+        body: Body | None = None,
+        year: int | None = None,
     ) -> tuple[Sequence[Resolution], int]:
-        """Resolutions, newest first, optionally those whose text contains ``text``."""
-        query = select(Resolution)
-        count = select(func.count()).select_from(Resolution)
+        """Resolutions, newest first, optionally those whose text contains ``text``, of one
+        body, of one year."""
+        conditions: list[ColumnElement[bool]] = []
         if text:
             pattern = f"%{_escape_like(text.casefold())}%"
-            condition = Resolution.text_key.like(pattern, escape="\\")
-            query = query.where(condition)
-            count = count.where(condition)
+            conditions.append(Resolution.text_key.like(pattern, escape="\\"))
+        if body is not None:
+            conditions.append(Resolution.body == body)
+        if year is not None:
+            conditions.append(Resolution.year == year)
+        query = select(Resolution).where(*conditions)
+        count = select(func.count()).select_from(Resolution).where(*conditions)
         total = int(await self.session.scalar(count) or 0)
         result = await self.session.execute(
             query.order_by(Resolution.adopted_on.desc(), Resolution.id.desc())
@@ -467,6 +477,13 @@ class ResolutionRepository(Repository):
             .limit(limit)
         )
         return result.scalars().all(), total
+
+    async def years(self) -> list[int]:
+        """The years that have resolutions, newest first."""
+        result = await self.session.execute(
+            select(Resolution.year).distinct().order_by(Resolution.year.desc())
+        )
+        return list(result.scalars().all())
 
     async def all(self) -> Sequence[Resolution]:
         result = await self.session.execute(

@@ -24,17 +24,22 @@ def tg() -> FakeTelegram:
 
 @asynccontextmanager
 async def bot_on(
-    db: Database, tg: FakeTelegram, clock: FakeClock, request: BaseRequest | None = None
+    db: Database,
+    tg: FakeTelegram,
+    clock: FakeClock,
+    request: BaseRequest | None = None,
+    **settings_: object,
 ) -> AsyncIterator[BotHarness]:
     """The real application on the test database, the fake Bot API and ``clock``, running (a
     second one on the same database and fake is a restart); ``request`` replaces the fake's
-    transport for the bot's calls (but not for getUpdates)."""
+    transport for the bot's calls (but not for getUpdates); ``settings_`` add settings."""
     settings = load_settings(
         _env_file=None,
         telegram_bot_token=TOKEN,
         database_url=db.url,
         telegram_api_base_url="https://api.telegram.example/bot",
         group_update_seconds=0,
+        **settings_,
     )
     app = build_application(
         settings, request=request or tg.request(), updates_request=tg.request(), clock=clock

@@ -69,6 +69,7 @@ EXPECTED: dict[str, set[str]] = {
     # one's own data: anyone the bot has met (members, former members, applicants) may have it
     "adataim": EVERYONE,
     "adatvedelem": EVERYONE,
+    "atlathatosag": MEMBERS,
 }
 
 

@@ -171,11 +171,15 @@ async def test_webhook_server_answers_operations_and_logs_json(tmp_path: Path) -
                 health = await client.get("/healthz")
                 ready = await client.get("/readyz")
                 scraped = await client.get("/metrics")
+                page = await client.get("/webapp/")  # the transparency Mini App (issue 20)
+                refused = await client.get("/webapp/api/ballots")
         finally:
             process.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0
     assert health.status_code == ready.status_code == 200
+    assert page.status_code == 200 and "app.js" in page.text
+    assert (refused.status_code, refused.json()["error"]) == (401, "unauthorized")
     found = samples(scraped.text)
     assert found[("klaszterbot_updates_total", ())] == 2
     assert found[("klaszterbot_update_seconds_count", ())] == 2

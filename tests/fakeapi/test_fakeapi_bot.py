@@ -14,7 +14,9 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     InputMediaPhoto,
+    MenuButtonWebApp,
     ReplyParameters,
+    WebAppInfo,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken, RetryAfter
@@ -398,3 +400,37 @@ async def test_channels_need_admin_rights(tg: FakeTelegram, bot: Bot) -> None:
         await bot.send_message(quiet.id, "x")
     with pytest.raises(BadRequest, match=said("chat not found")):
         await bot.send_message("@nincs_ilyen", "x")
+
+
+async def test_web_app_buttons_only_in_private_chats(
+    tg: FakeTelegram, bot: Bot, anna: FakeUser
+) -> None:
+    """Bot API: a web_app button is "available only in private chats between a user and the
+    bot"; the URL must be https."""
+    button = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("App", web_app=WebAppInfo("https://bot.example/webapp/"))]]
+    )
+    sent = await bot.send_message(anna.id, "Nyissa meg", reply_markup=button)
+    group = tg.add_group("Klaszter", [anna], bot_is_admin=True)
+    with pytest.raises(BadRequest, match="Button_type_invalid"):
+        await bot.send_message(group.id, "Nyissa meg", reply_markup=button)
+    in_group = await bot.send_message(group.id, "Szöveg")
+    with pytest.raises(BadRequest, match="Button_type_invalid"):
+        await bot.edit_message_reply_markup(group.id, in_group.message_id, reply_markup=button)
+    plain = InlineKeyboardMarkup([[InlineKeyboardButton("App", web_app=WebAppInfo("http://x.hu"))]])
+    with pytest.raises(BadRequest, match="only https links are allowed"):
+        await bot.edit_message_reply_markup(anna.id, sent.message_id, reply_markup=plain)
+
+
+async def test_chat_menu_button(tg: FakeTelegram, bot: Bot, anna: FakeUser) -> None:
+    app = MenuButtonWebApp("Átláthatóság", WebAppInfo("https://bot.example/webapp/"))
+    assert await bot.set_chat_menu_button(menu_button=app)
+    assert (await bot.get_chat_menu_button(anna.id)) == app  # the default applies to every chat
+    assert tg.menu_buttons[0]["web_app"] == {"url": "https://bot.example/webapp/"}
+    with pytest.raises(BadRequest, match="Button_url_invalid"):
+        await bot.set_chat_menu_button(
+            menu_button=MenuButtonWebApp("App", WebAppInfo("http://bot.example/"))
+        )
+    group = tg.add_group("Klaszter", [anna], bot_is_admin=True)
+    with pytest.raises(BadRequest, match="private chat"):
+        await bot.set_chat_menu_button(group.id, menu_button=app)

@@ -33,7 +33,8 @@ def test_malformed_token_names_the_variable(token: str) -> None:
 @pytest.mark.parametrize(
     ("name", "value"),
     [("bot_timezone", "Mars/Olympus"), ("bot_default_locale", "de"), ("log_level", "LOUD"),
-     ("telegram_api_base_url", "ftp://x")],
+     ("telegram_api_base_url", "ftp://x"), ("webapp_url", "http://bot.example/app/"),
+     ("webapp_init_max_age", "10")],
 )  # fmt: skip
 def test_invalid_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name.upper()):
