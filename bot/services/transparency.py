@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.services import ballots, workplan
@@ -20,6 +19,7 @@ from bot.services.errors import NotFound
 from bot.services.roles import Permission, Standing, allows, standing_of
 from storage.db import UnitOfWork
 from storage.models.ballots import Ballot, BallotStatus, Body, Resolution
+from storage.models.meetings import Meeting
 
 #: Ballots on the ballots page: the open ones first, then the latest closed ones.
 RECENT_BALLOTS = 20
@@ -180,11 +180,11 @@ async def plan(uow: UnitOfWork, now: datetime, tz: ZoneInfo) -> workplan.Summary
     return await workplan.plan_summary(uow, now, tz)
 
 
-async def next_meeting(uow: UnitOfWork, now: datetime) -> Any:
-    """The next meeting with its agenda.
-
-    MEETINGS: this branch has no meetings feature yet (another helper builds it); until it is
-    merged there is no meeting to show and the page says so. Wire its service here (the next
-    meeting after ``now`` and its agenda) and render it in ``views.transparency.meeting``.
-    """
+async def next_meeting(uow: UnitOfWork, viewer: Viewer) -> Meeting | None:
+    """The soonest convened or running meeting the viewer is invited to, with its agenda: the
+    Közgyűlés's for every member (external supporters too, with their advisory right), the
+    Stratégiai Tanács's for its members only."""
+    for meeting in await uow.meetings.active():
+        if meeting.body is Body.KGY or viewer.standing.in_strategic_council:
+            return meeting
     return None

@@ -29,6 +29,7 @@ from bot.views.ballots import (
 )
 from bot.views.workplan import plan_status_name, status_name, task_count
 from storage.models.ballots import Ballot, BallotOption, BallotStatus, Body
+from storage.models.meetings import Meeting
 from storage.models.workplan import TaskStatus
 
 Json = dict[str, Any]
@@ -240,9 +241,23 @@ def workplan(t: Translator, summary: Summary | None, today: date) -> Json:
             "groups": groups}  # fmt: skip
 
 
-def meeting(t: Translator, found: Any) -> Json:
-    """The next meeting and its agenda. MEETINGS: none until the meetings feature is merged."""
-    return {"meeting": None, "empty": t.gettext("No meeting has been called yet.")}
+def meeting(t: Translator, found: Meeting | None) -> Json:
+    """The next meeting and its agenda, as plain text (the page puts it in with textContent)."""
+    empty = t.gettext("No meeting has been called yet.")
+    if found is None:
+        return {"meeting": None, "empty": empty}
+    title = t.gettext("Meeting #{id}: {body}").format(id=found.id, body=body_name(t, found.body))
+    where = [p for p in (found.place, found.link) if p]
+    return {
+        "meeting": {
+            "id": found.id,
+            "title": title,
+            "when": t.datetime(found.starts_at),
+            "place": " · ".join(where),
+            "agenda": [item.title for item in found.items],
+        },
+        "empty": empty,
+    }
 
 
 # --- in the chat: /atlathatosag and the menu button --------------------------------------------

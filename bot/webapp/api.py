@@ -151,13 +151,13 @@ class WorkPlanHandler(ApiHandler):
 
 
 class MeetingHandler(ApiHandler):
-    """The next meeting and its agenda (none until the meetings feature is merged)."""
+    """The next meeting the viewer is invited to, and its agenda."""
 
     section = Section.MEETING
 
     async def respond(self, viewer: Viewer, t: Translator, *args: str) -> dict[str, Any]:
-        async with self.data.db.unit() as uow:
-            found = await transparency.next_meeting(uow, self.data.clock.now())
+        async with self.data.db.read() as uow:
+            found = await transparency.next_meeting(uow, viewer)
         return views.meeting(t, found)
 
 

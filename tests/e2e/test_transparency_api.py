@@ -169,6 +169,26 @@ async def test_the_work_plan_and_the_meeting(
     assert meeting["meeting"] is None and meeting["empty"]
 
 
+async def test_the_next_meeting_is_the_one_the_viewer_is_invited_to(
+    served: tuple[BotHarness, httpx.AsyncClient], cast: Cast, clock: FakeClock
+) -> None:
+    harness, client = served
+    form = (
+        "/ules_uj\nTestület: {body}\nIdőpont: {day} 17:00\nHelyszín: Klaszteriroda <b>\n"
+        "Napirend: Beszámoló 2026\nNapirend: Tagdíj 2027 | 50 000 Ft"
+    )
+    await harness.send(cast.chair, form.format(body="ST", day="2026.12.07"))
+    await harness.send(cast.ksz, form.format(body="Közgyűlés", day="2026.12.08"))
+    external = (await get(client, "meeting", cast.external, clock)).json()["meeting"]
+    assert external["title"].endswith("Közgyűlés")  # the ST's earlier meeting is not theirs
+    assert external["when"] == "2026. december 8., 17:00"
+    assert external["place"] == "Klaszteriroda <b>"  # plain text: the page sets textContent
+    assert external["agenda"] == ["Beszámoló 2026", "Tagdíj 2027"]
+    founder = (await get(client, "meeting", cast.chair, clock)).json()["meeting"]
+    assert founder["title"].endswith("Stratégiai Tanács")
+    assert founder["when"] == "2026. december 7., 17:00"
+
+
 async def test_answers_follow_the_language(
     served: tuple[BotHarness, httpx.AsyncClient], tg: FakeTelegram, clock: FakeClock, db: Database,
     world: World, cast: Cast,

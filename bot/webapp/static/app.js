@@ -224,8 +224,7 @@
     return api("meeting").then(function (data) {
       var m = data.meeting;
       if (!m) { show(el("p", { "class": "muted", id: "empty" }, data.empty)); return; }
-      /* MEETINGS: the shape the meetings feature is expected to give (title, when, place,
-         agenda); adjust with bot/views/transparency.meeting when it is merged. */
+      /* bot/views/transparency.meeting: title, when, place (and link), agenda titles. */
       var agenda = el("ol", { "class": "agenda" });
       (m.agenda || []).forEach(function (item) { agenda.appendChild(el("li", { text: item })); });
       show(el("article", { "class": "card meeting" }, el("h3", { text: m.title }),
