@@ -136,12 +136,15 @@ async def cmd_officers(update: Update, context: BotContext) -> None:
 
 
 async def cb_minutes(update: Update, context: BotContext) -> None:
-    """An elected authenticator confirms the minutes."""
+    """An elected authenticator confirms the minutes; the last confirmation sends them to
+    every member."""
     query, member = update.callback_query, context.caller.member
     assert query is not None and member is not None
     data = decode(query.data, Feature.MINUTES, {"ok"})
     async with context.db.unit() as uow:
         meeting = await meetings.confirm_minutes(uow, data.int_arg(0), member, context.clock.now())
+        await jobs.queue_minutes(uow, context.bot_data, meeting)
+    context.bot_data.courier.wake()
     await query.answer()
     await edit_from_button(update, views.confirmed(context.t, meeting), None)
 

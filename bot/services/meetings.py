@@ -554,8 +554,10 @@ def authenticators(meeting: Meeting) -> list[int]:
 async def confirm_minutes(
     uow: UnitOfWork, meeting_id: int, member: Member, now: datetime
 ) -> Meeting:
-    """An elected authenticator confirms the minutes of a closed meeting (once)."""
-    meeting = await uow.meetings.get(meeting_id)
+    """An elected authenticator confirms the minutes of a closed meeting (once); the meeting's
+    row is locked, so the two confirmations are counted one after the other and the last one
+    sees the first (``minutes_final``)."""
+    meeting = await uow.meetings.get(meeting_id, lock=True)
     if meeting is None:
         raise NotFound("meeting", str(meeting_id))
     if meeting.status is not MeetingStatus.CLOSED:
@@ -571,6 +573,17 @@ async def confirm_minutes(
         )  # fmt: skip
         await uow.flush()
     return meeting
+
+
+async def minutes_final(uow: UnitOfWork, meeting: Meeting) -> bool:
+    """The minutes of a closed meeting are final, to be sent to the members: both elected
+    authenticators confirmed them, or the meeting elected none (then nobody will)."""
+    if meeting.status is not MeetingStatus.CLOSED:
+        return False
+    if not await officers_elected(uow, meeting):
+        return True
+    confirmed = {c.member_id for c in await uow.meetings.confirmations(meeting.id)}
+    return set(authenticators(meeting)) <= confirmed
 
 
 # --- the minutes -----------------------------------------------------------------------------

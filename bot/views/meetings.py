@@ -206,6 +206,13 @@ def meeting_closed(t: Translator, meeting: Meeting) -> str:
     )
 
 
+def minutes_caption(t: Translator, meeting: Meeting) -> str:
+    """The caption of the minutes sent to every member once final."""
+    return t.gettext("The minutes of meeting #{id} ({body}).").format(
+        id=meeting.id, body=body_name(t, meeting.body)
+    )
+
+
 def meetings_text(t: Translator, meetings: Sequence[Meeting]) -> str:
     """The meetings convened or running."""
     if not meetings:

@@ -119,6 +119,19 @@ async def test_a_meeting_from_invitation_to_minutes(
     assert any("csak az ülés által megválasztott hitelesítők" in a for a in answers(refused))
     await harness.press_label(cast.founder, request, "Jegyzőkönyv hitelesítése")
     assert "hitelesítette" in harness.last(cast.founder).text
+    await harness.settle()
+    assert harness.last(cast.internal).document_name is None  # one authenticator of two
+    await harness.press_label(cast.chair, harness.last(cast.chair), "Jegyzőkönyv hitelesítése")
+    await harness.settle()
+    for user in (cast.internal, cast.external, cast.catalyst, cast.founder):
+        sent = harness.last(user)  # the authenticated minutes, to every member
+        assert sent.document_name == "jegyzokonyv-ules-1.pdf", user
+        assert sent.caption == "Az ülés #1 (Közgyűlés) jegyzőkönyve."
+        sent_text = " ".join(
+            (p.extract_text() or "")
+            for p in PdfReader(io.BytesIO(sent.document_bytes or b"")).pages
+        )
+        assert "Hitelesítette Elnök Emese" in " ".join(sent_text.split())
     await harness.send(cast.internal, "/jegyzokonyv 1")
     document = harness.last(cast.internal)
     assert document.document_name == "jegyzokonyv-ules-1.pdf"
@@ -182,3 +195,25 @@ async def test_only_the_convener_or_the_ksz_chairs(
     assert texts(await harness.send(cast.founder, "/ules_szavazas 1 1"))
     assert "levezető elnöke" in harness.last(cast.founder).text
     assert "még nem ért véget" in await _say(harness, cast.internal, "/jegyzokonyv 1")
+
+
+async def test_minutes_without_authenticators_go_to_members_at_the_close(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    await _say(harness, cast.ksz, FORM)
+    await _at(harness, clock, datetime(2026, 12, 8, 15, 45, tzinfo=UTC))
+    for user in (cast.internal, cast.founder, cast.chair):
+        await _say(harness, user, "/jelen")
+    await _at(harness, clock, START)
+    await _say(harness, cast.ksz, "/ules_szavazas 1 1 10")
+    await _vote(harness, {cast.internal: "Igen", cast.founder: "Igen", cast.chair: "Nem"})
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 10, 30, tzinfo=UTC))
+    assert harness.last(cast.catalyst).document_name is None
+    await harness.send(cast.ksz, "/ules_zaras 1")
+    await harness.settle()
+    for user in (cast.internal, cast.external, cast.catalyst, cast.founder, cast.chair):
+        sent = harness.last(user)
+        assert sent.document_name == "jegyzokonyv-ules-1.pdf", user
+        pdf = PdfReader(io.BytesIO(sent.document_bytes or b""))
+        text = " ".join(" ".join((p.extract_text() or "") for p in pdf.pages).split())
+        assert "2 igen, 1 nem, 0 tartózkodás" in text
