@@ -201,6 +201,55 @@ async def convene(
     return meeting
 
 
+#: Ptk. 3:76 (3): the reconvened meeting is held 3 to 15 days after the original one.
+RECONVENE_DAYS = (3, 15)
+
+
+@dataclass
+class NotReconvenable(DomainError):
+    """Only a meeting recorded as not quorate is reconvened, and only once."""
+
+    meeting_id: int
+
+
+def parse_reconvene(args: list[str], now: datetime, tz: ZoneInfo) -> tuple[int, datetime]:
+    """``/ules_megismetelt 3 2026.12.15 17:00``: the meeting, the new start."""
+    if len(args) < 2 or not args[0].lstrip("#").isdigit():
+        raise InvalidInput("time", "empty")
+    return int(args[0].lstrip("#")), ballots.parse_deadline(" ".join(args[1:]), now, tz)
+
+
+async def reconvene(
+    uow: UnitOfWork,
+    meeting_id: int,
+    starts_at: datetime,
+    convener: Standing,
+    rule: QuorumRule,
+    now: datetime,
+    notice_days: int,
+) -> Meeting:
+    """The megismételt ülés of a not-quorate meeting: the same body, place and agenda, its own
+    quorum rule, 3 to 15 days after the original start and with the invitation's notice."""
+    original = await uow.meetings.get(meeting_id, lock=True)
+    if original is None:
+        raise NotFound("meeting", str(meeting_id))
+    if original.status is not MeetingStatus.NOT_QUORATE or await uow.meetings.reconvened_by(
+        original.id
+    ):
+        raise NotReconvenable(meeting_id)
+    first, last = (original.starts_at + timedelta(days=d) for d in RECONVENE_DAYS)
+    if not first <= starts_at <= last:
+        raise InvalidInput("time", "reconvene_window", limit=RECONVENE_DAYS[1])
+    draft = MeetingDraft(
+        original.body, starts_at, original.place, original.link,
+        [(i.title, i.draft) for i in original.items],
+    )  # fmt: skip
+    meeting = await convene(uow, check_draft(draft, now, notice_days), convener, rule, now)
+    meeting.reconvenes_id = original.id
+    await uow.flush()
+    return meeting
+
+
 def invited(member: Member, body: Body) -> bool:
     """Who is invited: every active member to the Közgyűlés (external supporters with their
     advisory right), the founders to the Stratégiai Tanács."""
