@@ -145,6 +145,13 @@ async def enqueue(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> int:
     return await uow.outbox.add(rows)
 
 
+def _file_id(sent: Message) -> str | None:
+    """The ``file_id`` Telegram gave an uploaded picture (its largest size) or document."""
+    if sent.photo:
+        return sent.photo[-1].file_id
+    return sent.document.file_id if sent.document else None
+
+
 class Courier:
     """The outbox worker of one application."""
 
@@ -160,7 +167,7 @@ class Courier:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._uploads: dict[str, asyncio.Lock] = {}
-        self._file_ids: dict[str, str] = {}
+        self._file_ids: dict[str, tuple[str, str | None]] = {}
 
     def on_sent(self, purpose: str, effect: Effect) -> None:
         """Run ``effect`` when a row with this ``purpose`` has been sent."""
@@ -315,28 +322,40 @@ class Courier:
         return first
 
     async def _send_photo(self, message: OutboxMessage) -> Message:
+        """The stored picture or document of ``photo_key``: uploaded by the first message that
+        carries it, then sent by its Telegram ``file_id``."""
         key = message.photo_key
         assert key is not None
-        bot = self.app.bot
         if key not in self._file_ids:
-            async with self._uploads.setdefault(key, asyncio.Lock()):  # one upload per picture
+            async with self._uploads.setdefault(key, asyncio.Lock()):  # one upload per file
                 if key not in self._file_ids:
                     async with self.app.bot_data.db.unit() as uow:
                         stored = await uow.outbox.file(key)
                     assert stored is not None, f"outbox file {key} is missing"
                     if stored.file_id is not None:
-                        self._file_ids[key] = stored.file_id
+                        self._file_ids[key] = (stored.file_id, stored.filename)
                     else:
-                        sent: Message = await bot.send_photo(
-                            message.chat_id, photo=stored.content, caption=message.caption
-                        )
-                        if sent.photo:
-                            self._file_ids[key] = sent.photo[-1].file_id
+                        sent = await self._upload(message, stored.content, stored.filename)
+                        file_id = _file_id(sent)
+                        if file_id is not None:
+                            self._file_ids[key] = (file_id, stored.filename)
                             async with self.app.bot_data.db.unit() as uow:
-                                await uow.outbox.set_file_id(key, sent.photo[-1].file_id)
+                                await uow.outbox.set_file_id(key, file_id)
                         return sent
-        return await bot.send_photo(  # type: ignore[no-any-return]
-            message.chat_id, photo=self._file_ids[key], caption=message.caption
+        file_id, filename = self._file_ids[key]
+        return await self._upload(message, file_id, filename)
+
+    async def _upload(
+        self, message: OutboxMessage, content: bytes | str, filename: str | None
+    ) -> Message:
+        """A picture, or (with a file name) a document, by its bytes or its ``file_id``."""
+        bot = self.app.bot
+        if filename is None:
+            return await bot.send_photo(  # type: ignore[no-any-return]
+                message.chat_id, photo=content, caption=message.caption
+            )
+        return await bot.send_document(  # type: ignore[no-any-return]
+            message.chat_id, document=content, filename=filename, caption=message.caption
         )
 
     async def _deliver(self, message: OutboxMessage) -> None:

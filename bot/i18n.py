@@ -62,6 +62,7 @@ HUNGARIAN_COMMANDS: dict[str, str] = {
     "schedule": "utemezes", "newpoll": "szavazas_uj", "ballots": "szavazasok",
     "ballotdetails": "szavazas_reszletek", "closeballot": "szavazas_lezaras",
     "resolutions": "hatarozatok", "affected": "erintett", "newmeeting": "ules_uj",
+    "reconvene": "ules_megismetelt",
     "meetings": "ulesek", "present": "jelen", "leave": "tavozom", "itemvote": "ules_szavazas",
     "closemeeting": "ules_zaras", "minutes": "jegyzokonyv", "officers": "ules_tisztsegviselok",
     "cancel": "megse",

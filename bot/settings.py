@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     meeting_notice_days: int = Field(default=8, ge=0, le=90)
     #: Minutes after a meeting's start when, still without a quorum, it is recorded as such.
     meeting_quorum_wait: int = Field(default=30, ge=0, le=24 * 60)
+    #: The quorum of a reconvened meeting (megismételt ülés, Ptk. 3:76 (3)): ``none`` =
+    #: quorate on the original agenda whatever the number present.
+    meeting_reconvened_quorum: str = "none"
     #: Where the minutes' PDF finds DejaVuSans.ttf and DejaVuSans-Bold.ttf (Debian:
     #: fonts-dejavu-core).
     minutes_font_dir: str = "/usr/share/fonts/truetype/dejavu"
@@ -148,7 +151,7 @@ class Settings(BaseSettings):
         """The work plan's schedule defaults, by setting key (the KSz may override them)."""
         return {key: getattr(self, name) for name, key in WORKPLAN_SETTINGS.items()}
 
-    @field_validator("kgy_quorum", "st_quorum")
+    @field_validator("kgy_quorum", "st_quorum", "meeting_reconvened_quorum")
     @classmethod
     def _known_quorum(cls, value: str) -> str:
         allowed = ("more_than_half", "two_thirds", "none")

@@ -1,5 +1,5 @@
-"""Meetings (ülés): /ules_uj, /ulesek, /jelen, /tavozom, /ules_szavazas, /ules_zaras,
-/jegyzokonyv."""
+"""Meetings (ülés): /ules_uj, /ules_megismetelt, /ulesek, /jelen, /tavozom, /ules_szavazas,
+/ules_zaras, /jegyzokonyv."""
 
 from __future__ import annotations
 
@@ -51,6 +51,27 @@ async def cmd_new_meeting(update: Update, context: BotContext) -> None:
     rule = QuorumRule(settings.kgy_quorum if draft.body is Body.KGY else settings.st_quorum)
     async with context.db.unit() as uow:
         meeting = await meetings.convene(uow, draft, context.caller.standing, rule, now)
+        invited = len(await meetings.invitees(uow, meeting))
+        await jobs.queue_invitation(uow, context.bot_data, meeting)
+    context.bot_data.courier.wake()
+    jobs.schedule(context.application, meeting)
+    await message.reply_html(views.convened(context.t, meeting, invited))
+
+
+async def cmd_reconvene(update: Update, context: BotContext) -> None:
+    """Call the reconvened meeting of a not-quorate one: same agenda, its own quorum rule."""
+    message = update.effective_message
+    assert message is not None
+    if len(context.args or []) < 2:
+        raise ShowUsage
+    settings, now = context.settings, context.clock.now()
+    meeting_id, starts_at = meetings.parse_reconvene(list(context.args or []), now, settings.tz)
+    rule = QuorumRule(settings.meeting_reconvened_quorum)
+    async with context.db.unit() as uow:
+        meeting = await meetings.reconvene(
+            uow, meeting_id, starts_at, context.caller.standing, rule, now,
+            settings.meeting_notice_days,
+        )  # fmt: skip
         invited = len(await meetings.invitees(uow, meeting))
         await jobs.queue_invitation(uow, context.bot_data, meeting)
     context.bot_data.courier.wake()
@@ -136,12 +157,15 @@ async def cmd_officers(update: Update, context: BotContext) -> None:
 
 
 async def cb_minutes(update: Update, context: BotContext) -> None:
-    """An elected authenticator confirms the minutes."""
+    """An elected authenticator confirms the minutes; the last confirmation sends them to
+    every member."""
     query, member = update.callback_query, context.caller.member
     assert query is not None and member is not None
     data = decode(query.data, Feature.MINUTES, {"ok"})
     async with context.db.unit() as uow:
         meeting = await meetings.confirm_minutes(uow, data.int_arg(0), member, context.clock.now())
+        await jobs.queue_minutes(uow, context.bot_data, meeting)
+    context.bot_data.courier.wake()
     await query.answer()
     await edit_from_button(update, views.confirmed(context.t, meeting), None)
 
@@ -181,6 +205,14 @@ COMMANDS = [
             "<code>Time: 2026.12.10 17:00</code>, <code>Place: …</code> and/or "
             "<code>Online: https://…</code>, one <code>Item: title | draft resolution</code> "
             "line per agenda item, optionally <code>Body: strategic council</code>."
+        ),
+    ),
+    CommandSpec(
+        "ules_megismetelt", N_("call the reconvened meeting of a meeting without a quorum"),
+        Permission.BALLOT_CREATOR, cmd_reconvene, english="reconvene", private_only=True,
+        usage=N_(
+            "Usage: <code>{command} 3 2026.12.15 17:00</code> (the meeting that had no quorum, "
+            "then the new start, 3 to 15 days after the original one)"
         ),
     ),
     CommandSpec(

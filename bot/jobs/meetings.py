@@ -9,12 +9,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from bot import courier
+from bot import courier, offload
 from bot.context import BotContext
 from bot.delivery import queued_rows, recipients, translator_for
 from bot.i18n import Translator
 from bot.services import cluster, meetings
 from bot.views import meetings as views
+from bot.views import minutes as minutes_views
 from storage.db import UnitOfWork
 from storage.models.ballots import Body
 from storage.models.meetings import Meeting, MeetingStatus
@@ -142,13 +143,14 @@ async def give_up(app: Any, meeting_id: int) -> None:
 
 async def queue_closed(uow: UnitOfWork, data: Any, meeting: Meeting) -> int:
     """The meeting is closed: every invitee is told where the minutes are; the elected
-    authenticators are asked to confirm them (with a button)."""
+    authenticators are asked to confirm them (with a button); without elected authenticators
+    the minutes go to the members now."""
     batch = f"meeting:{meeting.id}:closed"
     queued = await _to_invitees(
         uow, data, meeting, batch, lambda t: views.meeting_closed(t, meeting)
     )
     if not await meetings.officers_elected(uow, meeting):
-        return queued
+        return queued + await queue_minutes(uow, data, meeting)
     found = [await uow.members.get(m) for m in meetings.authenticators(meeting)]
     rows = queued_rows(
         batch + ":confirm", await recipients(uow, [m for m in found if m is not None]),
@@ -156,6 +158,30 @@ async def queue_closed(uow: UnitOfWork, data: Any, meeting: Meeting) -> int:
         data.clock.now(),
     )  # fmt: skip
     return queued + await courier.enqueue(uow, rows)
+
+
+async def queue_minutes(uow: UnitOfWork, data: Any, meeting: Meeting) -> int:
+    """Once the minutes are final (``meetings.minutes_final``), the PDF, in the cluster's
+    language, to every invitee through the outbox (uploaded once, retried like any delivery),
+    in the transaction of the close or of the last confirmation. Queued once per meeting."""
+    batch = f"meeting:{meeting.id}:minutes"
+    if not await meetings.minutes_final(uow, meeting) or await uow.outbox.exists(batch):
+        return 0
+    record = await meetings.record(uow, meeting.id)
+    t, now = data.translations.get(None), data.clock.now()
+    doc = minutes_views.minutes_doc(t, record)
+    pdf = await offload.run(minutes_views.render_pdf, doc, data.settings.minutes_font_dir)
+    name = minutes_views.minutes_name(t, meeting.id)
+    await uow.outbox.add_file(batch, pdf, now, filename=name)
+    translate = translator_for(data.translations)
+    rows = [
+        courier.row(
+            batch, target.chat_id, "", now, member_id=target.member_id, photo_key=batch,
+            caption=views.minutes_caption(translate(target), meeting),
+        )
+        for target in await recipients(uow, await meetings.invitees(uow, meeting))
+    ]  # fmt: skip
+    return await courier.enqueue(uow, rows)
 
 
 async def startup(app: Any) -> None:

@@ -201,6 +201,55 @@ async def convene(
     return meeting
 
 
+#: Ptk. 3:76 (3): the reconvened meeting is held 3 to 15 days after the original one.
+RECONVENE_DAYS = (3, 15)
+
+
+@dataclass
+class NotReconvenable(DomainError):
+    """Only a meeting recorded as not quorate is reconvened, and only once."""
+
+    meeting_id: int
+
+
+def parse_reconvene(args: list[str], now: datetime, tz: ZoneInfo) -> tuple[int, datetime]:
+    """``/ules_megismetelt 3 2026.12.15 17:00``: the meeting, the new start."""
+    if len(args) < 2 or not args[0].lstrip("#").isdigit():
+        raise InvalidInput("time", "empty")
+    return int(args[0].lstrip("#")), ballots.parse_deadline(" ".join(args[1:]), now, tz)
+
+
+async def reconvene(
+    uow: UnitOfWork,
+    meeting_id: int,
+    starts_at: datetime,
+    convener: Standing,
+    rule: QuorumRule,
+    now: datetime,
+    notice_days: int,
+) -> Meeting:
+    """The megismételt ülés of a not-quorate meeting: the same body, place and agenda, its own
+    quorum rule, 3 to 15 days after the original start and with the invitation's notice."""
+    original = await uow.meetings.get(meeting_id, lock=True)
+    if original is None:
+        raise NotFound("meeting", str(meeting_id))
+    if original.status is not MeetingStatus.NOT_QUORATE or await uow.meetings.reconvened_by(
+        original.id
+    ):
+        raise NotReconvenable(meeting_id)
+    first, last = (original.starts_at + timedelta(days=d) for d in RECONVENE_DAYS)
+    if not first <= starts_at <= last:
+        raise InvalidInput("time", "reconvene_window", limit=RECONVENE_DAYS[1])
+    draft = MeetingDraft(
+        original.body, starts_at, original.place, original.link,
+        [(i.title, i.draft) for i in original.items],
+    )  # fmt: skip
+    meeting = await convene(uow, check_draft(draft, now, notice_days), convener, rule, now)
+    meeting.reconvenes_id = original.id
+    await uow.flush()
+    return meeting
+
+
 def invited(member: Member, body: Body) -> bool:
     """Who is invited: every active member to the Közgyűlés (external supporters with their
     advisory right), the founders to the Stratégiai Tanács."""
@@ -554,8 +603,10 @@ def authenticators(meeting: Meeting) -> list[int]:
 async def confirm_minutes(
     uow: UnitOfWork, meeting_id: int, member: Member, now: datetime
 ) -> Meeting:
-    """An elected authenticator confirms the minutes of a closed meeting (once)."""
-    meeting = await uow.meetings.get(meeting_id)
+    """An elected authenticator confirms the minutes of a closed meeting (once); the meeting's
+    row is locked, so the two confirmations are counted one after the other and the last one
+    sees the first (``minutes_final``)."""
+    meeting = await uow.meetings.get(meeting_id, lock=True)
     if meeting is None:
         raise NotFound("meeting", str(meeting_id))
     if meeting.status is not MeetingStatus.CLOSED:
@@ -571,6 +622,17 @@ async def confirm_minutes(
         )  # fmt: skip
         await uow.flush()
     return meeting
+
+
+async def minutes_final(uow: UnitOfWork, meeting: Meeting) -> bool:
+    """The minutes of a closed meeting are final, to be sent to the members: both elected
+    authenticators confirmed them, or the meeting elected none (then nobody will)."""
+    if meeting.status is not MeetingStatus.CLOSED:
+        return False
+    if not await officers_elected(uow, meeting):
+        return True
+    confirmed = {c.member_id for c in await uow.meetings.confirmations(meeting.id)}
+    return set(authenticators(meeting)) <= confirmed
 
 
 # --- the minutes -----------------------------------------------------------------------------

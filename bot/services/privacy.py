@@ -210,7 +210,10 @@ PERSONAL_DATA: dict[str, TableRule] = {
 
 NOT_PERSONAL: dict[str, str] = {
     "cluster_settings": "cluster-wide settings (the main group, the bot's username, schedules)",
-    "outbox_files": "pictures many messages carry (the work-plan chart)",
+    "outbox_files": (
+        "pictures and documents many messages carry (the work-plan chart; a meeting's minutes, "
+        "a copy of the kept record with its attendance sheet)"
+    ),
     "schedule_sent": "schedule slots already sent",
     "ballot_options": "a ballot's options",
     "ballot_reminders": "which reminders of a ballot went out",

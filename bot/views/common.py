@@ -242,6 +242,10 @@ def describe_input(t: Translator, err: InvalidInput) -> str:
         text = t.gettext("{field}: from {low} to {limit} minutes.").format(
             field=label, low=MIN_LEAD_MINUTES + 1, limit=err.limit
         )
+    elif err.reason == "reconvene_window":
+        text = t.gettext(
+            "{field}: a reconvened meeting is held 3 to {limit} days after the original start."
+        ).format(field=label, limit=err.limit)
     elif err.reason == "unknown_meeting_line":
         text = t.gettext(
             "{field}: a line has no known label. Use Time:, Place:, Online:, Item:, Body:."

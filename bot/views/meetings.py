@@ -16,11 +16,13 @@ from bot.services.meetings import (
     NoMeetingNow,
     NotPresent,
     NotQuorate,
+    NotReconvenable,
     Quorum,
     VoteInProgress,
 )
 from bot.views.ballots import body_name, quorum_words
 from bot.views.common import register_error_text
+from storage.models.ballots import QuorumRule
 from storage.models.meetings import Meeting, MeetingItem
 
 
@@ -61,11 +63,27 @@ def invitation(t: Translator, meeting: Meeting, electorate: int) -> str:
         t.gettext(
             "Check in from 30 minutes before the start with {present}; leaving early: {leave}."
         ).format(**t.commands("present", "leave")),
-        t.gettext(
+        reconvened_note(t, meeting)
+        or t.gettext(
             "If the meeting has no quorum, a reconvened meeting can be called on the same agenda."
         ),
     ]
     return "\n".join(lines)
+
+
+def reconvened_note(t: Translator, meeting: Meeting) -> str:
+    """A reconvened meeting (megismételt ülés) says so, with the consequence of staying away;
+    empty for an ordinary meeting."""
+    if meeting.reconvenes_id is None:
+        return ""
+    if meeting.quorum is QuorumRule.NONE:
+        return t.gettext(
+            "This is the reconvened meeting of meeting #{id}, which had no quorum: on the "
+            "original agenda it has a quorum whatever the number of members present."
+        ).format(id=meeting.reconvenes_id)
+    return t.gettext(
+        "This is the reconvened meeting of meeting #{id}, which had no quorum."
+    ).format(id=meeting.reconvenes_id)
 
 
 def reminder(t: Translator, meeting: Meeting, kind: str) -> str:
@@ -206,6 +224,13 @@ def meeting_closed(t: Translator, meeting: Meeting) -> str:
     )
 
 
+def minutes_caption(t: Translator, meeting: Meeting) -> str:
+    """The caption of the minutes sent to every member once final."""
+    return t.gettext("The minutes of meeting #{id} ({body}).").format(
+        id=meeting.id, body=body_name(t, meeting.body)
+    )
+
+
 def meetings_text(t: Translator, meetings: Sequence[Meeting]) -> str:
     """The meetings convened or running."""
     if not meetings:
@@ -226,6 +251,12 @@ def meetings_text(t: Translator, meetings: Sequence[Meeting]) -> str:
     return "\n\n".join(parts)
 
 
+register_error_text(
+    NotReconvenable,
+    lambda t, e: t.gettext(
+        "Only a meeting recorded as not quorate can be reconvened, once; meeting #{id} cannot."
+    ).format(id=e.meeting_id),
+)
 register_error_text(
     NoMeetingNow,
     lambda t, e: t.gettext("No meeting takes check-ins now (from 30 minutes before its start)."),

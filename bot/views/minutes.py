@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.i18n import Translator
 from bot.services.meetings import ItemRecord, Record
 from bot.views.ballots import body_name, option_label, resolution_label, result_word
+from bot.views.meetings import reconvened_note
 from storage.models import MemberKind
 from storage.models.ballots import BallotKind
 from storage.models.meetings import MeetingStatus
@@ -115,10 +116,13 @@ def _quorum_block(t: Translator, record: Record) -> str:
             "{electorate}), {needed} were needed. A reconvened meeting can be called on the same "
             "agenda."
         ).format(present=quorum.present, electorate=quorum.electorate, needed=quorum.needed)
-    return t.gettext(
+    stated = t.gettext(
         "The chair states that the meeting has a quorum: {present} members with the vote are "
         "present (of {electorate}; {needed} needed)."
     ).format(present=quorum.present, electorate=quorum.electorate, needed=quorum.needed)
+    if record.meeting.reconvenes_id is None:
+        return stated
+    return stated + " " + reconvened_note(t, record.meeting)
 
 
 def minutes_doc(t: Translator, record: Record) -> MinutesDoc:

@@ -49,6 +49,8 @@ class Meeting(Base):
     authenticator1_label: Mapped[Label | None]
     authenticator2_id: Mapped[int | None] = set_null("members")
     authenticator2_label: Mapped[Label | None]
+    #: A megismételt ülés: the not-quorate meeting whose agenda this one takes up again.
+    reconvenes_id: Mapped[int | None] = set_null("meetings")
 
     items: Mapped[list[MeetingItem]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingItem.position"

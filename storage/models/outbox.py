@@ -47,7 +47,7 @@ class OutboxMessage(Base):
     member_id: Mapped[int | None] = set_null("members")
     #: The message; a longer one goes in parts of at most 4,096 characters, in order.
     text: Mapped[LongText]
-    #: A picture sent first (``OutboxFile.key``), with its caption.
+    #: A picture or a document sent first (``OutboxFile.key``), with its caption.
     photo_key: Mapped[str | None] = mapped_column(String(120))
     caption: Mapped[LongText | None]
     #: The inline keyboard (on the last part) as Bot API JSON, or none.
@@ -68,12 +68,14 @@ class OutboxMessage(Base):
 
 
 class OutboxFile(Base):
-    """A picture that many queued messages carry (a digest's chart): uploaded once, then
-    reused by its Telegram ``file_id``."""
+    """A picture that many queued messages carry (a digest's chart), or a document (a meeting's
+    minutes, with its ``filename``): uploaded once, then reused by its Telegram ``file_id``."""
 
     __tablename__ = "outbox_files"
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     file_id: Mapped[str | None] = mapped_column(String(256))
+    #: A document's file name; none for a picture.
+    filename: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime]

@@ -39,6 +39,11 @@ class MeetingRepository(Repository):
             query = query.with_for_update(of=Meeting)
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def reconvened_by(self, meeting_id: int) -> Meeting | None:
+        """The reconvened meeting (megismételt ülés) called for ``meeting_id``, if any."""
+        query = select(Meeting).where(Meeting.reconvenes_id == meeting_id).limit(1)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
     async def active(self) -> Sequence[Meeting]:
         """Convened or running meetings, soonest first."""
         result = await self.session.execute(

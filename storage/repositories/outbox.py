@@ -198,10 +198,15 @@ class OutboxRepository(Repository):
             await self.session.scalar(select(M.id).where(M.batch == batch).limit(1))
         ) is not None
 
-    async def add_file(self, key: str, content: bytes, now: datetime) -> None:
-        """Keep a picture for queued messages (the first one stored under a key stays)."""
+    async def add_file(
+        self, key: str, content: bytes, now: datetime, *, filename: str | None = None
+    ) -> None:
+        """Keep a picture (or, with a ``filename``, a document) for queued messages (the first
+        one stored under a key stays)."""
         if await self.session.get(OutboxFile, key) is None:
-            self.session.add(OutboxFile(key=key, content=content, created_at=now))
+            self.session.add(
+                OutboxFile(key=key, content=content, filename=filename, created_at=now)
+            )
             await self.session.flush()
 
     async def file(self, key: str) -> OutboxFile | None:

@@ -47,6 +47,7 @@ EXPECTED: dict[str, set[str]] = {
     "hatarozatok": MEMBERS,
     "erintett": MEMBERS,
     "ules_uj": {"ksz", "chair", "founder"},
+    "ules_megismetelt": {"ksz", "chair", "founder"},
     "ulesek": MEMBERS,
     "jelen": MEMBERS,
     "tavozom": MEMBERS,

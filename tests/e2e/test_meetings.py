@@ -119,6 +119,19 @@ async def test_a_meeting_from_invitation_to_minutes(
     assert any("csak az ülés által megválasztott hitelesítők" in a for a in answers(refused))
     await harness.press_label(cast.founder, request, "Jegyzőkönyv hitelesítése")
     assert "hitelesítette" in harness.last(cast.founder).text
+    await harness.settle()
+    assert harness.last(cast.internal).document_name is None  # one authenticator of two
+    await harness.press_label(cast.chair, harness.last(cast.chair), "Jegyzőkönyv hitelesítése")
+    await harness.settle()
+    for user in (cast.internal, cast.external, cast.catalyst, cast.founder):
+        sent = harness.last(user)  # the authenticated minutes, to every member
+        assert sent.document_name == "jegyzokonyv-ules-1.pdf", user
+        assert sent.caption == "Az ülés #1 (Közgyűlés) jegyzőkönyve."
+        sent_text = " ".join(
+            (p.extract_text() or "")
+            for p in PdfReader(io.BytesIO(sent.document_bytes or b"")).pages
+        )
+        assert "Hitelesítette Elnök Emese" in " ".join(sent_text.split())
     await harness.send(cast.internal, "/jegyzokonyv 1")
     document = harness.last(cast.internal)
     assert document.document_name == "jegyzokonyv-ules-1.pdf"
@@ -182,3 +195,59 @@ async def test_only_the_convener_or_the_ksz_chairs(
     assert texts(await harness.send(cast.founder, "/ules_szavazas 1 1"))
     assert "levezető elnöke" in harness.last(cast.founder).text
     assert "még nem ért véget" in await _say(harness, cast.internal, "/jegyzokonyv 1")
+
+
+async def test_minutes_without_authenticators_go_to_members_at_the_close(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    await _say(harness, cast.ksz, FORM)
+    await _at(harness, clock, datetime(2026, 12, 8, 15, 45, tzinfo=UTC))
+    for user in (cast.internal, cast.founder, cast.chair):
+        await _say(harness, user, "/jelen")
+    await _at(harness, clock, START)
+    await _say(harness, cast.ksz, "/ules_szavazas 1 1 10")
+    await _vote(harness, {cast.internal: "Igen", cast.founder: "Igen", cast.chair: "Nem"})
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 10, 30, tzinfo=UTC))
+    assert harness.last(cast.catalyst).document_name is None
+    await harness.send(cast.ksz, "/ules_zaras 1")
+    await harness.settle()
+    for user in (cast.internal, cast.external, cast.catalyst, cast.founder, cast.chair):
+        sent = harness.last(user)
+        assert sent.document_name == "jegyzokonyv-ules-1.pdf", user
+        pdf = PdfReader(io.BytesIO(sent.document_bytes or b""))
+        text = " ".join(" ".join((p.extract_text() or "") for p in pdf.pages).split())
+        assert "2 igen, 1 nem, 0 tartózkodás" in text
+
+
+async def test_a_reconvened_meeting_has_its_own_quorum(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    await _say(harness, cast.ksz, FORM)
+    assert "határozatképtelen" in await _say(
+        harness, cast.ksz, "/ules_megismetelt 1 2026.12.15 17:00"
+    )
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 30, 30, tzinfo=UTC))  # not quorate
+    assert "3 és 15 nap" in await _say(harness, cast.ksz, "/ules_megismetelt 1 2026.12.09 17:00")
+    replies = texts(await harness.send(cast.ksz, "/ules_megismetelt 1 2026.12.17 17:00"))
+    assert "Ülés #2 összehívva; a meghívó 6 taghoz megy." in replies
+    await harness.settle()
+    invitation = harness.last(cast.internal).text
+    assert "Meghívó – ülés #2" in invitation and "2. Tagdíj 2027" in invitation
+    assert "az ülés #1 megismételt ülése" in invitation
+    assert "a megjelent tagok számától függetlenül határozatképes" in invitation
+    again = await _say(harness, cast.ksz, "/ules_megismetelt 1 2026.12.18 17:00")
+    assert "határozatképtelen" in again  # once only
+    # one member present is enough on the original agenda
+    await _at(harness, clock, datetime(2026, 12, 17, 15, 45, tzinfo=UTC))
+    await _say(harness, cast.internal, "/jelen")
+    await _at(harness, clock, datetime(2026, 12, 17, 16, 0, tzinfo=UTC))
+    assert "Az ülés #2 határozatképes, megnyílt." in harness.last(cast.internal).text
+    await _say(harness, cast.ksz, "/ules_szavazas 2 1 10")
+    await _vote(harness, {cast.internal: "Igen"})
+    await _at(harness, clock, datetime(2026, 12, 17, 16, 10, 30, tzinfo=UTC))
+    assert "1/2026. (XII. 17.) Kgy. határozat" in harness.last(cast.internal).text
+    await harness.send(cast.ksz, "/ules_zaras 2")
+    await harness.settle()
+    pdf = PdfReader(io.BytesIO(harness.last(cast.internal).document_bytes or b""))
+    text = " ".join(" ".join((p.extract_text() or "") for p in pdf.pages).split())
+    assert "az ülés #1 megismételt ülése" in text
