@@ -94,6 +94,8 @@ class RegisterPage:
     resolutions: list[Resolution]
     total: int
     years: list[int]
+    #: The resolutions a meeting adopted: ballot id -> the meeting (its minutes).
+    minutes: dict[int, int] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -121,7 +123,8 @@ async def register(uow: UnitOfWork, query: RegisterQuery) -> RegisterPage:
         body=query.body,
         year=query.year,
     )
-    return RegisterPage(query, list(found), total, await repo.years())
+    minutes = await uow.meetings.meetings_of([r.ballot_id for r in found])
+    return RegisterPage(query, list(found), total, await repo.years(), minutes)
 
 
 # --- ballots -----------------------------------------------------------------------------------

@@ -106,6 +106,15 @@ def not_found(t: Translator) -> Json:
 # --- the register ------------------------------------------------------------------------------
 
 
+def _minutes(t: Translator, meeting_id: int | None) -> str | None:
+    """Where a meeting's resolution is recorded: the meeting and the command for its minutes."""
+    if meeting_id is None:
+        return None
+    return t.gettext("Adopted at meeting #{id}; its minutes: {minutes} {id}").format(
+        id=meeting_id, **t.commands("minutes")
+    )
+
+
 def register(t: Translator, page: RegisterPage) -> Json:
     """A page of the register with its filters."""
     items = [
@@ -118,6 +127,7 @@ def register(t: Translator, page: RegisterPage) -> Json:
             "counts": ", ".join(f"{label}: {votes}" for label, votes in stored_counts(t, r)),
             "decision": resolution_decision(t, r, esc=plain),
             "ballot_id": r.ballot_id,
+            "minutes": _minutes(t, page.minutes.get(r.ballot_id)),
         }
         for r in page.resolutions
     ]

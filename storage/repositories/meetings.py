@@ -98,6 +98,24 @@ class MeetingRepository(Repository):
             )
         ).scalar_one_or_none()
 
+    async def meetings_of(self, ballot_ids: Sequence[int]) -> dict[int, int]:
+        """Which of these ballots a meeting decided (an agenda item, the officers' election):
+        ballot id -> meeting id."""
+        if not ballot_ids:
+            return {}
+        items = select(MeetingItem.ballot_id, MeetingItem.meeting_id).where(
+            MeetingItem.ballot_id.in_(ballot_ids)
+        )
+        officers = select(Meeting.officers_ballot_id, Meeting.id).where(
+            Meeting.officers_ballot_id.in_(ballot_ids)
+        )
+        found: dict[int, int] = {}
+        for query in (items, officers):
+            for ballot_id, meeting_id in await self.session.execute(query):
+                if ballot_id is not None:
+                    found[ballot_id] = meeting_id
+        return found
+
     async def reminder_sent(self, meeting_id: int, kind: str) -> bool:
         return await self.session.get(MeetingReminder, (meeting_id, kind)) is not None
 

@@ -14,6 +14,8 @@ import pytest
 from bot.services.clock import FakeClock
 from fakeapi import FakeTelegram, FakeUser
 from storage.db import Database
+from storage.models.ballots import Body, QuorumRule
+from storage.models.meetings import Meeting, MeetingItem, MeetingStatus
 from tests.e2e.conftest import bot_on
 from tests.e2e.harness import BotHarness
 from tests.e2e.people import Cast
@@ -110,6 +112,7 @@ async def test_the_register_searches_and_filters(
     assert item["text"] == "Elfogadja a Közgyűlés a 2027. évi költségvetést?"
     assert item["counts"] == "Igen: 3, Nem: 1, Tartózkodás: 0"
     assert item["ballot_id"] == world.secret_adopted.id
+    assert item["minutes"] is None  # a ballot, not a meeting's decision
     assert register["years"] == [2026]
     for params, found in (
         ({"q": "KÖLTSÉGVETÉS"}, 1), ({"q": "Győr"}, 0), ({"body": "st"}, 0),
@@ -210,3 +213,21 @@ async def test_the_page_is_served(served: tuple[BotHarness, httpx.AsyncClient]) 
     assert "connect-src 'self'" in page.headers["Content-Security-Policy"]
     assert (await client.get("/app.js")).status_code == 200
     assert (await client.get("/../pyproject.toml")).status_code in (403, 404)
+
+
+async def test_a_meetings_resolution_names_its_minutes(
+    served: tuple[BotHarness, httpx.AsyncClient], cast: Cast, clock: FakeClock, world: World,
+    db: Database,
+) -> None:  # fmt: skip
+    _, client = served
+    async with db.unit() as uow:  # as if the meeting's agenda item had been decided by it
+        meeting = Meeting(
+            body=Body.KGY, starts_at=clock.now(), quorum=QuorumRule.MORE_THAN_HALF,
+            status=MeetingStatus.CLOSED, created_by_label="Kovács Anna", created_at=clock.now(),
+            items=[MeetingItem(position=1, title="Költségvetés", ballot_id=world.secret_adopted.id)],
+        )  # fmt: skip
+        uow.meetings.add(meeting)
+    [item] = (await get(client, "register", cast.external, clock)).json()["items"]
+    assert item["minutes"] == (
+        f"Az ülés #{meeting.id} határozata; a jegyzőkönyv: /jegyzokonyv {meeting.id}"
+    )

@@ -114,6 +114,7 @@
       el("p", { text: item.text }),
       el("p", { "class": "muted counts-line" }, item.counts));
     item.decision.forEach(function (line) { card.appendChild(el("p", { "class": "muted" }, line)); });
+    if (item.minutes) { card.appendChild(el("p", { "class": "muted minutes" }, item.minutes)); }
     card.appendChild(el("button", { "class": "link", type: "button", text: words.to_ballot,
       on: { click: function () { openBallot(item.ballot_id); } } }));
     return card;
