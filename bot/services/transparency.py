@@ -153,7 +153,8 @@ async def ballot_state(uow: UnitOfWork, ballot: Ballot, member_id: int | None) -
     turnout = await repo.turnout(ballot.id)
     entry = await repo.roll_entry(ballot.id, member_id) if member_id is not None else None
     voted = entry.has_voted if entry is not None else None
-    if ballot.status is BallotStatus.OPEN:
+    if ballot.status is BallotStatus.OPEN or ballot.result is None:
+        # open: counted at the close; stopped for a meeting (Ptk. 3:20): closed without a result
         return BallotState(ballot, turnout, voted)
     counts = await ballots.current_counts(uow, ballot)
     result = ballots.tally_of(ballot, turnout, counts)
