@@ -108,8 +108,8 @@ def register_query(text: str, body: str, year: str, page: str) -> RegisterQuery:
     return RegisterQuery(
         text=words,
         body=Body(body) if body in {b.value for b in Body} else None,
-        year=int(year) if year.isdigit() and len(year) == 4 else None,
-        page=int(page) if page.isdigit() and len(page) < 6 else 0,
+        year=int(year) if year.isdecimal() and len(year) == 4 else None,
+        page=int(page) if page.isdecimal() and len(page) < 6 else 0,
     )
 
 

@@ -122,6 +122,9 @@ async def test_the_register_searches_and_filters(
         assert answer["total"] == found, params
     empty = (await get(client, "register", cast.internal, clock, q="Győr")).json()
     assert empty["summary"] == "Nincs a keresésnek megfelelő határozat."
+    # digits that str.isdigit accepts but int() does not (superscripts) are left out, not a 500
+    odd = await get(client, "register", cast.internal, clock, year="²⁰²⁶", page="¹")
+    assert odd.status_code == 200 and odd.json()["total"] == 1
 
 
 async def test_ballots_show_turnout_and_results_never_who_voted_how(
