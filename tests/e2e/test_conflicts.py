@@ -97,6 +97,7 @@ async def test_a_number_written_in_superscript_is_bad_input_not_an_error(
     [letters] = texts(await harness.send(cast.internal, "/erintett x a cégem a szerződő fél"))
     [superscript] = texts(await harness.send(cast.internal, "/erintett ² a cégem a szerződő fél"))
     assert superscript == letters
+    assert letters == "szavazás: kötelező megadni."  # the field's name in Hungarian too
     assert "Sorry" not in superscript and "Elnézést" not in superscript
     # the same in the meetings' commands, and a reconvened meeting's time
     for command in ("/ules_szavazas ² 1", "/ules_zaras ²", "/ules_megismetelt 1 ²"):
