@@ -659,7 +659,7 @@ async def msg_comment(update: Update, context: BotContext) -> int:
 
 def _ballot_id(context: BotContext) -> int:
     text = (context.args or [""])[0].lstrip("#")
-    if not text.isdigit():
+    if not text.isdecimal():
         raise InvalidInput("ballot", "empty")
     return int(text)
 

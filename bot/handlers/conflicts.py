@@ -13,13 +13,13 @@ from bot.commands import CommandSpec, ShowUsage
 from bot.context import BotContext
 from bot.delivery import queued_rows, recipients, translator_for
 from bot.i18n import N_
-from bot.jobs.ballots import schedule_group_update
+from bot.jobs.ballots import close_if_everyone_voted, schedule_group_update
 from bot.services import ballots
 from bot.services.roles import Permission
 from bot.views import ballots as views
 from storage.db import UnitOfWork
 from storage.models import Member
-from storage.models.ballots import Ballot
+from storage.models.ballots import Ballot, Procedure
 
 
 async def cmd_affected(update: Update, context: BotContext) -> None:
@@ -45,6 +45,8 @@ async def cmd_affected(update: Update, context: BotContext) -> None:
     )
     if ballot.group_message_id is not None:
         schedule_group_update(context.application, ballot.id)
+    if ballot.procedure is Procedure.NO_MEETING:  # the base shrank: maybe everyone has voted
+        await close_if_everyone_voted(context.application, ballot.id)
 
 
 async def _tell_subject(

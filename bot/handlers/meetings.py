@@ -35,7 +35,7 @@ def _rest(update: Update) -> str:
 
 def _number(context: BotContext) -> int:
     text = (context.args or [""])[0].lstrip("#")
-    if not text.isdigit():
+    if not text.isdecimal():
         raise ShowUsage
     return int(text)
 
@@ -136,7 +136,7 @@ async def cmd_officers(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     number, _sep, rest = _rest(update).partition(" ")
-    if not number.lstrip("#").isdigit() or not rest.strip():
+    if not number.lstrip("#").isdecimal() or not rest.strip():
         raise ShowUsage
     t, now = context.t, context.clock.now()
     async with context.db.unit() as uow:

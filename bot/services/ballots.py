@@ -210,7 +210,7 @@ def deadline_in(now: datetime, *, days: int = 0, hours: int = 0) -> datetime:
 def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     """``2026.12.05 18:00``, ``2026. 12. 05.``, ``2026-12-05 18:00`` or a number of days."""
     text = text.strip()
-    if text.isdigit():
+    if text.isdecimal():
         days = int(text)
         if not 1 <= days <= MAX_DAYS_AHEAD:
             raise InvalidInput("deadline", "window", limit=MAX_DAYS_AHEAD)
@@ -238,7 +238,7 @@ def set_deadline(draft: BallotDraft, text: str, now: datetime, tz: ZoneInfo) -> 
     days as text), noting whether the days were rounded up to the quarter hour."""
     draft.deadline = parse_deadline(text, now, tz)
     text = text.strip()
-    draft.deadline_rounded = text.isdigit() and draft.deadline != now + timedelta(days=int(text))
+    draft.deadline_rounded = text.isdecimal() and draft.deadline != now + timedelta(days=int(text))
 
 
 def check_deadline(deadline: datetime, now: datetime) -> datetime:
@@ -710,7 +710,7 @@ def parse_affected(text: str) -> tuple[int, str]:
     """``12 indok`` or ``#12 Név: indok``: the ballot's number and the rest (not yet cleaned)."""
     number, _sep, rest = text.strip().partition(" ")
     number = number.lstrip("#")
-    if not number.isdigit():
+    if not number.isdecimal():
         raise InvalidInput("ballot", "empty")
     return int(number), rest.strip()
 

@@ -87,7 +87,8 @@ def validate(init_data: str, bot_token: str, now: datetime, max_age: timedelta) 
     received = fields.get("hash")
     if not received:
         raise InitDataError("missing_hash")
-    if not hmac.compare_digest(_digest(fields, bot_token), received.lower()):
+    # bytes: compare_digest refuses str with non-ASCII characters (TypeError, a 500)
+    if not hmac.compare_digest(_digest(fields, bot_token).encode(), received.lower().encode()):
         raise InitDataError("bad_hash")
     try:
         signed_at = datetime.fromtimestamp(int(fields["auth_date"]), UTC)

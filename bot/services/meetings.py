@@ -214,7 +214,7 @@ class NotReconvenable(DomainError):
 
 def parse_reconvene(args: list[str], now: datetime, tz: ZoneInfo) -> tuple[int, datetime]:
     """``/ules_megismetelt 3 2026.12.15 17:00``: the meeting, the new start."""
-    if len(args) < 2 or not args[0].lstrip("#").isdigit():
+    if len(args) < 2 or not args[0].lstrip("#").isdecimal():
         raise InvalidInput("time", "empty")
     return int(args[0].lstrip("#")), ballots.parse_deadline(" ".join(args[1:]), now, tz)
 
@@ -433,7 +433,7 @@ async def chaired_meeting(uow: UnitOfWork, meeting_id: int, chair: Standing) -> 
 def parse_item_vote(args: list[str]) -> tuple[int, int, int]:
     """``/ules_szavazas 3 2 10``: the meeting, the agenda item, the minutes (optional)."""
     numbers = [a.lstrip("#") for a in args]
-    if len(numbers) not in (2, 3) or not all(n.isdigit() for n in numbers):
+    if len(numbers) not in (2, 3) or not all(n.isdecimal() for n in numbers):
         raise InvalidInput("item", "empty")
     minutes = int(numbers[2]) if len(numbers) == 3 else VOTE_MINUTES_DEFAULT
     if not VOTE_MINUTES_MIN <= minutes <= VOTE_MINUTES_MAX:

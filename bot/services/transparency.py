@@ -108,8 +108,8 @@ def register_query(text: str, body: str, year: str, page: str) -> RegisterQuery:
     return RegisterQuery(
         text=words,
         body=Body(body) if body in {b.value for b in Body} else None,
-        year=int(year) if year.isdigit() and len(year) == 4 else None,
-        page=int(page) if page.isdigit() and len(page) < 6 else 0,
+        year=int(year) if year.isdecimal() and len(year) == 4 else None,
+        page=int(page) if page.isdecimal() and len(page) < 6 else 0,
     )
 
 
@@ -153,7 +153,8 @@ async def ballot_state(uow: UnitOfWork, ballot: Ballot, member_id: int | None) -
     turnout = await repo.turnout(ballot.id)
     entry = await repo.roll_entry(ballot.id, member_id) if member_id is not None else None
     voted = entry.has_voted if entry is not None else None
-    if ballot.status is BallotStatus.OPEN:
+    if ballot.status is BallotStatus.OPEN or ballot.result is None:
+        # open: counted at the close; stopped for a meeting (Ptk. 3:20): closed without a result
         return BallotState(ballot, turnout, voted)
     counts = await ballots.current_counts(uow, ballot)
     result = ballots.tally_of(ballot, turnout, counts)

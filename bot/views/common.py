@@ -147,6 +147,7 @@ FIELDS: dict[str, str] = {
     "catalyst_of": N_("catalyst of"),
     "workgroups": N_("workgroups"),
     "file": N_("file"),
+    "ballot": N_("ballot"),
     "question": N_("question"),
     "options": N_("options"),
     "deadline": N_("deadline"),

@@ -181,8 +181,9 @@ def ballot(t: Translator, state: BallotState) -> Json:
     ]
     if b.status is BallotStatus.OPEN:
         state_text = t.gettext("open until {date}").format(date=t.datetime(b.deadline))
+    elif b.result is None:  # a decision without a meeting stopped by a request for one
+        state_text = t.gettext("stopped: a meeting was asked for")
     else:
-        assert b.result is not None
         state_text = result_word(t, b.result, b.kind)
     return {
         "id": b.id,

@@ -87,3 +87,19 @@ async def test_the_register_says_who_was_affected(
     assert (
         "Érintett, nem szavazott, a határozatképességbe nem számít bele (Ptk. 3:19 (2)): Belső Béla"
     ) in register
+
+
+async def test_a_number_written_in_superscript_is_bad_input_not_an_error(
+    harness: BotHarness, cast: Cast
+) -> None:
+    """``²`` passes str.isdigit but not int(): the member gets the answer for a wrong number,
+    as for letters, not the apology for an error on our side."""
+    [letters] = texts(await harness.send(cast.internal, "/erintett x a cégem a szerződő fél"))
+    [superscript] = texts(await harness.send(cast.internal, "/erintett ² a cégem a szerződő fél"))
+    assert superscript == letters
+    assert letters == "szavazás: kötelező megadni."  # the field's name in Hungarian too
+    assert "Sorry" not in superscript and "Elnézést" not in superscript
+    # the same in the meetings' commands, and a reconvened meeting's time
+    for command in ("/ules_szavazas ² 1", "/ules_zaras ²", "/ules_megismetelt 1 ²"):
+        [answer] = texts(await harness.send(cast.ksz, command))
+        assert "Elnézést" not in answer, command

@@ -140,3 +140,19 @@ async def test_the_form_and_the_wizard(harness: BotHarness, cast: Cast) -> None:
     assert "Ülés tartása nélküli" in harness.last(cast.internal).text or (
         "ülés tartása nélküli" in harness.last(cast.internal).text
     )
+
+
+async def test_the_last_non_voter_declared_affected_closes_it_at_once(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    """Every member of the quorum base has voted once the last one who had not is declared
+    affected (out of the base): the procedure closes then, as at a last vote (Ptk. 3:20 (4)),
+    not at the deadline with the deadline's date."""
+    ballot, messages = await _publish(harness, cast)
+    clock.advance(days=2)
+    await _vote(harness, cast, messages, "internal", "founder", "chair")
+    await harness.send(cast.catalyst, f"/erintett {ballot.id} a cégem a szerződő fél")
+    await harness.settle()
+    result = _result(harness, cast.ksz)
+    assert "Az eljárás eredményes: 3 szavazat érkezett" in result
+    assert "A határozathozatal napja (Ptk. 3:20 (4)): 2026. november 29." in result

@@ -122,6 +122,9 @@ async def test_the_register_searches_and_filters(
         assert answer["total"] == found, params
     empty = (await get(client, "register", cast.internal, clock, q="Győr")).json()
     assert empty["summary"] == "Nincs a keresésnek megfelelő határozat."
+    # digits that str.isdigit accepts but int() does not (superscripts) are left out, not a 500
+    odd = await get(client, "register", cast.internal, clock, year="²⁰²⁶", page="¹")
+    assert odd.status_code == 200 and odd.json()["total"] == 1
 
 
 async def test_ballots_show_turnout_and_results_never_who_voted_how(
@@ -231,3 +234,27 @@ async def test_a_meetings_resolution_names_its_minutes(
     assert item["minutes"] == (
         f"Az ülés #{meeting.id} határozata; a jegyzőkönyv: /jegyzokonyv {meeting.id}"
     )
+
+
+async def test_a_decision_stopped_for_a_meeting_is_listed_without_a_result(
+    served: tuple[BotHarness, httpx.AsyncClient], cast: Cast, clock: FakeClock
+) -> None:
+    """A decision without a meeting that a member stopped (Ptk. 3:20) is closed with no result:
+    the ballots page and the ballot's own page still answer, and say it was stopped."""
+    harness, client = served
+    form = "Kérdés: A tagdíj 2027-ben 50 000 Ft legyen?\nHatáridő: 8\nEljárás: ülés nélkül"
+    ballot = await harness.publish_form(cast.ksz, form)
+    message = harness.last(cast.internal)
+    await harness.press_label(cast.internal, message, "Ülést kérek")
+    await harness.press_label(cast.internal, harness.last(cast.internal), "Igen, ülést")
+    await harness.settle()
+    async with harness.app.bot_data.db.unit() as uow:
+        stopped = await uow.ballots.get(ballot.id)
+        assert stopped is not None and stopped.meeting_requested_at is not None
+    listed = await get(client, "ballots", cast.internal, clock)
+    assert listed.status_code == 200, listed.text
+    [closed] = listed.json()["closed"]
+    assert closed["id"] == ballot.id and closed["counts"] == []
+    assert closed["state"] == "leállt: ülést kértek"
+    one = await get(client, f"ballots/{ballot.id}", cast.internal, clock)
+    assert one.status_code == 200, one.text

@@ -77,3 +77,11 @@ def test_extra_fields_are_signed_too() -> None:
     signed = fresh(signature="abc", chat_type="private")
     assert validate(signed, TOKEN, SIGNED, DAY).id == 4242
     assert reason(signed.replace("chat_type=private", "chat_type=group")) == "bad_hash"
+
+
+def test_a_hash_that_is_not_hex_is_refused_not_an_error() -> None:
+    """A forged hash with non-ASCII characters (percent-encoded, or latin-1 in the header) is a
+    bad signature like any other, not a TypeError from ``hmac.compare_digest`` (a 500)."""
+    fields = dict(parse_qsl(fresh()))
+    fields["hash"] = "é" * 64
+    assert reason(urlencode(fields)) == "bad_hash"
