@@ -134,14 +134,22 @@ def _forget_identity_change(session: Session) -> None:
     session.info.pop("identity_changed", None)
 
 
-async def _notify_identity_change(session: AsyncSession) -> None:
-    """PostgreSQL: tell every replica (``storage.replica``) when this unit changed who someone
-    is; NOTIFY inside the transaction is delivered when it commits, and not if it rolls back."""
-    from storage.replica import CHANNEL
+async def _announce_identity_change(uow: UnitOfWork, dialect: str) -> None:
+    """Tell other processes, in this unit's transaction, that it changed who someone is: on
+    PostgreSQL every replica by NOTIFY (``storage.replica``; delivered when the transaction
+    commits, not if it rolls back), on SQLite the command line's changes by the epoch row that
+    ``bot.jobs.identity`` watches."""
+    session = uow.session
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # ``before_flush`` is what notes an identity change
+    if not session.info.get("identity_changed"):
+        return
+    if dialect == "postgresql":
+        from storage.replica import CHANNEL
 
-    await session.flush()
-    if session.info.get("identity_changed"):
         await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    else:
+        await uow.cluster.stamp(IDENTITY_EPOCH, uuid.uuid4().hex)
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -287,13 +295,7 @@ class Database:
             try:
                 uow = UnitOfWork(session)
                 yield uow
-                if self.dialect == "postgresql":
-                    await _notify_identity_change(session)
-                else:
-                    if session.new or session.dirty or session.deleted:
-                        await session.flush()
-                    if session.info.get("identity_changed"):
-                        await uow.cluster.stamp(IDENTITY_EPOCH, uuid.uuid4().hex)
+                await _announce_identity_change(uow, self.dialect)
                 await session.commit()
             except BaseException:
                 await session.rollback()
