@@ -49,6 +49,8 @@ QUIET: dict[str, int] = {
     "aiosqlite": logging.INFO,
     # DEBUG: every job run; nothing secret, but noise.
     "apscheduler": logging.WARNING,
+    # INFO: a line for each of Alembic's autogenerate plugins at every upgrade; noise.
+    "alembic.runtime.plugins": logging.WARNING,
 }
 
 #: Anything shaped like a bot token: the bot's numeric id, a colon, 30+ URL-safe characters.

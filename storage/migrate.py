@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Connection
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+#: The head revision as a child process that upgraded the database found it
+#: (``bot.cli.upgrade``): the bot's process then never loads Alembic, not even for /readyz.
+known_heads: list[str | None] = []
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
     """An Alembic config pointing at our migrations, for a URL or an open sync connection."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if url is not None:
@@ -24,11 +32,15 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Upgrade the database at ``url`` (blocking; call outside a running event loop)."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def upgrade_connection(connection: Connection, revision: str = "head") -> None:
     """Upgrade through an open connection (use with ``AsyncConnection.run_sync``)."""
+    from alembic import command
+
     command.upgrade(alembic_config(connection=connection), revision)
 
 
@@ -37,6 +49,13 @@ def current_revision(connection: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def known_head() -> str | None:
+    """The head revision: as the upgrading child found it, else read from the scripts."""
+    if not known_heads:
+        known_heads.append(head_revision())
+    return known_heads[0]
 
 
 def head_revision() -> str | None:

@@ -28,7 +28,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     """Upgrade the database, then serve Telegram until SIGINT/SIGTERM: by long polling, or on
     the webhook server when WEBHOOK_URL is set."""
     from bot.app import build_application
-    from storage.migrate import upgrade
+    from bot.cli.upgrade import UpgradeFailed, upgrade_apart
     from storage.single import AlreadyRunning, hold_sqlite
 
     settings.token()
@@ -39,7 +39,10 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     except AlreadyRunning as exc:
         print(f"klaszterbot: {exc}", file=sys.stderr)
         return 2
-    upgrade(settings.database_url)
+    try:
+        upgrade_apart(settings)
+    except UpgradeFailed:
+        return 2
     app = build_application(settings)
     if webhook is None:
         app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)

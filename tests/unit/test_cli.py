@@ -59,6 +59,43 @@ def test_run_with_malformed_token(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_run_upgrades_in_a_child_process(cli_env: Path) -> None:
+    """The bot's own process never loads Alembic (about 12 MiB for its life, issue 16): a child
+    upgrades the database and says which head it reached, what /readyz compares with."""
+    from sqlalchemy import create_engine, text
+
+    from bot.cli.upgrade import upgrade_apart
+    from bot.settings import load_settings
+    from storage import migrate
+
+    before = list(migrate.known_heads)
+    try:
+        migrate.known_heads.clear()
+        upgrade_apart(load_settings())
+        assert migrate.known_heads == [migrate.head_revision()]
+    finally:
+        migrate.known_heads[:] = before
+    engine = create_engine(f"sqlite:///{cli_env / 'cli.db'}")
+    with engine.connect() as connection:
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    engine.dispose()
+    assert version == migrate.head_revision()
+
+
+def test_run_with_an_unreachable_database_exits_with_one_line(tmp_path: Path) -> None:
+    environment = dict(
+        os.environ,
+        TELEGRAM_BOT_TOKEN=CLI_TOKEN,
+        DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:1/nowhere",
+    )
+    result = run_process(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=environment, timeout=60
+    )
+    assert result.returncode == 2
+    assert "klaszterbot: the database upgrade failed: " in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_db_upgrade(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["db", "upgrade"], capsys)
     assert code == 0 and "up to date" in out
