@@ -1,32 +1,55 @@
-"""CPU work that would hold the event loop runs in a worker process.
+"""CPU work that would hold the event loop runs in a child process of its own.
 
 A thread is not enough for everything: matplotlib's Agg renderer draws in C++ without
-releasing the GIL, so a chart in a thread held the loop for a second. One worker process,
-started on first use (in a thread: starting it blocks for a quarter second) with the ``spawn``
-method (not forked from a process with running threads), serves the whole process. It ends
-when the bot does, even after a SIGKILL (it watches its parent), so it never outlives the bot
-holding its standard streams.
+releasing the GIL, so a chart in a thread held the loop for a second. Each task runs in a child
+(``python -m bot.offload``): the function and its arguments go to it pickled on its standard
+input, the result (or the exception) comes back pickled on its standard output, and the child
+ends. Nothing stays resident between tasks: a worker kept for the bot's life held 118 MiB
+(matplotlib, and multiprocessing's resource tracker) for charts and minutes drawn a few times a
+month (issue 16). A task pays the child's start instead, about a second of CPU, none of it on
+the loop. A child watches its parent: if the bot is killed mid-task, the child ends within a
+second rather than outliving it holding its standard streams.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
-import multiprocessing
 import os
+import pickle
+import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-_pool: ProcessPoolExecutor | None = None
-_lock = threading.Lock()
+
+class OffloadFailed(Exception):
+    """The child ended without an answer (killed, or out of memory)."""
+
+
+async def run(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in a child process (both must pickle); its exception is raised here."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.offload", stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        out, _ = await process.communicate(pickle.dumps((function, args)))
+    except asyncio.CancelledError:
+        process.kill()
+        await process.wait()
+        raise
+    if process.returncode != 0 or not out:
+        raise OffloadFailed(f"the worker process ended with {process.returncode}")
+    ok, value = pickle.loads(out)
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
 
 
 def _watch_parent(parent: int) -> None:
-    """In the worker: end when the bot (its parent) is gone, however it ended."""
+    """End this child when the bot (its parent) is gone, however it ended."""
 
     def watch() -> None:
         tick = threading.Event()
@@ -37,23 +60,27 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
-def _start() -> ProcessPoolExecutor:
-    global _pool
-    with _lock:
-        if _pool is None:
-            pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_watch_parent,
-                initargs=(os.getpid(),),
-            )
-            pool.submit(int).result()  # the worker process starts on the first submit
-            atexit.register(pool.shutdown, wait=False, cancel_futures=True)
-            _pool = pool
-        return _pool
+def _answer(ok: bool, value: Any) -> bytes:
+    try:
+        return pickle.dumps((ok, value))
+    except Exception:  # an exception that does not pickle: its words do
+        return pickle.dumps((False, RuntimeError(f"{type(value).__name__}: {value}")))
 
 
-async def run(function: Callable[..., T], *args: Any) -> T:
-    """``function(*args)`` in the worker process (both must pickle)."""
-    pool = _pool or await asyncio.to_thread(_start)
-    return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
+def _child() -> int:
+    _watch_parent(os.getppid())
+    answer = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever the work prints goes to standard error, not into the answer
+    sys.stdout = sys.stderr
+    function, args = pickle.load(sys.stdin.buffer)
+    try:
+        reply = _answer(True, function(*args))
+    except Exception as exc:
+        reply = _answer(False, exc)
+    answer.write(reply)
+    answer.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child())
