@@ -687,6 +687,10 @@ async def _seed_digest(url: str) -> None:
         await db.close()
 
 
+#: Seconds of quiet before the resident set is read ("after": the bot has settled).
+SETTLE = 15.0
+
+
 async def memory(members: int, digest: bool, workdir: Path) -> dict[str, Any]:
     """The bot's resident memory with ``members`` members: idle, or after the monthly digest."""
     from storage.db import Database
@@ -712,7 +716,8 @@ async def memory(members: int, digest: bool, workdir: Path) -> dict[str, Any]:
             if digest:
                 limit = members / 20 + 300
                 await _until(lambda: _ok(tg.calls, "sendPhoto") >= members, limit, "the digest")
-            await quiet(tg, 2.0)
+            # settled: the bot hands freed memory back within 10 s (bot.jobs.memory)
+            await quiet(tg, SETTLE)
             result = {
                 "members": members,
                 "digest": digest,

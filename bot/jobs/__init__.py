@@ -16,6 +16,7 @@ from bot.jobs import (
     ballots,
     identity,
     meetings,
+    memory,
     privacy,
     proposals,
     routing,
@@ -40,3 +41,4 @@ async def startup(app: Any) -> None:
     await proposals.startup(app)
     await routing.startup(app)
     await privacy.startup(app)
+    await memory.startup(app)
