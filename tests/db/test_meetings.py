@@ -56,7 +56,9 @@ async def _started(db: Database, clock: FakeClock, ids: dict[str, int], present:
     return started
 
 
-async def _decide(db: Database, clock: FakeClock, ballot: Ballot, votes: dict[int, int]) -> None:
+async def _decide(
+    db: Database, clock: FakeClock, ballot: Ballot, votes: dict[int, int]
+) -> ballots.Closing:
     """Cast ``member id -> option position`` and close the ballot at its deadline."""
     for member_id, position in votes.items():
         async with db.unit() as uow:
@@ -64,7 +66,9 @@ async def _decide(db: Database, clock: FakeClock, ballot: Ballot, votes: dict[in
             await ballots.cast_vote(uow, ballot.id, member_id, [option], clock.now())
     clock.current = ballot.deadline
     async with db.unit() as uow:
-        assert await ballots.close(uow, ballot.id, clock.now(), "", TZ) is not None
+        closing = await ballots.close(uow, ballot.id, clock.now(), "", TZ)
+    assert closing is not None
+    return closing
 
 
 async def _officers(
@@ -76,6 +80,17 @@ async def _officers(
             uow, meeting.id, officers, "Tisztségviselők", by, clock.now(), yes_no_labels=LABELS
         )
     return ballot
+
+
+async def _elected(
+    db: Database, clock: FakeClock, meeting: Meeting, chair: Standing, voters: list[int]
+) -> None:
+    """The officers proposed by ``chair`` (the convener chairs) and elected by ``voters``."""
+    await _decide(db, clock, await _officers(db, clock, meeting, chair), dict.fromkeys(voters, 0))
+
+
+def _first(ids: dict[str, int], n: int) -> list[int]:
+    return [ids[f"Belső {i:02d}"] for i in range(n)]
 
 
 async def _agenda(db: Database, clock: FakeClock, meeting: Meeting, by: Standing) -> Ballot:
@@ -103,7 +118,7 @@ async def test_the_elected_chair_alone_chairs(db: Database, clock: FakeClock) ->
         # proposed, not yet elected: the convener runs the meeting
         assert await meetings.chairs(uow, convener, meeting)
         assert not await meetings.chairs(uow, béla, meeting)
-    await _decide(db, clock, ballot, {ids[f"Belső {n:02d}"]: 0 for n in range(4)})
+    await _decide(db, clock, ballot, dict.fromkeys(_first(ids, 4), 0))
     async with db.unit() as uow:
         found = await uow.meetings.get(meeting.id)
         assert found is not None and found.chair_label == "Belső 04"
@@ -123,9 +138,7 @@ async def test_without_the_chairs_line_the_convener_is_proposed(
 ) -> None:
     ids = await members(db, clock, 4)
     meeting = await _started(db, clock, ids, 3)
-    convener = await standing(db, ids["Belső 00"])
-    ballot = await _officers(db, clock, meeting, convener)
-    await _decide(db, clock, ballot, {ids[f"Belső {n:02d}"]: 0 for n in range(3)})
+    await _elected(db, clock, meeting, await standing(db, ids["Belső 00"]), _first(ids, 3))
     async with db.unit() as uow:
         found = await uow.meetings.get(meeting.id)
         assert found is not None
@@ -143,8 +156,7 @@ async def test_the_agenda_comes_between_the_officers_and_the_items(
     assert early.value.state is AgendaState.NOT_VOTED
     with pytest.raises(OfficersFirst):
         await _agenda(db, clock, meeting, chair)
-    officers = await _officers(db, clock, meeting, chair)
-    await _decide(db, clock, officers, {ids[f"Belső {n:02d}"]: 0 for n in range(3)})
+    await _elected(db, clock, meeting, chair, _first(ids, 3))
     agenda = await _agenda(db, clock, meeting, chair)
     # rejected: no item, no second vote on the agenda; the meeting can still be closed
     await _decide(db, clock, agenda, {ids["Belső 00"]: 0, ids["Belső 01"]: 1, ids["Belső 02"]: 1})
@@ -186,27 +198,16 @@ async def test_an_affected_member_can_leave_an_item_without_a_quorum(
     ids = await members(db, clock, 7)
     meeting = await _started(db, clock, ids, 4)
     chair = await standing(db, ids["Belső 00"])
-    officers = await _officers(db, clock, meeting, chair)
-    await _decide(db, clock, officers, {ids[f"Belső {n:02d}"]: 0 for n in range(4)})
-    await _decide(
-        db, clock, await _agenda(db, clock, meeting, chair),
-        {ids[f"Belső {n:02d}"]: 0 for n in range(4)},
-    )  # fmt: skip
+    await _elected(db, clock, meeting, chair, _first(ids, 4))
+    agenda = await _agenda(db, clock, meeting, chair)
+    await _decide(db, clock, agenda, dict.fromkeys(_first(ids, 4), 0))
     item = await _item(db, clock, meeting, chair)
     actor = await standing(db, ids["Belső 03"])
     async with db.unit() as uow:
         affected = await uow.members.get(ids["Belső 03"])
         assert affected is not None
         await ballots.declare_affected(uow, item.id, affected, "a cégem", actor, clock.now())
-    for n in range(3):
-        async with db.unit() as uow:
-            await ballots.cast_vote(
-                uow, item.id, ids[f"Belső {n:02d}"], [item.options[0].id], clock.now()
-            )
-    clock.current = item.deadline
-    async with db.unit() as uow:
-        closing = await ballots.close(uow, item.id, clock.now(), "", TZ)
-    assert closing is not None
+    closing = await _decide(db, clock, item, dict.fromkeys(_first(ids, 3), 0))
     # three yes of the three who could vote: without the affected member, no quorum
     assert closing.tally.result is BallotResult.NO_QUORUM
     assert (closing.tally.electorate, closing.tally.quorum_needed) == (3, 4)
