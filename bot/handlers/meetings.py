@@ -118,17 +118,17 @@ async def cmd_item_vote(update: Update, context: BotContext) -> None:
     """The chair opens an agenda item's vote among the members with the vote present."""
     message = update.effective_message
     assert message is not None
-    meeting_id, position, minutes = meetings.parse_item_vote(list(context.args or []))
+    request = meetings.parse_item_vote(list(context.args or []))
     t, now = context.t, context.clock.now()
     async with context.db.unit() as uow:
         meeting, item, ballot = await meetings.open_item_vote(
-            uow, meeting_id, position, minutes, context.caller.standing, now,
+            uow, request, context.caller.standing, now,
             yes_no_labels=ballot_views.yes_no_labels(t),
         )  # fmt: skip
         await ballot_jobs.queue_ballot(uow, context.bot_data, ballot)
     ballot_jobs.schedule(context.application, ballot)
     context.bot_data.courier.wake()
-    await message.reply_html(views.vote_opened(t, meeting, item, ballot.id))
+    await message.reply_html(views.vote_opened(t, meeting, item, ballot))
 
 
 async def cmd_agenda(update: Update, context: BotContext) -> None:
@@ -261,7 +261,8 @@ COMMANDS = [
         Permission.MEMBER, cmd_item_vote, english="itemvote", private_only=True,
         usage=N_(
             "Usage: <code>{command} 3 2 10</code> (the meeting, the agenda item, and the "
-            "minutes the vote stays open)"
+            "minutes the vote stays open); add <code>secret</code> for a secret vote on a "
+            "personnel matter: <code>{command} 3 2 10 secret</code>"
         ),
     ),
     CommandSpec(

@@ -507,43 +507,60 @@ async def chaired_meeting(uow: UnitOfWork, meeting_id: int, chair: Standing) -> 
     return meeting
 
 
-def parse_item_vote(args: list[str]) -> tuple[int, int, int]:
-    """``/ules_szavazas 3 2 10``: the meeting, the agenda item, the minutes (optional)."""
-    numbers = [a.lstrip("#") for a in args]
+#: The last word of ``/ules_szavazas`` that makes the item's vote secret (a personnel matter).
+SECRET_WORDS = frozenset({"titkos", "secret"})
+
+
+@dataclass(frozen=True)
+class ItemVote:
+    """What ``/ules_szavazas`` asks for."""
+
+    meeting_id: int
+    position: int
+    minutes: int = VOTE_MINUTES_DEFAULT
+    #: A secret vote (personnel matters, hungarian.md §1.4): the ballots' urn, counts only.
+    secret: bool = False
+
+
+def parse_item_vote(args: list[str]) -> ItemVote:
+    """``/ules_szavazas 3 2 10 [titkos]``: the meeting, the agenda item, the minutes
+    (optional), and ``titkos`` (``secret``) for a secret vote."""
+    secret = bool(args) and args[-1].casefold() in SECRET_WORDS
+    numbers = [a.lstrip("#") for a in (args[:-1] if secret else args)]
     if len(numbers) not in (2, 3) or not all(n.isdecimal() for n in numbers):
         raise InvalidInput("item", "empty")
     minutes = int(numbers[2]) if len(numbers) == 3 else VOTE_MINUTES_DEFAULT
     if not VOTE_MINUTES_MIN <= minutes <= VOTE_MINUTES_MAX:
         raise InvalidInput("minutes", "vote_minutes", limit=VOTE_MINUTES_MAX)
-    return int(numbers[0]), int(numbers[1]), minutes
+    return ItemVote(int(numbers[0]), int(numbers[1]), minutes, secret)
 
 
 async def open_item_vote(
     uow: UnitOfWork,
-    meeting_id: int,
-    position: int,
-    minutes: int,
+    request: ItemVote,
     chair: Standing,
     now: datetime,
     *,
     yes_no_labels: tuple[str, str, str],
 ) -> tuple[Meeting, MeetingItem, Ballot]:
     """The chair opens an agenda item's vote: a ballot on its draft resolution (or its title)
-    whose roll is the members with the vote present now; the quorum is checked again first."""
-    meeting = await chaired_meeting(uow, meeting_id, chair)
-    item = next((i for i in meeting.items if i.position == position), None)
+    whose roll is the members with the vote present now; the quorum is checked again first. A
+    secret one keeps only who voted and puts the choices in the urn, as any secret ballot."""
+    meeting = await chaired_meeting(uow, request.meeting_id, chair)
+    item = next((i for i in meeting.items if i.position == request.position), None)
     if item is None:
-        raise NotFound("item", str(position))
+        raise NotFound("item", str(request.position))
     if item.ballot_id is not None:
-        raise ItemDecided(position)
+        raise ItemDecided(request.position)
     state = await agenda_state(uow, meeting)
     if state is AgendaState.OPEN and meeting.agenda_ballot_id is not None:
         raise VoteInProgress(meeting.agenda_ballot_id)
     if state is not AgendaState.ADOPTED:
         raise AgendaNotAdopted(meeting.id, state)
     ballot = await _meeting_vote(
-        uow, meeting, item.draft or item.title, minutes, chair, now, yes_no_labels
-    )
+        uow, meeting, item.draft or item.title, request.minutes, chair, now, yes_no_labels,
+        secret=request.secret,
+    )  # fmt: skip
     item.ballot_id = ballot.id
     await uow.flush()
     return meeting, item, ballot
@@ -572,9 +589,11 @@ async def _meeting_vote(
     chair: Standing,
     now: datetime,
     yes_no_labels: tuple[str, str, str],
+    *,
+    secret: bool = False,
 ) -> Ballot:
-    """An open vote of the members with the vote present, after the quorum is checked again;
-    one at a time."""
+    """A vote of the members with the vote present (open unless ``secret``), after the quorum
+    is checked again; one at a time."""
     if still_open := await _open_votes(uow, meeting):
         raise VoteInProgress(still_open[0])
     state = await quorum(uow, meeting)
@@ -588,6 +607,7 @@ async def _meeting_vote(
         quorum=QuorumRule.NONE,  # the meeting's quorum, checked above
         majority=Majority.ABSOLUTE,  # of those present with the vote: the roll
         procedure=Procedure.MEETING,
+        secret=secret,
     )
     return await ballots.publish(
         uow, draft, chair, now, yes_no_labels=yes_no_labels, abstain_label=yes_no_labels[2],

@@ -29,7 +29,7 @@ from bot.services.meetings import (
 )
 from bot.views.ballots import body_name, quorum_words
 from bot.views.common import register_error_text
-from storage.models.ballots import QuorumRule
+from storage.models.ballots import Ballot, QuorumRule
 from storage.models.meetings import Meeting, MeetingItem
 
 
@@ -169,8 +169,15 @@ def not_quorate(t: Translator, meeting: Meeting, quorum: Quorum) -> str:
     )
 
 
-def vote_opened(t: Translator, meeting: Meeting, item: MeetingItem, ballot_id: int) -> str:
+def vote_opened(t: Translator, meeting: Meeting, item: MeetingItem, ballot: Ballot) -> str:
     """To the chair: the item's vote is open for those present."""
+    text = _item_vote_opened(t, meeting, item, ballot.id)
+    if ballot.secret:
+        text += "\n" + t.gettext("The vote is secret: only the counts will be known.")
+    return text
+
+
+def _item_vote_opened(t: Translator, meeting: Meeting, item: MeetingItem, ballot_id: int) -> str:
     return t.gettext(
         "The vote on agenda item {n} of meeting #{meeting} is open as ballot #{ballot}; the "
         "members with the vote present got it privately. Close it with {close}."

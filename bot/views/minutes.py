@@ -60,6 +60,8 @@ def _item_blocks(t: Translator, item: ItemRecord) -> list[tuple[str, str]]:
         return blocks
     ballot = item.ballot
     blocks.append(("p", t.gettext("Draft resolution: {text}").format(text=ballot.question)))
+    if ballot.secret:
+        blocks.append(("p", t.gettext("Secret vote (a personnel matter): counts only.")))
     blocks.append(
         ("p", t.gettext("Members with the vote present: {n}").format(n=ballot.electorate))
     )

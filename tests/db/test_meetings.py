@@ -10,7 +10,7 @@ import pytest
 
 from bot.services import ballots, meetings
 from bot.services.clock import FakeClock
-from bot.services.errors import NotAllowed
+from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.identity import CLI_ACTOR, MemberSpec, upsert_member
 from bot.services.meetings import (
     AgendaDecided,
@@ -101,11 +101,14 @@ async def _agenda(db: Database, clock: FakeClock, meeting: Meeting, by: Standing
     return ballot
 
 
-async def _item(db: Database, clock: FakeClock, meeting: Meeting, by: Standing) -> Ballot:
+async def _item(
+    db: Database, clock: FakeClock, meeting: Meeting, by: Standing, *, secret: bool = False
+) -> Ballot:
     async with db.unit() as uow:
         _m, _item, ballot = await meetings.open_item_vote(
-            uow, meeting.id, 1, 10, by, clock.now(), yes_no_labels=LABELS
-        )
+            uow, meetings.ItemVote(meeting.id, 1, 10, secret), by, clock.now(),
+            yes_no_labels=LABELS,
+        )  # fmt: skip
     return ballot
 
 
@@ -224,3 +227,33 @@ async def test_a_strategic_council_meeting_is_seen_by_its_members(
     meeting.body = Body.ST
     assert meetings.visible_to(meeting, founder)
     assert not meetings.visible_to(meeting, plain)
+
+
+def test_an_item_vote_can_be_asked_for_as_secret() -> None:
+    assert meetings.parse_item_vote(["3", "2"]) == meetings.ItemVote(3, 2, 10, secret=False)
+    assert meetings.parse_item_vote(["#3", "2", "15", "titkos"]) == meetings.ItemVote(
+        3, 2, 15, True
+    )
+    assert meetings.parse_item_vote(["3", "2", "Secret"]).secret
+    for bad in (["3", "titkos"], ["3", "2", "titkos", "10"], ["3", "2", "nyílt"]):
+        with pytest.raises(InvalidInput):
+            meetings.parse_item_vote(bad)
+
+
+async def test_a_secret_item_vote_is_a_secret_ballot(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 4)
+    meeting = await _started(db, clock, ids, 3)
+    chair = await standing(db, ids["Belső 00"])
+    await _elected(db, clock, meeting, chair, _first(ids, 3))
+    await _decide(
+        db, clock, await _agenda(db, clock, meeting, chair), dict.fromkeys(_first(ids, 3), 0)
+    )
+    item = await _item(db, clock, meeting, chair, secret=True)
+    assert item.secret and not item.changeable
+    closing = await _decide(
+        db, clock, item, {ids["Belső 00"]: 0, ids["Belső 01"]: 0, ids["Belső 02"]: 1}
+    )
+    assert [c.votes for c in closing.tally.counts] == [2, 1, 0]
+    async with db.unit() as uow:
+        with pytest.raises(ballots.SecretBallot):
+            await ballots.details(uow, item.id)

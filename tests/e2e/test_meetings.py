@@ -378,3 +378,29 @@ async def test_a_reconvened_meeting_has_its_own_quorum(
     await harness.send(cast.ksz, "/ules_zaras 2")
     await harness.send(cast.ksz, "/jegyzokonyv 2")
     assert "az ülés #1 megismételt ülése" in _pdf_text(harness.last(cast.ksz).document_bytes)
+
+
+async def test_a_secret_vote_on_a_personnel_matter(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    voters = [cast.internal, cast.founder, cast.chair]
+    await _open_quorate(harness, cast, clock)
+    await _officers_and_agenda(harness, clock, cast.ksz, 1, voters, START)
+    opened = texts(await harness.send(cast.ksz, "/ules_szavazas 1 2 10 titkos"))
+    assert any("A szavazás titkos" in text for text in opened)
+    await harness.settle()
+    for user, label in zip(voters, ("Igen", "Igen", "Nem"), strict=True):
+        ballot_message = harness.last(user)
+        assert "Titkos szavazás: a leadott szavazat végleges" in ballot_message.text
+        await harness.press_label(user, ballot_message, label)
+        await harness.press_label(user, harness.last(user), "Megerősítés")
+        assert "Titkos szavazata rögzítve" in harness.last(user).text
+    assert "titkos" in await _say(harness, cast.internal, "/szavazas_reszletek 3")
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 30, 30, tzinfo=UTC))
+    result = harness.last(cast.catalyst).text
+    assert "Igen: 2 szavazat" in result and "3/2026. (XII. 8.) Kgy. határozat" in result
+    await harness.send(cast.ksz, "/ules_zaras 1")
+    await harness.send(cast.ksz, "/jegyzokonyv 1")
+    text = _pdf_text(harness.last(cast.ksz).document_bytes)
+    assert "Titkos szavazás (személyi ügy): csak a szavazatok száma ismert." in text
+    assert "2 igen, 1 nem, 0 tartózkodás" in text
