@@ -386,8 +386,8 @@ class CheckIn:
 
 
 async def check_in(uow: UnitOfWork, member: Member, recorder: Standing, now: datetime) -> CheckIn:
-    """Put ``member`` on the attendance sheet of the meeting taking check-ins; the chair (the
-    convener) or the KSz records someone present in person."""
+    """Put ``member`` on the attendance sheet of the meeting taking check-ins; whoever chairs
+    (``chairs``) records someone present in person."""
     meeting = await _checking_in(uow, now)
     if recorder.member_id != member.id and not await chairs(uow, recorder, meeting):
         raise NotAllowed(Permission.KSZ, rule="meeting_chair")
