@@ -805,7 +805,7 @@ COMMANDS = [
     ),
     CommandSpec(
         "szavazas_lezaras", N_("close a ballot early (its creator or the ST chair)"),
-        Permission.BALLOT_CREATOR, cmd_close, english="closeballot",
+        Permission.MEMBER, cmd_close, english="closeballot",
     ),
     CommandSpec(
         "hatarozatok", N_("the register of resolutions (add words to search)"), Permission.MEMBER,
@@ -862,6 +862,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_commands(app, COMMANDS)
     add_buttons(app, pattern(Feature.VOTE), Permission.MEMBER, cb_vote)
     add_buttons(app, pattern(Feature.REGISTER), Permission.MEMBER, cb_register)
-    add_buttons(
-        app, pattern(Feature.CLOSE_BALLOT), Permission.BALLOT_CREATOR, cb_close, private_only=True
-    )
+    add_buttons(app, pattern(Feature.CLOSE_BALLOT), Permission.MEMBER, cb_close, private_only=True)

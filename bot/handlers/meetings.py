@@ -1,5 +1,5 @@
-"""Meetings (ülés): /ules_uj, /ules_megismetelt, /ulesek, /jelen, /tavozom, /ules_szavazas,
-/ules_zaras, /jegyzokonyv."""
+"""Meetings (ülés): /ules_uj, /ules_megismetelt, /ulesek, /jelen, /tavozom,
+/ules_tisztsegviselok, /ules_napirend, /ules_szavazas, /ules_zaras, /jegyzokonyv."""
 
 from __future__ import annotations
 
@@ -80,10 +80,11 @@ async def cmd_reconvene(update: Update, context: BotContext) -> None:
 
 
 async def cmd_meetings(update: Update, context: BotContext) -> None:
-    """The meetings convened or running, with their agenda."""
+    """The meetings convened or running that the caller is invited to, with their agenda."""
     assert update.effective_message is not None
+    standing = context.caller.standing
     async with context.db.unit() as uow:
-        found = await uow.meetings.active()
+        found = [m for m in await uow.meetings.active() if meetings.visible_to(m, standing)]
     await update.effective_message.reply_html(views.meetings_text(context.t, found))
 
 
@@ -117,22 +118,43 @@ async def cmd_item_vote(update: Update, context: BotContext) -> None:
     """The chair opens an agenda item's vote among the members with the vote present."""
     message = update.effective_message
     assert message is not None
-    meeting_id, position, minutes = meetings.parse_item_vote(list(context.args or []))
+    request = meetings.parse_item_vote(list(context.args or []))
     t, now = context.t, context.clock.now()
     async with context.db.unit() as uow:
         meeting, item, ballot = await meetings.open_item_vote(
-            uow, meeting_id, position, minutes, context.caller.standing, now,
+            uow, request, context.caller.standing, now,
             yes_no_labels=ballot_views.yes_no_labels(t),
         )  # fmt: skip
         await ballot_jobs.queue_ballot(uow, context.bot_data, ballot)
     ballot_jobs.schedule(context.application, ballot)
     context.bot_data.courier.wake()
-    await message.reply_html(views.vote_opened(t, meeting, item, ballot.id))
+    await message.reply_html(views.vote_opened(t, meeting, item, ballot))
+
+
+async def cmd_agenda(update: Update, context: BotContext) -> None:
+    """The chair puts the agenda to an open vote of those present: ``/ules_napirend 3 [10]``."""
+    message = update.effective_message
+    assert message is not None
+    if not context.args:
+        raise ShowUsage
+    meeting_id, minutes = meetings.parse_agenda_vote(list(context.args))
+    t, now = context.t, context.clock.now()
+    async with context.db.unit() as uow:
+        meeting = await meetings.chaired_meeting(uow, meeting_id, context.caller.standing)
+        meeting, ballot = await meetings.open_agenda_vote(
+            uow, meeting.id, minutes, views.agenda_question(t, meeting), context.caller.standing,
+            now, yes_no_labels=ballot_views.yes_no_labels(t),
+        )  # fmt: skip
+        await ballot_jobs.queue_ballot(uow, context.bot_data, ballot)
+    ballot_jobs.schedule(context.application, ballot)
+    context.bot_data.courier.wake()
+    await message.reply_html(views.agenda_vote_opened(t, meeting, ballot.id))
 
 
 async def cmd_officers(update: Update, context: BotContext) -> None:
-    """The chair puts the minute-taker and the authenticators to an open vote of those present:
-    ``/ules_tisztsegviselok 3 Jegyzőkönyvvezető: Név; Hitelesítők: Név, Név``."""
+    """The convener puts the chair, the minute-taker and the authenticators to an open vote of
+    those present: ``/ules_tisztsegviselok 3 Levezető elnök: Név; Jegyzőkönyvvezető: Név;
+    Hitelesítők: Név, Név`` (without the chair's line the convener is proposed)."""
     message = update.effective_message
     assert message is not None
     number, _sep, rest = _rest(update).partition(" ")
@@ -141,11 +163,10 @@ async def cmd_officers(update: Update, context: BotContext) -> None:
     t, now = context.t, context.clock.now()
     async with context.db.unit() as uow:
         officers = await meetings.parse_officers(uow, rest)
-        meeting = await meetings.chaired_meeting(
+        meeting = await meetings.officers_meeting(
             uow, int(number.lstrip("#")), context.caller.standing
         )
-        taker, (first, second) = officers.minute_taker, officers.authenticators
-        question = views.officers_question(t, meeting, taker.name, first.name, second.name)
+        question = views.officers_question(t, meeting, officers)
         meeting, ballot = await meetings.propose_officers(
             uow, meeting.id, officers, question, context.caller.standing, now,
             yes_no_labels=ballot_views.yes_no_labels(t),
@@ -228,23 +249,34 @@ COMMANDS = [
         private_only=True,
     ),
     CommandSpec(
+        "ules_napirend", N_("put the agenda to the vote (the chair)"), Permission.MEMBER,
+        cmd_agenda, english="agenda", private_only=True,
+        usage=N_(
+            "Usage: <code>{command} 3 10</code> (the meeting, and the minutes the vote stays "
+            "open; after the officers' election, before the items' votes)"
+        ),
+    ),
+    CommandSpec(
         "ules_szavazas", N_("open the vote on an agenda item (the chair)"),
-        Permission.BALLOT_CREATOR, cmd_item_vote, english="itemvote", private_only=True,
+        Permission.MEMBER, cmd_item_vote, english="itemvote", private_only=True,
         usage=N_(
             "Usage: <code>{command} 3 2 10</code> (the meeting, the agenda item, and the "
-            "minutes the vote stays open)"
+            "minutes the vote stays open); add <code>secret</code> for a secret vote on a "
+            "personnel matter: <code>{command} 3 2 10 secret</code>"
         ),
     ),
     CommandSpec(
-        "ules_tisztsegviselok", N_("elect the minute-taker and the authenticators (the chair)"),
+        "ules_tisztsegviselok",
+        N_("elect the chair, the minute-taker and the authenticators (the convener)"),
         Permission.BALLOT_CREATOR, cmd_officers, english="officers", private_only=True,
         usage=N_(
-            "Usage: <code>{command} 3 Minute-taker: Name; Authenticators: Name, Name</code> "
-            "(the meeting, then the members proposed; those present vote on them)"
+            "Usage: <code>{command} 3 Chair: Name; Minute-taker: Name; Authenticators: Name, "
+            "Name</code> (the meeting, then the members proposed; those present vote on them; "
+            "without the chair's line the convener is proposed as the chair)"
         ),
     ),
     CommandSpec(
-        "ules_zaras", N_("close a meeting (the chair)"), Permission.BALLOT_CREATOR,
+        "ules_zaras", N_("close a meeting (the chair)"), Permission.MEMBER,
         cmd_close_meeting, english="closemeeting", private_only=True,
         usage=N_("Usage: <code>{command} 3</code> (the number of the meeting)"),
     ),

@@ -608,8 +608,10 @@ async def publish(
     voters: Sequence[int] | None = None,
 ) -> Ballot:
     """Open a ballot: its options and its electoral roll (a snapshot: every member with the
-    body's vote, or ``voters``, those of them present at a meeting)."""
-    check_may_create(creator, draft.body)
+    body's vote, or ``voters``, those of them present at a meeting). A meeting's vote is opened
+    by whoever chairs it (``services.meetings`` decided that), not by who may put a question."""
+    if draft.procedure is not Procedure.MEETING:
+        check_may_create(creator, draft.body)
     draft = validate(draft, now, no_meeting_days=no_meeting_days)
     assert draft.deadline is not None
     if voters is None:
@@ -664,6 +666,36 @@ def quorum_base(roll: int, affected: int) -> int:
     if not 0 <= affected <= roll:
         raise ValueError("affected members are a part of the roll")
     return roll - affected
+
+
+def sitting_quorum(rule: QuorumRule, electorate: int, present: int, affected: int) -> Tally | None:
+    """Ptk. 3:19 (2) at a meeting: a member affected in an agenda item leaves that item's
+    quorum base (the meeting's members with the vote, ``electorate``) and is not counted among
+    those present (``present``, the item's roll, the affected included). None when the others
+    present still make the meeting's quorum; else the tally of an item left without one."""
+    needed = quorum_needed(rule, quorum_base(electorate, affected))
+    counted = present - affected
+    if counted >= needed and counted > 0:
+        return None
+    return Tally(counted, 0, (), needed, False, 0, BallotResult.NO_QUORUM, ())
+
+
+async def closing_tally(
+    uow: UnitOfWork, ballot: Ballot, turnout: int, counts: Sequence[OptionCount], affected: int
+) -> Tally:
+    """The ballot's tally (``tally_of``); an agenda item's vote whose affected members left the
+    meeting without a quorum for it (``sitting_quorum``) is invalid."""
+    result = tally_of(ballot, turnout, counts)
+    if ballot.procedure is not Procedure.MEETING or not affected:
+        return result
+    meeting = await uow.meetings.deciding(ballot.id)
+    if meeting is None or meeting.electorate is None:
+        return result
+    roll = ballot.electorate + affected  # the members present when it opened
+    short = sitting_quorum(meeting.quorum, meeting.electorate, roll, affected)
+    if short is None:
+        return result
+    return replace(short, turnout=turnout, counts=tuple(counts))
 
 
 def may_mark_affected(actor: Standing, member_id: int) -> bool:
@@ -949,13 +981,13 @@ async def close(
     ballot.electorate = quorum_base(await repo.roll_size(ballot_id), len(affected))
     turnout = await repo.turnout(ballot_id)
     counts = await current_counts(uow, ballot)
+    result = await closing_tally(uow, ballot, turnout, counts, len(affected))
     if ballot.secret:
         # Count the urn into the counters, then empty it: from the commit on, nothing stored
         # pairs a roll mark with a choice (the counters are written by this transaction).
         await repo.set_secret_tallies(ballot_id, {c.option_id: c.votes for c in counts})
         await repo.empty_urn(ballot_id)
         uow.scrub_after_commit()
-    result = tally_of(ballot, turnout, counts)
     ballot.status = BallotStatus.CLOSED
     ballot.result = result.result
     ballot.closed_at = now

@@ -10,6 +10,7 @@ abstention, or a present member who does not vote, counts against.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -89,6 +90,46 @@ class VoteInProgress(DomainError):
     """An agenda item's vote is still open: close it first."""
 
     ballot_id: int
+
+
+@dataclass
+class OfficersElected(DomainError):
+    """The meeting has elected its officers: they are not elected again."""
+
+    meeting_id: int
+
+
+@dataclass
+class OfficersFirst(DomainError):
+    """The agenda is adopted after the officers are elected."""
+
+    meeting_id: int
+
+
+class AgendaState(enum.StrEnum):
+    """Where the adoption of a meeting's agenda stands."""
+
+    NOT_VOTED = "not_voted"
+    OPEN = "open"
+    ADOPTED = "adopted"
+    REJECTED = "rejected"
+
+
+@dataclass
+class AgendaNotAdopted(DomainError):
+    """An agenda item's vote waits for the agenda's adoption; a rejected agenda (``state``)
+    leaves the meeting nothing to do but close."""
+
+    meeting_id: int
+    state: AgendaState
+
+
+@dataclass
+class AgendaDecided(DomainError):
+    """The meeting has voted on its agenda (adopted or rejected); it does not vote again."""
+
+    meeting_id: int
+    adopted: bool
 
 
 @dataclass
@@ -250,6 +291,13 @@ async def reconvene(
     return meeting
 
 
+def visible_to(meeting: Meeting, standing: Standing) -> bool:
+    """Who sees a convened meeting and its agenda (``/ulesek``, the Mini App): those invited
+    to it, as with its invitation, reminders and minutes; so a Stratégiai Tanács meeting only
+    its members, as its ballots' debate."""
+    return meeting.body is Body.KGY or standing.in_strategic_council
+
+
 def invited(member: Member, body: Body) -> bool:
     """Who is invited: every active member to the Közgyűlés (external supporters with their
     advisory right), the founders to the Stratégiai Tanács."""
@@ -310,9 +358,16 @@ async def present_voters(uow: UnitOfWork, meeting: Meeting) -> list[int]:
     ]
 
 
+async def electorate_of(uow: UnitOfWork, meeting: Meeting) -> int:
+    """The members with the vote: as stored when the meeting started, counted live before."""
+    if meeting.electorate is not None:
+        return meeting.electorate
+    return len(await uow.members.voter_ids(founders=meeting.body is Body.ST))
+
+
 async def quorum(uow: UnitOfWork, meeting: Meeting) -> Quorum:
     """The live quorum of a meeting."""
-    electorate = len(await uow.members.voter_ids(founders=meeting.body is Body.ST))
+    electorate = await electorate_of(uow, meeting)
     return quorum_of(meeting.quorum, electorate, len(await present_voters(uow, meeting)))
 
 
@@ -331,10 +386,10 @@ class CheckIn:
 
 
 async def check_in(uow: UnitOfWork, member: Member, recorder: Standing, now: datetime) -> CheckIn:
-    """Put ``member`` on the attendance sheet of the meeting taking check-ins; the chair (the
-    convener) or the KSz records someone present in person."""
+    """Put ``member`` on the attendance sheet of the meeting taking check-ins; whoever chairs
+    (``chairs``) records someone present in person."""
     meeting = await _checking_in(uow, now)
-    if recorder.member_id != member.id and not _chairs(recorder, meeting):
+    if recorder.member_id != member.id and not await chairs(uow, recorder, meeting):
         raise NotAllowed(Permission.KSZ, rule="meeting_chair")
     if not invited(member, meeting.body):
         raise NotAllowed(Permission.FOUNDER if meeting.body is Body.ST else Permission.MEMBER)
@@ -354,6 +409,7 @@ async def check_in(uow: UnitOfWork, member: Member, recorder: Standing, now: dat
     state = await quorum(uow, meeting)
     opened = state.met and meeting.quorum_reached_at is None and now >= meeting.starts_at
     if opened:
+        await fix_electorate(uow, meeting)
         open_meeting(meeting, now)
     return CheckIn(meeting, member, state, opened)
 
@@ -362,6 +418,13 @@ def open_meeting(meeting: Meeting, now: datetime) -> None:
     """The quorum is reached at or after the start: the meeting is quorate and runs."""
     meeting.quorum_reached_at = now
     meeting.status = MeetingStatus.OPEN
+
+
+async def fix_electorate(uow: UnitOfWork, meeting: Meeting) -> None:
+    """At the start, the members with the vote are counted once and kept: the quorum from then
+    on, and the minutes' statement whenever they are drawn, rest on that number."""
+    if meeting.electorate is None:
+        meeting.electorate = await electorate_of(uow, meeting)
 
 
 async def check_out(uow: UnitOfWork, member: Member, now: datetime) -> CheckIn:
@@ -382,8 +445,20 @@ async def _checking_in(uow: UnitOfWork, now: datetime) -> Meeting:
     return meeting
 
 
-def _chairs(who: Standing, meeting: Meeting) -> bool:
-    """The levezető elnök (the convener) or the KSz runs the meeting."""
+async def elected_chair(uow: UnitOfWork, meeting: Meeting) -> int | None:
+    """The member the meeting elected its levezető elnök, once the officers' ballot is
+    adopted; None before (or if that member's record is gone)."""
+    if meeting.chair_id is None or not await officers_elected(uow, meeting):
+        return None
+    return meeting.chair_id
+
+
+async def chairs(uow: UnitOfWork, who: Standing, meeting: Meeting) -> bool:
+    """Who holds the chair's powers: the elected chair alone; until the meeting elects one, the
+    convener (or the KSz)."""
+    chair = await elected_chair(uow, meeting)
+    if chair is not None:
+        return who.member_id == chair
     return who.is_ksz_staff or (
         who.member_id is not None and who.member_id == meeting.created_by_id
     )
@@ -394,10 +469,12 @@ async def start(uow: UnitOfWork, meeting_id: int, now: datetime) -> Meeting | No
     meeting = await uow.meetings.get(meeting_id, lock=True)
     if meeting is None or meeting.status is not MeetingStatus.CONVENED:
         return None
+    await fix_electorate(uow, meeting)
     if (await quorum(uow, meeting)).met:
         open_meeting(meeting, now)
         await uow.flush()
         return meeting
+    await uow.flush()
     return None
 
 
@@ -423,53 +500,79 @@ async def chaired_meeting(uow: UnitOfWork, meeting_id: int, chair: Standing) -> 
     meeting = await uow.meetings.get(meeting_id, lock=True)
     if meeting is None:
         raise NotFound("meeting", str(meeting_id))
-    if not _chairs(chair, meeting):
+    if not await chairs(uow, chair, meeting):
         raise NotAllowed(Permission.KSZ, rule="meeting_chair")
     if meeting.status in (MeetingStatus.CLOSED, MeetingStatus.NOT_QUORATE):
         raise MeetingOver(meeting_id)
     return meeting
 
 
-def parse_item_vote(args: list[str]) -> tuple[int, int, int]:
-    """``/ules_szavazas 3 2 10``: the meeting, the agenda item, the minutes (optional)."""
-    numbers = [a.lstrip("#") for a in args]
+#: The last word of ``/ules_szavazas`` that makes the item's vote secret (a personnel matter).
+SECRET_WORDS = frozenset({"titkos", "secret"})
+
+
+@dataclass(frozen=True)
+class ItemVote:
+    """What ``/ules_szavazas`` asks for."""
+
+    meeting_id: int
+    position: int
+    minutes: int = VOTE_MINUTES_DEFAULT
+    #: A secret vote (personnel matters, hungarian.md §1.4): the ballots' urn, counts only.
+    secret: bool = False
+
+
+def parse_item_vote(args: list[str]) -> ItemVote:
+    """``/ules_szavazas 3 2 10 [titkos]``: the meeting, the agenda item, the minutes
+    (optional), and ``titkos`` (``secret``) for a secret vote."""
+    secret = bool(args) and args[-1].casefold() in SECRET_WORDS
+    numbers = [a.lstrip("#") for a in (args[:-1] if secret else args)]
     if len(numbers) not in (2, 3) or not all(n.isdecimal() for n in numbers):
         raise InvalidInput("item", "empty")
     minutes = int(numbers[2]) if len(numbers) == 3 else VOTE_MINUTES_DEFAULT
     if not VOTE_MINUTES_MIN <= minutes <= VOTE_MINUTES_MAX:
         raise InvalidInput("minutes", "vote_minutes", limit=VOTE_MINUTES_MAX)
-    return int(numbers[0]), int(numbers[1]), minutes
+    return ItemVote(int(numbers[0]), int(numbers[1]), minutes, secret)
 
 
 async def open_item_vote(
     uow: UnitOfWork,
-    meeting_id: int,
-    position: int,
-    minutes: int,
+    request: ItemVote,
     chair: Standing,
     now: datetime,
     *,
     yes_no_labels: tuple[str, str, str],
 ) -> tuple[Meeting, MeetingItem, Ballot]:
     """The chair opens an agenda item's vote: a ballot on its draft resolution (or its title)
-    whose roll is the members with the vote present now; the quorum is checked again first."""
-    meeting = await chaired_meeting(uow, meeting_id, chair)
-    item = next((i for i in meeting.items if i.position == position), None)
+    whose roll is the members with the vote present now; the quorum is checked again first. A
+    secret one keeps only who voted and puts the choices in the urn, as any secret ballot."""
+    meeting = await chaired_meeting(uow, request.meeting_id, chair)
+    item = next((i for i in meeting.items if i.position == request.position), None)
     if item is None:
-        raise NotFound("item", str(position))
+        raise NotFound("item", str(request.position))
     if item.ballot_id is not None:
-        raise ItemDecided(position)
+        raise ItemDecided(request.position)
+    state = await agenda_state(uow, meeting)
+    if state is AgendaState.OPEN and meeting.agenda_ballot_id is not None:
+        raise VoteInProgress(meeting.agenda_ballot_id)
+    if state is not AgendaState.ADOPTED:
+        raise AgendaNotAdopted(meeting.id, state)
     ballot = await _meeting_vote(
-        uow, meeting, item.draft or item.title, minutes, chair, now, yes_no_labels
-    )
+        uow, meeting, item.draft or item.title, request.minutes, chair, now, yes_no_labels,
+        secret=request.secret,
+    )  # fmt: skip
     item.ballot_id = ballot.id
     await uow.flush()
     return meeting, item, ballot
 
 
 async def _open_votes(uow: UnitOfWork, meeting: Meeting) -> list[int]:
-    """The meeting's ballots (the officers' and the items') that are still open."""
-    ids = [meeting.officers_ballot_id, *(i.ballot_id for i in meeting.items)]
+    """The meeting's ballots (the officers', the agenda's, the items') that are still open."""
+    ids = [
+        meeting.officers_ballot_id,
+        meeting.agenda_ballot_id,
+        *(i.ballot_id for i in meeting.items),
+    ]
     found = []
     for ballot_id in ids:
         ballot = await uow.ballots.get(ballot_id) if ballot_id else None
@@ -486,9 +589,11 @@ async def _meeting_vote(
     chair: Standing,
     now: datetime,
     yes_no_labels: tuple[str, str, str],
+    *,
+    secret: bool = False,
 ) -> Ballot:
-    """An open vote of the members with the vote present, after the quorum is checked again;
-    one at a time."""
+    """A vote of the members with the vote present (open unless ``secret``), after the quorum
+    is checked again; one at a time."""
     if still_open := await _open_votes(uow, meeting):
         raise VoteInProgress(still_open[0])
     state = await quorum(uow, meeting)
@@ -502,11 +607,60 @@ async def _meeting_vote(
         quorum=QuorumRule.NONE,  # the meeting's quorum, checked above
         majority=Majority.ABSOLUTE,  # of those present with the vote: the roll
         procedure=Procedure.MEETING,
+        secret=secret,
     )
     return await ballots.publish(
         uow, draft, chair, now, yes_no_labels=yes_no_labels, abstain_label=yes_no_labels[2],
         voters=await present_voters(uow, meeting),
     )  # fmt: skip
+
+
+async def agenda_state(uow: UnitOfWork, meeting: Meeting) -> AgendaState:
+    """Whether the meeting has voted on its agenda, and how."""
+    ballot = await uow.ballots.get(meeting.agenda_ballot_id) if meeting.agenda_ballot_id else None
+    if ballot is None:
+        return AgendaState.NOT_VOTED
+    if ballot.status is BallotStatus.OPEN:
+        return AgendaState.OPEN
+    return AgendaState.ADOPTED if ballot.result is BallotResult.ADOPTED else AgendaState.REJECTED
+
+
+def parse_agenda_vote(args: list[str]) -> tuple[int, int]:
+    """``/ules_napirend 3 [10]``: the meeting, the minutes the vote stays open (optional)."""
+    numbers = [a.lstrip("#") for a in args]
+    if len(numbers) not in (1, 2) or not all(n.isdecimal() for n in numbers):
+        raise InvalidInput("meeting", "empty")
+    minutes = int(numbers[1]) if len(numbers) == 2 else VOTE_MINUTES_DEFAULT
+    if not VOTE_MINUTES_MIN <= minutes <= VOTE_MINUTES_MAX:
+        raise InvalidInput("minutes", "vote_minutes", limit=VOTE_MINUTES_MAX)
+    return int(numbers[0]), minutes
+
+
+async def open_agenda_vote(
+    uow: UnitOfWork,
+    meeting_id: int,
+    minutes: int,
+    question: str,
+    chair: Standing,
+    now: datetime,
+    *,
+    yes_no_labels: tuple[str, str, str],
+) -> tuple[Meeting, Ballot]:
+    """The chair puts the agenda to an open vote of those present (napirend elfogadása): after
+    the officers are elected, before any item's vote, once. A rejected agenda leaves the
+    meeting nothing to decide: it can only be closed."""
+    meeting = await chaired_meeting(uow, meeting_id, chair)
+    state = await agenda_state(uow, meeting)
+    if state is AgendaState.OPEN and meeting.agenda_ballot_id is not None:
+        raise VoteInProgress(meeting.agenda_ballot_id)
+    if state is not AgendaState.NOT_VOTED:
+        raise AgendaDecided(meeting.id, adopted=state is AgendaState.ADOPTED)
+    if not await officers_elected(uow, meeting):
+        raise OfficersFirst(meeting.id)
+    ballot = await _meeting_vote(uow, meeting, question, minutes, chair, now, yes_no_labels)
+    meeting.agenda_ballot_id = ballot.id
+    await uow.flush()
+    return meeting, ballot
 
 
 async def close_meeting(
@@ -527,13 +681,16 @@ async def close_meeting(
 
 @dataclass(frozen=True)
 class Officers:
-    """The minute-taker and the two authenticators proposed to the meeting."""
+    """The chair (None: the convener), the minute-taker and the two authenticators proposed to
+    the meeting."""
 
     minute_taker: Member
     authenticators: tuple[Member, Member]
+    chair: Member | None = None
 
 
 _OFFICER_KEYS = {
+    "levezető elnök": "chair", "levezeto elnok": "chair", "chair": "chair",
     "jegyzőkönyvvezető": "taker", "jegyzokonyvvezeto": "taker", "minute-taker": "taker",
     "minute taker": "taker", "hitelesítők": "auth", "hitelesitok": "auth",
     "authenticators": "auth",
@@ -541,7 +698,8 @@ _OFFICER_KEYS = {
 
 
 async def parse_officers(uow: UnitOfWork, text: str) -> Officers:
-    """``Jegyzőkönyvvezető: Név; Hitelesítők: Név, Név`` (members, by name)."""
+    """``[Levezető elnök: Név;] Jegyzőkönyvvezető: Név; Hitelesítők: Név, Név`` (members, by
+    name); without the chair's line the convener is proposed as the chair."""
     values: dict[str, str] = {}
     for part in text.split(";"):
         head, colon, rest = part.partition(":")
@@ -549,7 +707,7 @@ async def parse_officers(uow: UnitOfWork, text: str) -> Officers:
         if key is None or key in values:
             raise InvalidInput("officers", "bad_value")
         values[key] = rest
-    if set(values) != {"taker", "auth"}:
+    if not {"taker", "auth"} <= set(values):
         raise InvalidInput("officers", "empty")
     names = [n for n in values["auth"].split(",") if n.strip()]
     if len(names) != 2:
@@ -557,7 +715,22 @@ async def parse_officers(uow: UnitOfWork, text: str) -> Officers:
     first, second = [await find_member(uow, n) for n in names]
     if first.id == second.id:
         raise InvalidInput("officers", "two_authenticators")
-    return Officers(await find_member(uow, values["taker"]), (first, second))
+    chair = await find_member(uow, values["chair"]) if "chair" in values else None
+    return Officers(await find_member(uow, values["taker"]), (first, second), chair)
+
+
+def chair_label(meeting: Meeting, officers: Officers) -> str:
+    """The name of the chair proposed: the one named, or the convener."""
+    return officers.chair.name if officers.chair is not None else meeting.created_by_label
+
+
+async def officers_meeting(uow: UnitOfWork, meeting_id: int, convener: Standing) -> Meeting:
+    """The running meeting whose officers its chair proposes, once: after an adopted election
+    a new proposal is refused (before asking who may make one)."""
+    meeting = await uow.meetings.get(meeting_id, lock=True)
+    if meeting is not None and await officers_elected(uow, meeting):
+        raise OfficersElected(meeting.id)
+    return await chaired_meeting(uow, meeting_id, convener)
 
 
 async def propose_officers(
@@ -570,9 +743,10 @@ async def propose_officers(
     *,
     yes_no_labels: tuple[str, str, str],
 ) -> tuple[Meeting, Ballot]:
-    """The chair proposes the minute-taker and the authenticators; the meeting elects them by
-    an open vote of those present (``officers_elected`` once its ballot is adopted)."""
-    meeting = await chaired_meeting(uow, meeting_id, chair)
+    """The convener proposes the chair, the minute-taker and the authenticators; the meeting
+    elects them by an open vote of those present (``officers_elected`` once its ballot is
+    adopted), once: from then on the elected chair holds the chair's powers (``chairs``)."""
+    meeting = await officers_meeting(uow, meeting_id, chair)
     ballot = await _meeting_vote(
         uow, meeting, question, VOTE_MINUTES_DEFAULT, chair, now, yes_no_labels
     )
@@ -583,6 +757,8 @@ async def propose_officers(
     )  # fmt: skip
     meeting.authenticator1_id, meeting.authenticator1_label = first.id, first.name
     meeting.authenticator2_id, meeting.authenticator2_label = second.id, second.name
+    meeting.chair_label = chair_label(meeting, officers)
+    meeting.chair_id = officers.chair.id if officers.chair else meeting.created_by_id
     await uow.flush()
     return meeting, ballot
 
@@ -650,6 +826,15 @@ class ItemRecord:
 
 
 @dataclass(frozen=True)
+class VoteRecord:
+    """A procedural vote of the meeting (the agenda's adoption): its ballot, counts, result."""
+
+    ballot: Ballot
+    counts: tuple[ballots.OptionCount, ...]
+    resolution: Resolution | None
+
+
+@dataclass(frozen=True)
 class Record:
     """Everything the minutes of a meeting hold."""
 
@@ -661,6 +846,10 @@ class Record:
     #: The resolution that elected the officers, if the meeting elected them.
     officers: Resolution | None = None
     confirmations: tuple[MinutesConfirmation, ...] = ()
+    #: The vote on the agenda, if the meeting held one.
+    agenda: VoteRecord | None = None
+    #: Who chaired: the elected chair's name, else the convener's.
+    chair: str = ""
 
 
 def present_at(sheet: Sequence[tuple[Member, Attendance]], body: Body, at: datetime) -> int:
@@ -683,7 +872,7 @@ async def record(uow: UnitOfWork, meeting_id: int) -> Record:
         raise MeetingNotOver(meeting_id)
     sheet = await uow.meetings.sheet(meeting_id)
     at = meeting.quorum_reached_at or meeting.closed_at or meeting.starts_at
-    electorate = len(await uow.members.voter_ids(founders=meeting.body is Body.ST))
+    electorate = await electorate_of(uow, meeting)
     state = quorum_of(meeting.quorum, electorate, present_at(sheet, meeting.body, at))
     items = []
     for item in meeting.items:
@@ -705,7 +894,19 @@ async def record(uow: UnitOfWork, meeting_id: int) -> Record:
     if await officers_elected(uow, meeting) and meeting.officers_ballot_id is not None:
         officers = await uow.resolutions.by_ballot(meeting.officers_ballot_id)
     confirmations = tuple(await uow.meetings.confirmations(meeting_id))
-    return Record(meeting, sheet, items, state, officers, confirmations)
+    chair = meeting.chair_label if officers is not None else None
+    return Record(
+        meeting, sheet, items, state, officers, confirmations,
+        await _agenda_record(uow, meeting), chair or meeting.created_by_label,
+    )  # fmt: skip
+
+
+async def _agenda_record(uow: UnitOfWork, meeting: Meeting) -> VoteRecord | None:
+    ballot = await uow.ballots.get(meeting.agenda_ballot_id) if meeting.agenda_ballot_id else None
+    if ballot is None:
+        return None
+    counts = tuple(await ballots.current_counts(uow, ballot))
+    return VoteRecord(ballot, counts, await uow.resolutions.by_ballot(ballot.id))
 
 
 @dataclass

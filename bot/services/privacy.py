@@ -141,17 +141,20 @@ PERSONAL_DATA: dict[str, TableRule] = {
         D, "comments in ballot debates", subject=("member_id",), labels=("author_label",)
     ),
     "meetings": TableRule(
-        K, "meetings the person convened, or was elected minute-taker or authenticator of "
-        "(kept: the cluster's record)",
-        actor=("created_by_id", "minute_taker_id", "authenticator1_id", "authenticator2_id"),
+        K, "meetings the person convened, or was elected chair, minute-taker or authenticator "
+        "of (kept: the cluster's record)",
+        actor=(
+            "created_by_id", "chair_id", "minute_taker_id", "authenticator1_id",
+            "authenticator2_id",
+        ),
         actor_labels=(
-            "created_by_label", "minute_taker_label", "authenticator1_label",
+            "created_by_label", "chair_label", "minute_taker_label", "authenticator1_label",
             "authenticator2_label",
         ),
         others=(
-            "created_by_id", "created_by_label", "minute_taker_id", "minute_taker_label",
-            "authenticator1_id", "authenticator1_label", "authenticator2_id",
-            "authenticator2_label",
+            "created_by_id", "created_by_label", "chair_id", "chair_label", "minute_taker_id",
+            "minute_taker_label", "authenticator1_id", "authenticator1_label",
+            "authenticator2_id", "authenticator2_label",
         ),
     ),
     "meeting_confirmations": TableRule(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.services import ballots, workplan
+from bot.services import ballots, meetings, workplan
 from bot.services.ballots import OptionCount, Tally
 from bot.services.errors import NotFound
 from bot.services.roles import Permission, Standing, allows, standing_of
@@ -157,7 +157,8 @@ async def ballot_state(uow: UnitOfWork, ballot: Ballot, member_id: int | None) -
         # open: counted at the close; stopped for a meeting (Ptk. 3:20): closed without a result
         return BallotState(ballot, turnout, voted)
     counts = await ballots.current_counts(uow, ballot)
-    result = ballots.tally_of(ballot, turnout, counts)
+    affected = await repo.roll_size(ballot.id, affected=True)
+    result = await ballots.closing_tally(uow, ballot, turnout, counts, affected)
     resolution = await uow.resolutions.by_ballot(ballot.id)
     return BallotState(ballot, turnout, voted, counts, result, resolution)
 
@@ -189,6 +190,6 @@ async def next_meeting(uow: UnitOfWork, viewer: Viewer) -> Meeting | None:
     Közgyűlés's for every member (external supporters too, with their advisory right), the
     Stratégiai Tanács's for its members only."""
     for meeting in await uow.meetings.active():
-        if meeting.body is Body.KGY or viewer.standing.in_strategic_council:
+        if meetings.visible_to(meeting, viewer.standing):
             return meeting
     return None

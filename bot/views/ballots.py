@@ -716,6 +716,13 @@ def result_text(
     if affected:
         lines.append(affected_line(t, affected))
     lines += quorum_lines(t, ballot, tally)
+    if ballot.procedure is Procedure.MEETING and affected and not tally.quorum_met:
+        lines.append(
+            t.gettext(
+                "Without the affected members the item had no quorum: {present} present with "
+                "the vote could vote, at least {n} were needed."
+            ).format(present=tally.electorate, n=tally.quorum_needed)
+        )
     labels = {o.id: option_label(t, ballot, o) for o in ballot.options}
     for count in tally.counts:
         if count.is_abstain:  # "Tartózkodás: 0", not the button's "Tartózkodom: 0 szavazat"

@@ -69,7 +69,8 @@ def refusal_for_rule(t: Translator, rule: str) -> str | None:
             "Sorry, only the initiator of the ballot or the ST chair can close it early."
         ),
         "meeting_chair": lambda: t.gettext(
-            "Sorry, only the chair of the meeting (who convened it) or the KSz can do this."
+            "Sorry, only the chair of the meeting can do this: the chair it elected, or until "
+            "then its convener or the KSz."
         ),
         "minutes_authenticator": lambda: t.gettext(
             "Sorry, only the authenticators the meeting elected confirm its minutes."

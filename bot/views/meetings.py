@@ -10,6 +10,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Feature, encode
 from bot.i18n import Translator
 from bot.services.meetings import (
+    AgendaDecided,
+    AgendaNotAdopted,
+    AgendaState,
     ItemDecided,
     MeetingNotOver,
     MeetingOver,
@@ -17,12 +20,16 @@ from bot.services.meetings import (
     NotPresent,
     NotQuorate,
     NotReconvenable,
+    Officers,
+    OfficersElected,
+    OfficersFirst,
     Quorum,
     VoteInProgress,
+    chair_label,
 )
 from bot.views.ballots import body_name, quorum_words
 from bot.views.common import register_error_text
-from storage.models.ballots import QuorumRule
+from storage.models.ballots import Ballot, QuorumRule
 from storage.models.meetings import Meeting, MeetingItem
 
 
@@ -162,8 +169,15 @@ def not_quorate(t: Translator, meeting: Meeting, quorum: Quorum) -> str:
     )
 
 
-def vote_opened(t: Translator, meeting: Meeting, item: MeetingItem, ballot_id: int) -> str:
+def vote_opened(t: Translator, meeting: Meeting, item: MeetingItem, ballot: Ballot) -> str:
     """To the chair: the item's vote is open for those present."""
+    text = _item_vote_opened(t, meeting, item, ballot.id)
+    if ballot.secret:
+        text += "\n" + t.gettext("The vote is secret: only the counts will be known.")
+    return text
+
+
+def _item_vote_opened(t: Translator, meeting: Meeting, item: MeetingItem, ballot_id: int) -> str:
     return t.gettext(
         "The vote on agenda item {n} of meeting #{meeting} is open as ballot #{ballot}; the "
         "members with the vote present got it privately. Close it with {close}."
@@ -175,12 +189,33 @@ def vote_opened(t: Translator, meeting: Meeting, item: MeetingItem, ballot_id: i
     )
 
 
-def officers_question(t: Translator, meeting: Meeting, taker: str, first: str, second: str) -> str:
+def officers_question(t: Translator, meeting: Meeting, officers: Officers) -> str:
     """The question of the officers' election (stored as the ballot's text, not escaped)."""
+    first, second = officers.authenticators
     return t.gettext(
         "Election of the officers of meeting #{id} — chair: {chair}; minute-taker: {taker}; "
         "authenticators: {first}, {second}."
-    ).format(id=meeting.id, chair=meeting.created_by_label, taker=taker, first=first, second=second)
+    ).format(
+        id=meeting.id, chair=chair_label(meeting, officers), taker=officers.minute_taker.name,
+        first=first.name, second=second.name,
+    )  # fmt: skip
+
+
+def agenda_question(t: Translator, meeting: Meeting) -> str:
+    """The question of the agenda's adoption (stored as the ballot's text, not escaped)."""
+    items = "; ".join(f"{i.position}. {i.title}" for i in meeting.items)
+    return t.gettext("Adoption of the agenda of meeting #{id}: {items}").format(
+        id=meeting.id, items=items
+    )
+
+
+def agenda_vote_opened(t: Translator, meeting: Meeting, ballot_id: int) -> str:
+    """To the chair: the agenda's vote is open for those present."""
+    return t.gettext(
+        "The vote on the agenda of meeting #{meeting} is open as ballot #{ballot}; the members "
+        "with the vote present got it privately. Once it is adopted, open the items' votes with "
+        "{item_vote}."
+    ).format(meeting=meeting.id, ballot=ballot_id, item_vote=t.command("itemvote"))
 
 
 def officers_vote_opened(t: Translator, meeting: Meeting, ballot_id: int) -> str:
@@ -286,6 +321,43 @@ register_error_text(
     lambda t, e: t.gettext(
         "Meeting #{id} is not over yet: its minutes are made after the close."
     ).format(id=e.meeting_id),
+)
+register_error_text(
+    OfficersElected,
+    lambda t, e: t.gettext(
+        "Meeting #{id} has elected its officers; they are not elected again."
+    ).format(id=e.meeting_id),
+)
+register_error_text(
+    OfficersFirst,
+    lambda t, e: t.gettext(
+        "Meeting #{id} adopts its agenda after electing its officers: first {officers} {id}."
+    ).format(id=e.meeting_id, officers=t.command("officers")),
+)
+register_error_text(
+    AgendaDecided,
+    lambda t, e: (
+        t.gettext("Meeting #{id} has adopted its agenda.")
+        if e.adopted
+        else t.gettext(
+            "Meeting #{id} rejected its agenda; it is not voted on again: the meeting can only "
+            "be closed ({close} {id})."
+        )
+    ).format(id=e.meeting_id, close=t.command("closemeeting")),
+)
+register_error_text(
+    AgendaNotAdopted,
+    lambda t, e: (
+        t.gettext(
+            "Meeting #{id} rejected its agenda, so it decides no item: it can only be closed "
+            "({close} {id})."
+        )
+        if e.state is AgendaState.REJECTED
+        else t.gettext(
+            "The items of meeting #{id} are voted on after the agenda is adopted: first "
+            "{agenda} {id}."
+        )
+    ).format(id=e.meeting_id, close=t.command("closemeeting"), agenda=t.command("agenda")),
 )
 register_error_text(
     NotPresent,

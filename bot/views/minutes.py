@@ -3,15 +3,17 @@ rendering, which runs in the worker process (``bot.offload``) from plain, pickla
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.i18n import Translator
+from bot.services.ballots import OptionCount
 from bot.services.meetings import ItemRecord, Record
 from bot.views.ballots import body_name, option_label, resolution_label, result_word
 from bot.views.meetings import reconvened_note
 from storage.models import MemberKind
-from storage.models.ballots import BallotKind
+from storage.models.ballots import Ballot, BallotKind, BallotResult
 from storage.models.meetings import MeetingStatus
 
 SIGNATURE = "……………………………………"
@@ -28,11 +30,10 @@ class MinutesDoc:
     sheet_rows: tuple[tuple[str, ...], ...]
 
 
-def counts_text(t: Translator, item: ItemRecord) -> str:
+def counts_text(t: Translator, ballot: Ballot, counts: Sequence[OptionCount]) -> str:
     """``7 igen, 0 nem, 0 tartózkodás (egyhangúlag)``."""
-    assert item.ballot is not None
-    if item.ballot.kind is BallotKind.YES_NO and len(item.counts) == 3:
-        yes, no, abstain = (c.votes for c in item.counts)
+    if ballot.kind is BallotKind.YES_NO and len(counts) == 3:
+        yes, no, abstain = (c.votes for c in counts)
         text = t.gettext("{yes} for, {no} against, {abstain} abstaining").format(
             yes=yes, no=no, abstain=abstain
         )
@@ -40,8 +41,8 @@ def counts_text(t: Translator, item: ItemRecord) -> str:
             text += " " + t.gettext("(unanimously)")
         return text
     return ", ".join(
-        f"{option_label(t, item.ballot, o)}: {c.votes}"
-        for o, c in zip(item.ballot.options, item.counts, strict=True)
+        f"{option_label(t, ballot, o)}: {c.votes}"
+        for o, c in zip(ballot.options, counts, strict=True)
     )
 
 
@@ -59,6 +60,8 @@ def _item_blocks(t: Translator, item: ItemRecord) -> list[tuple[str, str]]:
         return blocks
     ballot = item.ballot
     blocks.append(("p", t.gettext("Draft resolution: {text}").format(text=ballot.question)))
+    if ballot.secret:
+        blocks.append(("p", t.gettext("Secret vote (a personnel matter): counts only.")))
     blocks.append(
         ("p", t.gettext("Members with the vote present: {n}").format(n=ballot.electorate))
     )
@@ -71,7 +74,8 @@ def _item_blocks(t: Translator, item: ItemRecord) -> list[tuple[str, str]]:
                 ),
             )
         )
-    blocks.append(("p", t.gettext("Votes: {counts}").format(counts=counts_text(t, item))))
+    counts = counts_text(t, ballot, item.counts)
+    blocks.append(("p", t.gettext("Votes: {counts}").format(counts=counts)))
     if item.resolution is not None:
         blocks.append(
             (
@@ -82,15 +86,33 @@ def _item_blocks(t: Translator, item: ItemRecord) -> list[tuple[str, str]]:
             )
         )
     elif ballot.result is not None:
+        if ballot.result is BallotResult.NO_QUORUM and item.affected:
+            blocks.append(("p", t.gettext("Without the affected members the item had no quorum.")))
         blocks.append(("p", result_word(t, ballot.result, ballot.kind).capitalize()))
     return blocks
+
+
+def _agenda_block(t: Translator, record: Record) -> str:
+    """The agenda's adoption by an open vote of those present, with its counts."""
+    vote = record.agenda
+    if vote is None:
+        return t.gettext("The meeting did not vote on its agenda.")
+    counts = counts_text(t, vote.ballot, vote.counts)
+    if vote.resolution is not None:
+        return t.gettext(
+            "The meeting adopted the agenda by an open vote of those present: {counts}; "
+            "resolution number: {label}."
+        ).format(counts=counts, label=resolution_label(t, vote.resolution))
+    return t.gettext(
+        "The meeting did not adopt the agenda ({counts}); it decided no item and was closed."
+    ).format(counts=counts)
 
 
 def _officer_blocks(t: Translator, record: Record) -> list[tuple[str, str]]:
     """The minute-taker and the authenticators, if the meeting elected them."""
     meeting = record.meeting
     if record.officers is None:
-        return [("p", t.gettext("The meeting elected no minute-taker or authenticators."))]
+        return [("p", t.gettext("The meeting elected no officers; its convener chaired it."))]
     return [
         ("p", t.gettext("Minute-taker: {name}").format(name=meeting.minute_taker_label)),
         (
@@ -144,13 +166,15 @@ def minutes_doc(t: Translator, record: Record) -> MinutesDoc:
     if meeting.link:
         blocks.append(("p", t.gettext("Online: {link}").format(link=meeting.link)))
     blocks += [
-        ("p", t.gettext("Chair: {name}").format(name=meeting.created_by_label)),
+        ("p", t.gettext("Chair: {name}").format(name=record.chair)),
         *_officer_blocks(t, record),
         ("p", t.gettext("Attendance: see the attendance sheet in the annex.")),
         ("p", _quorum_block(t, record)),
         ("h", t.gettext("Agenda")),
         *[("p", f"{i.position}. {i.title}") for i in meeting.items],
     ]
+    if meeting.status is not MeetingStatus.NOT_QUORATE:
+        blocks.append(("p", _agenda_block(t, record)))
     if meeting.status is not MeetingStatus.NOT_QUORATE:
         for item in record.items:
             blocks += _item_blocks(t, item)

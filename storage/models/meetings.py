@@ -35,7 +35,7 @@ class Meeting(Base):
     status: Mapped[MeetingStatus] = mapped_column(
         _enum(MeetingStatus, "meeting_status"), index=True
     )
-    #: The levezető elnök: the convener, who opens and closes the agenda items' votes.
+    #: The convener, who runs the meeting until it has elected its chair.
     created_by_id: Mapped[int | None] = set_null("members")
     created_by_label: Mapped[Label]
     created_at: Mapped[datetime]
@@ -49,6 +49,14 @@ class Meeting(Base):
     authenticator1_label: Mapped[Label | None]
     authenticator2_id: Mapped[int | None] = set_null("members")
     authenticator2_label: Mapped[Label | None]
+    #: The levezető elnök proposed with the officers (the convener when none was named); once
+    #: the officers' ballot is adopted, they hold the chair's powers.
+    chair_id: Mapped[int | None] = set_null("members")
+    chair_label: Mapped[Label | None]
+    #: The adoption of the agenda (napirend elfogadása) by an open vote of those present.
+    agenda_ballot_id: Mapped[int | None] = mapped_column(ForeignKey("ballots.id"))
+    #: The members with the vote when the meeting started: the base of its quorum statement.
+    electorate: Mapped[int | None]
     #: A megismételt ülés: the not-quorate meeting whose agenda this one takes up again.
     reconvenes_id: Mapped[int | None] = set_null("meetings")
 

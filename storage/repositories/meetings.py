@@ -99,8 +99,8 @@ class MeetingRepository(Repository):
         ).scalar_one_or_none()
 
     async def meetings_of(self, ballot_ids: Sequence[int]) -> dict[int, int]:
-        """Which of these ballots a meeting decided (an agenda item, the officers' election):
-        ballot id -> meeting id."""
+        """Which of these ballots a meeting decided (an agenda item, the officers' election, the
+        agenda's adoption): ballot id -> meeting id."""
         if not ballot_ids:
             return {}
         items = select(MeetingItem.ballot_id, MeetingItem.meeting_id).where(
@@ -109,12 +109,20 @@ class MeetingRepository(Repository):
         officers = select(Meeting.officers_ballot_id, Meeting.id).where(
             Meeting.officers_ballot_id.in_(ballot_ids)
         )
+        agenda = select(Meeting.agenda_ballot_id, Meeting.id).where(
+            Meeting.agenda_ballot_id.in_(ballot_ids)
+        )
         found: dict[int, int] = {}
-        for query in (items, officers):
+        for query in (items, officers, agenda):
             for ballot_id, meeting_id in await self.session.execute(query):
                 if ballot_id is not None:
                     found[ballot_id] = meeting_id
         return found
+
+    async def deciding(self, ballot_id: int) -> Meeting | None:
+        """The meeting whose vote this ballot is, if any."""
+        meeting_id = (await self.meetings_of([ballot_id])).get(ballot_id)
+        return await self.get(meeting_id) if meeting_id is not None else None
 
     async def reminder_sent(self, meeting_id: int, kind: str) -> bool:
         return await self.session.get(MeetingReminder, (meeting_id, kind)) is not None

@@ -1,18 +1,25 @@
 """Meetings end to end: the invitation, the reminders, the attendance sheet and the live quorum,
-the agenda items' votes (an affected member, a member leaving before the last item), the close
-and the minutes' PDF; a meeting without a quorum."""
+the officers' election (the chair among them), the agenda's adoption, the agenda items' votes
+(an affected member, a member leaving before the last item), the close and the minutes' PDF; a
+meeting without a quorum; a rejected agenda; affected members leaving an item without a quorum;
+who sees a Stratégiai Tanács meeting."""
 
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pypdf import PdfReader
 
 from bot.services.clock import FakeClock
-from fakeapi import FakeUser
+from bot.services.identity import MemberSpec
+from fakeapi import FakeTelegram, FakeUser
+from storage.db import Database
+from storage.models import MemberKind
 from tests.e2e.harness import BotHarness, answers, texts
-from tests.e2e.people import Cast
+from tests.e2e.people import Cast, bind
+
+NEWCOMER = MemberSpec("Új Ubul", MemberKind.INTERNAL)
 
 START = datetime(2026, 12, 8, 16, 0, tzinfo=UTC)  # 17:00 in Budapest
 FORM = (
@@ -42,8 +49,42 @@ async def _vote(harness: BotHarness, votes: dict[FakeUser, str]) -> None:
         await harness.press_label(user, harness.last(user), label)
 
 
+def _pdf_text(data: bytes | None) -> str:
+    pdf = PdfReader(io.BytesIO(data or b""))
+    return " ".join(" ".join((p.extract_text() or "") for p in pdf.pages).split())
+
+
+OFFICERS = "Jegyzőkönyvvezető: Külső Kata; Hitelesítők: Alapító Aladár, Elnök Emese"
+
+
+async def _open_quorate(harness: BotHarness, cast: Cast, clock: FakeClock) -> None:
+    """Meeting #1 convened by the KSz, three of the four members with the vote present."""
+    await _say(harness, cast.ksz, FORM)
+    await _at(harness, clock, datetime(2026, 12, 8, 15, 45, tzinfo=UTC))
+    for user in (cast.internal, cast.founder, cast.chair):
+        await _say(harness, user, "/jelen")
+    await _at(harness, clock, START)
+
+
+async def _officers_and_agenda(
+    harness: BotHarness,
+    clock: FakeClock,
+    convener: FakeUser,
+    meeting: int,
+    voters: list[FakeUser],
+    start: datetime,
+) -> None:
+    """The convener's officers (the convener chairs), then the agenda, adopted by ``voters``."""
+    await _say(harness, convener, f"/ules_tisztsegviselok {meeting} {OFFICERS}")
+    await _vote(harness, dict.fromkeys(voters, "Igen"))
+    await _at(harness, clock, start + timedelta(minutes=10, seconds=30))
+    await _say(harness, convener, f"/ules_napirend {meeting} 10")
+    await _vote(harness, dict.fromkeys(voters, "Igen"))
+    await _at(harness, clock, start + timedelta(minutes=20, seconds=30))
+
+
 async def test_a_meeting_from_invitation_to_minutes(
-    harness: BotHarness, cast: Cast, clock: FakeClock
+    harness: BotHarness, cast: Cast, clock: FakeClock, db: Database, tg: FakeTelegram
 ) -> None:
     # convening: the notice period is kept; the invitation goes to every member
     refused = await _say(harness, cast.ksz, FORM.replace("2026.12.08", "2026.11.30"))
@@ -75,42 +116,65 @@ async def test_a_meeting_from_invitation_to_minutes(
     # the start: quorate, the members present are told
     await _at(harness, clock, START)
     assert "Az ülés #1 határozatképes, megnyílt." in harness.last(cast.internal).text
-    # the officers: elected by an open vote of those present
-    officers = "Jegyzőkönyvvezető: Külső Kata; Hitelesítők: Alapító Aladár, Elnök Emese"
+    # nothing is decided before the officers and the agenda
+    assert "tisztségviselők megválasztása után" in await _say(harness, cast.ksz, "/ules_napirend 1")
+    assert "napirend elfogadása után" in await _say(harness, cast.ksz, "/ules_szavazas 1 1 10")
+    # the officers, the chair among them: elected by an open vote of those present
+    officers = f"Levezető elnök: Belső Béla; {OFFICERS}"
     opened = texts(await harness.send(cast.ksz, f"/ules_tisztsegviselok 1 {officers}"))
     assert any("tisztségviselők választása (ülés #1, szavazás #1)" in text for text in opened)
     await harness.settle()
     assert (
-        "Az ülés #1 tisztségviselőinek megválasztása – levezető elnök: Menedzser Márta; "
+        "Az ülés #1 tisztségviselőinek megválasztása – levezető elnök: Belső Béla; "
         "jegyzőkönyvvezető: Külső Kata; hitelesítők: Alapító Aladár, Elnök Emese."
     ) in harness.last(cast.internal).text
     await _vote(harness, {cast.internal: "Igen", cast.founder: "Igen", cast.chair: "Igen"})
     await _at(harness, clock, datetime(2026, 12, 8, 16, 10, 30, tzinfo=UTC))
     assert "1/2026. (XII. 8.) Kgy. határozat" in harness.last(cast.internal).text
-    # item 1: an affected member; the vote among those present
-    opened = texts(await harness.send(cast.ksz, "/ules_szavazas 1 1 10"))
-    assert any("1. napirendi pont, szavazás #2" in text for text in opened)
+    # elected once; from now on the elected chair, not the convener, runs the meeting
+    again = await _say(harness, cast.ksz, f"/ules_tisztsegviselok 1 {OFFICERS}")
+    assert "már megválasztotta a tisztségviselőit" in again
+    assert "levezető elnöke" in await _say(harness, cast.ksz, "/ules_napirend 1")
+    # the agenda: adopted by an open vote of those present
+    opened = texts(await harness.send(cast.internal, "/ules_napirend 1 10"))
+    assert any("napirend elfogadásáról (ülés #1, szavazás #2)" in text for text in opened)
     await harness.settle()
-    ballot_messages = {u: harness.last(u) for u in (cast.internal, cast.founder, cast.chair)}
-    assert "Szavazás #2" in ballot_messages[cast.founder].text
-    assert "Szavazás #2" not in harness.last(cast.catalyst).text  # absent: no ballot
-    await _say(harness, cast.founder, "/erintett 2 a cégem készítette a beszámolót")
-    for user in (cast.internal, cast.chair):
-        await harness.press_label(user, ballot_messages[user], "Igen")
+    assert "Az ülés #1 napirendjének elfogadása: 1. Beszámoló 2026; 2. Tagdíj 2027" in (
+        harness.last(cast.founder).text
+    )
+    await _vote(harness, {cast.internal: "Igen", cast.founder: "Igen", cast.chair: "Igen"})
     await _at(harness, clock, datetime(2026, 12, 8, 16, 20, 30, tzinfo=UTC))
     assert "2/2026. (XII. 8.) Kgy. határozat" in harness.last(cast.internal).text
+    assert "már elfogadta a napirendet" in await _say(harness, cast.internal, "/ules_napirend 1")
+    # item 1: an affected member; the vote among those present
+    opened = texts(await harness.send(cast.internal, "/ules_szavazas 1 1 10"))
+    assert any("1. napirendi pont, szavazás #3" in text for text in opened)
+    await harness.settle()
+    ballot_messages = {u: harness.last(u) for u in (cast.internal, cast.founder, cast.chair)}
+    assert "Szavazás #3" in ballot_messages[cast.founder].text
+    assert "Szavazás #3" not in harness.last(cast.catalyst).text  # absent: no ballot
+    await _say(harness, cast.founder, "/erintett 3 a cégem készítette a beszámolót")
+    for user in (cast.internal, cast.chair):
+        await harness.press_label(user, ballot_messages[user], "Igen")
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 30, 30, tzinfo=UTC))
+    assert "3/2026. (XII. 8.) Kgy. határozat" in harness.last(cast.internal).text
     # a member leaves before the last item: no quorum until the chair records another one
-    left = await _say(harness, cast.internal, "/tavozom")
+    left = await _say(harness, cast.chair, "/tavozom")
     assert "2 / 4 (3 kell): még nem határozatképes." in left
-    assert "nincs határozatképes" in await _say(harness, cast.ksz, "/ules_szavazas 1 2 10")
-    recorded = await _say(harness, cast.ksz, "/jelen Katalizátor Kálmán")
+    assert "nincs határozatképes" in await _say(harness, cast.internal, "/ules_szavazas 1 2 10")
+    assert "levezető elnöke" in await _say(harness, cast.ksz, "/jelen Katalizátor Kálmán")
+    recorded = await _say(harness, cast.internal, "/jelen Katalizátor Kálmán")
     assert "Katalizátor Kálmán" in recorded and "3 / 4" in recorded
-    await _say(harness, cast.ksz, "/ules_szavazas 1 2 10")
-    await _vote(harness, {cast.founder: "Nem", cast.chair: "Igen", cast.catalyst: "Igen"})
-    await _at(harness, clock, datetime(2026, 12, 8, 16, 35, tzinfo=UTC))
-    assert "3/2026. (XII. 8.) Kgy. határozat" in harness.last(cast.chair).text
-    # the close; the authenticators confirm the minutes with a button
-    closed = texts(await harness.send(cast.ksz, "/ules_zaras 1"))
+    await _say(harness, cast.internal, "/ules_szavazas 1 2 10")
+    await _vote(harness, {cast.founder: "Nem", cast.internal: "Igen", cast.catalyst: "Igen"})
+    # the elected chair closes the item's vote early
+    await harness.send(cast.internal, "/szavazas_lezaras 4")
+    await harness.press_label(cast.internal, harness.last(cast.internal), "Lezárás")
+    await harness.settle()
+    assert "4/2026. (XII. 8.) Kgy. határozat" in harness.last(cast.catalyst).text
+    # the close, by the elected chair; the authenticators confirm the minutes with a button
+    assert "levezető elnöke" in await _say(harness, cast.ksz, "/ules_zaras 1")
+    closed = texts(await harness.send(cast.internal, "/ules_zaras 1"))
     assert "Az ülés #1 (Közgyűlés) lezárult. A jegyzőkönyv: /jegyzokonyv 1" in closed
     await harness.settle()
     request = harness.last(cast.founder)
@@ -120,31 +184,30 @@ async def test_a_meeting_from_invitation_to_minutes(
     await harness.press_label(cast.founder, request, "Jegyzőkönyv hitelesítése")
     assert "hitelesítette" in harness.last(cast.founder).text
     await harness.settle()
-    assert harness.last(cast.internal).document_name is None  # one authenticator of two
+    assert harness.last(cast.external).document_name is None  # one authenticator of two
     await harness.press_label(cast.chair, harness.last(cast.chair), "Jegyzőkönyv hitelesítése")
     await harness.settle()
     for user in (cast.internal, cast.external, cast.catalyst, cast.founder):
         sent = harness.last(user)  # the authenticated minutes, to every member
         assert sent.document_name == "jegyzokonyv-ules-1.pdf", user
         assert sent.caption == "Az ülés #1 (Közgyűlés) jegyzőkönyve."
-        sent_text = " ".join(
-            (p.extract_text() or "")
-            for p in PdfReader(io.BytesIO(sent.document_bytes or b"")).pages
-        )
-        assert "Hitelesítette Elnök Emese" in " ".join(sent_text.split())
+        assert "Hitelesítette Elnök Emese" in _pdf_text(sent.document_bytes)
+    # the quorum statement rests on the members with the vote at the start, not on today's
+    clock.current += timedelta(days=1)
+    await bind(db, clock, tg.add_user(first_name="Ubul", last_name="Új"), NEWCOMER)
     await harness.send(cast.internal, "/jegyzokonyv 1")
     document = harness.last(cast.internal)
     assert document.document_name == "jegyzokonyv-ules-1.pdf"
-    pdf = PdfReader(io.BytesIO(document.document_bytes or b""))
-    text = " ".join((page.extract_text() or "") for page in pdf.pages)
-    text = " ".join(text.split())
+    text = _pdf_text(document.document_bytes)
     for expected in (
         "JEGYZŐKÖNYV",
         "Ülés #1, testület: Közgyűlés",
         "Időpont: 2026. december 8., 17:00",
         "Helyszín: Klaszteriroda, Budapest",
-        "Levezető elnök: Menedzser Márta",
+        "Levezető elnök: Belső Béla",
         "az ülés határozatképes: jelen van 3 szavazásra jogosult tag (összesen 4; 3 kell)",
+        "Az ülés a jelenlévők nyílt szavazásával elfogadta a napirendet: 3 igen, 0 nem, 0 "
+        "tartózkodás (egyhangúlag); határozat száma: 2/2026. (XII. 8.) Kgy. határozat.",
         "1. napirendi pont: Beszámoló 2026",
         "A Közgyűlés elfogadja a 2026. évi szakmai beszámolót.",
         "Érintett, nem szavazott, nem számít bele (Ptk. 3:19 (2)): Alapító Aladár",
@@ -152,10 +215,10 @@ async def test_a_meeting_from_invitation_to_minutes(
         "Jegyzőkönyvvezető: Külső Kata",
         "Jegyzőkönyv-hitelesítők: Alapító Aladár, Elnök Emese",
         "Megválasztva a jelenlévők nyílt szavazásával: 1/2026. (XII. 8.) Kgy. határozat",
-        "Elfogadva, határozat száma: 2/2026. (XII. 8.) Kgy. határozat",
+        "Elfogadva, határozat száma: 3/2026. (XII. 8.) Kgy. határozat",
         "ő és ű betűvel",
         "2 igen, 1 nem, 0 tartózkodás",
-        "3/2026. (XII. 8.) Kgy. határozat",
+        "4/2026. (XII. 8.) Kgy. határozat",
         "jegyzőkönyv-hitelesítő",
         "Hitelesítette Alapító Aladár jegyzőkönyv-hitelesítő (2026. december 8.,",
         "Melléklet: jelenléti ív",
@@ -197,26 +260,90 @@ async def test_only_the_convener_or_the_ksz_chairs(
     assert "még nem ért véget" in await _say(harness, cast.internal, "/jegyzokonyv 1")
 
 
-async def test_minutes_without_authenticators_go_to_members_at_the_close(
+async def test_minutes_without_officers_go_to_members_at_the_close(
     harness: BotHarness, cast: Cast, clock: FakeClock
 ) -> None:
-    await _say(harness, cast.ksz, FORM)
-    await _at(harness, clock, datetime(2026, 12, 8, 15, 45, tzinfo=UTC))
-    for user in (cast.internal, cast.founder, cast.chair):
-        await _say(harness, user, "/jelen")
-    await _at(harness, clock, START)
-    await _say(harness, cast.ksz, "/ules_szavazas 1 1 10")
-    await _vote(harness, {cast.internal: "Igen", cast.founder: "Igen", cast.chair: "Nem"})
+    await _open_quorate(harness, cast, clock)
+    await _say(harness, cast.ksz, f"/ules_tisztsegviselok 1 {OFFICERS}")
+    await _vote(harness, {cast.internal: "Igen", cast.founder: "Nem", cast.chair: "Nem"})
     await _at(harness, clock, datetime(2026, 12, 8, 16, 10, 30, tzinfo=UTC))
+    assert "ELUTASÍTVA" in harness.last(cast.internal).text
+    # not elected: the agenda waits for them, the convener still chairs
+    assert "tisztségviselők megválasztása után" in await _say(harness, cast.ksz, "/ules_napirend 1")
     assert harness.last(cast.catalyst).document_name is None
     await harness.send(cast.ksz, "/ules_zaras 1")
     await harness.settle()
     for user in (cast.internal, cast.external, cast.catalyst, cast.founder, cast.chair):
         sent = harness.last(user)
         assert sent.document_name == "jegyzokonyv-ules-1.pdf", user
-        pdf = PdfReader(io.BytesIO(sent.document_bytes or b""))
-        text = " ".join(" ".join((p.extract_text() or "") for p in pdf.pages).split())
-        assert "2 igen, 1 nem, 0 tartózkodás" in text
+        text = _pdf_text(sent.document_bytes)
+        assert "Levezető elnök: Menedzser Márta" in text
+        assert "Az ülés nem választott tisztségviselőket; az ülést az összehívója vezette." in text
+        assert "Az ülés nem szavazott a napirendről." in text
+        assert "Erről a napirendi pontról nem szavaztak." in text
+
+
+async def test_a_rejected_agenda_leaves_only_the_close(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    await _open_quorate(harness, cast, clock)
+    await _say(harness, cast.ksz, f"/ules_tisztsegviselok 1 {OFFICERS}")  # the convener chairs
+    await _vote(harness, {cast.internal: "Igen", cast.founder: "Igen", cast.chair: "Igen"})
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 10, 30, tzinfo=UTC))
+    await _say(harness, cast.ksz, "/ules_napirend 1 10")
+    assert "még nyitva" in await _say(harness, cast.ksz, "/ules_szavazas 1 1 10")
+    await _vote(harness, {cast.internal: "Nem", cast.founder: "Nem", cast.chair: "Igen"})
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 20, 30, tzinfo=UTC))
+    assert "ELUTASÍTVA" in harness.last(cast.internal).text
+    refused = await _say(harness, cast.ksz, "/ules_szavazas 1 1 10")
+    assert "elutasította a napirendet" in refused and "/ules_zaras 1" in refused
+    assert "nem szavaz újra" in await _say(harness, cast.ksz, "/ules_napirend 1")
+    await harness.send(cast.ksz, "/ules_zaras 1")
+    await harness.send(cast.ksz, "/jegyzokonyv 1")
+    text = _pdf_text(harness.last(cast.ksz).document_bytes)
+    assert (
+        "Az ülés nem fogadta el a napirendet (1 igen, 2 nem, 0 tartózkodás); egyetlen napirendi "
+        "pontról sem döntött, és lezárult."
+    ) in text
+
+
+async def test_affected_members_leave_an_item_without_a_quorum(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    """Ptk. 3:19 (2): two of the three present are affected; the item's quorum base is the two
+    other members with the vote, of whom one is present: not enough, whatever the votes."""
+    await _open_quorate(harness, cast, clock)
+    await _officers_and_agenda(
+        harness, clock, cast.ksz, 1, [cast.internal, cast.founder, cast.chair], START
+    )
+    await _say(harness, cast.ksz, "/ules_szavazas 1 1 10")
+    await _say(harness, cast.founder, "/erintett 3 a cégem készítette")
+    await _say(harness, cast.chair, "/erintett 3 a férjem cége")
+    await _vote(harness, {cast.internal: "Igen"})
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 30, 30, tzinfo=UTC))
+    result = harness.last(cast.internal).text
+    assert "EREDMÉNYTELEN" in result
+    assert (
+        "Az érintett tagok nélkül nem volt határozatképes: 1 jelen lévő szavazásra jogosult "
+        "szavazhatott, legalább 2 kellett."
+    ) in result
+    assert "3/2026" not in result
+    await harness.send(cast.ksz, "/ules_zaras 1")
+    await harness.send(cast.ksz, "/jegyzokonyv 1")
+    text = _pdf_text(harness.last(cast.ksz).document_bytes)
+    assert "Az érintett tagok nélkül a napirendi pont tárgyalásakor az ülés nem volt" in text
+
+
+async def test_a_strategic_council_meeting_is_shown_to_its_members(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    form = FORM + "\nTestület: Stratégiai Tanács"
+    assert any("összehívva" in text for text in texts(await harness.send(cast.founder, form)))
+    await harness.settle()
+    assert "Tagdíj 2027" in await _say(harness, cast.chair, "/ulesek")
+    assert "Tagdíj 2027" in await _say(harness, cast.founder, "/ulesek")
+    for user in (cast.internal, cast.external, cast.ksz):
+        assert "Nincs összehívott ülés" in await _say(harness, user, "/ulesek"), user
 
 
 async def test_a_reconvened_meeting_has_its_own_quorum(
@@ -240,14 +367,40 @@ async def test_a_reconvened_meeting_has_its_own_quorum(
     # one member present is enough on the original agenda
     await _at(harness, clock, datetime(2026, 12, 17, 15, 45, tzinfo=UTC))
     await _say(harness, cast.internal, "/jelen")
-    await _at(harness, clock, datetime(2026, 12, 17, 16, 0, tzinfo=UTC))
+    second = datetime(2026, 12, 17, 16, 0, tzinfo=UTC)
+    await _at(harness, clock, second)
     assert "Az ülés #2 határozatképes, megnyílt." in harness.last(cast.internal).text
+    await _officers_and_agenda(harness, clock, cast.ksz, 2, [cast.internal], second)
     await _say(harness, cast.ksz, "/ules_szavazas 2 1 10")
     await _vote(harness, {cast.internal: "Igen"})
-    await _at(harness, clock, datetime(2026, 12, 17, 16, 10, 30, tzinfo=UTC))
-    assert "1/2026. (XII. 17.) Kgy. határozat" in harness.last(cast.internal).text
+    await _at(harness, clock, datetime(2026, 12, 17, 16, 30, 30, tzinfo=UTC))
+    assert "3/2026. (XII. 17.) Kgy. határozat" in harness.last(cast.internal).text
     await harness.send(cast.ksz, "/ules_zaras 2")
+    await harness.send(cast.ksz, "/jegyzokonyv 2")
+    assert "az ülés #1 megismételt ülése" in _pdf_text(harness.last(cast.ksz).document_bytes)
+
+
+async def test_a_secret_vote_on_a_personnel_matter(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    voters = [cast.internal, cast.founder, cast.chair]
+    await _open_quorate(harness, cast, clock)
+    await _officers_and_agenda(harness, clock, cast.ksz, 1, voters, START)
+    opened = texts(await harness.send(cast.ksz, "/ules_szavazas 1 2 10 titkos"))
+    assert any("A szavazás titkos" in text for text in opened)
     await harness.settle()
-    pdf = PdfReader(io.BytesIO(harness.last(cast.internal).document_bytes or b""))
-    text = " ".join(" ".join((p.extract_text() or "") for p in pdf.pages).split())
-    assert "az ülés #1 megismételt ülése" in text
+    for user, label in zip(voters, ("Igen", "Igen", "Nem"), strict=True):
+        ballot_message = harness.last(user)
+        assert "Titkos szavazás: a leadott szavazat végleges" in ballot_message.text
+        await harness.press_label(user, ballot_message, label)
+        await harness.press_label(user, harness.last(user), "Megerősítés")
+        assert "Titkos szavazata rögzítve" in harness.last(user).text
+    assert "titkos" in await _say(harness, cast.internal, "/szavazas_reszletek 3")
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 30, 30, tzinfo=UTC))
+    result = harness.last(cast.catalyst).text
+    assert "Igen: 2 szavazat" in result and "3/2026. (XII. 8.) Kgy. határozat" in result
+    await harness.send(cast.ksz, "/ules_zaras 1")
+    await harness.send(cast.ksz, "/jegyzokonyv 1")
+    text = _pdf_text(harness.last(cast.ksz).document_bytes)
+    assert "Titkos szavazás (személyi ügy): csak a szavazatok száma ismert." in text
+    assert "2 igen, 1 nem, 0 tartózkodás" in text
