@@ -65,6 +65,7 @@ HUNGARIAN_COMMANDS: dict[str, str] = {
     "reconvene": "ules_megismetelt",
     "meetings": "ulesek", "present": "jelen", "leave": "tavozom", "itemvote": "ules_szavazas",
     "closemeeting": "ules_zaras", "minutes": "jegyzokonyv", "officers": "ules_tisztsegviselok",
+    "proxy": "meghatalmazas",
     "cancel": "megse",
     "proposal": "javaslat",
     "proposals": "javaslatok", "catalyst": "katalizator", "done": "kesz",

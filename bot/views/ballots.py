@@ -20,6 +20,7 @@ from bot.services.ballots import (
     NotNoMeeting,
     NotOnRoll,
     OptionFate,
+    Represented,
     SecretBallot,
     Tally,
     VotedBeforeAffected,
@@ -348,17 +349,55 @@ def voter_keyboard(
             label = _button_label(t, ballot, option, number)
             rows.append([_button(f"{mark} {clip(label, 40)}", "t", ballot.id, option.id)])
         rows.append([_button(t.gettext("Cast the vote"), "s", ballot.id)])
-    elif ballot.kind is BallotKind.YES_NO:
-        rows.append(
-            [_button(_button_label(t, ballot, o, 0), "c", ballot.id, o.id) for o in ballot.options]
-        )
     else:
-        for number, option in enumerate(ballot.options, start=1):
-            label = _button_label(t, ballot, option, number)
-            rows.append([_button(clip(label, 48), "c", ballot.id, option.id)])
+        rows += _choice_rows(t, ballot, "c")
     rows += _meeting_row(t, ballot)
     rows.append(_debate_row(t, ballot))
     return InlineKeyboardMarkup(rows)
+
+
+def _choice_rows(
+    t: Translator, ballot: Ballot, action: str, *extra: object
+) -> list[list[InlineKeyboardButton]]:
+    """One press casts one option: a yes/no ballot's three in a row, else one per row."""
+    if ballot.kind is BallotKind.YES_NO:
+        return [
+            [
+                _button(_button_label(t, ballot, o, 0), action, ballot.id, o.id, *extra)
+                for o in ballot.options
+            ]
+        ]
+    return [
+        [_button(clip(_button_label(t, ballot, o, n), 48), action, ballot.id, o.id, *extra)]
+        for n, o in enumerate(ballot.options, start=1)
+    ]
+
+
+def proxy_text(t: Translator, ballot: Ballot, name: str, note: str = "") -> str:
+    """To a proxy holder: the ballot, on behalf of whom they vote with these buttons."""
+    head = t.gettext(
+        "By proxy (meghatalmazás): with the buttons below you vote for {name}, who is "
+        "represented by you at the meeting. Your own vote is in the other message."
+    ).format(name=escape(name))
+    return ballot_text(t, ballot) + "\n\n" + head + ("\n\n" + note if note else "")
+
+
+def proxy_keyboard(t: Translator, ballot: Ballot, principal_id: int) -> InlineKeyboardMarkup:
+    """The proxy holder's buttons for the member they represent (a meeting's vote: one press
+    casts one option; an open vote can be changed by pressing another)."""
+    return InlineKeyboardMarkup(_choice_rows(t, ballot, "p", principal_id))
+
+
+def proxy_vote_recorded(
+    t: Translator, ballot: Ballot, option_ids: Sequence[int], name: str, changed: bool
+) -> str:
+    """Confirmation of a vote cast by proxy."""
+    text = (
+        t.gettext("The vote for {name} is changed: {choice}.")
+        if changed
+        else t.gettext("The vote for {name} is recorded: {choice}.")
+    )
+    return text.format(name=escape(name), choice=labels_of(t, ballot, option_ids))
 
 
 def selected_in(markup: InlineKeyboardMarkup | None, ballot: Ballot) -> list[int]:
@@ -1053,6 +1092,13 @@ register_error_text(BallotClosed, lambda t, e: t.gettext("This ballot is closed.
 register_error_text(
     NotOnRoll,
     lambda t, e: t.gettext("You have no vote in this ballot: only the body's voting members vote."),
+)
+register_error_text(
+    Represented,
+    lambda t, e: t.gettext(
+        "In this vote your proxy holder votes for you: you were not present when it opened. "
+        "From the next vote on, if you are present, you vote yourself."
+    ),
 )
 register_error_text(
     AlreadyVoted,

@@ -51,6 +51,7 @@ EXPECTED: dict[str, set[str]] = {
     "ulesek": MEMBERS,
     "jelen": MEMBERS,
     "tavozom": MEMBERS,
+    "meghatalmazas": {"internal", "founder", "chair", "catalyst"},  # members with the vote
     "ules_szavazas": {"ksz", "chair", "founder"},
     "ules_zaras": {"ksz", "chair", "founder"},
     "ules_tisztsegviselok": {"ksz", "chair", "founder"},
