@@ -226,3 +226,26 @@ async def test_the_holder_casts_the_represented_vote(db: Database, clock: FakeCl
             await ballots.cast_vote(uow, ballot.id, a, [yes], clock.now(), by=b)
     async with db.unit() as uow:
         assert [(m.id, h) for m, h in await uow.ballots.represented(ballot.id)] == [(a, b)]
+
+
+async def test_a_principal_present_in_person_votes_themself(db: Database, clock: FakeClock) -> None:
+    ids = await members(db, clock, 5)
+    chair, a, b, c = ids["Belső 00"], ids["Belső 01"], ids["Belső 02"], ids["Belső 03"]
+    meeting = await convene(db, clock, chair)
+    await give(db, clock, a, b)
+    clock.current = meeting.starts_at - timedelta(minutes=20)
+    for member_id in (a, b, c):
+        await check_in(db, clock, member_id)
+    clock.current = meeting.starts_at
+    async with db.unit() as uow:
+        assert await meetings.start(uow, meeting.id, clock.now()) is not None
+    ballot = await _open_vote(db, clock, meeting, chair, 1)
+    assert ballot.electorate == 3
+    yes = ballot.options[0].id
+    async with db.unit() as uow:
+        assert await uow.ballots.represented(ballot.id) == []
+        with pytest.raises(NotOnRoll):  # the proxy has no effect on this vote
+            await ballots.cast_vote(uow, ballot.id, a, [yes], clock.now(), by=b)
+    async with db.unit() as uow:
+        await ballots.cast_vote(uow, ballot.id, a, [yes], clock.now())
+        assert await uow.ballots.turnout(ballot.id) == 1
