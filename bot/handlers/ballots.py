@@ -702,7 +702,8 @@ async def cmd_details(update: Update, context: BotContext) -> None:
         raise ShowUsage
     async with context.db.unit() as uow:
         ballot, votes = await ballots.details(uow, _ballot_id(context))
-    for part in split_lines(views.details_text(context.t, ballot, votes)):
+        by_proxy = await uow.ballots.represented(ballot.id)
+    for part in split_lines(views.details_text(context.t, ballot, votes, by_proxy)):
         await update.effective_message.reply_html(part)
 
 

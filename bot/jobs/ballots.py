@@ -87,9 +87,8 @@ async def _proxy_rows(
     """A meeting's vote: each proxy holder gets, per member they represent, the ballot with
     buttons that cast that member's vote (one outbox batch per represented member)."""
     rows = []
-    for principal, holder_id in await uow.ballots.represented(ballot.id):
-        holder = await uow.members.get(holder_id)
-        targets = await recipients(uow, [holder] if holder is not None else [])
+    for principal, holder in await uow.ballots.represented(ballot.id):
+        targets = await recipients(uow, [holder])
         rows += queued_rows(
             f"ballot:{ballot.id}:proxy:{principal.id}", targets, translate,
             lambda t, p=principal: (

@@ -735,7 +735,6 @@ async def record(uow: UnitOfWork, meeting_id: int) -> Record:
     electorate = len(await uow.members.voter_ids(founders=meeting.body is Body.ST))
     then = presence(sheet, proxies, meeting.body, at)
     state = quorum_of(meeting.quorum, electorate, len(then.voters), len(then.represented))
-    names = {m.id: m.name for pair in proxies for m in pair}
     items = []
     for item in meeting.items:
         ballot = await uow.ballots.get(item.ballot_id) if item.ballot_id else None
@@ -744,7 +743,7 @@ async def record(uow: UnitOfWork, meeting_id: int) -> Record:
             continue
         affected = tuple(m.name for m, _entry in await uow.ballots.affected(ballot.id))
         by_proxy = await uow.ballots.represented(ballot.id)
-        represented = tuple((m.name, names.get(holder, "")) for m, holder in by_proxy)
+        represented = tuple((m.name, holder.name) for m, holder in by_proxy)
         items.append(
             ItemRecord(
                 item,

@@ -840,8 +840,14 @@ def affected_notice(t: Translator, ballot: Ballot, by: str, reason: str) -> str:
     )
 
 
-def details_text(t: Translator, ballot: Ballot, votes: Sequence[tuple[Member, list[int]]]) -> str:
-    """Who voted how, for an open ballot."""
+def details_text(
+    t: Translator,
+    ballot: Ballot,
+    votes: Sequence[tuple[Member, list[int]]],
+    by_proxy: Sequence[tuple[Member, Member]] = (),
+) -> str:
+    """Who voted how, for an open ballot (at a meeting: whose vote their proxy holder cast)."""
+    holders = {m.id: h.name for m, h in by_proxy}
     lines = [
         t.gettext("<b>Votes in ballot #{id}</b> (open ballot)").format(id=ballot.id),
         escape(clip(ballot.question, 300)),
@@ -850,8 +856,18 @@ def details_text(t: Translator, ballot: Ballot, votes: Sequence[tuple[Member, li
     if not votes:
         lines.append(t.gettext("Nobody has voted yet."))
     for member, option_ids in votes:
-        lines.append(f"• {escape(member.name)}: {labels_of(t, ballot, option_ids)}")
+        name = member.name
+        if member.id in holders:
+            name = proxy_pair(t, name, holders[member.id])
+        lines.append(f"• {escape(name)}: {labels_of(t, ballot, option_ids)}")
     return "\n".join(lines)
+
+
+def proxy_pair(t: Translator, principal: str, holder: str) -> str:
+    """``Kovács Anna (meghatalmazott: Nagy Béla)``, plain text (escape it for HTML)."""
+    return t.gettext("{principal} (proxy holder: {holder})").format(
+        principal=principal, holder=holder
+    )
 
 
 def debate_text(t: Translator, ballot: Ballot, comments: Sequence[BallotComment]) -> str:

@@ -24,7 +24,7 @@ from bot.services.meetings import (
     Quorum,
     VoteInProgress,
 )
-from bot.views.ballots import body_name, quorum_words
+from bot.views.ballots import body_name, proxy_pair, quorum_words
 from bot.views.common import register_error_text
 from storage.models import Member
 from storage.models.ballots import QuorumRule
@@ -271,13 +271,6 @@ def meetings_text(
             )
         )
     return "\n\n".join(parts)
-
-
-def proxy_pair(t: Translator, principal: str, holder: str) -> str:
-    """``Kovács Anna (meghatalmazott: Nagy Béla)``, plain text (escape it for HTML)."""
-    return t.gettext("{principal} (proxy holder: {holder})").format(
-        principal=principal, holder=holder
-    )
 
 
 def proxy_lines(t: Translator, proxies: Sequence[tuple[Member, Member]]) -> list[str]:

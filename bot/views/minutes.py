@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bot.i18n import Translator
 from bot.services.meetings import ItemRecord, Record
-from bot.views.ballots import body_name, option_label, resolution_label, result_word
-from bot.views.meetings import proxy_pair, reconvened_note, represented_note
+from bot.views.ballots import body_name, option_label, proxy_pair, resolution_label, result_word
+from bot.views.meetings import reconvened_note, represented_note
 from storage.models import MemberKind
 from storage.models.ballots import BallotKind
 from storage.models.meetings import MeetingStatus

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, case, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from storage.models import Member, MemberKind
 from storage.models.ballots import (
@@ -250,16 +250,18 @@ class BallotRepository(Repository):
                 .values(proxy_id=holder_id)
             )
 
-    async def represented(self, ballot_id: int) -> list[tuple[Member, int]]:
-        """The members on the roll a proxy holder votes for, in name order, with the holder's
-        member id."""
+    async def represented(self, ballot_id: int) -> list[tuple[Member, Member]]:
+        """The members on the roll a proxy holder votes for, with the holder, in the
+        represented members' name order."""
+        holder = aliased(Member)
         result = await self.session.execute(
-            select(Member, RollEntry.proxy_id)
+            select(Member, holder)
             .join(RollEntry, RollEntry.member_id == Member.id)
-            .where(RollEntry.ballot_id == ballot_id, RollEntry.proxy_id.is_not(None))
+            .join(holder, holder.id == RollEntry.proxy_id)
+            .where(RollEntry.ballot_id == ballot_id)
             .order_by(Member.sort_key)
         )
-        return [(m, holder) for m, holder in result.all() if holder is not None]
+        return [(m, h) for m, h in result.all()]
 
     # --- open votes --------------------------------------------------------------------------
 

@@ -225,7 +225,7 @@ async def test_the_holder_casts_the_represented_vote(db: Database, clock: FakeCl
         with pytest.raises(AffectedVoter):
             await ballots.cast_vote(uow, ballot.id, a, [yes], clock.now(), by=b)
     async with db.unit() as uow:
-        assert [(m.id, h) for m, h in await uow.ballots.represented(ballot.id)] == [(a, b)]
+        assert [(m.id, h.id) for m, h in await uow.ballots.represented(ballot.id)] == [(a, b)]
 
 
 async def test_a_principal_present_in_person_votes_themself(db: Database, clock: FakeClock) -> None:

@@ -93,6 +93,8 @@ async def _run(harness: BotHarness, cast: Cast, clock: FakeClock) -> None:
         in _with(harness, cast.internal, "Meghatalmazás alapján").text
     )
     await harness.press_label(cast.internal, own, "Igen")
+    details = await _say(harness, cast.founder, "/szavazas_reszletek 1")
+    assert "Katalizátor Kálmán (meghatalmazott: Belső Béla): Igen" in details
     await harness.press_label(cast.founder, _with(harness, cast.founder, "Szavazás #1"), "Igen")
     await _at(harness, clock, datetime(2026, 12, 8, 16, 10, 30, tzinfo=UTC))
     assert "1/2026. (XII. 8.) Kgy. határozat" in harness.last(cast.founder).text
