@@ -181,18 +181,26 @@ async def _open_vote(
         return ballot
 
 
-async def test_the_holder_casts_the_represented_vote(db: Database, clock: FakeClock) -> None:
+async def _voting(
+    db: Database, clock: FakeClock, *present: str
+) -> tuple[dict[str, int], Meeting, Ballot]:
+    """Belső 01 authorised Belső 02; ``present`` check in; the meeting starts and the chair
+    (Belső 00) opens item 1's vote."""
     ids = await members(db, clock, 5)
-    chair, a, b, c = ids["Belső 00"], ids["Belső 01"], ids["Belső 02"], ids["Belső 03"]
-    meeting = await convene(db, clock, chair)
-    await give(db, clock, a, b)
+    meeting = await convene(db, clock, ids["Belső 00"])
+    await give(db, clock, ids["Belső 01"], ids["Belső 02"])
     clock.current = meeting.starts_at - timedelta(minutes=20)
-    for member_id in (b, c):
-        await check_in(db, clock, member_id)
+    for name in present:
+        await check_in(db, clock, ids[name])
     clock.current = meeting.starts_at
     async with db.unit() as uow:
         assert await meetings.start(uow, meeting.id, clock.now()) is not None
-    ballot = await _open_vote(db, clock, meeting, chair, 1)
+    return ids, meeting, await _open_vote(db, clock, meeting, ids["Belső 00"], 1)
+
+
+async def test_the_holder_casts_the_represented_vote(db: Database, clock: FakeClock) -> None:
+    ids, meeting, ballot = await _voting(db, clock, "Belső 02", "Belső 03")
+    chair, a, b, c = ids["Belső 00"], ids["Belső 01"], ids["Belső 02"], ids["Belső 03"]
     assert ballot.electorate == 3  # b, c and a through b
     async with db.unit() as uow:
         entry = await uow.session.get(RollEntry, (ballot.id, a))
@@ -229,17 +237,8 @@ async def test_the_holder_casts_the_represented_vote(db: Database, clock: FakeCl
 
 
 async def test_a_principal_present_in_person_votes_themself(db: Database, clock: FakeClock) -> None:
-    ids = await members(db, clock, 5)
-    chair, a, b, c = ids["Belső 00"], ids["Belső 01"], ids["Belső 02"], ids["Belső 03"]
-    meeting = await convene(db, clock, chair)
-    await give(db, clock, a, b)
-    clock.current = meeting.starts_at - timedelta(minutes=20)
-    for member_id in (a, b, c):
-        await check_in(db, clock, member_id)
-    clock.current = meeting.starts_at
-    async with db.unit() as uow:
-        assert await meetings.start(uow, meeting.id, clock.now()) is not None
-    ballot = await _open_vote(db, clock, meeting, chair, 1)
+    ids, _meeting, ballot = await _voting(db, clock, "Belső 01", "Belső 02", "Belső 03")
+    a, b = ids["Belső 01"], ids["Belső 02"]
     assert ballot.electorate == 3
     yes = ballot.options[0].id
     async with db.unit() as uow:
