@@ -33,6 +33,7 @@ class Feature(enum.StrEnum):
     PROGRESS_NOTE = "wpn"
     ERASE = "era"
     MINUTES = "min"
+    PROXY = "mgh"
 
 
 class ForgedCallback(Exception):

@@ -66,6 +66,7 @@ HUNGARIAN_COMMANDS: dict[str, str] = {
     "meetings": "ulesek", "present": "jelen", "leave": "tavozom", "itemvote": "ules_szavazas",
     "closemeeting": "ules_zaras", "minutes": "jegyzokonyv", "officers": "ules_tisztsegviselok",
     "agenda": "ules_napirend",
+    "proxy": "meghatalmazas",
     "cancel": "megse",
     "proposal": "javaslat",
     "proposals": "javaslatok", "catalyst": "katalizator", "done": "kesz",

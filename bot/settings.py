@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     #: The quorum of a reconvened meeting (megismételt ülés, Ptk. 3:76 (3)): ``none`` =
     #: quorate on the original agenda whatever the number present.
     meeting_reconvened_quorum: str = "none"
+    #: Proxies at meetings (meghatalmazás, /meghatalmazas): off unless the bylaws allow them.
+    meeting_proxies: bool = False
+    #: How many members one proxy holder may represent at a meeting.
+    meeting_proxies_per_holder: int = Field(default=1, ge=1, le=50)
     #: Where the minutes' PDF finds DejaVuSans.ttf and DejaVuSans-Bold.ttf (Debian:
     #: fonts-dejavu-core).
     minutes_font_dir: str = "/usr/share/fonts/truetype/dejavu"

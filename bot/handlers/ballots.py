@@ -342,7 +342,7 @@ async def cmd_cancel_idle(update: Update, context: BotContext) -> None:
 
 # --- voting ----------------------------------------------------------------------------------
 
-_VOTE_ACTIONS = {"c", "t", "s", "k", "b", "r", "w", "o", "m", "q"}
+_VOTE_ACTIONS = {"c", "t", "s", "k", "b", "r", "w", "o", "m", "q", "p"}
 
 
 def _chosen(data: Any, ballot: Ballot, markup: InlineKeyboardMarkup | None) -> list[int]:
@@ -463,6 +463,25 @@ async def _vote_cast(update: Update, context: BotContext, data: Callback) -> Non
     await _after_cast(update, context, ballot, chosen, result)
 
 
+async def _vote_proxy(update: Update, context: BotContext, data: Callback) -> None:
+    """A proxy holder's press at a meeting's vote (``vote:p:BALLOT:OPTION:MEMBER``): the vote
+    of the member they represent, cast as that member's through the same booth, so the roll,
+    the tally and ``/erintett`` treat it as theirs."""
+    principal_id, chosen = data.int_arg(2), [data.int_arg(1)]
+    async with context.db.unit() as uow:
+        now = context.clock.now()
+        booth = await ballots.voting_booth(uow, data.int_arg(0), principal_id, now)
+        result = await ballots.cast_vote(uow, booth, principal_id, chosen, now, by=_voter(context))
+        principal = await uow.members.get(principal_id)
+    query, t, ballot = update.callback_query, context.t, result.ballot
+    assert query is not None and principal is not None
+    await query.answer(views.vote_recorded_short(t))
+    note = views.proxy_vote_recorded(t, ballot, chosen, principal.name, result.changed)
+    keyboard = views.proxy_keyboard(t, ballot, principal_id) if ballot.changeable else None
+    await edit_from_button(update, views.proxy_text(t, ballot, principal.name, note), keyboard)
+    _refresh_group(context, ballot)
+
+
 async def _after_cast(
     update: Update,
     context: BotContext,
@@ -527,6 +546,7 @@ _VOTE_HANDLERS: dict[str, Callable[[Update, BotContext, Callback], Awaitable[Non
     "k": _vote_cast,
     "m": _vote_meeting_ask,
     "q": _vote_meeting,
+    "p": _vote_proxy,
 }
 
 
@@ -682,7 +702,8 @@ async def cmd_details(update: Update, context: BotContext) -> None:
         raise ShowUsage
     async with context.db.unit() as uow:
         ballot, votes = await ballots.details(uow, _ballot_id(context))
-    for part in split_lines(views.details_text(context.t, ballot, votes)):
+        by_proxy = await uow.ballots.represented(ballot.id)
+    for part in split_lines(views.details_text(context.t, ballot, votes, by_proxy)):
         await update.effective_message.reply_html(part)
 
 

@@ -1,4 +1,4 @@
-"""Meetings (ülés): /ules_uj, /ules_megismetelt, /ulesek, /jelen, /tavozom,
+"""Meetings (ülés): /ules_uj, /ules_megismetelt, /ulesek, /jelen, /tavozom, /meghatalmazas,
 /ules_tisztsegviselok, /ules_napirend, /ules_szavazas, /ules_zaras, /jegyzokonyv."""
 
 from __future__ import annotations
@@ -80,12 +80,63 @@ async def cmd_reconvene(update: Update, context: BotContext) -> None:
 
 
 async def cmd_meetings(update: Update, context: BotContext) -> None:
-    """The meetings convened or running that the caller is invited to, with their agenda."""
+    """The meetings convened or running that the caller is invited to, with their agenda and
+    proxies."""
     assert update.effective_message is not None
     standing = context.caller.standing
     async with context.db.unit() as uow:
         found = [m for m in await uow.meetings.active() if meetings.visible_to(m, standing)]
-    await update.effective_message.reply_html(views.meetings_text(context.t, found))
+        proxies = {m.id: await uow.meetings.proxies(m.id) for m in found}
+    await update.effective_message.reply_html(views.meetings_text(context.t, found, proxies))
+
+
+async def cmd_proxy(update: Update, context: BotContext) -> None:
+    """``/meghatalmazas [ÜLÉS] NÉV``: authorise a member to represent the caller at the next
+    meeting (or the one named); ``/meghatalmazas visszavonás [ÜLÉS]`` revokes it."""
+    message, caller = update.effective_message, context.caller.member
+    assert message is not None and caller is not None
+    request = meetings.parse_proxy(_rest(update))
+    if request is None:
+        raise ShowUsage
+    if request.revoke:
+        await _revoke_proxy(update, context, request.meeting_id)
+        return
+    settings, data = context.settings, context.bot_data
+    async with context.db.unit() as uow:
+        holder = await find_member(uow, request.name)
+        meeting = await meetings.give_proxy(
+            uow, caller, holder, request.meeting_id, context.clock.now(),
+            allowed=settings.meeting_proxies, per_holder=settings.meeting_proxies_per_holder,
+        )  # fmt: skip
+        await jobs.queue_proxy_notice(uow, data, meeting, caller, holder, given=True)
+    data.courier.wake()
+    text, keyboard = views.proxy_given(context.t, meeting, holder.name)
+    await message.reply_html(text, reply_markup=keyboard)
+
+
+async def _revoke_proxy(update: Update, context: BotContext, meeting_id: int | None) -> None:
+    """The principal revokes their proxy (a command or the button under the confirmation)."""
+    caller, data = context.caller.member, context.bot_data
+    assert caller is not None
+    async with context.db.unit() as uow:
+        meeting, holder = await meetings.revoke_proxy(uow, caller, meeting_id, context.clock.now())
+        if holder is not None:
+            await jobs.queue_proxy_notice(uow, data, meeting, caller, holder, given=False)
+    data.courier.wake()
+    text = views.proxy_revoked(context.t, meeting, holder.name if holder else "")
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        await edit_from_button(update, text, None)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_html(text)
+
+
+async def cb_proxy(update: Update, context: BotContext) -> None:
+    """The "Revoke the proxy" button under the confirmation."""
+    query = update.callback_query
+    assert query is not None
+    data = decode(query.data, Feature.PROXY, {"rv"})
+    await _revoke_proxy(update, context, data.int_arg(0))
 
 
 async def cmd_present(update: Update, context: BotContext) -> None:
@@ -276,6 +327,16 @@ COMMANDS = [
         ),
     ),
     CommandSpec(
+        "meghatalmazas", N_("authorise a member to vote for you at a meeting (proxy)"),
+        Permission.VOTER, cmd_proxy, english="proxy", private_only=True,
+        usage=N_(
+            "Usage: <code>{command} Name</code> (the member with the vote who represents you at "
+            "the next meeting of your body; <code>{command} 3 Name</code> for meeting #3). "
+            "Revoke it before the start: <code>{command} revoke</code> (or "
+            "<code>{command} revoke 3</code>)."
+        ),
+    ),
+    CommandSpec(
         "ules_zaras", N_("close a meeting (the chair)"), Permission.MEMBER,
         cmd_close_meeting, english="closemeeting", private_only=True,
         usage=N_("Usage: <code>{command} 3</code> (the number of the meeting)"),
@@ -291,3 +352,4 @@ COMMANDS = [
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_commands(app, COMMANDS)
     add_buttons(app, pattern(Feature.MINUTES), Permission.MEMBER, cb_minutes, private_only=True)
+    add_buttons(app, pattern(Feature.PROXY), Permission.VOTER, cb_proxy, private_only=True)

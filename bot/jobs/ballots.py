@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -42,11 +43,12 @@ GROUP_COPY = "ballot_group_copy"
 
 async def queue_ballot(uow: UnitOfWork, data: Any, ballot: Ballot) -> int:
     """Queue the ballot in the outbox, in the caller's transaction (the one that published it):
-    buttons to the voters, information to the external supporters of a Közgyűlés ballot, a
+    buttons to the voters, to a proxy holder at a meeting one more message with buttons per
+    member they represent, information to the external supporters of a Közgyűlés ballot, a
     copy for the main group (its message id is kept for the live turnout)."""
     now = data.clock.now()
     repo = uow.ballots
-    voters = await repo.roll_members(ballot.id)
+    voters = await repo.roll_members(ballot.id, in_person=True)
     voter_ids = {m.id for m in voters}
     others = []
     if ballot.body is Body.KGY:
@@ -71,11 +73,30 @@ async def queue_ballot(uow: UnitOfWork, data: Any, ballot: Ballot) -> int:
         lambda t: (text_of(t) + "\n\n" + views.info_note(t), views.info_keyboard(t, ballot)),
         now,
     )  # fmt: skip
+    rows += await _proxy_rows(uow, ballot, translate, now)
     group = await cluster.main_group(uow)
     if group is not None:
         text = text_of(data.translations.get(None), turnout=0)
         rows.append(courier.row(batch, group, text, now, purpose=GROUP_COPY, ref_id=ballot.id))
     return await courier.enqueue(uow, rows)
+
+
+async def _proxy_rows(
+    uow: UnitOfWork, ballot: Ballot, translate: Callable[[Any], Translator], now: datetime
+) -> list[dict[str, Any]]:
+    """A meeting's vote: each proxy holder gets, per member they represent, the ballot with
+    buttons that cast that member's vote (one outbox batch per represented member)."""
+    rows = []
+    for principal, holder in await uow.ballots.represented(ballot.id):
+        targets = await recipients(uow, [holder])
+        rows += queued_rows(
+            f"ballot:{ballot.id}:proxy:{principal.id}", targets, translate,
+            lambda t, p=principal: (
+                views.proxy_text(t, ballot, p.name), views.proxy_keyboard(t, ballot, p.id)
+            ),
+            now,
+        )  # fmt: skip
+    return rows
 
 
 def _digest(text: str) -> str:

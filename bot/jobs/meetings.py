@@ -5,6 +5,7 @@ notice of the close. Jobs have stable names (``meeting:3:remind:day``, ``meeting
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from bot.services import cluster, meetings
 from bot.views import meetings as views
 from bot.views import minutes as minutes_views
 from storage.db import UnitOfWork
+from storage.models import Member
 from storage.models.ballots import Body
 from storage.models.meetings import Meeting, MeetingStatus
 
@@ -119,6 +121,22 @@ async def announce_quorate(uow: UnitOfWork, data: Any, meeting: Meeting) -> None
         data.clock.now(),
     )  # fmt: skip
     await courier.enqueue(uow, rows)
+
+
+async def queue_proxy_notice(
+    uow: UnitOfWork, data: Any, meeting: Meeting, principal: Member, holder: Member, *, given: bool
+) -> int:
+    """Tell the proxy holder that a member authorised them, or revoked it, in the transaction
+    that recorded it."""
+    now = data.clock.now()
+    # each notice is its own delivery (given, revoked and given again may share an instant)
+    batch = f"meeting:{meeting.id}:proxy:{principal.id}:{uuid.uuid4().hex[:12]}"
+    rows = queued_rows(
+        batch,
+        await recipients(uow, [holder]), translator_for(data.translations),
+        lambda t: (views.proxy_notice(t, meeting, principal.name, given=given), None), now,
+    )  # fmt: skip
+    return await courier.enqueue(uow, rows)
 
 
 async def job_quorum(context: BotContext) -> None:

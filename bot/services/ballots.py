@@ -87,6 +87,14 @@ class AffectedVoter(DomainError):
 
 
 @dataclass
+class Represented(DomainError):
+    """At a meeting's vote the member's proxy holder votes for them (they were absent when it
+    opened): they cannot vote themself in it."""
+
+    ballot_id: int
+
+
+@dataclass
 class AlreadyAffected(DomainError):
     """The member was marked affected on this ballot before."""
 
@@ -773,10 +781,18 @@ class Booth:
     unit: UnitOfWork = field(repr=False, compare=False)
     #: Why the member is affected and may not vote (Ptk. 3:19 (2)); None if they are not.
     affected_reason: str | None = None
+    #: The proxy holder who votes for the member at a meeting; None: the member votes.
+    proxy_id: int | None = None
 
-    def check_voter(self) -> None:
-        """Refuse a voting action of a member off the roll, or affected in the decision."""
+    def check_voter(self, by: int | None = None) -> None:
+        """Refuse a voting action of a member off the roll, or affected in the decision; ``by``
+        is the proxy holder acting for the member (only theirs, and only for a represented
+        member: one represented cannot vote themself)."""
         if not self.on_roll:
+            raise NotOnRoll(self.ballot.id)
+        if self.proxy_id != by:
+            if by is None:
+                raise Represented(self.ballot.id)
             raise NotOnRoll(self.ballot.id)
         if self.affected_reason is not None:
             raise AffectedVoter(self.ballot.id, self.affected_reason)
@@ -797,7 +813,8 @@ async def voting_booth(uow: UnitOfWork, ballot_id: int, member_id: int, now: dat
     if ballot.status is not BallotStatus.OPEN or ballot.deadline <= now:
         raise BallotClosed(ballot_id)
     affected = voter.affected_reason if voter is not None else None
-    return Booth(ballot, _on_roll(ballot, voter), vote_id, uow, affected)
+    proxy_id = voter.proxy_id if voter is not None else None
+    return Booth(ballot, _on_roll(ballot, voter), vote_id, uow, affected, proxy_id)
 
 
 def _on_roll(ballot: Ballot, voter: RollVoter | None) -> bool:
@@ -886,15 +903,18 @@ async def cast_vote(
     member_id: int,
     option_ids: Sequence[int],
     now: datetime,
+    *,
+    by: int | None = None,
 ) -> CastResult:
-    """Record a vote; the database keeps one vote per member and ballot.
+    """Record a vote; the database keeps one vote per member and ballot. ``by``: the proxy
+    holder who casts it for the member at a meeting (``Booth.check_voter``).
 
     Pass the ``Booth`` that ``voting_booth`` made in this unit (then nothing is read again) or
     the ballot's id; anything else is read again under the lock.
     """
     booth = await _booth(uow, ballot, member_id, now)
     ballot_id = booth.ballot.id
-    booth.check_voter()
+    booth.check_voter(by)
     chosen = check_choice(booth.ballot, option_ids)
     repo = uow.ballots
     if booth.ballot.secret:
@@ -918,12 +938,18 @@ async def cast_vote(
 
 
 async def withdraw_vote(
-    uow: UnitOfWork, ballot: Booth | Ballot | int, member_id: int, now: datetime
+    uow: UnitOfWork,
+    ballot: Booth | Ballot | int,
+    member_id: int,
+    now: datetime,
+    *,
+    by: int | None = None,
 ) -> Ballot:
-    """Take back an open, changeable vote before the close (under the same lock as a vote)."""
+    """Take back an open, changeable vote before the close (under the same lock as a vote);
+    ``by``: the proxy holder who cast it."""
     booth = await _booth(uow, ballot, member_id, now)
     ballot_id = booth.ballot.id
-    booth.check_voter()
+    booth.check_voter(by)
     if booth.ballot.secret or not booth.ballot.changeable:
         raise AlreadyVoted(ballot_id)
     if booth.vote_id is None:

@@ -41,6 +41,7 @@ from storage.models.meetings import (
     MeetingItem,
     MeetingStatus,
     MinutesConfirmation,
+    Proxy,
 )
 
 #: Members check in from this long before the start (jelenléti ív).
@@ -331,31 +332,80 @@ async def claim_reminder(uow: UnitOfWork, meeting_id: int, kind: str, now: datet
 
 @dataclass(frozen=True)
 class Quorum:
-    """The live quorum: members with the vote, those of them present, how many are needed."""
+    """The live quorum: members with the vote, those of them present (in person or represented
+    by a proxy holder present), how many are needed; ``represented`` of ``present`` by proxy."""
 
     electorate: int
     present: int
     needed: int
+    represented: int = 0
 
     @property
     def met(self) -> bool:
         return self.present >= self.needed and self.present > 0
 
 
-def quorum_of(rule: QuorumRule, electorate: int, present: int) -> Quorum:
+def quorum_of(rule: QuorumRule, electorate: int, present: int, represented: int = 0) -> Quorum:
     """Ptk. 3:18 (1): the body has a quorum if more than half of the votes that can be cast
-    are present (or the bylaws' share); only members with the vote count."""
-    return Quorum(electorate, present, ballots.quorum_needed(rule, electorate))
+    are present (or the bylaws' share); only members with the vote count, a member represented
+    by a proxy holder present among them."""
+    return Quorum(electorate, present, ballots.quorum_needed(rule, electorate), represented)
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Whose votes are at the meeting: the members with the vote present in person, and the
+    absent ones a proxy holder present represents (principal id -> holder id)."""
+
+    in_person: list[int]
+    represented: dict[int, int]
+
+    @property
+    def voters(self) -> list[int]:
+        return [*self.in_person, *self.represented]
+
+
+def _votes_in(body: Body, member: Member) -> bool:
+    return has_vote_in(
+        body, is_active=member.is_active, kind=member.kind, is_founder=member.is_founder
+    )
+
+
+def presence(
+    sheet: Sequence[tuple[Member, Attendance]],
+    proxies: Sequence[tuple[Member, Member]],
+    body: Body,
+    at: datetime | None = None,
+) -> Presence:
+    """Who is present (now: checked in and not out; or at the moment ``at``). A principal is
+    represented while their holder is present with the vote and they are not there themself:
+    a principal present in person votes themself, and a holder who leaves takes the principal's
+    vote with them."""
+
+    def here(a: Attendance) -> bool:
+        if at is None:
+            return a.left_at is None
+        return a.arrived_at <= at and (a.left_at is None or a.left_at > at)
+
+    in_person = [m.id for m, a in sheet if here(a) and _votes_in(body, m)]
+    there = set(in_person)
+    represented = {
+        p.id: h.id for p, h in proxies if p.id not in there and h.id in there and _votes_in(body, p)
+    }
+    return Presence(in_person, represented)
+
+
+async def presence_now(uow: UnitOfWork, meeting: Meeting) -> Presence:
+    """Who is present now, in person or by proxy."""
+    return presence(
+        await uow.meetings.sheet(meeting.id), await uow.meetings.proxies(meeting.id), meeting.body
+    )
 
 
 async def present_voters(uow: UnitOfWork, meeting: Meeting) -> list[int]:
-    """The members with the vote who are present now (checked in, not checked out)."""
-    return [
-        m.id
-        for m, a in await uow.meetings.sheet(meeting.id)
-        if a.left_at is None
-        and has_vote_in(meeting.body, is_active=m.is_active, kind=m.kind, is_founder=m.is_founder)
-    ]
+    """The members whose votes are present now: with the vote and checked in (not checked out),
+    or represented by a proxy holder who is."""
+    return (await presence_now(uow, meeting)).voters
 
 
 async def electorate_of(uow: UnitOfWork, meeting: Meeting) -> int:
@@ -368,7 +418,8 @@ async def electorate_of(uow: UnitOfWork, meeting: Meeting) -> int:
 async def quorum(uow: UnitOfWork, meeting: Meeting) -> Quorum:
     """The live quorum of a meeting."""
     electorate = await electorate_of(uow, meeting)
-    return quorum_of(meeting.quorum, electorate, len(await present_voters(uow, meeting)))
+    now = await presence_now(uow, meeting)
+    return quorum_of(meeting.quorum, electorate, len(now.voters), len(now.represented))
 
 
 # --- attendance ------------------------------------------------------------------------------
@@ -609,10 +660,14 @@ async def _meeting_vote(
         procedure=Procedure.MEETING,
         secret=secret,
     )
-    return await ballots.publish(
+    present = await presence_now(uow, meeting)
+    ballot = await ballots.publish(
         uow, draft, chair, now, yes_no_labels=yes_no_labels, abstain_label=yes_no_labels[2],
-        voters=await present_voters(uow, meeting),
+        voters=present.voters,
     )  # fmt: skip
+    # the proxy holders vote for the absent members they represent, for this whole vote
+    await uow.ballots.set_proxies(ballot.id, present.represented)
+    return ballot
 
 
 async def agenda_state(uow: UnitOfWork, meeting: Meeting) -> AgendaState:
@@ -823,6 +878,8 @@ class ItemRecord:
     counts: tuple[ballots.OptionCount, ...] = ()
     resolution: Resolution | None = None
     affected: tuple[str, ...] = ()
+    #: Members on the vote's roll a proxy holder voted for: (principal, holder), by name.
+    represented: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -850,17 +907,8 @@ class Record:
     agenda: VoteRecord | None = None
     #: Who chaired: the elected chair's name, else the convener's.
     chair: str = ""
-
-
-def present_at(sheet: Sequence[tuple[Member, Attendance]], body: Body, at: datetime) -> int:
-    """Members with the vote on the sheet who were present at ``at``."""
-    return sum(
-        1
-        for m, a in sheet
-        if a.arrived_at <= at
-        and (a.left_at is None or a.left_at > at)
-        and has_vote_in(body, is_active=m.is_active, kind=m.kind, is_founder=m.is_founder)
-    )
+    #: The proxies given for the meeting: (principal, holder), in the principals' name order.
+    proxies: tuple[tuple[Member, Member], ...] = ()
 
 
 async def record(uow: UnitOfWork, meeting_id: int) -> Record:
@@ -871,9 +919,11 @@ async def record(uow: UnitOfWork, meeting_id: int) -> Record:
     if meeting.status not in (MeetingStatus.CLOSED, MeetingStatus.NOT_QUORATE):
         raise MeetingNotOver(meeting_id)
     sheet = await uow.meetings.sheet(meeting_id)
+    proxies = await uow.meetings.proxies(meeting_id)
     at = meeting.quorum_reached_at or meeting.closed_at or meeting.starts_at
     electorate = await electorate_of(uow, meeting)
-    state = quorum_of(meeting.quorum, electorate, present_at(sheet, meeting.body, at))
+    then = presence(sheet, proxies, meeting.body, at)
+    state = quorum_of(meeting.quorum, electorate, len(then.voters), len(then.represented))
     items = []
     for item in meeting.items:
         ballot = await uow.ballots.get(item.ballot_id) if item.ballot_id else None
@@ -881,6 +931,8 @@ async def record(uow: UnitOfWork, meeting_id: int) -> Record:
             items.append(ItemRecord(item, None))
             continue
         affected = tuple(m.name for m, _entry in await uow.ballots.affected(ballot.id))
+        by_proxy = await uow.ballots.represented(ballot.id)
+        represented = tuple((m.name, holder.name) for m, holder in by_proxy)
         items.append(
             ItemRecord(
                 item,
@@ -888,6 +940,7 @@ async def record(uow: UnitOfWork, meeting_id: int) -> Record:
                 tuple(await ballots.current_counts(uow, ballot)),
                 await uow.resolutions.by_ballot(ballot.id),
                 affected,
+                represented,
             )
         )
     officers = None
@@ -897,7 +950,7 @@ async def record(uow: UnitOfWork, meeting_id: int) -> Record:
     chair = meeting.chair_label if officers is not None else None
     return Record(
         meeting, sheet, items, state, officers, confirmations,
-        await _agenda_record(uow, meeting), chair or meeting.created_by_label,
+        await _agenda_record(uow, meeting), chair or meeting.created_by_label, tuple(proxies),
     )  # fmt: skip
 
 
@@ -914,3 +967,154 @@ class MeetingNotOver(DomainError):
     """The minutes are made when the meeting is over."""
 
     meeting_id: int
+
+
+# --- proxies (meghatalmazás) -----------------------------------------------------------------
+#
+# Where the cluster allows it (MEETING_PROXIES), a member with the vote of the meeting's body
+# authorises another member with that vote to represent them (Ptk. 3:18 (1) counts "the votes
+# that can be cast", so a represented member's vote is present). The rules, as Hungarian bylaws
+# usually put them: the holder acts personally and cannot pass the authorisation on, so nobody
+# both gives and holds a proxy for the same meeting (no chains); one proxy per principal per
+# meeting; at most MEETING_PROXIES_PER_HOLDER principals per holder; given and revoked only
+# before the meeting starts.
+
+
+@dataclass
+class ProxiesOff(DomainError):
+    """The cluster does not allow proxies at meetings (MEETING_PROXIES is off)."""
+
+
+@dataclass
+class NoMeetingForProxy(DomainError):
+    """No convened meeting that has not started, of a body in which the member has the vote."""
+
+
+@dataclass
+class NoProxy(DomainError):
+    """The member has given no proxy (for that meeting) that could be revoked."""
+
+
+@dataclass
+class ProxyRefused(DomainError):
+    """A proxy the rules do not allow: ``reason`` is ``self``, ``principal_no_vote``,
+    ``holder_no_vote``, ``started``, ``given`` (to ``name`` before), ``principal_holds``,
+    ``holder_gave`` or ``limit`` (``limit`` principals per holder)."""
+
+    reason: str
+    meeting_id: int = 0
+    name: str = ""
+    limit: int = 0
+
+
+@dataclass(frozen=True)
+class ProxyRequest:
+    """``/meghatalmazas [ÜLÉS] NÉV`` or ``/meghatalmazas visszavonás [ÜLÉS]``."""
+
+    revoke: bool
+    meeting_id: int | None = None
+    name: str = ""
+
+
+REVOKE_WORDS = frozenset({"visszavonás", "visszavonas", "revoke"})
+
+
+def parse_proxy(text: str) -> ProxyRequest | None:
+    """The command's arguments; None when there are none (the usage is shown)."""
+    words = text.split()
+    if not words:
+        return None
+    number = words[1] if len(words) > 1 else ""
+    if words[0].casefold() in REVOKE_WORDS:
+        if len(words) > 2 or (number and not number.lstrip("#").isdecimal()):
+            raise InvalidInput("meeting", "bad_value")
+        return ProxyRequest(True, int(number.lstrip("#")) if number else None)
+    if words[0].lstrip("#").isdecimal() and len(words) > 1:
+        return ProxyRequest(False, int(words[0].lstrip("#")), " ".join(words[1:]))
+    return ProxyRequest(False, None, " ".join(words))
+
+
+def _takes_proxies(meeting: Meeting, now: datetime) -> bool:
+    return meeting.status is MeetingStatus.CONVENED and now < meeting.starts_at
+
+
+async def _proxy_meeting(
+    uow: UnitOfWork, principal: Member, holder: Member, meeting_id: int | None, now: datetime
+) -> Meeting:
+    """The meeting named, or the next convened one of a body in which the principal has the
+    vote; locked, so two proxies to the same holder are counted one after the other."""
+    if meeting_id is None:
+        upcoming = [
+            m for m in await uow.meetings.active()
+            if _takes_proxies(m, now) and _votes_in(m.body, principal)
+        ]  # fmt: skip
+        if not upcoming:
+            raise NoMeetingForProxy()
+        both = [m for m in upcoming if _votes_in(m.body, holder)]
+        meeting_id = (both or upcoming)[0].id
+    meeting = await uow.meetings.get(meeting_id, lock=True)
+    if meeting is None:
+        raise NotFound("meeting", str(meeting_id))
+    if not _takes_proxies(meeting, now):
+        raise ProxyRefused("started", meeting.id)
+    if not _votes_in(meeting.body, principal):
+        raise ProxyRefused("principal_no_vote", meeting.id)
+    if not _votes_in(meeting.body, holder):
+        raise ProxyRefused("holder_no_vote", meeting.id, holder.name)
+    return meeting
+
+
+async def give_proxy(
+    uow: UnitOfWork,
+    principal: Member,
+    holder: Member,
+    meeting_id: int | None,
+    now: datetime,
+    *,
+    allowed: bool,
+    per_holder: int,
+) -> Meeting:
+    """``principal`` authorises ``holder`` to represent them at the meeting."""
+    if not allowed:
+        raise ProxiesOff()
+    if holder.id == principal.id:
+        raise ProxyRefused("self")
+    meeting = await _proxy_meeting(uow, principal, holder, meeting_id, now)
+    repo = uow.meetings
+    given = await repo.proxy(meeting.id, principal.id)
+    if given is not None:
+        before = await uow.members.get(given.holder_id)
+        raise ProxyRefused("given", meeting.id, before.name if before else "")
+    if await repo.held(meeting.id, principal.id):
+        raise ProxyRefused("principal_holds", meeting.id)
+    if await repo.proxy(meeting.id, holder.id) is not None:
+        raise ProxyRefused("holder_gave", meeting.id, holder.name)
+    if await repo.held(meeting.id, holder.id) >= per_holder:
+        raise ProxyRefused("limit", meeting.id, holder.name, per_holder)
+    repo.add_proxy(
+        Proxy(meeting_id=meeting.id, principal_id=principal.id, holder_id=holder.id, created_at=now)
+    )
+    await uow.flush()
+    return meeting
+
+
+async def revoke_proxy(
+    uow: UnitOfWork, principal: Member, meeting_id: int | None, now: datetime
+) -> tuple[Meeting, Member | None]:
+    """The principal revokes their proxy (for the meeting named, or the soonest one) until the
+    meeting starts; returns the meeting and the holder, who is told."""
+    if meeting_id is None:
+        given = await uow.meetings.proxies_given(principal.id)
+        if not given:
+            raise NoProxy()
+        meeting_id = given[0][1].id
+    meeting = await uow.meetings.get(meeting_id, lock=True)
+    row = await uow.meetings.proxy(meeting_id, principal.id) if meeting else None
+    if meeting is None or row is None:
+        raise NoProxy()
+    if not _takes_proxies(meeting, now):
+        raise ProxyRefused("started", meeting.id)
+    holder = await uow.members.get(row.holder_id)
+    await uow.meetings.delete_proxy(row)
+    await uow.flush()
+    return meeting, holder

@@ -128,8 +128,8 @@ PERSONAL_DATA: dict[str, TableRule] = {
     "ballot_roll": TableRule(
         K, "electoral rolls: on the roll, has voted (a secret ballot keeps nothing more), "
         "affected in the decision and why (Ptk. 3:19 (2))",
-        subject=("member_id",), details=("affected_reason",),
-        actor_labels=("affected_by_label",), others=("affected_by_label",),
+        subject=("member_id",), actor=("proxy_id",), details=("affected_reason",),
+        actor_labels=("affected_by_label",), others=("affected_by_label", "proxy_id"),
     ),
     "ballot_votes": TableRule(
         K, "votes in open ballots (kept: the record)", subject=("member_id",)
@@ -164,6 +164,10 @@ PERSONAL_DATA: dict[str, TableRule] = {
     "meeting_attendance": TableRule(
         K, "attendance sheets of meetings (kept: the minutes' annex)", subject=("member_id",),
         actor_labels=("recorded_by_label",), others=("recorded_by_label",),
+    ),
+    "meeting_proxies": TableRule(
+        K, "proxies given or held for meetings (kept: the minutes say who represented whom)",
+        subject=("principal_id",), actor=("holder_id",), others=("holder_id",),
     ),
     "announcements": TableRule(
         K, "announcements the person sent (kept: the cluster's communication)",

@@ -20,6 +20,7 @@ from bot.services.ballots import (
     NotNoMeeting,
     NotOnRoll,
     OptionFate,
+    Represented,
     SecretBallot,
     Tally,
     VotedBeforeAffected,
@@ -348,17 +349,55 @@ def voter_keyboard(
             label = _button_label(t, ballot, option, number)
             rows.append([_button(f"{mark} {clip(label, 40)}", "t", ballot.id, option.id)])
         rows.append([_button(t.gettext("Cast the vote"), "s", ballot.id)])
-    elif ballot.kind is BallotKind.YES_NO:
-        rows.append(
-            [_button(_button_label(t, ballot, o, 0), "c", ballot.id, o.id) for o in ballot.options]
-        )
     else:
-        for number, option in enumerate(ballot.options, start=1):
-            label = _button_label(t, ballot, option, number)
-            rows.append([_button(clip(label, 48), "c", ballot.id, option.id)])
+        rows += _choice_rows(t, ballot, "c")
     rows += _meeting_row(t, ballot)
     rows.append(_debate_row(t, ballot))
     return InlineKeyboardMarkup(rows)
+
+
+def _choice_rows(
+    t: Translator, ballot: Ballot, action: str, *extra: object
+) -> list[list[InlineKeyboardButton]]:
+    """One press casts one option: a yes/no ballot's three in a row, else one per row."""
+    if ballot.kind is BallotKind.YES_NO:
+        return [
+            [
+                _button(_button_label(t, ballot, o, 0), action, ballot.id, o.id, *extra)
+                for o in ballot.options
+            ]
+        ]
+    return [
+        [_button(clip(_button_label(t, ballot, o, n), 48), action, ballot.id, o.id, *extra)]
+        for n, o in enumerate(ballot.options, start=1)
+    ]
+
+
+def proxy_text(t: Translator, ballot: Ballot, name: str, note: str = "") -> str:
+    """To a proxy holder: the ballot, on behalf of whom they vote with these buttons."""
+    head = t.gettext(
+        "By proxy (meghatalmazás): with the buttons below you vote for {name}, who is "
+        "represented by you at the meeting. Your own vote is in the other message."
+    ).format(name=escape(name))
+    return ballot_text(t, ballot) + "\n\n" + head + ("\n\n" + note if note else "")
+
+
+def proxy_keyboard(t: Translator, ballot: Ballot, principal_id: int) -> InlineKeyboardMarkup:
+    """The proxy holder's buttons for the member they represent (a meeting's vote: one press
+    casts one option; an open vote can be changed by pressing another)."""
+    return InlineKeyboardMarkup(_choice_rows(t, ballot, "p", principal_id))
+
+
+def proxy_vote_recorded(
+    t: Translator, ballot: Ballot, option_ids: Sequence[int], name: str, changed: bool
+) -> str:
+    """Confirmation of a vote cast by proxy."""
+    text = (
+        t.gettext("The vote for {name} is changed: {choice}.")
+        if changed
+        else t.gettext("The vote for {name} is recorded: {choice}.")
+    )
+    return text.format(name=escape(name), choice=labels_of(t, ballot, option_ids))
 
 
 def selected_in(markup: InlineKeyboardMarkup | None, ballot: Ballot) -> list[int]:
@@ -808,8 +847,14 @@ def affected_notice(t: Translator, ballot: Ballot, by: str, reason: str) -> str:
     )
 
 
-def details_text(t: Translator, ballot: Ballot, votes: Sequence[tuple[Member, list[int]]]) -> str:
-    """Who voted how, for an open ballot."""
+def details_text(
+    t: Translator,
+    ballot: Ballot,
+    votes: Sequence[tuple[Member, list[int]]],
+    by_proxy: Sequence[tuple[Member, Member]] = (),
+) -> str:
+    """Who voted how, for an open ballot (at a meeting: whose vote their proxy holder cast)."""
+    holders = {m.id: h.name for m, h in by_proxy}
     lines = [
         t.gettext("<b>Votes in ballot #{id}</b> (open ballot)").format(id=ballot.id),
         escape(clip(ballot.question, 300)),
@@ -818,8 +863,18 @@ def details_text(t: Translator, ballot: Ballot, votes: Sequence[tuple[Member, li
     if not votes:
         lines.append(t.gettext("Nobody has voted yet."))
     for member, option_ids in votes:
-        lines.append(f"• {escape(member.name)}: {labels_of(t, ballot, option_ids)}")
+        name = member.name
+        if member.id in holders:
+            name = proxy_pair(t, name, holders[member.id])
+        lines.append(f"• {escape(name)}: {labels_of(t, ballot, option_ids)}")
     return "\n".join(lines)
+
+
+def proxy_pair(t: Translator, principal: str, holder: str) -> str:
+    """``Kovács Anna (meghatalmazott: Nagy Béla)``, plain text (escape it for HTML)."""
+    return t.gettext("{principal} (proxy holder: {holder})").format(
+        principal=principal, holder=holder
+    )
 
 
 def debate_text(t: Translator, ballot: Ballot, comments: Sequence[BallotComment]) -> str:
@@ -1060,6 +1115,13 @@ register_error_text(BallotClosed, lambda t, e: t.gettext("This ballot is closed.
 register_error_text(
     NotOnRoll,
     lambda t, e: t.gettext("You have no vote in this ballot: only the body's voting members vote."),
+)
+register_error_text(
+    Represented,
+    lambda t, e: t.gettext(
+        "In this vote your proxy holder votes for you: you were not present when it opened. "
+        "From the next vote on, if you are present, you vote yourself."
+    ),
 )
 register_error_text(
     AlreadyVoted,

@@ -169,6 +169,7 @@ FIELDS: dict[str, str] = {
     "item": N_("agenda item"),
     "minutes": N_("minutes"),
     "officers": N_("officers"),
+    "meeting": N_("meeting"),
     "title": N_("title"),
     "text": N_("text"),
 }

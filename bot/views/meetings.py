@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -16,19 +16,24 @@ from bot.services.meetings import (
     ItemDecided,
     MeetingNotOver,
     MeetingOver,
+    NoMeetingForProxy,
     NoMeetingNow,
+    NoProxy,
     NotPresent,
     NotQuorate,
     NotReconvenable,
     Officers,
     OfficersElected,
     OfficersFirst,
+    ProxiesOff,
+    ProxyRefused,
     Quorum,
     VoteInProgress,
     chair_label,
 )
-from bot.views.ballots import body_name, quorum_words
+from bot.views.ballots import body_name, proxy_pair, quorum_words
 from bot.views.common import register_error_text
+from storage.models import Member
 from storage.models.ballots import Ballot, QuorumRule
 from storage.models.meetings import Meeting, MeetingItem
 
@@ -120,7 +125,19 @@ def quorum_line(t: Translator, quorum: Quorum) -> str:
             "Present with the vote: {present} of {electorate} ({needed} needed): no quorum yet."
         )
     )
-    return text.format(present=quorum.present, electorate=quorum.electorate, needed=quorum.needed)
+    text = text.format(present=quorum.present, electorate=quorum.electorate, needed=quorum.needed)
+    if quorum.represented:
+        text += " " + represented_note(t, quorum.represented)
+    return text
+
+
+def represented_note(t: Translator, n: int) -> str:
+    """``Ebből 1 meghatalmazással képviselve.``"""
+    return t.ngettext(
+        "Of them {n} represented by a proxy holder present.",
+        "Of them {n} represented by proxy holders present.",
+        n,
+    ).format(n=n)
 
 
 def checked_in(t: Translator, meeting: Meeting, name: str, quorum: Quorum, *, self: bool) -> str:
@@ -266,8 +283,12 @@ def minutes_caption(t: Translator, meeting: Meeting) -> str:
     )
 
 
-def meetings_text(t: Translator, meetings: Sequence[Meeting]) -> str:
-    """The meetings convened or running."""
+def meetings_text(
+    t: Translator,
+    meetings: Sequence[Meeting],
+    proxies: Mapping[int, Sequence[tuple[Member, Member]]] | None = None,
+) -> str:
+    """The meetings convened or running, with the proxies given for each."""
     if not meetings:
         return t.gettext("No meeting is convened.")
     parts = []
@@ -280,10 +301,76 @@ def meetings_text(t: Translator, meetings: Sequence[Meeting]) -> str:
                     ),
                     *where_lines(t, meeting),
                     *agenda_lines(t, meeting),
+                    *proxy_lines(t, (proxies or {}).get(meeting.id, ())),
                 ]
             )
         )
     return "\n\n".join(parts)
+
+
+def proxy_lines(t: Translator, proxies: Sequence[tuple[Member, Member]]) -> list[str]:
+    """Who is represented by whom at the meeting (empty without proxies)."""
+    if not proxies:
+        return []
+    return [t.gettext("<b>Proxies</b>")] + [
+        "• " + escape(proxy_pair(t, p.name, h.name)) for p, h in proxies
+    ]
+
+
+def proxy_given(t: Translator, meeting: Meeting, holder: str) -> tuple[str, InlineKeyboardMarkup]:
+    """To the principal: the proxy is recorded; it can be revoked until the start."""
+    text = "\n".join(
+        [
+            t.gettext("Proxy recorded: {holder} represents you at meeting #{id} ({body}).").format(
+                holder=escape(holder), id=meeting.id, body=body_name(t, meeting.body)
+            ),
+            *where_lines(t, meeting),
+            t.gettext(
+                "While {holder} is present and you are not, your vote counts for the quorum and "
+                "{holder} casts it; if you check in yourself, you vote yourself. You can revoke "
+                "it until the meeting starts: {command} or the button."
+            ).format(holder=escape(holder), command=revoke_command(t, meeting.id)),
+        ]
+    )
+    button = InlineKeyboardButton(
+        t.gettext("Revoke the proxy"), callback_data=encode(Feature.PROXY, "rv", meeting.id)
+    )
+    return text, InlineKeyboardMarkup([[button]])
+
+
+def revoke_command(t: Translator, meeting_id: int) -> str:
+    """``/meghatalmazas visszavonas 3``."""
+    word = t.pgettext("proxy command", "revoke")
+    return f"{t.command('proxy')} {word} {meeting_id}"
+
+
+def proxy_revoked(t: Translator, meeting: Meeting, holder: str) -> str:
+    """To the principal: the proxy is revoked."""
+    return t.gettext("Proxy revoked: {holder} no longer represents you at meeting #{id}.").format(
+        holder=escape(holder), id=meeting.id
+    )
+
+
+def proxy_notice(t: Translator, meeting: Meeting, principal: str, *, given: bool) -> str:
+    """To the holder: a member authorised them, or revoked it."""
+    if not given:
+        return t.gettext(
+            "{principal} revoked the proxy: you no longer represent them at meeting #{id}."
+        ).format(principal=escape(principal), id=meeting.id)
+    return "\n".join(
+        [
+            t.gettext(
+                "{principal} authorised you (meghatalmazás) to represent them at meeting #{id} "
+                "({body})."
+            ).format(principal=escape(principal), id=meeting.id, body=body_name(t, meeting.body)),
+            *where_lines(t, meeting),
+            t.gettext(
+                "When you check in ({present}), their vote counts as present; at each vote you "
+                "get a second message with buttons to cast it. When you leave ({leave}), their "
+                "vote leaves with you."
+            ).format(**t.commands("present", "leave")),
+        ]
+    )
 
 
 register_error_text(
@@ -365,3 +452,62 @@ register_error_text(
         id=e.meeting_id
     ),
 )
+register_error_text(
+    ProxiesOff,
+    lambda t, e: t.gettext(
+        "Thank you, but this cluster's rules do not allow proxies at meetings: members vote "
+        "in person."
+    ),
+)
+register_error_text(
+    NoMeetingForProxy,
+    lambda t, e: t.gettext(
+        "No meeting is convened, before its start, of a body in which you have the vote: there "
+        "is nothing to give a proxy for."
+    ),
+)
+register_error_text(
+    NoProxy,
+    lambda t, e: t.gettext("You have given no proxy for a meeting that could be revoked."),
+)
+
+
+def _proxy_refused(t: Translator, e: ProxyRefused) -> str:
+    texts = {
+        "self": t.gettext("You cannot authorise yourself."),
+        "principal_no_vote": t.gettext(
+            "Only a member with the vote of the meeting's body can give a proxy for meeting #{id}."
+        ),
+        "holder_no_vote": t.gettext(
+            "{name} has no vote in the body of meeting #{id}: only a member with the vote can "
+            "hold a proxy."
+        ),
+        "started": t.gettext(
+            "Meeting #{id} has started (or is over): proxies are given and revoked before the "
+            "start."
+        ),
+        "given": t.gettext(
+            "You have already authorised {name} for meeting #{id}. To change it, revoke that "
+            "one first: {command}"
+        ),
+        "principal_holds": t.gettext(
+            "You represent other members at meeting #{id}, so you cannot give your own vote on: "
+            "a proxy holder acts in person."
+        ),
+        "holder_gave": t.gettext(
+            "{name} has given a proxy for meeting #{id}, so cannot hold one: a proxy cannot be "
+            "passed on."
+        ),
+    }
+    if e.reason == "limit":
+        return t.ngettext(
+            "{name} already represents {n} member at meeting #{id}, the most allowed.",
+            "{name} already represents {n} members at meeting #{id}, the most allowed.",
+            e.limit,
+        ).format(name=escape(e.name), n=e.limit, id=e.meeting_id)
+    return texts[e.reason].format(
+        name=escape(e.name), id=e.meeting_id, command=revoke_command(t, e.meeting_id)
+    )
+
+
+register_error_text(ProxyRefused, _proxy_refused)

@@ -10,8 +10,8 @@ from pathlib import Path
 from bot.i18n import Translator
 from bot.services.ballots import OptionCount
 from bot.services.meetings import ItemRecord, Record
-from bot.views.ballots import body_name, option_label, resolution_label, result_word
-from bot.views.meetings import reconvened_note
+from bot.views.ballots import body_name, option_label, proxy_pair, resolution_label, result_word
+from bot.views.meetings import reconvened_note, represented_note
 from storage.models import MemberKind
 from storage.models.ballots import Ballot, BallotKind, BallotResult
 from storage.models.meetings import MeetingStatus
@@ -65,6 +65,11 @@ def _item_blocks(t: Translator, item: ItemRecord) -> list[tuple[str, str]]:
     blocks.append(
         ("p", t.gettext("Members with the vote present: {n}").format(n=ballot.electorate))
     )
+    if item.represented:
+        pairs = "; ".join(
+            proxy_pair(t, principal, holder) for principal, holder in item.represented
+        )
+        blocks.append(("p", t.gettext("Voted by proxy: {pairs}").format(pairs=pairs)))
     if item.affected:
         blocks.append(
             (
@@ -142,6 +147,8 @@ def _quorum_block(t: Translator, record: Record) -> str:
         "The chair states that the meeting has a quorum: {present} members with the vote are "
         "present (of {electorate}; {needed} needed)."
     ).format(present=quorum.present, electorate=quorum.electorate, needed=quorum.needed)
+    if quorum.represented:
+        stated += " " + represented_note(t, quorum.represented)
     if record.meeting.reconvenes_id is None:
         return stated
     return stated + " " + reconvened_note(t, record.meeting)
@@ -169,6 +176,7 @@ def minutes_doc(t: Translator, record: Record) -> MinutesDoc:
         ("p", t.gettext("Chair: {name}").format(name=record.chair)),
         *_officer_blocks(t, record),
         ("p", t.gettext("Attendance: see the attendance sheet in the annex.")),
+        *_proxy_blocks(t, record),
         ("p", _quorum_block(t, record)),
         ("h", t.gettext("Agenda")),
         *[("p", f"{i.position}. {i.title}") for i in meeting.items],
@@ -200,17 +208,46 @@ def minutes_doc(t: Translator, record: Record) -> MinutesDoc:
             t.gettext("Left"),
             t.gettext("Recorded by"),
         ),
-        sheet_rows=tuple(
-            (
-                m.name,
-                t.gettext("vote") if m.kind is MemberKind.INTERNAL else t.gettext("advisory"),
-                t.datetime(a.arrived_at),
-                t.datetime(a.left_at) if a.left_at else "",
-                a.recorded_by_label,
-            )
-            for m, a in record.sheet
-        ),
+        sheet_rows=_sheet_rows(t, record),
     )
+
+
+def _proxy_blocks(t: Translator, record: Record) -> list[tuple[str, str]]:
+    """The proxies given for the meeting (meghatalmazás), if any."""
+    if not record.proxies:
+        return []
+    pairs = "; ".join(proxy_pair(t, p.name, h.name) for p, h in record.proxies)
+    return [("p", t.gettext("Proxies given for the meeting: {pairs}").format(pairs=pairs))]
+
+
+def _sheet_rows(t: Translator, record: Record) -> tuple[tuple[str, ...], ...]:
+    """The attendance sheet: who checked in; then each member represented by proxy who did not,
+    with their holder's arrival and departure (they were present through the holder)."""
+    rows = [
+        (
+            m.name,
+            t.gettext("vote") if m.kind is MemberKind.INTERNAL else t.gettext("advisory"),
+            t.datetime(a.arrived_at),
+            t.datetime(a.left_at) if a.left_at else "",
+            a.recorded_by_label,
+        )
+        for m, a in record.sheet
+    ]
+    on_sheet = {m.id: a for m, a in record.sheet}
+    for principal, holder in record.proxies:
+        held = on_sheet.get(holder.id)
+        if principal.id in on_sheet or held is None:
+            continue
+        rows.append(
+            (
+                principal.name,
+                t.gettext("vote"),
+                t.datetime(held.arrived_at),
+                t.datetime(held.left_at) if held.left_at else "",
+                t.gettext("by proxy: {holder}").format(holder=holder.name),
+            )
+        )
+    return tuple(rows)
 
 
 def minutes_name(t: Translator, meeting_id: int) -> str:

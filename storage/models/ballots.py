@@ -143,6 +143,9 @@ class RollEntry(Base):
     #: (themself, the KSz or the chair). An affected member is out of the ballot's quorum base.
     affected_reason: Mapped[LongText | None]
     affected_by_label: Mapped[Label | None]
+    #: At a meeting: the member present who votes for this absent one by proxy (meghatalmazott),
+    #: fixed when the vote opened; the member then cannot vote themself. None: they vote.
+    proxy_id: Mapped[int | None] = set_null("members")
 
 
 class OpenVote(Base):

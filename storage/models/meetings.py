@@ -113,3 +113,15 @@ class MeetingReminder(Base):
     meeting_id: Mapped[int] = cascade("meetings", primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     sent_at: Mapped[datetime]
+
+
+class Proxy(Base):
+    """A meghatalmazás: ``principal_id`` authorised ``holder_id`` (both with the body's vote) to
+    represent them at the meeting; given and revoked only before the meeting starts."""
+
+    __tablename__ = "meeting_proxies"
+
+    meeting_id: Mapped[int] = cascade("meetings", primary_key=True)
+    principal_id: Mapped[int] = cascade("members", primary_key=True, index=True)
+    holder_id: Mapped[int] = cascade("members", index=True)
+    created_at: Mapped[datetime]

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, case, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from storage.models import Member, MemberKind
 from storage.models.ballots import (
@@ -37,6 +37,8 @@ class RollVoter(NamedTuple):
     is_founder: bool
     #: Why the member is affected (Ptk. 3:19 (2)) and may not vote; None if they are not.
     affected_reason: str | None = None
+    #: The member present who votes for them by proxy at a meeting; None: they vote themself.
+    proxy_id: int | None = None
 
 
 class BallotRepository(Repository):
@@ -62,6 +64,7 @@ class BallotRepository(Repository):
                 Member.kind,
                 Member.is_founder,
                 RollEntry.affected_reason,
+                RollEntry.proxy_id,
                 OpenVote.id,
             )
             .options(joinedload(Ballot.options))
@@ -80,9 +83,9 @@ class BallotRepository(Repository):
         row = (await self.session.execute(query)).unique().one_or_none()
         if row is None:
             return None, None, None
-        ballot, on_roll, is_active, kind, is_founder, affected, vote_id = row
+        ballot, on_roll, is_active, kind, is_founder, affected, proxy_id, vote_id = row
         voter = (
-            RollVoter(bool(is_active), kind, bool(is_founder), affected)
+            RollVoter(bool(is_active), kind, bool(is_founder), affected, proxy_id)
             if on_roll is not None
             else None
         )
@@ -218,9 +221,12 @@ class BallotRepository(Repository):
             or 0
         )
 
-    async def roll_members(self, ballot_id: int, *, voted: bool | None = None) -> Sequence[Member]:
+    async def roll_members(
+        self, ballot_id: int, *, voted: bool | None = None, in_person: bool = False
+    ) -> Sequence[Member]:
         """Members on the roll (optionally only those who have or have not voted; the latter
-        without the affected, who may not vote)."""
+        without the affected, who may not vote); ``in_person``, or ``voted=False``: without
+        those a proxy holder votes for."""
         query = (
             select(Member)
             .join(RollEntry, RollEntry.member_id == Member.id)
@@ -231,7 +237,31 @@ class BallotRepository(Repository):
             query = query.where(RollEntry.has_voted.is_(voted))
         if voted is False:
             query = query.where(RollEntry.affected_reason.is_(None))
+        if in_person or voted is False:
+            query = query.where(RollEntry.proxy_id.is_(None))
         return (await self.session.execute(query)).scalars().all()
+
+    async def set_proxies(self, ballot_id: int, holders: dict[int, int]) -> None:
+        """At a meeting's vote: who (the value) votes for which member on the roll (the key)."""
+        for principal_id, holder_id in holders.items():
+            await self.session.execute(
+                update(RollEntry)
+                .where(RollEntry.ballot_id == ballot_id, RollEntry.member_id == principal_id)
+                .values(proxy_id=holder_id)
+            )
+
+    async def represented(self, ballot_id: int) -> list[tuple[Member, Member]]:
+        """The members on the roll a proxy holder votes for, with the holder, in the
+        represented members' name order."""
+        holder = aliased(Member)
+        result = await self.session.execute(
+            select(Member, holder)
+            .join(RollEntry, RollEntry.member_id == Member.id)
+            .join(holder, holder.id == RollEntry.proxy_id)
+            .where(RollEntry.ballot_id == ballot_id)
+            .order_by(Member.sort_key)
+        )
+        return [(m, h) for m, h in result.all()]
 
     # --- open votes --------------------------------------------------------------------------
 

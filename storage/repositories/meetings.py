@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from storage.models import Member
 from storage.models.meetings import (
@@ -17,6 +17,7 @@ from storage.models.meetings import (
     MeetingReminder,
     MeetingStatus,
     MinutesConfirmation,
+    Proxy,
 )
 from storage.repositories.base import Repository
 
@@ -135,3 +136,46 @@ class MeetingRepository(Repository):
         except IntegrityError:
             return False
         return True
+
+    # --- proxies (meghatalmazás) -----------------------------------------------------------
+
+    async def proxy(self, meeting_id: int, principal_id: int) -> Proxy | None:
+        """The proxy the member gave for the meeting, if any."""
+        return await self.session.get(Proxy, (meeting_id, principal_id))
+
+    def add_proxy(self, row: Proxy) -> None:
+        self.session.add(row)
+
+    async def delete_proxy(self, row: Proxy) -> None:
+        await self.session.delete(row)
+
+    async def held(self, meeting_id: int, holder_id: int) -> int:
+        """How many members the holder represents at the meeting."""
+        query = (
+            select(func.count())
+            .select_from(Proxy)
+            .where(Proxy.meeting_id == meeting_id, Proxy.holder_id == holder_id)
+        )
+        return int(await self.session.scalar(query) or 0)
+
+    async def proxies(self, meeting_id: int) -> list[tuple[Member, Member]]:
+        """The meeting's proxies as (principal, holder), in the principals' name order."""
+        holder = aliased(Member)
+        result = await self.session.execute(
+            select(Member, holder)
+            .join(Proxy, Proxy.principal_id == Member.id)
+            .join(holder, holder.id == Proxy.holder_id)
+            .where(Proxy.meeting_id == meeting_id)
+            .order_by(Member.sort_key)
+        )
+        return [(p, h) for p, h in result.all()]
+
+    async def proxies_given(self, principal_id: int) -> Sequence[tuple[Proxy, Meeting]]:
+        """The member's proxies for meetings convened or running, soonest first."""
+        result = await self.session.execute(
+            select(Proxy, Meeting)
+            .join(Meeting, Meeting.id == Proxy.meeting_id)
+            .where(Proxy.principal_id == principal_id, Meeting.status.in_(ACTIVE))
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+        return [(p, m) for p, m in result.all()]

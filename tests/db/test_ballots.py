@@ -197,9 +197,11 @@ async def test_secret_ballot_keeps_no_link_between_voter_and_choice(
     async with db.unit() as uow:
         # the roll has a flag and no time; the urn has unlinked papers; no counters yet
         roll_columns = {c.key for c in inspect(RollEntry).columns}
-        # the declaration of a conflict of interest carries neither a time nor a choice
+        # the declaration of a conflict of interest, and the proxy holder who votes for a
+        # member at a meeting, carry neither a time nor a choice
         assert roll_columns == {
-            "ballot_id", "member_id", "has_voted", "affected_reason", "affected_by_label"
+            "ballot_id", "member_id", "has_voted", "affected_reason", "affected_by_label",
+            "proxy_id",
         }  # fmt: skip
         assert {c.key for c in inspect(UrnPaper).columns} == {"id", "ballot_id", "option_id"}
         papers = list(await uow.session.scalars(select(UrnPaper.option_id)))

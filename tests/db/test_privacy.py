@@ -219,6 +219,7 @@ async def test_the_export_holds_nothing_about_others(
         "has_voted": True,
         "affected_reason": None,
         "affected_by_label": None,
+        "proxy_id": None,
     } in plain["tables"]["ballot_roll"]
     assert secret not in {v["ballot_id"] for v in plain["tables"]["ballot_votes"]}
     # the invitation is there, its token's hash is not

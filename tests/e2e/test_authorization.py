@@ -53,6 +53,7 @@ EXPECTED: dict[str, set[str]] = {
     "ulesek": MEMBERS,
     "jelen": MEMBERS,
     "tavozom": MEMBERS,
+    "meghatalmazas": {"internal", "founder", "chair", "catalyst"},  # members with the vote
     # the meeting's chair, who may be any member it elected: the service decides
     "ules_szavazas": MEMBERS,
     "ules_zaras": MEMBERS,

@@ -104,6 +104,10 @@ BUTTONS: dict[tuple[Feature, str], Button] = {
         (Feature.VOTE, a): Button(KGY_ROLL, allowed="refused", to_private=True, privately=MEMBERS)
         for a in "mq"
     },
+    # A proxy holder's vote for the member they represent at a meeting: the world's ballot is
+    # an ordinary one with nobody represented, so the roll gets the rule's answer (no vote for
+    # another), the rest a refusal; test_meeting_proxies.py casts through it.
+    (Feature.VOTE, "p"): Button(KGY_ROLL, allowed="refused", to_private=True, privately=MEMBERS),
     (Feature.VOTE, "o"): Button(MEMBERS, to_private=True),
     (Feature.DEBATE, "add"): Button(MEMBERS, to_private=True),
     (Feature.DEBATE, "show"): Button(MEMBERS, to_private=True),
@@ -131,6 +135,9 @@ BUTTONS: dict[tuple[Feature, str], Button] = {
     # world has no closed meeting, so every member gets the rule's answer; test_meetings.py
     # confirms through it).
     (Feature.MINUTES, "ok"): Button(MEMBERS, allowed="refused"),
+    # Revoking one's proxy: the members with the vote, privately (the world has no proxy, so
+    # they get the rule's answer; test_meeting_proxies.py revokes through it).
+    (Feature.PROXY, "rv"): Button(KGY_ROLL, allowed="refused"),
     (Feature.ERASE, "ask"): Button(KSZ),
     (Feature.ERASE, "ok"): Button(KSZ),
 }
@@ -351,6 +358,7 @@ DATA: dict[tuple[Feature, str], Data] = {
     (Feature.VOTE, "c"): _fixed("vote:c:{ballot}:{option}"),
     (Feature.VOTE, "t"): _fixed("vote:t:{ballot}:{option}"),
     (Feature.VOTE, "k"): _fixed("vote:k:{ballot}:0"),
+    (Feature.VOTE, "p"): _fixed("vote:p:{ballot}:{option}:{catalyst}"),
     **{(Feature.VOTE, a): _fixed(f"vote:{a}:{{ballot}}") for a in "sbrwomq"},
     (Feature.DEBATE, "add"): _fixed("deb:add:{ballot}"),
     (Feature.DEBATE, "show"): _fixed("deb:show:{ballot}"),
@@ -366,6 +374,7 @@ DATA: dict[tuple[Feature, str], Data] = {
     (Feature.PROGRESS, "t"): _fixed("wpp:t:{task}"),
     (Feature.PROGRESS, "s"): _fixed("wpp:s:{task}:60"),
     (Feature.MINUTES, "ok"): _fixed("min:ok:999"),
+    (Feature.PROXY, "rv"): _fixed("mgh:rv:999"),
     (Feature.ERASE, "ask"): _fixed("era:ask:{tamas}"),
     (Feature.ERASE, "ok"): _fixed("era:ok:{tamas}"),
 }
