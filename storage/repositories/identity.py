@@ -70,6 +70,16 @@ class TelegramUserRepository(Repository):
         result = await self.session.execute(_ACCOUNT_STATE.where(TelegramUser.id == telegram_id))
         return result.first()
 
+    async def known_ids(self) -> set[int]:
+        """Every Telegram id with an account or a member (``storage.db.KnownIds``)."""
+        statement = select(TelegramUser.id).union(
+            select(Member.telegram_id).where(Member.telegram_id.is_not(None))
+        )
+        found: set[int] = set()
+        async for part in (await self.session.stream_scalars(statement)).partitions(5000):
+            found.update(part)
+        return found
+
     async def languages(self, ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
         """Each account's stored language and Telegram language code (500 ids a query)."""
         found: dict[int, tuple[str | None, str | None]] = {}
