@@ -10,7 +10,7 @@ waits and is sent when the recipient starts the bot, or at the next start of the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from bot.commands import CommandSpec, Group
 from bot.context import BotContext
 from bot.delivery import edit_unless_unmodified, reply_parts
 from bot.i18n import N_, Translator
-from bot.jobs.routing import alert_ksz, flush_chat, translator_for_chat
+from bot.jobs.routing import Flushed, alert_ksz, flush_chat, translator_for_chat
 from bot.services import routing
 from bot.services.collation import hu_sort_key
 from bot.services.errors import RoutingRefused
@@ -166,6 +166,20 @@ async def _record_question(
         )  # fmt: skip
 
 
+async def _outcome(
+    context: BotContext, delivery_ids: Iterable[int], flushed: Iterable[Flushed]
+) -> tuple[set[int], set[int]]:
+    """Which deliveries were sent and which Telegram refused: from the flushes when they
+    settled every one, else read (a flush running for another update may have sent them)."""
+    wanted = set(delivery_ids)
+    delivered = {d for f in flushed for d in f.delivered} & wanted
+    failed = {d for f in flushed for d in f.failed} & wanted
+    if delivered | failed == wanted:
+        return delivered, failed
+    async with context.db.read() as uow:
+        return await routing.outcome(uow, wanted)
+
+
 async def _deliver_question(
     update: Update, context: BotContext, question: _Question, *, in_group: bool
 ) -> None:
@@ -173,10 +187,11 @@ async def _deliver_question(
     KSz once when the katalizátor cannot be reached."""
     message, t, where = update.effective_message, context.t, question.destination
     assert message is not None
-    for chat in dict.fromkeys(question.deliveries.values()):
+    flushed = [
         await flush_chat(context.application, chat)
-    async with context.db.unit() as uow:  # sent by this flush or by one running for another
-        delivered, failed = await routing.outcome(uow, question.deliveries)
+        for chat in dict.fromkeys(question.deliveries.values())
+    ]
+    delivered, failed = await _outcome(context, question.deliveries, flushed)
     ack = routing.acknowledgement(
         question.deliveries, delivered, failed, in_group=in_group, audience=where.audience,
         first_in_session=question.first_in_session,
@@ -230,9 +245,8 @@ async def _route_answer(update: Update, context: BotContext, copy_message_id: in
     except RoutingRefused as err:
         await message.reply_html(views.refused(t, err))
         return
-    await flush_chat(context.application, target)
-    async with context.db.unit() as uow:  # sent by this flush or by one running for another
-        delivered, failed = await routing.outcome(uow, [delivery_id])
+    flushed = await flush_chat(context.application, target)
+    delivered, failed = await _outcome(context, [delivery_id], [flushed])
     if delivery_id in delivered:
         await message.reply_html(views.answer_sent(t, name=asker_name))
     elif delivery_id in failed:

@@ -144,7 +144,8 @@ def answering_as(member: Member | None, workgroup: Workgroup) -> Signer:
 
 
 async def find_workgroup(uow: UnitOfWork, workgroup_id: int) -> Workgroup:
-    group = await uow.workgroups.get(workgroup_id)
+    """The workgroup (its own columns: who may write is read from the member's memberships)."""
+    group = await uow.workgroups.bare(workgroup_id)
     if group is None:
         raise NotFound("workgroup", str(workgroup_id))
     return group
@@ -174,7 +175,7 @@ async def destination(
         return Destination(
             Audience.KSZ, tuple(await ksz_recipients(uow, author_id)), KszReason.NO_CATALYST
         )
-    catalyst = await uow.members.get(workgroup.catalyst_id)
+    catalyst = await uow.members.bare(workgroup.catalyst_id)
     if catalyst is None or catalyst.telegram_id is None or not catalyst.is_active:
         return Destination(
             Audience.KSZ,

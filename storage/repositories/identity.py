@@ -170,6 +170,11 @@ class MemberRepository(Repository):
         result = await self.session.execute(self._with_groups().where(Member.id == member_id))
         return result.scalar_one_or_none()
 
+    async def bare(self, member_id: int) -> Member | None:
+        """The member's own columns only (its memberships are not loaded): one statement, none
+        when the unit has already loaded it."""
+        return await self.session.get(Member, member_id)
+
     async def directory_rows(self) -> list[Any]:
         """Every member as a plain row, in Hungarian alphabetical order, read in partitions
         (the event loop gets a turn between them)."""
@@ -305,6 +310,10 @@ class WorkgroupRepository(Repository):
     async def get(self, workgroup_id: int) -> Workgroup | None:
         result = await self.session.execute(self._full().where(Workgroup.id == workgroup_id))
         return result.scalar_one_or_none()
+
+    async def bare(self, workgroup_id: int) -> Workgroup | None:
+        """The workgroup's own columns only (its members are not loaded)."""
+        return await self.session.get(Workgroup, workgroup_id)
 
     async def by_name(self, name: str) -> Workgroup | None:
         result = await self.session.execute(

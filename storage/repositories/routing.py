@@ -61,9 +61,10 @@ class RoutingRepository(Repository):
     async def open_thread(
         self, workgroup_id: int, member_id: int, origin_chat_id: int
     ) -> RoutingThread | None:
-        """The member's unresolved thread with this workgroup from this chat, if any."""
+        """The member's unresolved thread with this workgroup from this chat, if any (its own
+        columns: recording a question needs no more)."""
         result = await self.session.execute(
-            _thread_query()
+            select(RoutingThread)
             .where(
                 RoutingThread.workgroup_id == workgroup_id,
                 RoutingThread.member_id == member_id,
