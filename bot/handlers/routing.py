@@ -29,7 +29,7 @@ from bot.i18n import N_, Translator
 from bot.jobs.routing import Flushed, alert_ksz, flush_chat, translator_for_chat
 from bot.services import routing
 from bot.services.collation import hu_sort_key
-from bot.services.errors import RoutingRefused
+from bot.services.errors import DomainError, RoutingRefused
 from bot.services.roles import Permission
 from bot.views import dialogues as dialogue_views
 from bot.views import routing as views
@@ -96,19 +96,6 @@ class _Question:
     deliveries: dict[int, int]  # delivery id -> chat id
 
 
-async def _admitted(update: Update, context: BotContext) -> bool:
-    """The flood limit: over it, the member is told once and the message is dropped."""
-    message = update.effective_message
-    member = context.caller.member
-    assert message is not None and member is not None
-    limit = context.settings.routing_max_per_minute
-    async with context.db.unit() as uow:
-        admission = await routing.admit(uow, member.id, context.clock.now(), limit)
-    if admission is routing.Admission.SLOW_DOWN:
-        await message.reply_html(views.slow_down(context.t, limit))
-    return admission is routing.Admission.OK
-
-
 async def _route_question(
     update: Update,
     context: BotContext,
@@ -122,48 +109,63 @@ async def _route_question(
     """Route the member's message to the workgroup's katalizátor (or the KSz)."""
     message = update.effective_message
     assert message is not None
-    if not await _admitted(update, context):
-        return
     kind = content_kind(message)
-    if kind is None:
-        await message.reply_html(views.unsupported(context.t))
-        return
-    body = body if body is not None else body_of(message, kind)
+    if body is None and kind is not None:
+        body = body_of(message, kind)
     try:
         question = await _record_question(
-            update, context, workgroup_id, kind, body,
+            update, context, workgroup_id, kind, body or "",
             in_group=in_group, thread_id=thread_id, reply_to=reply_to,
         )  # fmt: skip
     except RoutingRefused as err:
         await message.reply_html(views.refused(context.t, err))
         return
-    await _deliver_question(update, context, question, in_group=in_group)
+    if isinstance(question, _Question):
+        await _deliver_question(update, context, question, in_group=in_group)
+    elif question is routing.Admission.SLOW_DOWN:  # over the flood limit: told once, dropped
+        await message.reply_html(
+            views.slow_down(context.t, context.settings.routing_max_per_minute)
+        )
+    elif question is routing.Admission.OK:  # counted, but a kind we do not route
+        await message.reply_html(views.unsupported(context.t))
 
 
 async def _record_question(
     update: Update,
     context: BotContext,
     workgroup_id: int,
-    kind: str,
+    kind: str | None,
     body_html: str,
     **where: Any,
-) -> _Question:
+) -> _Question | routing.Admission:
+    """One unit: count the message against the flood limit and, if admitted and of a kind we
+    route, record it. A refusal keeps the count, as before, and records nothing."""
     message, chat, caller = update.effective_message, update.effective_chat, context.caller
     assert message is not None and chat is not None and caller.member is not None
+    now, refused = context.clock.now(), None
     async with context.db.unit() as uow:
-        member = await uow.members.get(caller.member.id)
-        group = await routing.find_workgroup(uow, workgroup_id)
-        if member is None:
-            raise RoutingRefused("not_in_workgroup", group.name)
-        routed = await routing.record_question(
-            uow, member, group, origin_chat_id=chat.id, origin_message_id=message.message_id,
-            kind=kind, body_html=body_html, now=context.clock.now(), **where,
-        )  # fmt: skip
-        assert routed.destination is not None
-        return _Question(
-            routed.thread.id, routed.destination, routed.first_in_session, group.name,
-            member.name, {d.id: d.chat_id for d in routed.deliveries},
-        )  # fmt: skip
+        limit = context.settings.routing_max_per_minute
+        admission = await routing.admit(uow, caller.member.id, now, limit)
+        if admission is not routing.Admission.OK or kind is None:
+            return admission
+        try:
+            member = await uow.members.get(caller.member.id)
+            group = await routing.find_workgroup(uow, workgroup_id)
+            if member is None:
+                raise RoutingRefused("not_in_workgroup", group.name)
+            routed = await routing.record_question(
+                uow, member, group, origin_chat_id=chat.id, origin_message_id=message.message_id,
+                kind=kind, body_html=body_html, now=now, **where,
+            )  # fmt: skip
+        except DomainError as err:  # raised before anything of the question was written
+            refused = err
+    if refused is not None:
+        raise refused
+    assert routed.destination is not None
+    return _Question(
+        routed.thread.id, routed.destination, routed.first_in_session, group.name,
+        member.name, {d.id: d.chat_id for d in routed.deliveries},
+    )  # fmt: skip
 
 
 async def _outcome(

@@ -310,6 +310,13 @@ async def record_question(
             raise NotFound("thread", str(thread_id))
     else:
         thread = await repo.open_thread(workgroup.id, member.id, origin_chat_id)
+    # Where it goes, before anything is written: a refusal leaves the unit as it found it.
+    status = ThreadStatus.OPEN
+    if thread is not None and thread.status is not ThreadStatus.RESOLVED:
+        status = thread.status
+    where = await destination(uow, workgroup, status, member.id)
+    if not where.recipients:
+        raise RoutingRefused("nobody", workgroup.name)
     if thread is None:
         thread = RoutingThread(
             workgroup_id=workgroup.id,
@@ -326,9 +333,6 @@ async def record_question(
         thread.status = ThreadStatus.OPEN
         thread.resolved_at = None
         thread.resolved_by_id = None
-    where = await destination(uow, workgroup, thread.status, member.id)
-    if not where.recipients:
-        raise RoutingRefused("nobody", workgroup.name)
     message = await _record_message(
         uow, thread, Direction.QUESTION, member.id, Signer.MEMBER, now,
         (origin_chat_id, origin_message_id, kind, body_html),
@@ -342,7 +346,7 @@ async def record_question(
     thread.last_activity_at = now
     first = False
     if not in_group:
-        session = await repo.session_of(member.id)
+        session = await repo.session_state(member.id)
         if session is not None and session.workgroup_id == workgroup.id:
             session.last_activity_at = now
             session.messages += 1

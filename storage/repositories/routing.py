@@ -241,6 +241,11 @@ class RoutingRepository(Repository):
         )
         return result.scalar_one_or_none()
 
+    async def session_state(self, member_id: int) -> RoutingSession | None:
+        """The member's session without its workgroup: no statement when this unit has read
+        it already."""
+        return await self.session.get(RoutingSession, member_id)
+
     async def session_activity(self, member_id: int) -> datetime | None:
         """When the member's session (if any) last carried a message: one column."""
         return await self.session.scalar(
