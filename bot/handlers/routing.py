@@ -300,10 +300,14 @@ async def _in_session(update: Update, context: BotContext) -> None:
     if member is None:
         context.decline()
         return
-    async with context.db.unit() as uow:
-        session, expired = await routing.current_session(uow, member.id, context.clock.now())
-        if session is not None and not member.is_active:
-            await routing.close_session(uow, member.id)
+    now = context.clock.now()
+    async with context.db.read() as uow:  # most messages change nothing here
+        session, expired = await routing.peek_session(uow, member.id, now)
+    if expired or (session is not None and not member.is_active):
+        async with context.db.unit() as uow:
+            session, expired = await routing.current_session(uow, member.id, now)
+            if session is not None and not member.is_active:
+                await routing.close_session(uow, member.id)
     if session is None:
         if expired:
             minutes = int(routing.SESSION_IDLE.total_seconds() // 60)
