@@ -75,13 +75,15 @@ class CommandRegistry:
     """Every command the bot knows, in registration order: /help and the menus read it."""
 
     specs: list[CommandSpec] = field(default_factory=list)
+    #: Every name of every command (looked up on every command a person sends).
+    names: set[str] = field(default_factory=set)
 
     def add(self, spec: CommandSpec) -> None:
-        names = {n for s in self.specs for n in s.names}
-        clash = names & set(spec.names)
+        clash = self.names & set(spec.names)
         if clash:
             raise ValueError(f"command name registered twice: {sorted(clash)}")
         self.specs.append(spec)
+        self.names.update(spec.names)
 
     def __iter__(self) -> Iterator[CommandSpec]:
         return iter(self.specs)

@@ -246,6 +246,12 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData
             t = translations.pick(language, user.language_code)
             self._caller = Caller(user.id, member, standing, t)
             return self._caller
+        if not refresh and self._known_stranger(user.id):
+            # Neither an account nor a member: what the database would say, without asking it.
+            self._caller = Caller(
+                user.id, None, STRANGER, translations.pick(None, user.language_code)
+            )
+            return self._caller
         generation = IdentityGeneration.value
         account: Any
         async with self.db.read() as uow:
@@ -264,6 +270,15 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData
             # Only settled accounts are cached: a new or blocked one must reach the DB again.
             self.bot_data.callers.put(user.id, (member, standing, language), generation)
         return self._caller
+
+    def _known_stranger(self, telegram_id: int) -> bool:
+        """Whether the database surely knows nothing of ``telegram_id`` (``KnownIds``); if the
+        set cannot tell now, read it again in the background."""
+        known = self.db.known_ids
+        found = known.knows(telegram_id)
+        if found is None and known.begin_load():
+            self.bot_data.spawn(known.load(self.db), "known-ids")
+        return found is False
 
     async def remember(self, user: User) -> tuple[TelegramUser, bool]:
         """Store the account as it is now and mark it started (it wrote to the bot privately);

@@ -142,7 +142,7 @@ async def on_command(update: Update, context: BotContext) -> None:
     command = command_of(message.text, context.bot.username)
     if not command or command in SELF_ENDING:
         return
-    if not any(command in spec.names for spec in context.bot_data.commands):
+    if command not in context.bot_data.commands.names:
         return  # a typo ends nothing; the fallback answers it
     await _end_and_tell(update, context, command=command)
 

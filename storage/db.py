@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
@@ -116,22 +116,84 @@ def _changes_identity(session: Session, obj: Any) -> bool:
     return isinstance(obj, (Member, Workgroup, WorkgroupMember))
 
 
+class KnownIds:
+    """Every Telegram id the database knows of (an account's or a member's), so that a stranger,
+    new or repeated, is told apart from everyone else without a query (``bot.context``).
+
+    The set is a superset: ids are added, never removed (a removed one only costs a query). It
+    is trusted while no identity change was committed since it was read (``IdentityGeneration``:
+    a member bound, here or in another process, makes it reload); accounts created since are
+    added as they commit, in this process (``after_commit`` below) and in another replica
+    (``storage.replica``: the NOTIFY names them). On SQLite no other process creates accounts.
+    """
+
+    def __init__(self) -> None:
+        self.ids: set[int] | None = None
+        self.generation = -1
+        #: Ids added while a reload runs: its snapshot may predate them.
+        self._during_load: set[int] | None = None
+
+    def knows(self, telegram_id: int) -> bool | None:
+        """Whether the database may know ``telegram_id``; None: cannot tell now (reload)."""
+        if self.ids is None or self.generation != IdentityGeneration.value:
+            return None
+        return telegram_id in self.ids
+
+    def add(self, ids: Iterable[int]) -> None:
+        """Accounts committed since the set was read."""
+        if self.ids is not None:
+            self.ids.update(ids)
+        if self._during_load is not None:
+            self._during_load.update(ids)
+
+    def begin_load(self) -> bool:
+        """Note that a reload starts (False: one already runs); ``load`` then does it."""
+        if self._during_load is not None:
+            return False
+        self._during_load = set()
+        return True
+
+    async def load(self, db: Database) -> None:
+        """Read the set again (one statement), after ``begin_load``."""
+        generation = IdentityGeneration.value
+        try:
+            async with db.read() as uow:
+                ids = await uow.telegram_users.known_ids()
+            ids |= self._during_load or set()
+        except Exception:  # the database away for a moment: the next stranger tries again
+            log.warning("could not read the known Telegram ids", exc_info=True)
+            return
+        finally:
+            self._during_load = None
+        self.ids, self.generation = ids, generation
+
+
 @event.listens_for(Session, "before_flush")
 def _note_identity_change(session: Session, _context: Any, _instances: Any) -> None:
     changed = (*session.new, *session.dirty, *session.deleted)
     if any(_changes_identity(session, obj) for obj in changed):
         session.info["identity_changed"] = True
+    from storage.models import TelegramUser
+
+    added = [obj.id for obj in session.new if isinstance(obj, TelegramUser)]
+    if added:
+        session.info.setdefault("new_accounts", set()).update(added)
 
 
 @event.listens_for(Session, "after_commit")
 def _bump_identity_generation(session: Session) -> None:
     if session.info.pop("identity_changed", False):
         IdentityGeneration.bump()
+    added = session.info.pop("new_accounts", None)
+    known = session.info.get("known_ids")
+    if added and known is not None:
+        known.add(added)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_identity_change(session: Session) -> None:
     session.info.pop("identity_changed", None)
+    session.info.pop("new_accounts", None)
 
 
 async def _announce_identity_change(uow: UnitOfWork, dialect: str) -> None:
@@ -142,6 +204,12 @@ async def _announce_identity_change(uow: UnitOfWork, dialect: str) -> None:
     session = uow.session
     if session.new or session.dirty or session.deleted:
         await session.flush()  # ``before_flush`` is what notes an identity change
+    if dialect == "postgresql" and session.info.get("new_accounts"):
+        from storage.replica import ACCOUNTS_PREFIX, CHANNEL
+
+        ids = ",".join(str(telegram_id) for telegram_id in sorted(session.info["new_accounts"]))
+        notice = {"channel": CHANNEL, "payload": ACCOUNTS_PREFIX + ids}
+        await session.execute(text("SELECT pg_notify(:channel, :payload)"), notice)
     if not session.info.get("identity_changed"):
         return
     if dialect == "postgresql":
@@ -224,6 +292,8 @@ class Database:
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._reads: async_sessionmaker[AsyncSession] | None = None
         self._writer = asyncio.Lock()
+        #: The Telegram ids this database knows of (``KnownIds``), read when first needed.
+        self.known_ids = KnownIds()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -241,7 +311,9 @@ class Database:
         """Create the engine and the session factory (no I/O yet)."""
         if self._engine is None:
             self._engine = make_engine(self.url, **self._engine_kwargs)
-            self._sessions = async_sessionmaker(self._engine, expire_on_commit=False)
+            self._sessions = async_sessionmaker(
+                self._engine, expire_on_commit=False, info={"known_ids": self.known_ids}
+            )
             self._reads = async_sessionmaker(
                 self._engine.execution_options(read_only=True), expire_on_commit=False
             )

@@ -33,6 +33,10 @@ from sqlalchemy.engine import make_url
 log = logging.getLogger(__name__)
 
 CHANNEL = "klaszterbot_identity"
+#: A NOTIFY whose payload starts so names accounts just created (comma-separated Telegram ids):
+#: no one's standing changed, the replicas only learn that these ids are known
+#: (``storage.db.KnownIds``).
+ACCOUNTS_PREFIX = "accounts:"
 CLOSE_TIMEOUT = 5.0
 RECONNECT_SECONDS = 2.0
 
@@ -54,6 +58,7 @@ class Replica:
         self.key = secrets.randbits(62) + 1 if self.dsn else 0
         self._conn: Any = None
         self._on_change: Callable[[], None] | None = None
+        self._on_accounts: Callable[[list[int]], None] | None = None
         self._stopping = False
         self._reconnecting: asyncio.Task[None] | None = None
 
@@ -62,11 +67,17 @@ class Replica:
         """Whether other processes may share the database (PostgreSQL)."""
         return self.dsn is not None
 
-    async def start(self, on_change: Callable[[], None]) -> None:
-        """Hold the replica's lock and listen for changes; ``on_change()`` on each NOTIFY."""
+    async def start(
+        self,
+        on_change: Callable[[], None],
+        on_accounts: Callable[[list[int]], None] | None = None,
+    ) -> None:
+        """Hold the replica's lock and listen for changes; ``on_change()`` on each NOTIFY of
+        an identity change, ``on_accounts(ids)`` on one naming new accounts."""
         if self.dsn is None or self._conn is not None:
             return
         self._on_change = on_change
+        self._on_accounts = on_accounts
         self._stopping = False
         self._conn = await self._connect()
 
@@ -83,7 +94,13 @@ class Replica:
             raise
         return conn
 
-    def _notified(self, _conn: Any, _pid: int, _channel: str, _payload: str) -> None:
+    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload.startswith(ACCOUNTS_PREFIX):
+            if self._on_accounts is not None:
+                self._on_accounts(
+                    [int(part) for part in payload[len(ACCOUNTS_PREFIX) :].split(",")]
+                )
+            return
         if self._on_change is not None:
             self._on_change()
 

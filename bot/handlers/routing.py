@@ -10,7 +10,7 @@ waits and is sent when the recipient starts the bot, or at the next start of the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,10 +26,10 @@ from bot.commands import CommandSpec, Group
 from bot.context import BotContext
 from bot.delivery import edit_unless_unmodified, reply_parts
 from bot.i18n import N_, Translator
-from bot.jobs.routing import alert_ksz, flush_chat, translator_for_chat
+from bot.jobs.routing import Flushed, alert_ksz, flush_chat, translator_for_chat
 from bot.services import routing
 from bot.services.collation import hu_sort_key
-from bot.services.errors import RoutingRefused
+from bot.services.errors import DomainError, RoutingRefused
 from bot.services.roles import Permission
 from bot.views import dialogues as dialogue_views
 from bot.views import routing as views
@@ -96,19 +96,6 @@ class _Question:
     deliveries: dict[int, int]  # delivery id -> chat id
 
 
-async def _admitted(update: Update, context: BotContext) -> bool:
-    """The flood limit: over it, the member is told once and the message is dropped."""
-    message = update.effective_message
-    member = context.caller.member
-    assert message is not None and member is not None
-    limit = context.settings.routing_max_per_minute
-    async with context.db.unit() as uow:
-        admission = await routing.admit(uow, member.id, context.clock.now(), limit)
-    if admission is routing.Admission.SLOW_DOWN:
-        await message.reply_html(views.slow_down(context.t, limit))
-    return admission is routing.Admission.OK
-
-
 async def _route_question(
     update: Update,
     context: BotContext,
@@ -122,48 +109,77 @@ async def _route_question(
     """Route the member's message to the workgroup's katalizátor (or the KSz)."""
     message = update.effective_message
     assert message is not None
-    if not await _admitted(update, context):
-        return
     kind = content_kind(message)
-    if kind is None:
-        await message.reply_html(views.unsupported(context.t))
-        return
-    body = body if body is not None else body_of(message, kind)
+    if body is None and kind is not None:
+        body = body_of(message, kind)
     try:
         question = await _record_question(
-            update, context, workgroup_id, kind, body,
+            update, context, workgroup_id, kind, body or "",
             in_group=in_group, thread_id=thread_id, reply_to=reply_to,
         )  # fmt: skip
     except RoutingRefused as err:
         await message.reply_html(views.refused(context.t, err))
         return
-    await _deliver_question(update, context, question, in_group=in_group)
+    if isinstance(question, _Question):
+        await _deliver_question(update, context, question, in_group=in_group)
+    elif question is routing.Admission.SLOW_DOWN:  # over the flood limit: told once, dropped
+        await message.reply_html(
+            views.slow_down(context.t, context.settings.routing_max_per_minute)
+        )
+    elif question is routing.Admission.OK:  # counted, but a kind we do not route
+        await message.reply_html(views.unsupported(context.t))
 
 
 async def _record_question(
     update: Update,
     context: BotContext,
     workgroup_id: int,
-    kind: str,
+    kind: str | None,
     body_html: str,
     **where: Any,
-) -> _Question:
+) -> _Question | routing.Admission:
+    """One unit: count the message against the flood limit and, if admitted and of a kind we
+    route, record it. A refusal keeps the count, as before, and records nothing."""
     message, chat, caller = update.effective_message, update.effective_chat, context.caller
     assert message is not None and chat is not None and caller.member is not None
+    now, refused = context.clock.now(), None
     async with context.db.unit() as uow:
-        member = await uow.members.get(caller.member.id)
-        group = await routing.find_workgroup(uow, workgroup_id)
-        if member is None:
-            raise RoutingRefused("not_in_workgroup", group.name)
-        routed = await routing.record_question(
-            uow, member, group, origin_chat_id=chat.id, origin_message_id=message.message_id,
-            kind=kind, body_html=body_html, now=context.clock.now(), **where,
-        )  # fmt: skip
-        assert routed.destination is not None
-        return _Question(
-            routed.thread.id, routed.destination, routed.first_in_session, group.name,
-            member.name, {d.id: d.chat_id for d in routed.deliveries},
-        )  # fmt: skip
+        limit = context.settings.routing_max_per_minute
+        admission = await routing.admit(uow, caller.member.id, now, limit)
+        if admission is not routing.Admission.OK or kind is None:
+            return admission
+        try:
+            member = await uow.members.get(caller.member.id)
+            group = await routing.find_workgroup(uow, workgroup_id)
+            if member is None:
+                raise RoutingRefused("not_in_workgroup", group.name)
+            routed = await routing.record_question(
+                uow, member, group, origin_chat_id=chat.id, origin_message_id=message.message_id,
+                kind=kind, body_html=body_html, now=now, **where,
+            )  # fmt: skip
+        except DomainError as err:  # raised before anything of the question was written
+            refused = err
+    if refused is not None:
+        raise refused
+    assert routed.destination is not None
+    return _Question(
+        routed.thread.id, routed.destination, routed.first_in_session, group.name,
+        member.name, {d.id: d.chat_id for d in routed.deliveries},
+    )  # fmt: skip
+
+
+async def _outcome(
+    context: BotContext, delivery_ids: Iterable[int], flushed: Iterable[Flushed]
+) -> tuple[set[int], set[int]]:
+    """Which deliveries were sent and which Telegram refused: from the flushes when they
+    settled every one, else read (a flush running for another update may have sent them)."""
+    wanted = set(delivery_ids)
+    delivered = {d for f in flushed for d in f.delivered} & wanted
+    failed = {d for f in flushed for d in f.failed} & wanted
+    if delivered | failed == wanted:
+        return delivered, failed
+    async with context.db.read() as uow:
+        return await routing.outcome(uow, wanted)
 
 
 async def _deliver_question(
@@ -173,10 +189,11 @@ async def _deliver_question(
     KSz once when the katalizátor cannot be reached."""
     message, t, where = update.effective_message, context.t, question.destination
     assert message is not None
-    for chat in dict.fromkeys(question.deliveries.values()):
+    flushed = [
         await flush_chat(context.application, chat)
-    async with context.db.unit() as uow:  # sent by this flush or by one running for another
-        delivered, failed = await routing.outcome(uow, question.deliveries)
+        for chat in dict.fromkeys(question.deliveries.values())
+    ]
+    delivered, failed = await _outcome(context, question.deliveries, flushed)
     ack = routing.acknowledgement(
         question.deliveries, delivered, failed, in_group=in_group, audience=where.audience,
         first_in_session=question.first_in_session,
@@ -230,9 +247,8 @@ async def _route_answer(update: Update, context: BotContext, copy_message_id: in
     except RoutingRefused as err:
         await message.reply_html(views.refused(t, err))
         return
-    await flush_chat(context.application, target)
-    async with context.db.unit() as uow:  # sent by this flush or by one running for another
-        delivered, failed = await routing.outcome(uow, [delivery_id])
+    flushed = await flush_chat(context.application, target)
+    delivered, failed = await _outcome(context, [delivery_id], [flushed])
     if delivery_id in delivered:
         await message.reply_html(views.answer_sent(t, name=asker_name))
     elif delivery_id in failed:
@@ -284,10 +300,14 @@ async def _in_session(update: Update, context: BotContext) -> None:
     if member is None:
         context.decline()
         return
-    async with context.db.unit() as uow:
-        session, expired = await routing.current_session(uow, member.id, context.clock.now())
-        if session is not None and not member.is_active:
-            await routing.close_session(uow, member.id)
+    now = context.clock.now()
+    async with context.db.read() as uow:  # most messages change nothing here
+        session, expired = await routing.peek_session(uow, member.id, now)
+    if expired or (session is not None and not member.is_active):
+        async with context.db.unit() as uow:
+            session, expired = await routing.current_session(uow, member.id, now)
+            if session is not None and not member.is_active:
+                await routing.close_session(uow, member.id)
     if session is None:
         if expired:
             minutes = int(routing.SESSION_IDLE.total_seconds() // 60)

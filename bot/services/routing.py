@@ -144,7 +144,8 @@ def answering_as(member: Member | None, workgroup: Workgroup) -> Signer:
 
 
 async def find_workgroup(uow: UnitOfWork, workgroup_id: int) -> Workgroup:
-    group = await uow.workgroups.get(workgroup_id)
+    """The workgroup (its own columns: who may write is read from the member's memberships)."""
+    group = await uow.workgroups.bare(workgroup_id)
     if group is None:
         raise NotFound("workgroup", str(workgroup_id))
     return group
@@ -174,7 +175,7 @@ async def destination(
         return Destination(
             Audience.KSZ, tuple(await ksz_recipients(uow, author_id)), KszReason.NO_CATALYST
         )
-    catalyst = await uow.members.get(workgroup.catalyst_id)
+    catalyst = await uow.members.bare(workgroup.catalyst_id)
     if catalyst is None or catalyst.telegram_id is None or not catalyst.is_active:
         return Destination(
             Audience.KSZ,
@@ -232,6 +233,18 @@ async def current_session(
         return None, False
     if now - session.last_activity_at > SESSION_IDLE:
         await repo.delete_session(session)
+        return None, True
+    return session, False
+
+
+async def peek_session(
+    uow: UnitOfWork, member_id: int, now: datetime
+) -> tuple[RoutingSession | None, bool]:
+    """``current_session`` without removing an expired one (for a read-only unit)."""
+    session = await uow.routing.session_of(member_id)
+    if session is None:
+        return None, False
+    if now - session.last_activity_at > SESSION_IDLE:
         return None, True
     return session, False
 
@@ -309,6 +322,13 @@ async def record_question(
             raise NotFound("thread", str(thread_id))
     else:
         thread = await repo.open_thread(workgroup.id, member.id, origin_chat_id)
+    # Where it goes, before anything is written: a refusal leaves the unit as it found it.
+    status = ThreadStatus.OPEN
+    if thread is not None and thread.status is not ThreadStatus.RESOLVED:
+        status = thread.status
+    where = await destination(uow, workgroup, status, member.id)
+    if not where.recipients:
+        raise RoutingRefused("nobody", workgroup.name)
     if thread is None:
         thread = RoutingThread(
             workgroup_id=workgroup.id,
@@ -325,9 +345,6 @@ async def record_question(
         thread.status = ThreadStatus.OPEN
         thread.resolved_at = None
         thread.resolved_by_id = None
-    where = await destination(uow, workgroup, thread.status, member.id)
-    if not where.recipients:
-        raise RoutingRefused("nobody", workgroup.name)
     message = await _record_message(
         uow, thread, Direction.QUESTION, member.id, Signer.MEMBER, now,
         (origin_chat_id, origin_message_id, kind, body_html),
@@ -341,7 +358,7 @@ async def record_question(
     thread.last_activity_at = now
     first = False
     if not in_group:
-        session = await repo.session_of(member.id)
+        session = await repo.session_state(member.id)
         if session is not None and session.workgroup_id == workgroup.id:
             session.last_activity_at = now
             session.messages += 1

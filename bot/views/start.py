@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
@@ -70,6 +72,11 @@ def _section_title(t: Translator, permission: Permission) -> str:
 
 def help_text(t: Translator, specs: list[CommandSpec], standing: Standing) -> str:
     """The commands this caller may use, grouped by the role that grants them."""
+    return _help_text(t, tuple(specs), standing.is_member)
+
+
+@lru_cache(maxsize=64)  # a few languages times a few standings: built once each
+def _help_text(t: Translator, specs: tuple[CommandSpec, ...], is_member: bool) -> str:
     english = t.language == "en"
     lines = [t.gettext("<b>Commands you can use</b>")]
     for permission in Permission:
@@ -84,7 +91,7 @@ def help_text(t: Translator, specs: list[CommandSpec], standing: Standing) -> st
             lines.append(f"{shown} – {t.gettext(spec.description)}")
             if spec.help_note:
                 lines.append(f"<i>{t.gettext(spec.help_note).format(command='/' + first)}</i>")
-    if standing.is_member:
+    if is_member:
         lines += ["", CATALYST_GLOSS(t)]
     else:
         lines.append("")

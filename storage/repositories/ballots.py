@@ -277,27 +277,23 @@ class BallotRepository(Repository):
         self, ballot_id: int, member_id: int, option_ids: Sequence[int], now: datetime
     ) -> bool:
         """A new open vote with its choices; False (nothing saved) when the member's vote is
-        already there: the unique key refuses a second one, in a savepoint."""
-        try:
-            async with self.session.begin_nested():
-                await self._insert_vote(ballot_id, member_id, option_ids, now)
-        except IntegrityError:
-            return False
-        return True
-
-    async def _insert_vote(
-        self, ballot_id: int, member_id: int, option_ids: Sequence[int], now: datetime
-    ) -> int:
+        already there: the unique key refuses a second one (``ON CONFLICT DO NOTHING``, no
+        savepoint needed)."""
         vote_id = await self.session.scalar(
-            insert(OpenVote)
+            self.insert(OpenVote)
             .values(ballot_id=ballot_id, member_id=member_id, cast_at=now)
+            .on_conflict_do_nothing(index_elements=["ballot_id", "member_id"])
             .returning(OpenVote.id)
         )
-        assert vote_id is not None
+        if vote_id is None:
+            return False
+        await self._insert_choices(int(vote_id), option_ids)
+        return True
+
+    async def _insert_choices(self, vote_id: int, option_ids: Sequence[int]) -> None:
         await self.session.execute(
             insert(OpenVoteChoice), [{"vote_id": vote_id, "option_id": o} for o in option_ids]
         )
-        return int(vote_id)
 
     async def replace_choices(
         self, vote_id: int, option_ids: Sequence[int], now: datetime, *, single: bool

@@ -70,6 +70,16 @@ class TelegramUserRepository(Repository):
         result = await self.session.execute(_ACCOUNT_STATE.where(TelegramUser.id == telegram_id))
         return result.first()
 
+    async def known_ids(self) -> set[int]:
+        """Every Telegram id with an account or a member (``storage.db.KnownIds``)."""
+        statement = select(TelegramUser.id).union(
+            select(Member.telegram_id).where(Member.telegram_id.is_not(None))
+        )
+        found: set[int] = set()
+        async for part in (await self.session.stream_scalars(statement)).partitions(5000):
+            found.update(part)
+        return found
+
     async def languages(self, ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
         """Each account's stored language and Telegram language code (500 ids a query)."""
         found: dict[int, tuple[str | None, str | None]] = {}
@@ -159,6 +169,11 @@ class MemberRepository(Repository):
     async def get(self, member_id: int) -> Member | None:
         result = await self.session.execute(self._with_groups().where(Member.id == member_id))
         return result.scalar_one_or_none()
+
+    async def bare(self, member_id: int) -> Member | None:
+        """The member's own columns only (its memberships are not loaded): one statement, none
+        when the unit has already loaded it."""
+        return await self.session.get(Member, member_id)
 
     async def directory_rows(self) -> list[Any]:
         """Every member as a plain row, in Hungarian alphabetical order, read in partitions
@@ -295,6 +310,10 @@ class WorkgroupRepository(Repository):
     async def get(self, workgroup_id: int) -> Workgroup | None:
         result = await self.session.execute(self._full().where(Workgroup.id == workgroup_id))
         return result.scalar_one_or_none()
+
+    async def bare(self, workgroup_id: int) -> Workgroup | None:
+        """The workgroup's own columns only (its members are not loaded)."""
+        return await self.session.get(Workgroup, workgroup_id)
 
     async def by_name(self, name: str) -> Workgroup | None:
         result = await self.session.execute(

@@ -61,9 +61,10 @@ class RoutingRepository(Repository):
     async def open_thread(
         self, workgroup_id: int, member_id: int, origin_chat_id: int
     ) -> RoutingThread | None:
-        """The member's unresolved thread with this workgroup from this chat, if any."""
+        """The member's unresolved thread with this workgroup from this chat, if any (its own
+        columns: recording a question needs no more)."""
         result = await self.session.execute(
-            _thread_query()
+            select(RoutingThread)
             .where(
                 RoutingThread.workgroup_id == workgroup_id,
                 RoutingThread.member_id == member_id,
@@ -239,6 +240,11 @@ class RoutingRepository(Repository):
             .options(joinedload(RoutingSession.workgroup))
         )
         return result.scalar_one_or_none()
+
+    async def session_state(self, member_id: int) -> RoutingSession | None:
+        """The member's session without its workgroup: no statement when this unit has read
+        it already."""
+        return await self.session.get(RoutingSession, member_id)
 
     async def session_activity(self, member_id: int) -> datetime | None:
         """When the member's session (if any) last carried a message: one column."""

@@ -174,6 +174,21 @@ async def test_open_vote_can_change_and_withdraw(db: Database, clock: FakeClock)
         ]
 
 
+async def test_a_second_vote_of_a_member_is_refused_by_the_unique_key(
+    db: Database, clock: FakeClock
+) -> None:
+    """Two presses that both passed the booth's check (as concurrent replicas can): the second
+    insert saves nothing, and the unit goes on and commits the first."""
+    ids = await members(db, clock, 2)
+    ballot = await publish(db, clock, await standing(db, ids["Belső 00"]), changeable=False)
+    yes, no = ballot.options[0].id, ballot.options[1].id
+    async with db.unit() as uow:
+        assert await uow.ballots.insert_vote_once(ballot.id, ids["Belső 01"], [yes], clock.now())
+        assert not await uow.ballots.insert_vote_once(ballot.id, ids["Belső 01"], [no], clock.now())
+    async with db.unit() as uow:
+        assert await uow.ballots.open_counts(ballot.id) == {yes: 1}
+
+
 async def test_unchangeable_open_vote(db: Database, clock: FakeClock) -> None:
     ids = await members(db, clock, 3)
     ballot = await publish(db, clock, await standing(db, ids["Belső 00"]), changeable=False)

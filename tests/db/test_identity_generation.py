@@ -69,3 +69,41 @@ async def test_an_identity_change_leaves_its_mark_for_other_processes(
     still = db.file_mark()
     await db.identity_epoch()  # reading changes nothing on disk
     assert db.file_mark() == still
+
+
+async def test_the_known_ids_tell_a_stranger_without_a_query(
+    db: Database, clock: FakeClock
+) -> None:
+    """``KnownIds``: read once; an account created since is added at its commit (not if the
+    unit rolls back); a member's change makes the set untrusted until it is read again."""
+    known = db.known_ids
+    async with db.unit() as uow:
+        await uow.telegram_users.upsert(801, first_name="Ági", last_name=None, username=None,
+                                        language_code="hu")  # fmt: skip
+    assert known.knows(801) is None  # never read yet
+    assert known.begin_load() and not known.begin_load()  # one load at a time
+    await known.load(db)
+    assert known.knows(801) is True and known.knows(802) is False
+    async with db.unit() as uow:
+        await uow.telegram_users.upsert(802, first_name="Bea", last_name=None, username=None,
+                                        language_code="hu")  # fmt: skip
+    with pytest.raises(RuntimeError):
+        await _add_then_fail(db, 803)
+    assert known.knows(802) is True and known.knows(803) is False
+    async with db.unit() as uow:
+        member = await identity.upsert_member(
+            uow, MemberSpec("Kötött Kata", MemberKind.INTERNAL), CLI_ACTOR, clock.now()
+        )
+        member.member.telegram_id = 804
+    assert known.knows(804) is None  # who-is-who changed: read again
+    assert known.begin_load()
+    await known.load(db)
+    assert known.knows(804) is True and known.knows(803) is False
+
+
+async def _add_then_fail(db: Database, telegram_id: int) -> None:
+    async with db.unit() as uow:  # rolled back: the id stays unknown
+        await uow.telegram_users.upsert(telegram_id, first_name="Cili", last_name=None,
+                                        username=None, language_code="hu")  # fmt: skip
+        await uow.flush()
+        raise RuntimeError

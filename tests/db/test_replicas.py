@@ -77,6 +77,25 @@ async def test_a_change_of_identity_is_announced_to_every_replica(
     await other.stop()  # twice is harmless
 
 
+async def test_new_accounts_are_named_to_every_replica(db: Database) -> None:
+    """A new account changes nobody's standing: the other replicas only learn its id (their
+    ``KnownIds`` then no longer take it for a stranger)."""
+    changes: list[int] = []
+    accounts: list[list[int]] = []
+    other = Replica(db.url)
+    await other.start(lambda: changes.append(1), accounts.append)
+    try:
+        async with db.unit() as uow:
+            await uow.telegram_users.upsert(
+                9001, first_name="Új", last_name=None, username=None, language_code="hu"
+            )
+        await until(lambda: bool(accounts), 2)
+        await asyncio.sleep(0.2)
+        assert accounts == [[9001]] and changes == []
+    finally:
+        await other.stop()
+
+
 async def _change_then_fail(db: Database, clock: FakeClock) -> None:
     async with db.unit() as uow:  # rolled back: nothing announced
         other_spec = MemberSpec("Más Máté", MemberKind.EXTERNAL)
