@@ -14,7 +14,7 @@ from bot.context import BotContext
 from bot.delivery import queued_rows, recipients, translator_for
 from bot.i18n import N_
 from bot.jobs.ballots import close_if_everyone_voted, schedule_group_update
-from bot.services import ballots
+from bot.services import ballots, meetings
 from bot.services.roles import Permission
 from bot.views import ballots as views
 from storage.db import UnitOfWork
@@ -23,8 +23,8 @@ from storage.models.ballots import Ballot, Procedure
 
 
 async def cmd_affected(update: Update, context: BotContext) -> None:
-    """``/erintett 12 indok``: declare oneself affected on ballot #12; the KSz or the chair
-    marks another member with ``/erintett 12 Név: indok``."""
+    """``/erintett 12 indok``: declare oneself affected on ballot #12; the KSz, the ST chair or
+    the chair of the meeting whose vote it is marks another member: ``/erintett 12 Név: indok``."""
     message, caller = update.effective_message, context.caller.member
     assert message is not None and caller is not None
     parts = (message.text or "").split(maxsplit=1)
@@ -33,9 +33,11 @@ async def cmd_affected(update: Update, context: BotContext) -> None:
     ballot_id, rest = ballots.parse_affected(parts[1])
     async with context.db.unit() as uow:
         subject, reason = await ballots.affected_subject(uow, rest, caller)
+        standing = context.caller.standing
         ballot, reason = await ballots.declare_affected(
-            uow, ballot_id, subject, reason, context.caller.standing, context.clock.now()
-        )
+            uow, ballot_id, subject, reason, standing, context.clock.now(),
+            chairs_it=await meetings.chairs_vote_of(uow, standing, ballot_id),
+        )  # fmt: skip
         if subject.id != caller.id:
             await _tell_subject(uow, context, ballot, subject, reason)
     context.bot_data.courier.wake()

@@ -715,11 +715,19 @@ REASON_MAX = 500
 
 
 async def declare_affected(
-    uow: UnitOfWork, ballot_id: int, member: Member, reason: str, actor: Standing, now: datetime
+    uow: UnitOfWork,
+    ballot_id: int,
+    member: Member,
+    reason: str,
+    actor: Standing,
+    now: datetime,
+    *,
+    chairs_it: bool = False,
 ) -> tuple[Ballot, str]:
     """Mark ``member`` affected on an open ballot: out of its quorum base, no vote. The ballot
-    is locked as a close locks it, so no vote of theirs is in flight meanwhile."""
-    if not may_mark_affected(actor, member.id):
+    is locked as a close locks it, so no vote of theirs is in flight meanwhile. ``chairs_it``:
+    the actor chairs the meeting whose vote this is, and may mark anyone in it."""
+    if not (chairs_it or may_mark_affected(actor, member.id)):
         raise NotAllowed(Permission.KSZ, rule="affected_others")
     reason = clean_body(reason, "reason", REASON_MAX)
     repo = uow.ballots

@@ -515,6 +515,14 @@ async def chairs(uow: UnitOfWork, who: Standing, meeting: Meeting) -> bool:
     )
 
 
+async def chairs_vote_of(uow: UnitOfWork, who: Standing, ballot_id: int) -> bool:
+    """Whether ``who`` chairs the meeting that holds this vote (an agenda item's, the
+    officers', the agenda's): the chair may mark a member affected in it, as the KSz may."""
+    meeting_id = (await uow.meetings.meetings_of([ballot_id])).get(ballot_id)
+    meeting = await uow.meetings.get(meeting_id) if meeting_id is not None else None
+    return meeting is not None and await chairs(uow, who, meeting)
+
+
 async def start(uow: UnitOfWork, meeting_id: int, now: datetime) -> Meeting | None:
     """At the start time: quorate if enough members with the vote are present."""
     meeting = await uow.meetings.get(meeting_id, lock=True)

@@ -136,6 +136,39 @@ async def test_the_elected_chair_alone_chairs(db: Database, clock: FakeClock) ->
     assert agenda.created_by_label == "Belső 04"
 
 
+async def test_the_elected_chair_marks_a_member_affected_in_the_meetings_votes(
+    db: Database, clock: FakeClock
+) -> None:
+    """Ptk. 3:19 (2): "the KSz or the chair" marks another member; at a meeting that is the
+    chair it elected (a member without an office), in that meeting's votes only."""
+    ids = await members(db, clock, 5)
+    meeting = await _started(db, clock, ids, 4)
+    convener, béla = await standing(db, ids["Belső 00"]), await standing(db, ids["Belső 04"])
+    officers = await _officers(
+        db, clock, meeting, convener, f"Levezető elnök: Belső 04; {OFFICERS}"
+    )
+    await _decide(db, clock, officers, dict.fromkeys(_first(ids, 4), 0))
+    agenda = await _agenda(db, clock, meeting, béla)
+    await _decide(db, clock, agenda, dict.fromkeys(_first(ids, 4), 0))
+    item = await _item(db, clock, meeting, béla)
+    member = await standing(db, ids["Belső 01"])
+    async with db.unit() as uow:
+        subject = await uow.members.get(ids["Belső 02"])
+        assert subject is not None
+        assert await meetings.chairs_vote_of(uow, béla, item.id)
+        assert not await meetings.chairs_vote_of(uow, member, item.id)
+        with pytest.raises(NotAllowed):  # a member who does not chair marks only themself
+            await ballots.declare_affected(uow, item.id, subject, "rokon", member, clock.now())
+    async with db.unit() as uow:
+        subject = await uow.members.get(ids["Belső 02"])
+        assert subject is not None
+        ballot, _reason = await ballots.declare_affected(
+            uow, item.id, subject, "rokon", béla, clock.now(),
+            chairs_it=await meetings.chairs_vote_of(uow, béla, item.id),
+        )  # fmt: skip
+        assert ballot.electorate == 3
+
+
 async def test_without_the_chairs_line_the_convener_is_proposed(
     db: Database, clock: FakeClock
 ) -> None:
