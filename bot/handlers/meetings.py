@@ -261,7 +261,7 @@ async def cmd_minutes(update: Update, context: BotContext) -> None:
     assert user is not None
     meeting_id, t = _number(context), context.t
     async with context.db.unit() as uow:
-        record = await meetings.record(uow, meeting_id)
+        record = await meetings.record(uow, meeting_id, context.caller.standing)
     doc = minutes_views.minutes_doc(t, record)
     pdf = await offload.run(minutes_views.render_pdf, doc, context.settings.minutes_font_dir)
     name = minutes_views.minutes_name(t, meeting_id)

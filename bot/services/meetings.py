@@ -919,10 +919,11 @@ class Record:
     proxies: tuple[tuple[Member, Member], ...] = ()
 
 
-async def record(uow: UnitOfWork, meeting_id: int) -> Record:
-    """The minutes' content of a meeting that is over (closed, or not quorate)."""
+async def record(uow: UnitOfWork, meeting_id: int, reader: Standing | None = None) -> Record:
+    """The minutes' content of a meeting that is over (closed, or not quorate); a ``reader``
+    who may not see the meeting (an ST meeting's, outside the ST) is told it does not exist."""
     meeting = await uow.meetings.get(meeting_id)
-    if meeting is None:
+    if meeting is None or (reader is not None and not visible_to(meeting, reader)):
         raise NotFound("meeting", str(meeting_id))
     if meeting.status not in (MeetingStatus.CLOSED, MeetingStatus.NOT_QUORATE):
         raise MeetingNotOver(meeting_id)

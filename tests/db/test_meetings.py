@@ -10,7 +10,7 @@ import pytest
 
 from bot.services import ballots, meetings
 from bot.services.clock import FakeClock
-from bot.services.errors import InvalidInput, NotAllowed
+from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.identity import CLI_ACTOR, MemberSpec, upsert_member
 from bot.services.meetings import (
     AgendaDecided,
@@ -24,7 +24,7 @@ from bot.services.roles import Standing
 from storage.db import Database
 from storage.models import MemberKind
 from storage.models.ballots import Ballot, BallotResult, Body, QuorumRule
-from storage.models.meetings import Meeting
+from storage.models.meetings import Meeting, MeetingStatus
 from tests.db.test_ballots import TZ, members, standing
 
 LABELS = ("Igen", "Nem", "Tartózkodom")
@@ -260,6 +260,23 @@ async def test_a_strategic_council_meeting_is_seen_by_its_members(
     meeting.body = Body.ST
     assert meetings.visible_to(meeting, founder)
     assert not meetings.visible_to(meeting, plain)
+
+
+async def test_a_strategic_council_meetings_minutes_are_for_its_members(
+    db: Database, clock: FakeClock
+) -> None:
+    """/jegyzokonyv as /ulesek: an ST meeting's minutes go to the ST, as they are sent."""
+    ids = await members(db, clock, 4)
+    meeting = await _meeting(db, clock, await standing(db, ids["Belső 00"]))
+    founder, plain = await standing(db, ids["Belső 01"]), await standing(db, ids["Belső 03"])
+    async with db.unit() as uow:
+        found = await uow.meetings.get(meeting.id)
+        assert found is not None
+        found.body, found.status = Body.ST, MeetingStatus.NOT_QUORATE
+    async with db.unit() as uow:
+        assert (await meetings.record(uow, meeting.id, founder)).meeting.id == meeting.id
+        with pytest.raises(NotFound):
+            await meetings.record(uow, meeting.id, plain)
 
 
 def test_an_item_vote_can_be_asked_for_as_secret() -> None:
