@@ -12,6 +12,7 @@ from bot.access import add_buttons, add_commands
 from bot.callbacks import Feature, decode, pattern
 from bot.commands import CommandSpec
 from bot.context import BotContext, profile_of
+from bot.delivery import reply_parts
 from bot.i18n import LANGUAGES, N_
 from bot.services import identity
 from bot.services.roles import Permission
@@ -49,7 +50,8 @@ async def cmd_help(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     caller = context.caller
     specs = context.bot_data.commands.available_to(caller.standing)
-    await update.effective_message.reply_html(views.help_text(caller.t, specs, caller.standing))
+    text = views.help_text(caller.t, specs, caller.standing)
+    await reply_parts(context.bot, update.effective_message.chat_id, text)
 
 
 async def cmd_language(update: Update, context: BotContext) -> None:

@@ -7,10 +7,13 @@ from telegram.ext import AIORateLimiter, CommandHandler
 
 from bot.context import BotContext
 from bot.services import cluster
+from bot.services.clock import FakeClock
+from bot.services.identity import MemberSpec
 from fakeapi import FakeTelegram
 from storage.db import Database
+from storage.models import MemberKind
 from tests.e2e.harness import BotHarness, texts
-from tests.e2e.people import Cast
+from tests.e2e.people import Cast, bind
 
 
 async def test_stranger_gets_a_hungarian_welcome(harness: BotHarness, tg: FakeTelegram) -> None:
@@ -59,6 +62,33 @@ async def test_help_lists_by_role(harness: BotHarness, tg: FakeTelegram, cast: C
     assert "/elorehaladas" in text
     [text] = texts(await harness.send(cast.ksz, "/help"))
     assert "A KSz-nek" in text and "/meghivo" in text and "/tag " in text
+
+
+async def test_a_member_with_every_office_gets_the_whole_help_in_parts(
+    harness: BotHarness, tg: FakeTelegram, db: Database, clock: FakeClock
+) -> None:
+    """A founder with the vote who is also KSz staff and the ST chair may use nearly every
+    command: in Hungarian the list is longer than one message (4,096 characters), so it comes
+    in parts cut at line ends, every command in one of them."""
+    user = tg.add_user(first_name="Mindenes", language_code="hu")
+    spec = MemberSpec(
+        "Mindenes Mária", MemberKind.INTERNAL, founder=True, st_chair=True, ksz=True,
+        catalyst_of=["Innováció"],
+    )  # fmt: skip
+    await bind(db, clock, user, spec)
+    parts = texts(await harness.send(user, "/sugo"))
+    assert len(parts) == 2  # fakeapi refuses a message over 4,096 characters
+    whole = "\n".join(parts)
+    for command in (
+        "/sugo",
+        "/meghivo",
+        "/ules_uj",
+        "/meghatalmazas",
+        "/elorehaladas",
+        "/erintett",
+    ):
+        assert command in whole
+    assert "katalizátor" in parts[-1].splitlines()[-1]  # the gloss closes the last part
 
 
 async def test_language_switch_is_remembered(harness: BotHarness, tg: FakeTelegram) -> None:
