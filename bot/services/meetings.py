@@ -496,6 +496,11 @@ async def _checking_in(uow: UnitOfWork, now: datetime) -> Meeting:
     return meeting
 
 
+async def _present(uow: UnitOfWork, meeting: Meeting, member_id: int) -> bool:
+    line = await uow.meetings.attendance(meeting.id, member_id)
+    return line is not None and line.left_at is None
+
+
 async def elected_chair(uow: UnitOfWork, meeting: Meeting) -> int | None:
     """The member the meeting elected its levezető elnök, once the officers' ballot is
     adopted; None before (or if that member's record is gone)."""
@@ -505,10 +510,11 @@ async def elected_chair(uow: UnitOfWork, meeting: Meeting) -> int | None:
 
 
 async def chairs(uow: UnitOfWork, who: Standing, meeting: Meeting) -> bool:
-    """Who holds the chair's powers: the elected chair alone; until the meeting elects one, the
-    convener (or the KSz)."""
+    """Who holds the chair's powers: the elected chair alone while present; until the meeting
+    elects one, or while the elected chair is away (checked out, or not checked in), the
+    convener (or the KSz), so that a meeting is never left without anyone to run it."""
     chair = await elected_chair(uow, meeting)
-    if chair is not None:
+    if chair is not None and await _present(uow, meeting, chair):
         return who.member_id == chair
     return who.is_ksz_staff or (
         who.member_id is not None and who.member_id == meeting.created_by_id

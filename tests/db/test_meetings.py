@@ -114,7 +114,7 @@ async def _item(
 
 async def test_the_elected_chair_alone_chairs(db: Database, clock: FakeClock) -> None:
     ids = await members(db, clock, 5)
-    meeting = await _started(db, clock, ids, 4)
+    meeting = await _started(db, clock, ids, 5)
     convener, béla = await standing(db, ids["Belső 00"]), await standing(db, ids["Belső 04"])
     ballot = await _officers(db, clock, meeting, convener, f"Levezető elnök: Belső 04; {OFFICERS}")
     async with db.unit() as uow:
@@ -134,6 +134,24 @@ async def test_the_elected_chair_alone_chairs(db: Database, clock: FakeClock) ->
     # the elected chair, a member without the right to put questions, opens the agenda's vote
     agenda = await _agenda(db, clock, meeting, béla)
     assert agenda.created_by_label == "Belső 04"
+    # while the elected chair is away, the convener runs the meeting again; back, the chair
+    async with db.unit() as uow:
+        chair = await uow.members.get(ids["Belső 04"])
+        assert chair is not None
+        await meetings.check_out(uow, chair, clock.now())
+    async with db.unit() as uow:
+        found = await uow.meetings.get(meeting.id)
+        assert found is not None
+        assert await meetings.chairs(uow, convener, found)
+        assert not await meetings.chairs(uow, béla, found)
+        chair = await uow.members.get(ids["Belső 04"])
+        assert chair is not None
+        await meetings.check_in(uow, chair, béla, clock.now())
+    async with db.unit() as uow:
+        found = await uow.meetings.get(meeting.id)
+        assert found is not None
+        assert await meetings.chairs(uow, béla, found)
+        assert not await meetings.chairs(uow, convener, found)
 
 
 async def test_the_elected_chair_marks_a_member_affected_in_the_meetings_votes(
@@ -142,7 +160,7 @@ async def test_the_elected_chair_marks_a_member_affected_in_the_meetings_votes(
     """Ptk. 3:19 (2): "the KSz or the chair" marks another member; at a meeting that is the
     chair it elected (a member without an office), in that meeting's votes only."""
     ids = await members(db, clock, 5)
-    meeting = await _started(db, clock, ids, 4)
+    meeting = await _started(db, clock, ids, 5)
     convener, béla = await standing(db, ids["Belső 00"]), await standing(db, ids["Belső 04"])
     officers = await _officers(
         db, clock, meeting, convener, f"Levezető elnök: Belső 04; {OFFICERS}"
@@ -166,7 +184,7 @@ async def test_the_elected_chair_marks_a_member_affected_in_the_meetings_votes(
             uow, item.id, subject, "rokon", béla, clock.now(),
             chairs_it=await meetings.chairs_vote_of(uow, béla, item.id),
         )  # fmt: skip
-        assert ballot.electorate == 3
+        assert ballot.electorate == 4  # the five present, less the affected member
 
 
 async def test_without_the_chairs_line_the_convener_is_proposed(
