@@ -22,8 +22,7 @@ from typing import Any
 
 import tornado.web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import text
 from telegram.ext import Updater
 from tornado.httpserver import HTTPServer
 
@@ -43,25 +42,18 @@ async def refresh_outbox_depth(db: Any) -> None:
 
 async def readiness(db: Any) -> str | None:
     """None when ready; else why not (the database does not answer, or is not migrated)."""
-    from storage.migrate import known_head
+    from storage.migrate import current_revision, known_head
 
     try:
         async with asyncio.timeout(5), db.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-            current = await conn.run_sync(_revision)
+            current = await conn.run_sync(current_revision)
     except Exception as exc:  # any failure means "not ready"; say which kind
         return f"database unreachable: {type(exc).__name__}"
     head = known_head()
     if current != head:
         return f"database schema at {current}, migrations at {head}"
     return None
-
-
-def _revision(connection: Connection) -> str | None:
-    """The schema's revision, read as Alembic keeps it (without loading Alembic: 7 MiB)."""
-    if not inspect(connection).has_table("alembic_version"):
-        return None
-    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 class _Handler(tornado.web.RequestHandler):

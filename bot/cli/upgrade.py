@@ -23,17 +23,10 @@ class UpgradeFailed(Exception):
 
 def upgrade_apart(settings: Settings) -> None:
     """Bring the database to the migrations' head in a child process (blocking)."""
+    from bot.cli import logging_args
     from storage import migrate
 
-    secrets = (settings.telegram_bot_token, settings.webhook_secret)
-    request = {
-        "url": settings.database_url,
-        "log": [
-            settings.log_level,
-            [s.get_secret_value() for s in secrets if s is not None],
-            settings.log_format,
-        ],
-    }
+    request = {"url": settings.database_url, "log": logging_args(settings)}
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli.upgrade"],
         input=json.dumps(request),

@@ -2,11 +2,11 @@
 
 After a large piece of work (the monthly digest to 10,000 members loads them, queues and sends
 10,000 messages) Python frees the objects, but glibc's ``malloc`` keeps the freed pages for
-later: the resident set stays where the peak left it (107 MiB after such a digest, 98 MiB after
-a trim). A JobQueue job looks at the resident set every ten seconds and, when it grew by more
-than ``GROWTH`` since the last trim, calls ``malloc_trim(0)`` (a few milliseconds); the first
-look, at start, trims what the start-up freed. An idle bot reads one line of ``/proc`` every ten
-seconds; on a system without glibc the job is not started.
+later, and the resident set stays where the peak left it. A JobQueue job looks at the resident
+set every ten seconds and, when it grew by more than ``GROWTH`` since the last trim, calls
+``malloc_trim(0)`` (a few milliseconds); the first look, at start, trims what the start-up
+freed. An idle bot reads one line of ``/proc`` every ten seconds; on a system without glibc the
+job is not started.
 """
 
 from __future__ import annotations
