@@ -284,6 +284,16 @@ class Settings(BaseSettings):
         """The cluster's time zone."""
         return ZoneInfo(self.bot_timezone)
 
+    def logging_args(self) -> tuple[str, list[str], str]:
+        """``bot.logs.configure``'s arguments: the level, the secrets to redact, the format (the
+        child that upgrades the database gets them too, ``bot.cli.upgrade``)."""
+        secrets = (self.telegram_bot_token, self.webhook_secret)
+        return (
+            self.log_level,
+            [s.get_secret_value() for s in secrets if s is not None],
+            self.log_format,
+        )
+
     def token(self) -> str:
         """The bot token, checked; raises SettingsError naming the variable."""
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():

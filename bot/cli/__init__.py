@@ -13,21 +13,10 @@ from bot.settings import Settings, SettingsError, load_settings
 log = logging.getLogger("klaszterbot")
 
 
-def logging_args(settings: Settings) -> tuple[str, list[str], str]:
-    """``bot.logs.configure``'s arguments: the level, the secrets to redact, the format (the
-    child that upgrades the database gets them too, ``bot.cli.upgrade``)."""
-    secrets = (settings.telegram_bot_token, settings.webhook_secret)
-    return (
-        settings.log_level,
-        [s.get_secret_value() for s in secrets if s is not None],
-        settings.log_format,
-    )
-
-
 def _setup_logging(settings: Settings) -> None:
     from bot import logs
 
-    logs.configure(*logging_args(settings))
+    logs.configure(*settings.logging_args())
 
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:

@@ -23,10 +23,9 @@ class UpgradeFailed(Exception):
 
 def upgrade_apart(settings: Settings) -> None:
     """Bring the database to the migrations' head in a child process (blocking)."""
-    from bot.cli import logging_args
     from storage import migrate
 
-    request = {"url": settings.database_url, "log": logging_args(settings)}
+    request = {"url": settings.database_url, "log": settings.logging_args()}
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli.upgrade"],
         input=json.dumps(request),
