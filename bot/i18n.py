@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gettext
+import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from html import escape
 from io import BytesIO
@@ -12,16 +13,90 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
 
 LOCALES_DIR = Path(__file__).with_name("locales")
 DOMAIN = "messages"
 LANGUAGES = ("hu", "en")
+#: The CLDR locale each language's names and patterns follow.
 BABEL_LOCALES = {"hu": "hu_HU", "en": "en_GB"}
+
+#: CLDR's wide month and weekday names of each language (format context), the only locale data
+#: the bot formats with. Babel's ``format_datetime`` would load the whole CLDR data of both
+#: locales (about 5 MiB that each process keeps) for these 38 words;
+#: ``tests/unit/test_i18n.py`` checks them against Babel's, day by day.
+MONTHS: dict[str, tuple[str, ...]] = {
+    "hu": (
+        "január", "február", "március", "április", "május", "június", "július", "augusztus",
+        "szeptember", "október", "november", "december",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June", "July", "August", "September",
+        "October", "November", "December",
+    ),
+}  # fmt: skip
+WEEKDAYS: dict[str, tuple[str, ...]] = {
+    "hu": ("hétfő", "kedd", "szerda", "csütörtök", "péntek", "szombat", "vasárnap"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+#: The pattern fields ``format_pattern`` knows.
+_FIELDS = {"y", "yyyy", "M", "MM", "MMMM", "d", "dd", "H", "HH", "mm", "EEEE"}
+
+#: A CLDR date pattern's parts: a quoted literal, a run of one field letter, other text.
+_PATTERN = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|[^A-Za-z']+")
+
+
+@cache
+def _pattern(pattern: str) -> tuple[str, ...]:
+    """The parts of a CLDR pattern: fields as their letters (``MMMM``), literals as ``"=text"``;
+    a field the formatter does not know is refused here, when the catalog's pattern is first
+    used, rather than shown wrong."""
+    parts = []
+    for match in _PATTERN.finditer(pattern):
+        token = match.group(0)
+        if match.group(1) is None:
+            literal = token[1:-1].replace("''", "'") if token.startswith("'") else token
+            parts.append("=" + (literal or "'"))
+        elif token in _FIELDS:
+            parts.append(token)
+        else:
+            raise ValueError(f"date pattern {pattern!r}: field {token!r} is not supported")
+    return tuple(parts)
+
+
+def format_pattern(value: date | datetime, pattern: str, language: str) -> str:
+    """``value`` by a CLDR pattern (``y. MMMM d., H:mm``) in ``language``: years, months (by
+    number or name), days, hours, minutes and weekday names."""
+    out = []
+    for part in _pattern(pattern):
+        match part:
+            case "y" | "yyyy":
+                out.append(str(value.year).zfill(len(part)))
+            case "M":
+                out.append(str(value.month))
+            case "MM":
+                out.append(f"{value.month:02d}")
+            case "MMMM":
+                out.append(MONTHS[language][value.month - 1])
+            case "d":
+                out.append(str(value.day))
+            case "dd":
+                out.append(f"{value.day:02d}")
+            case "EEEE":
+                out.append(WEEKDAYS[language][value.weekday()])
+            case "H" | "HH" | "mm" if not isinstance(value, datetime):
+                raise ValueError(f"date pattern field {part!r} needs a time")
+            case "H":
+                out.append(str(value.hour))  # type: ignore[union-attr]
+            case "HH":
+                out.append(f"{value.hour:02d}")  # type: ignore[union-attr]
+            case "mm":
+                out.append(f"{value.minute:02d}")  # type: ignore[union-attr]
+            case _:
+                out.append(part[1:])
+    return "".join(out)
 
 
 def N_(message: str) -> str:
@@ -118,10 +193,6 @@ class Translator:
     def _t(self) -> gettext.NullTranslations:
         return _catalog(self.language)
 
-    @property
-    def locale(self) -> Locale:
-        return Locale.parse(BABEL_LOCALES[self.language])
-
     def gettext(self, message: str) -> str:
         return self._t.gettext(message)
 
@@ -144,18 +215,18 @@ class Translator:
     def datetime(self, value: datetime) -> str:
         """``2026. november 27., 14:30`` in Hungarian; the pattern is in the catalog."""
         pattern = self.pgettext("datetime format", "d MMMM y, HH:mm")
-        return format_datetime(value, pattern, tzinfo=self.tz, locale=self.locale)
+        if value.tzinfo is None:  # as Babel reads one: UTC
+            value = value.replace(tzinfo=UTC)
+        return format_pattern(value.astimezone(self.tz), pattern, self.language)
 
     def date(self, value: date) -> str:
         """``2026. november 27.`` in Hungarian."""
         pattern = self.pgettext("date format", "d MMMM y")
-        return format_date(value, pattern, locale=self.locale)
+        return format_pattern(value, pattern, self.language)
 
-    def number(self, value: float) -> str:
-        return format_decimal(value, locale=self.locale)
-
-    def percent(self, value: float) -> str:
-        return format_percent(value, locale=self.locale)
+    def weekday(self, weekday: int) -> str:
+        """``hétfő`` / ``Monday`` for 0."""
+        return WEEKDAYS[self.language][weekday]
 
 
 class Translations:

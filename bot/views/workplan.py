@@ -8,7 +8,6 @@ from datetime import date, datetime, time
 from html import escape
 from typing import Any
 
-from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
@@ -111,7 +110,7 @@ def clock_time(at: time) -> str:
 
 def weekday_name(t: Translator, weekday: int) -> str:
     """``hétfő`` / ``Monday``."""
-    return str(get_day_names("wide", locale=t.locale)[weekday])
+    return t.weekday(weekday)
 
 
 def task_count(t: Translator, n: int) -> str:
