@@ -22,7 +22,7 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
@@ -140,8 +140,9 @@ def row(
     }
 
 
-async def enqueue(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> int:
-    """Queue rows in the caller's transaction; call ``Courier.wake`` after it commits."""
+async def enqueue(uow: UnitOfWork, rows: Iterable[dict[str, Any]]) -> int:
+    """Queue rows (a list, or a generator that makes them as they are inserted) in the caller's
+    transaction; call ``Courier.wake`` after it commits."""
     return await uow.outbox.add(rows)
 
 

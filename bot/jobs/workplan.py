@@ -170,22 +170,20 @@ async def _digest(app: Any, slot: Slot, now: datetime) -> int:
         repo = uow.outbox
         for language, picture in pictures.items():
             await repo.add_file(f"{batch}:{language}", picture, now)
-        rows = []
-        for target in targets:
-            language = translate(target).language
-            caption, text = texts[language]
-            rows.append(
-                courier.row(
-                    batch,
-                    target.chat_id,
-                    text,
-                    now,
-                    member_id=target.member_id,
-                    photo_key=f"{batch}:{language}",
-                    caption=caption,
-                )
+        rows = (
+            courier.row(
+                batch,
+                target.chat_id,
+                texts[language][1],
+                now,
+                member_id=target.member_id,
+                photo_key=f"{batch}:{language}",
+                caption=texts[language][0],
             )
-        return await courier.enqueue(uow, rows)
+            for target in targets
+            for language in (translate(target).language,)
+        )
+        return await courier.enqueue(uow, rows)  # made as they are inserted, 200 at a time
 
 
 SENDERS: dict[SlotKind, Callable[[Any, Slot, datetime], Awaitable[int]]] = {

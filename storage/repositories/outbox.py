@@ -3,8 +3,9 @@ Like every repository, it never commits."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import islice
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -43,11 +44,10 @@ _PG_DATABASE = table("pg_database", column("oid", BigInteger), column("datname",
 class OutboxRepository(Repository):
     """Queue, claim and record outbox rows."""
 
-    async def add(self, rows: Sequence[dict[str, Any]]) -> int:
+    async def add(self, rows: Iterable[dict[str, Any]]) -> int:
         """Insert rows (dicts of column values); a row whose ``(batch, chat_id)`` exists is
-        skipped, so queuing the same delivery twice sends it once. Returns how many were new."""
-        if not rows:
-            return 0
+        skipped, so queuing the same delivery twice sends it once. Returns how many were new.
+        ``rows`` is read 200 at a time: a generator of 10,000 rows never has them all in memory."""
         # executemany of one compiled statement (SQLAlchemy batches it as "insertmanyvalues"):
         # a VALUES list of 500 dicts took half a second to compile, holding the event loop.
         # Core, not the ORM's bulk path; 200 rows a statement keeps each synchronous step short.
@@ -58,8 +58,9 @@ class OutboxRepository(Repository):
             .returning(table.c.id)
         )
         added = 0
-        for start in range(0, len(rows), 200):
-            result = await self.session.execute(statement, list(rows[start : start + 200]))
+        source = iter(rows)
+        while part := list(islice(source, 200)):
+            result = await self.session.execute(statement, part)
             added += len(result.all())
         return added
 
