@@ -13,7 +13,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import handlers, jobs, logs
+from bot import handlers, jobs, logs, metrics
 from bot.commands import CommandRegistry
 from bot.concurrency import PerChatUpdateProcessor
 from bot.context import BotContext, BotData, UserData
@@ -53,6 +53,8 @@ def build_application(
     clock = clock or SystemClock()
     token = settings.token()
     logs.protect(token)  # whoever configured logging: the token never reaches a log line
+    if settings.webhook_url is not None or settings.http_listen is not None:
+        metrics.serve()  # someone will scrape /metrics; otherwise nothing is recorded
     builder = (
         ApplicationBuilder()
         .token(token)

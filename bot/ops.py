@@ -21,7 +21,6 @@ import logging
 from typing import Any
 
 import tornado.web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from telegram.ext import Updater
 from tornado.httpserver import HTTPServer
@@ -93,6 +92,8 @@ class MetricsHandler(_Handler):
             await refresh_outbox_depth(self.app.bot_data.db)
         except Exception:
             log.warning("metrics: the outbox depth could not be read", exc_info=True)
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)
         self.finish(generate_latest())
 

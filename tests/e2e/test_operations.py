@@ -88,6 +88,8 @@ async def test_not_ready_without_migrations_or_database(tmp_path: Path) -> None:
 async def test_job_lag_is_observed(clock: FakeClock) -> None:
     from bot.scheduler import ClockJobQueue
 
+    metrics.serve()  # as a process that serves /metrics
+
     before = metrics.JOB_LAG._sum.get(), sum(b.get() for b in metrics.JOB_LAG._buckets)
     ran: list[int] = []
     queue = ClockJobQueue(clock)
@@ -129,6 +131,8 @@ async def test_bot_api_errors_are_counted_by_method() -> None:
             if isinstance(result, Exception):
                 raise result
             return result  # type: ignore[return-value]
+
+    metrics.serve()  # as a process that serves /metrics
 
     def count(name: str, method: str) -> float:
         return getattr(metrics, name).labels(method)._value.get()  # type: ignore[no-any-return]
