@@ -158,7 +158,11 @@ async def start_bot(
     workdir: Path, base_url: str, url: str, profile: str | None = None, **extra: str
 ) -> Watched:
     """``python -m bot run`` (or, to profile it, the same under ``bench.profiled``); ``extra``:
-    more settings (``WEBHOOK_URL=…``)."""
+    more settings (``WEBHOOK_URL=…``). The catalogs are compiled first, as the container image
+    has them (``Dockerfile``), so the bot does not compile them in memory at start."""
+    from bot.i18n import compile_catalogs
+
+    compile_catalogs()
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": base_url,

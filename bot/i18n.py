@@ -13,9 +13,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 LOCALES_DIR = Path(__file__).with_name("locales")
 DOMAIN = "messages"
 LANGUAGES = ("hu", "en")
@@ -164,6 +161,10 @@ def _catalog(language: str) -> gettext.NullTranslations:
 
 
 def _compiled(po_path: Path, language: str) -> bytes:
+    # Babel's catalog tools load only where a catalog is compiled (a container has its .mo).
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale=language)
     buffer = BytesIO()
