@@ -38,15 +38,11 @@ OUTBOX_DEPTH: Any = _UNSERVED
 JOB_LAG: Any = _UNSERVED
 
 
-def serving() -> bool:
-    return UPDATES is not _UNSERVED
-
-
 def serve() -> None:
     """Make the metrics real (once a process): the webhook server or ``HTTP_LISTEN`` will
     answer ``/metrics``."""
     global UPDATES, UPDATE_SECONDS, API_CALLS, API_ERRORS, OUTBOX_DEPTH, JOB_LAG
-    if serving():
+    if UPDATES is not _UNSERVED:
         return
     from prometheus_client import Counter, Gauge, Histogram
 

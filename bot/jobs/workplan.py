@@ -10,7 +10,7 @@ restarts; ``startup`` runs a tick at once, which sends what fell due while the b
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -170,20 +170,22 @@ async def _digest(app: Any, slot: Slot, now: datetime) -> int:
         repo = uow.outbox
         for language, picture in pictures.items():
             await repo.add_file(f"{batch}:{language}", picture, now)
-        rows = (
-            courier.row(
-                batch,
-                target.chat_id,
-                texts[language][1],
-                now,
-                member_id=target.member_id,
-                photo_key=f"{batch}:{language}",
-                caption=texts[language][0],
-            )
-            for target in targets
-            for language in (translate(target).language,)
-        )
-        return await courier.enqueue(uow, rows)  # made as they are inserted, 200 at a time
+
+        def rows() -> Iterator[dict[str, Any]]:  # made as they are inserted, 200 at a time
+            for target in targets:
+                language = translate(target).language
+                caption, text = texts[language]
+                yield courier.row(
+                    batch,
+                    target.chat_id,
+                    text,
+                    now,
+                    member_id=target.member_id,
+                    photo_key=f"{batch}:{language}",
+                    caption=caption,
+                )
+
+        return await courier.enqueue(uow, rows())
 
 
 SENDERS: dict[SlotKind, Callable[[Any, Slot, datetime], Awaitable[int]]] = {

@@ -108,11 +108,6 @@ def clock_time(at: time) -> str:
     return f"{at.hour}:{at.minute:02d}"
 
 
-def weekday_name(t: Translator, weekday: int) -> str:
-    """``hétfő`` / ``Monday``."""
-    return t.weekday(weekday)
-
-
 def task_count(t: Translator, n: int) -> str:
     """``5 feladat``."""
     return t.ngettext("{n} task", "{n} tasks", n).format(n=n)
@@ -654,7 +649,7 @@ def weekly_words(t: Translator, rule: Weekly | None) -> str:
     if rule is None:
         return t.gettext("off")
     return t.gettext("{weekday} {time}").format(
-        weekday=weekday_name(t, rule.weekday), time=clock_time(rule.at)
+        weekday=t.weekday(rule.weekday), time=clock_time(rule.at)
     )
 
 
