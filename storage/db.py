@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from storage.models.base import postgresql_options
 from storage.repositories import (
     AnnouncementRepository,
     AuditRepository,
@@ -226,6 +227,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    elif engine.dialect.name == "postgresql":
+        postgresql_options()
     return engine
 
 

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, MetaData, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 
 from storage.types import UTCDateTime
@@ -62,3 +62,23 @@ def cascade(table: str, **kw: Any) -> MappedColumn[Any]:
 def set_null(table: str, **kw: Any) -> MappedColumn[Any]:
     """A reference to ``table.id`` that is emptied when that row goes (the label stays)."""
     return mapped_column(ForeignKey(f"{table}.id", ondelete="SET NULL"), **kw)
+
+
+#: Partial unique indexes and their condition. SQLite's ``WHERE`` is given at once;
+#: PostgreSQL's is added by ``postgresql_options`` when an engine for PostgreSQL is made: a
+#: ``postgresql_*`` keyword is checked against the PostgreSQL dialect, which a process on SQLite
+#: would otherwise import (2 MiB, with all its drivers' modules) for nothing.
+_PARTIAL_INDEXES: list[tuple[Index, str]] = []
+
+
+def partial_unique_index(name: str, column: str, where: str) -> Index:
+    """A unique index over the rows where ``where`` (SQL) holds, on SQLite and PostgreSQL."""
+    index = Index(name, column, unique=True, sqlite_where=text(where))
+    _PARTIAL_INDEXES.append((index, where))
+    return index
+
+
+def postgresql_options() -> None:
+    """Give the partial indexes their PostgreSQL condition (idempotent)."""
+    for index, where in _PARTIAL_INDEXES:
+        index.dialect_kwargs["postgresql_where"] = text(where)

@@ -12,13 +12,21 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Index,
     String,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base, BigInt, IntPK, Label, LongText, _enum, cascade, set_null
+from storage.models.base import (
+    Base,
+    BigInt,
+    IntPK,
+    Label,
+    LongText,
+    _enum,
+    cascade,
+    partial_unique_index,
+    set_null,
+)
 
 
 class MemberKind(enum.StrEnum):
@@ -55,15 +63,7 @@ class Member(Base):
     """A member of the cluster; ``telegram_id`` is set once their account is bound."""
 
     __tablename__ = "members"
-    __table_args__ = (
-        Index(
-            "uq_members_st_chair",
-            "is_st_chair",
-            unique=True,
-            sqlite_where=text("is_st_chair"),
-            postgresql_where=text("is_st_chair"),
-        ),
-    )
+    __table_args__ = (partial_unique_index("uq_members_st_chair", "is_st_chair", "is_st_chair"),)
 
     id: Mapped[IntPK]
     name: Mapped[Label]
@@ -135,13 +135,7 @@ class JoinRequest(Base):
 
     __tablename__ = "join_requests"
     __table_args__ = (
-        Index(
-            "uq_join_requests_pending",
-            "telegram_id",
-            unique=True,
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
-        ),
+        partial_unique_index("uq_join_requests_pending", "telegram_id", "status = 'pending'"),
     )
 
     id: Mapped[IntPK]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,8 +21,12 @@ class Repository:
 
     def insert(self, table: Any) -> Any:
         """``INSERT`` in the database's own dialect, for ``ON CONFLICT`` (both databases)."""
-        dialect = self.session.get_bind().dialect.name
-        return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Imported here: a process on SQLite never loads the PostgreSQL dialect.
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table)
+        return sqlite_insert(table)
 
 
 def _escape_like(text: str) -> str:
