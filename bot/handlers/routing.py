@@ -9,6 +9,7 @@ waits and is sent when the recipient starts the bot, or at the next start of the
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,7 +27,16 @@ from bot.commands import CommandSpec, Group
 from bot.context import BotContext
 from bot.delivery import edit_unless_unmodified, reply_parts
 from bot.i18n import N_, Translator
-from bot.jobs.routing import Flushed, alert_ksz, flush_chat, translator_for_chat
+from bot.jobs.routing import (
+    Flushed,
+    Ready,
+    alert_ksz,
+    flush_chat,
+    release,
+    send_ready,
+    translator_for_chat,
+)
+from bot.jobs.routing import ready as ready_to_send
 from bot.services import routing
 from bot.services.collation import hu_sort_key
 from bot.services.errors import DomainError, RoutingRefused
@@ -94,19 +104,29 @@ class _Question:
     group_name: str
     member_name: str
     deliveries: dict[int, int]  # delivery id -> chat id
+    ready: dict[int, Ready]  # chat id -> what this handler sends itself (nothing older waits)
+
+
+class _NoSession(enum.Enum):
+    """Why a private message found no session to route it in."""
+
+    NONE = "none"  # not ours: another handler may want it
+    EXPIRED = "expired"  # it ended after a while without messages (and is removed now)
+    INACTIVE = "inactive"  # the member is inactive (the session is closed now)
 
 
 async def _route_question(
     update: Update,
     context: BotContext,
-    workgroup_id: int,
+    workgroup_id: int | None,
     *,
     in_group: bool,
     thread_id: int | None = None,
     reply_to: dict[int, int] | None = None,
     body: str | None = None,
 ) -> None:
-    """Route the member's message to the workgroup's katalizátor (or the KSz)."""
+    """Route the member's message to the workgroup's katalizátor (or the KSz); without a
+    ``workgroup_id``, to the one of the member's session (``/katalizator``)."""
     message = update.effective_message
     assert message is not None
     kind = content_kind(message)
@@ -128,44 +148,102 @@ async def _route_question(
         )
     elif question is routing.Admission.OK:  # counted, but a kind we do not route
         await message.reply_html(views.unsupported(context.t))
+    elif question is _NoSession.EXPIRED:
+        minutes = int(routing.SESSION_IDLE.total_seconds() // 60)
+        await message.reply_html(views.session_expired(context.t, minutes))
+    elif question is _NoSession.INACTIVE:
+        await message.reply_html(views.refused(context.t, RoutingRefused("inactive")))
+    elif question is _NoSession.NONE:
+        context.decline()
 
 
 async def _record_question(
     update: Update,
     context: BotContext,
-    workgroup_id: int,
+    workgroup_id: int | None,
     kind: str | None,
     body_html: str,
     **where: Any,
-) -> _Question | routing.Admission:
-    """One unit: count the message against the flood limit and, if admitted and of a kind we
-    route, record it. A refusal keeps the count, as before, and records nothing."""
+) -> _Question | routing.Admission | _NoSession:
+    """One unit: find the session (without ``workgroup_id``), count the message against the
+    flood limit and, if admitted and of a kind we route, record it and read back what to send.
+    A refusal keeps the count, as before, and records nothing."""
+    caller, now = context.caller.member, context.clock.now()
+    assert caller is not None
+    ready: dict[int, Ready] = {}
+    try:
+        async with context.db.unit() as uow:
+            if workgroup_id is None:
+                # Held until the unit ends: recording the question updates it without a read.
+                session = await _live_session(uow, caller, now)
+                if isinstance(session, _NoSession):
+                    return session
+                workgroup_id = session.workgroup_id
+            limit = context.settings.routing_max_per_minute
+            admission = await routing.admit(uow, caller.id, now, limit)
+            if admission is not routing.Admission.OK or kind is None:
+                return admission
+            try:
+                where.update(kind=kind, body_html=body_html, now=now)
+                return await _record(update, context, uow, workgroup_id, where, ready)
+            except DomainError as err:  # raised before anything of the question was written
+                refused = err
+    except BaseException:
+        release(context.application, ready.values())
+        raise
+    raise refused  # after the unit, which keeps the flood count
+
+
+async def _record(
+    update: Update,
+    context: BotContext,
+    uow: Any,
+    workgroup_id: int,
+    fields: dict[str, Any],
+    ready: dict[int, Ready],
+) -> _Question:
+    """Record the question (``fields``: ``record_question``'s keywords but the origin) and
+    claim into ``ready`` what this handler may send itself."""
     message, chat, caller = update.effective_message, update.effective_chat, context.caller
     assert message is not None and chat is not None and caller.member is not None
-    now, refused = context.clock.now(), None
-    async with context.db.unit() as uow:
-        limit = context.settings.routing_max_per_minute
-        admission = await routing.admit(uow, caller.member.id, now, limit)
-        if admission is not routing.Admission.OK or kind is None:
-            return admission
-        try:
-            member = await uow.members.get(caller.member.id)
-            group = await routing.find_workgroup(uow, workgroup_id)
-            if member is None:
-                raise RoutingRefused("not_in_workgroup", group.name)
-            routed = await routing.record_question(
-                uow, member, group, origin_chat_id=chat.id, origin_message_id=message.message_id,
-                kind=kind, body_html=body_html, now=now, **where,
-            )  # fmt: skip
-        except DomainError as err:  # raised before anything of the question was written
-            refused = err
-    if refused is not None:
-        raise refused
+    # The caller as loaded for this update (with its memberships; the cache of callers is
+    # dropped at every change of who someone is), as the access check used it.
+    member = caller.member
+    group = await routing.find_workgroup(uow, workgroup_id)
+    routed = await routing.record_question(
+        uow, member, group, origin_chat_id=chat.id, origin_message_id=message.message_id,
+        **fields,
+    )  # fmt: skip
     assert routed.destination is not None
+    await _claim_ready(context.application, uow, routed.deliveries, ready)
     return _Question(
         routed.thread.id, routed.destination, routed.first_in_session, group.name,
-        member.name, {d.id: d.chat_id for d in routed.deliveries},
+        member.name, {d.id: d.chat_id for d in routed.deliveries}, ready,
     )  # fmt: skip
+
+
+async def _live_session(uow: Any, member: Any, now: Any) -> Any:
+    """The member's session, or why there is none: an expired session is removed, and an
+    inactive member's closed."""
+    session, expired = await routing.current_session(uow, member.id, now)
+    if session is None:
+        return _NoSession.EXPIRED if expired else _NoSession.NONE
+    if not member.is_active:
+        await routing.close_session(uow, member.id)
+        return _NoSession.INACTIVE
+    return session
+
+
+async def _claim_ready(
+    app: Any, uow: Any, deliveries: Iterable[Any], ready: dict[int, Ready]
+) -> None:
+    """Into ``ready``: each recipient chat whose deliveries this handler may send itself."""
+    chats: dict[int, list[int]] = {}
+    for delivery in deliveries:
+        chats.setdefault(delivery.chat_id, []).append(delivery.id)
+    for chat_id, ids in chats.items():
+        if (found := await ready_to_send(app, uow, chat_id, ids)) is not None:
+            ready[chat_id] = found
 
 
 async def _outcome(
@@ -189,10 +267,13 @@ async def _deliver_question(
     KSz once when the katalizátor cannot be reached."""
     message, t, where = update.effective_message, context.t, question.destination
     assert message is not None
-    flushed = [
-        await flush_chat(context.application, chat)
-        for chat in dict.fromkeys(question.deliveries.values())
-    ]
+    app, flushed = context.application, []
+    try:
+        for chat in dict.fromkeys(question.deliveries.values()):
+            found = question.ready.get(chat)
+            flushed.append(await (send_ready(app, found) if found else flush_chat(app, chat)))
+    finally:
+        release(app, question.ready.values())
     delivered, failed = await _outcome(context, question.deliveries, flushed)
     ack = routing.acknowledgement(
         question.deliveries, delivered, failed, in_group=in_group, audience=where.audience,
@@ -295,30 +376,10 @@ async def _reply_to_copy(update: Update, context: BotContext, copy_message_id: i
 
 async def _in_session(update: Update, context: BotContext) -> None:
     """A message while the member writes to a katalizátor (``/katalizator``)."""
-    message, member = update.effective_message, context.caller.member
-    assert message is not None
-    if member is None:
+    if context.caller.member is None:
         context.decline()
         return
-    now = context.clock.now()
-    async with context.db.read() as uow:  # most messages change nothing here
-        session, expired = await routing.peek_session(uow, member.id, now)
-    if expired or (session is not None and not member.is_active):
-        async with context.db.unit() as uow:
-            session, expired = await routing.current_session(uow, member.id, now)
-            if session is not None and not member.is_active:
-                await routing.close_session(uow, member.id)
-    if session is None:
-        if expired:
-            minutes = int(routing.SESSION_IDLE.total_seconds() // 60)
-            await message.reply_html(views.session_expired(context.t, minutes))
-        else:
-            context.decline()
-        return
-    if not member.is_active:
-        await message.reply_html(views.refused(context.t, RoutingRefused("inactive")))
-        return
-    await _route_question(update, context, session.workgroup_id, in_group=False)
+    await _route_question(update, context, None, in_group=False)
 
 
 def _addresses_bot(message: Message, bot_id: int, username: str) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,17 +96,67 @@ async def _send_one(bot: Any, delivery: RoutingDelivery, t: Translator) -> list[
     return ids
 
 
+@dataclass
+class Ready:
+    """Deliveries recorded for one chat, read back in the unit of work that recorded them,
+    with the chat's account: nothing older waited, so the recorder sends them itself
+    (``send_ready``) instead of a flush reading them again. They are claimed until then, so a
+    flush of the same chat that starts meanwhile leaves them alone."""
+
+    chat_id: int
+    account: Any
+    deliveries: list[RoutingDelivery]
+
+
+async def ready(app: Any, uow: UnitOfWork, chat_id: int, delivery_ids: list[int]) -> Ready | None:
+    """In the unit that recorded ``delivery_ids`` for ``chat_id``: a claimed ``Ready`` when they
+    are all that waits for the chat and the chat is not known to block the bot; None when a
+    flush must send them (after what waits before them). The caller releases the claim when
+    its unit fails (``release``)."""
+    account = await uow.telegram_users.state(chat_id) if chat_id > 0 else None
+    if account is not None and account.blocked_at is not None:
+        return None
+    pending = list(await routing.pending_for(uow, chat_id))
+    if [d.id for d in pending] != sorted(delivery_ids):
+        return None
+    app.bot_data.claimed_deliveries.update(delivery_ids)
+    return Ready(chat_id, account, pending)
+
+
+def release(app: Any, ready: Iterable[Ready]) -> None:
+    """Give claimed deliveries back to the flushes (idempotent)."""
+    claimed = app.bot_data.claimed_deliveries
+    for each in ready:
+        claimed.difference_update(d.id for d in each.deliveries)
+
+
+async def send_ready(app: Any, ready: Ready) -> Flushed:
+    """Send what ``ready`` holds, in the chat's turn among its flushes."""
+    try:
+        async with _chat_turn(app, ready.chat_id):
+            return await _flush(app, ready.chat_id, intro=False, attempt=0, preread=ready)
+    finally:
+        release(app, [ready])
+
+
 async def flush_chat(app: Any, chat_id: int, *, intro: bool = False, attempt: int = 0) -> Flushed:
     """Send what waits for ``chat_id``, oldest first; stop at a 403 (the rest keeps waiting).
 
     One flush of a chat at a time: many members asking one katalizátor at once start many
     flushes of the katalizátor's chat, and each would send every question waiting there."""
+    async with _chat_turn(app, chat_id):
+        return await _flush(app, chat_id, intro=intro, attempt=attempt)
+
+
+@asynccontextmanager
+async def _chat_turn(app: Any, chat_id: int) -> AsyncIterator[None]:
+    """The chat's flush lock, kept in the table only while someone holds or waits for it."""
     locks = app.bot_data.flush_locks
     lock, users = locks.get(chat_id, (asyncio.Lock(), 0))
     locks[chat_id] = (lock, users + 1)
     try:
         async with lock:
-            return await _flush(app, chat_id, intro=intro, attempt=attempt)
+            yield
     finally:
         # Dropped only when nobody holds or waits for it: a released lock whose waiter has not
         # run yet still looks free, and a new lock then would let two flushes run at once.
@@ -116,15 +167,21 @@ async def flush_chat(app: Any, chat_id: int, *, intro: bool = False, attempt: in
             locks[chat_id] = (lock, users - 1)
 
 
-async def _flush(app: Any, chat_id: int, *, intro: bool, attempt: int) -> Flushed:
+async def _flush(
+    app: Any, chat_id: int, *, intro: bool, attempt: int, preread: Ready | None = None
+) -> Flushed:
     data = app.bot_data
     out = Flushed()
-    async with data.db.read() as uow:
-        account = await uow.telegram_users.state(chat_id) if chat_id > 0 else None
-        if account is not None and account.blocked_at is not None:
-            out.blocked = True
-            return out
-        pending = list(await routing.pending_for(uow, chat_id))
+    if preread is not None:
+        account, pending = preread.account, preread.deliveries
+    else:
+        claimed = data.claimed_deliveries
+        async with data.db.read() as uow:
+            account = await uow.telegram_users.state(chat_id) if chat_id > 0 else None
+            if account is not None and account.blocked_at is not None:
+                out.blocked = True
+                return out
+            pending = [d for d in await routing.pending_for(uow, chat_id) if d.id not in claimed]
     if not pending:
         return out
     t = data.translations.for_account(account)

@@ -100,6 +100,9 @@ class Workgroup(Base):
     memberships: Mapped[list[WorkgroupMember]] = relationship(
         back_populates="workgroup", cascade="all, delete-orphan"
     )
+    #: Read only, loaded where asked for (a routed message's session reads it with its
+    #: workgroup); ``catalyst_id`` is what is written.
+    catalyst: Mapped[Member | None] = relationship(foreign_keys=[catalyst_id], viewonly=True)
 
 
 class WorkgroupMember(Base):

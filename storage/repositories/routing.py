@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Select, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from storage.models import Member, TelegramUser, WorkgroupMember
+from storage.models import Member, TelegramUser, Workgroup, WorkgroupMember
 from storage.models.routing import (
     DeliveryStatus,
     Direction,
@@ -237,7 +237,7 @@ class RoutingRepository(Repository):
         result = await self.session.execute(
             select(RoutingSession)
             .where(RoutingSession.member_id == member_id)
-            .options(joinedload(RoutingSession.workgroup))
+            .options(joinedload(RoutingSession.workgroup).joinedload(Workgroup.catalyst))
         )
         return result.scalar_one_or_none()
 

@@ -218,3 +218,26 @@ async def test_a_join_request_card_that_meets_an_outage_reaches_the_ksz(
     await harness.run_due_jobs()
     [card] = [m for m in tg.outbox(cast.ksz) if "Idegen Ida" in m.text]
     assert card.buttons  # approve / reject
+
+
+async def test_a_question_after_one_that_waits_goes_after_it(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    """The handler sends its question itself only when nothing older waits for the
+    katalizátor: here the first one waits for its retry, and the second takes it along, in
+    order, each once; the retry that comes later finds nothing left to send."""
+    from tests.e2e.test_routing import _join
+
+    await _join(db, clock, "Belső Béla", "Innováció")
+    await harness.send(cast.internal, "/katalizator")
+    harness.app.bot.request.delays = (0.0, 0.0)
+    tg.faults = Faults(rate=1.0, methods=frozenset({"sendMessage"}))
+    await harness.send(cast.internal, "Első kérdés a pályázatról.")
+    tg.faults = None
+    await harness.send(cast.internal, "Második kérdés a határidőről.")
+    got = [m.text for m in tg.outbox(cast.catalyst) if "kérdés a" in m.text]
+    assert len(got) == 2
+    assert "Első kérdés" in got[0] and "Második kérdés" in got[1]
+    clock.advance(seconds=5)
+    await harness.run_due_jobs()
+    assert len([m for m in tg.outbox(cast.catalyst) if "kérdés a" in m.text]) == 2
