@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from storage import sqlite_driver
 from storage.models.base import postgresql_options
 from storage.repositories import (
     AnnouncementRepository,
@@ -223,6 +224,8 @@ async def _announce_identity_change(uow: UnitOfWork, dialect: str) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine; SQLite gets real transactions, foreign keys, WAL, busy timeout."""
+    if make_url(url).drivername == "sqlite+aiosqlite":
+        kwargs.setdefault("module", sqlite_driver.dbapi())  # one trip to its thread a statement
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_connect)

@@ -1,0 +1,114 @@
+"""SQLite through aiosqlite's thread, one trip per statement.
+
+SQLAlchemy's aiosqlite adapter makes four trips to the driver's thread for one ``SELECT``:
+create a cursor, execute, fetch the rows, close the cursor. Each trip wakes the thread and then
+the event loop (a write to its self-pipe), which under a burst of updates costs more CPU than
+the statement itself (``bench/RESULTS.md``, issue 16). This cursor does the four in one
+function run in the same thread, on the same ``sqlite3`` connection, under the same per-connection
+lock, so nothing else changes: transactions, ``BEGIN IMMEDIATE``, pragmas, errors and the pool
+are SQLAlchemy's and aiosqlite's own. Server-side cursors (streamed results) keep the stock
+one. ``storage.db.make_engine`` hands it to the engine as its DBAPI module (``module=``).
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+
+def _run(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+) -> tuple[Any, int, int | None, list[Any]]:
+    """In the driver's thread: the statement, its rows, and the cursor's facts."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        else:
+            cursor.execute(operation, () if parameters is None else parameters)
+        rows = cursor.fetchall() if cursor.description else []
+        return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """A cursor whose statement, rows and close are one trip to the driver's thread."""
+
+    __slots__ = ("_description", "_lastrowid", "_rowcount", "arraysize")
+
+    def __init__(self, adapt_connection: Any) -> None:  # no trip: nothing opened yet
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+        self.arraysize = 1
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid  # type: ignore[return-value]
+
+    async def _async_soft_close(self) -> None:
+        """Nothing to close: the rows are already here."""
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        try:
+            return await_(self._trip(operation, parameters, many=False))
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        try:
+            return await_(self._trip(operation, seq_of_parameters, many=True))
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    async def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        driver = self._connection
+        async with self._adapt_connection._execute_mutex:
+            found = await driver._execute(_run, driver._conn, operation, parameters, many)
+        self._description, self._rowcount, self._lastrowid, rows = found
+        self._rows = collections.deque(rows)
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+
+    _cursor_cls = OneTripCursor
+
+
+class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """aiosqlite as SQLAlchemy adapts it, with ``OneTripCursor``."""
+
+    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        adapted = super().connect(*arg, **kw)
+        return OneTripConnection(self, adapted._connection)
+
+
+def dbapi() -> OneTripDBAPI:
+    return OneTripDBAPI(aiosqlite, sqlite3)
