@@ -1,0 +1,56 @@
+"""SQLite statements make one trip to aiosqlite's thread (``storage.sqlite_driver``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database
+from storage.models import ClusterSetting
+
+
+@pytest.fixture
+def trips(db: Database, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The functions sent to aiosqlite's thread, by name."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's driver")
+    seen: list[str] = []
+    real = aiosqlite.Connection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(getattr(fn, "__name__", repr(fn)))
+        return await real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return seen
+
+
+async def test_a_select_and_an_update_are_one_trip_each(db: Database, trips: list[str]) -> None:
+    async with db.unit() as uow:
+        await uow.cluster.put("probe", 1)
+        await uow.flush()  # the connection, its pragmas and BEGIN IMMEDIATE are behind us
+        trips.clear()
+        assert await uow.session.scalar(select(func.count()).select_from(ClusterSetting)) == 1
+        assert trips == ["_run"]
+        await uow.session.execute(ClusterSetting.__table__.update().values(value=2))
+        assert trips == ["_run", "_run"]
+
+
+async def test_rows_rowcount_and_errors_come_back_as_before(db: Database, trips: list[str]) -> None:
+    async with db.unit() as uow:
+        for key in ("alfa", "béta"):
+            uow.session.add(ClusterSetting(key=key, value=[key]))
+        await uow.flush()
+        rows = (await uow.session.execute(select(ClusterSetting.key, ClusterSetting.value))).all()
+        assert sorted(tuple(r) for r in rows) == [("alfa", ["alfa"]), ("béta", ["béta"])]
+        changed = await uow.session.execute(ClusterSetting.__table__.update().values(value=0))
+        assert changed.rowcount == 2  # type: ignore[attr-defined]
+    with pytest.raises(IntegrityError):
+        async with db.unit() as uow:
+            uow.session.add(ClusterSetting(key="alfa", value=1))
+    async with db.read() as uow:  # the failed unit rolled back; the connection still works
+        assert await uow.session.scalar(select(func.count()).select_from(ClusterSetting)) == 2
