@@ -64,7 +64,7 @@ class BotData:
         self.pending_group_updates: set[int] = set()
         #: One flush of a chat's routed deliveries at a time (``bot.jobs.routing``).
         self.flush_locks: dict[int, tuple[asyncio.Lock, int]] = {}  # lock, holders + waiters
-        #: Deliveries their recorder sends itself: a flush started meanwhile leaves them alone.
+        #: Deliveries their recorder sends itself, unless a flush that read them took them over.
         self.claimed_deliveries: set[int] = set()
         #: What reacts to a closed ballot, in order: ``react(app, closing)`` (``bot.jobs``).
         #: The last identity epoch seen in the database (``bot.jobs.identity``).

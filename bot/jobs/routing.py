@@ -100,8 +100,9 @@ async def _send_one(bot: Any, delivery: RoutingDelivery, t: Translator) -> list[
 class Ready:
     """Deliveries recorded for one chat, read back in the unit of work that recorded them,
     with the chat's account: nothing older waited, so the recorder sends them itself
-    (``send_ready``) instead of a flush reading them again. They are claimed until then, so a
-    flush of the same chat that starts meanwhile leaves them alone."""
+    (``send_ready``) instead of a flush reading them again. They are claimed until then: a
+    flush of the same chat that reads them meanwhile sends them, in their place among what
+    came after them, and takes the claim, so that the recorder reads the chat again instead."""
 
     chat_id: int
     account: Any
@@ -124,17 +125,21 @@ async def ready(app: Any, uow: UnitOfWork, chat_id: int, delivery_ids: list[int]
 
 
 def release(app: Any, ready: Iterable[Ready]) -> None:
-    """Give claimed deliveries back to the flushes (idempotent)."""
+    """Forget the claims (idempotent)."""
     claimed = app.bot_data.claimed_deliveries
     for each in ready:
         claimed.difference_update(d.id for d in each.deliveries)
 
 
 async def send_ready(app: Any, ready: Ready) -> Flushed:
-    """Send what ``ready`` holds, in the chat's turn among its flushes."""
+    """Send what ``ready`` holds, in the chat's turn among its flushes; when a flush took them
+    over meanwhile (``_flush``), send what waits now instead."""
+    claimed = app.bot_data.claimed_deliveries
     try:
         async with _chat_turn(app, ready.chat_id):
-            return await _flush(app, ready.chat_id, intro=False, attempt=0, preread=ready)
+            kept = all(d.id in claimed for d in ready.deliveries)
+            preread = ready if kept else None
+            return await _flush(app, ready.chat_id, intro=False, attempt=0, preread=preread)
     finally:
         release(app, [ready])
 
@@ -175,13 +180,15 @@ async def _flush(
     if preread is not None:
         account, pending = preread.account, preread.deliveries
     else:
-        claimed = data.claimed_deliveries
         async with data.db.read() as uow:
             account = await uow.telegram_users.state(chat_id) if chat_id > 0 else None
             if account is not None and account.blocked_at is not None:
                 out.blocked = True
                 return out
-            pending = [d for d in await routing.pending_for(uow, chat_id) if d.id not in claimed]
+            pending = list(await routing.pending_for(uow, chat_id))
+        # Claimed ones are sent here, oldest first with the rest: skipping them would send what
+        # came after them first (their recorder may still be sending to another chat).
+        data.claimed_deliveries.difference_update(d.id for d in pending)
     if not pending:
         return out
     t = data.translations.for_account(account)

@@ -543,3 +543,45 @@ async def test_many_members_asking_at_once_reach_the_catalyst_once_each(
         assert sum(f"Egyszerre kérdezek, {i}." in text for text in got) == 1, got
     for user in askers:  # each asker hears that it went, none that it waits
         assert not any("elmentettük" in m.text for m in tg.outbox(user))
+
+
+async def test_a_question_its_asker_sends_itself_keeps_its_place_in_each_chat(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    """A question for two KSz members is sent by the asker's handler, to one after the other.
+    A later question for the second one, whose own handler sends it while the first handler
+    still waits for Telegram at the first chat, must not overtake the earlier one there: each
+    chat gets its deliveries oldest first, each once."""
+    zita = tg.add_user(first_name="Zita", last_name="Zöld", language_code="hu")
+    await bind(db, clock, zita, MemberSpec("Zöld Zita", MemberKind.INTERNAL, ksz=True))
+    await harness.send(zita, "/start")
+    await _join(db, clock, "Belső Béla", "Nincs")  # no katalizátor: to Márta, then Zita
+    await _join(db, clock, "Külső Kata", "Export")
+    async with db.unit() as uow:
+        export = await uow.workgroups.by_name("Export")
+        member = await uow.members.by_name("Zöld Zita")
+        assert export is not None and member is not None
+        await identity.set_catalyst(uow, export, member, CLI_ACTOR, clock.now())
+    await _writing(harness, cast.internal)
+    await _writing(harness, cast.external)
+    held, go = asyncio.Event(), asyncio.Event()
+    real = tg.handle
+
+    async def slow_at_marta(method: str, url: str, params: dict[str, Any], files: Any) -> Any:
+        if str(params.get("chat_id")) == str(cast.ksz.id) and "Első" in str(params.get("text")):
+            held.set()
+            await go.wait()  # Telegram is slow to answer this one
+        return await real(method, url, params, files)
+
+    tg.handle = slow_at_marta  # type: ignore[method-assign]
+    first = asyncio.create_task(harness.send(cast.internal, "Első kérdés a KSz-nek."))
+    try:
+        await asyncio.wait_for(held.wait(), 5)
+        await harness.send(cast.external, "Második kérdés Zitának.")
+    finally:
+        go.set()
+        await first
+    got = [m.text for m in tg.outbox(zita) if "kérdés" in m.text]
+    assert len(got) == 2 and "Első" in got[0] and "Második" in got[1], got
+    assert len([m for m in tg.outbox(cast.ksz) if "Első kérdés" in m.text]) == 1
+    assert not any("elmentettük" in m.text for m in tg.outbox(cast.internal))
