@@ -32,11 +32,11 @@ from bot.jobs.routing import (
     Ready,
     alert_ksz,
     flush_chat,
+    ready_to_send,
     release,
     send_ready,
     translator_for_chat,
 )
-from bot.jobs.routing import ready as ready_to_send
 from bot.services import routing
 from bot.services.collation import hu_sort_key
 from bot.services.errors import DomainError, RoutingRefused

@@ -109,7 +109,9 @@ class Ready:
     deliveries: list[RoutingDelivery]
 
 
-async def ready(app: Any, uow: UnitOfWork, chat_id: int, delivery_ids: list[int]) -> Ready | None:
+async def ready_to_send(
+    app: Any, uow: UnitOfWork, chat_id: int, delivery_ids: list[int]
+) -> Ready | None:
     """In the unit that recorded ``delivery_ids`` for ``chat_id``: a claimed ``Ready`` when they
     are all that waits for the chat and the chat is not known to block the bot; None when a
     flush must send them (after what waits before them). The caller releases the claim when

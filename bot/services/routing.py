@@ -237,18 +237,6 @@ async def current_session(
     return session, False
 
 
-async def peek_session(
-    uow: UnitOfWork, member_id: int, now: datetime
-) -> tuple[RoutingSession | None, bool]:
-    """``current_session`` without removing an expired one (for a read-only unit)."""
-    session = await uow.routing.session_of(member_id)
-    if session is None:
-        return None, False
-    if now - session.last_activity_at > SESSION_IDLE:
-        return None, True
-    return session, False
-
-
 async def session_live(uow: UnitOfWork, member_id: int, now: datetime) -> bool:
     """Whether the member has a session that has not expired (reads only; ``current_session``
     removes an expired one when the member next writes)."""
