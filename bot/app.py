@@ -105,7 +105,9 @@ async def _post_init(app: BotApp) -> None:
     data.db.open()
     # PostgreSQL: this replica's lock (its outbox claims) and its ear for other replicas'
     # changes of roles and memberships (the caller cache forgets them at once).
-    await data.replica.start(IdentityGeneration.bump, data.db.known_ids.add)
+    await data.replica.start(
+        IdentityGeneration.bump, data.db.known_ids.add, data.db.session_members.add
+    )
     me = await app.bot.get_me()
     data.bot_username = me.username
     async with data.db.unit() as uow:  # the command line makes invitation links without Telegram

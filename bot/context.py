@@ -18,7 +18,7 @@ from bot.i18n import Translations, Translator
 from bot.services.clock import Clock, SystemClock
 from bot.services.roles import STRANGER, Standing, standing_of
 from bot.settings import Settings
-from storage.db import Database, IdentityGeneration
+from storage.db import Database, IdentityGeneration, IdSuperset
 from storage.models import Member, TelegramUser
 from storage.replica import Replica
 
@@ -274,12 +274,15 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData
         return self._caller
 
     def _known_stranger(self, telegram_id: int) -> bool:
-        """Whether the database surely knows nothing of ``telegram_id`` (``KnownIds``); if the
-        set cannot tell now, read it again in the background."""
-        known = self.db.known_ids
-        found = known.knows(telegram_id)
-        if found is None and known.begin_load():
-            self.bot_data.spawn(known.load(self.db), "known-ids")
+        """Whether the database surely knows nothing of ``telegram_id`` (``KnownIds``)."""
+        return self.surely_not_in(self.db.known_ids, telegram_id)
+
+    def surely_not_in(self, ids: IdSuperset, value: int) -> bool:
+        """Whether ``value`` is surely not among ``ids`` (no query); if the set cannot tell
+        now, it is read again in the background."""
+        found = ids.knows(value)
+        if found is None and ids.begin_load():
+            self.bot_data.spawn(ids.load(self.db), type(ids).__name__)
         return found is False
 
     async def remember(self, user: User) -> tuple[TelegramUser, bool]:

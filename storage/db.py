@@ -118,16 +118,13 @@ def _changes_identity(session: Session, obj: Any) -> bool:
     return isinstance(obj, (Member, Workgroup, WorkgroupMember))
 
 
-class KnownIds:
-    """Every Telegram id the database knows of (an account's or a member's), so that a stranger,
-    new or repeated, is told apart from everyone else without a query (``bot.context``).
-
-    The set is a superset: ids are added, never removed (a removed one only costs a query). It
-    is trusted while no identity change was committed since it was read (``IdentityGeneration``:
-    a member bound, here or in another process, makes it reload); accounts created since are
-    added as they commit, in this process (``after_commit`` below) and in another replica
-    (``storage.replica``: the NOTIFY names them). On SQLite no other process creates accounts.
-    """
+class IdSuperset:
+    """A superset of some ids the database holds, read once (one statement) and then kept in
+    memory, so that "surely not there" costs no query. Ids are added as units commit (in this
+    process, and through ``storage.replica`` from the others), never removed: a removed one
+    only costs a query. It is trusted while no identity change was committed since it was read
+    (``IdentityGeneration``, which also moves when the replicas' NOTIFY connection is lost):
+    then it is read again."""
 
     def __init__(self) -> None:
         self.ids: set[int] | None = None
@@ -135,14 +132,18 @@ class KnownIds:
         #: Ids added while a reload runs: its snapshot may predate them.
         self._during_load: set[int] | None = None
 
-    def knows(self, telegram_id: int) -> bool | None:
-        """Whether the database may know ``telegram_id``; None: cannot tell now (reload)."""
+    async def read(self, uow: UnitOfWork) -> set[int]:
+        """The ids as they are in the database now."""
+        raise NotImplementedError
+
+    def knows(self, value: int) -> bool | None:
+        """Whether the database may hold ``value``; None: cannot tell now (reload)."""
         if self.ids is None or self.generation != IdentityGeneration.value:
             return None
-        return telegram_id in self.ids
+        return value in self.ids
 
     def add(self, ids: Iterable[int]) -> None:
-        """Accounts committed since the set was read."""
+        """Ids committed since the set was read."""
         if self.ids is not None:
             self.ids.update(ids)
         if self._during_load is not None:
@@ -160,14 +161,35 @@ class KnownIds:
         generation = IdentityGeneration.value
         try:
             async with db.read() as uow:
-                ids = await uow.telegram_users.known_ids()
+                ids = await self.read(uow)
             ids |= self._during_load or set()
-        except Exception:  # the database away for a moment: the next stranger tries again
-            log.warning("could not read the known Telegram ids", exc_info=True)
+        except Exception:  # the database away for a moment: the next lookup tries again
+            log.warning("could not read %s", type(self).__name__, exc_info=True)
             return
         finally:
             self._during_load = None
         self.ids, self.generation = ids, generation
+
+
+class KnownIds(IdSuperset):
+    """Every Telegram id the database knows of (an account's or a member's), so that a stranger,
+    new or repeated, is told apart from everyone else without a query (``bot.context``).
+    Accounts created since the set was read are added as they commit (``after_commit`` below;
+    another replica's by the NOTIFY that names them). On SQLite no other process creates
+    accounts."""
+
+    async def read(self, uow: UnitOfWork) -> set[int]:
+        return await uow.telegram_users.known_ids()
+
+
+class SessionMembers(IdSuperset):
+    """The members who may have a session of writing to a katalizátor, so that a member's
+    command, which ends such a session, looks for one only where there may be one
+    (``bot.handlers.routing``). A session opened is added when its unit commits
+    (``RoutingRepository.add_session``; another replica's by NOTIFY)."""
+
+    async def read(self, uow: UnitOfWork) -> set[int]:
+        return await uow.routing.session_members()
 
 
 @event.listens_for(Session, "before_flush")
@@ -182,20 +204,26 @@ def _note_identity_change(session: Session, _context: Any, _instances: Any) -> N
         session.info.setdefault("new_accounts", set()).update(added)
 
 
+#: What a unit notes in ``session.info`` as it adds ids, and the superset they go to at commit.
+_NEW_IDS = (("new_accounts", "known_ids"), ("new_sessions", "session_members"))
+
+
 @event.listens_for(Session, "after_commit")
 def _bump_identity_generation(session: Session) -> None:
     if session.info.pop("identity_changed", False):
         IdentityGeneration.bump()
-    added = session.info.pop("new_accounts", None)
-    known = session.info.get("known_ids")
-    if added and known is not None:
-        known.add(added)
+    for noted, superset in _NEW_IDS:
+        added = session.info.pop(noted, None)
+        known = session.info.get(superset)
+        if added and known is not None:
+            known.add(added)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_identity_change(session: Session) -> None:
     session.info.pop("identity_changed", None)
-    session.info.pop("new_accounts", None)
+    for noted, _superset in _NEW_IDS:
+        session.info.pop(noted, None)
 
 
 async def _announce_identity_change(uow: UnitOfWork, dialect: str) -> None:
@@ -206,12 +234,14 @@ async def _announce_identity_change(uow: UnitOfWork, dialect: str) -> None:
     session = uow.session
     if session.new or session.dirty or session.deleted:
         await session.flush()  # ``before_flush`` is what notes an identity change
-    if dialect == "postgresql" and session.info.get("new_accounts"):
-        from storage.replica import ACCOUNTS_PREFIX, CHANNEL
+    if dialect == "postgresql":
+        from storage.replica import ACCOUNTS_PREFIX, CHANNEL, SESSIONS_PREFIX
 
-        ids = ",".join(str(telegram_id) for telegram_id in sorted(session.info["new_accounts"]))
-        notice = {"channel": CHANNEL, "payload": ACCOUNTS_PREFIX + ids}
-        await session.execute(text("SELECT pg_notify(:channel, :payload)"), notice)
+        for noted, prefix in (("new_accounts", ACCOUNTS_PREFIX), ("new_sessions", SESSIONS_PREFIX)):
+            if session.info.get(noted):
+                ids = ",".join(str(found) for found in sorted(session.info[noted]))
+                notice = {"channel": CHANNEL, "payload": prefix + ids}
+                await session.execute(text("SELECT pg_notify(:channel, :payload)"), notice)
     if not session.info.get("identity_changed"):
         return
     if dialect == "postgresql":
@@ -300,6 +330,8 @@ class Database:
         self._writer = asyncio.Lock()
         #: The Telegram ids this database knows of (``KnownIds``), read when first needed.
         self.known_ids = KnownIds()
+        #: The members who may be writing to a katalizátor (``SessionMembers``), likewise.
+        self.session_members = SessionMembers()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -318,7 +350,9 @@ class Database:
         if self._engine is None:
             self._engine = make_engine(self.url, **self._engine_kwargs)
             self._sessions = async_sessionmaker(
-                self._engine, expire_on_commit=False, info={"known_ids": self.known_ids}
+                self._engine,
+                expire_on_commit=False,
+                info={"known_ids": self.known_ids, "session_members": self.session_members},
             )
             self._reads = async_sessionmaker(
                 self._engine.execution_options(read_only=True), expire_on_commit=False

@@ -37,6 +37,9 @@ CHANNEL = "klaszterbot_identity"
 #: no one's standing changed, the replicas only learn that these ids are known
 #: (``storage.db.KnownIds``).
 ACCOUNTS_PREFIX = "accounts:"
+#: One naming members who opened a session of writing to a katalizátor
+#: (``storage.db.SessionMembers``).
+SESSIONS_PREFIX = "sessions:"
 CLOSE_TIMEOUT = 5.0
 RECONNECT_SECONDS = 2.0
 
@@ -58,7 +61,7 @@ class Replica:
         self.key = secrets.randbits(62) + 1 if self.dsn else 0
         self._conn: Any = None
         self._on_change: Callable[[], None] | None = None
-        self._on_accounts: Callable[[list[int]], None] | None = None
+        self._on_ids: dict[str, Callable[[list[int]], None]] = {}
         self._stopping = False
         self._reconnecting: asyncio.Task[None] | None = None
 
@@ -71,13 +74,16 @@ class Replica:
         self,
         on_change: Callable[[], None],
         on_accounts: Callable[[list[int]], None] | None = None,
+        on_sessions: Callable[[list[int]], None] | None = None,
     ) -> None:
         """Hold the replica's lock and listen for changes; ``on_change()`` on each NOTIFY of
-        an identity change, ``on_accounts(ids)`` on one naming new accounts."""
+        an identity change, ``on_accounts(ids)`` on one naming new accounts,
+        ``on_sessions(ids)`` on one naming members who opened a session."""
         if self.dsn is None or self._conn is not None:
             return
         self._on_change = on_change
-        self._on_accounts = on_accounts
+        pairs = ((ACCOUNTS_PREFIX, on_accounts), (SESSIONS_PREFIX, on_sessions))
+        self._on_ids = {prefix: call for prefix, call in pairs if call is not None}
         self._stopping = False
         self._conn = await self._connect()
 
@@ -95,11 +101,11 @@ class Replica:
         return conn
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        if payload.startswith(ACCOUNTS_PREFIX):
-            if self._on_accounts is not None:
-                self._on_accounts(
-                    [int(part) for part in payload[len(ACCOUNTS_PREFIX) :].split(",")]
-                )
+        prefix, colon, ids = payload.partition(":")
+        if colon:  # names ids (accounts, sessions): no one's standing changed
+            call = self._on_ids.get(prefix + colon)
+            if call is not None:
+                call([int(part) for part in ids.split(",")])
             return
         if self._on_change is not None:
             self._on_change()

@@ -739,9 +739,9 @@ SESSION = "catalyst_session"
 async def _session_pending(update: Update, context: BotContext) -> bool:
     """The person writes to a katalizátor (a session that has not expired)."""
     member = context.caller.member
-    if member is None:
-        return False
-    async with context.db.read() as uow:  # on every command of a member: no writer lock
+    if member is None or context.surely_not_in(context.db.session_members, member.id):
+        return False  # on every command of a member: most have no session, and cost no query
+    async with context.db.read() as uow:
         return await routing.session_live(uow, member.id, context.clock.now())
 
 

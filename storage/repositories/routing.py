@@ -253,7 +253,13 @@ class RoutingRepository(Repository):
         )
 
     def add_session(self, session: RoutingSession) -> None:
+        """A new session: its member joins ``SessionMembers`` when this unit commits."""
         self.session.add(session)
+        self.session.info.setdefault("new_sessions", set()).add(session.member_id)
+
+    async def session_members(self) -> set[int]:
+        """Every member with a session, expired or not (``storage.db.SessionMembers``)."""
+        return set(await self.session.scalars(select(RoutingSession.member_id)))
 
     async def delete_session(self, session: RoutingSession) -> None:
         await self.session.delete(session)

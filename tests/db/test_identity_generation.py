@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services import identity
+from bot.services import identity, routing
 from bot.services.clock import FakeClock
 from bot.services.identity import CLI_ACTOR, MemberSpec
 from storage.db import Database, IdentityGeneration
 from storage.models import MemberKind
+from storage.models.routing import RoutingSession
 
 
 async def _moves(db: Database, work) -> bool:  # type: ignore[no-untyped-def]
@@ -107,3 +108,40 @@ async def _add_then_fail(db: Database, telegram_id: int) -> None:
                                         username=None, language_code="hu")  # fmt: skip
         await uow.flush()
         raise RuntimeError
+
+
+async def _open(db: Database, clock: FakeClock, member_id: int, group_id: int, fail: bool) -> None:
+    async with db.unit() as uow:
+        now = clock.now()
+        uow.routing.add_session(RoutingSession(member_id=member_id, workgroup_id=group_id,
+                                               opened_at=now, last_activity_at=now))  # fmt: skip
+        await uow.flush()
+        if fail:
+            raise RuntimeError
+
+
+async def test_the_session_members_tell_a_member_without_a_session_without_a_query(
+    db: Database, clock: FakeClock
+) -> None:
+    """``SessionMembers``: read once; a session opened since is added at its commit (not if the
+    unit rolls back); a closed one stays (the set is a superset) until it is read again."""
+    async with db.unit() as uow:
+        spec = MemberSpec("Író Irén", MemberKind.INTERNAL)
+        member = (await identity.upsert_member(uow, spec, CLI_ACTOR, clock.now())).member
+        group = await identity.create_workgroup(uow, "Export", "", CLI_ACTOR, clock.now())
+    sessions = db.session_members
+    assert sessions.knows(member.id) is None  # never read yet
+    assert sessions.begin_load()
+    await sessions.load(db)
+    assert sessions.knows(member.id) is False
+    with pytest.raises(RuntimeError):
+        await _open(db, clock, member.id, group.id, fail=True)
+    assert sessions.knows(member.id) is False
+    await _open(db, clock, member.id, group.id, fail=False)
+    assert sessions.knows(member.id) is True
+    async with db.unit() as uow:
+        assert await routing.close_session(uow, member.id) is not None
+    assert sessions.knows(member.id) is True  # costs a query, which finds none
+    assert sessions.begin_load()
+    await sessions.load(db)
+    assert sessions.knows(member.id) is False

@@ -16,6 +16,7 @@ from storage.db import Database
 from storage.locks import exclusive
 from storage.models import MemberKind
 from storage.models.outbox import OutboxState
+from storage.models.routing import RoutingSession
 from storage.replica import Replica
 from tests.e2e.processes import until
 
@@ -92,6 +93,29 @@ async def test_new_accounts_are_named_to_every_replica(db: Database) -> None:
         await until(lambda: bool(accounts), 2)
         await asyncio.sleep(0.2)
         assert accounts == [[9001]] and changes == []
+    finally:
+        await other.stop()
+
+
+async def test_opened_sessions_are_named_to_every_replica(db: Database, clock: FakeClock) -> None:
+    """A session of writing to a katalizátor changes nobody's standing: the other replicas only
+    learn who may have one (their ``SessionMembers``)."""
+    async with db.unit() as uow:
+        spec = MemberSpec("Író Irén", MemberKind.INTERNAL)
+        member = (await identity.upsert_member(uow, spec, CLI_ACTOR, clock.now())).member
+        group = await identity.create_workgroup(uow, "Export", "", CLI_ACTOR, clock.now())
+    changes: list[int] = []
+    sessions: list[list[int]] = []
+    other = Replica(db.url)
+    await other.start(lambda: changes.append(1), None, sessions.append)
+    try:
+        async with db.unit() as uow:
+            now = clock.now()
+            uow.routing.add_session(RoutingSession(member_id=member.id, workgroup_id=group.id,
+                                                   opened_at=now, last_activity_at=now))  # fmt: skip
+        await until(lambda: bool(sessions), 2)
+        await asyncio.sleep(0.2)
+        assert sessions == [[member.id]] and changes == []
     finally:
         await other.stop()
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy import event
 
 from bot.app import BotApp
 from bot.demo import Driver
 from fakeapi import ApiCall, FakeChat, FakeMessage, FakeUser
+from storage.db import Database
 from storage.models.ballots import Ballot
 
 TOKEN = "123456789:AAE-fake-token-for-the-test-suite-00"
@@ -65,3 +69,18 @@ def texts(calls: Sequence[ApiCall], method: str = "sendMessage") -> list[str]:
 def answers(calls: Sequence[ApiCall]) -> list[str]:
     """The texts of the answerCallbackQuery calls."""
     return [str(c.params.get("text", "")) for c in calls if c.method == "answerCallbackQuery"]
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    """The SQL statements run meanwhile."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", note)

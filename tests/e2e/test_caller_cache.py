@@ -3,17 +3,13 @@ command line, another replica) holds within a second (issue 16)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from bot.services.clock import FakeClock
 from fakeapi import FakeTelegram
 from storage.db import IDENTITY_EPOCH, Database
-from tests.e2e.harness import BotHarness, texts
+from tests.e2e.harness import BotHarness, statements, texts
 from tests.e2e.people import Cast
 
 
@@ -47,21 +43,6 @@ async def test_a_change_made_by_another_process_holds_within_a_second(
     assert answer.startswith("Elnézést, ez csak"), answer  # an inactive member is refused
 
 
-@contextmanager
-def _statements(db: Database) -> Iterator[list[str]]:
-    """The SQL statements run meanwhile."""
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", note)
-
-
 async def test_a_stranger_costs_no_query_until_the_database_knows_them(
     harness: BotHarness, tg: FakeTelegram
 ) -> None:
@@ -69,13 +50,13 @@ async def test_a_stranger_costs_no_query_until_the_database_knows_them(
     first, second = tg.add_user(first_name="Idegen"), tg.add_user(first_name="Másik")
     await harness.send(first, "/help")  # the ids the database knows are read meanwhile
     await harness.settle()
-    with _statements(db) as seen:
+    with statements(db) as seen:
         [again] = texts(await harness.send(first, "/help"))
         [new] = texts(await harness.send(second, "/sugo"))
     assert seen == [] and again == new and "/csatlakozas" in new
     # Choosing a language stores the account: from then on it is read, and its language holds.
     await harness.send(second, "/nyelv")
     await harness.press_label(second, harness.last(second), "English")
-    with _statements(db) as seen:
+    with statements(db) as seen:
         [english] = texts(await harness.send(second, "/help"))
     assert seen and "/join" in english

@@ -16,7 +16,7 @@ from storage.db import Database
 from storage.models import MemberKind
 from storage.models.routing import DeliveryStatus, RoutingDelivery
 from tests.e2e.conftest import bot_on
-from tests.e2e.harness import BotHarness, answers, texts
+from tests.e2e.harness import BotHarness, answers, statements, texts
 from tests.e2e.people import Cast, bind
 
 SIGNED = "– Katalizátor Kálmán, katalizátor (Innováció)"
@@ -77,6 +77,28 @@ async def _asked(
 
 
 # --- private chat ----------------------------------------------------------------------------
+
+
+async def test_a_members_command_looks_for_a_session_only_where_there_may_be_one(
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    """A command ends a session of writing to a katalizátor; who may have one is read once
+    (``SessionMembers``), so the command of a member without one costs no query for it."""
+    await _join(db, clock, "Belső Béla", "Innováció")
+    await harness.send(cast.internal, "/help")  # the caller and the session members are read
+    await harness.settle()
+    bots = harness.app.bot_data.db  # the bot's engine, not the test's
+    with statements(bots) as seen:
+        [again] = texts(await harness.send(cast.internal, "/sugo"))
+    assert seen == [] and "/katalizator" in again
+    # A session opened since is added as its unit commits: the next command finds it, ends it.
+    assert "Munkacsoport: Innováció" in await _writing(harness, cast.internal)
+    with statements(bots) as seen:
+        ended, _help = texts(await harness.send(cast.internal, "/help"))
+    assert ended.startswith("Megszakítva: üzenetváltás a katalizátorral.") and seen
+    before = len(harness.tg.outbox(cast.catalyst))
+    await harness.send(cast.internal, "Ez már senkihez sem megy.")
+    assert len(harness.tg.outbox(cast.catalyst)) == before
 
 
 async def test_private_question_with_choice_of_workgroup_and_media(
