@@ -5,9 +5,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -41,6 +52,63 @@ class RollVoter(NamedTuple):
     proxy_id: int | None = None
 
 
+# The statements of a vote press, built once: a press is the hottest write there is (a
+# ballot published to everyone), and building a statement costs more than running it. The
+# writes are Core statements on the tables, which skip the ORM's bulk-persistence path (the
+# unit has no ORM object of these rows to keep in step).
+_ROLL = cast(Table, RollEntry.__table__)
+_VOTES = cast(Table, OpenVote.__table__)
+_CHOICES = cast(Table, OpenVoteChoice.__table__)
+_ON_ROLL = (_ROLL.c.ballot_id == bindparam("ballot")) & (_ROLL.c.member_id == bindparam("member"))
+_SET_VOTED = update(_ROLL).where(_ON_ROLL).values(has_voted=bindparam("voted"))
+_MARK_VOTED_ONCE = (
+    update(_ROLL).where(_ON_ROLL, _ROLL.c.has_voted.is_(False)).values(has_voted=True)
+)
+_INSERT_CHOICES = insert(_CHOICES)
+_SWAP_CHOICE = (
+    update(_CHOICES)
+    .where(_CHOICES.c.vote_id == bindparam("vote"))
+    .values(option_id=bindparam("option"))
+)
+_TOUCH_VOTE = (
+    update(_VOTES).where(_VOTES.c.id == bindparam("vote")).values(cast_at=bindparam("now"))
+)
+#: ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` of a vote, per dialect.
+_INSERT_VOTE: dict[str, Any] = {}
+_WITH_ENTRY: dict[str | None, Any] = {}
+
+
+def _with_entry(lock: str | None) -> Any:
+    """``get_with_entry``'s query (``lock``: None, ``share`` or ``update``), built once."""
+    found = _WITH_ENTRY.get(lock)
+    if found is not None:
+        return found
+    member_id: Any = bindparam("member_id")
+    query = (
+        select(
+            Ballot,
+            RollEntry.member_id,
+            Member.is_active,
+            Member.kind,
+            Member.is_founder,
+            RollEntry.affected_reason,
+            RollEntry.proxy_id,
+            OpenVote.id,
+        )
+        .options(joinedload(Ballot.options))
+        .outerjoin(
+            RollEntry, (RollEntry.ballot_id == Ballot.id) & (RollEntry.member_id == member_id)
+        )
+        .outerjoin(Member, Member.id == RollEntry.member_id)
+        .outerjoin(OpenVote, (OpenVote.ballot_id == Ballot.id) & (OpenVote.member_id == member_id))
+        .where(Ballot.id == bindparam("ballot_id"))
+    )
+    if lock is not None:
+        query = query.with_for_update(read=lock == "share", of=Ballot)
+    _WITH_ENTRY[lock] = query
+    return query
+
+
 class BallotRepository(Repository):
     """Ballots and everything cast in them."""
 
@@ -55,32 +123,9 @@ class BallotRepository(Repository):
         self, ballot_id: int, member_id: int, *, lock: str | None = None
     ) -> tuple[Ballot | None, RollVoter | None, int | None]:
         """A ballot with its options, the member's standing if they are on its roll, and the
-        id of their open vote, in one query."""
-        query = (
-            select(
-                Ballot,
-                RollEntry.member_id,
-                Member.is_active,
-                Member.kind,
-                Member.is_founder,
-                RollEntry.affected_reason,
-                RollEntry.proxy_id,
-                OpenVote.id,
-            )
-            .options(joinedload(Ballot.options))
-            .outerjoin(
-                RollEntry,
-                (RollEntry.ballot_id == Ballot.id) & (RollEntry.member_id == member_id),
-            )
-            .outerjoin(Member, Member.id == RollEntry.member_id)
-            .outerjoin(
-                OpenVote, (OpenVote.ballot_id == Ballot.id) & (OpenVote.member_id == member_id)
-            )
-            .where(Ballot.id == ballot_id)
-        )
-        if lock is not None:
-            query = query.with_for_update(read=lock == "share", of=Ballot)
-        row = (await self.session.execute(query)).unique().one_or_none()
+        id of their open vote, in one query (built once: every vote press asks it)."""
+        params = {"ballot_id": ballot_id, "member_id": member_id}
+        row = (await self.session.execute(_with_entry(lock), params)).unique().one_or_none()
         if row is None:
             return None, None, None
         ballot, on_roll, is_active, kind, is_founder, affected, proxy_id, vote_id = row
@@ -193,23 +238,13 @@ class BallotRepository(Repository):
 
     async def mark_voted_once(self, ballot_id: int, member_id: int) -> bool:
         """Set ``has_voted`` if it was not set; False when the member had voted already."""
-        result = await self.session.execute(
-            update(RollEntry)
-            .where(
-                RollEntry.ballot_id == ballot_id,
-                RollEntry.member_id == member_id,
-                RollEntry.has_voted.is_(False),
-            )
-            .values(has_voted=True)
-        )
+        params = {"ballot": ballot_id, "member": member_id}
+        result = await self.session.execute(_MARK_VOTED_ONCE, params)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def set_voted(self, ballot_id: int, member_id: int, voted: bool) -> None:
-        await self.session.execute(
-            update(RollEntry)
-            .where(RollEntry.ballot_id == ballot_id, RollEntry.member_id == member_id)
-            .values(has_voted=voted)
-        )
+        params = {"ballot": ballot_id, "member": member_id, "voted": voted}
+        await self.session.execute(_SET_VOTED, params)
 
     async def turnout(self, ballot_id: int) -> int:
         return int(
@@ -279,21 +314,24 @@ class BallotRepository(Repository):
         """A new open vote with its choices; False (nothing saved) when the member's vote is
         already there: the unique key refuses a second one (``ON CONFLICT DO NOTHING``, no
         savepoint needed)."""
-        vote_id = await self.session.scalar(
-            self.insert(OpenVote)
-            .values(ballot_id=ballot_id, member_id=member_id, cast_at=now)
-            .on_conflict_do_nothing(index_elements=["ballot_id", "member_id"])
-            .returning(OpenVote.id)
-        )
+        dialect = self.session.get_bind().dialect.name
+        vote = _INSERT_VOTE.get(dialect)
+        if vote is None:
+            vote = _INSERT_VOTE[dialect] = (
+                self.insert(_VOTES)
+                .on_conflict_do_nothing(index_elements=["ballot_id", "member_id"])
+                .returning(_VOTES.c.id)
+            )
+        values = {"ballot_id": ballot_id, "member_id": member_id, "cast_at": now}
+        vote_id = await self.session.scalar(vote, values)
         if vote_id is None:
             return False
         await self._insert_choices(int(vote_id), option_ids)
         return True
 
     async def _insert_choices(self, vote_id: int, option_ids: Sequence[int]) -> None:
-        await self.session.execute(
-            insert(OpenVoteChoice), [{"vote_id": vote_id, "option_id": o} for o in option_ids]
-        )
+        rows = [{"vote_id": vote_id, "option_id": o} for o in option_ids]
+        await self.session.execute(_INSERT_CHOICES, rows[0] if len(rows) == 1 else rows)
 
     async def replace_choices(
         self, vote_id: int, option_ids: Sequence[int], now: datetime, *, single: bool
@@ -301,11 +339,7 @@ class BallotRepository(Repository):
         """Swap a vote's choices (a changed vote) without an ORM flush. In a one-choice ballot a
         vote has exactly one choice row, so the swap is a single UPDATE."""
         if single:
-            await self.session.execute(
-                update(OpenVoteChoice)
-                .where(OpenVoteChoice.vote_id == vote_id)
-                .values(option_id=option_ids[0])
-            )
+            await self.session.execute(_SWAP_CHOICE, {"vote": vote_id, "option": option_ids[0]})
         else:
             await self.session.execute(
                 delete(OpenVoteChoice).where(OpenVoteChoice.vote_id == vote_id)
@@ -316,9 +350,7 @@ class BallotRepository(Repository):
         await self._touch(vote_id, now)
 
     async def _touch(self, vote_id: int, now: datetime) -> None:
-        await self.session.execute(
-            update(OpenVote).where(OpenVote.id == vote_id).values(cast_at=now)
-        )
+        await self.session.execute(_TOUCH_VOTE, {"vote": vote_id, "now": now})
 
     async def delete_vote(self, vote_id: int) -> None:
         """Withdraw a vote (its choices go with it)."""
