@@ -22,7 +22,6 @@ from storage.models.routing import (
     RoutedMessage,
     RoutingCopy,
     RoutingDelivery,
-    RoutingFlood,
     RoutingSession,
     RoutingThread,
     Signer,
@@ -259,21 +258,12 @@ async def close_session(uow: UnitOfWork, member_id: int) -> Workgroup | None:
 
 
 async def admit(uow: UnitOfWork, member_id: int, now: datetime, limit: int) -> Admission:
-    """Count one more message of the member in the current minute (fixed one-minute windows)."""
-    repo = uow.routing
-    flood = await repo.flood(member_id)
-    if flood is None:
-        flood = RoutingFlood(member_id=member_id, window_start=now, count=0, notified=False)
-        repo.add_flood(flood)
-    elif now - flood.window_start >= FLOOD_WINDOW or now < flood.window_start:
-        flood.window_start, flood.count, flood.notified = now, 0, False
-    if flood.count >= limit:
-        if flood.notified:
-            return Admission.SILENT
-        flood.notified = True
-        return Admission.SLOW_DOWN
-    flood.count += 1
-    return Admission.OK
+    """Count one more message of the member in the current minute (fixed one-minute windows):
+    over the limit, the member is told once per window."""
+    count = await uow.routing.count_message(member_id, now, now - FLOOD_WINDOW, limit)
+    if count <= limit:
+        return Admission.OK
+    return Admission.SLOW_DOWN if count == limit + 1 else Admission.SILENT
 
 
 # --- questions and answers -------------------------------------------------------------------

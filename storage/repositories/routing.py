@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, func, select, update
+from sqlalchemy import CursorResult, Select, case, func, literal, or_, select, true, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from storage.models import Member, TelegramUser, Workgroup, WorkgroupMember
@@ -22,6 +22,7 @@ from storage.models.routing import (
     ThreadStatus,
 )
 from storage.repositories.base import Repository
+from storage.types import UTCDateTime
 
 OPEN_STATUSES = (ThreadStatus.OPEN, ThreadStatus.HANDED_TO_KSZ)
 
@@ -266,8 +267,38 @@ class RoutingRepository(Repository):
 
     # --- flood ---------------------------------------------------------------------------------
 
-    async def flood(self, member_id: int) -> RoutingFlood | None:
-        return await self.session.get(RoutingFlood, member_id, with_for_update=True)
-
-    def add_flood(self, flood: RoutingFlood) -> None:
-        self.session.add(flood)
+    async def count_message(
+        self, member_id: int, now: datetime, window_from: datetime, limit: int
+    ) -> int:
+        """Count one more message of the member in the current window, in one statement (an
+        upsert; the row is locked while the unit lasts): a window that started at or before
+        ``window_from``, or after ``now``, starts again at ``now``. Returns the count after it:
+        up to ``limit`` the message is within the limit; over it the count stays at ``limit + 1``
+        for the first message over the limit (``notified`` is set by it) and ``limit + 2`` for
+        any later one, so that the caller knows whether it is the one to tell the member."""
+        flood = RoutingFlood.__table__.c
+        stale = or_(flood.window_start <= window_from, flood.window_start > now)
+        over = flood.count >= limit
+        first = 1 if limit >= 1 else limit + 1  # the count of a window's first message
+        statement = (
+            self.insert(RoutingFlood)
+            .values(member_id=member_id, window_start=now, count=first, notified=first > limit)
+            .on_conflict_do_update(
+                index_elements=["member_id"],
+                set_={
+                    "window_start": case(
+                        (stale, literal(now, UTCDateTime())), else_=flood.window_start
+                    ),
+                    "count": case(
+                        (stale, first),
+                        (over, case((flood.notified, limit + 2), else_=limit + 1)),
+                        else_=flood.count + 1,
+                    ),
+                    "notified": case(
+                        (stale, literal(first > limit)), (over, true()), else_=flood.notified
+                    ),
+                },
+            )
+            .returning(flood.count)
+        )
+        return int(await self.session.scalar(statement) or 0)
