@@ -27,7 +27,7 @@ from storage.models.routing import (
     Signer,
     ThreadStatus,
 )
-from storage.repositories.routing import RoutingRepository
+from storage.repositories.routing import RoutingRepository, Waiting
 
 #: A private "writing to the katalizátor" session ends after this long without a message.
 SESSION_IDLE = timedelta(minutes=30)
@@ -427,9 +427,10 @@ async def record_answer(
 # --- deliveries ------------------------------------------------------------------------------
 
 
-async def pending_for(uow: UnitOfWork, chat_id: int) -> Sequence[RoutingDelivery]:
-    """What waits for one chat, oldest first (with message, thread, workgroup and member)."""
-    return await uow.routing.pending_for_chat(chat_id)
+async def waiting_for(uow: UnitOfWork, chat_id: int) -> Waiting:
+    """What waits for one chat, oldest first (with message, thread, workgroup and member), and
+    the chat's account: its language, and whether it is known to block the bot."""
+    return await uow.routing.waiting(chat_id)
 
 
 async def chats_with_pending(uow: UnitOfWork) -> Sequence[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import CursorResult, Select, case, func, literal, or_, select, true, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -46,6 +46,30 @@ def _delivery_query() -> Select[RoutingDelivery]:
         thread.joinedload(RoutingThread.member),
         thread.joinedload(RoutingThread.handed_by),
     )
+
+
+class AccountState(NamedTuple):
+    """What sending to a private chat needs of its account."""
+
+    id: int
+    language: str | None
+    language_code: str | None
+    blocked_at: datetime | None
+
+
+_ACCOUNT = (
+    TelegramUser.id,
+    TelegramUser.language,
+    TelegramUser.language_code,
+    TelegramUser.blocked_at,
+)
+
+
+class Waiting(NamedTuple):
+    """What waits for a chat, and the chat's account (None: a group, or no account)."""
+
+    account: AccountState | None
+    deliveries: list[RoutingDelivery]
 
 
 class RoutingRepository(Repository):
@@ -154,17 +178,22 @@ class RoutingRepository(Repository):
         )
         return bool(cast(CursorResult[Any], result).rowcount)
 
-    async def pending_for_chat(self, chat_id: int) -> Sequence[RoutingDelivery]:
-        """Deliveries waiting for one chat, in the order they were made."""
+    async def waiting(self, chat_id: int) -> Waiting:
+        """Deliveries waiting for one chat, in the order they were made, and the chat's account
+        beside them: one statement (the account is None with nothing waiting)."""
         result = await self.session.execute(
             _delivery_query()
+            .add_columns(*_ACCOUNT)
+            .outerjoin(TelegramUser, TelegramUser.id == RoutingDelivery.chat_id)
             .where(
                 RoutingDelivery.chat_id == chat_id,
                 RoutingDelivery.status == DeliveryStatus.PENDING,
             )
             .order_by(RoutingDelivery.id)
         )
-        return result.scalars().all()
+        rows = result.all()
+        account = AccountState(*rows[0][1:]) if rows and rows[0][1] is not None else None
+        return Waiting(account, [row[0] for row in rows])
 
     async def pending_chats(self) -> Sequence[int]:
         """Chats with a pending delivery whose account is not known to have blocked the bot."""

@@ -162,7 +162,8 @@ async def test_pending_deliveries_wait_for_their_chat(
     await _ask(db, clock, cluster["anna"], "Innováció", 11)
     async with db.unit() as uow:
         assert [
-            d.message.origin_message_id for d in await routing.pending_for(uow, CATALYST_CHAT)
+            d.message.origin_message_id
+            for d in (await routing.waiting_for(uow, CATALYST_CHAT)).deliveries
         ] == [10, 11]
         assert list(await routing.chats_with_pending(uow)) == [CATALYST_CHAT]
         assert await routing.pending_in_thread(uow, routed.thread.id, CATALYST_CHAT) == 2
@@ -171,10 +172,12 @@ async def test_pending_deliveries_wait_for_their_chat(
         # a blocked account's deliveries are not retried at start, only when it starts the bot
         assert list(await routing.chats_with_pending(uow)) == []
         assert not await uow.telegram_users.reachable(CATALYST_CHAT)
-        [first, second] = await routing.pending_for(uow, CATALYST_CHAT)
+        [first, second] = (await routing.waiting_for(uow, CATALYST_CHAT)).deliveries
         await routing.mark_failed(uow, first.id)
     async with db.unit() as uow:
-        assert [d.id for d in await routing.pending_for(uow, CATALYST_CHAT)] == [second.id]
+        assert [d.id for d in (await routing.waiting_for(uow, CATALYST_CHAT)).deliveries] == [
+            second.id
+        ]
 
 
 async def test_hand_over_and_resolve(
