@@ -6,10 +6,24 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import CursorResult, Select, case, func, literal, or_, select, true, update
+from sqlalchemy import (
+    CursorResult,
+    Select,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
-from storage.models import Member, TelegramUser, Workgroup, WorkgroupMember
+from storage.models import Base, Member, TelegramUser, Workgroup, WorkgroupMember
 from storage.models.routing import (
     DeliveryStatus,
     Direction,
@@ -72,6 +86,31 @@ class Waiting(NamedTuple):
     deliveries: list[RoutingDelivery]
 
 
+# The hot path's writes as Core statements built once: an ORM flush of a new object costs more
+# than the statement, and a statement built per call costs its construction and cache key.
+_TABLES = Base.metadata.tables
+_INSERT_MESSAGE = insert(_TABLES["routing_messages"]).returning(RoutedMessage.id)
+_INSERT_DELIVERIES = insert(_TABLES["routing_deliveries"]).returning(
+    RoutingDelivery.id, sort_by_parameter_order=True
+)
+_INSERT_COPIES = insert(_TABLES["routing_copies"])
+_THREADS, _SESSIONS = _TABLES["routing_threads"].c, _TABLES["routing_sessions"].c
+_TOUCH_THREAD = (
+    update(_TABLES["routing_threads"])
+    .where(_THREADS.id == bindparam("thread_id"))
+    .values(last_activity_at=bindparam("now"))
+)
+_COUNT_IN_SESSION = (
+    update(_TABLES["routing_sessions"])
+    .where(
+        _SESSIONS.member_id == bindparam("member"),
+        _SESSIONS.workgroup_id == bindparam("workgroup"),
+    )
+    .values(last_activity_at=bindparam("now"), messages=_SESSIONS.messages + 1)
+    .returning(_SESSIONS.messages)
+)
+
+
 class RoutingRepository(Repository):
     """Threads, routed messages, deliveries, copies, sessions and flood counters."""
 
@@ -113,10 +152,19 @@ class RoutingRepository(Repository):
     def add_thread(self, thread: RoutingThread) -> None:
         self.session.add(thread)
 
+    async def touch_thread(self, thread: RoutingThread, now: datetime) -> None:
+        """The thread carried a message at ``now``: one UPDATE, and the loaded thread says so
+        without anything left to flush."""
+        await self.session.execute(_TOUCH_THREAD, {"thread_id": thread.id, "now": now})
+        set_committed_value(thread, "last_activity_at", now)
+
     # --- routed messages -----------------------------------------------------------------------
 
-    def add_message(self, message: RoutedMessage) -> None:
-        self.session.add(message)
+    async def insert_message(self, values: dict[str, Any]) -> RoutedMessage:
+        """One ``INSERT ... RETURNING``, no ORM flush: the message as written, its id filled in
+        (not attached to the unit)."""
+        message_id = await self.session.scalar(_INSERT_MESSAGE, values)
+        return RoutedMessage(id=message_id, **values)
 
     async def recent_questions(self, thread_id: int, limit: int) -> Sequence[RoutedMessage]:
         """The thread's last ``limit`` questions, oldest first."""
@@ -148,8 +196,13 @@ class RoutingRepository(Repository):
 
     # --- deliveries ----------------------------------------------------------------------------
 
-    def add_delivery(self, delivery: RoutingDelivery) -> None:
-        self.session.add(delivery)
+    async def insert_deliveries(self, rows: list[dict[str, Any]]) -> list[RoutingDelivery]:
+        """One ``INSERT ... RETURNING`` for all of them, no ORM flush: the deliveries as written,
+        in the order given, their ids filled in (not attached to the unit)."""
+        if not rows:
+            return []
+        ids = (await self.session.execute(_INSERT_DELIVERIES, rows)).scalars().all()
+        return [RoutingDelivery(id=i, **row) for i, row in zip(ids, rows, strict=True)]
 
     async def statuses(self, delivery_ids: Sequence[int]) -> dict[int, DeliveryStatus]:
         """Where each delivery stands now."""
@@ -241,8 +294,16 @@ class RoutingRepository(Repository):
 
     # --- copies --------------------------------------------------------------------------------
 
-    def add_copy(self, copy: RoutingCopy) -> None:
-        self.session.add(copy)
+    async def insert_copies(
+        self, delivery_id: int, chat_id: int, message_ids: Sequence[int]
+    ) -> None:
+        """The messages the bot sent for a delivery: one INSERT, no ORM flush."""
+        if message_ids:
+            rows = [
+                {"delivery_id": delivery_id, "chat_id": chat_id, "message_id": m}
+                for m in message_ids
+            ]
+            await self.session.execute(_INSERT_COPIES, rows)
 
     async def copy(self, chat_id: int, message_id: int) -> RoutingCopy | None:
         """The copy the bot sent as ``message_id`` in ``chat_id``, with its delivery and thread."""
@@ -271,16 +332,26 @@ class RoutingRepository(Repository):
         )
         return result.scalar_one_or_none()
 
-    async def session_state(self, member_id: int) -> RoutingSession | None:
-        """The member's session without its workgroup: no statement when this unit has read
-        it already."""
-        return await self.session.get(RoutingSession, member_id)
-
     async def session_activity(self, member_id: int) -> datetime | None:
         """When the member's session (if any) last carried a message: one column."""
         return await self.session.scalar(
             select(RoutingSession.last_activity_at).where(RoutingSession.member_id == member_id)
         )
+
+    async def count_in_session(
+        self, member_id: int, workgroup_id: int, now: datetime
+    ) -> int | None:
+        """One more message in the member's session with this workgroup: one UPDATE ...
+        RETURNING, the session's count of messages after it (None: no such session). A session
+        loaded in this unit says so without anything left to flush."""
+        count: int | None = await self.session.scalar(
+            _COUNT_IN_SESSION, {"member": member_id, "workgroup": workgroup_id, "now": now}
+        )
+        loaded = self.session.identity_map.get(identity_key(RoutingSession, member_id))
+        if count is not None and loaded is not None:
+            set_committed_value(loaded, "last_activity_at", now)
+            set_committed_value(loaded, "messages", count)
+        return count
 
     def add_session(self, session: RoutingSession) -> None:
         """A new session: its member joins ``SessionMembers`` when this unit commits."""
