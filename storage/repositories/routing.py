@@ -7,13 +7,15 @@ from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    Boolean,
     CursorResult,
+    Integer,
     Select,
+    Table,
     bindparam,
     case,
     func,
     insert,
-    literal,
     or_,
     select,
     true,
@@ -23,7 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from storage.models import Base, Member, TelegramUser, Workgroup, WorkgroupMember
+from storage.models import Member, TelegramUser, Workgroup, WorkgroupMember
 from storage.models.routing import (
     DeliveryStatus,
     Direction,
@@ -88,27 +90,100 @@ class Waiting(NamedTuple):
 
 # The hot path's writes as Core statements built once: an ORM flush of a new object costs more
 # than the statement, and a statement built per call costs its construction and cache key.
-_TABLES = Base.metadata.tables
-_INSERT_MESSAGE = insert(_TABLES["routing_messages"]).returning(RoutedMessage.id)
-_INSERT_DELIVERIES = insert(_TABLES["routing_deliveries"]).returning(
-    RoutingDelivery.id, sort_by_parameter_order=True
-)
-_INSERT_COPIES = insert(_TABLES["routing_copies"])
-_THREADS, _SESSIONS = _TABLES["routing_threads"].c, _TABLES["routing_sessions"].c
+_MESSAGES = cast(Table, RoutedMessage.__table__)
+_DELIVERIES = cast(Table, RoutingDelivery.__table__)
+_THREADS = cast(Table, RoutingThread.__table__)
+_SESSIONS = cast(Table, RoutingSession.__table__)
+_FLOOD = cast(Table, RoutingFlood.__table__)
+_INSERT_MESSAGE = insert(_MESSAGES).returning(RoutedMessage.id)
+_INSERT_DELIVERIES = insert(_DELIVERIES).returning(RoutingDelivery.id, sort_by_parameter_order=True)
+_INSERT_COPIES = insert(cast(Table, RoutingCopy.__table__))
 _TOUCH_THREAD = (
-    update(_TABLES["routing_threads"])
-    .where(_THREADS.id == bindparam("thread_id"))
+    update(_THREADS)
+    .where(_THREADS.c.id == bindparam("thread_id"))
     .values(last_activity_at=bindparam("now"))
 )
 _COUNT_IN_SESSION = (
-    update(_TABLES["routing_sessions"])
+    update(_SESSIONS)
     .where(
-        _SESSIONS.member_id == bindparam("member"),
-        _SESSIONS.workgroup_id == bindparam("workgroup"),
+        _SESSIONS.c.member_id == bindparam("member"),
+        _SESSIONS.c.workgroup_id == bindparam("workgroup"),
     )
-    .values(last_activity_at=bindparam("now"), messages=_SESSIONS.messages + 1)
-    .returning(_SESSIONS.messages)
+    .values(last_activity_at=bindparam("now"), messages=_SESSIONS.c.messages + 1)
+    .returning(_SESSIONS.c.messages)
 )
+
+
+# The hot path's reads, built once with bound parameters.
+_OPEN_THREAD = (
+    select(RoutingThread)
+    .where(
+        RoutingThread.workgroup_id == bindparam("workgroup"),
+        RoutingThread.member_id == bindparam("member"),
+        RoutingThread.origin_chat_id == bindparam("chat"),
+        RoutingThread.status.in_(OPEN_STATUSES),
+    )
+    .order_by(RoutingThread.id.desc())
+    .limit(1)
+)
+_WAITING = (
+    _delivery_query()
+    .add_columns(*_ACCOUNT)
+    .outerjoin(TelegramUser, TelegramUser.id == RoutingDelivery.chat_id)
+    .where(
+        RoutingDelivery.chat_id == bindparam("chat"),
+        RoutingDelivery.status == DeliveryStatus.PENDING,
+    )
+    .order_by(RoutingDelivery.id)
+)
+_SESSION_OF = (
+    select(RoutingSession)
+    .where(RoutingSession.member_id == bindparam("member"))
+    .options(joinedload(RoutingSession.workgroup).joinedload(Workgroup.catalyst))
+)
+_SET_STATUS = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.id == bindparam("delivery"))
+    .values(status=bindparam("status"))
+)
+_SET_DELIVERED = _SET_STATUS.values(delivered_at=bindparam("at"))
+
+#: The flood count's upsert, built once per dialect (``ON CONFLICT`` is the dialect's own).
+_COUNT_MESSAGE: dict[str, Any] = {}
+
+
+def _count_message(upsert: Any) -> Any:
+    """``RoutingRepository.count_message``'s statement, with its values as bound parameters."""
+    flood = _FLOOD.c
+    now = bindparam("now", type_=UTCDateTime())
+    stale = or_(
+        flood.window_start <= bindparam("window_from", type_=UTCDateTime()),
+        flood.window_start > now,
+    )
+    over = flood.count >= bindparam("limit", type_=Integer())
+    first, first_over = (
+        bindparam("first", type_=Integer()),
+        bindparam("first_over", type_=Boolean()),
+    )
+    told, silent = bindparam("told", type_=Integer()), bindparam("silent", type_=Integer())
+    return (
+        upsert.values(
+            member_id=bindparam("member"), window_start=now, count=first, notified=first_over
+        )
+        .on_conflict_do_update(
+            index_elements=["member_id"],
+            set_={
+                "window_start": case((stale, now), else_=flood.window_start),
+                "count": case(
+                    (stale, first),
+                    (over, case((flood.notified, silent), else_=told)),
+                    else_=flood.count + 1,
+                ),
+                "notified": case((stale, first_over), (over, true()), else_=flood.notified),
+            },
+        )
+        .returning(flood.count)
+    )
 
 
 class RoutingRepository(Repository):
@@ -127,17 +202,8 @@ class RoutingRepository(Repository):
     ) -> RoutingThread | None:
         """The member's unresolved thread with this workgroup from this chat, if any (its own
         columns: recording a question needs no more)."""
-        result = await self.session.execute(
-            select(RoutingThread)
-            .where(
-                RoutingThread.workgroup_id == workgroup_id,
-                RoutingThread.member_id == member_id,
-                RoutingThread.origin_chat_id == origin_chat_id,
-                RoutingThread.status.in_(OPEN_STATUSES),
-            )
-            .order_by(RoutingThread.id.desc())
-            .limit(1)
-        )
+        values = {"workgroup": workgroup_id, "member": member_id, "chat": origin_chat_id}
+        result = await self.session.execute(_OPEN_THREAD, values)
         return result.scalar_one_or_none()
 
     async def open_threads(self) -> Sequence[RoutingThread]:
@@ -223,28 +289,17 @@ class RoutingRepository(Repository):
         self, delivery_id: int, status: DeliveryStatus, delivered_at: datetime | None = None
     ) -> bool:
         """One UPDATE, nothing loaded; False when the delivery is gone (retention)."""
-        values: dict[str, Any] = {"status": status}
+        values: dict[str, Any] = {"delivery": delivery_id, "status": status}
         if delivered_at is not None:
-            values["delivered_at"] = delivered_at
-        result = await self.session.execute(
-            update(RoutingDelivery).where(RoutingDelivery.id == delivery_id).values(**values)
-        )
+            values["at"] = delivered_at
+        statement = _SET_STATUS if delivered_at is None else _SET_DELIVERED
+        result = await self.session.execute(statement, values)
         return bool(cast(CursorResult[Any], result).rowcount)
 
     async def waiting(self, chat_id: int) -> Waiting:
         """Deliveries waiting for one chat, in the order they were made, and the chat's account
         beside them: one statement (the account is None with nothing waiting)."""
-        result = await self.session.execute(
-            _delivery_query()
-            .add_columns(*_ACCOUNT)
-            .outerjoin(TelegramUser, TelegramUser.id == RoutingDelivery.chat_id)
-            .where(
-                RoutingDelivery.chat_id == chat_id,
-                RoutingDelivery.status == DeliveryStatus.PENDING,
-            )
-            .order_by(RoutingDelivery.id)
-        )
-        rows = result.all()
+        rows = (await self.session.execute(_WAITING, {"chat": chat_id})).all()
         account = AccountState(*rows[0][1:]) if rows and rows[0][1] is not None else None
         return Waiting(account, [row[0] for row in rows])
 
@@ -325,11 +380,7 @@ class RoutingRepository(Repository):
     # --- sessions ------------------------------------------------------------------------------
 
     async def session_of(self, member_id: int) -> RoutingSession | None:
-        result = await self.session.execute(
-            select(RoutingSession)
-            .where(RoutingSession.member_id == member_id)
-            .options(joinedload(RoutingSession.workgroup).joinedload(Workgroup.catalyst))
-        )
+        result = await self.session.execute(_SESSION_OF, {"member": member_id})
         return result.scalar_one_or_none()
 
     async def session_activity(self, member_id: int) -> datetime | None:
@@ -376,29 +427,11 @@ class RoutingRepository(Repository):
         up to ``limit`` the message is within the limit; over it the count stays at ``limit + 1``
         for the first message over the limit (``notified`` is set by it) and ``limit + 2`` for
         any later one, so that the caller knows whether it is the one to tell the member."""
-        flood = RoutingFlood.__table__.c
-        stale = or_(flood.window_start <= window_from, flood.window_start > now)
-        over = flood.count >= limit
+        dialect = self.session.get_bind().dialect.name
+        statement = _COUNT_MESSAGE.get(dialect)
+        if statement is None:
+            statement = _COUNT_MESSAGE[dialect] = _count_message(self.insert(RoutingFlood))
         first = 1 if limit >= 1 else limit + 1  # the count of a window's first message
-        statement = (
-            self.insert(RoutingFlood)
-            .values(member_id=member_id, window_start=now, count=first, notified=first > limit)
-            .on_conflict_do_update(
-                index_elements=["member_id"],
-                set_={
-                    "window_start": case(
-                        (stale, literal(now, UTCDateTime())), else_=flood.window_start
-                    ),
-                    "count": case(
-                        (stale, first),
-                        (over, case((flood.notified, limit + 2), else_=limit + 1)),
-                        else_=flood.count + 1,
-                    ),
-                    "notified": case(
-                        (stale, literal(first > limit)), (over, true()), else_=flood.notified
-                    ),
-                },
-            )
-            .returning(flood.count)
-        )
-        return int(await self.session.scalar(statement) or 0)
+        values = {"member": member_id, "now": now, "window_from": window_from, "limit": limit}
+        values.update(first=first, first_over=first > limit, told=limit + 1, silent=limit + 2)
+        return int(await self.session.scalar(statement, values) or 0)
