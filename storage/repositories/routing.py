@@ -95,7 +95,7 @@ _DELIVERIES = cast(Table, RoutingDelivery.__table__)
 _THREADS = cast(Table, RoutingThread.__table__)
 _SESSIONS = cast(Table, RoutingSession.__table__)
 _FLOOD = cast(Table, RoutingFlood.__table__)
-_INSERT_MESSAGE = insert(_MESSAGES).returning(RoutedMessage.id)
+_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _INSERT_DELIVERIES = insert(_DELIVERIES).returning(RoutingDelivery.id, sort_by_parameter_order=True)
 _INSERT_COPIES = insert(cast(Table, RoutingCopy.__table__))
 _TOUCH_THREAD = (
@@ -430,7 +430,7 @@ class RoutingRepository(Repository):
         dialect = self.session.get_bind().dialect.name
         statement = _COUNT_MESSAGE.get(dialect)
         if statement is None:
-            statement = _COUNT_MESSAGE[dialect] = _count_message(self.insert(RoutingFlood))
+            statement = _COUNT_MESSAGE[dialect] = _count_message(self.insert(_FLOOD))
         first = 1 if limit >= 1 else limit + 1  # the count of a window's first message
         values = {"member": member_id, "now": now, "window_from": window_from, "limit": limit}
         values.update(first=first, first_over=first > limit, told=limit + 1, silent=limit + 2)
