@@ -71,10 +71,13 @@ def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front: concurrent units (an update and a background
     # delivery) then wait for each other (busy_timeout) instead of failing on a stale snapshot.
     # A read (``Database.read``) only needs a snapshot: a deferred BEGIN, no lock.
-    if connection.get_execution_options().get("read_only"):
-        connection.exec_driver_sql("BEGIN")
+    # The one-trip driver sends it with the transaction's first statement (one trip less).
+    begin = "BEGIN" if connection.get_execution_options().get("read_only") else "BEGIN IMMEDIATE"
+    driver = connection.connection.dbapi_connection
+    if isinstance(driver, sqlite_driver.OneTripConnection):
+        driver.defer_begin(begin)
     else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
 
 #: The ``cluster_settings`` key that every committed identity change rewrites, so that other

@@ -6,15 +6,17 @@ the event loop (a write to its self-pipe), which under a burst of updates costs 
 the statement itself (``bench/RESULTS.md``, issue 16). This cursor does the four in one
 function run in the same thread, on the same ``sqlite3`` connection, under the same per-connection
 lock, so nothing else changes: transactions, ``BEGIN IMMEDIATE``, pragmas, errors and the pool
-are SQLAlchemy's and aiosqlite's own. Server-side cursors (streamed results) keep the stock
-one. ``storage.db.make_engine`` hands it to the engine as its DBAPI module (``module=``).
+are SQLAlchemy's and aiosqlite's own. The ``BEGIN`` SQLAlchemy emits (``storage.db``) waits for
+the transaction's first statement and goes in the same trip. Server-side cursors (streamed
+results) keep the stock one. ``storage.db.make_engine`` hands it to the engine as its DBAPI
+module (``module=``).
 """
 
 from __future__ import annotations
 
 import collections
 import sqlite3
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -26,10 +28,17 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 
+def _send_begin(connection: sqlite3.Connection, begin: str) -> None:
+    connection.execute(begin).close()
+
+
 def _run(
-    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, begin: str | None
 ) -> tuple[Any, int, int | None, list[Any]]:
-    """In the driver's thread: the statement, its rows, and the cursor's facts."""
+    """In the driver's thread: the transaction's ``BEGIN`` if it is still to be sent, the
+    statement, its rows, and the cursor's facts."""
+    if begin is not None:
+        _send_begin(connection, begin)
     cursor = connection.cursor()
     try:
         if many:
@@ -89,17 +98,58 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             self._adapt_connection._handle_exception(error)
 
     async def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
-        driver = self._connection
-        async with self._adapt_connection._execute_mutex:
-            found = await driver._execute(_run, driver._conn, operation, parameters, many)
+        driver, adapted = self._connection, cast(OneTripConnection, self._adapt_connection)
+        async with adapted._execute_mutex:
+            begin, adapted._begin = adapted._begin, None
+            found = await driver._execute(_run, driver._conn, operation, parameters, many, begin)
         self._description, self._rowcount, self._lastrowid, rows = found
         self._rows = collections.deque(rows)
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """The connection of ``OneTripCursor``: a transaction's ``BEGIN`` goes with its first
+    statement (``defer_begin``); a commit or rollback with no transaction open costs no trip."""
+
+    __slots__ = ("_begin",)
 
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._begin: str | None = None
+
+    def defer_begin(self, begin: str) -> None:
+        """Send ``begin`` (``BEGIN``, ``BEGIN IMMEDIATE``) with the next statement."""
+        self._begin = begin
+
+    def cursor(self, server_side: bool = False) -> Any:
+        if server_side and self._begin is not None:  # the stock cursor: BEGIN on its own
+            begin, self._begin = self._begin, None
+            try:
+                await_(self._connection._execute(_send_begin, self._connection._conn, begin))
+            except Exception as error:
+                self._handle_exception(error)
+        return super().cursor(server_side)
+
+    def commit(self) -> None:
+        if self._idle():
+            return
+        super().commit()
+
+    def rollback(self) -> None:
+        if self._idle():
+            return
+        super().rollback()
+
+    def _idle(self) -> bool:
+        """No transaction to end: its BEGIN was never sent (dropped now), or none is open. The
+        ``sqlite3`` module does nothing then either, but only after a trip to the thread (the
+        pool's rollback of every returned connection is one)."""
+        if self._begin is not None:
+            self._begin = None
+            return True
+        connection = self._connection._connection
+        return connection is None or not connection.in_transaction
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -116,10 +116,9 @@ async def ready_to_send(
     are all that waits for the chat and the chat is not known to block the bot; None when a
     flush must send them (after what waits before them). The caller releases the claim when
     its unit fails (``release``)."""
-    account = await uow.telegram_users.state(chat_id) if chat_id > 0 else None
+    account, pending = await routing.waiting_for(uow, chat_id)
     if account is not None and account.blocked_at is not None:
         return None
-    pending = list(await routing.pending_for(uow, chat_id))
     if [d.id for d in pending] != sorted(delivery_ids):
         return None
     app.bot_data.claimed_deliveries.update(delivery_ids)
@@ -183,11 +182,10 @@ async def _flush(
         account, pending = preread.account, preread.deliveries
     else:
         async with data.db.read() as uow:
-            account = await uow.telegram_users.state(chat_id) if chat_id > 0 else None
-            if account is not None and account.blocked_at is not None:
-                out.blocked = True
-                return out
-            pending = list(await routing.pending_for(uow, chat_id))
+            account, pending = await routing.waiting_for(uow, chat_id)
+        if account is not None and account.blocked_at is not None:
+            out.blocked = True
+            return out
         # Claimed ones are sent here, oldest first with the rest: skipping them would send what
         # came after them first (their recorder may still be sending to another chat).
         data.claimed_deliveries.difference_update(d.id for d in pending)

@@ -22,13 +22,12 @@ from storage.models.routing import (
     RoutedMessage,
     RoutingCopy,
     RoutingDelivery,
-    RoutingFlood,
     RoutingSession,
     RoutingThread,
     Signer,
     ThreadStatus,
 )
-from storage.repositories.routing import RoutingRepository
+from storage.repositories.routing import RoutingRepository, Waiting
 
 #: A private "writing to the katalizátor" session ends after this long without a message.
 SESSION_IDLE = timedelta(minutes=30)
@@ -259,21 +258,12 @@ async def close_session(uow: UnitOfWork, member_id: int) -> Workgroup | None:
 
 
 async def admit(uow: UnitOfWork, member_id: int, now: datetime, limit: int) -> Admission:
-    """Count one more message of the member in the current minute (fixed one-minute windows)."""
-    repo = uow.routing
-    flood = await repo.flood(member_id)
-    if flood is None:
-        flood = RoutingFlood(member_id=member_id, window_start=now, count=0, notified=False)
-        repo.add_flood(flood)
-    elif now - flood.window_start >= FLOOD_WINDOW or now < flood.window_start:
-        flood.window_start, flood.count, flood.notified = now, 0, False
-    if flood.count >= limit:
-        if flood.notified:
-            return Admission.SILENT
-        flood.notified = True
-        return Admission.SLOW_DOWN
-    flood.count += 1
-    return Admission.OK
+    """Count one more message of the member in the current minute (fixed one-minute windows):
+    over the limit, the member is told once per window."""
+    count = await uow.routing.count_message(member_id, now, now - FLOOD_WINDOW, limit)
+    if count <= limit:
+        return Admission.OK
+    return Admission.SLOW_DOWN if count == limit + 1 else Admission.SILENT
 
 
 # --- questions and answers -------------------------------------------------------------------
@@ -329,29 +319,23 @@ async def record_question(
         )
         repo.add_thread(thread)
         await uow.flush()
-    elif thread.status is ThreadStatus.RESOLVED:
-        thread.status = ThreadStatus.OPEN
-        thread.resolved_at = None
-        thread.resolved_by_id = None
+    else:
+        if thread.status is ThreadStatus.RESOLVED:
+            thread.status = ThreadStatus.OPEN
+            thread.resolved_at = None
+            thread.resolved_by_id = None
+        await repo.touch_thread(thread, now)
     message = await _record_message(
         uow, thread, Direction.QUESTION, member.id, Signer.MEMBER, now,
         (origin_chat_id, origin_message_id, kind, body_html),
     )  # fmt: skip
-    deliveries = [
-        _delivery(
-            repo, message, r.telegram_id, where.audience, (reply_to or {}).get(r.telegram_id), now
-        )
-        for r in where.recipients
-    ]
-    thread.last_activity_at = now
+    chats = [(r.telegram_id, (reply_to or {}).get(r.telegram_id)) for r in where.recipients]
+    deliveries = await _deliveries(
+        repo, now, where.audience, [(message.id, chat, reply) for chat, reply in chats]
+    )
     first = False
     if not in_group:
-        session = await repo.session_state(member.id)
-        if session is not None and session.workgroup_id == workgroup.id:
-            session.last_activity_at = now
-            session.messages += 1
-            first = session.messages == 1
-    await uow.flush()
+        first = await repo.count_in_session(member.id, workgroup.id, now) == 1
     return Routed(thread, message, deliveries, where, first)
 
 
@@ -367,34 +351,33 @@ async def _record_message(
     """A question or an answer of the thread: ``origin`` is the chat and message it was written
     in, its kind and its HTML body."""
     chat_id, message_id, kind, body_html = origin
-    message = RoutedMessage(
-        thread_id=thread.id, direction=direction, author_id=author_id, signer=signer,
-        origin_chat_id=chat_id, origin_message_id=message_id, kind=kind, body_html=body_html,
-        created_at=now,
+    return await uow.routing.insert_message(
+        {
+            "thread_id": thread.id, "direction": direction, "author_id": author_id,
+            "signer": signer, "origin_chat_id": chat_id, "origin_message_id": message_id,
+            "kind": kind, "body_html": body_html, "created_at": now,
+        }
     )  # fmt: skip
-    uow.routing.add_message(message)
-    await uow.flush()
-    return message
 
 
-def _delivery(
+async def _deliveries(
     repo: RoutingRepository,
-    message: RoutedMessage,
-    chat_id: int,
-    audience: Audience,
-    reply_to: int | None,
     now: datetime,
-) -> RoutingDelivery:
-    delivery = RoutingDelivery(
-        message_id=message.id,
-        chat_id=chat_id,
-        audience=audience,
-        reply_to_message_id=reply_to,
-        status=DeliveryStatus.PENDING,
-        created_at=now,
-    )
-    repo.add_delivery(delivery)
-    return delivery
+    audience: Audience,
+    rows: Iterable[tuple[int, int, int | None]],
+) -> list[RoutingDelivery]:
+    """Pending deliveries, one statement for all: ``rows`` are (message, chat, the message to
+    reply to there)."""
+    return await repo.insert_deliveries(
+        [
+            {
+                "message_id": message_id, "chat_id": chat_id, "audience": audience,
+                "reply_to_message_id": reply_to, "status": DeliveryStatus.PENDING,
+                "created_at": now, "delivered_at": None,
+            }
+            for message_id, chat_id, reply_to in rows
+        ]
+    )  # fmt: skip
 
 
 async def find_copy(uow: UnitOfWork, chat_id: int, message_id: int) -> RoutingCopy | None:
@@ -426,20 +409,20 @@ async def record_answer(
         (origin_chat_id, origin_message_id, kind, body_html),
     )  # fmt: skip
     audience = Audience.GROUP if thread.in_group else Audience.MEMBER
-    delivery = _delivery(
-        repo, message, question.origin_chat_id, audience, question.origin_message_id, now
+    deliveries = await _deliveries(
+        repo, now, audience, [(message.id, question.origin_chat_id, question.origin_message_id)]
     )
-    thread.last_activity_at = now
-    await uow.flush()
-    return Routed(thread, message, [delivery])
+    await repo.touch_thread(thread, now)
+    return Routed(thread, message, deliveries)
 
 
 # --- deliveries ------------------------------------------------------------------------------
 
 
-async def pending_for(uow: UnitOfWork, chat_id: int) -> Sequence[RoutingDelivery]:
-    """What waits for one chat, oldest first (with message, thread, workgroup and member)."""
-    return await uow.routing.pending_for_chat(chat_id)
+async def waiting_for(uow: UnitOfWork, chat_id: int) -> Waiting:
+    """What waits for one chat, oldest first (with message, thread, workgroup and member), and
+    the chat's account: its language, and whether it is known to block the bot."""
+    return await uow.routing.waiting(chat_id)
 
 
 async def chats_with_pending(uow: UnitOfWork) -> Sequence[int]:
@@ -462,8 +445,7 @@ async def mark_delivered(
     repo = uow.routing
     if not await repo.set_delivery_status(delivery_id, DeliveryStatus.DELIVERED, now):
         return
-    for message_id in message_ids:
-        repo.add_copy(RoutingCopy(delivery_id=delivery_id, chat_id=chat_id, message_id=message_id))
+    await repo.insert_copies(delivery_id, chat_id, message_ids)
 
 
 async def mark_failed(uow: UnitOfWork, delivery_id: int) -> None:
@@ -548,12 +530,13 @@ async def hand_to_ksz(uow: UnitOfWork, thread_id: int, actor: Member, now: datet
     exclude = actor.id if signer is Signer.CATALYST else thread.member_id
     where = await destination(uow, thread.workgroup, thread.status, exclude)
     repo = uow.routing
-    deliveries = [
-        _delivery(repo, question, r.telegram_id, Audience.KSZ, None, now)
-        for question in await repo.recent_questions(thread.id, HANDOVER_HISTORY)
-        for r in where.recipients
-    ]
-    await uow.flush()
+    questions = await repo.recent_questions(thread.id, HANDOVER_HISTORY)
+    deliveries = await _deliveries(
+        repo,
+        now,
+        Audience.KSZ,
+        [(q.id, r.telegram_id, None) for q in questions for r in where.recipients],
+    )
     return HandOver(thread, deliveries, where)
 
 

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import CursorResult, Select, func, select, update
+from sqlalchemy import (
+    Boolean,
+    CursorResult,
+    Integer,
+    Select,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from storage.models import Member, TelegramUser, Workgroup, WorkgroupMember
 from storage.models.routing import (
@@ -22,6 +38,7 @@ from storage.models.routing import (
     ThreadStatus,
 )
 from storage.repositories.base import Repository
+from storage.types import UTCDateTime
 
 OPEN_STATUSES = (ThreadStatus.OPEN, ThreadStatus.HANDED_TO_KSZ)
 
@@ -47,6 +64,128 @@ def _delivery_query() -> Select[RoutingDelivery]:
     )
 
 
+class AccountState(NamedTuple):
+    """What sending to a private chat needs of its account."""
+
+    id: int
+    language: str | None
+    language_code: str | None
+    blocked_at: datetime | None
+
+
+_ACCOUNT = (
+    TelegramUser.id,
+    TelegramUser.language,
+    TelegramUser.language_code,
+    TelegramUser.blocked_at,
+)
+
+
+class Waiting(NamedTuple):
+    """What waits for a chat, and the chat's account (None: a group, or no account)."""
+
+    account: AccountState | None
+    deliveries: list[RoutingDelivery]
+
+
+# The hot path's writes as Core statements built once: an ORM flush of a new object costs more
+# than the statement, and a statement built per call costs its construction and cache key.
+_MESSAGES = cast(Table, RoutedMessage.__table__)
+_DELIVERIES = cast(Table, RoutingDelivery.__table__)
+_THREADS = cast(Table, RoutingThread.__table__)
+_SESSIONS = cast(Table, RoutingSession.__table__)
+_FLOOD = cast(Table, RoutingFlood.__table__)
+_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+_INSERT_DELIVERIES = insert(_DELIVERIES).returning(RoutingDelivery.id, sort_by_parameter_order=True)
+_INSERT_COPIES = insert(cast(Table, RoutingCopy.__table__))
+_TOUCH_THREAD = (
+    update(_THREADS)
+    .where(_THREADS.c.id == bindparam("thread_id"))
+    .values(last_activity_at=bindparam("now"))
+)
+_COUNT_IN_SESSION = (
+    update(_SESSIONS)
+    .where(
+        _SESSIONS.c.member_id == bindparam("member"),
+        _SESSIONS.c.workgroup_id == bindparam("workgroup"),
+    )
+    .values(last_activity_at=bindparam("now"), messages=_SESSIONS.c.messages + 1)
+    .returning(_SESSIONS.c.messages)
+)
+
+
+# The hot path's reads, built once with bound parameters.
+_OPEN_THREAD = (
+    select(RoutingThread)
+    .where(
+        RoutingThread.workgroup_id == bindparam("workgroup"),
+        RoutingThread.member_id == bindparam("member"),
+        RoutingThread.origin_chat_id == bindparam("chat"),
+        RoutingThread.status.in_(OPEN_STATUSES),
+    )
+    .order_by(RoutingThread.id.desc())
+    .limit(1)
+)
+_WAITING = (
+    _delivery_query()
+    .add_columns(*_ACCOUNT)
+    .outerjoin(TelegramUser, TelegramUser.id == RoutingDelivery.chat_id)
+    .where(
+        RoutingDelivery.chat_id == bindparam("chat"),
+        RoutingDelivery.status == DeliveryStatus.PENDING,
+    )
+    .order_by(RoutingDelivery.id)
+)
+_SESSION_OF = (
+    select(RoutingSession)
+    .where(RoutingSession.member_id == bindparam("member"))
+    .options(joinedload(RoutingSession.workgroup).joinedload(Workgroup.catalyst))
+)
+_SET_STATUS = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.id == bindparam("delivery"))
+    .values(status=bindparam("status"))
+)
+_SET_DELIVERED = _SET_STATUS.values(delivered_at=bindparam("at"))
+
+#: The flood count's upsert, built once per dialect (``ON CONFLICT`` is the dialect's own).
+_COUNT_MESSAGE: dict[str, Any] = {}
+
+
+def _count_message(upsert: Any) -> Any:
+    """``RoutingRepository.count_message``'s statement, with its values as bound parameters."""
+    flood = _FLOOD.c
+    now = bindparam("now", type_=UTCDateTime())
+    stale = or_(
+        flood.window_start <= bindparam("window_from", type_=UTCDateTime()),
+        flood.window_start > now,
+    )
+    over = flood.count >= bindparam("limit", type_=Integer())
+    first, first_over = (
+        bindparam("first", type_=Integer()),
+        bindparam("first_over", type_=Boolean()),
+    )
+    told, silent = bindparam("told", type_=Integer()), bindparam("silent", type_=Integer())
+    return (
+        upsert.values(
+            member_id=bindparam("member"), window_start=now, count=first, notified=first_over
+        )
+        .on_conflict_do_update(
+            index_elements=["member_id"],
+            set_={
+                "window_start": case((stale, now), else_=flood.window_start),
+                "count": case(
+                    (stale, first),
+                    (over, case((flood.notified, silent), else_=told)),
+                    else_=flood.count + 1,
+                ),
+                "notified": case((stale, first_over), (over, true()), else_=flood.notified),
+            },
+        )
+        .returning(flood.count)
+    )
+
+
 class RoutingRepository(Repository):
     """Threads, routed messages, deliveries, copies, sessions and flood counters."""
 
@@ -63,17 +202,8 @@ class RoutingRepository(Repository):
     ) -> RoutingThread | None:
         """The member's unresolved thread with this workgroup from this chat, if any (its own
         columns: recording a question needs no more)."""
-        result = await self.session.execute(
-            select(RoutingThread)
-            .where(
-                RoutingThread.workgroup_id == workgroup_id,
-                RoutingThread.member_id == member_id,
-                RoutingThread.origin_chat_id == origin_chat_id,
-                RoutingThread.status.in_(OPEN_STATUSES),
-            )
-            .order_by(RoutingThread.id.desc())
-            .limit(1)
-        )
+        values = {"workgroup": workgroup_id, "member": member_id, "chat": origin_chat_id}
+        result = await self.session.execute(_OPEN_THREAD, values)
         return result.scalar_one_or_none()
 
     async def open_threads(self) -> Sequence[RoutingThread]:
@@ -88,10 +218,19 @@ class RoutingRepository(Repository):
     def add_thread(self, thread: RoutingThread) -> None:
         self.session.add(thread)
 
+    async def touch_thread(self, thread: RoutingThread, now: datetime) -> None:
+        """The thread carried a message at ``now``: one UPDATE, and the loaded thread says so
+        without anything left to flush."""
+        await self.session.execute(_TOUCH_THREAD, {"thread_id": thread.id, "now": now})
+        set_committed_value(thread, "last_activity_at", now)
+
     # --- routed messages -----------------------------------------------------------------------
 
-    def add_message(self, message: RoutedMessage) -> None:
-        self.session.add(message)
+    async def insert_message(self, values: dict[str, Any]) -> RoutedMessage:
+        """One ``INSERT ... RETURNING``, no ORM flush: the message as written, its id filled in
+        (not attached to the unit)."""
+        message_id = await self.session.scalar(_INSERT_MESSAGE, values)
+        return RoutedMessage(id=message_id, **values)
 
     async def recent_questions(self, thread_id: int, limit: int) -> Sequence[RoutedMessage]:
         """The thread's last ``limit`` questions, oldest first."""
@@ -123,8 +262,13 @@ class RoutingRepository(Repository):
 
     # --- deliveries ----------------------------------------------------------------------------
 
-    def add_delivery(self, delivery: RoutingDelivery) -> None:
-        self.session.add(delivery)
+    async def insert_deliveries(self, rows: list[dict[str, Any]]) -> list[RoutingDelivery]:
+        """One ``INSERT ... RETURNING`` for all of them, no ORM flush: the deliveries as written,
+        in the order given, their ids filled in (not attached to the unit)."""
+        if not rows:
+            return []
+        ids = (await self.session.execute(_INSERT_DELIVERIES, rows)).scalars().all()
+        return [RoutingDelivery(id=i, **row) for i, row in zip(ids, rows, strict=True)]
 
     async def statuses(self, delivery_ids: Sequence[int]) -> dict[int, DeliveryStatus]:
         """Where each delivery stands now."""
@@ -145,25 +289,19 @@ class RoutingRepository(Repository):
         self, delivery_id: int, status: DeliveryStatus, delivered_at: datetime | None = None
     ) -> bool:
         """One UPDATE, nothing loaded; False when the delivery is gone (retention)."""
-        values: dict[str, Any] = {"status": status}
+        values: dict[str, Any] = {"delivery": delivery_id, "status": status}
         if delivered_at is not None:
-            values["delivered_at"] = delivered_at
-        result = await self.session.execute(
-            update(RoutingDelivery).where(RoutingDelivery.id == delivery_id).values(**values)
-        )
+            values["at"] = delivered_at
+        statement = _SET_STATUS if delivered_at is None else _SET_DELIVERED
+        result = await self.session.execute(statement, values)
         return bool(cast(CursorResult[Any], result).rowcount)
 
-    async def pending_for_chat(self, chat_id: int) -> Sequence[RoutingDelivery]:
-        """Deliveries waiting for one chat, in the order they were made."""
-        result = await self.session.execute(
-            _delivery_query()
-            .where(
-                RoutingDelivery.chat_id == chat_id,
-                RoutingDelivery.status == DeliveryStatus.PENDING,
-            )
-            .order_by(RoutingDelivery.id)
-        )
-        return result.scalars().all()
+    async def waiting(self, chat_id: int) -> Waiting:
+        """Deliveries waiting for one chat, in the order they were made, and the chat's account
+        beside them: one statement (the account is None with nothing waiting)."""
+        rows = (await self.session.execute(_WAITING, {"chat": chat_id})).all()
+        account = AccountState(*rows[0][1:]) if rows and rows[0][1] is not None else None
+        return Waiting(account, [row[0] for row in rows])
 
     async def pending_chats(self) -> Sequence[int]:
         """Chats with a pending delivery whose account is not known to have blocked the bot."""
@@ -211,8 +349,16 @@ class RoutingRepository(Repository):
 
     # --- copies --------------------------------------------------------------------------------
 
-    def add_copy(self, copy: RoutingCopy) -> None:
-        self.session.add(copy)
+    async def insert_copies(
+        self, delivery_id: int, chat_id: int, message_ids: Sequence[int]
+    ) -> None:
+        """The messages the bot sent for a delivery: one INSERT, no ORM flush."""
+        if message_ids:
+            rows = [
+                {"delivery_id": delivery_id, "chat_id": chat_id, "message_id": m}
+                for m in message_ids
+            ]
+            await self.session.execute(_INSERT_COPIES, rows)
 
     async def copy(self, chat_id: int, message_id: int) -> RoutingCopy | None:
         """The copy the bot sent as ``message_id`` in ``chat_id``, with its delivery and thread."""
@@ -234,23 +380,29 @@ class RoutingRepository(Repository):
     # --- sessions ------------------------------------------------------------------------------
 
     async def session_of(self, member_id: int) -> RoutingSession | None:
-        result = await self.session.execute(
-            select(RoutingSession)
-            .where(RoutingSession.member_id == member_id)
-            .options(joinedload(RoutingSession.workgroup).joinedload(Workgroup.catalyst))
-        )
+        result = await self.session.execute(_SESSION_OF, {"member": member_id})
         return result.scalar_one_or_none()
-
-    async def session_state(self, member_id: int) -> RoutingSession | None:
-        """The member's session without its workgroup: no statement when this unit has read
-        it already."""
-        return await self.session.get(RoutingSession, member_id)
 
     async def session_activity(self, member_id: int) -> datetime | None:
         """When the member's session (if any) last carried a message: one column."""
         return await self.session.scalar(
             select(RoutingSession.last_activity_at).where(RoutingSession.member_id == member_id)
         )
+
+    async def count_in_session(
+        self, member_id: int, workgroup_id: int, now: datetime
+    ) -> int | None:
+        """One more message in the member's session with this workgroup: one UPDATE ...
+        RETURNING, the session's count of messages after it (None: no such session). A session
+        loaded in this unit says so without anything left to flush."""
+        count: int | None = await self.session.scalar(
+            _COUNT_IN_SESSION, {"member": member_id, "workgroup": workgroup_id, "now": now}
+        )
+        loaded = self.session.identity_map.get(identity_key(RoutingSession, member_id))
+        if count is not None and loaded is not None:
+            set_committed_value(loaded, "last_activity_at", now)
+            set_committed_value(loaded, "messages", count)
+        return count
 
     def add_session(self, session: RoutingSession) -> None:
         """A new session: its member joins ``SessionMembers`` when this unit commits."""
@@ -266,8 +418,20 @@ class RoutingRepository(Repository):
 
     # --- flood ---------------------------------------------------------------------------------
 
-    async def flood(self, member_id: int) -> RoutingFlood | None:
-        return await self.session.get(RoutingFlood, member_id, with_for_update=True)
-
-    def add_flood(self, flood: RoutingFlood) -> None:
-        self.session.add(flood)
+    async def count_message(
+        self, member_id: int, now: datetime, window_from: datetime, limit: int
+    ) -> int:
+        """Count one more message of the member in the current window, in one statement (an
+        upsert; the row is locked while the unit lasts): a window that started at or before
+        ``window_from``, or after ``now``, starts again at ``now``. Returns the count after it:
+        up to ``limit`` the message is within the limit; over it the count stays at ``limit + 1``
+        for the first message over the limit (``notified`` is set by it) and ``limit + 2`` for
+        any later one, so that the caller knows whether it is the one to tell the member."""
+        dialect = self.session.get_bind().dialect.name
+        statement = _COUNT_MESSAGE.get(dialect)
+        if statement is None:
+            statement = _COUNT_MESSAGE[dialect] = _count_message(self.insert(_FLOOD))
+        first = 1 if limit >= 1 else limit + 1  # the count of a window's first message
+        values = {"member": member_id, "now": now, "window_from": window_from, "limit": limit}
+        values.update(first=first, first_over=first > limit, told=limit + 1, silent=limit + 2)
+        return int(await self.session.scalar(statement, values) or 0)

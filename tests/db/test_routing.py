@@ -162,7 +162,8 @@ async def test_pending_deliveries_wait_for_their_chat(
     await _ask(db, clock, cluster["anna"], "Innováció", 11)
     async with db.unit() as uow:
         assert [
-            d.message.origin_message_id for d in await routing.pending_for(uow, CATALYST_CHAT)
+            d.message.origin_message_id
+            for d in (await routing.waiting_for(uow, CATALYST_CHAT)).deliveries
         ] == [10, 11]
         assert list(await routing.chats_with_pending(uow)) == [CATALYST_CHAT]
         assert await routing.pending_in_thread(uow, routed.thread.id, CATALYST_CHAT) == 2
@@ -171,10 +172,12 @@ async def test_pending_deliveries_wait_for_their_chat(
         # a blocked account's deliveries are not retried at start, only when it starts the bot
         assert list(await routing.chats_with_pending(uow)) == []
         assert not await uow.telegram_users.reachable(CATALYST_CHAT)
-        [first, second] = await routing.pending_for(uow, CATALYST_CHAT)
+        [first, second] = (await routing.waiting_for(uow, CATALYST_CHAT)).deliveries
         await routing.mark_failed(uow, first.id)
     async with db.unit() as uow:
-        assert [d.id for d in await routing.pending_for(uow, CATALYST_CHAT)] == [second.id]
+        assert [d.id for d in (await routing.waiting_for(uow, CATALYST_CHAT)).deliveries] == [
+            second.id
+        ]
 
 
 async def test_hand_over_and_resolve(
@@ -253,3 +256,28 @@ async def test_flood_limit_per_minute_window(
     clock.advance(seconds=40)
     async with db.unit() as uow:
         assert await routing.admit(uow, cluster["anna"], clock.now(), 3) is Admission.OK
+
+
+async def test_flood_windows_edges_and_a_changed_limit(
+    db: Database, clock: FakeClock, cluster: dict[str, int]
+) -> None:
+    """The count is one upsert: its window's edges, a clock set back, and a limit changed by a
+    restart within the window behave as the read-then-write count did."""
+
+    async def admit(limit: int, *, seconds: float = 0) -> Admission:
+        clock.advance(seconds=seconds)
+        async with db.unit() as uow:
+            return await routing.admit(uow, cluster["anna"], clock.now(), limit)
+
+    assert [await admit(2) for _ in range(3)] == [Admission.OK, Admission.OK, Admission.SLOW_DOWN]
+    assert await admit(2, seconds=59.999) is Admission.SILENT  # still the same minute
+    assert await admit(2, seconds=0.001) is Admission.OK  # a minute after the window began
+    # A restart with a smaller limit within the window: told once, then silent.
+    assert [await admit(3) for _ in range(2)] == [Admission.OK, Admission.OK]  # 3 this minute
+    assert [await admit(1) for _ in range(3)] == [
+        Admission.SLOW_DOWN, Admission.SILENT, Admission.SILENT,
+    ]  # fmt: skip
+    # A larger limit: admitted again; the member was told in this window already.
+    assert [await admit(5) for _ in range(3)] == [Admission.OK, Admission.OK, Admission.SILENT]
+    # The clock set back before the window's start: a new window.
+    assert await admit(5, seconds=-30) is Admission.OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import aiosqlite
@@ -54,3 +55,56 @@ async def test_rows_rowcount_and_errors_come_back_as_before(db: Database, trips:
             uow.session.add(ClusterSetting(key="alfa", value=1))
     async with db.read() as uow:  # the failed unit rolled back; the connection still works
         assert await uow.session.scalar(select(func.count()).select_from(ClusterSetting)) == 2
+
+
+async def test_begin_goes_with_the_first_statement_and_still_locks(
+    db: Database, trips: list[str]
+) -> None:
+    """A unit's BEGIN IMMEDIATE rides with its first statement, yet the write lock is taken
+    before that statement runs; a commit or rollback with no transaction open is no trip."""
+    async with db.unit() as uow:
+        await uow.cluster.put("probe", 1)
+    trips.clear()
+    path = db.engine.url.database
+    assert path is not None
+    async with db.unit() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(ClusterSetting)) == 1
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")  # the unit holds the write lock already
+        finally:
+            other.close()
+        await uow.session.execute(ClusterSetting.__table__.update().values(value=2))
+    assert trips == ["_run", "_run", "commit"]  # no BEGIN of its own, no pool rollback
+    trips.clear()
+    async with db.read() as uow:
+        assert await uow.session.scalar(select(ClusterSetting.value)) == 2
+    assert trips == ["_run", "rollback"]
+    trips.clear()
+    async with db.unit():
+        pass
+    assert trips == []
+
+
+async def test_a_streamed_first_statement_is_inside_the_transaction(db: Database) -> None:
+    """A server-side cursor (the stock one) first in a unit sends the BEGIN itself: what the
+    unit writes after it commits, and a failure after it rolls everything back."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's driver")
+    async with db.unit() as uow:
+        assert [k async for k in await uow.session.stream_scalars(select(ClusterSetting.key))] == []
+        await uow.cluster.put("kept", 1)
+
+    async def failing() -> None:
+        async with db.unit() as uow:
+            _ = [k async for k in await uow.session.stream_scalars(select(ClusterSetting.key))]
+            await uow.cluster.put("lost", 1)
+            await uow.flush()
+            uow.session.add(ClusterSetting(key="kept", value=2))
+
+    with pytest.raises(IntegrityError):
+        await failing()
+    async with db.read() as uow:
+        rows = (await uow.session.execute(select(ClusterSetting.key, ClusterSetting.value))).all()
+    assert [tuple(r) for r in rows] == [("kept", 1)]

@@ -438,6 +438,24 @@ async def test_blocked_member_gets_the_answer_later(
     assert any(m.text and m.text.startswith("A válasz") for m in tg.outbox(cast.internal))
 
 
+async def test_each_recipient_reads_in_their_own_language(
+    harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    """The katalizátor's language, read with what waits for them, whoever sends it: the
+    asker's own handler, or a flush when they come back."""
+    await harness.send(cast.catalyst, "/nyelv")
+    await harness.press_label(cast.catalyst, harness.last(cast.catalyst), "English")
+    question = await _asked(harness, cast, db, clock, "Mikor?")  # the asker's handler sends it
+    assert question.text is not None and "Member: Belső Béla" in question.text
+    await _process(harness, tg.block_bot(cast.catalyst))
+    await harness.send(cast.internal, "Még valami?")  # waits for the katalizátor
+    calls = await _process(harness, tg.unblock_bot(cast.catalyst))  # a flush sends it
+    [later] = [t for t in texts(_to(calls, cast.catalyst)) if "Még valami?" in t]
+    assert "Member: Belső Béla" in later and "Workgroup: Innováció" in later
+    await harness.send(cast.catalyst, "Holnap.", reply_to=question)
+    assert harness.last(cast.internal).text == f"Holnap.\n\n{SIGNED}"  # the member's language
+
+
 # --- abuse and bad input ---------------------------------------------------------------------
 
 
