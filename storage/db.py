@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from storage import sqlite_driver
 from storage.models.base import postgresql_options
@@ -222,8 +222,14 @@ def _bump_identity_generation(session: Session) -> None:
             known.add(added)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_identity_change(session: Session) -> None:
+@event.listens_for(Session, "after_transaction_end")
+def _forget_identity_change(session: Session, transaction: SessionTransaction) -> None:
+    # The unit's own transaction ended (after a commit, ``after_commit`` has taken what it
+    # noted). A savepoint's end is not the unit's: rolled back, it must not drop what the rest
+    # of the unit noted (``after_rollback`` fires for it too); what it noted itself is kept,
+    # which at worst moves the generation or adds an id for nothing.
+    if transaction.parent is not None:
+        return
     session.info.pop("identity_changed", None)
     for noted, _superset in _NEW_IDS:
         session.info.pop(noted, None)

@@ -8,7 +8,7 @@ import pytest
 from bot.services import identity, routing
 from bot.services.clock import FakeClock
 from bot.services.identity import CLI_ACTOR, MemberSpec
-from storage.db import Database, IdentityGeneration
+from storage.db import Database, IdentityGeneration, UnitOfWork
 from storage.models import MemberKind
 from storage.models.routing import RoutingSession
 
@@ -145,3 +145,36 @@ async def test_the_session_members_tell_a_member_without_a_session_without_a_que
     assert sessions.begin_load()
     await sessions.load(db)
     assert sessions.knows(member.id) is False
+
+
+async def _then_a_failed_savepoint(uow: UnitOfWork) -> None:
+    await uow.flush()
+    with pytest.raises(RuntimeError):
+        async with uow.session.begin_nested():
+            raise RuntimeError
+
+
+async def test_a_failed_savepoint_keeps_what_the_rest_of_the_unit_noted(
+    db: Database, clock: FakeClock
+) -> None:
+    """A savepoint rolled back inside a unit (an import's refused row) does not make the unit
+    forget the session it opened or its identity change: both still count at its commit."""
+    async with db.unit() as uow:
+        spec = MemberSpec("Író Irén", MemberKind.INTERNAL)
+        member = (await identity.upsert_member(uow, spec, CLI_ACTOR, clock.now())).member
+        group = await identity.create_workgroup(uow, "Export", "", CLI_ACTOR, clock.now())
+    sessions = db.session_members
+    assert sessions.begin_load()
+    await sessions.load(db)
+    async with db.unit() as uow:
+        now = clock.now()
+        uow.routing.add_session(RoutingSession(member_id=member.id, workgroup_id=group.id,
+                                               opened_at=now, last_activity_at=now))  # fmt: skip
+        await _then_a_failed_savepoint(uow)
+    assert sessions.knows(member.id) is True
+    before = IdentityGeneration.value
+    async with db.unit() as uow:
+        other = MemberSpec("Más Máté", MemberKind.EXTERNAL)
+        await identity.upsert_member(uow, other, CLI_ACTOR, clock.now())
+        await _then_a_failed_savepoint(uow)
+    assert IdentityGeneration.value != before  # the new member was announced
