@@ -447,6 +447,8 @@ class Database:
         from storage.models import ClusterSetting
 
         async with self.engine.connect() as conn:
+            # A read: on SQLite a deferred BEGIN, not the writer lock that every unit queues for.
+            conn = await conn.execution_options(read_only=True)
             value = await conn.scalar(
                 select(ClusterSetting.value).where(ClusterSetting.key == IDENTITY_EPOCH)
             )

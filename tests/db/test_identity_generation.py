@@ -3,12 +3,14 @@ contact or a refreshed profile name does not."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.services import identity, routing
 from bot.services.clock import FakeClock
 from bot.services.identity import CLI_ACTOR, MemberSpec
-from storage.db import Database, IdentityGeneration, UnitOfWork
+from storage.db import IDENTITY_EPOCH, Database, IdentityGeneration, UnitOfWork
 from storage.models import MemberKind
 from storage.models.routing import RoutingSession
 
@@ -178,3 +180,17 @@ async def test_a_failed_savepoint_keeps_what_the_rest_of_the_unit_noted(
         await identity.upsert_member(uow, other, CLI_ACTOR, clock.now())
         await _then_a_failed_savepoint(uow)
     assert IdentityGeneration.value != before  # the new member was announced
+
+
+async def test_reading_the_identity_epoch_takes_no_writer_lock(db: Database) -> None:
+    """The watcher reads the epoch every second after a commit (SQLite): a read, which must not
+    queue behind (or hold up) a unit that writes."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's writer lock")
+    before = await db.identity_epoch()
+    async with db.unit() as uow:
+        await uow.cluster.stamp(IDENTITY_EPOCH, "mark")
+        await uow.flush()  # the writer lock is held from here to the commit
+        # The committed epoch, at once (a writer's lock would keep it waiting 5 s, then fail).
+        assert await asyncio.wait_for(db.identity_epoch(), 2) == before
+    assert await db.identity_epoch() == "mark"
