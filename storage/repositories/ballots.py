@@ -314,14 +314,13 @@ class BallotRepository(Repository):
         """A new open vote with its choices; False (nothing saved) when the member's vote is
         already there: the unique key refuses a second one (``ON CONFLICT DO NOTHING``, no
         savepoint needed)."""
-        dialect = self.session.get_bind().dialect.name
-        vote = _INSERT_VOTE.get(dialect)
-        if vote is None:
-            vote = _INSERT_VOTE[dialect] = (
-                self.insert(_VOTES)
-                .on_conflict_do_nothing(index_elements=["ballot_id", "member_id"])
-                .returning(_VOTES.c.id)
-            )
+        vote = self.on_conflict(
+            _INSERT_VOTE,
+            _VOTES,
+            lambda insert: insert.on_conflict_do_nothing(
+                index_elements=["ballot_id", "member_id"]
+            ).returning(_VOTES.c.id),
+        )
         values = {"ballot_id": ballot_id, "member_id": member_id, "cast_at": now}
         vote_id = await self.session.scalar(vote, values)
         if vote_id is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,6 +28,15 @@ class Repository:
 
             return pg_insert(table)
         return sqlite_insert(table)
+
+    def on_conflict(self, built: dict[str, Any], table: Any, build: Callable[[Any], Any]) -> Any:
+        """An ``ON CONFLICT`` statement on ``table`` built once per dialect and kept in
+        ``built``: ``build`` completes the dialect's ``INSERT`` (see ``insert``)."""
+        dialect = self.session.get_bind().dialect.name
+        statement = built.get(dialect)
+        if statement is None:
+            statement = built[dialect] = build(self.insert(table))
+        return statement
 
 
 def _escape_like(text: str) -> str:

@@ -61,11 +61,11 @@ _ACCOUNT_STATE = select(
 # burst, most presses), built once with bound parameters: building a statement with its loader
 # options costs about as much as running it.
 _ACCOUNT_STATE_OF = _ACCOUNT_STATE.where(TelegramUser.id == bindparam("telegram_id"))
-_MEMBER_OF_ACCOUNT = (
-    select(Member)
-    .options(selectinload(Member.memberships).joinedload(WorkgroupMember.workgroup))
-    .where(Member.telegram_id == bindparam("telegram_id"))
+#: Members with their workgroups (``MemberRepository``'s queries start from it).
+_WITH_GROUPS = select(Member).options(
+    selectinload(Member.memberships).joinedload(WorkgroupMember.workgroup)
 )
+_MEMBER_OF_ACCOUNT = _WITH_GROUPS.where(Member.telegram_id == bindparam("telegram_id"))
 _LED_BY = select(Workgroup).where(Workgroup.catalyst_id == bindparam("member_id"))
 
 
@@ -173,9 +173,7 @@ class MemberRepository(Repository):
     """Members of the cluster."""
 
     def _with_groups(self) -> Select[Member]:
-        return select(Member).options(
-            selectinload(Member.memberships).joinedload(WorkgroupMember.workgroup)
-        )
+        return _WITH_GROUPS
 
     async def get(self, member_id: int) -> Member | None:
         result = await self.session.execute(self._with_groups().where(Member.id == member_id))

@@ -427,10 +427,7 @@ class RoutingRepository(Repository):
         up to ``limit`` the message is within the limit; over it the count stays at ``limit + 1``
         for the first message over the limit (``notified`` is set by it) and ``limit + 2`` for
         any later one, so that the caller knows whether it is the one to tell the member."""
-        dialect = self.session.get_bind().dialect.name
-        statement = _COUNT_MESSAGE.get(dialect)
-        if statement is None:
-            statement = _COUNT_MESSAGE[dialect] = _count_message(self.insert(_FLOOD))
+        statement = self.on_conflict(_COUNT_MESSAGE, _FLOOD, _count_message)
         first = 1 if limit >= 1 else limit + 1  # the count of a window's first message
         values = {"member": member_id, "now": now, "window_from": window_from, "limit": limit}
         values.update(first=first, first_over=first > limit, told=limit + 1, silent=limit + 2)
