@@ -257,10 +257,9 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData
         generation = IdentityGeneration.value
         account: Any
         async with self.db.read() as uow:
-            account = await uow.telegram_users.state(user.id)
-            member = await uow.members.by_telegram_id(user.id)
-            catalyst_of = await uow.workgroups.catalyst_of(member.id) if member else ()
-        standing = standing_of(member, catalyst_of)
+            found = await uow.telegram_users.identity(user.id)
+        account, member = found.account, found.member
+        standing = standing_of(member, found.catalyst_of)
         just_started = False
         # A stranger's first contact writes nothing (``/start`` and joining remember them).
         if private and (account is not None or member is not None) and _stale(account, user):

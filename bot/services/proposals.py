@@ -171,7 +171,7 @@ async def open_kgy_ballot(
     chair = await uow.members.st_chair()
     if chair is None:
         return None
-    chair_standing = standing_of(chair, await uow.workgroups.catalyst_of(chair.id))
+    chair_standing = standing_of(chair, await uow.workgroups.led_ids(chair.id))
     ballot = await _put_to_vote(uow, proposal, Body.KGY, chair_standing, now, days, labels)
     proposal.stage = ProposalStage.KGY_VOTE
     proposal.kgy_ballot_id = ballot.id

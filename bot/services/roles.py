@@ -6,7 +6,7 @@ import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from storage.models import Member, MemberKind, Workgroup
+from storage.models import Member, MemberKind
 from storage.models.ballots import Body
 
 
@@ -132,8 +132,9 @@ def allows(permission: Permission, standing: Standing) -> bool:
     return bool(_RULES[permission](standing))
 
 
-def standing_of(member: Member | None, catalyst_of: Iterable[Workgroup] = ()) -> Standing:
-    """Build the standing of a member (with memberships loaded) or of a stranger."""
+def standing_of(member: Member | None, catalyst_of: Iterable[int] = ()) -> Standing:
+    """Build the standing of a member (with memberships loaded) or of a stranger;
+    ``catalyst_of``: the ids of the workgroups the member leads."""
     if member is None:
         return STRANGER
     return Standing(
@@ -145,5 +146,5 @@ def standing_of(member: Member | None, catalyst_of: Iterable[Workgroup] = ()) ->
         is_ksz=member.is_ksz,
         is_st_chair=member.is_st_chair,
         workgroup_ids=frozenset(link.workgroup_id for link in member.memberships),
-        catalyst_of=frozenset(group.id for group in catalyst_of),
+        catalyst_of=frozenset(catalyst_of),
     )

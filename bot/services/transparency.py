@@ -66,11 +66,9 @@ class Viewer:
 
 async def viewer(uow: UnitOfWork, telegram_id: int) -> Viewer:
     """Who ``telegram_id`` is: a member (active or not) or a stranger, and their language."""
-    account = await uow.telegram_users.get(telegram_id)
-    member = await uow.members.by_telegram_id(telegram_id)
-    catalyst_of = await uow.workgroups.catalyst_of(member.id) if member else ()
-    language = account.language if account is not None else None
-    return Viewer(telegram_id, standing_of(member, catalyst_of), language)
+    found = await uow.telegram_users.identity(telegram_id)
+    language = found.account.language if found.account is not None else None
+    return Viewer(telegram_id, standing_of(found.member, found.catalyst_of), language)
 
 
 # --- the register ------------------------------------------------------------------------------

@@ -255,5 +255,5 @@ async def _conversations(db: Database, clock: FakeClock, world: World) -> None:
             Actor(marton.id, marton.name), now, period="2027", title="Terv",
         )  # fmt: skip
         await workplan.report_progress(
-            uow, tasks.tasks[0].id, standing_of(kalman, [group]), 30, "jól halad", now, TZ
+            uow, tasks.tasks[0].id, standing_of(kalman, [group.id]), 30, "jól halad", now, TZ
         )

@@ -40,8 +40,7 @@ async def member(
         outcome.member.telegram_id = telegram_id
         await uow.flush()
         fresh = await uow.members.get(outcome.member.id)
-        catalyst_of = await uow.workgroups.catalyst_of(outcome.member.id)
-        return standing_of(fresh, catalyst_of)
+        return standing_of(fresh, await uow.workgroups.led_ids(outcome.member.id))
 
 
 def content(text: str = "Holnap 10-kor közgyűlés.") -> Content:

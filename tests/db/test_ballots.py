@@ -58,7 +58,7 @@ async def members(
 async def standing(db: Database, member_id: int) -> Standing:
     async with db.unit() as uow:
         member = await uow.members.get(member_id)
-        return standing_of(member, await uow.workgroups.catalyst_of(member_id))
+        return standing_of(member, await uow.workgroups.led_ids(member_id))
 
 
 async def publish(db: Database, clock: FakeClock, creator: Standing, **kw: object) -> Ballot:

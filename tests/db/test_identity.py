@@ -327,3 +327,36 @@ async def test_directory_is_in_hungarian_order(db: Database, clock: FakeClock) -
         page, total = await uow.members.page(0, 10)
     assert total == 4
     assert [m.name for m in page] == ["Cukor Ida", "Csonka Pál", "Sánta Béla", "Szabó Anna"]
+
+
+async def test_who_an_account_is_is_read_whole(db: Database, clock: FakeClock) -> None:
+    """The caller cache's read: the member with their workgroups, their account and the
+    workgroups they lead, for a member with or without an account and for a plain account."""
+    lead = await add(db, clock, name="Vezető Vera", kind=MemberKind.INTERNAL,
+                     workgroups=["Export"], catalyst_of=["Innováció", "Digitális"])  # fmt: skip
+    plain = await add(db, clock, name="Tag Tamás", kind=MemberKind.INTERNAL)
+    async with db.unit() as uow:
+        for member, telegram_id in ((lead, 501), (plain, 502)):
+            (await uow.members.get(member.id)).telegram_id = telegram_id  # type: ignore[union-attr]
+        account = uow.telegram_users.refresh(None, 501, first_name="Vera", last_name=None,
+                                             username="vera", language_code="de")  # fmt: skip
+        account.language, account.started_at = "en", clock.now()
+        uow.telegram_users.refresh(None, 503, first_name="Idegen", last_name=None,
+                                   username=None, language_code="hu")  # fmt: skip
+    async with db.read() as uow:
+        led = {g.id for g in await uow.workgroups.all() if g.name != "Export"}
+        vera = await uow.telegram_users.identity(501)
+        tamas = await uow.telegram_users.identity(502)
+        stranger = await uow.telegram_users.identity(503)
+        nobody = await uow.telegram_users.identity(504)
+    assert vera.member is not None and vera.member.name == "Vezető Vera"
+    assert sorted(link.workgroup.name for link in vera.member.memberships) == [
+        "Digitális", "Export", "Innováció"]  # fmt: skip
+    assert vera.catalyst_of == led and len(led) == 2
+    assert vera.account is not None
+    assert (vera.account.language, vera.account.username, vera.account.started_at) == (
+        "en", "vera", clock.now())  # fmt: skip
+    assert tamas.member is not None and tamas.account is None and tamas.catalyst_of == frozenset()
+    assert stranger.member is None and stranger.account is not None
+    assert stranger.account.first_name == "Idegen" and stranger.catalyst_of == frozenset()
+    assert nobody.member is None and nobody.account is None

@@ -59,7 +59,7 @@ class People:
 async def _standing(db: Database, member_id: int) -> Standing:
     async with db.unit() as uow:
         member = await uow.members.get(member_id)
-        return standing_of(member, await uow.workgroups.catalyst_of(member_id))
+        return standing_of(member, await uow.workgroups.led_ids(member_id))
 
 
 @pytest.fixture

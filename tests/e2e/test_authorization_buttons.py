@@ -218,7 +218,7 @@ class World:
     async def standing(self, role: str) -> Any:
         async with self.db.unit() as uow:
             member = await uow.members.by_telegram_id(getattr(self.cast, role).id)
-            return standing_of(member, await uow.workgroups.catalyst_of(member.id))
+            return standing_of(member, await uow.workgroups.led_ids(member.id))
 
 
 async def make_world(harness: BotHarness, tg: FakeTelegram, cast: Cast) -> World:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from bot.context import CallerCache
 from bot.services.clock import FakeClock
 from fakeapi import FakeTelegram
 from storage.db import IDENTITY_EPOCH, Database
@@ -60,3 +61,18 @@ async def test_a_stranger_costs_no_query_until_the_database_knows_them(
     with statements(db) as seen:
         [english] = texts(await harness.send(second, "/help"))
     assert seen and "/join" in english
+
+
+async def test_a_member_the_cache_does_not_hold_is_read_in_one_statement(
+    harness: BotHarness, cast: Cast
+) -> None:
+    """A miss (a member's first update in half an hour: most presses of a ballot burst) reads
+    the member, their workgroups and account and what they lead in one statement."""
+    db = harness.app.bot_data.db
+    await harness.send(cast.catalyst, "/start")
+    await harness.settle()
+    harness.app.bot_data.callers = CallerCache(ttl=0)  # every caller has been away too long
+    with statements(db) as seen:
+        [help_text] = texts(await harness.send(cast.catalyst, "/help"))
+    assert len(seen) == 1 and "FROM members" in seen[0]
+    assert "/elorehaladas" in help_text  # a katalizátor: what they lead was read with them
