@@ -406,10 +406,15 @@ SCENARIOS = (
     ("member /help", "repeat", 1.5),
     ("vote press", "first vote", 2.0),
     ("vote press", "change", None),
+    ("vote press", "caller not cached", 2.0),
     ("routed message", "first of a session", None),
     ("routed message", "follow-up", 2.0),
 )
 ROUTED = {"first of a session": "Első kérdés {i}", "follow-up": "Második {i}"}
+#: The presses of the ballot: a first vote and a change with every caller cached (minutes after
+#: their ``/help``), then another change after an identity change emptied the caller cache, as a
+#: ballot burst finds most members (their last update more than half an hour ago).
+VOTE_PRESSES = ("first vote", "change", "caller not cached")
 
 
 @dataclass
@@ -462,8 +467,10 @@ class Driver:
         people: People,
         profiler: Profiler = NO_PROFILER,
         payloads: dict[str, Any] | None = None,
+        url: str = "",
     ) -> None:
         self.tg, self.bot, self.people, self.profiler = tg, bot, people, profiler
+        self.url = url
         self.bare = payloads is not None
         self.payloads: dict[str, Any] = payloads or {"members": [u.id for u in people.members]}
         self.run = Run()
@@ -490,6 +497,23 @@ class Driver:
         found = await burst(self.tg, self.bot, make(rest), done(len(rest)), profiler, _slug(key))
         self.run.bursts[key] = found
         return self.tg.calls[start:]
+
+    async def forget_callers(self) -> None:
+        """Make the bot forget every cached caller, as any identity change does (here: another
+        process's, the way the command line's reaches it), and let it settle."""
+        from storage.db import Database
+
+        db = Database(self.url)
+        db.open()
+        try:
+            async with db.unit() as uow:
+                # What a unit that changed a member notes; its commit tells the other
+                # processes (the epoch row on SQLite, NOTIFY on PostgreSQL).
+                uow.session.info["identity_changed"] = True
+        finally:
+            await db.close()
+        await asyncio.sleep(1.5)  # on SQLite the bot looks at the epoch every second
+        await quiet(self.tg, 1.0)
 
     async def idle(self, seconds: float) -> None:
         await quiet(self.tg, 1.0)
@@ -523,7 +547,9 @@ class Driver:
         await self.measured("member /help, repeat", members, lambda us: helps(us, "/help"), sent)
 
         ballots = await self._ballots()
-        for label in ("first vote", "change"):
+        for label in VOTE_PRESSES:
+            if label == "caller not cached" and not self.bare:
+                await self.forget_callers()
             data = payloads["choices"][label]
             calls = await self.measured(
                 f"vote press, {label}", members,
@@ -600,6 +626,7 @@ class Driver:
         self.payloads["choices"] = {
             "first vote": _button(one, "Igen"),
             "change": _button(one, "Nem"),
+            "caller not cached": _button(one, "Tartózkodom"),
         }
         delivery = next(
             c.params
@@ -636,7 +663,7 @@ async def bot_run(
         bot = await start_bot(workdir, base_url, url, profile)
         try:
             await _until(lambda: any(c.method == "getUpdates" for c in tg.calls), 120, "start")
-            driver = Driver(tg, bot, people, profiler)
+            driver = Driver(tg, bot, people, profiler, url=url)
             await driver.idle(idle)
             await driver.all(REPEAT_PAUSE)
         finally:
