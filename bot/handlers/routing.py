@@ -238,11 +238,11 @@ async def _claim_ready(
     app: Any, uow: Any, deliveries: Iterable[Any], ready: dict[int, Ready]
 ) -> None:
     """Into ``ready``: each recipient chat whose deliveries this handler may send itself."""
-    chats: dict[int, list[int]] = {}
+    chats: dict[int, list[Any]] = {}
     for delivery in deliveries:
-        chats.setdefault(delivery.chat_id, []).append(delivery.id)
-    for chat_id, ids in chats.items():
-        if (found := await ready_to_send(app, uow, chat_id, ids)) is not None:
+        chats.setdefault(delivery.chat_id, []).append(delivery)
+    for chat_id, mine in chats.items():
+        if (found := await ready_to_send(app, uow, chat_id, mine)) is not None:
             ready[chat_id] = found
 
 

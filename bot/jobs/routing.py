@@ -98,11 +98,11 @@ async def _send_one(bot: Any, delivery: RoutingDelivery, t: Translator) -> list[
 
 @dataclass
 class Ready:
-    """Deliveries recorded for one chat, read back in the unit of work that recorded them,
-    with the chat's account: nothing older waited, so the recorder sends them itself
-    (``send_ready``) instead of a flush reading them again. They are claimed until then: a
-    flush of the same chat that reads them meanwhile sends them, in their place among what
-    came after them, and takes the claim, so that the recorder reads the chat again instead."""
+    """Deliveries recorded for one chat, whole as their recorder holds them, with the chat's
+    account: nothing older waited, so the recorder sends them itself (``send_ready``) instead
+    of a flush reading them again. They are claimed until then: a flush of the same chat that
+    reads them meanwhile sends them, in their place among what came after them, and takes the
+    claim, so that the recorder reads the chat again instead."""
 
     chat_id: int
     account: Any
@@ -110,19 +110,20 @@ class Ready:
 
 
 async def ready_to_send(
-    app: Any, uow: UnitOfWork, chat_id: int, delivery_ids: list[int]
+    app: Any, uow: UnitOfWork, chat_id: int, deliveries: list[RoutingDelivery]
 ) -> Ready | None:
-    """In the unit that recorded ``delivery_ids`` for ``chat_id``: a claimed ``Ready`` when they
-    are all that waits for the chat and the chat is not known to block the bot; None when a
-    flush must send them (after what waits before them). The caller releases the claim when
-    its unit fails (``release``)."""
-    account, pending = await routing.waiting_for(uow, chat_id)
+    """In the unit that recorded ``deliveries`` (whole: ``routing.record_question``) for
+    ``chat_id``: a claimed ``Ready`` when they are all that waits for the chat and the chat is
+    not known to block the bot; None when a flush must send them (after what waits before
+    them). The caller releases the claim when its unit fails (``release``)."""
+    account, pending = await routing.waiting_ids(uow, chat_id)
     if account is not None and account.blocked_at is not None:
         return None
-    if [d.id for d in pending] != sorted(delivery_ids):
+    mine = sorted(deliveries, key=lambda d: d.id)
+    if pending != [d.id for d in mine]:
         return None
-    app.bot_data.claimed_deliveries.update(delivery_ids)
-    return Ready(chat_id, account, pending)
+    app.bot_data.claimed_deliveries.update(pending)
+    return Ready(chat_id, account, mine)
 
 
 def release(app: Any, ready: Iterable[Ready]) -> None:

@@ -27,7 +27,7 @@ from storage.models.routing import (
     Signer,
     ThreadStatus,
 )
-from storage.repositories.routing import RoutingRepository, Waiting
+from storage.repositories.routing import AccountState, RoutingRepository, Waiting
 
 #: A private "writing to the katalizátor" session ends after this long without a message.
 SESSION_IDLE = timedelta(minutes=30)
@@ -288,6 +288,8 @@ async def record_question(
     ``thread_id`` continues a given thread (a reply to an answer); otherwise the member's open
     thread with the workgroup from this chat is continued, or a new one is started.
     ``reply_to`` maps a recipient chat to the message the copy should reply to there.
+    The deliveries come whole (their message, its thread with the workgroup, the asker and
+    who handed it over), so that they can be sent after the unit without a read.
     """
     ensure_may_write(member, workgroup)
     if kind not in SUPPORTED_KINDS:
@@ -336,6 +338,14 @@ async def record_question(
     first = False
     if not in_group:
         first = await repo.count_in_session(member.id, workgroup.id, now) == 1
+    handed = thread.handed_by_id
+    related = {
+        "workgroup": workgroup,
+        "member": member,
+        "author": member,
+        "handed_by": None if handed is None else await uow.members.bare(handed),
+    }
+    repo.link_question(thread, message, deliveries, related)
     return Routed(thread, message, deliveries, where, first)
 
 
@@ -423,6 +433,12 @@ async def waiting_for(uow: UnitOfWork, chat_id: int) -> Waiting:
     """What waits for one chat, oldest first (with message, thread, workgroup and member), and
     the chat's account: its language, and whether it is known to block the bot."""
     return await uow.routing.waiting(chat_id)
+
+
+async def waiting_ids(uow: UnitOfWork, chat_id: int) -> tuple[AccountState | None, list[int]]:
+    """The ids of what waits for one chat, oldest first, and the chat's account (as
+    ``waiting_for``, nothing loaded)."""
+    return await uow.routing.pending_ids(chat_id)
 
 
 async def chats_with_pending(uow: UnitOfWork) -> Sequence[int]:

@@ -136,6 +136,24 @@ _WAITING = (
     )
     .order_by(RoutingDelivery.id)
 )
+_USERS = cast(Table, TelegramUser.__table__)
+#: What waits for a chat as bare ids, with the chat's account: the recorder of a question checks
+#: that only its own deliveries wait (it holds them whole), without loading anything.
+_PENDING_IDS = (
+    select(
+        _DELIVERIES.c.id,
+        _USERS.c.id,
+        _USERS.c.language,
+        _USERS.c.language_code,
+        _USERS.c.blocked_at,
+    )
+    .select_from(_DELIVERIES.outerjoin(_USERS, _USERS.c.id == _DELIVERIES.c.chat_id))
+    .where(
+        _DELIVERIES.c.chat_id == bindparam("chat"),
+        _DELIVERIES.c.status == DeliveryStatus.PENDING,
+    )
+    .order_by(_DELIVERIES.c.id)
+)
 _SESSION_OF = (
     select(RoutingSession)
     .where(RoutingSession.member_id == bindparam("member"))
@@ -232,6 +250,25 @@ class RoutingRepository(Repository):
         message_id = await self.session.scalar(_INSERT_MESSAGE, values)
         return RoutedMessage(id=message_id, **values)
 
+    @staticmethod
+    def link_question(
+        thread: RoutingThread,
+        message: RoutedMessage,
+        deliveries: Sequence[RoutingDelivery],
+        related: dict[str, Any],
+    ) -> None:
+        """Join the rows a question was recorded as the way a read of them joins them (delivery
+        to message to thread; ``related``: the thread's ``workgroup``, ``member`` and
+        ``handed_by``, and the message's ``author``), so that they can be sent after the unit
+        without reading them back. Nothing is left to flush; what the thread had loaded stays."""
+        for key in ("workgroup", "member", "handed_by"):
+            if key not in thread.__dict__:
+                set_committed_value(thread, key, related[key])
+        set_committed_value(message, "thread", thread)
+        set_committed_value(message, "author", related["author"])
+        for delivery in deliveries:
+            set_committed_value(delivery, "message", message)
+
     async def recent_questions(self, thread_id: int, limit: int) -> Sequence[RoutedMessage]:
         """The thread's last ``limit`` questions, oldest first."""
         result = await self.session.execute(
@@ -302,6 +339,13 @@ class RoutingRepository(Repository):
         rows = (await self.session.execute(_WAITING, {"chat": chat_id})).all()
         account = AccountState(*rows[0][1:]) if rows and rows[0][1] is not None else None
         return Waiting(account, [row[0] for row in rows])
+
+    async def pending_ids(self, chat_id: int) -> tuple[AccountState | None, list[int]]:
+        """``waiting`` without the deliveries: their ids, oldest first, and the chat's account
+        (None with nothing waiting, or without an account); one Core statement, nothing loaded."""
+        rows = (await self.session.execute(_PENDING_IDS, {"chat": chat_id})).all()
+        account = AccountState(*rows[0][1:]) if rows and rows[0][1] is not None else None
+        return account, [row[0] for row in rows]
 
     async def pending_chats(self) -> Sequence[int]:
         """Chats with a pending delivery whose account is not known to have blocked the bot."""

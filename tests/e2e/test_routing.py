@@ -366,6 +366,29 @@ async def test_catalyst_hands_a_thread_to_the_ksz(
     assert any("csak a munkacsoport katalizátora vagy a KSz" in a for a in answers(calls))
 
 
+async def test_a_follow_up_is_sent_as_recorded_without_reading_it_back(
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    """The unit that records a question checks by id that nothing older waits for the
+    recipient's chat and sends the rows it wrote, joined as it holds them: no statement of a
+    follow-up reads a routed message back (the read-back joined six tables for each). The
+    header still names the asker, their organisation, the workgroup and, once the thread is
+    handed over, who handed it."""
+    question = await _asked(harness, cast, db, clock, "Első kérdés.")
+    with statements(harness.app.bot_data.db) as seen:
+        calls = await harness.send(cast.internal, "Második kérdés.")
+    follow_up = harness.last(cast.catalyst)
+    assert "Második kérdés." in follow_up.text and all(p in follow_up.text for p in HEADER)
+    assert _reacted(calls)
+    reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert reads and not any("routing_messages" in s for s in reads), reads
+    await harness.press_label(cast.catalyst, question, "Átadás a KSz-nek")
+    await harness.send(cast.internal, "Harmadik kérdés.")
+    to_ksz = harness.last(cast.ksz)
+    assert "Harmadik kérdés." in to_ksz.text and all(p in to_ksz.text for p in HEADER)
+    assert "Átadta a KSz-nek: Katalizátor Kálmán" in to_ksz.text
+
+
 async def test_unreachable_catalyst_loses_nothing(
     harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
