@@ -8,6 +8,7 @@ from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     CursorResult,
     Integer,
     Select,
@@ -114,6 +115,12 @@ _COUNT_IN_SESSION = (
 )
 
 
+def _is_open(status: Any) -> ColumnElement[bool]:
+    """``status IN OPEN_STATUSES`` as equalities: SQLAlchemy sends an IN of constants as an
+    expanding parameter, rewritten into the statement's text (a regex) at every execution."""
+    return or_(*(status == each for each in OPEN_STATUSES))
+
+
 # The hot path's reads, built once with bound parameters.
 _OPEN_THREAD = (
     select(RoutingThread)
@@ -121,7 +128,7 @@ _OPEN_THREAD = (
         RoutingThread.workgroup_id == bindparam("workgroup"),
         RoutingThread.member_id == bindparam("member"),
         RoutingThread.origin_chat_id == bindparam("chat"),
-        RoutingThread.status.in_(OPEN_STATUSES),
+        _is_open(RoutingThread.status),
     )
     .order_by(RoutingThread.id.desc())
     .limit(1)
