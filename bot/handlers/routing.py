@@ -174,10 +174,12 @@ async def _record_question(
     try:
         async with context.db.unit() as uow:
             if workgroup_id is None:
-                # Held until the unit ends: recording the question updates it without a read.
-                session = await _live_session(uow, caller, now)
-                if isinstance(session, _NoSession):
-                    return session
+                # Held until the unit ends: recording the question updates it without a read,
+                # finds the workgroup and katalizátor it brought, and continues the open thread.
+                found = await _live_session(uow, update, caller, now)
+                if isinstance(found, _NoSession):
+                    return found
+                session, where["known"] = found
                 workgroup_id = session.workgroup_id
             limit = context.settings.routing_max_per_minute
             admission = await routing.admit(uow, caller.id, now, limit)
@@ -222,16 +224,20 @@ async def _record(
     )  # fmt: skip
 
 
-async def _live_session(uow: Any, member: Any, now: Any) -> Any:
-    """The member's session, or why there is none: an expired session is removed, and an
-    inactive member's closed."""
-    session, expired = await routing.current_session(uow, member.id, now)
-    if session is None:
+async def _live_session(
+    uow: Any, update: Update, member: Any, now: Any
+) -> tuple[Any, routing.OpenThread] | _NoSession:
+    """The member's session and their open thread with its workgroup from this chat, or why
+    there is none: an expired session is removed, and an inactive member's closed."""
+    assert update.effective_chat is not None
+    chat_id = update.effective_chat.id
+    session, expired, known = await routing.session_to_write(uow, member.id, chat_id, now)
+    if session is None or known is None:
         return _NoSession.EXPIRED if expired else _NoSession.NONE
     if not member.is_active:
         await routing.close_session(uow, member.id)
         return _NoSession.INACTIVE
-    return session
+    return session, known
 
 
 async def _claim_ready(

@@ -226,14 +226,46 @@ async def current_session(
     uow: UnitOfWork, member_id: int, now: datetime
 ) -> tuple[RoutingSession | None, bool]:
     """The member's open session, and whether one has just expired (it is then removed)."""
-    repo = uow.routing
-    session = await repo.session_of(member_id)
+    return await _unexpired(uow, await uow.routing.session_of(member_id), now)
+
+
+async def _unexpired(
+    uow: UnitOfWork, session: RoutingSession | None, now: datetime
+) -> tuple[RoutingSession | None, bool]:
     if session is None:
         return None, False
     if now - session.last_activity_at > SESSION_IDLE:
-        await repo.delete_session(session)
+        await uow.routing.delete_session(session)
         return None, True
     return session, False
+
+
+@dataclass(frozen=True, slots=True)
+class OpenThread:
+    """The member's open thread with a workgroup from a chat, as this unit read it (``thread``
+    None: there is none): ``record_question`` continues it without reading it again."""
+
+    workgroup_id: int
+    member_id: int
+    origin_chat_id: int
+    thread: RoutingThread | None
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """What it is the open thread of: the workgroup, the member and the chat."""
+        return self.workgroup_id, self.member_id, self.origin_chat_id
+
+
+async def session_to_write(
+    uow: UnitOfWork, member_id: int, chat_id: int, now: datetime
+) -> tuple[RoutingSession | None, bool, OpenThread | None]:
+    """``current_session``, and with a session the member's open thread with its workgroup
+    from ``chat_id``: one statement for what a message in a session needs first."""
+    found = await uow.routing.session_and_open_thread(member_id, chat_id)
+    session, expired = await _unexpired(uow, found[0] if found else None, now)
+    if session is None or found is None:
+        return None, expired, None
+    return session, False, OpenThread(session.workgroup_id, member_id, chat_id, found[1])
 
 
 async def session_live(uow: UnitOfWork, member_id: int, now: datetime) -> bool:
@@ -282,12 +314,14 @@ async def record_question(
     now: datetime,
     thread_id: int | None = None,
     reply_to: Mapping[int, int] | None = None,
+    known: OpenThread | None = None,
 ) -> Routed:
     """Record a member's message in their thread and make a delivery for every recipient.
 
     ``thread_id`` continues a given thread (a reply to an answer); otherwise the member's open
     thread with the workgroup from this chat is continued, or a new one is started.
-    ``reply_to`` maps a recipient chat to the message the copy should reply to there.
+    ``reply_to`` maps a recipient chat to the message the copy should reply to there;
+    ``known``: the open thread as this unit has read it (``session_to_write``).
     The deliveries come whole (their message, its thread with the workgroup, the asker and
     who handed it over), so that they can be sent after the unit without a read.
     """
@@ -300,6 +334,8 @@ async def record_question(
         thread = await repo.thread(thread_id, lock=True)
         if thread is None or thread.member_id != member.id or thread.workgroup_id != workgroup.id:
             raise NotFound("thread", str(thread_id))
+    elif known is not None and known.key == (workgroup.id, member.id, origin_chat_id):
+        thread = known.thread
     else:
         thread = await repo.open_thread(workgroup.id, member.id, origin_chat_id)
     # Where it goes, before anything is written: a refusal leaves the unit as it found it.

@@ -22,7 +22,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -165,6 +165,24 @@ _SESSION_OF = (
     select(RoutingSession)
     .where(RoutingSession.member_id == bindparam("member"))
     .options(joinedload(RoutingSession.workgroup).joinedload(Workgroup.catalyst))
+)
+_EARLIER = aliased(RoutingThread)
+_LATEST_OPEN_OF_SESSION = (
+    select(_EARLIER.id)
+    .where(
+        _EARLIER.workgroup_id == RoutingSession.workgroup_id,
+        _EARLIER.member_id == RoutingSession.member_id,
+        _EARLIER.origin_chat_id == bindparam("chat"),
+        _is_open(_EARLIER.status),
+    )
+    .order_by(_EARLIER.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+#: The member's session as ``_SESSION_OF`` reads it, with their open thread (``_OPEN_THREAD``)
+#: with the session's workgroup from a chat beside it: a message in a session needs both.
+_SESSION_AND_THREAD = _SESSION_OF.add_columns(RoutingThread).outerjoin(
+    RoutingThread, RoutingThread.id == _LATEST_OPEN_OF_SESSION
 )
 _SET_STATUS = (
     update(_DELIVERIES)
@@ -433,6 +451,15 @@ class RoutingRepository(Repository):
     async def session_of(self, member_id: int) -> RoutingSession | None:
         result = await self.session.execute(_SESSION_OF, {"member": member_id})
         return result.scalar_one_or_none()
+
+    async def session_and_open_thread(
+        self, member_id: int, chat_id: int
+    ) -> tuple[RoutingSession, RoutingThread | None] | None:
+        """The member's session (``session_of``) and their open thread with its workgroup from
+        ``chat_id`` (``open_thread``), in one statement; None without a session."""
+        values = {"member": member_id, "chat": chat_id}
+        row = (await self.session.execute(_SESSION_AND_THREAD, values)).one_or_none()
+        return None if row is None else (row[0], row[1])
 
     async def session_activity(self, member_id: int) -> datetime | None:
         """When the member's session (if any) last carried a message: one column."""

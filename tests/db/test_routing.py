@@ -244,6 +244,53 @@ async def test_sessions_expire_after_idle_time(
         assert await routing.close_session(uow, anna.id) is None
 
 
+async def test_a_session_is_read_with_its_open_thread(
+    db: Database, clock: FakeClock, cluster: dict[str, int]
+) -> None:
+    """``session_to_write``: the session as ``current_session`` finds it, with the member's
+    newest open thread with the session's workgroup from the chat (none from another chat, of
+    another workgroup, or resolved); ``record_question`` continues that one."""
+    anna, innovation = await _load(db, cluster["anna"], "Innováció")
+    async with db.unit() as uow:
+        assert await routing.session_to_write(uow, anna.id, MEMBER_CHAT, clock.now()) == (
+            None, False, None,
+        )  # fmt: skip
+        await routing.open_session(uow, anna, innovation.id, clock.now())
+    async with db.unit() as uow:
+        session, expired, known = await routing.session_to_write(
+            uow, anna.id, MEMBER_CHAT, clock.now()
+        )
+        assert session is not None and not expired and known is not None
+        assert known.key == (innovation.id, anna.id, MEMBER_CHAT) and known.thread is None
+    await _ask(db, clock, cluster["anna"], "Export", 9)  # another workgroup's thread
+    first = await _ask(db, clock, cluster["anna"], "Innováció", 10)
+    async with db.unit() as uow:
+        _, _, known = await routing.session_to_write(uow, anna.id, MEMBER_CHAT, clock.now())
+        assert known is not None and known.thread is not None
+        assert known.thread.id == first.thread.id
+        _, _, elsewhere = await routing.session_to_write(uow, anna.id, 999, clock.now())
+        assert elsewhere is not None and elsewhere.thread is None
+        member, workgroup = await uow.members.get(anna.id), await uow.workgroups.bare(innovation.id)
+        assert member is not None and workgroup is not None
+        routed = await routing.record_question(
+            uow, member, workgroup, origin_chat_id=MEMBER_CHAT, origin_message_id=11,
+            in_group=False, kind="text", body_html="még", now=clock.now(), known=known,
+        )  # fmt: skip
+        assert routed.thread.id == first.thread.id
+    async with db.unit() as uow:
+        kalman = await uow.members.get(cluster["kalman"])
+        assert kalman is not None
+        await routing.resolve(uow, first.thread.id, kalman, clock.now())
+    async with db.unit() as uow:
+        _, _, known = await routing.session_to_write(uow, anna.id, MEMBER_CHAT, clock.now())
+        assert known is not None and known.thread is None
+    clock.advance(minutes=31)
+    async with db.unit() as uow:
+        assert await routing.session_to_write(uow, anna.id, MEMBER_CHAT, clock.now()) == (
+            None, True, None,
+        )  # fmt: skip
+
+
 async def test_flood_limit_per_minute_window(
     db: Database, clock: FakeClock, cluster: dict[str, int]
 ) -> None:
