@@ -217,7 +217,7 @@ async def _record(
         **fields,
     )  # fmt: skip
     assert routed.destination is not None
-    await _claim_ready(context.application, uow, routed.deliveries, ready)
+    _claim_ready(context.application, routed, ready)
     return _Question(
         routed.thread.id, routed.destination, routed.first_in_session, group.name,
         member.name, {d.id: d.chat_id for d in routed.deliveries}, ready,
@@ -240,15 +240,13 @@ async def _live_session(
     return session, known
 
 
-async def _claim_ready(
-    app: Any, uow: Any, deliveries: Iterable[Any], ready: dict[int, Ready]
-) -> None:
+def _claim_ready(app: Any, routed: routing.Routed, ready: dict[int, Ready]) -> None:
     """Into ``ready``: each recipient chat whose deliveries this handler may send itself."""
     chats: dict[int, list[Any]] = {}
-    for delivery in deliveries:
+    for delivery in routed.deliveries:
         chats.setdefault(delivery.chat_id, []).append(delivery)
     for chat_id, mine in chats.items():
-        if (found := await ready_to_send(app, uow, chat_id, mine)) is not None:
+        if (found := ready_to_send(app, chat_id, mine, routed.chats[chat_id])) is not None:
             ready[chat_id] = found
 
 

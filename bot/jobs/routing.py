@@ -109,21 +109,18 @@ class Ready:
     deliveries: list[RoutingDelivery]
 
 
-async def ready_to_send(
-    app: Any, uow: UnitOfWork, chat_id: int, deliveries: list[RoutingDelivery]
+def ready_to_send(
+    app: Any, chat_id: int, deliveries: list[RoutingDelivery], chat: routing.ChatState
 ) -> Ready | None:
-    """In the unit that recorded ``deliveries`` (whole: ``routing.record_question``) for
-    ``chat_id``: a claimed ``Ready`` when they are all that waits for the chat and the chat is
-    not known to block the bot; None when a flush must send them (after what waits before
-    them). The caller releases the claim when its unit fails (``release``)."""
-    account, pending = await routing.waiting_ids(uow, chat_id)
-    if account is not None and account.blocked_at is not None:
+    """For the unit that recorded ``deliveries`` (whole: ``routing.record_question``) for
+    ``chat_id``, as their insert found the chat: a claimed ``Ready`` when nothing else waits
+    there and the chat is not known to block the bot; None when a flush must send them (after
+    what waits before them). The caller releases the claim when its unit fails (``release``)."""
+    if chat.others_wait or (chat.account is not None and chat.account.blocked_at is not None):
         return None
     mine = sorted(deliveries, key=lambda d: d.id)
-    if pending != [d.id for d in mine]:
-        return None
-    app.bot_data.claimed_deliveries.update(pending)
-    return Ready(chat_id, account, mine)
+    app.bot_data.claimed_deliveries.update(d.id for d in mine)
+    return Ready(chat_id, chat.account, mine)
 
 
 def release(app: Any, ready: Iterable[Ready]) -> None:

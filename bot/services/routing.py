@@ -10,6 +10,7 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.services.collation import hu_sort_key
 from bot.services.errors import NotFound, RoutingRefused
@@ -27,7 +28,7 @@ from storage.models.routing import (
     Signer,
     ThreadStatus,
 )
-from storage.repositories.routing import AccountState, RoutingRepository, Waiting
+from storage.repositories.routing import ChatState, RoutingRepository, Waiting
 
 #: A private "writing to the katalizátor" session ends after this long without a message.
 SESSION_IDLE = timedelta(minutes=30)
@@ -85,6 +86,8 @@ class Routed:
     deliveries: list[RoutingDelivery]
     destination: Destination | None = None
     first_in_session: bool = False
+    #: A question's recipient chats as its deliveries found them (``ready_to_send``).
+    chats: dict[int, ChatState] = field(default_factory=dict)
 
 
 @dataclass
@@ -367,10 +370,6 @@ async def record_question(
         uow, thread, Direction.QUESTION, member.id, Signer.MEMBER, now,
         (origin_chat_id, origin_message_id, kind, body_html),
     )  # fmt: skip
-    chats = [(r.telegram_id, (reply_to or {}).get(r.telegram_id)) for r in where.recipients]
-    deliveries = await _deliveries(
-        repo, now, where.audience, [(message.id, chat, reply) for chat, reply in chats]
-    )
     first = False
     if not in_group:
         first = await repo.count_in_session(member.id, workgroup.id, now) == 1
@@ -381,8 +380,17 @@ async def record_question(
         "author": member,
         "handed_by": None if handed is None else await uow.members.bare(handed),
     }
+    # Written last: the statement also tells whether anything else waits for each chat
+    # (``Routed.chats``), and that is looked at as late in the unit as before.
+    deliveries, chats = await repo.insert_question_deliveries(
+        _delivery_rows(
+            now, where.audience,
+            [(message.id, r.telegram_id, (reply_to or {}).get(r.telegram_id))
+             for r in where.recipients],
+        )
+    )  # fmt: skip
     repo.link_question(thread, message, deliveries, related)
-    return Routed(thread, message, deliveries, where, first)
+    return Routed(thread, message, deliveries, where, first, chats)
 
 
 async def _record_message(
@@ -414,16 +422,20 @@ async def _deliveries(
 ) -> list[RoutingDelivery]:
     """Pending deliveries, one statement for all: ``rows`` are (message, chat, the message to
     reply to there)."""
-    return await repo.insert_deliveries(
-        [
-            {
-                "message_id": message_id, "chat_id": chat_id, "audience": audience,
-                "reply_to_message_id": reply_to, "status": DeliveryStatus.PENDING,
-                "created_at": now, "delivered_at": None,
-            }
-            for message_id, chat_id, reply_to in rows
-        ]
-    )  # fmt: skip
+    return await repo.insert_deliveries(_delivery_rows(now, audience, rows))
+
+
+def _delivery_rows(
+    now: datetime, audience: Audience, rows: Iterable[tuple[int, int, int | None]]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "message_id": message_id, "chat_id": chat_id, "audience": audience,
+            "reply_to_message_id": reply_to, "status": DeliveryStatus.PENDING,
+            "created_at": now, "delivered_at": None,
+        }
+        for message_id, chat_id, reply_to in rows
+    ]  # fmt: skip
 
 
 async def find_copy(uow: UnitOfWork, chat_id: int, message_id: int) -> RoutingCopy | None:
@@ -469,12 +481,6 @@ async def waiting_for(uow: UnitOfWork, chat_id: int) -> Waiting:
     """What waits for one chat, oldest first (with message, thread, workgroup and member), and
     the chat's account: its language, and whether it is known to block the bot."""
     return await uow.routing.waiting(chat_id)
-
-
-async def waiting_ids(uow: UnitOfWork, chat_id: int) -> tuple[AccountState | None, list[int]]:
-    """The ids of what waits for one chat, oldest first, and the chat's account (as
-    ``waiting_for``, nothing loaded)."""
-    return await uow.routing.pending_ids(chat_id)
 
 
 async def chats_with_pending(uow: UnitOfWork) -> Sequence[int]:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     case,
     func,
     insert,
+    literal_column,
     or_,
     select,
     true,
@@ -82,6 +83,14 @@ _ACCOUNT = (
 )
 
 
+class ChatState(NamedTuple):
+    """A recipient chat as a question's deliveries found it when they were written."""
+
+    account: AccountState | None
+    #: Another delivery waits there (older, or another recorder's not yet sent).
+    others_wait: bool
+
+
 class Waiting(NamedTuple):
     """What waits for a chat, and the chat's account (None: a group, or no account)."""
 
@@ -99,6 +108,32 @@ _FLOOD = cast(Table, RoutingFlood.__table__)
 _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _INSERT_DELIVERIES = insert(_DELIVERIES).returning(RoutingDelivery.id, sort_by_parameter_order=True)
 _INSERT_COPIES = insert(cast(Table, RoutingCopy.__table__))
+
+
+def _of_chat(sql: str, type_: Any) -> ColumnElement[Any]:
+    """A subquery about the chat of the delivery an INSERT ... RETURNING writes. Its text names
+    the INSERT's table itself: SQLAlchemy renders a subquery in RETURNING with no correlation
+    to that table (and, for SQLite, without table names), which would read every row."""
+    return literal_column(sql.replace("{chat}", "routing_deliveries.chat_id"), type_)
+
+
+#: A question's deliveries, each with what its recorder needs to send it itself: whether another
+#: delivery waits for the chat (SQLite's subquery also sees the rows the statement wrote before
+#: it, PostgreSQL's none of them), and the chat's account (None: a group, or no account).
+_INSERT_QUESTION_DELIVERIES = insert(_DELIVERIES).returning(
+    _DELIVERIES.c.id,
+    _of_chat(
+        "EXISTS (SELECT 1 FROM routing_deliveries AS waiting WHERE waiting.chat_id = {chat}"
+        f" AND waiting.status = '{DeliveryStatus.PENDING.value}'"
+        " AND waiting.id <> routing_deliveries.id)",
+        Boolean(),
+    ),
+    *(
+        _of_chat(f"(SELECT {c} FROM telegram_users WHERE telegram_users.id = {{chat}})", c.type)
+        for c in (each.expression for each in _ACCOUNT)
+    ),
+    sort_by_parameter_order=True,
+)
 _TOUCH_THREAD = (
     update(_THREADS)
     .where(_THREADS.c.id == bindparam("thread_id"))
@@ -142,24 +177,6 @@ _WAITING = (
         RoutingDelivery.status == DeliveryStatus.PENDING,
     )
     .order_by(RoutingDelivery.id)
-)
-_USERS = cast(Table, TelegramUser.__table__)
-#: What waits for a chat as bare ids, with the chat's account: the recorder of a question checks
-#: that only its own deliveries wait (it holds them whole), without loading anything.
-_PENDING_IDS = (
-    select(
-        _DELIVERIES.c.id,
-        _USERS.c.id,
-        _USERS.c.language,
-        _USERS.c.language_code,
-        _USERS.c.blocked_at,
-    )
-    .select_from(_DELIVERIES.outerjoin(_USERS, _USERS.c.id == _DELIVERIES.c.chat_id))
-    .where(
-        _DELIVERIES.c.chat_id == bindparam("chat"),
-        _DELIVERIES.c.status == DeliveryStatus.PENDING,
-    )
-    .order_by(_DELIVERIES.c.id)
 )
 _SESSION_OF = (
     select(RoutingSession)
@@ -332,6 +349,25 @@ class RoutingRepository(Repository):
         ids = (await self.session.execute(_INSERT_DELIVERIES, rows)).scalars().all()
         return [RoutingDelivery(id=i, **row) for i, row in zip(ids, rows, strict=True)]
 
+    async def insert_question_deliveries(
+        self, rows: list[dict[str, Any]]
+    ) -> tuple[list[RoutingDelivery], dict[int, ChatState]]:
+        """``insert_deliveries``, and what the same statement found of each recipient chat:
+        whether anything else waits there, and its account."""
+        if not rows:
+            return [], {}
+        found = (await self.session.execute(_INSERT_QUESTION_DELIVERIES, rows)).all()
+        deliveries: list[RoutingDelivery] = []
+        chats: dict[int, ChatState] = {}
+        for (delivery_id, others, *account), values in zip(found, rows, strict=True):
+            deliveries.append(RoutingDelivery(id=delivery_id, **values))
+            chat = values["chat_id"]  # two deliveries to one chat: the second waits
+            chats[chat] = ChatState(
+                AccountState(*account) if account[0] is not None else None,
+                bool(others) or chat in chats,
+            )
+        return deliveries, chats
+
     async def statuses(self, delivery_ids: Sequence[int]) -> dict[int, DeliveryStatus]:
         """Where each delivery stands now."""
         rows = await self.session.execute(
@@ -364,13 +400,6 @@ class RoutingRepository(Repository):
         rows = (await self.session.execute(_WAITING, {"chat": chat_id})).all()
         account = AccountState(*rows[0][1:]) if rows and rows[0][1] is not None else None
         return Waiting(account, [row[0] for row in rows])
-
-    async def pending_ids(self, chat_id: int) -> tuple[AccountState | None, list[int]]:
-        """``waiting`` without the deliveries: their ids, oldest first, and the chat's account
-        (None with nothing waiting, or without an account); one Core statement, nothing loaded."""
-        rows = (await self.session.execute(_PENDING_IDS, {"chat": chat_id})).all()
-        account = AccountState(*rows[0][1:]) if rows and rows[0][1] is not None else None
-        return account, [row[0] for row in rows]
 
     async def pending_chats(self) -> Sequence[int]:
         """Chats with a pending delivery whose account is not known to have blocked the bot."""

@@ -180,6 +180,37 @@ async def test_pending_deliveries_wait_for_their_chat(
         ]
 
 
+async def test_a_question_learns_of_each_chat_as_it_is_written(
+    db: Database, clock: FakeClock, cluster: dict[str, int]
+) -> None:
+    """``Routed.chats``, from the deliveries' own insert: whether anything else waits for the
+    chat (an older delivery, not the question's own), and the chat's account (language,
+    block); no account is None."""
+    first = await _ask(db, clock, cluster["anna"], "Innováció", 10)
+    assert first.chats == {CATALYST_CHAT: routing.ChatState(None, False)}
+    async with db.unit() as uow:
+        account = uow.telegram_users.refresh(
+            None, CATALYST_CHAT, first_name="Kálmán", last_name=None, username=None,
+            language_code="en-GB",
+        )  # fmt: skip
+        account.language = "hu"
+    second = await _ask(db, clock, cluster["anna"], "Innováció", 11)  # the first still waits
+    [(chat, state)] = second.chats.items()
+    assert chat == CATALYST_CHAT and state.others_wait and state.account is not None
+    assert (state.account.id, state.account.language, state.account.language_code) == (
+        CATALYST_CHAT, "hu", "en-GB",
+    )  # fmt: skip
+    assert state.account.blocked_at is None
+    async with db.unit() as uow:
+        for delivery in first.deliveries + second.deliveries:
+            await routing.mark_delivered(uow, delivery.id, CATALYST_CHAT, [], clock.now())
+        await routing.mark_unreachable(uow, CATALYST_CHAT, clock.now())
+    third = await _ask(db, clock, cluster["anna"], "Innováció", 12)
+    state = third.chats[CATALYST_CHAT]
+    assert not state.others_wait and state.account is not None
+    assert state.account.blocked_at == clock.now()
+
+
 async def test_hand_over_and_resolve(
     db: Database, clock: FakeClock, cluster: dict[str, int]
 ) -> None:
