@@ -202,8 +202,12 @@ async def _flush(
                     await routing.mark_failed(uow, delivery.id)
                 out.failed.add(delivery.id)
                 continue
-            async with data.db.unit() as uow:
-                await routing.mark_delivered(uow, delivery.id, chat_id, ids, data.clock.now())
+            # Marked at once, in its own transaction: a stop after the send may send it again,
+            # never lose it; Core statements only, no ORM session.
+            async with data.db.statements() as statements:
+                await routing.mark_delivered(
+                    statements, delivery.id, chat_id, ids, data.clock.now()
+                )
             out.delivered.add(delivery.id)
     except Forbidden:
         log.info("chat %s cannot be reached; its deliveries wait", chat_id)

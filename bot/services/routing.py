@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.services.collation import hu_sort_key
 from bot.services.errors import NotFound, RoutingRefused
-from storage.db import UnitOfWork
+from storage.db import Statements, UnitOfWork
 from storage.models import Member, Workgroup
 from storage.models.routing import (
     Audience,
@@ -28,7 +28,12 @@ from storage.models.routing import (
     Signer,
     ThreadStatus,
 )
-from storage.repositories.routing import ChatState, RoutingRepository, Waiting
+from storage.repositories.routing import (
+    ChatState,
+    RoutingRepository,
+    Waiting,
+    record_delivered,
+)
 
 #: A private "writing to the katalizátor" session ends after this long without a message.
 SESSION_IDLE = timedelta(minutes=30)
@@ -497,13 +502,16 @@ async def outcome(uow: UnitOfWork, delivery_ids: Iterable[int]) -> tuple[set[int
 
 
 async def mark_delivered(
-    uow: UnitOfWork, delivery_id: int, chat_id: int, message_ids: Sequence[int], now: datetime
+    uow: UnitOfWork | Statements,
+    delivery_id: int,
+    chat_id: int,
+    message_ids: Sequence[int],
+    now: datetime,
 ) -> None:
-    """The bot sent the delivery as ``message_ids``: remember them, so replies find their way."""
-    repo = uow.routing
-    if not await repo.set_delivery_status(delivery_id, DeliveryStatus.DELIVERED, now):
-        return
-    await repo.insert_copies(delivery_id, chat_id, message_ids)
+    """The bot sent the delivery as ``message_ids``: remember them, so replies find their way
+    (in a unit of work, or a unit of statements: ``Database.statements``)."""
+    executor = uow.session if isinstance(uow, UnitOfWork) else uow
+    await record_delivered(executor, delivery_id, chat_id, message_ids, now)
 
 
 async def mark_failed(uow: UnitOfWork, delivery_id: int) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -445,19 +446,6 @@ class RoutingRepository(Repository):
         )
         return {thread_id: int(n) for thread_id, n in result.all()}
 
-    # --- copies --------------------------------------------------------------------------------
-
-    async def insert_copies(
-        self, delivery_id: int, chat_id: int, message_ids: Sequence[int]
-    ) -> None:
-        """The messages the bot sent for a delivery: one INSERT, no ORM flush."""
-        if message_ids:
-            rows = [
-                {"delivery_id": delivery_id, "chat_id": chat_id, "message_id": m}
-                for m in message_ids
-            ]
-            await self.session.execute(_INSERT_COPIES, rows)
-
     async def copy(self, chat_id: int, message_id: int) -> RoutingCopy | None:
         """The copy the bot sent as ``message_id`` in ``chat_id``, with its delivery and thread."""
         thread = (
@@ -539,3 +527,22 @@ class RoutingRepository(Repository):
         values = {"member": member_id, "now": now, "window_from": window_from, "limit": limit}
         values.update(first=first, first_over=first > limit, told=limit + 1, silent=limit + 2)
         return int(await self.session.scalar(statement, values) or 0)
+
+
+async def record_delivered(
+    executor: AsyncSession | AsyncConnection,
+    delivery_id: int,
+    chat_id: int,
+    message_ids: Sequence[int],
+    at: datetime,
+) -> None:
+    """The bot sent the delivery as ``message_ids``: it is delivered, and each message is a
+    copy a reply can be traced back by (nothing when the delivery is gone: retention). Core
+    statements, on a unit's session or a bare connection (``Database.statements``)."""
+    values = {"delivery": delivery_id, "status": DeliveryStatus.DELIVERED, "at": at}
+    result = await executor.execute(_SET_DELIVERED, values)
+    if cast(CursorResult[Any], result).rowcount and message_ids:
+        rows = [
+            {"delivery_id": delivery_id, "chat_id": chat_id, "message_id": m} for m in message_ids
+        ]
+        await executor.execute(_INSERT_COPIES, rows)

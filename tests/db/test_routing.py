@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from bot.services import identity, routing
 from bot.services.clock import FakeClock
@@ -209,6 +211,43 @@ async def test_a_question_learns_of_each_chat_as_it_is_written(
     state = third.chats[CATALYST_CHAT]
     assert not state.others_wait and state.account is not None
     assert state.account.blocked_at == clock.now()
+
+
+async def test_a_delivered_mark_is_a_transaction_of_its_own(
+    db: Database, clock: FakeClock, cluster: dict[str, int]
+) -> None:
+    """The mark after a send runs in a unit of Core statements (``Database.statements``): the
+    status and the copies commit together or not at all, and on SQLite it waits for the unit
+    that holds the writer's turn, as a unit of work would."""
+    [delivery] = (await _ask(db, clock, cluster["anna"], "Innováció", 10)).deliveries
+    with pytest.raises(IntegrityError):  # the same message twice: a copy is unique
+        async with db.statements() as statements:
+            await routing.mark_delivered(
+                statements, delivery.id, CATALYST_CHAT, [70, 70], clock.now()
+            )
+    async with db.read() as uow:
+        assert await routing.outcome(uow, [delivery.id]) == (set(), set())  # still pending
+        assert await routing.find_copy(uow, CATALYST_CHAT, 70) is None
+    order: list[str] = []
+
+    async def mark() -> None:
+        async with db.statements() as statements:
+            await routing.mark_delivered(statements, delivery.id, CATALYST_CHAT, [70], clock.now())
+            order.append("marked")
+
+    async with db.unit() as uow:
+        await uow.cluster.put("probe", 1)
+        await uow.flush()
+        marking = asyncio.create_task(mark())
+        await asyncio.sleep(0.05)
+        order.append("unit")
+    await marking
+    if db.dialect == "sqlite":
+        assert order == ["unit", "marked"]
+    async with db.read() as uow:
+        assert await routing.outcome(uow, [delivery.id]) == ({delivery.id}, set())
+        copy = await routing.find_copy(uow, CATALYST_CHAT, 70)
+        assert copy is not None and copy.delivery_id == delivery.id
 
 
 async def test_hand_over_and_resolve(
