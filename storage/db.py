@@ -267,8 +267,14 @@ async def _announce_identity_change(uow: UnitOfWork, dialect: str) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine; SQLite gets real transactions, foreign keys, WAL, busy timeout."""
-    if make_url(url).drivername == "sqlite+aiosqlite":
+    parsed = make_url(url)
+    if parsed.drivername == "sqlite+aiosqlite":
         kwargs.setdefault("module", sqlite_driver.dbapi())  # one trip to its thread a statement
+        if parsed.database not in (None, "", ":memory:") and "poolclass" not in kwargs:
+            # The connection returned last is handed out next: its page cache holds what the
+            # last unit wrote (the queue's default, oldest first, alternates between two
+            # connections, and each unit's first statements reread what the other changed).
+            kwargs.setdefault("pool_use_lifo", True)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
