@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import event, inspect, make_url, select, text
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -46,6 +47,9 @@ from storage.repositories import (
 R = TypeVar("R", bound=Repository)
 
 log = logging.getLogger(__name__)
+
+#: What ``Database.statements`` yields: a connection in a transaction, for Core statements.
+Statements = AsyncConnection
 
 #: Whether the current task is inside a unit of work (so a nested one does not wait for it).
 _IN_UNIT: ContextVar[bool] = ContextVar("klaszterbot_in_unit", default=False)
@@ -263,8 +267,14 @@ async def _announce_identity_change(uow: UnitOfWork, dialect: str) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine; SQLite gets real transactions, foreign keys, WAL, busy timeout."""
-    if make_url(url).drivername == "sqlite+aiosqlite":
+    parsed = make_url(url)
+    if parsed.drivername == "sqlite+aiosqlite":
         kwargs.setdefault("module", sqlite_driver.dbapi())  # one trip to its thread a statement
+        if parsed.database not in (None, "", ":memory:") and "poolclass" not in kwargs:
+            # The connection returned last is handed out next: its page cache holds what the
+            # last unit wrote (the queue's default, oldest first, alternates between two
+            # connections, and each unit's first statements reread what the other changed).
+            kwargs.setdefault("pool_use_lifo", True)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
@@ -395,6 +405,25 @@ class Database:
             try:
                 async with self._session_unit() as uow:
                     yield uow
+            finally:
+                _IN_UNIT.reset(token)
+
+    @asynccontextmanager
+    async def statements(self) -> AsyncIterator[Statements]:
+        """A unit of work of Core statements only, on a bare connection: the same writer queue
+        and ``BEGIN`` as ``unit``, committed when the block ends, rolled back on any exception.
+        No ORM session: its creation, identity map, flush and commit bookkeeping cost about as
+        much as a write of a row or two. Nothing run in it may change who someone is (no
+        identity change is noted)."""
+        if self.dialect != "sqlite" or _IN_UNIT.get():
+            async with self.engine.begin() as connection:
+                yield connection
+            return
+        async with self._writer:
+            token = _IN_UNIT.set(True)
+            try:
+                async with self.engine.begin() as connection:
+                    yield connection
             finally:
                 _IN_UNIT.reset(token)
 

@@ -174,10 +174,12 @@ async def _record_question(
     try:
         async with context.db.unit() as uow:
             if workgroup_id is None:
-                # Held until the unit ends: recording the question updates it without a read.
-                session = await _live_session(uow, caller, now)
-                if isinstance(session, _NoSession):
-                    return session
+                # Held until the unit ends: recording the question updates it without a read,
+                # finds the workgroup and katalizátor it brought, and continues the open thread.
+                found = await _live_session(uow, update, caller, now)
+                if isinstance(found, _NoSession):
+                    return found
+                session, where["known"] = found
                 workgroup_id = session.workgroup_id
             limit = context.settings.routing_max_per_minute
             admission = await routing.admit(uow, caller.id, now, limit)
@@ -215,34 +217,36 @@ async def _record(
         **fields,
     )  # fmt: skip
     assert routed.destination is not None
-    await _claim_ready(context.application, uow, routed.deliveries, ready)
+    _claim_ready(context.application, routed, ready)
     return _Question(
         routed.thread.id, routed.destination, routed.first_in_session, group.name,
         member.name, {d.id: d.chat_id for d in routed.deliveries}, ready,
     )  # fmt: skip
 
 
-async def _live_session(uow: Any, member: Any, now: Any) -> Any:
-    """The member's session, or why there is none: an expired session is removed, and an
-    inactive member's closed."""
-    session, expired = await routing.current_session(uow, member.id, now)
-    if session is None:
+async def _live_session(
+    uow: Any, update: Update, member: Any, now: Any
+) -> tuple[Any, routing.OpenThread] | _NoSession:
+    """The member's session and their open thread with its workgroup from this chat, or why
+    there is none: an expired session is removed, and an inactive member's closed."""
+    assert update.effective_chat is not None
+    chat_id = update.effective_chat.id
+    session, expired, known = await routing.session_to_write(uow, member.id, chat_id, now)
+    if session is None or known is None:
         return _NoSession.EXPIRED if expired else _NoSession.NONE
     if not member.is_active:
         await routing.close_session(uow, member.id)
         return _NoSession.INACTIVE
-    return session
+    return session, known
 
 
-async def _claim_ready(
-    app: Any, uow: Any, deliveries: Iterable[Any], ready: dict[int, Ready]
-) -> None:
+def _claim_ready(app: Any, routed: routing.Routed, ready: dict[int, Ready]) -> None:
     """Into ``ready``: each recipient chat whose deliveries this handler may send itself."""
-    chats: dict[int, list[int]] = {}
-    for delivery in deliveries:
-        chats.setdefault(delivery.chat_id, []).append(delivery.id)
-    for chat_id, ids in chats.items():
-        if (found := await ready_to_send(app, uow, chat_id, ids)) is not None:
+    chats: dict[int, list[Any]] = {}
+    for delivery in routed.deliveries:
+        chats.setdefault(delivery.chat_id, []).append(delivery)
+    for chat_id, mine in chats.items():
+        if (found := ready_to_send(app, chat_id, mine, routed.chats[chat_id])) is not None:
             ready[chat_id] = found
 
 

@@ -98,31 +98,29 @@ async def _send_one(bot: Any, delivery: RoutingDelivery, t: Translator) -> list[
 
 @dataclass
 class Ready:
-    """Deliveries recorded for one chat, read back in the unit of work that recorded them,
-    with the chat's account: nothing older waited, so the recorder sends them itself
-    (``send_ready``) instead of a flush reading them again. They are claimed until then: a
-    flush of the same chat that reads them meanwhile sends them, in their place among what
-    came after them, and takes the claim, so that the recorder reads the chat again instead."""
+    """Deliveries recorded for one chat, whole as their recorder holds them, with the chat's
+    account: nothing older waited, so the recorder sends them itself (``send_ready``) instead
+    of a flush reading them again. They are claimed until then: a flush of the same chat that
+    reads them meanwhile sends them, in their place among what came after them, and takes the
+    claim, so that the recorder reads the chat again instead."""
 
     chat_id: int
     account: Any
     deliveries: list[RoutingDelivery]
 
 
-async def ready_to_send(
-    app: Any, uow: UnitOfWork, chat_id: int, delivery_ids: list[int]
+def ready_to_send(
+    app: Any, chat_id: int, deliveries: list[RoutingDelivery], chat: routing.ChatState
 ) -> Ready | None:
-    """In the unit that recorded ``delivery_ids`` for ``chat_id``: a claimed ``Ready`` when they
-    are all that waits for the chat and the chat is not known to block the bot; None when a
-    flush must send them (after what waits before them). The caller releases the claim when
-    its unit fails (``release``)."""
-    account, pending = await routing.waiting_for(uow, chat_id)
-    if account is not None and account.blocked_at is not None:
+    """For the unit that recorded ``deliveries`` (whole: ``routing.record_question``) for
+    ``chat_id``, as their insert found the chat: a claimed ``Ready`` when nothing else waits
+    there and the chat is not known to block the bot; None when a flush must send them (after
+    what waits before them). The caller releases the claim when its unit fails (``release``)."""
+    if chat.others_wait or (chat.account is not None and chat.account.blocked_at is not None):
         return None
-    if [d.id for d in pending] != sorted(delivery_ids):
-        return None
-    app.bot_data.claimed_deliveries.update(delivery_ids)
-    return Ready(chat_id, account, pending)
+    mine = sorted(deliveries, key=lambda d: d.id)
+    app.bot_data.claimed_deliveries.update(d.id for d in mine)
+    return Ready(chat_id, chat.account, mine)
 
 
 def release(app: Any, ready: Iterable[Ready]) -> None:
@@ -204,8 +202,12 @@ async def _flush(
                     await routing.mark_failed(uow, delivery.id)
                 out.failed.add(delivery.id)
                 continue
-            async with data.db.unit() as uow:
-                await routing.mark_delivered(uow, delivery.id, chat_id, ids, data.clock.now())
+            # Marked at once, in its own transaction: a stop after the send may send it again,
+            # never lose it; Core statements only, no ORM session.
+            async with data.db.statements() as statements:
+                await routing.mark_delivered(
+                    statements, delivery.id, chat_id, ids, data.clock.now()
+                )
             out.delivered.add(delivery.id)
     except Forbidden:
         log.info("chat %s cannot be reached; its deliveries wait", chat_id)

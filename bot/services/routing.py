@@ -10,10 +10,11 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.services.collation import hu_sort_key
 from bot.services.errors import NotFound, RoutingRefused
-from storage.db import UnitOfWork
+from storage.db import Statements, UnitOfWork
 from storage.models import Member, Workgroup
 from storage.models.routing import (
     Audience,
@@ -27,7 +28,12 @@ from storage.models.routing import (
     Signer,
     ThreadStatus,
 )
-from storage.repositories.routing import RoutingRepository, Waiting
+from storage.repositories.routing import (
+    ChatState,
+    RoutingRepository,
+    Waiting,
+    record_delivered,
+)
 
 #: A private "writing to the katalizátor" session ends after this long without a message.
 SESSION_IDLE = timedelta(minutes=30)
@@ -85,6 +91,8 @@ class Routed:
     deliveries: list[RoutingDelivery]
     destination: Destination | None = None
     first_in_session: bool = False
+    #: A question's recipient chats as its deliveries found them (``ready_to_send``).
+    chats: dict[int, ChatState] = field(default_factory=dict)
 
 
 @dataclass
@@ -226,14 +234,46 @@ async def current_session(
     uow: UnitOfWork, member_id: int, now: datetime
 ) -> tuple[RoutingSession | None, bool]:
     """The member's open session, and whether one has just expired (it is then removed)."""
-    repo = uow.routing
-    session = await repo.session_of(member_id)
+    return await _unexpired(uow, await uow.routing.session_of(member_id), now)
+
+
+async def _unexpired(
+    uow: UnitOfWork, session: RoutingSession | None, now: datetime
+) -> tuple[RoutingSession | None, bool]:
     if session is None:
         return None, False
     if now - session.last_activity_at > SESSION_IDLE:
-        await repo.delete_session(session)
+        await uow.routing.delete_session(session)
         return None, True
     return session, False
+
+
+@dataclass(frozen=True, slots=True)
+class OpenThread:
+    """The member's open thread with a workgroup from a chat, as this unit read it (``thread``
+    None: there is none): ``record_question`` continues it without reading it again."""
+
+    workgroup_id: int
+    member_id: int
+    origin_chat_id: int
+    thread: RoutingThread | None
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """What it is the open thread of: the workgroup, the member and the chat."""
+        return self.workgroup_id, self.member_id, self.origin_chat_id
+
+
+async def session_to_write(
+    uow: UnitOfWork, member_id: int, chat_id: int, now: datetime
+) -> tuple[RoutingSession | None, bool, OpenThread | None]:
+    """``current_session``, and with a session the member's open thread with its workgroup
+    from ``chat_id``: one statement for what a message in a session needs first."""
+    found = await uow.routing.session_and_open_thread(member_id, chat_id)
+    session, expired = await _unexpired(uow, found[0] if found else None, now)
+    if session is None or found is None:
+        return None, expired, None
+    return session, False, OpenThread(session.workgroup_id, member_id, chat_id, found[1])
 
 
 async def session_live(uow: UnitOfWork, member_id: int, now: datetime) -> bool:
@@ -282,12 +322,16 @@ async def record_question(
     now: datetime,
     thread_id: int | None = None,
     reply_to: Mapping[int, int] | None = None,
+    known: OpenThread | None = None,
 ) -> Routed:
     """Record a member's message in their thread and make a delivery for every recipient.
 
     ``thread_id`` continues a given thread (a reply to an answer); otherwise the member's open
     thread with the workgroup from this chat is continued, or a new one is started.
-    ``reply_to`` maps a recipient chat to the message the copy should reply to there.
+    ``reply_to`` maps a recipient chat to the message the copy should reply to there;
+    ``known``: the open thread as this unit has read it (``session_to_write``).
+    The deliveries come whole (their message, its thread with the workgroup, the asker and
+    who handed it over), so that they can be sent after the unit without a read.
     """
     ensure_may_write(member, workgroup)
     if kind not in SUPPORTED_KINDS:
@@ -298,6 +342,8 @@ async def record_question(
         thread = await repo.thread(thread_id, lock=True)
         if thread is None or thread.member_id != member.id or thread.workgroup_id != workgroup.id:
             raise NotFound("thread", str(thread_id))
+    elif known is not None and known.key == (workgroup.id, member.id, origin_chat_id):
+        thread = known.thread
     else:
         thread = await repo.open_thread(workgroup.id, member.id, origin_chat_id)
     # Where it goes, before anything is written: a refusal leaves the unit as it found it.
@@ -329,14 +375,27 @@ async def record_question(
         uow, thread, Direction.QUESTION, member.id, Signer.MEMBER, now,
         (origin_chat_id, origin_message_id, kind, body_html),
     )  # fmt: skip
-    chats = [(r.telegram_id, (reply_to or {}).get(r.telegram_id)) for r in where.recipients]
-    deliveries = await _deliveries(
-        repo, now, where.audience, [(message.id, chat, reply) for chat, reply in chats]
-    )
     first = False
     if not in_group:
         first = await repo.count_in_session(member.id, workgroup.id, now) == 1
-    return Routed(thread, message, deliveries, where, first)
+    handed = thread.handed_by_id
+    related = {
+        "workgroup": workgroup,
+        "member": member,
+        "author": member,
+        "handed_by": None if handed is None else await uow.members.bare(handed),
+    }
+    # Written last: the statement also tells whether anything else waits for each chat
+    # (``Routed.chats``), and that is looked at as late in the unit as before.
+    deliveries, chats = await repo.insert_question_deliveries(
+        _delivery_rows(
+            now, where.audience,
+            [(message.id, r.telegram_id, (reply_to or {}).get(r.telegram_id))
+             for r in where.recipients],
+        )
+    )  # fmt: skip
+    repo.link_question(thread, message, deliveries, related)
+    return Routed(thread, message, deliveries, where, first, chats)
 
 
 async def _record_message(
@@ -368,16 +427,20 @@ async def _deliveries(
 ) -> list[RoutingDelivery]:
     """Pending deliveries, one statement for all: ``rows`` are (message, chat, the message to
     reply to there)."""
-    return await repo.insert_deliveries(
-        [
-            {
-                "message_id": message_id, "chat_id": chat_id, "audience": audience,
-                "reply_to_message_id": reply_to, "status": DeliveryStatus.PENDING,
-                "created_at": now, "delivered_at": None,
-            }
-            for message_id, chat_id, reply_to in rows
-        ]
-    )  # fmt: skip
+    return await repo.insert_deliveries(_delivery_rows(now, audience, rows))
+
+
+def _delivery_rows(
+    now: datetime, audience: Audience, rows: Iterable[tuple[int, int, int | None]]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "message_id": message_id, "chat_id": chat_id, "audience": audience,
+            "reply_to_message_id": reply_to, "status": DeliveryStatus.PENDING,
+            "created_at": now, "delivered_at": None,
+        }
+        for message_id, chat_id, reply_to in rows
+    ]  # fmt: skip
 
 
 async def find_copy(uow: UnitOfWork, chat_id: int, message_id: int) -> RoutingCopy | None:
@@ -439,13 +502,16 @@ async def outcome(uow: UnitOfWork, delivery_ids: Iterable[int]) -> tuple[set[int
 
 
 async def mark_delivered(
-    uow: UnitOfWork, delivery_id: int, chat_id: int, message_ids: Sequence[int], now: datetime
+    uow: UnitOfWork | Statements,
+    delivery_id: int,
+    chat_id: int,
+    message_ids: Sequence[int],
+    now: datetime,
 ) -> None:
-    """The bot sent the delivery as ``message_ids``: remember them, so replies find their way."""
-    repo = uow.routing
-    if not await repo.set_delivery_status(delivery_id, DeliveryStatus.DELIVERED, now):
-        return
-    await repo.insert_copies(delivery_id, chat_id, message_ids)
+    """The bot sent the delivery as ``message_ids``: remember them, so replies find their way
+    (in a unit of work, or a unit of statements: ``Database.statements``)."""
+    executor = uow.session if isinstance(uow, UnitOfWork) else uow
+    await record_delivered(executor, delivery_id, chat_id, message_ids, now)
 
 
 async def mark_failed(uow: UnitOfWork, delivery_id: int) -> None:

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     CursorResult,
     Integer,
     Select,
@@ -16,12 +17,14 @@ from sqlalchemy import (
     case,
     func,
     insert,
+    literal_column,
     or_,
     select,
     true,
     update,
 )
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -81,6 +84,14 @@ _ACCOUNT = (
 )
 
 
+class ChatState(NamedTuple):
+    """A recipient chat as a question's deliveries found it when they were written."""
+
+    account: AccountState | None
+    #: Another delivery waits there (older, or another recorder's not yet sent).
+    others_wait: bool
+
+
 class Waiting(NamedTuple):
     """What waits for a chat, and the chat's account (None: a group, or no account)."""
 
@@ -98,6 +109,32 @@ _FLOOD = cast(Table, RoutingFlood.__table__)
 _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _INSERT_DELIVERIES = insert(_DELIVERIES).returning(RoutingDelivery.id, sort_by_parameter_order=True)
 _INSERT_COPIES = insert(cast(Table, RoutingCopy.__table__))
+
+
+def _of_chat(sql: str, type_: Any) -> ColumnElement[Any]:
+    """A subquery about the chat of the delivery an INSERT ... RETURNING writes. Its text names
+    the INSERT's table itself: SQLAlchemy renders a subquery in RETURNING with no correlation
+    to that table (and, for SQLite, without table names), which would read every row."""
+    return literal_column(sql.replace("{chat}", "routing_deliveries.chat_id"), type_)
+
+
+#: A question's deliveries, each with what its recorder needs to send it itself: whether another
+#: delivery waits for the chat (SQLite's subquery also sees the rows the statement wrote before
+#: it, PostgreSQL's none of them), and the chat's account (None: a group, or no account).
+_INSERT_QUESTION_DELIVERIES = insert(_DELIVERIES).returning(
+    _DELIVERIES.c.id,
+    _of_chat(
+        "EXISTS (SELECT 1 FROM routing_deliveries AS waiting WHERE waiting.chat_id = {chat}"
+        f" AND waiting.status = '{DeliveryStatus.PENDING.value}'"
+        " AND waiting.id <> routing_deliveries.id)",
+        Boolean(),
+    ),
+    *(
+        _of_chat(f"(SELECT {c} FROM telegram_users WHERE telegram_users.id = {{chat}})", c.type)
+        for c in (each.expression for each in _ACCOUNT)
+    ),
+    sort_by_parameter_order=True,
+)
 _TOUCH_THREAD = (
     update(_THREADS)
     .where(_THREADS.c.id == bindparam("thread_id"))
@@ -114,6 +151,12 @@ _COUNT_IN_SESSION = (
 )
 
 
+def _is_open(status: Any) -> ColumnElement[bool]:
+    """``status IN OPEN_STATUSES`` as equalities: SQLAlchemy sends an IN of constants as an
+    expanding parameter, rewritten into the statement's text (a regex) at every execution."""
+    return or_(*(status == each for each in OPEN_STATUSES))
+
+
 # The hot path's reads, built once with bound parameters.
 _OPEN_THREAD = (
     select(RoutingThread)
@@ -121,7 +164,7 @@ _OPEN_THREAD = (
         RoutingThread.workgroup_id == bindparam("workgroup"),
         RoutingThread.member_id == bindparam("member"),
         RoutingThread.origin_chat_id == bindparam("chat"),
-        RoutingThread.status.in_(OPEN_STATUSES),
+        _is_open(RoutingThread.status),
     )
     .order_by(RoutingThread.id.desc())
     .limit(1)
@@ -140,6 +183,24 @@ _SESSION_OF = (
     select(RoutingSession)
     .where(RoutingSession.member_id == bindparam("member"))
     .options(joinedload(RoutingSession.workgroup).joinedload(Workgroup.catalyst))
+)
+_EARLIER = aliased(RoutingThread)
+_LATEST_OPEN_OF_SESSION = (
+    select(_EARLIER.id)
+    .where(
+        _EARLIER.workgroup_id == RoutingSession.workgroup_id,
+        _EARLIER.member_id == RoutingSession.member_id,
+        _EARLIER.origin_chat_id == bindparam("chat"),
+        _is_open(_EARLIER.status),
+    )
+    .order_by(_EARLIER.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+#: The member's session as ``_SESSION_OF`` reads it, with their open thread (``_OPEN_THREAD``)
+#: with the session's workgroup from a chat beside it: a message in a session needs both.
+_SESSION_AND_THREAD = _SESSION_OF.add_columns(RoutingThread).outerjoin(
+    RoutingThread, RoutingThread.id == _LATEST_OPEN_OF_SESSION
 )
 _SET_STATUS = (
     update(_DELIVERIES)
@@ -232,6 +293,25 @@ class RoutingRepository(Repository):
         message_id = await self.session.scalar(_INSERT_MESSAGE, values)
         return RoutedMessage(id=message_id, **values)
 
+    @staticmethod
+    def link_question(
+        thread: RoutingThread,
+        message: RoutedMessage,
+        deliveries: Sequence[RoutingDelivery],
+        related: dict[str, Any],
+    ) -> None:
+        """Join the rows a question was recorded as the way a read of them joins them (delivery
+        to message to thread; ``related``: the thread's ``workgroup``, ``member`` and
+        ``handed_by``, and the message's ``author``), so that they can be sent after the unit
+        without reading them back. Nothing is left to flush; what the thread had loaded stays."""
+        for key in ("workgroup", "member", "handed_by"):
+            if key not in thread.__dict__:
+                set_committed_value(thread, key, related[key])
+        set_committed_value(message, "thread", thread)
+        set_committed_value(message, "author", related["author"])
+        for delivery in deliveries:
+            set_committed_value(delivery, "message", message)
+
     async def recent_questions(self, thread_id: int, limit: int) -> Sequence[RoutedMessage]:
         """The thread's last ``limit`` questions, oldest first."""
         result = await self.session.execute(
@@ -269,6 +349,25 @@ class RoutingRepository(Repository):
             return []
         ids = (await self.session.execute(_INSERT_DELIVERIES, rows)).scalars().all()
         return [RoutingDelivery(id=i, **row) for i, row in zip(ids, rows, strict=True)]
+
+    async def insert_question_deliveries(
+        self, rows: list[dict[str, Any]]
+    ) -> tuple[list[RoutingDelivery], dict[int, ChatState]]:
+        """``insert_deliveries``, and what the same statement found of each recipient chat:
+        whether anything else waits there, and its account."""
+        if not rows:
+            return [], {}
+        found = (await self.session.execute(_INSERT_QUESTION_DELIVERIES, rows)).all()
+        deliveries: list[RoutingDelivery] = []
+        chats: dict[int, ChatState] = {}
+        for (delivery_id, others, *account), values in zip(found, rows, strict=True):
+            deliveries.append(RoutingDelivery(id=delivery_id, **values))
+            chat = values["chat_id"]  # two deliveries to one chat: the second waits
+            chats[chat] = ChatState(
+                AccountState(*account) if account[0] is not None else None,
+                bool(others) or chat in chats,
+            )
+        return deliveries, chats
 
     async def statuses(self, delivery_ids: Sequence[int]) -> dict[int, DeliveryStatus]:
         """Where each delivery stands now."""
@@ -347,19 +446,6 @@ class RoutingRepository(Repository):
         )
         return {thread_id: int(n) for thread_id, n in result.all()}
 
-    # --- copies --------------------------------------------------------------------------------
-
-    async def insert_copies(
-        self, delivery_id: int, chat_id: int, message_ids: Sequence[int]
-    ) -> None:
-        """The messages the bot sent for a delivery: one INSERT, no ORM flush."""
-        if message_ids:
-            rows = [
-                {"delivery_id": delivery_id, "chat_id": chat_id, "message_id": m}
-                for m in message_ids
-            ]
-            await self.session.execute(_INSERT_COPIES, rows)
-
     async def copy(self, chat_id: int, message_id: int) -> RoutingCopy | None:
         """The copy the bot sent as ``message_id`` in ``chat_id``, with its delivery and thread."""
         thread = (
@@ -382,6 +468,15 @@ class RoutingRepository(Repository):
     async def session_of(self, member_id: int) -> RoutingSession | None:
         result = await self.session.execute(_SESSION_OF, {"member": member_id})
         return result.scalar_one_or_none()
+
+    async def session_and_open_thread(
+        self, member_id: int, chat_id: int
+    ) -> tuple[RoutingSession, RoutingThread | None] | None:
+        """The member's session (``session_of``) and their open thread with its workgroup from
+        ``chat_id`` (``open_thread``), in one statement; None without a session."""
+        values = {"member": member_id, "chat": chat_id}
+        row = (await self.session.execute(_SESSION_AND_THREAD, values)).one_or_none()
+        return None if row is None else (row[0], row[1])
 
     async def session_activity(self, member_id: int) -> datetime | None:
         """When the member's session (if any) last carried a message: one column."""
@@ -432,3 +527,22 @@ class RoutingRepository(Repository):
         values = {"member": member_id, "now": now, "window_from": window_from, "limit": limit}
         values.update(first=first, first_over=first > limit, told=limit + 1, silent=limit + 2)
         return int(await self.session.scalar(statement, values) or 0)
+
+
+async def record_delivered(
+    executor: AsyncSession | AsyncConnection,
+    delivery_id: int,
+    chat_id: int,
+    message_ids: Sequence[int],
+    at: datetime,
+) -> None:
+    """The bot sent the delivery as ``message_ids``: it is delivered, and each message is a
+    copy a reply can be traced back by (nothing when the delivery is gone: retention). Core
+    statements, on a unit's session or a bare connection (``Database.statements``)."""
+    values = {"delivery": delivery_id, "status": DeliveryStatus.DELIVERED, "at": at}
+    result = await executor.execute(_SET_DELIVERED, values)
+    if cast(CursorResult[Any], result).rowcount and message_ids:
+        rows = [
+            {"delivery_id": delivery_id, "chat_id": chat_id, "message_id": m} for m in message_ids
+        ]
+        await executor.execute(_INSERT_COPIES, rows)

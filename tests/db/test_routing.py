@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from bot.services import identity, routing
 from bot.services.clock import FakeClock
@@ -180,6 +182,74 @@ async def test_pending_deliveries_wait_for_their_chat(
         ]
 
 
+async def test_a_question_learns_of_each_chat_as_it_is_written(
+    db: Database, clock: FakeClock, cluster: dict[str, int]
+) -> None:
+    """``Routed.chats``, from the deliveries' own insert: whether anything else waits for the
+    chat (an older delivery, not the question's own), and the chat's account (language,
+    block); no account is None."""
+    first = await _ask(db, clock, cluster["anna"], "Innováció", 10)
+    assert first.chats == {CATALYST_CHAT: routing.ChatState(None, False)}
+    async with db.unit() as uow:
+        account = uow.telegram_users.refresh(
+            None, CATALYST_CHAT, first_name="Kálmán", last_name=None, username=None,
+            language_code="en-GB",
+        )  # fmt: skip
+        account.language = "hu"
+    second = await _ask(db, clock, cluster["anna"], "Innováció", 11)  # the first still waits
+    [(chat, state)] = second.chats.items()
+    assert chat == CATALYST_CHAT and state.others_wait and state.account is not None
+    assert (state.account.id, state.account.language, state.account.language_code) == (
+        CATALYST_CHAT, "hu", "en-GB",
+    )  # fmt: skip
+    assert state.account.blocked_at is None
+    async with db.unit() as uow:
+        for delivery in first.deliveries + second.deliveries:
+            await routing.mark_delivered(uow, delivery.id, CATALYST_CHAT, [], clock.now())
+        await routing.mark_unreachable(uow, CATALYST_CHAT, clock.now())
+    third = await _ask(db, clock, cluster["anna"], "Innováció", 12)
+    state = third.chats[CATALYST_CHAT]
+    assert not state.others_wait and state.account is not None
+    assert state.account.blocked_at == clock.now()
+
+
+async def test_a_delivered_mark_is_a_transaction_of_its_own(
+    db: Database, clock: FakeClock, cluster: dict[str, int]
+) -> None:
+    """The mark after a send runs in a unit of Core statements (``Database.statements``): the
+    status and the copies commit together or not at all, and on SQLite it waits for the unit
+    that holds the writer's turn, as a unit of work would."""
+    [delivery] = (await _ask(db, clock, cluster["anna"], "Innováció", 10)).deliveries
+    with pytest.raises(IntegrityError):  # the same message twice: a copy is unique
+        async with db.statements() as statements:
+            await routing.mark_delivered(
+                statements, delivery.id, CATALYST_CHAT, [70, 70], clock.now()
+            )
+    async with db.read() as uow:
+        assert await routing.outcome(uow, [delivery.id]) == (set(), set())  # still pending
+        assert await routing.find_copy(uow, CATALYST_CHAT, 70) is None
+    order: list[str] = []
+
+    async def mark() -> None:
+        async with db.statements() as statements:
+            await routing.mark_delivered(statements, delivery.id, CATALYST_CHAT, [70], clock.now())
+            order.append("marked")
+
+    async with db.unit() as uow:
+        await uow.cluster.put("probe", 1)
+        await uow.flush()
+        marking = asyncio.create_task(mark())
+        await asyncio.sleep(0.05)
+        order.append("unit")
+    await marking
+    if db.dialect == "sqlite":
+        assert order == ["unit", "marked"]
+    async with db.read() as uow:
+        assert await routing.outcome(uow, [delivery.id]) == ({delivery.id}, set())
+        copy = await routing.find_copy(uow, CATALYST_CHAT, 70)
+        assert copy is not None and copy.delivery_id == delivery.id
+
+
 async def test_hand_over_and_resolve(
     db: Database, clock: FakeClock, cluster: dict[str, int]
 ) -> None:
@@ -242,6 +312,53 @@ async def test_sessions_expire_after_idle_time(
     async with db.unit() as uow:
         assert await routing.current_session(uow, anna.id, clock.now()) == (None, False)
         assert await routing.close_session(uow, anna.id) is None
+
+
+async def test_a_session_is_read_with_its_open_thread(
+    db: Database, clock: FakeClock, cluster: dict[str, int]
+) -> None:
+    """``session_to_write``: the session as ``current_session`` finds it, with the member's
+    newest open thread with the session's workgroup from the chat (none from another chat, of
+    another workgroup, or resolved); ``record_question`` continues that one."""
+    anna, innovation = await _load(db, cluster["anna"], "Innováció")
+    async with db.unit() as uow:
+        assert await routing.session_to_write(uow, anna.id, MEMBER_CHAT, clock.now()) == (
+            None, False, None,
+        )  # fmt: skip
+        await routing.open_session(uow, anna, innovation.id, clock.now())
+    async with db.unit() as uow:
+        session, expired, known = await routing.session_to_write(
+            uow, anna.id, MEMBER_CHAT, clock.now()
+        )
+        assert session is not None and not expired and known is not None
+        assert known.key == (innovation.id, anna.id, MEMBER_CHAT) and known.thread is None
+    await _ask(db, clock, cluster["anna"], "Export", 9)  # another workgroup's thread
+    first = await _ask(db, clock, cluster["anna"], "Innováció", 10)
+    async with db.unit() as uow:
+        _, _, known = await routing.session_to_write(uow, anna.id, MEMBER_CHAT, clock.now())
+        assert known is not None and known.thread is not None
+        assert known.thread.id == first.thread.id
+        _, _, elsewhere = await routing.session_to_write(uow, anna.id, 999, clock.now())
+        assert elsewhere is not None and elsewhere.thread is None
+        member, workgroup = await uow.members.get(anna.id), await uow.workgroups.bare(innovation.id)
+        assert member is not None and workgroup is not None
+        routed = await routing.record_question(
+            uow, member, workgroup, origin_chat_id=MEMBER_CHAT, origin_message_id=11,
+            in_group=False, kind="text", body_html="még", now=clock.now(), known=known,
+        )  # fmt: skip
+        assert routed.thread.id == first.thread.id
+    async with db.unit() as uow:
+        kalman = await uow.members.get(cluster["kalman"])
+        assert kalman is not None
+        await routing.resolve(uow, first.thread.id, kalman, clock.now())
+    async with db.unit() as uow:
+        _, _, known = await routing.session_to_write(uow, anna.id, MEMBER_CHAT, clock.now())
+        assert known is not None and known.thread is None
+    clock.advance(minutes=31)
+    async with db.unit() as uow:
+        assert await routing.session_to_write(uow, anna.id, MEMBER_CHAT, clock.now()) == (
+            None, True, None,
+        )  # fmt: skip
 
 
 async def test_flood_limit_per_minute_window(

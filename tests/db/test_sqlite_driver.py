@@ -108,3 +108,19 @@ async def test_a_streamed_first_statement_is_inside_the_transaction(db: Database
     async with db.read() as uow:
         rows = (await uow.session.execute(select(ClusterSetting.key, ClusterSetting.value))).all()
     assert [tuple(r) for r in rows] == [("kept", 1)]
+
+
+async def test_units_take_the_connection_returned_last(db: Database) -> None:
+    """With two idle connections in the pool, one unit after another gets the one returned
+    last (its page cache holds what the last unit wrote), not the two in turn."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's pool")
+    async with db.engine.connect(), db.engine.connect():
+        assert db.engine.pool.checkedout() == 2  # type: ignore[attr-defined]
+    used = []
+    for value in range(4):
+        async with db.unit() as uow:
+            await uow.cluster.put("probe", value)
+            connection = await uow.session.connection()
+            used.append(id((await connection.get_raw_connection()).driver_connection))
+    assert len(set(used)) == 1

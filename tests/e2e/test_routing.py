@@ -366,6 +366,51 @@ async def test_catalyst_hands_a_thread_to_the_ksz(
     assert any("csak a munkacsoport katalizátora vagy a KSz" in a for a in answers(calls))
 
 
+async def test_a_follow_up_is_sent_as_recorded_without_reading_it_back(
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    """The unit that records a question checks by id that nothing older waits for the
+    recipient's chat and sends the rows it wrote, joined as it holds them: no statement of a
+    follow-up reads a routed message back (the read-back joined six tables for each). The
+    header still names the asker, their organisation, the workgroup and, once the thread is
+    handed over, who handed it."""
+    question = await _asked(harness, cast, db, clock, "Első kérdés.")
+    with statements(harness.app.bot_data.db) as seen:
+        calls = await harness.send(cast.internal, "Második kérdés.")
+    follow_up = harness.last(cast.catalyst)
+    assert "Második kérdés." in follow_up.text and all(p in follow_up.text for p in HEADER)
+    assert _reacted(calls)
+    reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert reads and not any("routing_messages" in s for s in reads), reads
+    await harness.press_label(cast.catalyst, question, "Átadás a KSz-nek")
+    await harness.send(cast.internal, "Harmadik kérdés.")
+    to_ksz = harness.last(cast.ksz)
+    assert "Harmadik kérdés." in to_ksz.text and all(p in to_ksz.text for p in HEADER)
+    assert "Átadta a KSz-nek: Katalizátor Kálmán" in to_ksz.text
+
+
+async def test_a_follow_up_reads_its_session_and_thread_at_once(
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    """A message in a session reads the session, its workgroup and katalizátor, and the open
+    thread it continues in one statement, and nothing else: whether anything else waits for
+    the katalizátor's chat comes back from the delivery's insert. A reply to an answer, which
+    names its thread, reads that one."""
+    await _asked(harness, cast, db, clock, "Első kérdés.")
+    with statements(harness.app.bot_data.db) as seen:
+        await harness.send(cast.internal, "Második kérdés.")
+    reads = [s for s in seen if s.lstrip().startswith("SELECT") and "cluster_settings" not in s]
+    assert len(reads) == 1 and "routing_threads" in reads[0], reads
+    assert "Második kérdés." in harness.last(cast.catalyst).text
+    await harness.send(cast.catalyst, "Válasz.", reply_to=harness.last(cast.catalyst))
+    await harness.send(cast.internal, "Köszönöm.", reply_to=harness.last(cast.internal))
+    thanks = harness.last(cast.catalyst)
+    assert "Köszönöm." in thanks.text and all(part in thanks.text for part in HEADER)
+    async with db.unit() as uow:
+        [thread] = await uow.routing.open_threads()
+        assert await uow.routing.count_messages([thread.id]) == {thread.id: 4}
+
+
 async def test_unreachable_catalyst_loses_nothing(
     harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
