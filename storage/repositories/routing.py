@@ -384,15 +384,11 @@ class RoutingRepository(Repository):
         )
         return result.scalar_one_or_none()
 
-    async def set_delivery_status(
-        self, delivery_id: int, status: DeliveryStatus, delivered_at: datetime | None = None
-    ) -> bool:
-        """One UPDATE, nothing loaded; False when the delivery is gone (retention)."""
-        values: dict[str, Any] = {"delivery": delivery_id, "status": status}
-        if delivered_at is not None:
-            values["at"] = delivered_at
-        statement = _SET_STATUS if delivered_at is None else _SET_DELIVERED
-        result = await self.session.execute(statement, values)
+    async def set_delivery_status(self, delivery_id: int, status: DeliveryStatus) -> bool:
+        """One UPDATE, nothing loaded; False when the delivery is gone (retention). A delivered
+        one is marked with its copies by ``record_delivered``."""
+        values = {"delivery": delivery_id, "status": status}
+        result = await self.session.execute(_SET_STATUS, values)
         return bool(cast(CursorResult[Any], result).rowcount)
 
     async def waiting(self, chat_id: int) -> Waiting:
