@@ -19,7 +19,8 @@ bot sent (replayed from the bot's run), through typed PTB methods, with no logic
 Bursts: strangers' ``/help`` (first contact); members' ``/help``, first contact and repeated
 a few seconds later (a command minutes later finds the same: the caller cache keeps a member
 for half an hour and is emptied only when who-is-who changes, here or in another process); a vote
-press (first vote, then a change); a message routed to the katalizátor (the first of a
+press (first vote, then a change, then another change after an identity change emptied the caller
+cache, as a ballot burst finds most members); a message routed to the katalizátor (the first of a
 session, then a follow-up; every member has a katalizátor of their own). Then ``--crowd``
 members of one workgroup ask their one katalizátor at once: the ``routing`` row counts the
 messages it gets per question (1.00 is right). Memory: the bot's resident set (``VmRSS``)
