@@ -365,12 +365,11 @@ async def record_question(
         )
         repo.add_thread(thread)
         await uow.flush()
-    else:
-        if thread.status is ThreadStatus.RESOLVED:
-            thread.status = ThreadStatus.OPEN
-            thread.resolved_at = None
-            thread.resolved_by_id = None
-        await repo.touch_thread(thread, now)
+    elif thread.status is ThreadStatus.RESOLVED:  # reopened: the unit writes the change
+        thread.status = ThreadStatus.OPEN
+        thread.resolved_at = None
+        thread.resolved_by_id = None
+        thread.last_activity_at = now
     message = await _record_message(
         uow, thread, Direction.QUESTION, member.id, Signer.MEMBER, now,
         (origin_chat_id, origin_message_id, kind, body_html),
@@ -475,7 +474,6 @@ async def record_answer(
     deliveries = await _deliveries(
         repo, now, audience, [(message.id, question.origin_chat_id, question.origin_message_id)]
     )
-    await repo.touch_thread(thread, now)
     return Routed(thread, message, deliveries)
 
 

@@ -74,7 +74,10 @@ class RoutingThread(Base):
         _enum(ThreadStatus, "routing_thread_status"), index=True
     )
     created_at: Mapped[datetime]
-    last_activity_at: Mapped[datetime] = mapped_column(index=True)  # the retention's question
+    #: When the thread itself last changed: started, handed over, resolved or reopened. Its
+    #: messages keep their own times, so a message does not write the thread: retention
+    #: deletes a thread only once no message is left in it and this is older than the cutoff.
+    last_activity_at: Mapped[datetime] = mapped_column(index=True)
     handed_by_id: Mapped[int | None] = set_null("members")
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = set_null("members")

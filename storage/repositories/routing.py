@@ -103,7 +103,6 @@ class Waiting(NamedTuple):
 # than the statement, and a statement built per call costs its construction and cache key.
 _MESSAGES = cast(Table, RoutedMessage.__table__)
 _DELIVERIES = cast(Table, RoutingDelivery.__table__)
-_THREADS = cast(Table, RoutingThread.__table__)
 _SESSIONS = cast(Table, RoutingSession.__table__)
 _FLOOD = cast(Table, RoutingFlood.__table__)
 _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
@@ -134,11 +133,6 @@ _INSERT_QUESTION_DELIVERIES = insert(_DELIVERIES).returning(
         for c in (each.expression for each in _ACCOUNT)
     ),
     sort_by_parameter_order=True,
-)
-_TOUCH_THREAD = (
-    update(_THREADS)
-    .where(_THREADS.c.id == bindparam("thread_id"))
-    .values(last_activity_at=bindparam("now"))
 )
 _COUNT_IN_SESSION = (
     update(_SESSIONS)
@@ -278,12 +272,6 @@ class RoutingRepository(Repository):
 
     def add_thread(self, thread: RoutingThread) -> None:
         self.session.add(thread)
-
-    async def touch_thread(self, thread: RoutingThread, now: datetime) -> None:
-        """The thread carried a message at ``now``: one UPDATE, and the loaded thread says so
-        without anything left to flush."""
-        await self.session.execute(_TOUCH_THREAD, {"thread_id": thread.id, "now": now})
-        set_committed_value(thread, "last_activity_at", now)
 
     # --- routed messages -----------------------------------------------------------------------
 

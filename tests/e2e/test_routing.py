@@ -411,6 +411,32 @@ async def test_a_follow_up_reads_its_session_and_thread_at_once(
         assert await uow.routing.count_messages([thread.id]) == {thread.id: 4}
 
 
+async def test_a_message_writes_its_thread_only_when_it_reopens_it(
+    harness: BotHarness, cast: Cast, db: Database, clock: FakeClock
+) -> None:
+    """A follow-up and an answer write their message, not the thread: the thread's own time
+    changes when it starts, is handed over, resolved or reopened (retention reads the
+    messages' times for the rest). A reply that reopens a resolved thread writes it once."""
+    question = await _asked(harness, cast, db, clock, "Első kérdés.")
+    clock.advance(minutes=5)
+    with statements(harness.app.bot_data.db) as seen:
+        await harness.send(cast.internal, "Második kérdés.")
+        assert "Második kérdés." in harness.last(cast.catalyst).text
+        await harness.send(cast.catalyst, "Válasz.", reply_to=question)
+    answer = harness.last(cast.internal)
+    assert answer.text.startswith("Válasz.")
+    assert not [s for s in seen if s.lstrip().startswith("UPDATE routing_threads")], seen
+    await harness.press_label(cast.catalyst, question, "Megoldva")
+    clock.advance(minutes=5)
+    with statements(harness.app.bot_data.db) as seen:
+        await harness.send(cast.internal, "Mégis kérdeznék.", reply_to=answer)
+    assert "Mégis kérdeznék." in harness.last(cast.catalyst).text
+    assert len([s for s in seen if s.lstrip().startswith("UPDATE routing_threads")]) == 1, seen
+    async with db.unit() as uow:
+        [thread] = await uow.routing.open_threads()
+        assert (thread.last_activity_at, thread.resolved_at) == (clock.now(), None)
+
+
 async def test_unreachable_catalyst_loses_nothing(
     harness: BotHarness, tg: FakeTelegram, cast: Cast, db: Database, clock: FakeClock
 ) -> None:
