@@ -33,10 +33,16 @@ def _send_begin(connection: sqlite3.Connection, begin: str) -> None:
 
 
 def _run(
-    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, begin: str | None
+    connection: sqlite3.Connection,
+    operation: str,
+    parameters: Any,
+    many: bool,
+    ends: tuple[str | None, bool],
 ) -> tuple[Any, int, int | None, list[Any]]:
     """In the driver's thread: the transaction's ``BEGIN`` if it is still to be sent, the
-    statement, its rows, and the cursor's facts."""
+    statement, its rows, the cursor's facts, and the ``COMMIT`` if the statement is the
+    transaction's last (``ends``: the begin to send first, whether to commit after)."""
+    begin, commit = ends
     if begin is not None:
         _send_begin(connection, begin)
     cursor = connection.cursor()
@@ -46,9 +52,12 @@ def _run(
         else:
             cursor.execute(operation, () if parameters is None else parameters)
         rows = cursor.fetchall() if cursor.description else []
-        return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+        found = cursor.description, cursor.rowcount, cursor.lastrowid, rows
     finally:
         cursor.close()
+    if commit:
+        connection.commit()
+    return found
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -100,8 +109,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
         driver, adapted = self._connection, cast(OneTripConnection, self._adapt_connection)
         async with adapted._execute_mutex:
-            begin, adapted._begin = adapted._begin, None
-            found = await driver._execute(_run, driver._conn, operation, parameters, many, begin)
+            if adapted._committed:
+                raise sqlite3.ProgrammingError("a statement after the transaction's last one")
+            ends = adapted._begin, adapted._commit
+            adapted._begin, adapted._commit = None, False
+            found = await driver._execute(_run, driver._conn, operation, parameters, many, ends)
+            adapted._committed = ends[1]
         self._description, self._rowcount, self._lastrowid, rows = found
         self._rows = collections.deque(rows)
 
@@ -110,17 +123,29 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """The connection of ``OneTripCursor``: a transaction's ``BEGIN`` goes with its first
     statement (``defer_begin``); a commit or rollback with no transaction open costs no trip."""
 
-    __slots__ = ("_begin",)
+    __slots__ = ("_begin", "_commit", "_committed")
 
     _cursor_cls = OneTripCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._begin: str | None = None
+        #: The next statement is the transaction's last: it takes the ``COMMIT`` along.
+        self._commit = False
+        #: It has: the transaction is over, and another statement would run outside it.
+        self._committed = False
 
     def defer_begin(self, begin: str) -> None:
         """Send ``begin`` (``BEGIN``, ``BEGIN IMMEDIATE``) with the next statement."""
         self._begin = begin
+        self._committed = False
+
+    def commit_with_next(self, commit: bool = True) -> None:
+        """Send the transaction's ``COMMIT`` with the next statement, which must be its last:
+        one trip less (``False``: no longer). The commit SQLAlchemy then makes finds no
+        transaction open and costs nothing; a statement after it is refused. If the statement
+        fails, nothing commits."""
+        self._commit = commit
 
     def cursor(self, server_side: bool = False) -> Any:
         if server_side and self._begin is not None:  # the stock cursor: BEGIN on its own
@@ -132,11 +157,13 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         return super().cursor(server_side)
 
     def commit(self) -> None:
+        self._commit = self._committed = False
         if self._idle():
             return
         super().commit()
 
     def rollback(self) -> None:
+        self._commit = self._committed = False
         if self._idle():
             return
         super().rollback()

@@ -5,13 +5,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import CursorResult, Executable
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from storage.sqlite_driver import OneTripConnection
 
 
 def name_key(name: str) -> str:
     """The lookup key of a name: whitespace folded, casefolded."""
     return " ".join(name.split()).casefold()
+
+
+async def execute_last(
+    connection: AsyncConnection, statement: Executable, parameters: Any
+) -> CursorResult[Any]:
+    """Run the last statement of a unit of statements (``Database.statements``). On SQLite its
+    ``COMMIT`` goes with it, in the same trip to the driver's thread (the block's own commit
+    then finds nothing to do), and a statement after it in the block is refused; a failure
+    commits nothing. On PostgreSQL it is a statement like any other."""
+    raw = connection.sync_connection
+    driver = raw.connection.dbapi_connection if raw is not None else None
+    if not isinstance(driver, OneTripConnection):
+        return await connection.execute(statement, parameters)
+    driver.commit_with_next()
+    try:
+        return await connection.execute(statement, parameters)
+    finally:
+        driver.commit_with_next(False)  # spent, or the statement failed before it was sent
 
 
 class Repository:

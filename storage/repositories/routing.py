@@ -40,7 +40,7 @@ from storage.models.routing import (
     RoutingThread,
     ThreadStatus,
 )
-from storage.repositories.base import Repository
+from storage.repositories.base import Repository, execute_last
 from storage.types import UTCDateTime
 
 OPEN_STATUSES = (ThreadStatus.OPEN, ThreadStatus.HANDED_TO_KSZ)
@@ -522,11 +522,15 @@ async def record_delivered(
 ) -> None:
     """The bot sent the delivery as ``message_ids``: it is delivered, and each message is a
     copy a reply can be traced back by (nothing when the delivery is gone: retention). Core
-    statements, on a unit's session or a bare connection (``Database.statements``)."""
+    statements, on a unit's session or a bare connection (``Database.statements``: they are
+    then the whole unit, and the copies take its ``COMMIT`` along, ``execute_last``)."""
     values = {"delivery": delivery_id, "status": DeliveryStatus.DELIVERED, "at": at}
     result = await executor.execute(_SET_DELIVERED, values)
     if cast(CursorResult[Any], result).rowcount and message_ids:
         rows = [
             {"delivery_id": delivery_id, "chat_id": chat_id, "message_id": m} for m in message_ids
         ]
-        await executor.execute(_INSERT_COPIES, rows)
+        if isinstance(executor, AsyncConnection):
+            await execute_last(executor, _INSERT_COPIES, rows)
+        else:
+            await executor.execute(_INSERT_COPIES, rows)

@@ -8,10 +8,11 @@ from typing import Any
 import aiosqlite
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from storage.db import Database
 from storage.models import ClusterSetting
+from storage.repositories.base import execute_last
 
 
 @pytest.fixture
@@ -85,6 +86,44 @@ async def test_begin_goes_with_the_first_statement_and_still_locks(
     async with db.unit():
         pass
     assert trips == []
+
+
+async def test_the_last_statement_of_a_unit_of_statements_takes_the_commit_along(
+    db: Database, trips: list[str]
+) -> None:
+    """``execute_last``: BEGIN, the statement and COMMIT are one trip, and the block's own
+    commit none. What the unit wrote before it commits with it; a statement after it is
+    refused (it would run outside the transaction); a failing one commits nothing."""
+    table = ClusterSetting.__table__
+    async with db.statements() as statements:
+        await statements.execute(table.insert().values(key="első", value=1))
+        trips.clear()
+        await execute_last(statements, table.insert(), [{"key": "második", "value": 2}])
+        assert trips == ["_run"]
+    assert trips == ["_run"]
+
+    async def one_too_many() -> None:
+        async with db.statements() as statements:
+            await execute_last(statements, table.insert(), [{"key": "harmadik", "value": 3}])
+            await statements.execute(table.insert().values(key="negyedik", value=4))
+
+    async def failing() -> None:  # the first row goes in, the second fails: neither stays
+        async with db.statements() as statements:
+            await statements.execute(table.update().values(value=0))
+            rows = [{"key": "ötödik", "value": 5}, {"key": "első", "value": 6}]
+            await execute_last(statements, table.insert(), rows)
+
+    with pytest.raises(ProgrammingError, match="after the transaction's last"):
+        await one_too_many()
+    with pytest.raises(IntegrityError):
+        await failing()
+    async with db.read() as uow:
+        rows = (await uow.session.execute(select(ClusterSetting.key, ClusterSetting.value))).all()
+    assert sorted(tuple(r) for r in rows) == [("első", 1), ("harmadik", 3), ("második", 2)]
+    async with db.statements() as statements:  # the connections are fit for the next unit
+        await statements.execute(table.delete().where(table.c.key == "harmadik"))
+    async with db.read() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(ClusterSetting)) == 2
 
 
 async def test_a_streamed_first_statement_is_inside_the_transaction(db: Database) -> None:
