@@ -7,9 +7,10 @@ the statement itself (``bench/RESULTS.md``, issue 16). This cursor does the four
 function run in the same thread, on the same ``sqlite3`` connection, under the same per-connection
 lock, so nothing else changes: transactions, ``BEGIN IMMEDIATE``, pragmas, errors and the pool
 are SQLAlchemy's and aiosqlite's own. The ``BEGIN`` SQLAlchemy emits (``storage.db``) waits for
-the transaction's first statement and goes in the same trip. Server-side cursors (streamed
-results) keep the stock one. ``storage.db.make_engine`` hands it to the engine as its DBAPI
-module (``module=``).
+the transaction's first statement and goes in the same trip; the ``COMMIT`` can go with the
+last one, when the caller knows it is the last (``storage.repositories.base.execute_last``).
+Server-side cursors (streamed results) keep the stock one. ``storage.db.make_engine`` hands it
+to the engine as its DBAPI module (``module=``).
 """
 
 from __future__ import annotations
