@@ -191,15 +191,24 @@ class PrivacyRepository(Repository):
             .execution_options(synchronize_session=False)
         )
         empty = ~exists(select(RoutedMessage.id).where(RoutedMessage.thread_id == RoutingThread.id))
-        threads = await self.session.execute(
-            delete(RoutingThread)
+        # Locked first, deleted by a second statement that asks again whether they are empty:
+        # on PostgreSQL a message being written to such a thread right now (a follow-up, which
+        # does not write the thread itself) holds a lock the first statement waits for, and
+        # only a statement begun after that message committed sees it.
+        stale = await self.session.scalars(
+            select(RoutingThread.id)
             .where(RoutingThread.last_activity_at < cutoff, empty)
-            .execution_options(synchronize_session=False)
+            .with_for_update()
         )
-        return (
-            max(int(getattr(messages, "rowcount", 0) or 0), 0),
-            max(int(getattr(threads, "rowcount", 0) or 0), 0),
-        )
+        ids, threads = list(stale), 0
+        for start in range(0, len(ids), 500):
+            deleted = await self.session.execute(
+                delete(RoutingThread)
+                .where(RoutingThread.id.in_(ids[start : start + 500]), empty)
+                .execution_options(synchronize_session=False)
+            )
+            threads += max(int(getattr(deleted, "rowcount", 0) or 0), 0)
+        return max(int(getattr(messages, "rowcount", 0) or 0), 0), threads
 
     async def delete_join_cards(self, request_ids: Sequence[int]) -> None:
         """The cards about these join requests that went to the KSz through the outbox (batch

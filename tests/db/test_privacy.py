@@ -6,6 +6,8 @@ to a person fails here until the privacy rules name it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import hashlib
 import json
 import re
@@ -426,8 +428,9 @@ async def _counts(db: Database) -> tuple[int, int, int, int]:
     return found[0], found[1], found[2], found[3]
 
 
-async def test_retention_deletes_exactly_what_is_due_once(db: Database, clock: FakeClock) -> None:
-    keep = timedelta(days=365)
+async def _innovation(db: Database, clock: FakeClock) -> tuple[int, int]:
+    """Tag Anna (Telegram 501) in the Innováció workgroup, whose katalizátor has an account:
+    her id and the workgroup's."""
     async with db.unit() as uow:
         anna = (await identity.upsert_member(
             uow, MemberSpec("Tag Anna", MemberKind.INTERNAL, workgroups=["Innováció"]),
@@ -441,17 +444,26 @@ async def test_retention_deletes_exactly_what_is_due_once(db: Database, clock: F
         catalyst.telegram_id = 502
         group = await uow.workgroups.by_name("Innováció")
         assert group is not None
-        anna_id, group_id = anna.id, group.id
+        return anna.id, group.id
+
+
+async def _anna_asks(uow: Any, ids: tuple[int, int], text: str, clock: FakeClock) -> None:
+    """Anna's question to the katalizátor, from her private chat."""
+    member, group = await uow.members.get(ids[0]), await uow.workgroups.get(ids[1])
+    assert member is not None and group is not None
+    await routing.record_question(
+        uow, member, group, origin_chat_id=501, origin_message_id=1, in_group=False,
+        kind="text", body_html=text, now=clock.now(),
+    )  # fmt: skip
+
+
+async def test_retention_deletes_exactly_what_is_due_once(db: Database, clock: FakeClock) -> None:
+    keep = timedelta(days=365)
+    anna = await _innovation(db, clock)
 
     async def ask(text: str, telegram_id: int) -> None:
         async with db.unit() as uow:
-            member = await uow.members.get(anna_id)
-            group = await uow.workgroups.get(group_id)
-            assert member is not None and group is not None
-            await routing.record_question(
-                uow, member, group, origin_chat_id=501, origin_message_id=1, in_group=False,
-                kind="text", body_html=text, now=clock.now(),
-            )  # fmt: skip
+            await _anna_asks(uow, anna, text, clock)
             request = await identity.request_join(
                 uow, telegram_id, f"Jelentkező {telegram_id}", None, text, clock.now()
             )
@@ -475,6 +487,31 @@ async def test_retention_deletes_exactly_what_is_due_once(db: Database, clock: F
     assert not await run(keep + timedelta(days=99))  # once: a second run finds nothing
     assert await run(keep + timedelta(days=101)) == privacy.Retained(1, 1, 1)
     assert await _counts(db) == (0, 0, 0, 0)
+
+
+async def test_retention_keeps_a_thread_a_message_is_being_written_to(
+    db: Database, clock: FakeClock
+) -> None:
+    """Retention runs while Anna's follow-up is being written to a thread whose only message
+    is past the cutoff: the old message goes, the thread and the new message stay. (A follow-up
+    does not write its thread; on PostgreSQL retention waits for the lock the new message holds
+    on it, then must see the message.)"""
+    keep = timedelta(days=365)
+    anna = await _innovation(db, clock)
+    async with db.unit() as uow:
+        await _anna_asks(uow, anna, "első", clock)
+    clock.advance(days=400)
+
+    async def retention() -> privacy.Retained:
+        async with db.unit() as uow:
+            return await privacy.apply_retention(uow, clock.now(), keep)
+
+    async with db.unit() as uow:
+        await _anna_asks(uow, anna, "második", clock)
+        running = asyncio.create_task(retention(), context=contextvars.Context())
+        await asyncio.sleep(0.3)  # PostgreSQL: it deletes the old message, then waits
+    assert await running == privacy.Retained(1, 0, 0)
+    assert await _counts(db) == (1, 1, 0, 0)
 
 
 async def test_the_register_and_the_open_votes_read_well_after_the_erasure(
