@@ -18,21 +18,30 @@ def name_key(name: str) -> str:
 
 
 async def execute_last(
-    connection: AsyncConnection, statement: Executable, parameters: Any
+    connection: AsyncConnection, statement: Executable, parameters: Any = None
 ) -> CursorResult[Any]:
     """Run the last statement of a unit of statements (``Database.statements``). On SQLite its
     ``COMMIT`` goes with it, in the same trip to the driver's thread (the block's own commit
     then finds nothing to do), and a statement after it in the block is refused; a failure
-    commits nothing. On PostgreSQL it is a statement like any other."""
+    commits nothing. Within a savepoint, for an ``INSERT ... RETURNING`` of several rows, and on
+    PostgreSQL it is a statement like any other."""
     raw = connection.sync_connection
     driver = raw.connection.dbapi_connection if raw is not None else None
-    if not isinstance(driver, OneTripConnection):
+    # Not within a savepoint (it would commit the whole transaction), nor for an INSERT ...
+    # RETURNING of several rows, which SQLAlchemy may split into several statements.
+    nested = connection.in_nested_transaction()
+    batched = isinstance(parameters, list) and len(parameters) > 1
+    if not isinstance(driver, OneTripConnection) or nested or (batched and _returns(statement)):
         return await connection.execute(statement, parameters)
     driver.commit_with_next()
     try:
         return await connection.execute(statement, parameters)
     finally:
         driver.commit_with_next(False)  # spent, or the statement failed before it was sent
+
+
+def _returns(statement: Executable) -> bool:
+    return bool(getattr(statement, "_returning", ()))
 
 
 class Repository:

@@ -8,7 +8,7 @@ from typing import Any
 import aiosqlite
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, ProgrammingError, StatementError
 
 from storage.db import Database
 from storage.models import ClusterSetting
@@ -113,10 +113,19 @@ async def test_the_last_statement_of_a_unit_of_statements_takes_the_commit_along
             rows = [{"key": "ötödik", "value": 5}, {"key": "első", "value": 6}]
             await execute_last(statements, table.insert(), rows)
 
+    async def refused_before_sent() -> None:  # the flag goes with the failed call
+        async with db.statements() as statements:
+            with pytest.raises(StatementError):
+                await execute_last(statements, table.insert(), [{"key": "hatodik"}])
+            await statements.execute(table.insert().values(key="hetedik", value=7))
+            raise LookupError
+
     with pytest.raises(ProgrammingError, match="after the transaction's last"):
         await one_too_many()
     with pytest.raises(IntegrityError):
         await failing()
+    with pytest.raises(LookupError):
+        await refused_before_sent()
     async with db.read() as uow:
         rows = (await uow.session.execute(select(ClusterSetting.key, ClusterSetting.value))).all()
     assert sorted(tuple(r) for r in rows) == [("első", 1), ("harmadik", 3), ("második", 2)]
@@ -124,6 +133,17 @@ async def test_the_last_statement_of_a_unit_of_statements_takes_the_commit_along
         await statements.execute(table.delete().where(table.c.key == "harmadik"))
     async with db.read() as uow:
         assert await uow.session.scalar(select(func.count()).select_from(ClusterSetting)) == 2
+
+    trips.clear()
+    async with db.statements() as statements:  # within a savepoint, or RETURNING several rows:
+        async with statements.begin_nested():  # an ordinary statement
+            await execute_last(statements, table.update().values(value=1))
+        returned = table.insert().returning(table.c.key)
+        await execute_last(
+            statements, returned, [{"key": "x", "value": 0}, {"key": "y", "value": 0}]
+        )
+        await statements.execute(table.delete().where(table.c.key.in_(["x", "y"])))
+    assert trips[-1] == "commit"
 
 
 async def test_a_streamed_first_statement_is_inside_the_transaction(db: Database) -> None:
