@@ -122,7 +122,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """The connection of ``OneTripCursor``: a transaction's ``BEGIN`` goes with its first
-    statement (``defer_begin``); a commit or rollback with no transaction open costs no trip."""
+    statement (``defer_begin``), its ``COMMIT`` with its last when told (``commit_with_next``);
+    a commit or rollback with no transaction open costs no trip."""
 
     __slots__ = ("_begin", "_commit", "_committed")
 
