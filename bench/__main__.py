@@ -64,7 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     for db in databases:  # memory only once: it is measured on SQLite
         people = (10, 8) if smoke else (500, 200)
         memory = ((30, 200) if smoke else (10_000, 100_000)) if db == "sqlite" else (0, 0)
-        costs = asyncio.run(cpu.measure(*people, *memory, db_kind=db, idle=1.0 if smoke else 3.0))
+        costs = asyncio.run(
+            cpu.measure(
+                *people, *memory, db_kind=db, idle=1.0 if smoke else 3.0,
+                rounds=1 if smoke else 3,
+            )
+        )  # fmt: skip
         print("\n".join(cpu.table(costs)))
     if "postgresql" in databases:  # replicas share PostgreSQL only
         load = (40, 20) if smoke else (1500, 300)

@@ -1,7 +1,7 @@
 """Cost per update (issue 16): CPU per update of the bot and of a bare PTB bot, read from /proc.
 
     python -m bench.cpu [--strangers 500] [--members 200] [--digest 10000] [--large 100000]
-                        [--db sqlite|postgresql] [--crowd 20] [--profile DIR]
+                        [--db sqlite|postgresql] [--crowd 20] [--rounds 3] [--profile DIR]
 
 Both bots run as processes of their own (the bot is ``python -m bot run``, as in production,
 log level INFO, its default) against the same fake Bot API (``fakeapi`` over loopback HTTP,
@@ -12,6 +12,11 @@ and 64 updates in flight. For each burst the updates are queued at once; the fig
   driver's included) from ``/proc/<pid>/stat``, from just before the burst to when the bot has
   fallen quiet after it, divided by the number of updates;
 - wall time: from queuing the burst to the last answer the fake received.
+
+``--rounds`` runs both bots that many times, one right after the other, the order alternating
+(bot and bare, bare and bot, ...), and reports the medians and each round's ratio: the machine's
+speed drifts by a third within the hour, more than the changes being measured, and a ratio of
+two runs minutes apart is worth only as much as the machine's steadiness between them.
 
 The bare bot (``bench/bare.py``) makes the same Bot API calls with the texts and keyboards the
 bot sent (replayed from the bot's run), through typed PTB methods, with no logic of its own.
@@ -42,6 +47,7 @@ import contextlib
 import json
 import os
 import signal
+import statistics
 import sys
 import tempfile
 from collections import Counter
@@ -769,13 +775,55 @@ async def memory(members: int, digest: bool, workdir: Path) -> dict[str, Any]:
 
 @dataclass
 class Result:
-    bot: Run
-    bare: Run
+    #: Each round's run of the bot and of the bare bot, measured one right after the other.
+    rounds: list[tuple[Run, Run]]
     memory: list[dict[str, Any]]
     strangers: int
     members: int
     db: str
     crowd: int
+
+    @property
+    def bot(self) -> Run:
+        return self.rounds[0][0]
+
+    @property
+    def bare(self) -> Run:
+        return self.rounds[0][1]
+
+    def row(self, key: str) -> Row:
+        """One burst over the rounds: medians of each bot's figures and of the ratios."""
+        pairs = [(mine.bursts[key], bare.bursts[key]) for mine, bare in self.rounds]
+        ratios = [m.cpu_ms / b.cpu_ms for m, b in pairs]
+        return Row(
+            pairs[0][0].updates,
+            statistics.median(m.cpu_ms for m, _ in pairs),
+            statistics.median(b.cpu_ms for _, b in pairs),
+            statistics.median(ratios), min(ratios), max(ratios),
+            statistics.median(m.wall / b.wall for m, b in pairs),
+            statistics.median(m.wall for m, _ in pairs),
+            statistics.median(b.wall for _, b in pairs),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Row:
+    """A burst's figures over the rounds (medians; the ratio's lowest and highest)."""
+
+    updates: int
+    bot_ms: float
+    bare_ms: float
+    ratio: float
+    lowest: float
+    highest: float
+    wall_ratio: float
+    bot_wall: float
+    bare_wall: float
+
+    def ratio_text(self, rounds: int) -> str:
+        if rounds == 1:
+            return f"{self.ratio:.2f}x"
+        return f"{self.ratio:.2f}x ({self.lowest:.2f}-{self.highest:.2f}x, {rounds} rounds)"
 
 
 async def measure(
@@ -787,19 +835,36 @@ async def measure(
     profiler: Profiler = NO_PROFILER,
     crowd: int = 20,
     idle: float = 3.0,
+    rounds: int = 1,
 ) -> Result:
-    """Both bots through every burst, then the memory runs."""
+    """Both bots through every burst, ``rounds`` times, then the memory runs.
+
+    Each round runs both bots one after the other, the order alternating (the bot first, then
+    the bare bot first, ...; the bare bot replays what the bot's first run sent), so that a
+    drift of the machine's speed during the run weighs on both alike."""
     with tempfile.TemporaryDirectory(prefix="bench-cpu-") as tmp:
         workdir = Path(tmp)
-        tg = FakeTelegram(token=TOKEN, check_results=False)
-        people = People.of(tg, strangers + WARM, members + WARM, crowd)
-        mine, payloads = await bot_run(people, tg, db_kind, workdir, profiler, idle)
-        tg = FakeTelegram(token=TOKEN, check_results=False)
-        people = People.of(tg, strangers + WARM, members + WARM, crowd)
-        bare = await bare_run(people, tg, payloads, workdir, idle)
+
+        def scene() -> tuple[People, FakeTelegram]:
+            """A fresh fake Bot API and its people (the same ids every time)."""
+            tg = FakeTelegram(token=TOKEN, check_results=False)
+            return People.of(tg, strangers + WARM, members + WARM, crowd), tg
+
+        found_rounds: list[tuple[Run, Run]] = []
+        payloads: dict[str, Any] = {}
+        for number in range(rounds):
+            mine = bare = None
+            for which in ("bot", "bare") if number % 2 == 0 else ("bare", "bot"):
+                if which == "bot":
+                    mine, sent = await bot_run(*scene(), db_kind, workdir, profiler, idle)
+                    payloads = payloads or sent
+                else:
+                    bare = await bare_run(*scene(), payloads, workdir, idle)
+            assert mine is not None and bare is not None
+            found_rounds.append((mine, bare))
         sizes = [] if profiler.target else [(digest, True), (large, False)]
         found = [await memory(n, d, workdir) for n, d in sizes if n]
-    return Result(mine, bare, found, strangers, members, db_kind, crowd)
+    return Result(found_rounds, found, strangers, members, db_kind, crowd)
 
 
 def table(result: Result) -> list[str]:
@@ -807,15 +872,15 @@ def table(result: Result) -> list[str]:
     lines = []
     for kind, case, target in SCENARIOS:
         key = f"{kind}, {case}"
-        mine, bare = result.bot.bursts[key], result.bare.bursts[key]
-        ratio, wall = mine.cpu_ms / bare.cpu_ms, mine.wall / bare.wall
+        row = result.row(key)
         verdict = ""
         if target is not None:
-            verdict = "met" if ratio <= target else f"MISSED ({target}x)"
+            verdict = "met" if row.ratio <= target else f"MISSED ({target}x)"
         lines.append(
-            f"| cpu per update ({result.db}) | {kind}, {case}, {mine.updates:,} at once"
-            f" | {mine.cpu_ms:.2f} / {bare.cpu_ms:.2f} ms | {ratio:.2f}x"
-            f" | wall {mine.wall:.1f} / {bare.wall:.1f} s ({wall:.2f}x) | {verdict} |"
+            f"| cpu per update ({result.db}) | {key}, {row.updates:,} at once"
+            f" | {row.bot_ms:.2f} / {row.bare_ms:.2f} ms | {row.ratio_text(len(result.rounds))}"
+            f" | wall {row.bot_wall:.1f} / {row.bare_wall:.1f} s ({row.wall_ratio:.2f}x)"
+            f" | {verdict} |"
         )
     copies = result.bot.copies
     lines.append(
@@ -846,19 +911,24 @@ def table(result: Result) -> list[str]:
 
 
 def report(result: Result) -> list[str]:
-    """The standalone table, with the Bot API calls each bot made per update."""
+    """The standalone table, with the Bot API calls each bot made per update (the first
+    round's) and every round's ratio."""
     lines = [
-        "| update | CPU per update, bot / bare | ratio | event loop's thread, bot / bare"
-        " | wall time of the burst, bot / bare | Bot API calls per update: bot; bare |",
-        "|---|---|---|---|---|---|",
+        "| update | CPU per update, bot / bare (median) | ratio (median) | each round"
+        " | event loop's thread, bot / bare | wall time of the burst, bot / bare"
+        " | Bot API calls per update: bot; bare |",
+        "|---|---|---|---|---|---|---|",
     ]
     for kind, case, _ in SCENARIOS:
         key = f"{kind}, {case}"
-        mine, bare = result.bot.bursts[key], result.bare.bursts[key]
+        row, mine, bare = result.row(key), result.bot.bursts[key], result.bare.bursts[key]
+        each = ", ".join(
+            f"{m.bursts[key].cpu_ms / b.bursts[key].cpu_ms:.2f}x" for m, b in result.rounds
+        )
         lines.append(
-            f"| {key} ({mine.updates:,}) | {mine.cpu_ms:.2f} / {bare.cpu_ms:.2f} ms"
-            f" | {mine.cpu_ms / bare.cpu_ms:.2f}x | {mine.main_share:.0%} / {bare.main_share:.0%}"
-            f" | {mine.wall:.1f} / {bare.wall:.1f} s"
+            f"| {key} ({row.updates:,}) | {row.bot_ms:.2f} / {row.bare_ms:.2f} ms"
+            f" | {row.ratio:.2f}x | {each} | {mine.main_share:.0%} / {bare.main_share:.0%}"
+            f" | {row.bot_wall:.1f} / {row.bare_wall:.1f} s"
             f" | {mine.calls_per_update()}; {bare.calls_per_update()} |"
         )
     return lines
@@ -874,15 +944,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", metavar="DIR", help="profile the bot during each burst")
     parser.add_argument("--profiler", choices=["sample", "cprofile"], default="sample")
     parser.add_argument("--crowd", type=int, default=20, help="members of one katalizátor")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of both bots, alternating (medians)"
+    )
     args = parser.parse_args(argv)
     profiler = NO_PROFILER
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
         profiler = Profiler(Path(args.profile).resolve(), args.profiler)
+        args.rounds = 1  # one report per burst
     result = asyncio.run(
         measure(
             args.strangers, args.members, args.digest, args.large, args.db, profiler,
-            args.crowd,
+            args.crowd, rounds=args.rounds,
         )
     )  # fmt: skip
     print("\n".join(report(result)))
