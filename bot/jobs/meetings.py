@@ -6,7 +6,7 @@ notice of the close. Jobs have stable names (``meeting:3:remind:day``, ``meeting
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -98,16 +98,22 @@ async def remind(app: Any, meeting_id: int, kind: str) -> int:
 
 async def job_start(context: BotContext) -> None:
     """The start time: quorate if enough members with the vote are present."""
+    await _step(context, meetings.start, announce_quorate)
+
+
+async def _step(
+    context: BotContext,
+    service: Callable[[UnitOfWork, int, Any], Awaitable[Meeting | None]],
+    then: Callable[[UnitOfWork, Any, Meeting], Awaitable[object]],
+) -> None:
+    """A timer of the meeting in ``context.job.data``: ``service`` moves it on (None: nothing
+    was due), ``then`` queues who is told, in the same transaction."""
     assert context.job is not None
-    await start(context.application, int(context.job.data))  # type: ignore[arg-type]
-
-
-async def start(app: Any, meeting_id: int) -> None:
-    data = app.bot_data
+    data, meeting_id = context.application.bot_data, int(context.job.data)  # type: ignore[arg-type]
     async with data.db.unit() as uow:
-        meeting = await meetings.start(uow, meeting_id, data.clock.now())
+        meeting = await service(uow, meeting_id, data.clock.now())
         if meeting is not None:
-            await announce_quorate(uow, data, meeting)
+            await then(uow, data, meeting)
     data.courier.wake()
 
 
@@ -140,23 +146,17 @@ async def queue_proxy_notice(
 
 
 async def job_quorum(context: BotContext) -> None:
-    """MEETING_QUORUM_WAIT after the start."""
-    assert context.job is not None
-    await give_up(context.application, int(context.job.data))  # type: ignore[arg-type]
+    """MEETING_QUORUM_WAIT after the start: still no quorum, recorded as not quorate."""
+    await _step(context, meetings.give_up, announce_not_quorate)
 
 
-async def give_up(app: Any, meeting_id: int) -> None:
-    """Still no quorum: recorded as not quorate, every invitee told."""
-    data = app.bot_data
-    async with data.db.unit() as uow:
-        meeting = await meetings.give_up(uow, meeting_id, data.clock.now())
-        if meeting is not None:
-            state = await meetings.quorum(uow, meeting)
-            await _to_invitees(
-                uow, data, meeting, f"meeting:{meeting_id}:not_quorate",
-                lambda t: views.not_quorate(t, meeting, state),
-            )  # fmt: skip
-    data.courier.wake()
+async def announce_not_quorate(uow: UnitOfWork, data: Any, meeting: Meeting) -> None:
+    """Every invitee is told that the meeting had no quorum."""
+    state = await meetings.quorum(uow, meeting)
+    await _to_invitees(
+        uow, data, meeting, f"meeting:{meeting.id}:not_quorate",
+        lambda t: views.not_quorate(t, meeting, state),
+    )  # fmt: skip
 
 
 async def queue_closed(uow: UnitOfWork, data: Any, meeting: Meeting) -> int:
