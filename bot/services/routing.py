@@ -354,17 +354,13 @@ async def record_question(
     if not where.recipients:
         raise RoutingRefused("nobody", workgroup.name)
     if thread is None:
-        thread = RoutingThread(
-            workgroup_id=workgroup.id,
-            member_id=member.id,
-            origin_chat_id=origin_chat_id,
-            in_group=in_group,
-            status=ThreadStatus.OPEN,
-            created_at=now,
-            last_activity_at=now,
-        )
-        repo.add_thread(thread)
-        await uow.flush()
+        thread = await repo.insert_thread(
+            {
+                "workgroup_id": workgroup.id, "member_id": member.id,
+                "origin_chat_id": origin_chat_id, "in_group": in_group,
+                "status": ThreadStatus.OPEN, "created_at": now, "last_activity_at": now,
+            }
+        )  # fmt: skip
     elif thread.status is ThreadStatus.RESOLVED:  # reopened: the unit writes the change
         thread.status = ThreadStatus.OPEN
         thread.resolved_at = None

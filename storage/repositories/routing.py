@@ -101,10 +101,12 @@ class Waiting(NamedTuple):
 
 # The hot path's writes as Core statements built once: an ORM flush of a new object costs more
 # than the statement, and a statement built per call costs its construction and cache key.
+_THREADS = cast(Table, RoutingThread.__table__)
 _MESSAGES = cast(Table, RoutedMessage.__table__)
 _DELIVERIES = cast(Table, RoutingDelivery.__table__)
 _SESSIONS = cast(Table, RoutingSession.__table__)
 _FLOOD = cast(Table, RoutingFlood.__table__)
+_INSERT_THREAD = insert(_THREADS).returning(_THREADS.c.id)
 _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _INSERT_DELIVERIES = insert(_DELIVERIES).returning(RoutingDelivery.id, sort_by_parameter_order=True)
 _INSERT_COPIES = insert(cast(Table, RoutingCopy.__table__))
@@ -270,8 +272,11 @@ class RoutingRepository(Repository):
         )
         return result.scalars().all()
 
-    def add_thread(self, thread: RoutingThread) -> None:
-        self.session.add(thread)
+    async def insert_thread(self, values: dict[str, Any]) -> RoutingThread:
+        """One ``INSERT ... RETURNING``, no ORM flush: the new thread as written, its id filled
+        in (not attached to the unit: a later change to it in the unit would not be written)."""
+        thread_id = await self.session.scalar(_INSERT_THREAD, values)
+        return RoutingThread(id=thread_id, **values)
 
     # --- routed messages -----------------------------------------------------------------------
 
