@@ -16,7 +16,8 @@ and 64 updates in flight. For each burst the updates are queued at once; the fig
 ``--rounds`` runs both bots that many times, one right after the other, the order alternating
 (bot and bare, bare and bot, ...), and reports the medians and each round's ratio: the machine's
 speed drifts by a third within the hour, more than the changes being measured, and a ratio of
-two runs minutes apart is worth only as much as the machine's steadiness between them.
+two runs minutes apart is worth only as much as the machine's steadiness between them. The
+crowd's routing, the idle memory and the calls per update are the first round's.
 
 The bare bot (``bench/bare.py``) makes the same Bot API calls with the texts and keyboards the
 bot sent (replayed from the bot's run), through typed PTB methods, with no logic of its own.
@@ -841,7 +842,9 @@ async def measure(
 
     Each round runs both bots one after the other, the order alternating (the bot first, then
     the bare bot first, ...; the bare bot replays what the bot's first run sent), so that a
-    drift of the machine's speed during the run weighs on both alike."""
+    drift of the machine's speed during the run weighs on both alike. Profiled, one round: a
+    report per burst."""
+    rounds = 1 if profiler.target else rounds
     with tempfile.TemporaryDirectory(prefix="bench-cpu-") as tmp:
         workdir = Path(tmp)
 
@@ -915,8 +918,8 @@ def report(result: Result) -> list[str]:
     round's) and every round's ratio."""
     lines = [
         "| update | CPU per update, bot / bare (median) | ratio (median) | each round"
-        " | event loop's thread, bot / bare | wall time of the burst, bot / bare"
-        " | Bot API calls per update: bot; bare |",
+        " | event loop's thread, bot / bare (first round) | wall time of the burst, bot / bare"
+        " | Bot API calls per update: bot; bare (first round) |",
         "|---|---|---|---|---|---|---|",
     ]
     for kind, case, _ in SCENARIOS:
@@ -934,6 +937,13 @@ def report(result: Result) -> list[str]:
     return lines
 
 
+def _positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cpu", description=__doc__)
     parser.add_argument("--strangers", type=int, default=500)
@@ -945,14 +955,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profiler", choices=["sample", "cprofile"], default="sample")
     parser.add_argument("--crowd", type=int, default=20, help="members of one katalizátor")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="runs of both bots, alternating (medians)"
+        "--rounds", type=_positive, default=3, help="runs of both bots, alternating (medians)"
     )
     args = parser.parse_args(argv)
     profiler = NO_PROFILER
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
         profiler = Profiler(Path(args.profile).resolve(), args.profiler)
-        args.rounds = 1  # one report per burst
     result = asyncio.run(
         measure(
             args.strangers, args.members, args.digest, args.large, args.db, profiler,

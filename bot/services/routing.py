@@ -84,7 +84,9 @@ class Destination:
 
 @dataclass
 class Routed:
-    """A recorded message and the deliveries to make for it."""
+    """A recorded message and the deliveries to make for it. ``thread`` is for reading: a new
+    thread is built from what its ``INSERT`` wrote and is not in the unit, so a change to it
+    would not be written (load it again to change it)."""
 
     thread: RoutingThread
     message: RoutedMessage
