@@ -800,7 +800,7 @@ class Result:
             pairs[0][0].updates,
             statistics.median(m.cpu_ms for m, _ in pairs),
             statistics.median(b.cpu_ms for _, b in pairs),
-            statistics.median(ratios), min(ratios), max(ratios),
+            statistics.median(ratios), tuple(ratios),
             statistics.median(m.wall / b.wall for m, b in pairs),
             statistics.median(m.wall for m, _ in pairs),
             statistics.median(b.wall for _, b in pairs),
@@ -809,22 +809,24 @@ class Result:
 
 @dataclass(frozen=True)
 class Row:
-    """A burst's figures over the rounds (medians; the ratio's lowest and highest)."""
+    """A burst's figures over the rounds: medians, and the ratio of each round."""
 
     updates: int
     bot_ms: float
     bare_ms: float
     ratio: float
-    lowest: float
-    highest: float
+    #: Each round's, in the order of the rounds.
+    ratios: tuple[float, ...]
     wall_ratio: float
     bot_wall: float
     bare_wall: float
 
-    def ratio_text(self, rounds: int) -> str:
+    def ratio_text(self) -> str:
+        rounds = len(self.ratios)
         if rounds == 1:
             return f"{self.ratio:.2f}x"
-        return f"{self.ratio:.2f}x ({self.lowest:.2f}-{self.highest:.2f}x, {rounds} rounds)"
+        lowest, highest = min(self.ratios), max(self.ratios)
+        return f"{self.ratio:.2f}x ({lowest:.2f}-{highest:.2f}x, {rounds} rounds)"
 
 
 async def measure(
@@ -881,7 +883,7 @@ def table(result: Result) -> list[str]:
             verdict = "met" if row.ratio <= target else f"MISSED ({target}x)"
         lines.append(
             f"| cpu per update ({result.db}) | {key}, {row.updates:,} at once"
-            f" | {row.bot_ms:.2f} / {row.bare_ms:.2f} ms | {row.ratio_text(len(result.rounds))}"
+            f" | {row.bot_ms:.2f} / {row.bare_ms:.2f} ms | {row.ratio_text()}"
             f" | wall {row.bot_wall:.1f} / {row.bare_wall:.1f} s ({row.wall_ratio:.2f}x)"
             f" | {verdict} |"
         )
@@ -925,9 +927,7 @@ def report(result: Result) -> list[str]:
     for kind, case, _ in SCENARIOS:
         key = f"{kind}, {case}"
         row, mine, bare = result.row(key), result.bot.bursts[key], result.bare.bursts[key]
-        each = ", ".join(
-            f"{m.bursts[key].cpu_ms / b.bursts[key].cpu_ms:.2f}x" for m, b in result.rounds
-        )
+        each = ", ".join(f"{ratio:.2f}x" for ratio in row.ratios)
         lines.append(
             f"| {key} ({row.updates:,}) | {row.bot_ms:.2f} / {row.bare_ms:.2f} ms"
             f" | {row.ratio:.2f}x | {each} | {mine.main_share:.0%} / {bare.main_share:.0%}"
