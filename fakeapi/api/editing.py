@@ -32,16 +32,17 @@ def _record_edit(tg: FakeTelegram, msg: FakeMessage, method_name: str, **changes
 
 
 def _edit_texts(
-    tg: FakeTelegram, p: Params, kind: str, new: tuple[Any, Any], **fields: str
+    tg: FakeTelegram, p: Params, new: tuple[Any, Any], fields: tuple[str, str]
 ) -> tuple[FakeMessage, Any]:
-    """The message an edit of its text or caption targets (``kind``: what it must have) and the
-    new keyboard; Telegram's errors when it has no such text, or nothing changes. ``fields``
-    names the message's attributes for the text and the entities."""
+    """The message an edit of its text or caption targets, and the new keyboard; Telegram's
+    errors when it has no such text, or nothing changes. ``fields``: the message's attributes
+    for the text (``text`` or ``caption``) and for its entities."""
     msg = edit_target(tg, p)
+    kind = fields[0]
     if (msg.text if kind == "text" else msg.media_kind) is None:
         raise bad_request(f"there is no {kind} in the message to edit")
     markup = reply_markup(p, tg.chats.get(msg.chat_id))
-    old = (getattr(msg, fields["text"]), getattr(msg, fields["entities"]))
+    old = tuple(getattr(msg, name) for name in fields)
     if (*new, markup) == (*old, inline_only(msg.reply_markup)):
         raise bad_request(NOT_MODIFIED)
     return msg, markup
@@ -51,7 +52,7 @@ def _edit_texts(
 def edit_message_text(tg: FakeTelegram, p: Params, files: Files) -> Any:
     """editMessageText: a changed text or keyboard (omitting reply_markup removes it)."""
     plain, entities = message_text(tg, p)
-    msg, markup = _edit_texts(tg, p, "text", (plain, entities), text="text", entities="entities")
+    msg, markup = _edit_texts(tg, p, (plain, entities), ("text", "entities"))
     return _record_edit(
         tg, msg, "editMessageText", text=plain, html=p["text"],
         parse_mode=p.get("parse_mode"), entities=entities, reply_markup=markup,
@@ -62,9 +63,7 @@ def edit_message_text(tg: FakeTelegram, p: Params, files: Files) -> Any:
 def edit_message_caption(tg: FakeTelegram, p: Params, files: Files) -> Any:
     """editMessageCaption: a changed caption or keyboard of a media message."""
     caption, entities = caption_of(tg, p)
-    msg, markup = _edit_texts(
-        tg, p, "caption", (caption, entities), text="caption", entities="caption_entities"
-    )
+    msg, markup = _edit_texts(tg, p, (caption, entities), ("caption", "caption_entities"))
     return _record_edit(
         tg, msg, "editMessageCaption", caption=caption, caption_html=p.get("caption"),
         caption_entities=entities, reply_markup=markup,
