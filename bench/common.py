@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
@@ -127,6 +128,14 @@ async def fill_members(db: Database, count: int, first: int = 1) -> None:
         batch = [member_row(i) for i in range(start, min(first + count, start + 5000))]
         async with db.unit() as uow:
             await uow.session.execute(insert(Member), batch)
+
+
+def positive(text: str) -> int:
+    """An ``argparse`` type: a whole number of 1 or more (a count of rounds, units, ...)."""
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
 
 
 def rss_mib() -> float:

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import FIRST_ID, TOKEN, database, fill_members
+from bench.common import FIRST_ID, TOKEN, database, fill_members, positive
 from fakeapi import ApiCall, FakeMessage, FakeTelegram, FakeUser
 from fakeapi.http import serve
 
@@ -941,13 +941,6 @@ def report(result: Result) -> list[str]:
     return lines
 
 
-def _positive(text: str) -> int:
-    number = int(text)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return number
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cpu", description=__doc__)
     parser.add_argument("--strangers", type=int, default=500)
@@ -959,7 +952,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profiler", choices=["sample", "cprofile"], default="sample")
     parser.add_argument("--crowd", type=int, default=20, help="members of one katalizátor")
     parser.add_argument(
-        "--rounds", type=_positive, default=3, help="runs of both bots, alternating (medians)"
+        "--rounds", type=positive, default=3, help="runs of both bots, alternating (medians)"
     )
     args = parser.parse_args(argv)
     profiler = NO_PROFILER

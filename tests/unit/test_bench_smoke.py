@@ -37,3 +37,14 @@ def test_python_m_bench_smoke_prints_the_table() -> None:
         assert row in out, out
     assert "every vote once" in out
     assert "Traceback" not in result.stderr
+
+
+def test_python_m_bench_statement_prints_every_layer() -> None:
+    result = run_process(
+        [sys.executable, "-m", "bench.statement", "--smoke"], cwd=ROOT, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.endswith(" µs |")]
+    assert len(rows) == 6, result.stdout
+    assert all(float(row.split("|")[2].split()[0]) > 0 for row in rows), result.stdout
+    assert "Traceback" not in result.stderr
