@@ -108,14 +108,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             self._adapt_connection._handle_exception(error)
 
     async def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
-        driver, adapted = self._connection, cast(OneTripConnection, self._adapt_connection)
-        async with adapted._execute_mutex:
-            if adapted._committed:
-                raise sqlite3.ProgrammingError("a statement after the transaction's last one")
-            ends = adapted._begin, adapted._commit
-            adapted._begin, adapted._commit = None, False
-            found = await driver._execute(_run, driver._conn, operation, parameters, many, ends)
-            adapted._committed = ends[1]
+        adapted = cast(OneTripConnection, self._adapt_connection)
+        found = await adapted.run(operation, parameters, many=many)
         self._description, self._rowcount, self._lastrowid, rows = found
         self._rows = collections.deque(rows)
 
@@ -136,6 +130,25 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         self._commit = False
         #: It has: the transaction is over, and another statement would run outside it.
         self._committed = False
+
+    async def run(
+        self, operation: str, parameters: Any, *, many: bool = False
+    ) -> tuple[Any, int, int | None, list[Any]]:
+        """One statement in one trip to the driver's thread, the transaction's ``BEGIN`` before
+        it if still to be sent and its ``COMMIT`` after it if told (``commit_with_next``): the
+        cursor's description, rowcount and lastrowid, and the rows. ``OneTripCursor`` runs its
+        statements here, and so does ``storage.prepared`` without a cursor."""
+        driver = self._connection
+        async with self._execute_mutex:
+            if self._committed:
+                raise sqlite3.ProgrammingError("a statement after the transaction's last one")
+            ends = self._begin, self._commit
+            self._begin, self._commit = None, False
+            found: tuple[Any, int, int | None, list[Any]] = await driver._execute(
+                _run, driver._conn, operation, parameters, many, ends
+            )
+            self._committed = ends[1]
+        return found
 
     def defer_begin(self, begin: str) -> None:
         """Send ``begin`` (``BEGIN``, ``BEGIN IMMEDIATE``) with the next statement."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import Executable
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from storage.prepared import Prepared, Returned
 from storage.sqlite_driver import OneTripConnection
 
 
@@ -18,26 +19,29 @@ def name_key(name: str) -> str:
 
 
 async def execute_last(
-    connection: AsyncConnection, statement: Executable, parameters: Any = None
-) -> CursorResult[Any]:
+    connection: AsyncConnection, statement: Executable | Prepared, parameters: Any = None
+) -> Returned:
     """Run the last statement of a unit of statements (``Database.statements``). On SQLite its
     ``COMMIT`` goes with it, in the same trip to the driver's thread (the block's own commit
     then finds nothing to do), and a statement after it in the block is refused; a failure
     commits nothing. Within a savepoint, for an ``INSERT ... RETURNING`` of several rows, and on
-    PostgreSQL it is a statement like any other."""
+    PostgreSQL it is a statement like any other. A ``Prepared`` statement runs as prepared."""
     raw = connection.sync_connection
     driver = raw.connection.dbapi_connection if raw is not None else None
     # Not within a savepoint (it would commit the whole transaction), nor for an INSERT ...
     # RETURNING of several rows, which SQLAlchemy may split into several statements.
     nested = connection.in_nested_transaction()
     batched = isinstance(parameters, list) and len(parameters) > 1
-    if not isinstance(driver, OneTripConnection) or nested or (batched and _returns(statement)):
-        return await connection.execute(statement, parameters)
-    driver.commit_with_next()
+    built = statement.statement if isinstance(statement, Prepared) else statement
+    if isinstance(driver, OneTripConnection) and not nested and not (batched and _returns(built)):
+        driver.commit_with_next()
     try:
+        if isinstance(statement, Prepared):
+            return await statement.run(connection, parameters)
         return await connection.execute(statement, parameters)
     finally:
-        driver.commit_with_next(False)  # spent, or the statement failed before it was sent
+        if isinstance(driver, OneTripConnection):
+            driver.commit_with_next(False)  # spent, or the statement failed before it was sent
 
 
 def _returns(statement: Executable) -> bool:

@@ -1,0 +1,203 @@
+"""Statements a hot path runs many times a second: compiled once, sent straight to SQLite's driver.
+
+SQLAlchemy runs a statement it compiled long ago for about 120 µs of CPU on the benchmark's
+machine, more than the trip to SQLite's thread and the statement itself (``python -m
+bench.statement``, ``bench/RESULTS.md``): it finds the compiled form by the statement's cache
+key, processes the parameters, makes an execution context and a cursor result, and dispatches
+the cursor events. A routed message makes six such statements (issue 16).
+
+``Prepared`` keeps, for each set of parameter names it is called with, the statement's SQL, its
+parameters in order with their types' processors, and the processors of the columns it
+returns; a call processes the values and runs the SQL in one call to
+``OneTripConnection.run``: the same SQL, in the same transaction, in the same one trip.
+
+Wherever that could differ from SQLAlchemy's own execution, a call is ``execute`` on the session
+or connection it was given, as before:
+
+- the database is not SQLite through ``storage.sqlite_driver`` (PostgreSQL);
+- several parameter sets (``executemany``, SQLAlchemy's batched ``INSERT ... RETURNING``);
+- a cursor event is listened to, or SQL is echoed (a test that records the statements, a tracer);
+- the connection has no transaction begun;
+- an ORM statement (the session flushes before it), or one that needs work at execution: a
+  Python-side default or ``onupdate``, a parameter rendered at execution (an expanding ``IN``),
+  a parameter with a callable value, an escaped parameter name;
+- a value its type's processor refuses (SQLAlchemy then raises its own error for it).
+
+A database error is raised as SQLAlchemy raises it (``sqlalchemy.exc.IntegrityError`` …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import Executable
+
+from storage.sqlite_driver import OneTripConnection
+
+Processor = Callable[[Any], Any] | None
+
+
+class Returned(Protocol):
+    """What a call returns: SQLAlchemy's ``CursorResult``, or ``Rows`` from the shortcut."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def scalar(self) -> Any: ...
+
+    def all(self) -> Sequence[Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """The rows a statement returned (processed as SQLAlchemy would) and its rowcount."""
+
+    rows: list[tuple[Any, ...]]
+    rowcount: int
+
+    def scalar(self) -> Any:
+        """The first column of the first row, or None without a row."""
+        return self.rows[0][0] if self.rows else None
+
+    def all(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """The statement compiled for one set of parameter names."""
+
+    sql: str
+    #: Each positional parameter: the name of its value among the call's parameters (None: a
+    #: value of the statement's own, ``own``), and its type's processor.
+    binds: tuple[tuple[str | None, Any, Processor], ...]
+    #: The processors of the returned columns (None: none has one).
+    results: tuple[Processor, ...] | None
+
+    def arguments(self, parameters: dict[str, Any]) -> tuple[Any, ...]:
+        values = []
+        for name, own, process in self.binds:
+            value = own if name is None else parameters[name]
+            values.append(value if process is None else process(value))
+        return tuple(values)
+
+    def processed(self, rows: list[Any]) -> list[tuple[Any, ...]]:
+        if self.results is None:
+            return rows
+        each = self.results
+        return [
+            tuple(v if p is None else p(v) for p, v in zip(each, row, strict=True)) for row in rows
+        ]
+
+
+def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _Form | None:
+    """The statement's ``_Form`` for these parameter names, or None where only SQLAlchemy's
+    execution does it right."""
+    compiled: Any = cast(Any, statement).compile(dialect=dialect, column_keys=list(keys))
+    if (
+        not compiled.positional
+        or compiled.insert_prefetch
+        or compiled.update_prefetch
+        or compiled.literal_execute_params
+        or compiled.post_compile_params
+        or compiled.escaped_bind_names
+    ):
+        return None
+    processors = compiled._bind_processors
+    binds = []
+    for name in compiled.positiontup:
+        bind = compiled.binds[name]
+        if bind.callable is not None or (bind.key not in keys and bind.required):
+            return None
+        source = bind.key if bind.key in keys else None
+        binds.append((source, bind.value, processors.get(name)))
+    results = tuple(
+        entry[3]._cached_result_processor(dialect, None) for entry in compiled._result_columns
+    )
+    return _Form(compiled.string, tuple(binds), results if any(results) else None)
+
+
+def _driver(connection: Connection) -> OneTripConnection | None:
+    """The connection's one-trip SQLite driver, where the shortcut may be taken on it."""
+    driver = connection.connection.dbapi_connection
+    if not isinstance(driver, OneTripConnection) or not connection.in_transaction():
+        return None
+    dispatch = connection.dispatch
+    if connection._echo or dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+        return None
+    return driver
+
+
+class Prepared:
+    """A Core statement built once (at import) that a hot path runs through ``run``."""
+
+    __slots__ = ("_forms", "_orm", "statement")
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._orm = statement._propagate_attrs.get("compile_state_plugin") == "orm"
+        self._forms: dict[tuple[str, ...], _Form | None] = {}
+
+    async def run(
+        self,
+        executor: AsyncSession | AsyncConnection,
+        parameters: dict[str, Any] | list[dict[str, Any]] | None = None,
+    ) -> Returned:
+        """Run the statement with ``parameters`` (a dict, or a list of one) in the unit of
+        ``executor``, as ``executor.execute`` would."""
+        if isinstance(parameters, list):
+            single = parameters[0] if len(parameters) == 1 else None
+        else:
+            single = parameters or {}
+        if single is None or self._orm:
+            return await self._executed(executor, parameters)
+        if isinstance(executor, AsyncSession):
+            connection = (await executor.connection()).sync_connection
+        else:
+            connection = executor.sync_connection
+        driver = None if connection is None else _driver(connection)
+        if driver is None:
+            return await self._executed(executor, parameters)
+        assert connection is not None
+        keys = tuple(single)
+        if keys in self._forms:
+            form = self._forms[keys]
+        else:
+            form = self._forms[keys] = _compile(self.statement, connection.dialect, keys)
+        try:
+            arguments = None if form is None else form.arguments(single)
+        except Exception:  # a value its type refuses: SQLAlchemy raises its own error for it
+            arguments = None
+        if form is None or arguments is None:
+            return await self._executed(executor, parameters)
+        return await _run(connection, driver, form, arguments)
+
+    async def _executed(
+        self, executor: AsyncSession | AsyncConnection, parameters: Any
+    ) -> Returned:
+        """SQLAlchemy's own execution (a ``CursorResult``: every statement here is DML)."""
+        return cast(Returned, await executor.execute(self.statement, parameters))
+
+
+async def _run(
+    connection: Connection, driver: OneTripConnection, form: _Form, arguments: tuple[Any, ...]
+) -> Rows:
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        _, rowcount, _, rows = await driver.run(form.sql, arguments)
+    except dbapi_error as error:
+        raise exc.DBAPIError.instance(
+            form.sql,
+            arguments,
+            error,
+            dbapi_error,
+            hide_parameters=connection.engine.hide_parameters,
+            dialect=connection.dialect,
+            ismulti=False,
+        ) from error
+    return Rows(form.processed(rows), rowcount)
