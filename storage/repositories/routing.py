@@ -40,6 +40,7 @@ from storage.models.routing import (
     RoutingThread,
     ThreadStatus,
 )
+from storage.prepared import Prepared
 from storage.repositories.base import Repository, execute_last
 from storage.types import UTCDateTime
 
@@ -106,10 +107,10 @@ _MESSAGES = cast(Table, RoutedMessage.__table__)
 _DELIVERIES = cast(Table, RoutingDelivery.__table__)
 _SESSIONS = cast(Table, RoutingSession.__table__)
 _FLOOD = cast(Table, RoutingFlood.__table__)
-_INSERT_THREAD = insert(_THREADS).returning(_THREADS.c.id)
-_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+_INSERT_THREAD = Prepared(insert(_THREADS).returning(_THREADS.c.id))
+_INSERT_MESSAGE = Prepared(insert(_MESSAGES).returning(_MESSAGES.c.id))
 _INSERT_DELIVERIES = insert(_DELIVERIES).returning(RoutingDelivery.id, sort_by_parameter_order=True)
-_INSERT_COPIES = insert(cast(Table, RoutingCopy.__table__))
+_INSERT_COPIES = Prepared(insert(cast(Table, RoutingCopy.__table__)))
 
 
 def _of_chat(sql: str, type_: Any) -> ColumnElement[Any]:
@@ -122,21 +123,23 @@ def _of_chat(sql: str, type_: Any) -> ColumnElement[Any]:
 #: A question's deliveries, each with what its recorder needs to send it itself: whether another
 #: delivery waits for the chat (SQLite's subquery also sees the rows the statement wrote before
 #: it, PostgreSQL's none of them), and the chat's account (None: a group, or no account).
-_INSERT_QUESTION_DELIVERIES = insert(_DELIVERIES).returning(
-    _DELIVERIES.c.id,
-    _of_chat(
-        "EXISTS (SELECT 1 FROM routing_deliveries AS waiting WHERE waiting.chat_id = {chat}"
-        f" AND waiting.status = '{DeliveryStatus.PENDING.value}'"
-        " AND waiting.id <> routing_deliveries.id)",
-        Boolean(),
-    ),
-    *(
-        _of_chat(f"(SELECT {c} FROM telegram_users WHERE telegram_users.id = {{chat}})", c.type)
-        for c in (each.expression for each in _ACCOUNT)
-    ),
-    sort_by_parameter_order=True,
+_INSERT_QUESTION_DELIVERIES = Prepared(
+    insert(_DELIVERIES).returning(
+        _DELIVERIES.c.id,
+        _of_chat(
+            "EXISTS (SELECT 1 FROM routing_deliveries AS waiting WHERE waiting.chat_id = {chat}"
+            f" AND waiting.status = '{DeliveryStatus.PENDING.value}'"
+            " AND waiting.id <> routing_deliveries.id)",
+            Boolean(),
+        ),
+        *(
+            _of_chat(f"(SELECT {c} FROM telegram_users WHERE telegram_users.id = {{chat}})", c.type)
+            for c in (each.expression for each in _ACCOUNT)
+        ),
+        sort_by_parameter_order=True,
+    )
 )
-_COUNT_IN_SESSION = (
+_COUNT_IN_SESSION = Prepared(
     update(_SESSIONS)
     .where(
         _SESSIONS.c.member_id == bindparam("member"),
@@ -203,13 +206,13 @@ _SET_STATUS = (
     .where(_DELIVERIES.c.id == bindparam("delivery"))
     .values(status=bindparam("status"))
 )
-_SET_DELIVERED = _SET_STATUS.values(delivered_at=bindparam("at"))
+_SET_DELIVERED = Prepared(_SET_STATUS.values(delivered_at=bindparam("at")))
 
 #: The flood count's upsert, built once per dialect (``ON CONFLICT`` is the dialect's own).
-_COUNT_MESSAGE: dict[str, Any] = {}
+_COUNT_MESSAGE: dict[str, Prepared] = {}
 
 
-def _count_message(upsert: Any) -> Any:
+def _count_message(upsert: Any) -> Prepared:
     """``RoutingRepository.count_message``'s statement, with its values as bound parameters."""
     flood = _FLOOD.c
     now = bindparam("now", type_=UTCDateTime())
@@ -223,7 +226,7 @@ def _count_message(upsert: Any) -> Any:
         bindparam("first_over", type_=Boolean()),
     )
     told, silent = bindparam("told", type_=Integer()), bindparam("silent", type_=Integer())
-    return (
+    return Prepared(
         upsert.values(
             member_id=bindparam("member"), window_start=now, count=first, notified=first_over
         )
@@ -275,7 +278,7 @@ class RoutingRepository(Repository):
     async def insert_thread(self, values: dict[str, Any]) -> RoutingThread:
         """One ``INSERT ... RETURNING``, no ORM flush: the new thread as written, its id filled
         in (not attached to the unit: a later change to it in the unit would not be written)."""
-        thread_id = await self.session.scalar(_INSERT_THREAD, values)
+        thread_id = (await _INSERT_THREAD.run(self.session, values)).scalar()
         return RoutingThread(id=thread_id, **values)
 
     # --- routed messages -----------------------------------------------------------------------
@@ -283,7 +286,7 @@ class RoutingRepository(Repository):
     async def insert_message(self, values: dict[str, Any]) -> RoutedMessage:
         """One ``INSERT ... RETURNING``, no ORM flush: the message as written, its id filled in
         (not attached to the unit)."""
-        message_id = await self.session.scalar(_INSERT_MESSAGE, values)
+        message_id = (await _INSERT_MESSAGE.run(self.session, values)).scalar()
         return RoutedMessage(id=message_id, **values)
 
     @staticmethod
@@ -350,7 +353,7 @@ class RoutingRepository(Repository):
         whether anything else waits there, and its account."""
         if not rows:
             return [], {}
-        found = (await self.session.execute(_INSERT_QUESTION_DELIVERIES, rows)).all()
+        found = (await _INSERT_QUESTION_DELIVERIES.run(self.session, rows)).all()
         deliveries: list[RoutingDelivery] = []
         chats: dict[int, ChatState] = {}
         for (delivery_id, others, *account), values in zip(found, rows, strict=True):
@@ -479,9 +482,8 @@ class RoutingRepository(Repository):
         """One more message in the member's session with this workgroup: one UPDATE ...
         RETURNING, the session's count of messages after it (None: no such session). A session
         loaded in this unit says so without anything left to flush."""
-        count: int | None = await self.session.scalar(
-            _COUNT_IN_SESSION, {"member": member_id, "workgroup": workgroup_id, "now": now}
-        )
+        values = {"member": member_id, "workgroup": workgroup_id, "now": now}
+        count: int | None = (await _COUNT_IN_SESSION.run(self.session, values)).scalar()
         loaded = self.session.identity_map.get(identity_key(RoutingSession, member_id))
         if count is not None and loaded is not None:
             set_committed_value(loaded, "last_activity_at", now)
@@ -515,7 +517,7 @@ class RoutingRepository(Repository):
         first = 1 if limit >= 1 else limit + 1  # the count of a window's first message
         values = {"member": member_id, "now": now, "window_from": window_from, "limit": limit}
         values.update(first=first, first_over=first > limit, told=limit + 1, silent=limit + 2)
-        return int(await self.session.scalar(statement, values) or 0)
+        return int((await statement.run(self.session, values)).scalar() or 0)
 
 
 async def record_delivered(
@@ -530,12 +532,12 @@ async def record_delivered(
     statements, on a unit's session or a bare connection (``Database.statements``: they are
     then the whole unit, and the copies take its ``COMMIT`` along, ``execute_last``)."""
     values = {"delivery": delivery_id, "status": DeliveryStatus.DELIVERED, "at": at}
-    result = await executor.execute(_SET_DELIVERED, values)
-    if cast(CursorResult[Any], result).rowcount and message_ids:
+    result = await _SET_DELIVERED.run(executor, values)
+    if result.rowcount and message_ids:
         rows = [
             {"delivery_id": delivery_id, "chat_id": chat_id, "message_id": m} for m in message_ids
         ]
         if isinstance(executor, AsyncConnection):
             await execute_last(executor, _INSERT_COPIES, rows)
         else:
-            await executor.execute(_INSERT_COPIES, rows)
+            await _INSERT_COPIES.run(executor, rows)
