@@ -16,13 +16,16 @@ SIGUSR1 starts a profile, SIGUSR2 ends it and writes it under the name in ``DIR/
   ``pstats``); exact call counts, but it inflates call-heavy code and misattributes time
   across awaits.
 
-Either way ``<name>.sql.json`` counts the SQL statements (and commits) run meanwhile.
+Either way ``<name>.sql.json`` counts the SQL statements (and commits) run meanwhile: on
+SQLite as they reach the driver (``OneTripConnection.run``), elsewhere by SQLAlchemy's
+``before_cursor_execute``.
 """
 
 from __future__ import annotations
 
 import json
 import linecache
+import os
 import re
 import signal
 import sys
@@ -161,7 +164,20 @@ def main(directory: str, kind: str = "sample") -> int:
         if running:
             statements["COMMIT"] += 1
 
-    event.listen(Engine, "before_cursor_execute", counted)
+    if os.environ.get("DATABASE_URL", "").startswith("sqlite"):
+        # Every SQLite statement reaches the one-trip driver, prepared ones too: a listener of
+        # the cursor's statements would send those through SQLAlchemy (storage.prepared).
+        from storage.sqlite_driver import OneTripConnection
+
+        run = OneTripConnection.run
+
+        async def run_counted(self: Any, operation: str, *args: Any, **kwargs: Any) -> Any:
+            counted(None, None, operation)
+            return await run(self, operation, *args, **kwargs)
+
+        OneTripConnection.run = run_counted  # type: ignore[method-assign]
+    else:
+        event.listen(Engine, "before_cursor_execute", counted)
     event.listen(Engine, "commit", committed)
 
     def on(*_: object) -> None:
