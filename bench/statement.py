@@ -9,7 +9,8 @@ thread: the event loop's and the driver's) per statement. The layers alternate i
 so that the machine's drift falls on all of them alike; the figures are the rounds' medians.
 
 - ORM session: ``Database.unit`` and ``session.execute``, as the repositories run most statements;
-- Core connection: ``Database.statements`` and ``connection.execute``, as the hot paths do;
+- Core connection: ``Database.statements`` and ``connection.execute``;
+- prepared: the same statement as ``storage.prepared.Prepared``, as the routing writes run;
 - driver SQL: the same connection's ``exec_driver_sql`` with a ready SQL string (no
   compilation, no parameter processing, but SQLAlchemy's execution and result);
 - one trip per statement: aiosqlite's thread called directly, no SQLAlchemy;
@@ -35,11 +36,13 @@ from sqlalchemy import Column, Integer, MetaData, Table, update
 
 from bench.common import positive
 from storage.db import Database
+from storage.prepared import Prepared
 
 _META = MetaData()
 _COUNTER = Table("counter", _META, Column("id", Integer, primary_key=True), Column("n", Integer))
 _STATEMENT = update(_COUNTER).where(_COUNTER.c.id == 1).values(n=_COUNTER.c.n + 1)
 _STATEMENT = _STATEMENT.returning(_COUNTER.c.n)
+_PREPARED = Prepared(_STATEMENT)
 _SQL = "UPDATE counter SET n = n + 1 WHERE id = ? RETURNING n"
 
 Unit = Callable[[], Awaitable[None]]
@@ -73,6 +76,11 @@ def layers(db: Database, statements: int) -> dict[str, Unit]:
             for _ in range(statements):
                 (await connection.execute(_STATEMENT)).scalar_one()
 
+    async def prepared() -> None:
+        async with db.statements() as connection:
+            for _ in range(statements):
+                (await _PREPARED.run(connection)).scalar()
+
     async def driver_sql() -> None:
         async with db.statements() as connection:
             for _ in range(statements):
@@ -98,6 +106,7 @@ def layers(db: Database, statements: int) -> dict[str, Unit]:
     return {
         "ORM session (session.execute)": orm_session,
         "Core connection (connection.execute)": core_connection,
+        "prepared (storage.prepared)": prepared,
         "driver SQL (exec_driver_sql)": driver_sql,
         "one trip per statement (aiosqlite, no SQLAlchemy)": trip_per_statement,
         "one trip per unit (aiosqlite, no SQLAlchemy)": trip_per_unit,

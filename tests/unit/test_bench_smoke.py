@@ -45,6 +45,6 @@ def test_python_m_bench_statement_prints_every_layer() -> None:
     )
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.endswith(" µs |")]
-    assert len(rows) == 6, result.stdout
+    assert len(rows) == 7, result.stdout
     assert all(float(row.split("|")[2].split()[0]) > 0 for row in rows), result.stdout
     assert "Traceback" not in result.stderr
