@@ -37,6 +37,7 @@ from storage.models.ballots import (
     SecretTally,
     UrnPaper,
 )
+from storage.prepared import Prepared
 from storage.repositories.base import Repository, _escape_like
 
 
@@ -55,26 +56,27 @@ class RollVoter(NamedTuple):
 # The statements of a vote press, built once: a press is the hottest write there is (a
 # ballot published to everyone), and building a statement costs more than running it. The
 # writes are Core statements on the tables, which skip the ORM's bulk-persistence path (the
-# unit has no ORM object of these rows to keep in step).
+# unit has no ORM object of these rows to keep in step), run as ``Prepared`` (on SQLite
+# straight to the driver, without SQLAlchemy's execution of each).
 _ROLL = cast(Table, RollEntry.__table__)
 _VOTES = cast(Table, OpenVote.__table__)
 _CHOICES = cast(Table, OpenVoteChoice.__table__)
 _ON_ROLL = (_ROLL.c.ballot_id == bindparam("ballot")) & (_ROLL.c.member_id == bindparam("member"))
-_SET_VOTED = update(_ROLL).where(_ON_ROLL).values(has_voted=bindparam("voted"))
-_MARK_VOTED_ONCE = (
+_SET_VOTED = Prepared(update(_ROLL).where(_ON_ROLL).values(has_voted=bindparam("voted")))
+_MARK_VOTED_ONCE = Prepared(
     update(_ROLL).where(_ON_ROLL, _ROLL.c.has_voted.is_(False)).values(has_voted=True)
 )
-_INSERT_CHOICES = insert(_CHOICES)
-_SWAP_CHOICE = (
+_INSERT_CHOICES = Prepared(insert(_CHOICES))
+_SWAP_CHOICE = Prepared(
     update(_CHOICES)
     .where(_CHOICES.c.vote_id == bindparam("vote"))
     .values(option_id=bindparam("option"))
 )
-_TOUCH_VOTE = (
+_TOUCH_VOTE = Prepared(
     update(_VOTES).where(_VOTES.c.id == bindparam("vote")).values(cast_at=bindparam("now"))
 )
 #: ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` of a vote, per dialect.
-_INSERT_VOTE: dict[str, Any] = {}
+_INSERT_VOTE: dict[str, Prepared] = {}
 _WITH_ENTRY: dict[str | None, Any] = {}
 
 
@@ -239,12 +241,11 @@ class BallotRepository(Repository):
     async def mark_voted_once(self, ballot_id: int, member_id: int) -> bool:
         """Set ``has_voted`` if it was not set; False when the member had voted already."""
         params = {"ballot": ballot_id, "member": member_id}
-        result = await self.session.execute(_MARK_VOTED_ONCE, params)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool((await _MARK_VOTED_ONCE.run(self.session, params)).rowcount)
 
     async def set_voted(self, ballot_id: int, member_id: int, voted: bool) -> None:
         params = {"ballot": ballot_id, "member": member_id, "voted": voted}
-        await self.session.execute(_SET_VOTED, params)
+        await _SET_VOTED.run(self.session, params)
 
     async def turnout(self, ballot_id: int) -> int:
         return int(
@@ -317,12 +318,14 @@ class BallotRepository(Repository):
         vote = self.on_conflict(
             _INSERT_VOTE,
             _VOTES,
-            lambda insert: insert.on_conflict_do_nothing(
-                index_elements=["ballot_id", "member_id"]
-            ).returning(_VOTES.c.id),
+            lambda insert: Prepared(
+                insert.on_conflict_do_nothing(index_elements=["ballot_id", "member_id"]).returning(
+                    _VOTES.c.id
+                )
+            ),
         )
         values = {"ballot_id": ballot_id, "member_id": member_id, "cast_at": now}
-        vote_id = await self.session.scalar(vote, values)
+        vote_id = (await vote.run(self.session, values)).scalar()
         if vote_id is None:
             return False
         await self._insert_choices(int(vote_id), option_ids)
@@ -330,7 +333,7 @@ class BallotRepository(Repository):
 
     async def _insert_choices(self, vote_id: int, option_ids: Sequence[int]) -> None:
         rows = [{"vote_id": vote_id, "option_id": o} for o in option_ids]
-        await self.session.execute(_INSERT_CHOICES, rows[0] if len(rows) == 1 else rows)
+        await _INSERT_CHOICES.run(self.session, rows)
 
     async def replace_choices(
         self, vote_id: int, option_ids: Sequence[int], now: datetime, *, single: bool
@@ -338,7 +341,7 @@ class BallotRepository(Repository):
         """Swap a vote's choices (a changed vote) without an ORM flush. In a one-choice ballot a
         vote has exactly one choice row, so the swap is a single UPDATE."""
         if single:
-            await self.session.execute(_SWAP_CHOICE, {"vote": vote_id, "option": option_ids[0]})
+            await _SWAP_CHOICE.run(self.session, {"vote": vote_id, "option": option_ids[0]})
         else:
             await self.session.execute(
                 delete(OpenVoteChoice).where(OpenVoteChoice.vote_id == vote_id)
@@ -349,7 +352,7 @@ class BallotRepository(Repository):
         await self._touch(vote_id, now)
 
     async def _touch(self, vote_id: int, now: datetime) -> None:
-        await self.session.execute(_TOUCH_VOTE, {"vote": vote_id, "now": now})
+        await _TOUCH_VOTE.run(self.session, {"vote": vote_id, "now": now})
 
     async def delete_vote(self, vote_id: int) -> None:
         """Withdraw a vote (its choices go with it)."""
