@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
 import pytest
 from sqlalchemy import (
     Boolean,
@@ -119,23 +118,14 @@ async def test_it_writes_and_returns_what_sqlalchemy_does(
 
 
 async def test_a_unit_of_statements_is_still_one_trip_with_its_begin_and_commit(
-    probe: Database, monkeypatch: pytest.MonkeyPatch
+    probe: Database, trips: list[str]
 ) -> None:
     """``execute_last`` with a prepared statement: BEGIN, the statement and COMMIT go to
     aiosqlite's thread together, and what the unit wrote before commits with it."""
     db = probe
-    if db.dialect != "sqlite":
-        pytest.skip("SQLite's driver")
-    trips: list[str] = []
-    real = aiosqlite.Connection._execute
-
-    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(getattr(fn, "__name__", repr(fn)))
-        return await real(self, fn, *args, **kwargs)
-
     async with db.unit() as uow:  # the connection and its pragmas are behind us
         await uow.session.execute(insert(PROBE), _row(1))
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    trips.clear()
     async with db.statements() as connection:
         await execute_last(connection, Prepared(insert(PROBE)), [_row(2)])
     assert trips == ["_run"]

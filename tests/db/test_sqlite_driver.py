@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
-import aiosqlite
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, ProgrammingError, StatementError
@@ -13,22 +11,6 @@ from sqlalchemy.exc import IntegrityError, ProgrammingError, StatementError
 from storage.db import Database
 from storage.models import ClusterSetting
 from storage.repositories.base import execute_last
-
-
-@pytest.fixture
-def trips(db: Database, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The functions sent to aiosqlite's thread, by name."""
-    if db.dialect != "sqlite":
-        pytest.skip("SQLite's driver")
-    seen: list[str] = []
-    real = aiosqlite.Connection._execute
-
-    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.append(getattr(fn, "__name__", repr(fn)))
-        return await real(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
-    return seen
 
 
 async def test_a_select_and_an_update_are_one_trip_each(db: Database, trips: list[str]) -> None:
