@@ -40,6 +40,7 @@ from bot.services import ballots, cluster
 from bot.services.ballots import BallotDraft, BodyDefaults
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.roles import Permission
+from bot.services.text import parse_id
 from bot.views import ballots as views
 from bot.views import dialogues as dialogue_views
 from bot.views.split import split_lines
@@ -678,10 +679,10 @@ async def msg_comment(update: Update, context: BotContext) -> int:
 
 
 def _ballot_id(context: BotContext) -> int:
-    text = (context.args or [""])[0].lstrip("#")
-    if not text.isdecimal():
+    number = parse_id((context.args or [""])[0])
+    if number is None:
         raise InvalidInput("ballot", "empty")
-    return int(text)
+    return number
 
 
 async def cmd_ballots(update: Update, context: BotContext) -> None:

@@ -20,6 +20,7 @@ from bot.jobs import meetings as jobs
 from bot.services import meetings
 from bot.services.identity import find_member
 from bot.services.roles import Permission
+from bot.services.text import parse_id
 from bot.views import ballots as ballot_views
 from bot.views import meetings as views
 from bot.views import minutes as minutes_views
@@ -34,10 +35,12 @@ def _rest(update: Update) -> str:
 
 
 def _number(context: BotContext) -> int:
-    text = (context.args or [""])[0].lstrip("#")
-    if not text.isdecimal():
+    """The meeting's number, the first argument; anything else (an over-long number too) gets
+    the command's usage."""
+    number = parse_id((context.args or [""])[0])
+    if number is None:
         raise ShowUsage
-    return int(text)
+    return number
 
 
 async def cmd_new_meeting(update: Update, context: BotContext) -> None:
@@ -209,14 +212,13 @@ async def cmd_officers(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     number, _sep, rest = _rest(update).partition(" ")
-    if not number.lstrip("#").isdecimal() or not rest.strip():
+    meeting_id = parse_id(number)
+    if meeting_id is None or not rest.strip():
         raise ShowUsage
     t, now = context.t, context.clock.now()
     async with context.db.unit() as uow:
         officers = await meetings.parse_officers(uow, rest)
-        meeting = await meetings.officers_meeting(
-            uow, int(number.lstrip("#")), context.caller.standing
-        )
+        meeting = await meetings.officers_meeting(uow, meeting_id, context.caller.standing)
         question = views.officers_question(t, meeting, officers)
         meeting, ballot = await meetings.propose_officers(
             uow, meeting.id, officers, question, context.caller.standing, now,

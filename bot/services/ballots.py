@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.services.roles import Permission, Standing, has_vote_in
-from bot.services.text import clean_body
+from bot.services.text import clean_body, parse_id
 from storage.db import UnitOfWork
 from storage.models import Member
 from storage.models.ballots import (
@@ -757,10 +757,10 @@ async def declare_affected(
 def parse_affected(text: str) -> tuple[int, str]:
     """``12 indok`` or ``#12 Név: indok``: the ballot's number and the rest (not yet cleaned)."""
     number, _sep, rest = text.strip().partition(" ")
-    number = number.lstrip("#")
-    if not number.isdecimal():
+    ballot_id = parse_id(number)
+    if ballot_id is None:
         raise InvalidInput("ballot", "empty")
-    return int(number), rest.strip()
+    return ballot_id, rest.strip()
 
 
 async def affected_subject(uow: UnitOfWork, rest: str, caller: Member) -> tuple[Member, str]:

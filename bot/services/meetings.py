@@ -21,7 +21,7 @@ from bot.services.ballots import BallotDraft
 from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.services.identity import find_member
 from bot.services.roles import Permission, Standing, has_vote_in
-from bot.services.text import clean_text
+from bot.services.text import clean_text, parse_id
 from storage.db import UnitOfWork
 from storage.models import Member, MemberKind
 from storage.models.ballots import (
@@ -256,9 +256,10 @@ class NotReconvenable(DomainError):
 
 def parse_reconvene(args: list[str], now: datetime, tz: ZoneInfo) -> tuple[int, datetime]:
     """``/ules_megismetelt 3 2026.12.15 17:00``: the meeting, the new start."""
-    if len(args) < 2 or not args[0].lstrip("#").isdecimal():
+    meeting_id = parse_id(args[0]) if len(args) >= 2 else None
+    if meeting_id is None:
         raise InvalidInput("time", "empty")
-    return int(args[0].lstrip("#")), ballots.parse_deadline(" ".join(args[1:]), now, tz)
+    return meeting_id, ballots.parse_deadline(" ".join(args[1:]), now, tz)
 
 
 async def reconvene(
@@ -591,13 +592,26 @@ def parse_item_vote(args: list[str]) -> ItemVote:
     """``/ules_szavazas 3 2 10 [titkos]``: the meeting, the agenda item, the minutes
     (optional), and ``titkos`` (``secret``) for a secret vote."""
     secret = bool(args) and args[-1].casefold() in SECRET_WORDS
-    numbers = [a.lstrip("#") for a in (args[:-1] if secret else args)]
-    if len(numbers) not in (2, 3) or not all(n.isdecimal() for n in numbers):
+    numbers = _numbers(args[:-1] if secret else args)
+    if numbers is None or len(numbers) not in (2, 3):
         raise InvalidInput("item", "empty")
-    minutes = int(numbers[2]) if len(numbers) == 3 else VOTE_MINUTES_DEFAULT
+    minutes = _vote_minutes(numbers[2:])
+    return ItemVote(numbers[0], numbers[1], minutes, secret)
+
+
+def _numbers(args: Sequence[str]) -> list[int] | None:
+    """A command's numeric arguments (a meeting's, an item's number, minutes); None if one is
+    not a number, or too long for one (``text.parse_id``)."""
+    numbers = [parse_id(a) for a in args]
+    return None if None in numbers else [n for n in numbers if n is not None]
+
+
+def _vote_minutes(given: list[int]) -> int:
+    """The minutes a meeting's vote stays open: the one given, or the default."""
+    minutes = given[0] if given else VOTE_MINUTES_DEFAULT
     if not VOTE_MINUTES_MIN <= minutes <= VOTE_MINUTES_MAX:
         raise InvalidInput("minutes", "vote_minutes", limit=VOTE_MINUTES_MAX)
-    return ItemVote(int(numbers[0]), int(numbers[1]), minutes, secret)
+    return minutes
 
 
 async def open_item_vote(
@@ -696,13 +710,10 @@ async def agenda_state(uow: UnitOfWork, meeting: Meeting) -> AgendaState:
 
 def parse_agenda_vote(args: list[str]) -> tuple[int, int]:
     """``/ules_napirend 3 [10]``: the meeting, the minutes the vote stays open (optional)."""
-    numbers = [a.lstrip("#") for a in args]
-    if len(numbers) not in (1, 2) or not all(n.isdecimal() for n in numbers):
+    numbers = _numbers(args)
+    if numbers is None or len(numbers) not in (1, 2):
         raise InvalidInput("meeting", "empty")
-    minutes = int(numbers[1]) if len(numbers) == 2 else VOTE_MINUTES_DEFAULT
-    if not VOTE_MINUTES_MIN <= minutes <= VOTE_MINUTES_MAX:
-        raise InvalidInput("minutes", "vote_minutes", limit=VOTE_MINUTES_MAX)
-    return int(numbers[0]), minutes
+    return numbers[0], _vote_minutes(numbers[1:])
 
 
 async def open_agenda_vote(
@@ -1039,13 +1050,14 @@ def parse_proxy(text: str) -> ProxyRequest | None:
     words = text.split()
     if not words:
         return None
-    number = words[1] if len(words) > 1 else ""
+    number = parse_id(words[1]) if len(words) > 1 else None
     if words[0].casefold() in REVOKE_WORDS:
-        if len(words) > 2 or (number and not number.lstrip("#").isdecimal()):
+        if len(words) > 2 or (len(words) == 2 and number is None):
             raise InvalidInput("meeting", "bad_value")
-        return ProxyRequest(True, int(number.lstrip("#")) if number else None)
-    if words[0].lstrip("#").isdecimal() and len(words) > 1:
-        return ProxyRequest(False, int(words[0].lstrip("#")), " ".join(words[1:]))
+        return ProxyRequest(True, number)
+    first = parse_id(words[0])
+    if first is not None and len(words) > 1:
+        return ProxyRequest(False, first, " ".join(words[1:]))
     return ProxyRequest(False, None, " ".join(words))
 
 

@@ -7,8 +7,10 @@ who sees a Stratégiai Tanács meeting."""
 from __future__ import annotations
 
 import io
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from pypdf import PdfReader
 
 from bot.services.clock import FakeClock
@@ -404,3 +406,35 @@ async def test_a_secret_vote_on_a_personnel_matter(
     text = _pdf_text(harness.last(cast.ksz).document_bytes)
     assert "Titkos szavazás (személyi ügy): csak a szavazatok száma ismert." in text
     assert "2 igen, 1 nem, 0 tartózkodás" in text
+
+
+BIG = "9" * 25  # no id: more digits than a 64-bit database integer holds
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "/jegyzokonyv {n}",
+        "/ules_zaras {n}",
+        "/ules_napirend {n} 10",
+        "/ules_szavazas {n} 1 10",
+        "/ules_szavazas 1 {n} 10",
+        "/ules_megismetelt {n} 2026.12.15 17:00",
+        f"/ules_tisztsegviselok {{n}} {OFFICERS}",
+        "/meghatalmazas visszavonás {n}",
+        "/erintett {n} a cégem készítette",
+        "/szavazas_reszletek {n}",
+        "/szavazas_lezaras {n}",
+    ],
+)
+async def test_an_over_long_number_is_bad_input_not_a_crash(
+    harness: BotHarness, cast: Cast, caplog: pytest.LogCaptureFixture, command: str
+) -> None:
+    """A number too long to be an id (text.parse_id, as the buttons' ids) gets the command's
+    usage or a refusal, never the apology for an error."""
+    await _say(harness, cast.ksz, FORM)
+    user = cast.internal if command.startswith("/meghatalmazas") else cast.ksz  # has the vote
+    with caplog.at_level(logging.ERROR):
+        sent = texts(await harness.send(user, command.format(n=BIG)))
+    assert sent and not any("hiba történt" in text for text in sent), sent
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
