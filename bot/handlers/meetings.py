@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application
 
 from bot import offload
@@ -84,11 +85,15 @@ async def cmd_reconvene(update: Update, context: BotContext) -> None:
 
 async def cmd_meetings(update: Update, context: BotContext) -> None:
     """The meetings convened or running that the caller is invited to, with their agenda and
-    proxies."""
-    assert update.effective_message is not None
-    standing = context.caller.standing
+    proxies; in a group only those every member may see (``meetings.visible_in_group``)."""
+    chat, standing = update.effective_chat, context.caller.standing
+    assert update.effective_message is not None and chat is not None
+    private = chat.type == ChatType.PRIVATE
     async with context.db.unit() as uow:
-        found = [m for m in await uow.meetings.active() if meetings.visible_to(m, standing)]
+        found = [
+            m for m in await uow.meetings.active()
+            if meetings.visible_to(m, standing) and (private or meetings.visible_in_group(m))
+        ]  # fmt: skip
         proxies = {m.id: await uow.meetings.proxies(m.id) for m in found}
     await update.effective_message.reply_html(views.meetings_text(context.t, found, proxies))
 

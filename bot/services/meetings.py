@@ -300,6 +300,13 @@ def visible_to(meeting: Meeting, standing: Standing) -> bool:
     return meeting.body is Body.KGY or standing.in_strategic_council
 
 
+def visible_in_group(meeting: Meeting) -> bool:
+    """What a group chat is shown of the meetings (``/ulesek`` there): what every member may
+    see, the Közgyűlés's meetings. A group's readers are not all invited to a Stratégiai
+    Tanács meeting (the main group holds the external supporters), whoever asks in it."""
+    return meeting.body is Body.KGY
+
+
 def invited(member: Member, body: Body) -> bool:
     """Who is invited: every active member to the Közgyűlés (external supporters with their
     advisory right), the founders to the Stratégiai Tanács."""

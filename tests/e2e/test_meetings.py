@@ -348,6 +348,23 @@ async def test_a_strategic_council_meeting_is_shown_to_its_members(
         assert "Nincs összehívott ülés" in await _say(harness, user, "/ulesek"), user
 
 
+async def test_a_group_is_shown_only_the_general_assemblys_meetings(
+    harness: BotHarness, cast: Cast, clock: FakeClock, tg: FakeTelegram
+) -> None:
+    """A group's readers are not all invited to a Stratégiai Tanács meeting (the external
+    supporter, a plain member): /ulesek there lists the Közgyűlés's meetings only, even when
+    a founder asks; in private the founder still sees both."""
+    await _say(harness, cast.founder, FORM + "\nTestület: Stratégiai Tanács")
+    kgy = FORM.replace("Tagdíj 2027", "Székhely") + "\nTestület: Közgyűlés"
+    await _say(harness, cast.ksz, kgy)
+    group = tg.add_group(title="Klaszter", members=list(cast.all().values()), bot_is_admin=True)
+    [listed] = texts(await harness.send(cast.founder, "/ulesek", chat=group))
+    assert "Ülés #2 – Közgyűlés" in listed and "Székhely" in listed
+    assert "Stratégiai Tanács" not in listed and "Tagdíj 2027" not in listed
+    private = await _say(harness, cast.founder, "/ulesek")
+    assert "Tagdíj 2027" in private and "Székhely" in private
+
+
 async def test_a_reconvened_meeting_has_its_own_quorum(
     harness: BotHarness, cast: Cast, clock: FakeClock
 ) -> None:
