@@ -65,6 +65,14 @@ class NoMeetingNow(DomainError):
 
 
 @dataclass
+class MeetingNotOpen(DomainError):
+    """The meeting has not opened (it has had no quorum yet), so it cannot be closed: without
+    a quorum it is recorded as not quorate after MEETING_QUORUM_WAIT, and can be reconvened."""
+
+    meeting_id: int
+
+
+@dataclass
 class MeetingOver(DomainError):
     """The meeting is closed, or was recorded as not quorate."""
 
@@ -753,8 +761,13 @@ async def open_agenda_vote(
 async def close_meeting(
     uow: UnitOfWork, meeting_id: int, chair: Standing, now: datetime
 ) -> Meeting:
-    """The chair closes the meeting (no agenda item's vote may still be open)."""
+    """The chair closes an open meeting (no agenda item's vote may still be open). One that
+    has not opened, having had no quorum, is not closed: it waits to be recorded as not
+    quorate (``give_up``), which a reconvened meeting needs, and its minutes would otherwise
+    state a quorum it never had."""
     meeting = await chaired_meeting(uow, meeting_id, chair)
+    if meeting.status is not MeetingStatus.OPEN:
+        raise MeetingNotOpen(meeting.id)
     if still_open := await _open_votes(uow, meeting):
         raise VoteInProgress(still_open[0])
     meeting.status = MeetingStatus.CLOSED

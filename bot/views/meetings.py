@@ -14,6 +14,7 @@ from bot.services.meetings import (
     AgendaNotAdopted,
     AgendaState,
     ItemDecided,
+    MeetingNotOpen,
     MeetingNotOver,
     MeetingOver,
     NoMeetingForProxy,
@@ -382,6 +383,14 @@ register_error_text(
 register_error_text(
     NoMeetingNow,
     lambda t, e: t.gettext("No meeting takes check-ins now (from 30 minutes before its start)."),
+)
+register_error_text(
+    MeetingNotOpen,
+    lambda t, e: t.gettext(
+        "Meeting #{id} has not opened (it has had no quorum), so it cannot be closed. A meeting "
+        "that reaches no quorum is recorded as not quorate when the waiting time after its "
+        "start is over; then a reconvened meeting can be called ({reconvene})."
+    ).format(id=e.meeting_id, reconvene=t.command("reconvene")),
 )
 register_error_text(
     MeetingOver,

@@ -253,6 +253,29 @@ async def test_a_meeting_without_a_quorum(
     assert "1. napirendi pont" not in text
 
 
+async def test_a_meeting_without_a_quorum_is_not_closed_but_recorded_not_quorate(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    """At 17:05 one of the four with the vote is present (3 needed): the convener's
+    /ules_zaras is refused, the meeting stays waiting, is recorded as not quorate after the
+    wait, its minutes say so, and it can be reconvened."""
+    await _say(harness, cast.ksz, FORM)
+    await _at(harness, clock, datetime(2026, 12, 8, 15, 45, tzinfo=UTC))
+    await _say(harness, cast.internal, "/jelen")
+    early = await _say(harness, cast.ksz, "/ules_zaras 1")  # before the start
+    assert "Az ülés #1 még nem nyílt meg" in early and "nem zárható le" in early
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 5, tzinfo=UTC))
+    refused = await _say(harness, cast.ksz, "/ules_zaras 1")
+    assert "nem zárható le" in refused and "/ules_megismetelt" in refused
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 30, 30, tzinfo=UTC))  # the wait is over
+    await harness.send(cast.ksz, "/jegyzokonyv 1")
+    text = _pdf_text(harness.last(cast.ksz).document_bytes)
+    assert "Az ülés határozatképtelen volt: jelen volt 1 szavazásra jogosult tag" in text
+    assert "határozatképes: jelen van" not in text
+    again = texts(await harness.send(cast.ksz, "/ules_megismetelt 1 2026.12.17 17:00"))
+    assert "Ülés #2 összehívva; a meghívó 6 taghoz megy." in again
+
+
 async def test_only_the_convener_or_the_ksz_chairs(
     harness: BotHarness, cast: Cast, clock: FakeClock
 ) -> None:
