@@ -812,7 +812,9 @@ def affected_line(
 def affected_recorded(
     t: Translator, ballot: Ballot, name: str, reason: str, *, themself: bool
 ) -> str:
-    """The confirmation of a declaration (one's own, or another member's marked)."""
+    """The confirmation of a declaration (one's own, or another member's marked), with the
+    quorum that applies: a meeting's vote has the meeting's, as its own lines say, not the
+    ballot's rule (none: the meeting checks it)."""
     if themself:
         head = t.gettext(
             "Recorded: you are affected in ballot #{id} (Ptk. 3:19 (2)). You do not vote on it "
@@ -823,15 +825,13 @@ def affected_recorded(
             "Recorded as affected in ballot #{id} (Ptk. 3:19 (2)): {name}. They do not vote on "
             "it and are not counted for its quorum; they have been told."
         ).format(id=ballot.id, name=escape(name))
-    return "\n".join(
-        [
-            head,
-            t.gettext("Reason: {reason}").format(reason=escape(reason)),
-            t.gettext("Quorum: {rule}").format(
-                rule=quorum_words(t, ballot.quorum, ballot.electorate)
-            ),
-        ]
-    )
+    if ballot.procedure is Procedure.MEETING:
+        quorum = meeting_vote_lines(t, ballot)[0]
+    else:
+        quorum = t.gettext("Quorum: {rule}").format(
+            rule=quorum_words(t, ballot.quorum, ballot.electorate)
+        )
+    return "\n".join([head, t.gettext("Reason: {reason}").format(reason=escape(reason)), quorum])
 
 
 def affected_notice(t: Translator, ballot: Ballot, by: str, reason: str) -> str:

@@ -359,6 +359,21 @@ async def test_affected_members_leave_an_item_without_a_quorum(
     assert "Az érintett tagok nélkül a napirendi pont tárgyalásakor az ülés nem volt" in text
 
 
+async def test_an_affected_member_at_a_meeting_is_told_the_meetings_quorum(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    """The confirmation of /erintett in an item's vote states the meeting's quorum, as the
+    vote's own lines do, not the ballot's rule (none: the meeting checks it)."""
+    voters = [cast.internal, cast.founder, cast.chair]
+    await _open_quorate(harness, cast, clock)
+    await _officers_and_agenda(harness, clock, cast.ksz, 1, voters, START)
+    await _say(harness, cast.ksz, "/ules_szavazas 1 1 10")
+    reply = await _say(harness, cast.founder, "/erintett 3 a cégem készítette")
+    assert reply.startswith("Rögzítve, hogy érintett (szavazás #3, Ptk. 3:19 (2))")
+    assert "Szavazás ülésen: a jelen lévő szavazásra jogosultak (2 fő) szavaznak" in reply
+    assert "nincs határozatképességi követelmény" not in reply
+
+
 async def test_a_strategic_council_meeting_is_shown_to_its_members(
     harness: BotHarness, cast: Cast, clock: FakeClock
 ) -> None:
