@@ -148,13 +148,16 @@ async def cb_proxy(update: Update, context: BotContext) -> None:
 
 
 async def cmd_present(update: Update, context: BotContext) -> None:
-    """Check in (jelenléti ív); the chair records another member with ``/jelen Név``."""
+    """Check in (jelenléti ív); the chair records another member with ``/jelen Név``; a
+    meeting's number first picks it when two overlap (``/jelen 3``, ``/jelen 3 Név``)."""
     message, caller = update.effective_message, context.caller.member
     assert message is not None and caller is not None
-    name, now = _rest(update).strip(), context.clock.now()
+    request, now = meetings.parse_presence(_rest(update)), context.clock.now()
     async with context.db.unit() as uow:
-        member = await find_member(uow, name) if name else caller
-        done = await meetings.check_in(uow, member, context.caller.standing, now)
+        member = await find_member(uow, request.name) if request.name else caller
+        done = await meetings.check_in(
+            uow, member, context.caller.standing, now, request.meeting_id
+        )
         if done.opened:
             await jobs.announce_quorate(uow, context.bot_data, done.meeting)
     context.bot_data.courier.wake()
@@ -165,11 +168,15 @@ async def cmd_present(update: Update, context: BotContext) -> None:
 
 
 async def cmd_leave(update: Update, context: BotContext) -> None:
-    """Check out: the following votes count without the member."""
+    """Check out of the meeting the member is present at (or ``/tavozom 3``): the following
+    votes count without them."""
     message, caller = update.effective_message, context.caller.member
     assert message is not None and caller is not None
+    request = meetings.parse_presence(_rest(update))
+    if request.name:
+        raise ShowUsage
     async with context.db.unit() as uow:
-        done = await meetings.check_out(uow, caller, context.clock.now())
+        done = await meetings.check_out(uow, caller, context.clock.now(), request.meeting_id)
     await message.reply_html(views.checked_out(context.t, done.meeting, done.quorum))
 
 
@@ -305,6 +312,10 @@ COMMANDS = [
     CommandSpec(
         "tavozom", N_("check out of a meeting"), Permission.MEMBER, cmd_leave, english="leave",
         private_only=True,
+        usage=N_(
+            "Usage: <code>{command}</code> (you leave the meeting you are present at), or "
+            "<code>{command} 3</code> for meeting #3"
+        ),
     ),
     CommandSpec(
         "ules_napirend", N_("put the agenda to the vote (the chair)"), Permission.MEMBER,

@@ -452,10 +452,35 @@ class CheckIn:
     opened: bool = False
 
 
-async def check_in(uow: UnitOfWork, member: Member, recorder: Standing, now: datetime) -> CheckIn:
-    """Put ``member`` on the attendance sheet of the meeting taking check-ins; whoever chairs
-    (``chairs``) records someone present in person."""
-    meeting = await _checking_in(uow, now)
+@dataclass(frozen=True)
+class PresenceRequest:
+    """``/jelen [ÜLÉS] [Név]`` and ``/tavozom [ÜLÉS]``: the meeting, if named; the member the
+    chair records, if named."""
+
+    meeting_id: int | None = None
+    name: str = ""
+
+
+def parse_presence(text: str) -> PresenceRequest:
+    """An optional meeting number first (``3`` or ``#3``: no member's name is a number), then
+    an optional name."""
+    first, _sep, rest = text.strip().partition(" ")
+    meeting_id = parse_id(first) if first else None
+    if meeting_id is None:
+        return PresenceRequest(None, text.strip())
+    return PresenceRequest(meeting_id, rest.strip())
+
+
+async def check_in(
+    uow: UnitOfWork,
+    member: Member,
+    recorder: Standing,
+    now: datetime,
+    meeting_id: int | None = None,
+) -> CheckIn:
+    """Put ``member`` on the attendance sheet of the meeting taking check-ins (the one named,
+    or ``_check_in_meeting``); whoever chairs (``chairs``) records someone present in person."""
+    meeting = await _check_in_meeting(uow, member, now, meeting_id)
     if recorder.member_id != member.id and not await chairs(uow, recorder, meeting):
         raise NotAllowed(Permission.KSZ, rule="meeting_chair")
     if not invited(member, meeting.body):
@@ -494,22 +519,60 @@ async def fix_electorate(uow: UnitOfWork, meeting: Meeting) -> None:
         meeting.electorate = await electorate_of(uow, meeting)
 
 
-async def check_out(uow: UnitOfWork, member: Member, now: datetime) -> CheckIn:
-    """``/tavozom``: the member leaves; the following votes count without them."""
-    meeting = await _checking_in(uow, now)
+async def check_out(
+    uow: UnitOfWork, member: Member, now: datetime, meeting_id: int | None = None
+) -> CheckIn:
+    """``/tavozom [ÜLÉS]``: the member leaves the meeting named, or the one they are present
+    at (the soonest started, if two); the following votes count without them."""
+    attending = await uow.meetings.attending(member.id)
+    if meeting_id is not None:
+        attending = [m for m in attending if m.id == meeting_id]
+    if not attending:
+        named = await _check_in_meeting(uow, member, now, meeting_id, invited_only=False)
+        raise NotPresent(named.id)
+    meeting = attending[0]
     row = await uow.meetings.attendance(meeting.id, member.id)
-    if row is None or row.left_at is not None:
-        raise NotPresent(meeting.id)
+    assert row is not None
     row.left_at = now
     await uow.flush()
     return CheckIn(meeting, member, await quorum(uow, meeting))
 
 
-async def _checking_in(uow: UnitOfWork, now: datetime) -> Meeting:
-    meeting = await uow.meetings.checking_in(now + timedelta(minutes=CHECK_IN_MINUTES))
-    if meeting is None:
+async def _check_in_meeting(
+    uow: UnitOfWork,
+    member: Member,
+    now: datetime,
+    meeting_id: int | None,
+    *,
+    invited_only: bool = True,
+) -> Meeting:
+    """The meeting taking check-ins that a check-in is for: the one named; else, of those
+    whose check-in has opened and to which ``member`` is invited, one they are not present at
+    yet, then one that is open or has started before one that only takes check-ins, then the
+    soonest. Two meetings may overlap (a Közgyűlés running while the next Stratégiai Tanács
+    takes check-ins); naming the meeting settles any doubt."""
+    taking = await uow.meetings.checking_in(now + timedelta(minutes=CHECK_IN_MINUTES))
+    if meeting_id is not None:
+        named = await uow.meetings.get(meeting_id)
+        if named is None:
+            raise NotFound("meeting", str(meeting_id))
+        if named.status in (MeetingStatus.CLOSED, MeetingStatus.NOT_QUORATE):
+            raise MeetingOver(named.id)
+        taking = [m for m in taking if m.id == meeting_id]
+    elif invited_only:
+        taking = [m for m in taking if invited(member, m.body)] or taking
+    if not taking:
         raise NoMeetingNow()
-    return meeting
+    here = {m.id for m in await uow.meetings.attending(member.id)}
+    return min(
+        taking,
+        key=lambda m: (
+            m.id in here,
+            m.status is not MeetingStatus.OPEN and m.starts_at > now,
+            m.starts_at,
+            m.id,
+        ),
+    )
 
 
 async def _present(uow: UnitOfWork, meeting: Meeting, member_id: int) -> bool:

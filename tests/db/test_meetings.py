@@ -353,3 +353,13 @@ async def test_only_an_open_meeting_is_closed_and_the_minutes_rest_on_the_quorum
     )
     assert "Az ülés határozatképtelen volt: jelen volt 0 szavazásra jogosult tag" in text
     assert "határozatképes: jelen van" not in text and "megismételt" not in text
+
+
+def test_a_meeting_number_may_lead_a_check_in() -> None:
+    """``/jelen [ÜLÉS] [Név]``: no member's name is a number; an over-long one is a name."""
+    parse = meetings.parse_presence
+    assert parse("") == meetings.PresenceRequest(None, "")
+    assert parse("Belső Béla") == meetings.PresenceRequest(None, "Belső Béla")
+    assert parse("#2") == meetings.PresenceRequest(2, "")
+    assert parse("2 Belső Béla") == meetings.PresenceRequest(2, "Belső Béla")
+    assert parse("9" * 25).meeting_id is None

@@ -374,6 +374,36 @@ async def test_an_affected_member_at_a_meeting_is_told_the_meetings_quorum(
     assert "nincs határozatképességi követelmény" not in reply
 
 
+async def test_check_in_and_out_when_two_meetings_overlap(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    """KGY #1 at 17:00 runs while ST #2 at 18:00 takes check-ins from 17:30: /tavozom acts on
+    the meeting the member is present at, /jelen on one the member is invited to and not yet
+    present at, the running one first; a meeting's number settles the rest."""
+    await _say(harness, cast.ksz, FORM)
+    await _say(
+        harness, cast.founder, FORM.replace("17:00", "18:00") + "\nTestület: Stratégiai Tanács"
+    )
+    await _at(harness, clock, datetime(2026, 12, 8, 15, 45, tzinfo=UTC))
+    for user in (cast.internal, cast.founder, cast.chair):
+        await _say(harness, user, "/jelen")
+    await _at(harness, clock, START)
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 35, tzinfo=UTC))  # 17:35 in Budapest
+    left = await _say(harness, cast.internal, "/tavozom")
+    assert "Távozását rögzítettük (ülés #1)" in left
+    late = await _say(harness, cast.catalyst, "/jelen")  # not invited to the ST
+    assert "Felkerült az ülés #1 jelenléti ívére." in late
+    back = await _say(harness, cast.internal, "/jelen")  # present at neither: the running one
+    assert "Felkerült az ülés #1 jelenléti ívére." in back
+    st = await _say(harness, cast.founder, "/jelen")  # already at #1: the ST's sheet
+    assert "Felkerült az ülés #2 jelenléti ívére." in st
+    assert "Távozását rögzítettük (ülés #1)" in await _say(harness, cast.founder, "/tavozom")
+    assert "Távozását rögzítettük (ülés #2)" in await _say(harness, cast.founder, "/tavozom 2")
+    assert "ülés #2" in await _say(harness, cast.chair, "/jelen 2")
+    refused = await _say(harness, cast.internal, "/tavozom 2")  # present at #1 only
+    assert "Nem szerepel az ülés #2 jelenléti ívén." in refused
+
+
 async def test_a_strategic_council_meeting_is_shown_to_its_members(
     harness: BotHarness, cast: Cast, clock: FakeClock
 ) -> None:
