@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
 from bot.i18n import Translator
+from bot.services.ballots import QUESTION_MAX
 from bot.services.meetings import (
     AgendaDecided,
     AgendaNotAdopted,
@@ -220,11 +221,22 @@ def officers_question(t: Translator, meeting: Meeting, officers: Officers) -> st
 
 
 def agenda_question(t: Translator, meeting: Meeting) -> str:
-    """The question of the agenda's adoption (stored as the ballot's text, not escaped)."""
+    """The question of the agenda's adoption (stored as the ballot's text, not escaped): the
+    items listed, or, when the list would not fit a ballot's question (QUESTION_MAX; an agenda
+    may hold ITEMS_MAX items of TITLE_MAX characters), the agenda by reference to the
+    invitation, so that it can always be put to the vote."""
     items = "; ".join(f"{i.position}. {i.title}" for i in meeting.items)
-    return t.gettext("Adoption of the agenda of meeting #{id}: {items}").format(
+    listed = t.gettext("Adoption of the agenda of meeting #{id}: {items}").format(
         id=meeting.id, items=items
     )
+    if len(listed) <= QUESTION_MAX:
+        return listed
+    n = len(meeting.items)
+    return t.ngettext(
+        "Adoption of the agenda of meeting #{id} ({n} item, as in the invitation)",
+        "Adoption of the agenda of meeting #{id} ({n} items, as in the invitation)",
+        n,
+    ).format(id=meeting.id, n=n)
 
 
 def agenda_vote_opened(t: Translator, meeting: Meeting, ballot_id: int) -> str:

@@ -404,6 +404,32 @@ async def test_check_in_and_out_when_two_meetings_overlap(
     assert "Nem szerepel az ülés #2 jelenléti ívén." in refused
 
 
+async def test_a_long_agenda_is_put_to_the_vote_by_reference(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    """8 items of about 190 characters (ITEMS_MAX 20 and TITLE_MAX 200 allow more): listed,
+    the question would pass QUESTION_MAX, so it names the agenda by reference."""
+    items = "\n".join(
+        f"Napirend: {n}. pont " + "hosszú cím " * 16 + f"vége {n}" for n in range(1, 9)
+    )
+    form = "/ules_uj\nIdőpont: 2026.12.08 17:00\nHelyszín: Klaszteriroda, Budapest\n" + items
+    assert any("összehívva" in x for x in texts(await harness.send(cast.ksz, form)))
+    await harness.settle()
+    await _at(harness, clock, datetime(2026, 12, 8, 15, 45, tzinfo=UTC))
+    voters = [cast.internal, cast.founder, cast.chair]
+    for user in voters:
+        await _say(harness, user, "/jelen")
+    await _at(harness, clock, START)
+    await _say(harness, cast.ksz, f"/ules_tisztsegviselok 1 {OFFICERS}")
+    await _vote(harness, dict.fromkeys(voters, "Igen"))
+    await _at(harness, clock, START + timedelta(minutes=10, seconds=30))
+    opened = texts(await harness.send(cast.ksz, "/ules_napirend 1 10"))
+    assert any("napirend elfogadásáról (ülés #1, szavazás #2)" in text for text in opened)
+    await harness.settle()
+    question = "Az ülés #1 napirendjének elfogadása (8 napirendi pont, a meghívó szerint)"
+    assert question in harness.last(cast.internal).text
+
+
 async def test_a_strategic_council_meeting_is_shown_to_its_members(
     harness: BotHarness, cast: Cast, clock: FakeClock
 ) -> None:
