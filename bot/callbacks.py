@@ -6,6 +6,8 @@ import enum
 import re
 from dataclasses import dataclass
 
+from bot.services.text import parse_id
+
 MAX_BYTES = 64
 _SAFE = re.compile(r"^[A-Za-z0-9_\-]*$")
 
@@ -54,9 +56,10 @@ class Callback:
             value = self.args[index]
         except IndexError:
             raise ForgedCallback(f"missing argument {index}") from None
-        if not value.isdigit() or len(value) > 18:
+        number = parse_id(value) if value.isdigit() else None
+        if number is None:
             raise ForgedCallback(f"argument {index} is not an id")
-        return int(value)
+        return number
 
     def arg(self, index: int, allowed: frozenset[str] | set[str]) -> str:
         """Argument ``index``, which must be one of ``allowed``."""

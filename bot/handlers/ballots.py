@@ -40,6 +40,7 @@ from bot.services import ballots, cluster
 from bot.services.ballots import BallotDraft, BodyDefaults
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.roles import Permission
+from bot.services.text import parse_id
 from bot.views import ballots as views
 from bot.views import dialogues as dialogue_views
 from bot.views.split import split_lines
@@ -262,7 +263,6 @@ async def msg_deadline(update: Update, context: BotContext) -> int:
 
 
 _CYCLE_MAJORITY = list(Majority)
-_CYCLE_QUORUM = list(QuorumRule)
 
 
 _PREVIEW_ACTIONS = {"maj", "quo", "sec", "chg", "proc", "pub", "cancel"}
@@ -275,11 +275,14 @@ async def cb_preview(update: Update, context: BotContext) -> int | None:
     action = decode(query.data, Feature.NEW_BALLOT, _PREVIEW_ACTIONS)
     draft = _draft(context)
     if action.action == "proc":
-        ballots.toggle_procedure(draft, context.clock.now(), context.settings.no_meeting_days)
+        ballots.toggle_procedure(
+            draft, context.clock.now(), context.settings.no_meeting_days,
+            _defaults(context)[draft.body].quorum,
+        )  # fmt: skip
     elif action.action == "maj":
         draft.majority = _CYCLE_MAJORITY[(_CYCLE_MAJORITY.index(draft.majority) + 1) % 4]
     elif action.action == "quo":
-        draft.quorum = _CYCLE_QUORUM[(_CYCLE_QUORUM.index(draft.quorum) + 1) % 3]
+        ballots.change_quorum(draft)
     elif action.action == "sec":
         draft.secret = not draft.secret
     elif action.action == "chg":
@@ -318,6 +321,7 @@ async def _publish(update: Update, context: BotContext, draft: BallotDraft) -> N
             yes_no_labels=views.yes_no_labels(t),
             abstain_label=views.abstain_label(t),
             no_meeting_days=context.settings.no_meeting_days,
+            meeting_quorum=_defaults(context)[draft.body].quorum,
         )
         await queue_ballot(uow, context.bot_data, ballot)
     assert update.callback_query is not None
@@ -678,10 +682,10 @@ async def msg_comment(update: Update, context: BotContext) -> int:
 
 
 def _ballot_id(context: BotContext) -> int:
-    text = (context.args or [""])[0].lstrip("#")
-    if not text.isdecimal():
+    number = parse_id((context.args or [""])[0])
+    if number is None:
         raise InvalidInput("ballot", "empty")
-    return int(text)
+    return number
 
 
 async def cmd_ballots(update: Update, context: BotContext) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application
 
 from bot import offload
@@ -20,6 +21,7 @@ from bot.jobs import meetings as jobs
 from bot.services import meetings
 from bot.services.identity import find_member
 from bot.services.roles import Permission
+from bot.services.text import parse_id
 from bot.views import ballots as ballot_views
 from bot.views import meetings as views
 from bot.views import minutes as minutes_views
@@ -34,10 +36,12 @@ def _rest(update: Update) -> str:
 
 
 def _number(context: BotContext) -> int:
-    text = (context.args or [""])[0].lstrip("#")
-    if not text.isdecimal():
+    """The meeting's number, the first argument; anything else (an over-long number too) gets
+    the command's usage."""
+    number = parse_id((context.args or [""])[0])
+    if number is None:
         raise ShowUsage
-    return int(text)
+    return number
 
 
 async def cmd_new_meeting(update: Update, context: BotContext) -> None:
@@ -81,11 +85,15 @@ async def cmd_reconvene(update: Update, context: BotContext) -> None:
 
 async def cmd_meetings(update: Update, context: BotContext) -> None:
     """The meetings convened or running that the caller is invited to, with their agenda and
-    proxies."""
-    assert update.effective_message is not None
-    standing = context.caller.standing
+    proxies; in a group only those every member may see (``meetings.visible_in_group``)."""
+    chat, standing = update.effective_chat, context.caller.standing
+    assert update.effective_message is not None and chat is not None
+    private = chat.type == ChatType.PRIVATE
     async with context.db.unit() as uow:
-        found = [m for m in await uow.meetings.active() if meetings.visible_to(m, standing)]
+        found = [
+            m for m in await uow.meetings.active()
+            if meetings.visible_to(m, standing) and (private or meetings.visible_in_group(m))
+        ]  # fmt: skip
         proxies = {m.id: await uow.meetings.proxies(m.id) for m in found}
     await update.effective_message.reply_html(views.meetings_text(context.t, found, proxies))
 
@@ -140,13 +148,16 @@ async def cb_proxy(update: Update, context: BotContext) -> None:
 
 
 async def cmd_present(update: Update, context: BotContext) -> None:
-    """Check in (jelenléti ív); the chair records another member with ``/jelen Név``."""
+    """Check in (jelenléti ív); the chair records another member with ``/jelen Név``; a
+    meeting's number first picks it when two overlap (``/jelen 3``, ``/jelen 3 Név``)."""
     message, caller = update.effective_message, context.caller.member
     assert message is not None and caller is not None
-    name, now = _rest(update).strip(), context.clock.now()
+    request, now = meetings.parse_presence(_rest(update)), context.clock.now()
     async with context.db.unit() as uow:
-        member = await find_member(uow, name) if name else caller
-        done = await meetings.check_in(uow, member, context.caller.standing, now)
+        member = await find_member(uow, request.name) if request.name else caller
+        done = await meetings.check_in(
+            uow, member, context.caller.standing, now, request.meeting_id
+        )
         if done.opened:
             await jobs.announce_quorate(uow, context.bot_data, done.meeting)
     context.bot_data.courier.wake()
@@ -157,11 +168,15 @@ async def cmd_present(update: Update, context: BotContext) -> None:
 
 
 async def cmd_leave(update: Update, context: BotContext) -> None:
-    """Check out: the following votes count without the member."""
+    """Check out of the meeting the member is present at (or ``/tavozom 3``): the following
+    votes count without them."""
     message, caller = update.effective_message, context.caller.member
     assert message is not None and caller is not None
+    request = meetings.parse_presence(_rest(update))
+    if request.name:
+        raise ShowUsage
     async with context.db.unit() as uow:
-        done = await meetings.check_out(uow, caller, context.clock.now())
+        done = await meetings.check_out(uow, caller, context.clock.now(), request.meeting_id)
     await message.reply_html(views.checked_out(context.t, done.meeting, done.quorum))
 
 
@@ -209,14 +224,13 @@ async def cmd_officers(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     number, _sep, rest = _rest(update).partition(" ")
-    if not number.lstrip("#").isdecimal() or not rest.strip():
+    meeting_id = parse_id(number)
+    if meeting_id is None or not rest.strip():
         raise ShowUsage
     t, now = context.t, context.clock.now()
     async with context.db.unit() as uow:
         officers = await meetings.parse_officers(uow, rest)
-        meeting = await meetings.officers_meeting(
-            uow, int(number.lstrip("#")), context.caller.standing
-        )
+        meeting = await meetings.officers_meeting(uow, meeting_id, context.caller.standing)
         question = views.officers_question(t, meeting, officers)
         meeting, ballot = await meetings.propose_officers(
             uow, meeting.id, officers, question, context.caller.standing, now,
@@ -298,6 +312,10 @@ COMMANDS = [
     CommandSpec(
         "tavozom", N_("check out of a meeting"), Permission.MEMBER, cmd_leave, english="leave",
         private_only=True,
+        usage=N_(
+            "Usage: <code>{command}</code> (you leave the meeting you are present at), or "
+            "<code>{command} 3</code> for meeting #3"
+        ),
     ),
     CommandSpec(
         "ules_napirend", N_("put the agenda to the vote (the chair)"), Permission.MEMBER,

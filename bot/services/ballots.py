@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.services.roles import Permission, Standing, has_vote_in
-from bot.services.text import clean_body
+from bot.services.text import clean_body, parse_id
 from storage.db import UnitOfWork
 from storage.models import Member
 from storage.models.ballots import (
@@ -113,6 +113,16 @@ class VotedBeforeAffected(DomainError):
 
 
 # --- drafts ----------------------------------------------------------------------------------
+
+
+@dataclass
+class NoMeetingQuorum(DomainError):
+    """A decision without a meeting is valid only with as many votes as the body's meeting
+    needs for its quorum (Ptk. 3:20 (2)): its quorum is that rule (``rule``), not another one
+    (``given``) a form or the wizard asked for."""
+
+    rule: QuorumRule
+    given: QuorumRule
 
 
 @dataclass
@@ -381,39 +391,64 @@ def parse_form(
         draft.quorum = _choice(_QUORUMS, values["quorum"], "quorum")
     if "procedure" in values:
         draft.procedure = _choice(_PROCEDURES, values["procedure"], "procedure")
-        check_procedure(draft, now, no_meeting_days)
+        check_procedure(draft, now, no_meeting_days, defaults[body].quorum)
     return draft
 
 
-def check_procedure(draft: BallotDraft, now: datetime, no_meeting_days: int) -> None:
-    """Ptk. 3:20: a decision without a meeting gives at least ``no_meeting_days`` to vote."""
-    if draft.procedure is not Procedure.NO_MEETING or draft.deadline is None:
+def check_procedure(
+    draft: BallotDraft,
+    now: datetime,
+    no_meeting_days: int,
+    meeting_quorum: QuorumRule | None = None,
+) -> None:
+    """Ptk. 3:20: a decision without a meeting gives at least ``no_meeting_days`` to vote, and
+    is valid only if as many votes arrive as the body's meeting needs for its quorum, so its
+    quorum is ``meeting_quorum`` (the body's KGY_QUORUM / ST_QUORUM), whatever a form line
+    says (None: not checked here)."""
+    if draft.procedure is not Procedure.NO_MEETING:
         return
-    if draft.deadline < now + timedelta(days=no_meeting_days):
+    if meeting_quorum is not None and draft.quorum is not meeting_quorum:
+        raise NoMeetingQuorum(meeting_quorum, draft.quorum)
+    if draft.deadline is not None and draft.deadline < now + timedelta(days=no_meeting_days):
         raise InvalidInput("deadline", "no_meeting_days", limit=no_meeting_days)
 
 
-def toggle_procedure(draft: BallotDraft, now: datetime, no_meeting_days: int) -> None:
+def toggle_procedure(
+    draft: BallotDraft, now: datetime, no_meeting_days: int, meeting_quorum: QuorumRule
+) -> None:
     """The wizard's switch: to a decision without a meeting (moving a shorter deadline to the
-    first one it allows), or back to a ballot."""
+    first one it allows, the quorum to the body's meeting quorum), or back to a ballot."""
     if draft.procedure is Procedure.NO_MEETING:
         draft.procedure = Procedure.BALLOT
         return
-    draft.procedure = Procedure.NO_MEETING
+    draft.procedure, draft.quorum = Procedure.NO_MEETING, meeting_quorum
     earliest = deadline_in(now, days=no_meeting_days)
     if draft.deadline is None or draft.deadline < now + timedelta(days=no_meeting_days):
         draft.deadline, draft.deadline_rounded = earliest, True
 
 
+def change_quorum(draft: BallotDraft) -> None:
+    """The wizard's quorum switch: the next rule; a decision without a meeting keeps the body's
+    meeting quorum (``check_procedure``)."""
+    if draft.procedure is Procedure.NO_MEETING:
+        raise NoMeetingQuorum(draft.quorum, draft.quorum)
+    rules = list(QuorumRule)
+    draft.quorum = rules[(rules.index(draft.quorum) + 1) % len(rules)]
+
+
 def validate(
-    draft: BallotDraft, now: datetime, *, no_meeting_days: int = NO_MEETING_DAYS
+    draft: BallotDraft,
+    now: datetime,
+    *,
+    no_meeting_days: int = NO_MEETING_DAYS,
+    meeting_quorum: QuorumRule | None = None,
 ) -> BallotDraft:
     """Check a whole draft (just before publishing); returns a cleaned copy."""
     if draft.deadline is None:
         raise InvalidInput("deadline", "empty")
     cleaned = replace(draft, question=clean_question(draft.question))
     check_deadline(draft.deadline, now)
-    check_procedure(draft, now, no_meeting_days)
+    check_procedure(draft, now, no_meeting_days, meeting_quorum)
     if draft.kind is BallotKind.YES_NO:
         cleaned.options, cleaned.max_choices = [], 1
     else:
@@ -614,13 +649,16 @@ async def publish(
     abstain_label: str,
     no_meeting_days: int = NO_MEETING_DAYS,
     voters: Sequence[int] | None = None,
+    meeting_quorum: QuorumRule | None = None,
 ) -> Ballot:
     """Open a ballot: its options and its electoral roll (a snapshot: every member with the
     body's vote, or ``voters``, those of them present at a meeting). A meeting's vote is opened
-    by whoever chairs it (``services.meetings`` decided that), not by who may put a question."""
+    by whoever chairs it (``services.meetings`` decided that), not by who may put a question.
+    A decision without a meeting must have ``meeting_quorum``, the body's meeting quorum, when
+    it is given (``check_procedure``)."""
     if draft.procedure is not Procedure.MEETING:
         check_may_create(creator, draft.body)
-    draft = validate(draft, now, no_meeting_days=no_meeting_days)
+    draft = validate(draft, now, no_meeting_days=no_meeting_days, meeting_quorum=meeting_quorum)
     assert draft.deadline is not None
     if voters is None:
         voters = await uow.members.voter_ids(founders=draft.body is Body.ST)
@@ -757,10 +795,10 @@ async def declare_affected(
 def parse_affected(text: str) -> tuple[int, str]:
     """``12 indok`` or ``#12 Név: indok``: the ballot's number and the rest (not yet cleaned)."""
     number, _sep, rest = text.strip().partition(" ")
-    number = number.lstrip("#")
-    if not number.isdecimal():
+    ballot_id = parse_id(number)
+    if ballot_id is None:
         raise InvalidInput("ballot", "empty")
-    return int(number), rest.strip()
+    return ballot_id, rest.strip()
 
 
 async def affected_subject(uow: UnitOfWork, rest: str, caller: Member) -> tuple[Member, str]:

@@ -21,7 +21,7 @@ from bot.services.ballots import BallotDraft
 from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.services.identity import find_member
 from bot.services.roles import Permission, Standing, has_vote_in
-from bot.services.text import clean_text
+from bot.services.text import clean_text, parse_id
 from storage.db import UnitOfWork
 from storage.models import Member, MemberKind
 from storage.models.ballots import (
@@ -62,6 +62,14 @@ REMINDERS = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
 @dataclass
 class NoMeetingNow(DomainError):
     """No meeting takes check-ins now (it starts more than 30 minutes later, or none is on)."""
+
+
+@dataclass
+class MeetingNotOpen(DomainError):
+    """The meeting has not opened (it has had no quorum yet), so it cannot be closed: without
+    a quorum it is recorded as not quorate after MEETING_QUORUM_WAIT, and can be reconvened."""
+
+    meeting_id: int
 
 
 @dataclass
@@ -256,9 +264,10 @@ class NotReconvenable(DomainError):
 
 def parse_reconvene(args: list[str], now: datetime, tz: ZoneInfo) -> tuple[int, datetime]:
     """``/ules_megismetelt 3 2026.12.15 17:00``: the meeting, the new start."""
-    if len(args) < 2 or not args[0].lstrip("#").isdecimal():
+    meeting_id = parse_id(args[0]) if len(args) >= 2 else None
+    if meeting_id is None:
         raise InvalidInput("time", "empty")
-    return int(args[0].lstrip("#")), ballots.parse_deadline(" ".join(args[1:]), now, tz)
+    return meeting_id, ballots.parse_deadline(" ".join(args[1:]), now, tz)
 
 
 async def reconvene(
@@ -297,6 +306,13 @@ def visible_to(meeting: Meeting, standing: Standing) -> bool:
     to it, as with its invitation, reminders and minutes; so a Stratégiai Tanács meeting only
     its members, as its ballots' debate."""
     return meeting.body is Body.KGY or standing.in_strategic_council
+
+
+def visible_in_group(meeting: Meeting) -> bool:
+    """What a group chat is shown of the meetings (``/ulesek`` there): what every member may
+    see, the Közgyűlés's meetings. A group's readers are not all invited to a Stratégiai
+    Tanács meeting (the main group holds the external supporters), whoever asks in it."""
+    return meeting.body is Body.KGY
 
 
 def invited(member: Member, body: Body) -> bool:
@@ -436,10 +452,35 @@ class CheckIn:
     opened: bool = False
 
 
-async def check_in(uow: UnitOfWork, member: Member, recorder: Standing, now: datetime) -> CheckIn:
-    """Put ``member`` on the attendance sheet of the meeting taking check-ins; whoever chairs
-    (``chairs``) records someone present in person."""
-    meeting = await _checking_in(uow, now)
+@dataclass(frozen=True)
+class PresenceRequest:
+    """``/jelen [ÜLÉS] [Név]`` and ``/tavozom [ÜLÉS]``: the meeting, if named; the member the
+    chair records, if named."""
+
+    meeting_id: int | None = None
+    name: str = ""
+
+
+def parse_presence(text: str) -> PresenceRequest:
+    """An optional meeting number first (``3`` or ``#3``: no member's name is a number), then
+    an optional name."""
+    first, _sep, rest = text.strip().partition(" ")
+    meeting_id = parse_id(first) if first else None
+    if meeting_id is None:
+        return PresenceRequest(None, text.strip())
+    return PresenceRequest(meeting_id, rest.strip())
+
+
+async def check_in(
+    uow: UnitOfWork,
+    member: Member,
+    recorder: Standing,
+    now: datetime,
+    meeting_id: int | None = None,
+) -> CheckIn:
+    """Put ``member`` on the attendance sheet of the meeting taking check-ins (the one named,
+    or ``_check_in_meeting``); whoever chairs (``chairs``) records someone present in person."""
+    meeting = await _check_in_meeting(uow, member, now, meeting_id)
     if recorder.member_id != member.id and not await chairs(uow, recorder, meeting):
         raise NotAllowed(Permission.KSZ, rule="meeting_chair")
     if not invited(member, meeting.body):
@@ -478,22 +519,60 @@ async def fix_electorate(uow: UnitOfWork, meeting: Meeting) -> None:
         meeting.electorate = await electorate_of(uow, meeting)
 
 
-async def check_out(uow: UnitOfWork, member: Member, now: datetime) -> CheckIn:
-    """``/tavozom``: the member leaves; the following votes count without them."""
-    meeting = await _checking_in(uow, now)
+async def check_out(
+    uow: UnitOfWork, member: Member, now: datetime, meeting_id: int | None = None
+) -> CheckIn:
+    """``/tavozom [ÜLÉS]``: the member leaves the meeting named, or the one they are present
+    at (the soonest started, if two); the following votes count without them."""
+    attending = await uow.meetings.attending(member.id)
+    if meeting_id is not None:
+        attending = [m for m in attending if m.id == meeting_id]
+    if not attending:
+        named = await _check_in_meeting(uow, member, now, meeting_id, invited_only=False)
+        raise NotPresent(named.id)
+    meeting = attending[0]
     row = await uow.meetings.attendance(meeting.id, member.id)
-    if row is None or row.left_at is not None:
-        raise NotPresent(meeting.id)
+    assert row is not None
     row.left_at = now
     await uow.flush()
     return CheckIn(meeting, member, await quorum(uow, meeting))
 
 
-async def _checking_in(uow: UnitOfWork, now: datetime) -> Meeting:
-    meeting = await uow.meetings.checking_in(now + timedelta(minutes=CHECK_IN_MINUTES))
-    if meeting is None:
+async def _check_in_meeting(
+    uow: UnitOfWork,
+    member: Member,
+    now: datetime,
+    meeting_id: int | None,
+    *,
+    invited_only: bool = True,
+) -> Meeting:
+    """The meeting taking check-ins that a check-in is for: the one named; else, of those
+    whose check-in has opened and to which ``member`` is invited, one they are not present at
+    yet, then one that is open or has started before one that only takes check-ins, then the
+    soonest. Two meetings may overlap (a Közgyűlés running while the next Stratégiai Tanács
+    takes check-ins); naming the meeting settles any doubt."""
+    taking = await uow.meetings.checking_in(now + timedelta(minutes=CHECK_IN_MINUTES))
+    if meeting_id is not None:
+        named = await uow.meetings.get(meeting_id)
+        if named is None:
+            raise NotFound("meeting", str(meeting_id))
+        if named.status in (MeetingStatus.CLOSED, MeetingStatus.NOT_QUORATE):
+            raise MeetingOver(named.id)
+        taking = [m for m in taking if m.id == meeting_id]
+    elif invited_only:
+        taking = [m for m in taking if invited(member, m.body)] or taking
+    if not taking:
         raise NoMeetingNow()
-    return meeting
+    here = {m.id for m in await uow.meetings.attending(member.id)}
+    return min(
+        taking,
+        key=lambda m: (
+            m.id in here,
+            m.status is not MeetingStatus.OPEN and m.starts_at > now,
+            m.starts_at,
+            m.id,
+        ),
+    )
 
 
 async def _present(uow: UnitOfWork, meeting: Meeting, member_id: int) -> bool:
@@ -591,13 +670,26 @@ def parse_item_vote(args: list[str]) -> ItemVote:
     """``/ules_szavazas 3 2 10 [titkos]``: the meeting, the agenda item, the minutes
     (optional), and ``titkos`` (``secret``) for a secret vote."""
     secret = bool(args) and args[-1].casefold() in SECRET_WORDS
-    numbers = [a.lstrip("#") for a in (args[:-1] if secret else args)]
-    if len(numbers) not in (2, 3) or not all(n.isdecimal() for n in numbers):
+    numbers = _numbers(args[:-1] if secret else args)
+    if numbers is None or len(numbers) not in (2, 3):
         raise InvalidInput("item", "empty")
-    minutes = int(numbers[2]) if len(numbers) == 3 else VOTE_MINUTES_DEFAULT
+    minutes = _vote_minutes(numbers[2:])
+    return ItemVote(numbers[0], numbers[1], minutes, secret)
+
+
+def _numbers(args: Sequence[str]) -> list[int] | None:
+    """A command's numeric arguments (a meeting's, an item's number, minutes); None if one is
+    not a number, or too long for one (``text.parse_id``)."""
+    numbers = [parse_id(a) for a in args]
+    return None if None in numbers else [n for n in numbers if n is not None]
+
+
+def _vote_minutes(given: list[int]) -> int:
+    """The minutes a meeting's vote stays open: the one given, or the default."""
+    minutes = given[0] if given else VOTE_MINUTES_DEFAULT
     if not VOTE_MINUTES_MIN <= minutes <= VOTE_MINUTES_MAX:
         raise InvalidInput("minutes", "vote_minutes", limit=VOTE_MINUTES_MAX)
-    return ItemVote(int(numbers[0]), int(numbers[1]), minutes, secret)
+    return minutes
 
 
 async def open_item_vote(
@@ -696,13 +788,10 @@ async def agenda_state(uow: UnitOfWork, meeting: Meeting) -> AgendaState:
 
 def parse_agenda_vote(args: list[str]) -> tuple[int, int]:
     """``/ules_napirend 3 [10]``: the meeting, the minutes the vote stays open (optional)."""
-    numbers = [a.lstrip("#") for a in args]
-    if len(numbers) not in (1, 2) or not all(n.isdecimal() for n in numbers):
+    numbers = _numbers(args)
+    if numbers is None or len(numbers) not in (1, 2):
         raise InvalidInput("meeting", "empty")
-    minutes = int(numbers[1]) if len(numbers) == 2 else VOTE_MINUTES_DEFAULT
-    if not VOTE_MINUTES_MIN <= minutes <= VOTE_MINUTES_MAX:
-        raise InvalidInput("minutes", "vote_minutes", limit=VOTE_MINUTES_MAX)
-    return int(numbers[0]), minutes
+    return numbers[0], _vote_minutes(numbers[1:])
 
 
 async def open_agenda_vote(
@@ -735,8 +824,13 @@ async def open_agenda_vote(
 async def close_meeting(
     uow: UnitOfWork, meeting_id: int, chair: Standing, now: datetime
 ) -> Meeting:
-    """The chair closes the meeting (no agenda item's vote may still be open)."""
+    """The chair closes an open meeting (no agenda item's vote may still be open). One that
+    has not opened, having had no quorum, is not closed: it waits to be recorded as not
+    quorate (``give_up``), which a reconvened meeting needs, and its minutes would otherwise
+    state a quorum it never had."""
     meeting = await chaired_meeting(uow, meeting_id, chair)
+    if meeting.status is not MeetingStatus.OPEN:
+        raise MeetingNotOpen(meeting.id)
     if still_open := await _open_votes(uow, meeting):
         raise VoteInProgress(still_open[0])
     meeting.status = MeetingStatus.CLOSED
@@ -1039,13 +1133,14 @@ def parse_proxy(text: str) -> ProxyRequest | None:
     words = text.split()
     if not words:
         return None
-    number = words[1] if len(words) > 1 else ""
+    number = parse_id(words[1]) if len(words) > 1 else None
     if words[0].casefold() in REVOKE_WORDS:
-        if len(words) > 2 or (number and not number.lstrip("#").isdecimal()):
+        if len(words) > 2 or (len(words) == 2 and number is None):
             raise InvalidInput("meeting", "bad_value")
-        return ProxyRequest(True, int(number.lstrip("#")) if number else None)
-    if words[0].lstrip("#").isdecimal() and len(words) > 1:
-        return ProxyRequest(False, int(words[0].lstrip("#")), " ".join(words[1:]))
+        return ProxyRequest(True, number)
+    first = parse_id(words[0])
+    if first is not None and len(words) > 1:
+        return ProxyRequest(False, first, " ".join(words[1:]))
     return ProxyRequest(False, None, " ".join(words))
 
 

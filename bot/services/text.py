@@ -9,6 +9,21 @@ from collections.abc import Callable
 
 from bot.services.errors import InvalidInput
 
+#: The most digits a record's number may have where a user or a button gives it (a command's
+#: argument, callback data): every such number fits a 64-bit database integer, so a longer one
+#: is bad input, never a query the driver cannot take.
+ID_DIGITS = 18
+
+
+def parse_id(text: str) -> int | None:
+    """A record's number as a command or a button gives it (``12``, or ``#12`` as typed):
+    ASCII digits, at most ID_DIGITS of them; None for anything else, an over-long number
+    among them."""
+    digits = text.strip().lstrip("#")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > ID_DIGITS:
+        return None
+    return int(digits)
+
 
 def clip(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters, the cut marked with "…" (a title on a

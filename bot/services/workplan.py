@@ -28,7 +28,7 @@ from bot.services.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.services.identity import Actor
 from bot.services.roles import Standing
 from bot.services.schedule import BadScheduleValue, ScheduleConfig
-from bot.services.text import clean_text, clip
+from bot.services.text import clean_text, clip, parse_id
 from storage.db import UnitOfWork
 from storage.models import Member, Workgroup
 from storage.models.workplan import (
@@ -405,12 +405,12 @@ async def _changed(
 
 async def get_task(uow: UnitOfWork, task_id: int | str, *, lock: bool = False) -> Task:
     """A task by its number (``12`` or ``#12``)."""
-    text = str(task_id).strip().lstrip("#")
-    if not text.isdigit() or len(text) > 9:
+    number = parse_id(str(task_id))
+    if number is None:
         raise TaskNotFound(clip(str(task_id), 20))
-    task = await uow.workplans.task(int(text), lock=lock)
+    task = await uow.workplans.task(number, lock=lock)
     if task is None:
-        raise TaskNotFound(text)
+        raise TaskNotFound(str(number))
     return task
 
 

@@ -17,6 +17,7 @@ from bot.services.ballots import (
     BallotDraft,
     Fate,
     NoMeetingEarlyClose,
+    NoMeetingQuorum,
     NotNoMeeting,
     NotOnRoll,
     OptionFate,
@@ -811,7 +812,9 @@ def affected_line(
 def affected_recorded(
     t: Translator, ballot: Ballot, name: str, reason: str, *, themself: bool
 ) -> str:
-    """The confirmation of a declaration (one's own, or another member's marked)."""
+    """The confirmation of a declaration (one's own, or another member's marked), with the
+    quorum that applies: a meeting's vote has the meeting's, as its own lines say, not the
+    ballot's rule (none: the meeting checks it)."""
     if themself:
         head = t.gettext(
             "Recorded: you are affected in ballot #{id} (Ptk. 3:19 (2)). You do not vote on it "
@@ -822,15 +825,13 @@ def affected_recorded(
             "Recorded as affected in ballot #{id} (Ptk. 3:19 (2)): {name}. They do not vote on "
             "it and are not counted for its quorum; they have been told."
         ).format(id=ballot.id, name=escape(name))
-    return "\n".join(
-        [
-            head,
-            t.gettext("Reason: {reason}").format(reason=escape(reason)),
-            t.gettext("Quorum: {rule}").format(
-                rule=quorum_words(t, ballot.quorum, ballot.electorate)
-            ),
-        ]
-    )
+    if ballot.procedure is Procedure.MEETING:
+        quorum = meeting_vote_lines(t, ballot)[0]
+    else:
+        quorum = t.gettext("Quorum: {rule}").format(
+            rule=quorum_words(t, ballot.quorum, ballot.electorate)
+        )
+    return "\n".join([head, t.gettext("Reason: {reason}").format(reason=escape(reason)), quorum])
 
 
 def affected_notice(t: Translator, ballot: Ballot, by: str, reason: str) -> str:
@@ -1091,8 +1092,9 @@ def preview_keyboard(t: Translator, draft: BallotDraft) -> InlineKeyboardMarkup:
     def b(text: str, action: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(text, callback_data=encode(Feature.NEW_BALLOT, action))
 
+    quorum = [] if draft.procedure is Procedure.NO_MEETING else [b(t.gettext("Quorum ↻"), "quo")]
     rows = [
-        [b(t.gettext("Majority ↻"), "maj"), b(t.gettext("Quorum ↻"), "quo")],
+        [b(t.gettext("Majority ↻"), "maj"), *quorum],
         [b(t.gettext("Secret ↻"), "sec")]
         + ([] if draft.secret else [b(t.gettext("Changeable ↻"), "chg")]),
         [b(t.gettext("Procedure ↻"), "proc")],
@@ -1112,6 +1114,14 @@ def choice_keyboard(options: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
 
 
 register_error_text(BallotClosed, lambda t, e: t.gettext("This ballot is closed."))
+register_error_text(
+    NoMeetingQuorum,
+    lambda t, e: t.gettext(
+        "A decision without a meeting is valid only if as many votes arrive as a meeting of "
+        "the body needs for its quorum (Ptk. 3:20 (2)), so its quorum is the body's meeting "
+        "quorum: {rule}. No other quorum can be set for it."
+    ).format(rule=quorum_words(t, e.rule)),
+)
 register_error_text(
     NotOnRoll,
     lambda t, e: t.gettext("You have no vote in this ballot: only the body's voting members vote."),

@@ -9,11 +9,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Feature, encode
 from bot.i18n import Translator
+from bot.services.ballots import QUESTION_MAX
 from bot.services.meetings import (
     AgendaDecided,
     AgendaNotAdopted,
     AgendaState,
     ItemDecided,
+    MeetingNotOpen,
     MeetingNotOver,
     MeetingOver,
     NoMeetingForProxy,
@@ -219,11 +221,22 @@ def officers_question(t: Translator, meeting: Meeting, officers: Officers) -> st
 
 
 def agenda_question(t: Translator, meeting: Meeting) -> str:
-    """The question of the agenda's adoption (stored as the ballot's text, not escaped)."""
+    """The question of the agenda's adoption (stored as the ballot's text, not escaped): the
+    items listed, or, when the list would not fit a ballot's question (QUESTION_MAX; an agenda
+    may hold ITEMS_MAX items of TITLE_MAX characters), the agenda by reference to the
+    invitation, so that it can always be put to the vote."""
     items = "; ".join(f"{i.position}. {i.title}" for i in meeting.items)
-    return t.gettext("Adoption of the agenda of meeting #{id}: {items}").format(
+    listed = t.gettext("Adoption of the agenda of meeting #{id}: {items}").format(
         id=meeting.id, items=items
     )
+    if len(listed) <= QUESTION_MAX:
+        return listed
+    n = len(meeting.items)
+    return t.ngettext(
+        "Adoption of the agenda of meeting #{id} ({n} item, as in the invitation)",
+        "Adoption of the agenda of meeting #{id} ({n} items, as in the invitation)",
+        n,
+    ).format(id=meeting.id, n=n)
 
 
 def agenda_vote_opened(t: Translator, meeting: Meeting, ballot_id: int) -> str:
@@ -382,6 +395,14 @@ register_error_text(
 register_error_text(
     NoMeetingNow,
     lambda t, e: t.gettext("No meeting takes check-ins now (from 30 minutes before its start)."),
+)
+register_error_text(
+    MeetingNotOpen,
+    lambda t, e: t.gettext(
+        "Meeting #{id} has not opened (it has had no quorum), so it cannot be closed. A meeting "
+        "that reaches no quorum is recorded as not quorate when the waiting time after its "
+        "start is over; then a reconvened meeting can be called ({reconvene})."
+    ).format(id=e.meeting_id, reconvene=t.command("reconvene")),
 )
 register_error_text(
     MeetingOver,

@@ -136,8 +136,15 @@ def _officer_blocks(t: Translator, record: Record) -> list[tuple[str, str]]:
 
 
 def _quorum_block(t: Translator, record: Record) -> str:
+    """The quorum statement: from whether the meeting reached a quorum, never from its status
+    (a meeting closed before that, as one could be, was not quorate)."""
     quorum = record.quorum
-    if record.meeting.status is MeetingStatus.NOT_QUORATE:
+    if record.meeting.quorum_reached_at is None:
+        if record.meeting.status is not MeetingStatus.NOT_QUORATE:
+            return t.gettext(
+                "The meeting had no quorum: {present} members with the vote were present (of "
+                "{electorate}), {needed} were needed."
+            ).format(present=quorum.present, electorate=quorum.electorate, needed=quorum.needed)
         return t.gettext(
             "The meeting had no quorum: {present} members with the vote were present (of "
             "{electorate}), {needed} were needed. A reconvened meeting can be called on the same "
@@ -181,9 +188,8 @@ def minutes_doc(t: Translator, record: Record) -> MinutesDoc:
         ("h", t.gettext("Agenda")),
         *[("p", f"{i.position}. {i.title}") for i in meeting.items],
     ]
-    if meeting.status is not MeetingStatus.NOT_QUORATE:
+    if meeting.quorum_reached_at is not None:
         blocks.append(("p", _agenda_block(t, record)))
-    if meeting.status is not MeetingStatus.NOT_QUORATE:
         for item in record.items:
             blocks += _item_blocks(t, item)
     signers = [t.gettext("chair"), t.gettext("minute-taker")] + 2 * [t.gettext("authenticator")]

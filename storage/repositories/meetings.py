@@ -55,18 +55,34 @@ class MeetingRepository(Repository):
         )
         return result.scalars().all()
 
-    async def checking_in(self, opens_before: datetime) -> Meeting | None:
-        """The active meeting whose check-in has opened (it starts before ``opens_before``),
-        the latest such, locked for update."""
+    async def checking_in(self, opens_before: datetime) -> Sequence[Meeting]:
+        """The active meetings whose check-in has opened (they start before ``opens_before``),
+        soonest first, locked for update: two meetings may overlap."""
         result = await self.session.execute(
             select(Meeting)
             .options(selectinload(Meeting.items))
             .where(Meeting.status.in_(ACTIVE), Meeting.starts_at <= opens_before)
-            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
-            .limit(1)
+            .order_by(Meeting.starts_at, Meeting.id)
             .with_for_update(of=Meeting)
         )
-        return result.scalar_one_or_none()
+        return result.scalars().all()
+
+    async def attending(self, member_id: int) -> Sequence[Meeting]:
+        """The active meetings on whose attendance sheet the member is (checked in, not out),
+        soonest first, locked for update."""
+        result = await self.session.execute(
+            select(Meeting)
+            .options(selectinload(Meeting.items))
+            .join(Attendance, Attendance.meeting_id == Meeting.id)
+            .where(
+                Meeting.status.in_(ACTIVE),
+                Attendance.member_id == member_id,
+                Attendance.left_at.is_(None),
+            )
+            .order_by(Meeting.starts_at, Meeting.id)
+            .with_for_update(of=Meeting)
+        )
+        return result.scalars().all()
 
     async def attendance(self, meeting_id: int, member_id: int) -> Attendance | None:
         return await self.session.get(Attendance, (meeting_id, member_id))

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.i18n import Translations
 from bot.services import ballots, meetings
 from bot.services.clock import FakeClock
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
@@ -17,10 +18,12 @@ from bot.services.meetings import (
     AgendaNotAdopted,
     AgendaState,
     MeetingDraft,
+    MeetingNotOpen,
     OfficersElected,
     OfficersFirst,
 )
 from bot.services.roles import Standing
+from bot.views.minutes import minutes_doc
 from storage.db import Database
 from storage.models import MemberKind
 from storage.models.ballots import Ballot, BallotResult, Body, QuorumRule
@@ -325,3 +328,38 @@ async def test_a_secret_item_vote_is_a_secret_ballot(db: Database, clock: FakeCl
     async with db.unit() as uow:
         with pytest.raises(ballots.SecretBallot):
             await ballots.details(uow, item.id)
+
+
+async def test_only_an_open_meeting_is_closed_and_the_minutes_rest_on_the_quorum(
+    db: Database, clock: FakeClock
+) -> None:
+    """A meeting still waiting for its quorum is not closed; and minutes of a meeting closed
+    before it had a quorum (as the bot once allowed) do not state one."""
+    ids = await members(db, clock, 4)
+    chair = await standing(db, ids["Belső 00"])
+    meeting = await _meeting(db, clock, chair)
+    clock.current = meeting.starts_at + timedelta(minutes=5)
+    async with db.unit() as uow:
+        with pytest.raises(MeetingNotOpen):
+            await meetings.close_meeting(uow, meeting.id, chair, clock.now())
+    async with db.unit() as uow:
+        found = await uow.meetings.get(meeting.id)
+        assert found is not None and found.status is MeetingStatus.CONVENED
+        found.status, found.closed_at = MeetingStatus.CLOSED, clock.now()
+    async with db.unit() as uow:
+        record = await meetings.record(uow, meeting.id)
+    text = " ".join(
+        body for _style, body in minutes_doc(Translations("hu", TZ).get("hu"), record).blocks
+    )
+    assert "Az ülés határozatképtelen volt: jelen volt 0 szavazásra jogosult tag" in text
+    assert "határozatképes: jelen van" not in text and "megismételt" not in text
+
+
+def test_a_meeting_number_may_lead_a_check_in() -> None:
+    """``/jelen [ÜLÉS] [Név]``: no member's name is a number; an over-long one is a name."""
+    parse = meetings.parse_presence
+    assert parse("") == meetings.PresenceRequest(None, "")
+    assert parse("Belső Béla") == meetings.PresenceRequest(None, "Belső Béla")
+    assert parse("#2") == meetings.PresenceRequest(2, "")
+    assert parse("2 Belső Béla") == meetings.PresenceRequest(2, "Belső Béla")
+    assert parse("9" * 25).meeting_id is None

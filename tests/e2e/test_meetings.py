@@ -7,8 +7,10 @@ who sees a Stratégiai Tanács meeting."""
 from __future__ import annotations
 
 import io
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from pypdf import PdfReader
 
 from bot.services.clock import FakeClock
@@ -251,6 +253,29 @@ async def test_a_meeting_without_a_quorum(
     assert "1. napirendi pont" not in text
 
 
+async def test_a_meeting_without_a_quorum_is_not_closed_but_recorded_not_quorate(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    """At 17:05 one of the four with the vote is present (3 needed): the convener's
+    /ules_zaras is refused, the meeting stays waiting, is recorded as not quorate after the
+    wait, its minutes say so, and it can be reconvened."""
+    await _say(harness, cast.ksz, FORM)
+    await _at(harness, clock, datetime(2026, 12, 8, 15, 45, tzinfo=UTC))
+    await _say(harness, cast.internal, "/jelen")
+    early = await _say(harness, cast.ksz, "/ules_zaras 1")  # before the start
+    assert "Az ülés #1 még nem nyílt meg" in early and "nem zárható le" in early
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 5, tzinfo=UTC))
+    refused = await _say(harness, cast.ksz, "/ules_zaras 1")
+    assert "nem zárható le" in refused and "/ules_megismetelt" in refused
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 30, 30, tzinfo=UTC))  # the wait is over
+    await harness.send(cast.ksz, "/jegyzokonyv 1")
+    text = _pdf_text(harness.last(cast.ksz).document_bytes)
+    assert "Az ülés határozatképtelen volt: jelen volt 1 szavazásra jogosult tag" in text
+    assert "határozatképes: jelen van" not in text
+    again = texts(await harness.send(cast.ksz, "/ules_megismetelt 1 2026.12.17 17:00"))
+    assert "Ülés #2 összehívva; a meghívó 6 taghoz megy." in again
+
+
 async def test_only_the_convener_or_the_ksz_chairs(
     harness: BotHarness, cast: Cast, clock: FakeClock
 ) -> None:
@@ -334,6 +359,77 @@ async def test_affected_members_leave_an_item_without_a_quorum(
     assert "Az érintett tagok nélkül a napirendi pont tárgyalásakor az ülés nem volt" in text
 
 
+async def test_an_affected_member_at_a_meeting_is_told_the_meetings_quorum(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    """The confirmation of /erintett in an item's vote states the meeting's quorum, as the
+    vote's own lines do, not the ballot's rule (none: the meeting checks it)."""
+    voters = [cast.internal, cast.founder, cast.chair]
+    await _open_quorate(harness, cast, clock)
+    await _officers_and_agenda(harness, clock, cast.ksz, 1, voters, START)
+    await _say(harness, cast.ksz, "/ules_szavazas 1 1 10")
+    reply = await _say(harness, cast.founder, "/erintett 3 a cégem készítette")
+    assert reply.startswith("Rögzítve, hogy érintett (szavazás #3, Ptk. 3:19 (2))")
+    assert "Szavazás ülésen: a jelen lévő szavazásra jogosultak (2 fő) szavaznak" in reply
+    assert "nincs határozatképességi követelmény" not in reply
+
+
+async def test_check_in_and_out_when_two_meetings_overlap(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    """KGY #1 at 17:00 runs while ST #2 at 18:00 takes check-ins from 17:30: /tavozom acts on
+    the meeting the member is present at, /jelen on one the member is invited to and not yet
+    present at, the running one first; a meeting's number settles the rest."""
+    await _say(harness, cast.ksz, FORM)
+    await _say(
+        harness, cast.founder, FORM.replace("17:00", "18:00") + "\nTestület: Stratégiai Tanács"
+    )
+    await _at(harness, clock, datetime(2026, 12, 8, 15, 45, tzinfo=UTC))
+    for user in (cast.internal, cast.founder, cast.chair):
+        await _say(harness, user, "/jelen")
+    await _at(harness, clock, START)
+    await _at(harness, clock, datetime(2026, 12, 8, 16, 35, tzinfo=UTC))  # 17:35 in Budapest
+    left = await _say(harness, cast.internal, "/tavozom")
+    assert "Távozását rögzítettük (ülés #1)" in left
+    late = await _say(harness, cast.catalyst, "/jelen")  # not invited to the ST
+    assert "Felkerült az ülés #1 jelenléti ívére." in late
+    back = await _say(harness, cast.internal, "/jelen")  # present at neither: the running one
+    assert "Felkerült az ülés #1 jelenléti ívére." in back
+    st = await _say(harness, cast.founder, "/jelen")  # already at #1: the ST's sheet
+    assert "Felkerült az ülés #2 jelenléti ívére." in st
+    assert "Távozását rögzítettük (ülés #1)" in await _say(harness, cast.founder, "/tavozom")
+    assert "Távozását rögzítettük (ülés #2)" in await _say(harness, cast.founder, "/tavozom 2")
+    assert "ülés #2" in await _say(harness, cast.chair, "/jelen 2")
+    refused = await _say(harness, cast.internal, "/tavozom 2")  # present at #1 only
+    assert "Nem szerepel az ülés #2 jelenléti ívén." in refused
+
+
+async def test_a_long_agenda_is_put_to_the_vote_by_reference(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    """8 items of about 190 characters (ITEMS_MAX 20 and TITLE_MAX 200 allow more): listed,
+    the question would pass QUESTION_MAX, so it names the agenda by reference."""
+    items = "\n".join(
+        f"Napirend: {n}. pont " + "hosszú cím " * 16 + f"vége {n}" for n in range(1, 9)
+    )
+    form = "/ules_uj\nIdőpont: 2026.12.08 17:00\nHelyszín: Klaszteriroda, Budapest\n" + items
+    assert any("összehívva" in x for x in texts(await harness.send(cast.ksz, form)))
+    await harness.settle()
+    await _at(harness, clock, datetime(2026, 12, 8, 15, 45, tzinfo=UTC))
+    voters = [cast.internal, cast.founder, cast.chair]
+    for user in voters:
+        await _say(harness, user, "/jelen")
+    await _at(harness, clock, START)
+    await _say(harness, cast.ksz, f"/ules_tisztsegviselok 1 {OFFICERS}")
+    await _vote(harness, dict.fromkeys(voters, "Igen"))
+    await _at(harness, clock, START + timedelta(minutes=10, seconds=30))
+    opened = texts(await harness.send(cast.ksz, "/ules_napirend 1 10"))
+    assert any("napirend elfogadásáról (ülés #1, szavazás #2)" in text for text in opened)
+    await harness.settle()
+    question = "Az ülés #1 napirendjének elfogadása (8 napirendi pont, a meghívó szerint)"
+    assert question in harness.last(cast.internal).text
+
+
 async def test_a_strategic_council_meeting_is_shown_to_its_members(
     harness: BotHarness, cast: Cast, clock: FakeClock
 ) -> None:
@@ -344,6 +440,23 @@ async def test_a_strategic_council_meeting_is_shown_to_its_members(
     assert "Tagdíj 2027" in await _say(harness, cast.founder, "/ulesek")
     for user in (cast.internal, cast.external, cast.ksz):
         assert "Nincs összehívott ülés" in await _say(harness, user, "/ulesek"), user
+
+
+async def test_a_group_is_shown_only_the_general_assemblys_meetings(
+    harness: BotHarness, cast: Cast, clock: FakeClock, tg: FakeTelegram
+) -> None:
+    """A group's readers are not all invited to a Stratégiai Tanács meeting (the external
+    supporter, a plain member): /ulesek there lists the Közgyűlés's meetings only, even when
+    a founder asks; in private the founder still sees both."""
+    await _say(harness, cast.founder, FORM + "\nTestület: Stratégiai Tanács")
+    kgy = FORM.replace("Tagdíj 2027", "Székhely") + "\nTestület: Közgyűlés"
+    await _say(harness, cast.ksz, kgy)
+    group = tg.add_group(title="Klaszter", members=list(cast.all().values()), bot_is_admin=True)
+    [listed] = texts(await harness.send(cast.founder, "/ulesek", chat=group))
+    assert "Ülés #2 – Közgyűlés" in listed and "Székhely" in listed
+    assert "Stratégiai Tanács" not in listed and "Tagdíj 2027" not in listed
+    private = await _say(harness, cast.founder, "/ulesek")
+    assert "Tagdíj 2027" in private and "Székhely" in private
 
 
 async def test_a_reconvened_meeting_has_its_own_quorum(
@@ -404,3 +517,35 @@ async def test_a_secret_vote_on_a_personnel_matter(
     text = _pdf_text(harness.last(cast.ksz).document_bytes)
     assert "Titkos szavazás (személyi ügy): csak a szavazatok száma ismert." in text
     assert "2 igen, 1 nem, 0 tartózkodás" in text
+
+
+BIG = "9" * 25  # no id: more digits than a 64-bit database integer holds
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "/jegyzokonyv {n}",
+        "/ules_zaras {n}",
+        "/ules_napirend {n} 10",
+        "/ules_szavazas {n} 1 10",
+        "/ules_szavazas 1 {n} 10",
+        "/ules_megismetelt {n} 2026.12.15 17:00",
+        f"/ules_tisztsegviselok {{n}} {OFFICERS}",
+        "/meghatalmazas visszavonás {n}",
+        "/erintett {n} a cégem készítette",
+        "/szavazas_reszletek {n}",
+        "/szavazas_lezaras {n}",
+    ],
+)
+async def test_an_over_long_number_is_bad_input_not_a_crash(
+    harness: BotHarness, cast: Cast, caplog: pytest.LogCaptureFixture, command: str
+) -> None:
+    """A number too long to be an id (text.parse_id, as the buttons' ids) gets the command's
+    usage or a refusal, never the apology for an error."""
+    await _say(harness, cast.ksz, FORM)
+    user = cast.internal if command.startswith("/meghatalmazas") else cast.ksz  # has the vote
+    with caplog.at_level(logging.ERROR):
+        sent = texts(await harness.send(user, command.format(n=BIG)))
+    assert sent and not any("hiba történt" in text for text in sent), sent
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

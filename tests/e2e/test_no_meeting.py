@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.services.clock import FakeClock
 from fakeapi import FakeMessage, FakeUser
-from storage.models.ballots import Ballot
+from storage.models.ballots import Ballot, Procedure, QuorumRule
 from tests.e2e.harness import BotHarness, answers, texts
 from tests.e2e.people import Cast
 
@@ -156,3 +156,41 @@ async def test_the_last_non_voter_declared_affected_closes_it_at_once(
     result = _result(harness, cast.ksz)
     assert "Az eljárás eredményes: 3 szavazat érkezett" in result
     assert "A határozathozatal napja (Ptk. 3:20 (4)): 2026. november 29." in result
+
+
+async def test_the_quorum_is_the_bodys_meeting_quorum_whatever_the_form_or_the_wizard_says(
+    harness: BotHarness, cast: Cast, clock: FakeClock
+) -> None:
+    """Ptk. 3:20 (2): valid only with as many votes as a meeting's quorum (3 of 4). A form's
+    ``Határozatképesség: nincs`` is refused, not taken: one vote of four decided nothing."""
+    [refused] = texts(
+        await harness.send(cast.ksz, "/szavazas_uj\n" + FORM + "\nHatározatképesség: nincs")
+    )
+    assert "határozatképessége az ülésével azonos" in refused
+    assert "a szavazásra jogosult tagok több mint fele" in refused
+    assert "Közzététel" not in str(harness.last(cast.ksz).buttons)
+    # the same rule as the meeting's may be written out
+    same = await harness.publish_form(cast.ksz, FORM + "\nHatározatképesség: 50%+1")
+    assert same.quorum is QuorumRule.MORE_THAN_HALF
+    # the wizard: a quorum switched off before the procedure is switched on comes back
+    await harness.send(cast.ksz, "/szavazas_uj")
+    await harness.send(cast.ksz, "Elfogadja a Közgyűlés a tagdíjat?")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen / Nem / Tartózkodom")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Nyílt")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "3 nap")
+    preview = harness.last(cast.ksz)
+    for _ in range(2):
+        await harness.press_label(cast.ksz, preview, "Határozatképesség ↻")
+    assert "Határozatképesség: nincs határozatképességi követelmény" in preview.text
+    await harness.press_label(cast.ksz, preview, "Eljárás ↻")
+    assert "Határozatképesség: a szavazásra jogosult tagok több mint fele" in preview.text
+    assert "Határozatképesség ↻" not in str(preview.buttons)  # it cannot be changed now
+    await harness.press_label(cast.ksz, preview, "Közzététel")
+    await harness.settle()
+    async with harness.app.bot_data.db.unit() as uow:
+        [wizard] = await uow.ballots.recent(1)
+    assert wizard.procedure is Procedure.NO_MEETING and wizard.quorum is QuorumRule.MORE_THAN_HALF
+    # one vote of four: no resolution
+    await harness.press_label(cast.internal, harness.last(cast.internal), "Igen")
+    result = await _after_deadline(harness, clock, cast.chair)
+    assert "ELFOGADVA" not in result and "EREDMÉNYTELEN" in result

@@ -3,6 +3,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.callbacks import MAX_BYTES, Feature, ForgedCallback, decode, encode, pattern
+from bot.services.text import parse_id
 
 
 def test_round_trip() -> None:
@@ -36,6 +37,7 @@ def test_over_64_bytes_is_refused_at_encoding() -> None:
         "mem:kind:-1",
         "mem:kind:1:<b>",
         "mem:kind:" + "9" * 80,
+        "mem:kind:" + "9" * 19,
     ],
 )
 def test_forged_data_is_refused(data: str | None) -> None:
@@ -66,3 +68,13 @@ def test_refusals_do_not_repeat_the_data(refuse: Callable[[], object]) -> None:
     with pytest.raises(ForgedCallback) as refused:
         refuse()
     assert "opt9" not in str(refused.value) and "17" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("12", 12), ("#12", 12), (" 7 ", 7), ("9" * 18, int("9" * 18)), ("9" * 19, None),
+     ("", None), ("-1", None), ("1.5", None), ("١٢", None), ("²", None)],
+)  # fmt: skip
+def test_one_id_rule_for_commands_and_buttons(text: str, expected: int | None) -> None:
+    """A typed number and a button's id pass the same rule: ASCII digits, at most 18."""
+    assert parse_id(text) == expected

@@ -8,6 +8,8 @@ import pytest
 from bot.services.ballots import (
     BallotDraft,
     BodyDefaults,
+    NoMeetingQuorum,
+    change_quorum,
     decision_day,
     everyone_voted,
     parse_form,
@@ -48,16 +50,35 @@ def test_the_form_names_the_procedure_and_demands_eight_days() -> None:
         _form("Kérdés: Tagdíj?\nHatáridő: 8\nEljárás: levélben")
 
 
+def test_the_quorum_is_the_meetings_quorum() -> None:
+    """Ptk. 3:20 (2): as many votes as a meeting's quorum; another rule is refused."""
+    assert _form("Kérdés: Tagdíj?\nHatáridő: 8\nEljárás: ülés nélkül").quorum is (
+        QuorumRule.MORE_THAN_HALF
+    )
+    for rule in ("nincs", "2/3"):
+        with pytest.raises(NoMeetingQuorum) as refused:
+            _form(f"Kérdés: Tagdíj?\nHatáridő: 8\nEljárás: ülés nélkül\nHatározatképesség: {rule}")
+        assert refused.value.rule is QuorumRule.MORE_THAN_HALF
+    assert _form("Kérdés: Tagdíj?\nHatáridő: 3\nHatározatképesség: nincs").quorum is (
+        QuorumRule.NONE
+    )  # an ordinary ballot keeps its own
+    draft = BallotDraft(question="Tagdíj?", quorum=QuorumRule.NONE)
+    toggle_procedure(draft, NOW, 8, QuorumRule.TWO_THIRDS)
+    assert draft.quorum is QuorumRule.TWO_THIRDS
+    with pytest.raises(NoMeetingQuorum):
+        change_quorum(draft)
+
+
 def test_the_wizard_switch_moves_a_short_deadline() -> None:
     draft = BallotDraft(question="Tagdíj?", deadline=NOW + timedelta(days=3))
-    toggle_procedure(draft, NOW, 8)
+    toggle_procedure(draft, NOW, 8, QuorumRule.MORE_THAN_HALF)
     assert draft.procedure is Procedure.NO_MEETING
     assert draft.deadline is not None and draft.deadline >= NOW + timedelta(days=8)
     longer = NOW + timedelta(days=20)
     draft.procedure, draft.deadline = Procedure.BALLOT, longer
-    toggle_procedure(draft, NOW, 8)
+    toggle_procedure(draft, NOW, 8, QuorumRule.MORE_THAN_HALF)
     assert draft.deadline == longer  # long enough: kept
-    toggle_procedure(draft, NOW, 8)
+    toggle_procedure(draft, NOW, 8, QuorumRule.MORE_THAN_HALF)
     assert draft.procedure is Procedure.BALLOT
 
 
