@@ -9,20 +9,20 @@ from collections.abc import Callable
 
 from bot.services.errors import InvalidInput
 
-#: The most digits a record's number may have where a user or a button gives it (a command's
-#: argument, callback data): every such number fits a 64-bit database integer, so a longer one
-#: is bad input, never a query the driver cannot take.
-ID_DIGITS = 18
+#: The largest record number a user or a button may give (a command's argument, callback data):
+#: the records' ids are ``INTEGER`` columns, 32 bits on PostgreSQL, so a larger number is bad
+#: input, never a query the driver cannot take.
+ID_MAX = 2**31 - 1
 
 
 def parse_id(text: str) -> int | None:
     """A record's number as a command or a button gives it (``12``, or ``#12`` as typed):
-    ASCII digits, at most ID_DIGITS of them; None for anything else, an over-long number
-    among them."""
+    ASCII digits, at most ID_MAX; None for anything else, a number too large among them."""
     digits = text.strip().lstrip("#")
-    if not digits.isascii() or not digits.isdigit() or len(digits) > ID_DIGITS:
+    if not digits.isascii() or not digits.isdigit() or len(digits) > len(str(ID_MAX)):
         return None
-    return int(digits)
+    number = int(digits)
+    return number if number <= ID_MAX else None
 
 
 def clip(text: str, limit: int) -> str:

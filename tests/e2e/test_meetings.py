@@ -519,9 +519,12 @@ async def test_a_secret_vote_on_a_personnel_matter(
     assert "2 igen, 1 nem, 0 tartózkodás" in text
 
 
-BIG = "9" * 25  # no id: more digits than a 64-bit database integer holds
+#: No id: more digits than a 64-bit integer holds, and one more than a 32-bit id column
+#: (PostgreSQL's ``INTEGER``) takes.
+BIG = ("9" * 25, "2147483648")
 
 
+@pytest.mark.parametrize("number", BIG)
 @pytest.mark.parametrize(
     "command",
     [
@@ -539,13 +542,17 @@ BIG = "9" * 25  # no id: more digits than a 64-bit database integer holds
     ],
 )
 async def test_an_over_long_number_is_bad_input_not_a_crash(
-    harness: BotHarness, cast: Cast, caplog: pytest.LogCaptureFixture, command: str
+    harness: BotHarness,
+    cast: Cast,
+    caplog: pytest.LogCaptureFixture,
+    command: str,
+    number: str,
 ) -> None:
-    """A number too long to be an id (text.parse_id, as the buttons' ids) gets the command's
+    """A number too large to be an id (text.parse_id, as the buttons' ids) gets the command's
     usage or a refusal, never the apology for an error."""
     await _say(harness, cast.ksz, FORM)
     user = cast.internal if command.startswith("/meghatalmazas") else cast.ksz  # has the vote
     with caplog.at_level(logging.ERROR):
-        sent = texts(await harness.send(user, command.format(n=BIG)))
+        sent = texts(await harness.send(user, command.format(n=number)))
     assert sent and not any("hiba történt" in text for text in sent), sent
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

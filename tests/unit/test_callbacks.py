@@ -72,9 +72,11 @@ def test_refusals_do_not_repeat_the_data(refuse: Callable[[], object]) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("12", 12), ("#12", 12), (" 7 ", 7), ("9" * 18, int("9" * 18)), ("9" * 19, None),
-     ("", None), ("-1", None), ("1.5", None), ("١٢", None), ("²", None)],
+    [("12", 12), ("#12", 12), (" 7 ", 7), ("2147483647", 2**31 - 1), ("2147483648", None),
+     ("0" * 11 + "1", None), ("9" * 19, None), ("", None), ("-1", None), ("1.5", None),
+     ("١٢", None), ("²", None)],
 )  # fmt: skip
 def test_one_id_rule_for_commands_and_buttons(text: str, expected: int | None) -> None:
-    """A typed number and a button's id pass the same rule: ASCII digits, at most 18."""
+    """A typed number and a button's id pass the same rule: ASCII digits, at most 2^31 - 1
+    (an ``INTEGER`` id on PostgreSQL)."""
     assert parse_id(text) == expected
