@@ -12,8 +12,9 @@ Erasure keeps what the cluster must keep (the votes of open ballots, the elector
 resolutions, the audit log, announcements and proposals) under a stable pseudonym, ``Volt tag
 #17`` (``identity.pseudonym``); it deletes the account link, the contact data, the routed
 messages, the comments, invitations and join requests, and what was queued for the person.
-Then every text of the database that still names them (a resolution, another member's comment,
-a message in the outbox) gets the pseudonym instead. Secret ballots are not touched: their
+Then every text of the database that still names them, in any letter case (a resolution, another
+member's comment, a message in the outbox), gets the pseudonym instead, and a column computed
+from such a text (the register's search key) is computed anew. Secret ballots are not touched: their
 rolls keep only "has voted", and nothing links a voter to a choice before or after.
 """
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ from bot.services.identity import (
 )
 from storage.db import UnitOfWork
 from storage.models import Base, Member, TelegramUser
+from storage.models.ballots import search_key
 from storage.repositories import name_key
 from storage.repositories.privacy import Ref, is_text
 
@@ -518,13 +520,21 @@ async def _pseudonymise_member(uow: UnitOfWork, member: Member, alias: str) -> N
 #: A needle counts where no letter or digit touches it ("Kovács Anna" is not in "Kovács Annamária").
 _EDGE = r"(?<![\w]){}(?![\w])"
 
+#: Columns computed from another column of their row: (table, source) -> (column, how). The
+#: sweep does not rewrite them itself; it writes them anew from each source value it rewrote.
+DERIVED: dict[tuple[str, str], tuple[str, Callable[[str], str]]] = {
+    ("resolutions", "text"): ("text_key", search_key),  # the register's search
+}
+
 
 async def _sweep(uow: UnitOfWork, needles: Sequence[str], alias: str) -> int:
-    """Every text and JSON column of every table (but the identity tables and the name columns
-    the rules handle) that still names the person gets the pseudonym instead; returns how
-    many values were rewritten."""
-    patterns = [re.compile(_EDGE.format(re.escape(n))) for n in needles if n]
+    """Every text and JSON column of every table (but the identity tables, the name columns
+    the rules handle and the ``DERIVED`` ones) that still names the person, in any letter
+    case, gets the pseudonym instead; returns how many values were rewritten."""
+    flags = re.IGNORECASE
+    patterns = [re.compile(_EDGE.format(re.escape(n)), flags) for n in needles if n]
     handled = {(n, c) for n, r in PERSONAL_DATA.items() for c in (*r.labels, *r.actor_labels)}
+    handled |= {(table, column) for (table, _), (column, _) in DERIVED.items()}
     rewritten = 0
     for source in Base.metadata.sorted_tables:
         if source.name in IDENTITY_TABLES:
@@ -532,10 +542,13 @@ async def _sweep(uow: UnitOfWork, needles: Sequence[str], alias: str) -> int:
         for column in source.columns:
             if (source.name, column.name) in handled or not is_text(column.type):
                 continue
+            derived = DERIVED.get((source.name, column.name))
             for key, value in await uow.privacy.containing(source.name, column.name, needles):
                 new = _replace(value, patterns, alias)
                 if new != value:
                     await uow.privacy.set_value(source.name, key, column.name, new)
+                    if derived is not None:
+                        await uow.privacy.set_value(source.name, key, derived[0], derived[1](new))
                     rewritten += 1
     return rewritten
 
