@@ -29,9 +29,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeEngine
 
-from storage.models import AuditEntry, Base, JoinRequest
+from storage.models import AuditEntry, Base, JoinRequest, Member, TelegramUser
 from storage.models.announcements import AnnouncementDelivery, DeliveryState
 from storage.models.ballots import Ballot, BallotStatus, RollEntry
 from storage.models.outbox import OutboxMessage
@@ -130,6 +131,32 @@ class PrivacyRepository(Repository):
         )
         keys = [c.name for c in _key(source)]
         return [(dict(zip(keys, row[:-1], strict=True)), row[-1]) for row in result]
+
+    async def names_containing(
+        self, needles: Sequence[str], *, member_id: int, telegram_id: int | None
+    ) -> list[str]:
+        """The names of the members but ``member_id``, and of the Telegram accounts but
+        ``telegram_id`` in both orders ("last first", "first last"), that may contain one of
+        ``needles`` in any letter case: a superset, as ``containing`` finds."""
+        patterns = sorted({_any_case(n) for n in needles})
+
+        def like(text: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
+            return or_(*(func.lower(text).like(p, escape="\\") for p in patterns))
+
+        names = await self.session.scalars(
+            select(Member.name).where(Member.id != member_id, like(Member.name))
+        )
+        first, last = TelegramUser.first_name, func.coalesce(TelegramUser.last_name, "")
+        accounts = await self.session.execute(
+            select(first, last).where(
+                TelegramUser.id != (telegram_id or 0),
+                or_(like(last + " " + first), like(first + " " + last)),
+            )
+        )
+        found = list(names)
+        for given, family in accounts:
+            found += [f"{family} {given}".strip(), f"{given} {family}".strip()]
+        return found
 
     async def set_value(self, name: str, key: dict[str, Any], column: str, value: Any) -> None:
         """Write one column of the row with primary key ``key``."""

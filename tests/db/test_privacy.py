@@ -608,3 +608,39 @@ async def test_a_mention_in_another_letter_case_is_erased_too(
     assert resolution.counts["winners"] == [alias]  # JSON, where "Á" is stored escaped
     assert alias in labels and "KOVÁCS ANNA" not in labels and "Marad Márton" in labels
     assert comments == [f"Szerintem {alias} jó szóvivő."]
+
+
+async def test_a_namesakes_longer_name_is_kept(db: Database, clock: FakeClock) -> None:
+    anna = await _erased_after_a_resolution(
+        db, clock, "Ki legyen a szóvivő?", options=("Kovács Anna Mária", "Marad Márton"),
+        comment="Kovács Anna Mária jó szóvivő lenne, kovács anna is ezt mondta.",
+        others=("Kovács Anna Mária",),
+    )  # fmt: skip
+    alias = identity.pseudonym(anna)
+    async with db.unit() as uow:
+        [resolution] = await uow.resolutions.all()
+        labels = (await uow.session.execute(select(BallotOption.label))).scalars().all()
+        comments = (await uow.session.execute(select(BallotComment.text))).scalars().all()
+    assert resolution.counts["winners"] == ["Kovács Anna Mária"]
+    assert "Kovács Anna Mária" in labels
+    assert comments == [f"Kovács Anna Mária jó szóvivő lenne, {alias} is ezt mondta."]
+
+
+async def test_a_namesake_known_by_a_telegram_name_is_kept(db: Database, clock: FakeClock) -> None:
+    async with db.unit() as uow:
+        await uow.telegram_users.upsert(
+            555000111, first_name="Anna Mária", last_name="Kovács", username=None,
+            language_code="hu",
+        )  # fmt: skip
+        outcome = await identity.upsert_member(
+            uow, MemberSpec("Szabó Mária", MemberKind.INTERNAL), CLI_ACTOR, clock.now()
+        )
+        outcome.member.telegram_id = 555000111
+    anna = await _erased_after_a_resolution(
+        db, clock, "KOVÁCS ANNA MÁRIA legyen a szóvivő, ne Kovács Anna?"
+    )
+    alias = identity.pseudonym(anna)
+    async with db.unit() as uow:
+        [resolution] = await uow.resolutions.all()
+    assert resolution.text == f"KOVÁCS ANNA MÁRIA legyen a szóvivő, ne {alias}?"
+    assert resolution.text_key == resolution.text.casefold()
