@@ -131,8 +131,8 @@ async def answer_sent(update: Update, context: Any) -> None:
 async def reply_parts(
     bot: Any, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Send ``text`` in messages of at most 4096 characters, cut at line ends, with the
-    keyboard under the last one."""
+    """Send ``text`` in messages of at most 4096 characters, cut at line ends (a longer line at
+    spaces), with the keyboard under the last one."""
     parts = split_lines(text)
     for part in parts[:-1]:
         await bot.send_message(chat_id, part)

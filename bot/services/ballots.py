@@ -28,6 +28,7 @@ from storage.models.ballots import (
     Procedure,
     QuorumRule,
     Resolution,
+    search_key,
 )
 from storage.repositories.ballots import BallotRepository, RollVoter
 
@@ -1165,7 +1166,7 @@ async def _register(
         adopted_on=adopted_on,
         ballot_id=ballot.id,
         text=ballot.question,
-        text_key=ballot.question.casefold(),
+        text_key=search_key(ballot.question),
         counts=counts,
     )
     registry.add(resolution)

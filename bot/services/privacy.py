@@ -12,8 +12,9 @@ Erasure keeps what the cluster must keep (the votes of open ballots, the elector
 resolutions, the audit log, announcements and proposals) under a stable pseudonym, ``Volt tag
 #17`` (``identity.pseudonym``); it deletes the account link, the contact data, the routed
 messages, the comments, invitations and join requests, and what was queued for the person.
-Then every text of the database that still names them (a resolution, another member's comment,
-a message in the outbox) gets the pseudonym instead. Secret ballots are not touched: their
+Then every text of the database that still names them, in any letter case (a resolution, another
+member's comment, a message in the outbox), gets the pseudonym instead, and a column computed
+from such a text (the register's search key) is computed anew. Secret ballots are not touched: their
 rolls keep only "has voted", and nothing links a voter to a choice before or after.
 """
 
@@ -21,9 +22,10 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from bot.services.collation import hu_collation_string
@@ -38,6 +40,7 @@ from bot.services.identity import (
 )
 from storage.db import UnitOfWork
 from storage.models import Base, Member, TelegramUser
+from storage.models.ballots import search_key
 from storage.repositories import name_key
 from storage.repositories.privacy import Ref, is_text
 
@@ -447,6 +450,7 @@ async def erase(uow: UnitOfWork, member_id: int, actor: Actor, now: datetime) ->
     account = await uow.telegram_users.get(member.telegram_id) if member.telegram_id else None
     person = Person(member.id, member.telegram_id, member.name)
     needles = _needles(member.name, account)
+    namesakes = await _namesakes(uow, member, needles)
     done = Erased(member.id, pseudonym(member.id), member.telegram_id)
     done.deleted, done.kept = await _tally(uow, member)
     if member.is_active:  # off the rolls of open ballots, out of the linked groups
@@ -458,7 +462,8 @@ async def erase(uow: UnitOfWork, member_id: int, actor: Actor, now: datetime) ->
     await _pseudonymise_member(uow, member, done.pseudonym)
     audit(uow, actor, "member_erased", now, member)
     await uow.flush()
-    done.rewritten = await _sweep(uow, needles, done.pseudonym)
+    rewrite = _rewriter(needles, namesakes, done.pseudonym)
+    done.rewritten = await _sweep(uow, needles, rewrite)
     uow.scrub_after_commit()  # SQLite: no earlier page version keeps them in the WAL
     return done
 
@@ -515,16 +520,63 @@ async def _pseudonymise_member(uow: UnitOfWork, member: Member, alias: str) -> N
     await uow.flush()
 
 
+Rewrite = Callable[[str], str]
+
 #: A needle counts where no letter or digit touches it ("Kovács Anna" is not in "Kovács Annamária").
 _EDGE = r"(?<![\w]){}(?![\w])"
 
+#: Columns computed from another column of their row: (table, source) -> (column, how). The
+#: sweep does not rewrite them itself; it writes them anew from each source value it rewrote.
+DERIVED: dict[tuple[str, str], tuple[str, Callable[[str], str]]] = {
+    ("resolutions", "text"): ("text_key", search_key),  # the register's search
+}
 
-async def _sweep(uow: UnitOfWork, needles: Sequence[str], alias: str) -> int:
-    """Every text and JSON column of every table (but the identity tables and the name columns
-    the rules handle) that still names the person gets the pseudonym instead; returns how
-    many values were rewritten."""
-    patterns = [re.compile(_EDGE.format(re.escape(n))) for n in needles if n]
+
+async def _namesakes(uow: UnitOfWork, member: Member, needles: Sequence[str]) -> list[str]:
+    """The longer names of other people that contain one of ``needles`` ("Kovács Anna Mária"
+    for "Kovács Anna"): other members' names and their Telegram names in both orders."""
+    found = await uow.privacy.names_containing(
+        needles, member_id=member.id, telegram_id=member.telegram_id
+    )
+    patterns = [_pattern(n) for n in needles if n]
+    folded = {n.casefold() for n in needles}
+    return sorted(
+        {n for n in found if n.casefold() not in folded and any(p.search(n) for p in patterns)}
+    )
+
+
+def _pattern(needle: str) -> re.Pattern[str]:
+    """Where ``needle`` is written, at word edges, in any letter case."""
+    return re.compile(_EDGE.format(re.escape(needle)), re.IGNORECASE)
+
+
+def _rewriter(needles: Sequence[str], namesakes: Sequence[str], alias: str) -> Rewrite:
+    """What the sweep does to a text: every needle (the longest first) becomes ``alias``, but
+    where it is part of a namesake's longer name written in the text."""
+    patterns = [_pattern(n) for n in sorted(needles, key=len, reverse=True) if n]
+    kept = [_pattern(n) for n in namesakes]
+
+    def rewrite(text: str) -> str:
+        for pattern in patterns:
+            spans = [m.span() for k in kept for m in k.finditer(text)]
+            text = pattern.sub(partial(_unless_within, spans, alias), text)
+        return text
+
+    return rewrite
+
+
+def _unless_within(spans: Sequence[tuple[int, int]], alias: str, match: re.Match[str]) -> str:
+    """``alias`` for ``match``, or the match itself where it lies within one of ``spans``."""
+    start, end = match.span()
+    return match.group() if any(a <= start and end <= b for a, b in spans) else alias
+
+
+async def _sweep(uow: UnitOfWork, needles: Sequence[str], rewrite: Rewrite) -> int:
+    """Every text and JSON column of every table (but the identity tables, the name columns
+    the rules handle and the ``DERIVED`` ones) that still names the person, in any letter
+    case, is rewritten by ``rewrite`` (``_rewriter``); returns how many values were rewritten."""
     handled = {(n, c) for n, r in PERSONAL_DATA.items() for c in (*r.labels, *r.actor_labels)}
+    handled |= {(table, column) for (table, _), (column, _) in DERIVED.items()}
     rewritten = 0
     for source in Base.metadata.sorted_tables:
         if source.name in IDENTITY_TABLES:
@@ -532,23 +584,25 @@ async def _sweep(uow: UnitOfWork, needles: Sequence[str], alias: str) -> int:
         for column in source.columns:
             if (source.name, column.name) in handled or not is_text(column.type):
                 continue
+            derived = DERIVED.get((source.name, column.name))
             for key, value in await uow.privacy.containing(source.name, column.name, needles):
-                new = _replace(value, patterns, alias)
+                new = _replace(value, rewrite)
                 if new != value:
                     await uow.privacy.set_value(source.name, key, column.name, new)
+                    if derived is not None:
+                        await uow.privacy.set_value(source.name, key, derived[0], derived[1](new))
                     rewritten += 1
     return rewritten
 
 
-def _replace(value: Any, patterns: Iterable[re.Pattern[str]], alias: str) -> Any:
+def _replace(value: Any, rewrite: Rewrite) -> Any:
+    """``value`` (a text, or JSON) with every text in it rewritten."""
     if isinstance(value, str):
-        for pattern in patterns:
-            value = pattern.sub(alias, value)
-        return value
+        return rewrite(value)
     if isinstance(value, list):
-        return [_replace(v, patterns, alias) for v in value]
+        return [_replace(v, rewrite) for v in value]
     if isinstance(value, dict):
-        return {k: _replace(v, patterns, alias) for k, v in value.items()}
+        return {k: _replace(v, rewrite) for k, v in value.items()}
     return value
 
 

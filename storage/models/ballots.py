@@ -225,6 +225,12 @@ class BallotComment(Base):
     created_at: Mapped[datetime]
 
 
+def search_key(text: str) -> str:
+    """The register's search key of a resolution's text (``Resolution.text_key``), and of
+    what is searched for in it."""
+    return text.casefold()
+
+
 class Resolution(Base):
     """An adopted decision in the register, numbered per body and per year."""
 
@@ -238,5 +244,5 @@ class Resolution(Base):
     adopted_on: Mapped[date]
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), unique=True)
     text: Mapped[LongText]
-    text_key: Mapped[LongText]
+    text_key: Mapped[LongText]  # search_key(text)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -36,6 +36,7 @@ from storage.models.ballots import (
     RollEntry,
     SecretTally,
     UrnPaper,
+    search_key,
 )
 from storage.prepared import Prepared
 from storage.repositories.base import Repository, _escape_like
@@ -522,7 +523,7 @@ class ResolutionRepository(Repository):
         body, of one year."""
         conditions: list[ColumnElement[bool]] = []
         if text:
-            pattern = f"%{_escape_like(text.casefold())}%"
+            pattern = f"%{_escape_like(search_key(text))}%"
             conditions.append(Resolution.text_key.like(pattern, escape="\\"))
         if body is not None:
             conditions.append(Resolution.body == body)

@@ -29,9 +29,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeEngine
 
-from storage.models import AuditEntry, Base, JoinRequest
+from storage.models import AuditEntry, Base, JoinRequest, Member, TelegramUser
 from storage.models.announcements import AnnouncementDelivery, DeliveryState
 from storage.models.ballots import Ballot, BallotStatus, RollEntry
 from storage.models.outbox import OutboxMessage
@@ -112,24 +113,50 @@ class PrivacyRepository(Repository):
     async def containing(
         self, name: str, column: str, needles: Sequence[str]
     ) -> list[tuple[dict[str, Any], Any]]:
-        """Rows whose ``column`` (text, or JSON as stored) contains one of ``needles``: each
-        row's primary key and the column's value. JSON is searched as its stored text, where
-        ``json.dumps`` may have escaped non-ASCII letters, so both spellings are looked for."""
+        """Rows whose ``column`` (text, or JSON as stored) may contain one of ``needles`` in
+        any letter case: each row's primary key and the column's value. A superset: the caller
+        matches the values itself (see ``_any_case``). JSON is searched as its stored text,
+        where ``json.dumps`` may have escaped non-ASCII letters, so both spellings are looked
+        for."""
         source = table(name)
         target = source.c[column]
         is_json = isinstance(target.type, JSON)
-        searched = cast(target, Text) if is_json else target
-        spellings = set(needles)
+        searched = func.lower(cast(target, Text) if is_json else target)
+        patterns = {_any_case(n) for n in needles}
         if is_json:
-            spellings |= {json.dumps(n)[1:-1] for n in needles}
-        condition = or_(
-            *(searched.like(f"%{_escape_like(s)}%", escape="\\") for s in sorted(spellings))
-        )
+            patterns |= {_any_case(n, json_escaped=True) for n in needles}
+        condition = or_(*(searched.like(p, escape="\\") for p in sorted(patterns)))
         result = await self.session.execute(
             select(*_key(source), target).where(condition).order_by(*_key(source))
         )
         keys = [c.name for c in _key(source)]
         return [(dict(zip(keys, row[:-1], strict=True)), row[-1]) for row in result]
+
+    async def names_containing(
+        self, needles: Sequence[str], *, member_id: int, telegram_id: int | None
+    ) -> list[str]:
+        """The names of the members but ``member_id``, and of the Telegram accounts but
+        ``telegram_id`` in both orders ("last first", "first last"), that may contain one of
+        ``needles`` in any letter case: a superset, as ``containing`` finds."""
+        patterns = sorted({_any_case(n) for n in needles})
+
+        def like(text: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
+            return or_(*(func.lower(text).like(p, escape="\\") for p in patterns))
+
+        names = await self.session.scalars(
+            select(Member.name).where(Member.id != member_id, like(Member.name))
+        )
+        first, last = TelegramUser.first_name, func.coalesce(TelegramUser.last_name, "")
+        accounts = await self.session.execute(
+            select(first, last).where(
+                TelegramUser.id != (telegram_id or 0),
+                or_(like(last + " " + first), like(first + " " + last)),
+            )
+        )
+        found = list(names)
+        for given, family in accounts:
+            found += [f"{family} {given}".strip(), f"{given} {family}".strip()]
+        return found
 
     async def set_value(self, name: str, key: dict[str, Any], column: str, value: Any) -> None:
         """Write one column of the row with primary key ``key``."""
@@ -238,3 +265,14 @@ class PrivacyRepository(Repository):
                 .execution_options(synchronize_session=False)
             )
         return len(ids)
+
+
+def _any_case(needle: str, *, json_escaped: bool = False) -> str:
+    """A LIKE pattern that finds ``needle`` in a lower-cased column whatever its letter case:
+    ASCII as lower case, any other character as a wildcard (SQLite's ``lower()`` folds ASCII
+    only), one for each character ``json.dumps`` writes for it if ``json_escaped``."""
+    pattern = []
+    for char in needle:
+        spelt = json.dumps(char)[1:-1] if json_escaped else char
+        pattern.append(_escape_like(spelt.lower()) if char.isascii() else "_" * len(spelt))
+    return f"%{''.join(pattern)}%"

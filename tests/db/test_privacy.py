@@ -25,9 +25,11 @@ from bot.services.clock import FakeClock
 from bot.services.errors import MemberErased, OfficeHolder, ReservedName
 from bot.services.identity import CLI_ACTOR, MemberSpec
 from bot.services.privacy import NOT_PERSONAL, PERSONAL_DATA, Fate
+from bot.services.roles import standing_of
 from bot.views import ballots as ballot_views
 from storage.db import Database
 from storage.models import Base, JoinRequest, MemberKind
+from storage.models.ballots import BallotComment, BallotKind, BallotOption
 from storage.models.outbox import OutboxMessage
 from storage.models.routing import RoutedMessage, RoutingThread
 from tests.db.privacy_world import EMESE, IDA, KALMAN, MARTON, TEREZ, TZ, Someone, World, build
@@ -535,3 +537,110 @@ async def test_the_register_and_the_open_votes_read_well_after_the_erasure(
     assert register == before.replace(TEREZ.name, alias)
     assert f"{alias}: 2" in register and f"{MARTON.name}: 1" in register
     assert f"• {alias}: {alias}" in details and f"• {KALMAN.name}: {MARTON.name}" in details
+
+
+# --- the sweep of the texts that name the erased member ------------------------------------------
+
+
+async def _erased_after_a_resolution(
+    db: Database,
+    clock: FakeClock,
+    question: str,
+    options: tuple[str, ...] = (),
+    comment: str | None = None,
+    others: tuple[str, ...] = (),
+) -> int:
+    """Kovács Anna (and ``others``) vote for the first choice of a ballot that becomes a
+    resolution, a KSz member comments on it, then Anna is erased; her member id."""
+    now = clock.now()
+    async with db.unit() as uow:
+        people = []
+        for name in ("Marad Márton", "Kovács Anna", *others):
+            spec = MemberSpec(name, MemberKind.INTERNAL, ksz=name == "Marad Márton")
+            people.append((await identity.upsert_member(uow, spec, CLI_ACTOR, now)).member)
+        kind = BallotKind.SINGLE if options else BallotKind.YES_NO
+        ballot = await ballots.publish(
+            uow,
+            ballots.BallotDraft(question=question, kind=kind, options=list(options),
+                                deadline=now + timedelta(days=3)),
+            standing_of(people[0]), now, yes_no_labels=("Igen", "Nem", "Tartózkodom"),
+            abstain_label="Tartózkodom",
+        )  # fmt: skip
+        for member in people:
+            await ballots.cast_vote(uow, ballot.id, member.id, [ballot.options[0].id], now)
+        if comment is not None:
+            await ballots.add_comment(uow, ballot.id, standing_of(people[0]), comment, now)
+        ballot_id, anna_id = ballot.id, people[1].id
+    clock.advance(days=4)
+    async with db.unit() as uow:
+        closing = await ballots.close(uow, ballot_id, clock.now(), "", TZ)
+        assert closing is not None and closing.resolution is not None
+    async with db.unit() as uow:
+        await privacy.erase(uow, anna_id, CLI_ACTOR, clock.now())
+    return anna_id
+
+
+async def test_the_register_search_does_not_tie_the_pseudonym_to_the_name(
+    db: Database, clock: FakeClock
+) -> None:
+    anna = await _erased_after_a_resolution(db, clock, "Kovács Anna legyen a szóvivő?")
+    alias = identity.pseudonym(anna)
+    async with db.unit() as uow:
+        [resolution] = await uow.resolutions.all()
+        assert resolution.text == f"{alias} legyen a szóvivő?"
+        assert resolution.text_key == f"{alias} legyen a szóvivő?".casefold()
+        assert await uow.resolutions.search("kovács anna", 0, 20) == ([], 0)
+        assert (await uow.resolutions.search(alias, 0, 20))[1] == 1
+
+
+async def test_a_mention_in_another_letter_case_is_erased_too(
+    db: Database, clock: FakeClock
+) -> None:
+    anna = await _erased_after_a_resolution(
+        db, clock, "Ki legyen a szóvivő?", options=("KOVÁCS ANNA", "Marad Márton"),
+        comment="Szerintem kovács anna jó szóvivő.",
+    )  # fmt: skip
+    alias = identity.pseudonym(anna)
+    async with db.unit() as uow:
+        [resolution] = await uow.resolutions.all()
+        labels = (await uow.session.execute(select(BallotOption.label))).scalars().all()
+        comments = (await uow.session.execute(select(BallotComment.text))).scalars().all()
+    assert resolution.counts["winners"] == [alias]  # JSON, where "Á" is stored escaped
+    assert alias in labels and "KOVÁCS ANNA" not in labels and "Marad Márton" in labels
+    assert comments == [f"Szerintem {alias} jó szóvivő."]
+
+
+async def test_a_namesakes_longer_name_is_kept(db: Database, clock: FakeClock) -> None:
+    anna = await _erased_after_a_resolution(
+        db, clock, "Ki legyen a szóvivő?", options=("Kovács Anna Mária", "Marad Márton"),
+        comment="Kovács Anna Mária jó szóvivő lenne, kovács anna is ezt mondta.",
+        others=("Kovács Anna Mária",),
+    )  # fmt: skip
+    alias = identity.pseudonym(anna)
+    async with db.unit() as uow:
+        [resolution] = await uow.resolutions.all()
+        labels = (await uow.session.execute(select(BallotOption.label))).scalars().all()
+        comments = (await uow.session.execute(select(BallotComment.text))).scalars().all()
+    assert resolution.counts["winners"] == ["Kovács Anna Mária"]
+    assert "Kovács Anna Mária" in labels
+    assert comments == [f"Kovács Anna Mária jó szóvivő lenne, {alias} is ezt mondta."]
+
+
+async def test_a_namesake_known_by_a_telegram_name_is_kept(db: Database, clock: FakeClock) -> None:
+    async with db.unit() as uow:
+        await uow.telegram_users.upsert(
+            555000111, first_name="Anna Mária", last_name="Kovács", username=None,
+            language_code="hu",
+        )  # fmt: skip
+        outcome = await identity.upsert_member(
+            uow, MemberSpec("Szabó Mária", MemberKind.INTERNAL), CLI_ACTOR, clock.now()
+        )
+        outcome.member.telegram_id = 555000111
+    anna = await _erased_after_a_resolution(
+        db, clock, "KOVÁCS ANNA MÁRIA legyen a szóvivő, ne Kovács Anna?"
+    )
+    alias = identity.pseudonym(anna)
+    async with db.unit() as uow:
+        [resolution] = await uow.resolutions.all()
+    assert resolution.text == f"KOVÁCS ANNA MÁRIA legyen a szóvivő, ne {alias}?"
+    assert resolution.text_key == resolution.text.casefold()

@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from html import escape, unescape
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,25 @@ async def test_the_privacy_notice_built_in_and_from_a_file(
     assert text == "Saját &lt;tájékoztató&gt; &amp; más"
     [text] = texts(await harness.send(english, "/privacy"))  # no English file: the default's
     assert text == "Saját &lt;tájékoztató&gt; &amp; más"
+
+
+async def test_a_notice_paragraph_longer_than_a_message_is_cut_at_spaces(
+    harness: BotHarness, cast: Cast, tmp_path: Path
+) -> None:
+    # a cluster's notice written with one paragraph a line: a line can be longer than a message
+    sentence = "Az adatkezelő a tagok adatait & a klaszter működéséhez kezeli."
+    paragraph = " ".join([sentence] * 80)
+    assert len(paragraph) > 4096
+    (tmp_path / "notice.hu.txt").write_text(paragraph + "\n\nKapcsolat: ksz@example.hu\n")
+    data = harness.app.bot_data
+    data.settings = data.settings.model_copy(
+        update={"privacy_notice_file": str(tmp_path / "notice.{lang}.txt")}
+    )
+    shown = texts(await harness.send(cast.internal, "/adatvedelem"))
+    assert len(shown) == 2
+    assert all(len(unescape(part)) <= 4096 for part in shown)
+    # cut at a space (the one at the cut dropped), every word whole, nothing lost
+    assert " ".join(shown) == escape(paragraph) + "\n\nKapcsolat: ksz@example.hu"
 
 
 # --- erasure ---------------------------------------------------------------------------------
