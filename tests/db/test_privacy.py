@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -29,7 +30,7 @@ from bot.services.roles import standing_of
 from bot.views import ballots as ballot_views
 from storage.db import Database
 from storage.models import Base, JoinRequest, MemberKind
-from storage.models.ballots import BallotComment, BallotKind, BallotOption
+from storage.models.ballots import BallotComment, BallotKind, BallotOption, Resolution
 from storage.models.outbox import OutboxMessage
 from storage.models.routing import RoutedMessage, RoutingThread
 from tests.db.privacy_world import EMESE, IDA, KALMAN, MARTON, TEREZ, TZ, Someone, World, build
@@ -593,6 +594,15 @@ async def test_the_register_search_does_not_tie_the_pseudonym_to_the_name(
         assert (await uow.resolutions.search(alias, 0, 20))[1] == 1
 
 
+async def _kept(db: Database) -> tuple[Resolution, Sequence[str], Sequence[str]]:
+    """The one resolution, the ballot's option labels and its comments, as erasure left them."""
+    async with db.unit() as uow:
+        [resolution] = await uow.resolutions.all()
+        labels = (await uow.session.execute(select(BallotOption.label))).scalars().all()
+        comments = (await uow.session.execute(select(BallotComment.text))).scalars().all()
+    return resolution, labels, comments
+
+
 async def test_a_mention_in_another_letter_case_is_erased_too(
     db: Database, clock: FakeClock
 ) -> None:
@@ -601,10 +611,7 @@ async def test_a_mention_in_another_letter_case_is_erased_too(
         comment="Szerintem kovács anna jó szóvivő.",
     )  # fmt: skip
     alias = identity.pseudonym(anna)
-    async with db.unit() as uow:
-        [resolution] = await uow.resolutions.all()
-        labels = (await uow.session.execute(select(BallotOption.label))).scalars().all()
-        comments = (await uow.session.execute(select(BallotComment.text))).scalars().all()
+    resolution, labels, comments = await _kept(db)
     assert resolution.counts["winners"] == [alias]  # JSON, where "Á" is stored escaped
     assert alias in labels and "KOVÁCS ANNA" not in labels and "Marad Márton" in labels
     assert comments == [f"Szerintem {alias} jó szóvivő."]
@@ -617,10 +624,7 @@ async def test_a_namesakes_longer_name_is_kept(db: Database, clock: FakeClock) -
         others=("Kovács Anna Mária",),
     )  # fmt: skip
     alias = identity.pseudonym(anna)
-    async with db.unit() as uow:
-        [resolution] = await uow.resolutions.all()
-        labels = (await uow.session.execute(select(BallotOption.label))).scalars().all()
-        comments = (await uow.session.execute(select(BallotComment.text))).scalars().all()
+    resolution, labels, comments = await _kept(db)
     assert resolution.counts["winners"] == ["Kovács Anna Mária"]
     assert "Kovács Anna Mária" in labels
     assert comments == [f"Kovács Anna Mária jó szóvivő lenne, {alias} is ezt mondta."]

@@ -119,6 +119,16 @@ async def test_a_request_for_a_meeting_stops_it_and_tells_the_ksz(
     assert "leállt: ülést kértek" in listing
 
 
+async def _wizard_preview(harness: BotHarness, cast: Cast) -> FakeMessage:
+    """The KSz's new yes/no ballot in the wizard, open, three days: its preview."""
+    await harness.send(cast.ksz, "/szavazas_uj")
+    await harness.send(cast.ksz, "Elfogadja a Közgyűlés a tagdíjat?")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen / Nem / Tartózkodom")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Nyílt")
+    await harness.press_label(cast.ksz, harness.last(cast.ksz), "3 nap")
+    return harness.last(cast.ksz)
+
+
 async def test_the_form_and_the_wizard(harness: BotHarness, cast: Cast) -> None:
     [refused] = texts(
         await harness.send(
@@ -126,12 +136,7 @@ async def test_the_form_and_the_wizard(harness: BotHarness, cast: Cast) -> None:
         )
     )
     assert "legalább 8 napot kell adni" in refused
-    await harness.send(cast.ksz, "/szavazas_uj")
-    await harness.send(cast.ksz, "Elfogadja a Közgyűlés a tagdíjat?")
-    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen / Nem / Tartózkodom")
-    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Nyílt")
-    await harness.press_label(cast.ksz, harness.last(cast.ksz), "3 nap")
-    preview = harness.last(cast.ksz)
+    preview = await _wizard_preview(harness, cast)
     await harness.press_label(cast.ksz, preview, "Eljárás ↻")
     assert "Eljárás: ülés tartása nélküli határozathozatal (Ptk. 3:20)" in preview.text
     assert "Határidő: 2026. december 5., 14:30" in preview.text  # moved to 8 days
@@ -173,12 +178,7 @@ async def test_the_quorum_is_the_bodys_meeting_quorum_whatever_the_form_or_the_w
     same = await harness.publish_form(cast.ksz, FORM + "\nHatározatképesség: 50%+1")
     assert same.quorum is QuorumRule.MORE_THAN_HALF
     # the wizard: a quorum switched off before the procedure is switched on comes back
-    await harness.send(cast.ksz, "/szavazas_uj")
-    await harness.send(cast.ksz, "Elfogadja a Közgyűlés a tagdíjat?")
-    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Igen / Nem / Tartózkodom")
-    await harness.press_label(cast.ksz, harness.last(cast.ksz), "Nyílt")
-    await harness.press_label(cast.ksz, harness.last(cast.ksz), "3 nap")
-    preview = harness.last(cast.ksz)
+    preview = await _wizard_preview(harness, cast)
     for _ in range(2):
         await harness.press_label(cast.ksz, preview, "Határozatképesség ↻")
     assert "Határozatképesség: nincs határozatképességi követelmény" in preview.text
