@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import linecache
-import os
 import re
 import signal
 import sys
@@ -151,6 +150,7 @@ def main(directory: str, kind: str = "sample") -> int:
     from sqlalchemy.engine import Engine
 
     from bot import cli
+    from bot.settings import load_settings
 
     target = Path(directory)
     running: list[Any] = []
@@ -164,7 +164,7 @@ def main(directory: str, kind: str = "sample") -> int:
         if running:
             statements["COMMIT"] += 1
 
-    if os.environ.get("DATABASE_URL", "").startswith("sqlite"):
+    if load_settings().database_url.startswith("sqlite"):  # as the bot will read it
         # Every SQLite statement reaches the one-trip driver, prepared ones too: a listener of
         # the cursor's statements would send those through SQLAlchemy (storage.prepared).
         from storage.sqlite_driver import OneTripConnection

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, NoReturn, Protocol, cast
 
-from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from storage.sqlite_driver import OneTripConnection
 
@@ -112,9 +112,11 @@ def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> 
     binds = []
     for name in compiled.positiontup:
         bind = compiled.binds[name]
-        if bind.callable is not None or (bind.key not in keys and bind.required):
+        # As ``construct_params``: the value given under the parameter's key, else under its
+        # compiled name, else its own; a required one given under neither is SQLAlchemy's error.
+        source = bind.key if bind.key in keys else name if name in keys else None
+        if bind.callable is not None or (source is None and bind.required):
             return None
-        source = bind.key if bind.key in keys else None
         binds.append((source, bind.value, processors.get(name)))
     results = tuple(
         entry[3]._cached_result_processor(dialect, None) for entry in compiled._result_columns
@@ -123,12 +125,25 @@ def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> 
 
 
 def _driver(connection: Connection) -> OneTripConnection | None:
-    """The connection's one-trip SQLite driver, where the shortcut may be taken on it."""
+    """The connection's one-trip SQLite driver, where the shortcut may be taken on it: a
+    transaction begun, no execution option (``schema_translate_map`` …), no SQL echoed, and no
+    listener of the events the shortcut would not dispatch."""
     driver = connection.connection.dbapi_connection
     if not isinstance(driver, OneTripConnection) or not connection.in_transaction():
         return None
-    dispatch = connection.dispatch
-    if connection._echo or dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+    events, dialect_events = (
+        connection.dispatch,
+        connection.dialect.dispatch,
+    )  # handle_error: _handle
+    if (
+        connection._echo
+        or connection._execution_options
+        or events.before_execute
+        or events.after_execute
+        or events.before_cursor_execute
+        or events.after_cursor_execute
+        or dialect_events.do_execute
+    ):
         return None
     return driver
 
@@ -140,7 +155,10 @@ class Prepared:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._orm = statement._propagate_attrs.get("compile_state_plugin") == "orm"
+        #: SQLAlchemy's execution only: an ORM statement (the session flushes before it), or one
+        #: with execution options of its own.
+        orm = statement._propagate_attrs.get("compile_state_plugin") == "orm"
+        self._orm = orm or bool(statement._execution_options)
         self._forms: dict[tuple[str, ...], _Form | None] = {}
 
     async def run(
@@ -157,6 +175,8 @@ class Prepared:
         if single is None or self._orm:
             return await self._executed(executor, parameters)
         if isinstance(executor, AsyncSession):
+            if executor.sync_session.dispatch.do_orm_execute:
+                return await self._executed(executor, parameters)
             connection = (await executor.connection()).sync_connection
         else:
             connection = executor.sync_connection
@@ -187,17 +207,28 @@ class Prepared:
 async def _run(
     connection: Connection, driver: OneTripConnection, form: _Form, arguments: tuple[Any, ...]
 ) -> Rows:
-    dbapi_error = connection.dialect.loaded_dbapi.Error
     try:
         _, rowcount, _, rows = await driver.run(form.sql, arguments)
-    except dbapi_error as error:
-        raise exc.DBAPIError.instance(
-            form.sql,
-            arguments,
-            error,
-            dbapi_error,
-            hide_parameters=connection.engine.hide_parameters,
-            dialect=connection.dialect,
-            ismulti=False,
-        ) from error
+    except BaseException as error:
+        await greenlet_spawn(_handle, connection, driver, error, form.sql, arguments)
+        raise  # not reached: _handle raises
     return Rows(form.processed(rows), rowcount)
+
+
+def _handle(
+    connection: Connection,
+    driver: OneTripConnection,
+    error: BaseException,
+    sql: str,
+    arguments: tuple[Any, ...],
+) -> NoReturn:
+    """SQLAlchemy's own handling of an error from the driver, as for a statement it ran: the
+    adapter's translation (a closed connection as ``OperationalError``), then the wrapping
+    (``IntegrityError`` …, ``hide_parameters``), the invalidation of a lost connection and the
+    ``handle_error`` event. Run in a greenlet: an invalidation waits for the driver."""
+    try:
+        if isinstance(error, Exception):
+            driver._handle_exception(error)  # raises it, or its translation
+        raise error
+    except BaseException as translated:
+        connection._handle_dbapi_exception(translated, sql, arguments, None, None)
