@@ -1,10 +1,10 @@
 """Statements a hot path runs many times a second: compiled once, sent straight to SQLite's driver.
 
-SQLAlchemy runs a statement it compiled long ago for about 120 µs of CPU on the benchmark's
-machine, more than the trip to SQLite's thread and the statement itself (``python -m
-bench.statement``, ``bench/RESULTS.md``): it finds the compiled form by the statement's cache
-key, processes the parameters, makes an execution context and a cursor result, and dispatches
-the cursor events. A routed message makes six such statements (issue 16).
+SQLAlchemy's execution of a statement it compiled long ago costs 50 to 75 µs of CPU on the
+benchmark's machine, more than SQLite's own work on it and about as much as the trip to
+SQLite's thread (``python -m bench.statement``, ``bench/RESULTS.md``): it finds the compiled
+form by the statement's cache key, processes the parameters, makes an execution context and a
+cursor result, and dispatches the events. A routed message makes six such writes (issue 16).
 
 ``Prepared`` keeps, for each set of parameter names it is called with, the statement's SQL, its
 parameters in order with their types' processors, and the processors of the columns it
@@ -16,14 +16,18 @@ or connection it was given, as before:
 
 - the database is not SQLite through ``storage.sqlite_driver`` (PostgreSQL);
 - several parameter sets (``executemany``, SQLAlchemy's batched ``INSERT ... RETURNING``);
-- a cursor event is listened to, or SQL is echoed (a test that records the statements, a tracer);
+- an execution event is listened to (``before_execute``, ``after_execute``, the cursor's,
+  ``do_execute``, the session's ``do_orm_execute``), or SQL is echoed (a test that records the
+  statements, a tracer);
+- an execution option on the statement or the connection (``schema_translate_map`` …);
 - the connection has no transaction begun;
 - an ORM statement (the session flushes before it), or one that needs work at execution: a
   Python-side default or ``onupdate``, a parameter rendered at execution (an expanding ``IN``),
   a parameter with a callable value, an escaped parameter name;
 - a value its type's processor refuses (SQLAlchemy then raises its own error for it).
 
-A database error is raised as SQLAlchemy raises it (``sqlalchemy.exc.IntegrityError`` …).
+A driver's error gets SQLAlchemy's own handling: wrapped (``sqlalchemy.exc.IntegrityError`` …),
+a lost connection invalidated, ``handle_error`` dispatched.
 """
 
 from __future__ import annotations
@@ -131,10 +135,8 @@ def _driver(connection: Connection) -> OneTripConnection | None:
     driver = connection.connection.dbapi_connection
     if not isinstance(driver, OneTripConnection) or not connection.in_transaction():
         return None
-    events, dialect_events = (
-        connection.dispatch,
-        connection.dialect.dispatch,
-    )  # handle_error: _handle
+    # ``handle_error`` is dispatched by the shortcut too (``_handle``).
+    events, dialect_events = connection.dispatch, connection.dialect.dispatch
     if (
         connection._echo
         or connection._execution_options
@@ -151,14 +153,14 @@ def _driver(connection: Connection) -> OneTripConnection | None:
 class Prepared:
     """A Core statement built once (at import) that a hot path runs through ``run``."""
 
-    __slots__ = ("_forms", "_orm", "statement")
+    __slots__ = ("_forms", "_sqlalchemy_only", "statement")
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
         #: SQLAlchemy's execution only: an ORM statement (the session flushes before it), or one
         #: with execution options of its own.
         orm = statement._propagate_attrs.get("compile_state_plugin") == "orm"
-        self._orm = orm or bool(statement._execution_options)
+        self._sqlalchemy_only = orm or bool(statement._execution_options)
         self._forms: dict[tuple[str, ...], _Form | None] = {}
 
     async def run(
@@ -172,7 +174,7 @@ class Prepared:
             single = parameters[0] if len(parameters) == 1 else None
         else:
             single = parameters or {}
-        if single is None or self._orm:
+        if single is None or self._sqlalchemy_only:
             return await self._executed(executor, parameters)
         if isinstance(executor, AsyncSession):
             if executor.sync_session.dispatch.do_orm_execute:
