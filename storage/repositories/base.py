@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Executable
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -33,15 +33,21 @@ async def execute_last(
     nested = connection.in_nested_transaction()
     batched = isinstance(parameters, list) and len(parameters) > 1
     built = statement.statement if isinstance(statement, Prepared) else statement
-    if isinstance(driver, OneTripConnection) and not nested and not (batched and _returns(built)):
-        driver.commit_with_next()
+    if not isinstance(driver, OneTripConnection) or nested or (batched and _returns(built)):
+        return await _execute(connection, statement, parameters)
+    driver.commit_with_next()
     try:
-        if isinstance(statement, Prepared):
-            return await statement.run(connection, parameters)
-        return await connection.execute(statement, parameters)
+        return await _execute(connection, statement, parameters)
     finally:
-        if isinstance(driver, OneTripConnection):
-            driver.commit_with_next(False)  # spent, or the statement failed before it was sent
+        driver.commit_with_next(False)  # spent, or the statement failed before it was sent
+
+
+async def _execute(
+    connection: AsyncConnection, statement: Executable | Prepared, parameters: Any
+) -> Returned:
+    if isinstance(statement, Prepared):
+        return await statement.run(connection, parameters)
+    return cast(Returned, await connection.execute(statement, parameters))
 
 
 def _returns(statement: Executable) -> bool:
